@@ -1,1 +1,42 @@
-fn main() {}
+//! Project automation: `cargo xtask <command>`.
+//!
+//! Each subcommand lives in its own module; `main` only moves to the workspace root and
+//! dispatches (rust-analyzer's xtask layout).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(err) = std::env::set_current_dir(workspace_root()) {
+        eprintln!("error: cannot enter the workspace root: {err}");
+        return ExitCode::FAILURE;
+    }
+    let result = match args.first().map(String::as_str) {
+        Some(other) => Err(anyhow::anyhow!("unknown xtask command {other:?}\n\n{USAGE}")),
+        None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+";
+
+/// The workspace root (the parent of `xtask/`).
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}

@@ -1,1 +1,120 @@
-fn main() {}
+//! `genosynth`: learn generative models from phased haplotypes and write artificial genomes.
+//!
+//! The binary only wires the library crates together: parse arguments, pick threads and
+//! progress display, call the libraries, report errors.
+
+mod commands;
+mod printer;
+
+use std::io;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use clap::{Parser, Subcommand};
+
+use crate::printer::Printer;
+
+/// Learn generative models from phased haplotypes and write artificial genomes (AGs).
+#[derive(Debug, Parser)]
+#[command(name = "genosynth", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, clap::Args)]
+struct GlobalArgs {
+    /// Worker threads for computation and BGZF compression (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// Print only errors (no progress, no summaries on stderr).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Summarise a VCF/BCF/.hapt file: sites, samples, ploidy, phasing, allele spectrum.
+    Info(commands::info::Args),
+    /// Convert between VCF, BGZF VCF, BCF and .hapt, with region, sample and site policies.
+    Convert(commands::convert::Args),
+    /// Split samples into train and holdout sets by individual.
+    Split(commands::split::Args),
+}
+
+/// What every command gets: how to report, and the Ctrl-C flag to poll.
+pub(crate) struct Context {
+    pub(crate) printer: Printer,
+    /// Set by the first Ctrl-C: long jobs stop cleanly (save, remove temp files) and return.
+    pub(crate) stop: Arc<AtomicBool>,
+    /// The command line, recorded in output headers.
+    pub(crate) command_line: String,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    if let Some(n) = cli.global.threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("cannot start {n} threads: {e}"))?;
+    }
+    let stop = install_ctrlc()?;
+    let ctx = Context {
+        printer: Printer::new(cli.global.quiet, cli.global.verbose),
+        stop,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    match cli.command {
+        Command::Info(args) => commands::info::run(args, &ctx),
+        Command::Convert(args) => commands::convert::run(args, &ctx),
+        Command::Split(args) => commands::split::run(args, &ctx),
+    }
+}
+
+/// First Ctrl-C sets the stop flag so the job can save and clean up; a second exits with 130.
+fn install_ctrlc() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let presses = AtomicUsize::new(0);
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: finishing cleanly (press Ctrl-C again to abort)");
+        } else {
+            std::process::exit(130);
+        }
+    })?;
+    Ok(stop)
+}
+
+/// A closed stdout (`genosynth convert ... -o - | head`) is not an error worth reporting.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || cause.to_string().contains("Broken pipe")
+    })
+}

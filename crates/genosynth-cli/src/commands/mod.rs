@@ -1,0 +1,5 @@
+//! One module per subcommand: `Args` (clap) and `run(args, &Context)`.
+
+pub(crate) mod convert;
+pub(crate) mod info;
+pub(crate) mod split;
