@@ -3,6 +3,8 @@
 //! Each subcommand lives in its own module; `main` only moves to the workspace root and
 //! dispatches (rust-analyzer's xtask layout).
 
+mod ci;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +15,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(&args[1..]),
         Some(other) => Err(anyhow::anyhow!("unknown xtask command {other:?}\n\n{USAGE}")),
         None => {
             println!("{USAGE}");
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
 ";
 
 /// The workspace root (the parent of `xtask/`).

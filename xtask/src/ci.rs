@@ -1,0 +1,68 @@
+//! `cargo xtask ci`: every check CI runs, in order, each step timed.
+//!
+//! `.ci/run` installs the external tools (bcftools, tabix, Python references) and calls this;
+//! developers run it locally before pushing. The README's test command (`cargo test --workspace`)
+//! is one of the steps.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+/// One CI step: a name and the command it runs.
+struct Step {
+    name: &'static str,
+    program: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "format",
+        program: "cargo",
+        args: &["fmt", "--all", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "clippy",
+        program: "cargo",
+        args: &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        env: &[],
+    },
+    Step {
+        name: "tests (the README's test command)",
+        program: "cargo",
+        args: &["test", "--workspace"],
+        env: &[],
+    },
+    Step {
+        name: "rustdoc",
+        program: "cargo",
+        args: &["doc", "--workspace", "--no-deps"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
+];
+
+/// Runs every step; stops at the first failure.
+pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("xtask ci takes no arguments (got {extra:?})");
+    }
+    let started = Instant::now();
+    for step in STEPS {
+        let t = Instant::now();
+        eprintln!("==> {}: {} {}", step.name, step.program, step.args.join(" "));
+        let status = Command::new(step.program)
+            .args(step.args)
+            .envs(step.env.iter().copied())
+            .status()
+            .with_context(|| format!("cannot start {}", step.program))?;
+        eprintln!("<== {} ({:.0} s)", step.name, t.elapsed().as_secs_f64());
+        if !status.success() {
+            bail!("CI step {:?} failed ({status})", step.name);
+        }
+    }
+    eprintln!("all CI steps passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
