@@ -85,3 +85,30 @@ def write_json(path, payload):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(payload, f, indent=2)
         f.write("\n")
+
+
+def main():
+    """`python haplo.py --train T.vcf.gz --synthetic AGS.vcf.gz|.npy --out q.json`: LD and AF quality."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--train", required=True)
+    p.add_argument("--synthetic", required=True)
+    p.add_argument("--sites", type=int, default=400)
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    real, synthetic = load_matrix(args.train), load_matrix(args.synthetic)
+    if real.shape[1] != synthetic.shape[1]:
+        raise SystemExit(f"error: {args.synthetic}: {synthetic.shape[1]} sites, {args.train} has {real.shape[1]}")
+    write_json(
+        args.out,
+        {
+            "ld_r2_correlation": ld_r2_correlation(real, synthetic, args.sites),
+            "af_correlation": af_correlation(real, synthetic),
+            "haplotypes": int(synthetic.shape[0]),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; `main` only moves to the workspace root and
 //! dispatches (rust-analyzer's xtask layout).
 
+mod bench;
 mod ci;
 
 use std::path::{Path, PathBuf};
@@ -15,8 +16,11 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
-        Some(other) => Err(anyhow::anyhow!("unknown xtask command {other:?}\n\n{USAGE}")),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown xtask command {other:?}\n\n{USAGE}"
+        )),
         None => {
             println!("{USAGE}");
             Ok(())
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  bench           genosynth vs bcftools, Keras/PyTorch, numpy/scikit-allel, plink2 -> docs/benchmarks.md
+                  (`cargo xtask bench --help`; slow, never in CI)
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
 ";
 

@@ -1,0 +1,270 @@
+//! `bench eval`: the full `genosynth eval` vs the same statistics in numpy / scikit-allel, AATS +
+//! DCR alone, and the 20,000 x 20,000 haplotypes x 10,000 sites scale run (issue 5's targets:
+//! ≥ 50x faster, AATS + DCR under 0.5 s, the scale run within 2 cores and 24 GiB).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Bench;
+use super::data::{MosaicSpec, read_haplotypes, write_mosaic_vcf};
+use super::measure::{Measurement, measure};
+use super::python;
+use super::table::{Section, bytes, secs, speedup, wall_and_rss};
+
+pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
+    let mut section = Section::new(
+        "Evaluation: `genosynth eval` vs numpy / scikit-allel",
+        &[
+            "data",
+            "what",
+            "genosynth",
+            "numpy / scikit-allel",
+            "reference / genosynth",
+        ],
+    );
+    let data = std::path::absolute(bench.snp805())?;
+    let real = read_haplotypes(&data)?;
+    let ags = bench.work_path("eval.ags.vcf.gz")?;
+    let spec = MosaicSpec {
+        n_haplotypes: real.n_haplotypes,
+        n_sites: real.sites.len(),
+        switch: 0.02,
+        mutation: 0.002,
+        seed: 7,
+    };
+    write_mosaic_vcf(&real, &spec, "AG", &ags, bench.opts.threads)?;
+    section.intro.push(format!(
+        "Train: the 805-SNP set ({} haplotypes); synthetic: {} mosaic AGs the bench writes \
+         (each copies training haplotypes, switching source with probability {} per site and \
+         flipping alleles with probability {}: realistic LD, so every statistic has work to do). \
+         genosynth: `genosynth eval --train T --synthetic S -o DIR` (report.json + report.html). \
+         Reference: `xtask/bench/eval_reference.py`, the same statistics in numpy/scipy/\
+         scikit-allel/scikit-learn with BLAS all-pairs distances. Whole-process wall time and peak \
+         memory on both sides (reading the VCFs and writing the outputs included), {} threads.",
+        real.n_haplotypes, spec.n_haplotypes, spec.switch, spec.mutation, bench.opts.threads
+    ));
+
+    let label = format!("{0} × {0} × {1}", real.n_haplotypes, real.sites.len());
+    let ours = eval_ours(bench, &data, &ags, "eval-report");
+    let python = python::ensure("requirements-eval.txt");
+    let reference = python
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .and_then(|py| {
+            let out = bench.work_path("eval_reference.json")?;
+            let mut cmd = py.command("eval_reference.py");
+            cmd.arg("--train").arg(&data).arg("--synthetic").arg(&ags);
+            cmd.args(["--threads", &bench.opts.threads.to_string(), "--out"])
+                .arg(&out);
+            eprintln!("bench:   eval_reference.py");
+            let m = measure(&cmd)?;
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+            let privacy_s = v
+                .pointer("/seconds/privacy")
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN);
+            Ok((m, privacy_s, v))
+        });
+    match (&ours, &reference) {
+        (Ok((o, _)), Ok((r, _, _))) => section.row(vec![
+            label.clone(),
+            "full evaluation".into(),
+            wall_and_rss(o),
+            wall_and_rss(r),
+            speedup(r.wall_s, o.wall_s),
+        ]),
+        (Ok((o, _)), Err(e)) => section.row(vec![
+            label.clone(),
+            "full evaluation".into(),
+            wall_and_rss(o),
+            format!("skipped: {e:#}"),
+            "—".into(),
+        ]),
+        (Err(e), Ok((r, _, _))) => section.row(vec![
+            label.clone(),
+            "full evaluation".into(),
+            format!("failed: {e:#}"),
+            wall_and_rss(r),
+            "—".into(),
+        ]),
+        (Err(e), Err(_)) => section.skipped(&label, &format!("{e:#}")),
+    }
+    // AATS + DCR alone: the reference times its privacy block; genosynth reports section
+    // timings in report.json when it has them.
+    let ours_privacy = ours
+        .as_ref()
+        .ok()
+        .and_then(|(_, report)| privacy_seconds(report));
+    let ref_privacy = reference.as_ref().ok().map(|(_, s, _)| *s);
+    if ours_privacy.is_some() || ref_privacy.is_some() {
+        section.row(vec![
+            label.clone(),
+            "AATS + DCR (+ NNDR, exact copies)".into(),
+            ours_privacy.map_or("not reported by report.json".into(), secs),
+            ref_privacy.map_or("—".into(), secs),
+            match (ref_privacy, ours_privacy) {
+                (Some(r), Some(o)) => speedup(r, o),
+                _ => "—".into(),
+            },
+        ]);
+    }
+    if let (Ok((_, report)), Ok((_, _, v))) = (&ours, &reference) {
+        section.note(agreement(report, v));
+    }
+    if let Ok(py) = &python {
+        section.note(format!(
+            "Versions: numpy {}, scipy {}, scikit-allel {}, scikit-learn {}.",
+            py.version_of("numpy"),
+            py.version_of("scipy"),
+            py.version_of("allel"),
+            py.version_of("sklearn")
+        ));
+    }
+
+    if bench.opts.scale {
+        scale(bench, &real, &mut section)?;
+    } else {
+        section.note("Scale run skipped (--no-scale).");
+    }
+    section.note("Targets (issue 5): reference / genosynth ≥ 50 for the full evaluation; AATS + DCR < 0.5 s; the scale run within 2 cores and 24 GiB.");
+    Ok(section)
+}
+
+/// Runs `genosynth eval` and returns its measurement and report.json.
+fn eval_ours(
+    bench: &Bench,
+    train: &Path,
+    synthetic: &Path,
+    dir: &str,
+) -> anyhow::Result<(Measurement, Value)> {
+    let out = bench.work_path(dir)?;
+    let _ = std::fs::remove_dir_all(&out);
+    let mut cmd = bench.genosynth();
+    cmd.arg("eval")
+        .arg("--train")
+        .arg(train)
+        .arg("--synthetic")
+        .arg(synthetic);
+    cmd.args(["--seed", "1", "-o"]).arg(&out);
+    eprintln!("bench:   genosynth eval ({dir})");
+    let m = measure(&cmd)?;
+    let report = std::fs::read_to_string(out.join("report.json"))?;
+    Ok((m, serde_json::from_str(&report)?))
+}
+
+/// Seconds genosynth spent on AATS + DCR, from a `timings`/`seconds` object in report.json.
+fn privacy_seconds(report: &Value) -> Option<f64> {
+    let timings = ["timings", "seconds", "timing"]
+        .iter()
+        .find_map(|k| report.get(*k))?;
+    let obj = timings.as_object()?;
+    let keys: Vec<&String> = obj
+        .keys()
+        .filter(|k| k.contains("privacy") || k.contains("aats") || k.contains("dcr"))
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    Some(keys.iter().filter_map(|k| obj[k.as_str()].as_f64()).sum())
+}
+
+/// One line comparing headline figures of both sides, so a speed-up of wrong numbers shows.
+fn agreement(report: &Value, reference: &Value) -> String {
+    let find =
+        |v: &Value, keys: &[&str]| -> Option<f64> { keys.iter().find_map(|k| find_number(v, k)) };
+    let mut parts = Vec::new();
+    for (label, ours_keys, ref_ptr) in [
+        (
+            "AF r",
+            &["af_r", "pearson_r", "allele_frequency_r"][..],
+            "/fidelity/af_r",
+        ),
+        (
+            "LD r² corr",
+            &["ld_r2_correlation", "r2_correlation"][..],
+            "/fidelity/ld_r2_correlation",
+        ),
+        ("AATS", &["aats"][..], "/privacy/aats_train/aats"),
+        (
+            "AA_truth",
+            &["aa_truth"][..],
+            "/privacy/aats_train/aa_truth",
+        ),
+        ("AA_syn", &["aa_syn"][..], "/privacy/aats_train/aa_syn"),
+    ] {
+        let o = find(report, ours_keys);
+        let r = reference.pointer(ref_ptr).and_then(Value::as_f64);
+        parts.push(format!(
+            "{label} {} vs {}",
+            o.map_or("?".into(), |x| format!("{x:.4}")),
+            r.map_or("?".into(), |x| format!("{x:.4}"))
+        ));
+    }
+    format!(
+        "Same answers (genosynth vs reference): {}.",
+        parts.join(", ")
+    )
+}
+
+/// The first number stored under `key` anywhere in a JSON tree (depth-first).
+fn find_number(v: &Value, key: &str) -> Option<f64> {
+    match v {
+        Value::Object(map) => map
+            .get(key)
+            .and_then(|x| x.as_f64().or_else(|| x.get("mean").and_then(Value::as_f64)))
+            .or_else(|| map.values().find_map(|x| find_number(x, key))),
+        Value::Array(items) => items.iter().find_map(|x| find_number(x, key)),
+        _ => None,
+    }
+}
+
+/// 20,000 x 20,000 haplotypes x 10,000 sites: genosynth only (the numpy reference needs several
+/// 20,000² distance matrices and is not run at this size).
+fn scale(
+    bench: &Bench,
+    real: &super::data::Haplotypes,
+    section: &mut Section,
+) -> anyhow::Result<()> {
+    let (haps, sites) = (20_000, 10_000);
+    let train = bench.work_path("scale.train.vcf.gz")?;
+    let ags = bench.work_path("scale.ags.vcf.gz")?;
+    for (path, seed, prefix) in [(&train, 11, "REAL"), (&ags, 12, "AG")] {
+        if !path.exists() {
+            eprintln!(
+                "bench: writing {} ({haps} haplotypes x {sites} sites)",
+                path.display()
+            );
+            let spec = MosaicSpec {
+                n_haplotypes: haps,
+                n_sites: sites,
+                switch: 0.01,
+                mutation: 0.001,
+                seed,
+            };
+            write_mosaic_vcf(real, &spec, prefix, path, bench.opts.threads)?;
+        }
+    }
+    let label = format!("{haps} × {haps} × {sites}");
+    let packed = 2 * haps as u64 * sites as u64 / 8;
+    match eval_ours(bench, &train, &ags, "scale-report") {
+        Ok((m, _)) => {
+            section.row(vec![
+                label,
+                "full evaluation".into(),
+                wall_and_rss(&m),
+                "not run (needs 20,000² distance matrices)".into(),
+                "—".into(),
+            ]);
+            section.note(format!(
+                "Scale run: {} wall, {} CPU, peak RSS {} for {} of packed haplotypes (train + synthetic).",
+                secs(m.wall_s),
+                secs(m.cpu_s),
+                bytes(m.max_rss),
+                bytes(packed)
+            ));
+        }
+        Err(e) => section.skipped(&label, &format!("{e:#}")),
+    }
+    Ok(())
+}
