@@ -1,0 +1,361 @@
+//! All-pairs Hamming distances on bit-packed rows, streamed: each pass keeps only the nearest
+//! and second-nearest neighbour of every row and a histogram of distances, so memory is linear
+//! in the number of haplotypes and never `n² × sites`.
+
+use genosynth_core::HaplotypeMatrix;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Rows of one side processed together; small enough to balance work across threads.
+const QUERY_BLOCK: usize = 32;
+/// Rows of the other side visited per tile, so a tile stays in cache while a block runs.
+const REFERENCE_TILE: usize = 256;
+
+/// The nearest and second-nearest row of another set (or of the same set, self excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Nearest {
+    /// Hamming distance to the nearest row (`u32::MAX` when the other set is empty).
+    pub distance: u32,
+    /// Index of the nearest row (the lowest index among equally near rows).
+    pub index: u32,
+    /// Hamming distance to the second-nearest row (`u32::MAX` when there is none).
+    pub second: u32,
+}
+
+impl Nearest {
+    /// No neighbour seen yet.
+    pub const NONE: Nearest = Nearest {
+        distance: u32::MAX,
+        index: u32::MAX,
+        second: u32::MAX,
+    };
+
+    #[inline(always)]
+    fn offer(&mut self, d: u32, j: u32) {
+        if d < self.distance || (d == self.distance && j < self.index) {
+            // The old nearest (never farther than the old second) becomes the second.
+            self.second = self.distance;
+            self.distance = d;
+            self.index = j;
+        } else if d < self.second {
+            self.second = d;
+        }
+    }
+
+    fn merge(&mut self, o: Nearest) {
+        let mut ds = [self.distance, self.second, o.distance, o.second];
+        ds.sort_unstable();
+        if (o.distance, o.index) < (self.distance, self.index) {
+            self.distance = o.distance;
+            self.index = o.index;
+        }
+        self.second = ds[1];
+    }
+}
+
+/// A set of rows of a matrix: all of them, or a chosen subset (for subsampling without
+/// copying).
+#[derive(Debug, Clone, Copy)]
+pub struct RowSet<'a> {
+    matrix: &'a HaplotypeMatrix,
+    rows: Option<&'a [usize]>,
+}
+
+impl<'a> RowSet<'a> {
+    /// All rows of `matrix`.
+    pub fn all(matrix: &'a HaplotypeMatrix) -> Self {
+        Self { matrix, rows: None }
+    }
+
+    /// The given rows of `matrix`.
+    ///
+    /// # Panics
+    /// When used, if a row index is out of range.
+    pub fn subset(matrix: &'a HaplotypeMatrix, rows: &'a [usize]) -> Self {
+        Self {
+            matrix,
+            rows: Some(rows),
+        }
+    }
+
+    /// Number of rows in the set.
+    pub fn len(&self) -> usize {
+        self.rows.map_or(self.matrix.n_haplotypes(), <[usize]>::len)
+    }
+
+    /// Whether the set has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline(always)]
+    fn row(&self, i: usize) -> &'a [u64] {
+        match self.rows {
+            Some(r) => self.matrix.row(r[i]),
+            None => self.matrix.row(i),
+        }
+    }
+}
+
+/// Result of one streamed pass over all pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairScan {
+    /// For each row of the first set, its nearest rows in the second (or same) set.
+    pub first: Vec<Nearest>,
+    /// For each row of the second set, its nearest rows in the first set (empty for a
+    /// within-set pass, where `first` already holds every row's neighbours).
+    pub second: Vec<Nearest>,
+    /// `histogram[d]` = number of unordered pairs at Hamming distance `d` (`sites + 1` bins).
+    pub histogram: Vec<u64>,
+}
+
+/// Nearest neighbours of every row within one set (self excluded) and the histogram of all
+/// `n(n−1)/2` pairwise distances.
+pub fn scan_within(set: RowSet<'_>) -> PairScan {
+    scan(set, set, true)
+}
+
+/// Nearest neighbours of every row of `a` in `b` and of every row of `b` in `a`, and the
+/// histogram of all `|a|·|b|` distances.
+///
+/// # Panics
+/// If the two sets have different numbers of sites.
+pub fn scan_between(a: RowSet<'_>, b: RowSet<'_>) -> PairScan {
+    assert_eq!(
+        a.matrix.n_sites(),
+        b.matrix.n_sites(),
+        "distances need the same sites on both sides"
+    );
+    scan(a, b, false)
+}
+
+struct Accumulator {
+    first: Vec<(usize, Vec<Nearest>)>,
+    second: Vec<Nearest>,
+    histogram: Vec<u64>,
+}
+
+fn scan(a: RowSet<'_>, b: RowSet<'_>, within: bool) -> PairScan {
+    let bins = a.matrix.n_sites() + 1;
+    let n_a = a.len();
+    let n_b = b.len();
+    let blocks: Vec<usize> = (0..n_a).step_by(QUERY_BLOCK).collect();
+    let fresh = || Accumulator {
+        first: Vec::new(),
+        second: vec![Nearest::NONE; n_b],
+        histogram: vec![0; bins],
+    };
+    let acc = blocks
+        .into_par_iter()
+        .fold(fresh, |mut acc, start| {
+            let end = (start + QUERY_BLOCK).min(n_a);
+            let mut rows = vec![Nearest::NONE; end - start];
+            scan_block(
+                a,
+                b,
+                within,
+                start,
+                end,
+                &mut rows,
+                &mut acc.second,
+                &mut acc.histogram,
+            );
+            acc.first.push((start, rows));
+            acc
+        })
+        .reduce(fresh, |mut x, y| {
+            x.first.extend(y.first);
+            x.second
+                .iter_mut()
+                .zip(y.second)
+                .for_each(|(p, q)| p.merge(q));
+            x.histogram
+                .iter_mut()
+                .zip(y.histogram)
+                .for_each(|(p, q)| *p += q);
+            x
+        });
+    let mut first = vec![Nearest::NONE; n_a];
+    for (start, rows) in acc.first {
+        first[start..start + rows.len()].copy_from_slice(&rows);
+    }
+    let mut second = acc.second;
+    if within {
+        // Pairs were visited once (j > i); the column minima belong to the same rows.
+        first
+            .iter_mut()
+            .zip(second.drain(..))
+            .for_each(|(p, q)| p.merge(q));
+    }
+    PairScan {
+        first,
+        second,
+        histogram: acc.histogram,
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one hot loop, split only for feature dispatch
+fn scan_block(
+    a: RowSet<'_>,
+    b: RowSet<'_>,
+    within: bool,
+    start: usize,
+    end: usize,
+    rows: &mut [Nearest],
+    cols: &mut [Nearest],
+    histogram: &mut [u64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU supports popcnt, checked just above.
+            unsafe { scan_block_popcnt(a, b, within, start, end, rows, cols, histogram) };
+            return;
+        }
+    }
+    scan_block_generic(a, b, within, start, end, rows, cols, histogram);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+#[allow(clippy::too_many_arguments)] // same signature as the generic kernel
+fn scan_block_popcnt(
+    a: RowSet<'_>,
+    b: RowSet<'_>,
+    within: bool,
+    start: usize,
+    end: usize,
+    rows: &mut [Nearest],
+    cols: &mut [Nearest],
+    histogram: &mut [u64],
+) {
+    scan_block_generic(a, b, within, start, end, rows, cols, histogram);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the hot loop; arguments are the pass's state
+fn scan_block_generic(
+    a: RowSet<'_>,
+    b: RowSet<'_>,
+    within: bool,
+    start: usize,
+    end: usize,
+    rows: &mut [Nearest],
+    cols: &mut [Nearest],
+    histogram: &mut [u64],
+) {
+    let n_b = b.len();
+    let first_j = if within { start + 1 } else { 0 };
+    let mut tile = first_j;
+    while tile < n_b {
+        let tile_end = (tile + REFERENCE_TILE).min(n_b);
+        for i in start..end {
+            let ra = a.row(i);
+            let lo = if within { tile.max(i + 1) } else { tile };
+            let best = &mut rows[i - start];
+            for j in lo..tile_end {
+                let rb = b.row(j);
+                let d: u32 = ra.iter().zip(rb).map(|(x, y)| (x ^ y).count_ones()).sum();
+                best.offer(d, j as u32);
+                cols[j].offer(d, i as u32);
+                histogram[d as usize] += 1;
+            }
+        }
+        tile = tile_end;
+    }
+}
+
+/// Mean distance of a distance histogram (`NaN` when it is empty).
+pub fn histogram_mean(histogram: &[u64]) -> f64 {
+    let n: u64 = histogram.iter().sum();
+    if n == 0 {
+        return f64::NAN;
+    }
+    histogram
+        .iter()
+        .enumerate()
+        .map(|(d, &c)| d as f64 * c as f64)
+        .sum::<f64>()
+        / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+    use proptest::prelude::*;
+
+    fn random_matrix(n_hap: usize, n_sites: usize, seed: u64) -> HaplotypeMatrix {
+        let mut x = seed | 1;
+        let v: Vec<u8> = (0..n_hap * n_sites)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x % 3 == 0) as u8
+            })
+            .collect();
+        let sites: Sites = (0..n_sites)
+            .map(|i| Site::new("1", i as u64 + 1, "A", "C"))
+            .collect();
+        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("h", n_hap, Ploidy::Haploid))
+            .unwrap()
+    }
+
+    fn brute(a: &HaplotypeMatrix, b: &HaplotypeMatrix, i: usize, skip_self: bool) -> (u32, u32) {
+        let mut d: Vec<u32> = (0..b.n_haplotypes())
+            .filter(|&j| !(skip_self && j == i))
+            .map(|j| genosynth_core::hamming_words(a.row(i), b.row(j)))
+            .collect();
+        d.sort_unstable();
+        (d[0], d.get(1).copied().unwrap_or(u32::MAX))
+    }
+
+    proptest! {
+        #[test]
+        fn streamed_nearest_equals_brute_force(na in 2usize..90, nb in 2usize..90,
+                                               sites in 1usize..150, seed in any::<u64>()) {
+            let a = random_matrix(na, sites, seed);
+            let b = random_matrix(nb, sites, seed.wrapping_add(99));
+            let between = scan_between(RowSet::all(&a), RowSet::all(&b));
+            for i in 0..na {
+                let (d1, d2) = brute(&a, &b, i, false);
+                prop_assert_eq!((between.first[i].distance, between.first[i].second), (d1, d2));
+                let j = between.first[i].index as usize;
+                prop_assert_eq!(a.hamming(0, 0), 0);
+                prop_assert_eq!(genosynth_core::hamming_words(a.row(i), b.row(j)), d1);
+            }
+            for j in 0..nb {
+                let (d1, d2) = brute(&b, &a, j, false);
+                prop_assert_eq!((between.second[j].distance, between.second[j].second), (d1, d2));
+            }
+            prop_assert_eq!(between.histogram.iter().sum::<u64>(), (na * nb) as u64);
+            let within = scan_within(RowSet::all(&a));
+            for i in 0..na {
+                let (d1, d2) = brute(&a, &a, i, true);
+                prop_assert_eq!((within.first[i].distance, within.first[i].second), (d1, d2));
+                prop_assert_ne!(within.first[i].index as usize, i);
+            }
+            prop_assert_eq!(within.histogram.iter().sum::<u64>(), (na * (na - 1) / 2) as u64);
+        }
+    }
+
+    #[test]
+    fn distance_matrix_is_symmetric_with_zero_diagonal() {
+        let a = random_matrix(40, 100, 7);
+        let ab = scan_between(RowSet::all(&a), RowSet::all(&a));
+        // Against itself every row's nearest is at distance 0 (itself) ...
+        assert!(ab.first.iter().all(|n| n.distance == 0));
+        // ... and the between-set histogram counts each off-diagonal pair twice.
+        let within = scan_within(RowSet::all(&a));
+        for d in 1..within.histogram.len() {
+            assert_eq!(ab.histogram[d], 2 * within.histogram[d]);
+        }
+        assert_eq!(ab.histogram[0], 40 + 2 * within.histogram[0]);
+        for i in 0..40 {
+            for j in 0..40 {
+                assert_eq!(a.hamming(i, j), a.hamming(j, i));
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Fidelity and privacy evaluation of artificial genomes (AGs) against real haplotypes.
+//!
+//! Pure computation on [`genosynth_core::HaplotypeMatrix`]: no file formats, no GPU. Distances
+//! between haplotypes are XOR + popcount on the bit-packed rows, streamed nearest-neighbour
+//! style so memory stays linear in the number of haplotypes.
+//!
+//! Quick checks used while training (see also the full report in later modules):
+//!
+//! ```
+//! use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+//! use genosynth_eval::{allele_frequency_correlation, ld_r2_correlation};
+//!
+//! let sites: Sites = (1..=4).map(|p| Site::new("1", p, "A", "G")).collect();
+//! let haps = |n| Sample::numbered("h", n, Ploidy::Haploid);
+//! let real = HaplotypeMatrix::from_dense_u8(
+//!     &[1, 1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0],
+//!     sites.clone(),
+//!     haps(4),
+//! )?;
+//! let ags = HaplotypeMatrix::from_dense_u8(
+//!     &[1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 1],
+//!     sites,
+//!     haps(4),
+//! )?;
+//! let af_r = allele_frequency_correlation(&real, &ags);
+//! let ld_r = ld_r2_correlation(&real, &ags, 100);
+//! assert!(af_r > 0.9 && ld_r.is_finite());
+//! # Ok::<(), genosynth_core::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod af;
+mod columns;
+pub mod distance;
+mod ld;
+pub mod stats;
+
+pub use af::{
+    AlleleFrequencyStats, allele_frequency_correlation, allele_frequency_stats, folded_sfs,
+};
+pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
