@@ -253,11 +253,11 @@ fn scan_block_generic(
             let ra = a.row(i);
             let lo = if within { tile.max(i + 1) } else { tile };
             let best = &mut rows[i - start];
-            for j in lo..tile_end {
+            for (j, col) in cols.iter_mut().enumerate().take(tile_end).skip(lo) {
                 let rb = b.row(j);
                 let d: u32 = ra.iter().zip(rb).map(|(x, y)| (x ^ y).count_ones()).sum();
                 best.offer(d, j as u32);
-                cols[j].offer(d, i as u32);
+                col.offer(d, i as u32);
                 histogram[d as usize] += 1;
             }
         }
