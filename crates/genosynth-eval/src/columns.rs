@@ -64,7 +64,6 @@ impl Columns {
     }
 
     /// Number of haplotypes carrying ALT at all three columns.
-    #[allow(dead_code)] // used by the 3-point correlations
     pub(crate) fn count_all3(&self, i: usize, j: usize, k: usize) -> u32 {
         self.column(i)
             .iter()

@@ -292,7 +292,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                (x % 3 == 0) as u8
+                x.is_multiple_of(3) as u8
             })
             .collect();
         let sites: Sites = (0..n_sites)

@@ -33,10 +33,19 @@
 mod af;
 mod columns;
 pub mod distance;
+mod fst;
+mod haplotype_freq;
 mod ld;
+mod linalg;
+mod pca;
 pub mod stats;
+mod triplets;
 
 pub use af::{
     AlleleFrequencyStats, allele_frequency_correlation, allele_frequency_stats, folded_sfs,
 };
+pub use fst::hudson_fst;
+pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
+pub use pca::{PcaModel, fit_pca};
+pub use triplets::{TripletStats, triplet_correlations};

@@ -1,0 +1,216 @@
+//! PCA of haplotypes as scikit-allel's `allel.pca(h.T, scaler='patterson', ploidy=1)`: fitted
+//! on real haplotypes, other sets projected into the same space.
+//!
+//! The scaled matrix `X[h, s] = (allele − p_s) / √(p_s(1−p_s))` is never stored: products with
+//! `X` and `Xᵀ` are sums over set bits of the packed rows, and the leading eigenvectors of the
+//! smaller of `XᵀX` and `XXᵀ` come from Lanczos iterations.
+
+use genosynth_core::HaplotypeMatrix;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::linalg::lanczos_top;
+
+/// Lanczos steps at most; enough for the leading components of genotype data, and exact for
+/// data sets whose smaller dimension is below it.
+const MAX_LANCZOS_STEPS: usize = 400;
+
+/// A PCA fitted on real haplotypes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PcaModel {
+    /// Sites (indices into the fitted matrix) used: those polymorphic in the real data.
+    /// Monomorphic sites have no Patterson scale (0/0) and carry no information.
+    pub sites: Vec<usize>,
+    /// Real ALT frequency per used site (the centring).
+    pub mean: Vec<f64>,
+    /// `√(p(1−p))` per used site (the Patterson scaling, ploidy 1).
+    pub scale: Vec<f64>,
+    /// Principal axes, one vector over used sites per component (scikit-allel's
+    /// `components_`), unit length; signs are arbitrary as in any SVD.
+    pub components: Vec<Vec<f64>>,
+    /// Variance along each component: squared singular value / haplotypes.
+    pub explained_variance: Vec<f64>,
+    /// Share of the total variance along each component.
+    pub explained_variance_ratio: Vec<f64>,
+}
+
+/// Fits a PCA with `n_components` components on the real haplotypes.
+pub fn fit_pca(real: &HaplotypeMatrix, n_components: usize, seed: u64) -> PcaModel {
+    let freqs = real.allele_frequencies();
+    let sites: Vec<usize> = (0..real.n_sites())
+        .filter(|&s| freqs[s] > 0.0 && freqs[s] < 1.0)
+        .collect();
+    let mean: Vec<f64> = sites.iter().map(|&s| freqs[s]).collect();
+    let scale: Vec<f64> = mean.iter().map(|p| (p * (1.0 - p)).sqrt()).collect();
+    let x = real.select_sites(&sites).expect("indices are in range");
+    let n = x.n_haplotypes();
+    let m = sites.len();
+    let k = n_components.min(n).min(m);
+    let mut model = PcaModel {
+        sites,
+        mean,
+        scale,
+        components: Vec::new(),
+        explained_variance: Vec::new(),
+        explained_variance_ratio: Vec::new(),
+    };
+    if k == 0 {
+        return model;
+    }
+    let steps = n.min(m).min(MAX_LANCZOS_STEPS);
+    let (singular_sq, components) = if m <= n {
+        let eig = lanczos_top(m, k, steps, seed, |v| {
+            scaled_t_times(&x, &model.mean, &model.scale, &scaled_times(&x, &model, v))
+        });
+        (eig.values, eig.vectors)
+    } else {
+        let eig = lanczos_top(n, k, steps, seed, |u| {
+            scaled_times(
+                &x,
+                &model,
+                &scaled_t_times(&x, &model.mean, &model.scale, u),
+            )
+        });
+        let axes = eig
+            .vectors
+            .iter()
+            .zip(&eig.values)
+            .map(|(u, &l)| {
+                let s = l.sqrt().max(f64::MIN_POSITIVE);
+                scaled_t_times(&x, &model.mean, &model.scale, u)
+                    .into_iter()
+                    .map(|v| v / s)
+                    .collect()
+            })
+            .collect();
+        (eig.values, axes)
+    };
+    // Total variance: every used column of X has squared norm n exactly.
+    let total = (n * m) as f64;
+    model.explained_variance = singular_sq.iter().map(|l| l / n as f64).collect();
+    model.explained_variance_ratio = singular_sq.iter().map(|l| l / total).collect();
+    model.components = components;
+    model
+}
+
+impl PcaModel {
+    /// Coordinates of the haplotypes of `m` (same sites as the fitted matrix), one row of
+    /// `components.len()` values per haplotype: `((allele − mean) / scale) · axis`.
+    ///
+    /// # Panics
+    /// If `m` has fewer sites than the fitted matrix.
+    pub fn transform(&self, m: &HaplotypeMatrix) -> Vec<Vec<f64>> {
+        let x = m.select_sites(&self.sites).expect("same sites as the fit");
+        self.components
+            .iter()
+            .map(|axis| scaled_times(&x, self, axis))
+            .fold(vec![Vec::new(); x.n_haplotypes()], |mut rows, col| {
+                rows.iter_mut().zip(col).for_each(|(r, v)| r.push(v));
+                rows
+            })
+    }
+}
+
+/// `X v` for the scaled matrix of `x` (already restricted to the model's sites).
+fn scaled_times(x: &HaplotypeMatrix, model: &PcaModel, v: &[f64]) -> Vec<f64> {
+    let w: Vec<f64> = v.iter().zip(&model.scale).map(|(a, s)| a / s).collect();
+    let offset: f64 = w.iter().zip(&model.mean).map(|(a, p)| a * p).sum();
+    (0..x.n_haplotypes())
+        .into_par_iter()
+        .map(|h| {
+            let mut acc = 0.0;
+            for (wi, &word) in x.row(h).iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    acc += w[wi * 64 + bits.trailing_zeros() as usize];
+                    bits &= bits - 1;
+                }
+            }
+            acc - offset
+        })
+        .collect()
+}
+
+/// `Xᵀ u` for the scaled matrix of `x`.
+fn scaled_t_times(x: &HaplotypeMatrix, mean: &[f64], scale: &[f64], u: &[f64]) -> Vec<f64> {
+    let m = mean.len();
+    let total: f64 = u.iter().sum();
+    let chunk = 256;
+    let sums = (0..x.n_haplotypes())
+        .into_par_iter()
+        .step_by(chunk)
+        .map(|start| {
+            let mut acc = vec![0.0; m];
+            for (h, &uh) in u.iter().enumerate().skip(start).take(chunk) {
+                for (wi, &word) in x.row(h).iter().enumerate() {
+                    let mut bits = word;
+                    while bits != 0 {
+                        acc[wi * 64 + bits.trailing_zeros() as usize] += uh;
+                        bits &= bits - 1;
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(
+            || vec![0.0; m],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    sums.iter()
+        .zip(mean)
+        .zip(scale)
+        .map(|((s, p), sd)| (s - p * total) / sd)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+
+    fn matrix(n_hap: usize, n_sites: usize, seed: u64) -> HaplotypeMatrix {
+        let mut x = seed | 1;
+        let v: Vec<u8> = (0..n_hap * n_sites)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Two groups of haplotypes with different frequencies: real structure.
+                let group = (i / n_sites) % 2;
+                (x % 10 < 2 + 5 * group as u64) as u8
+            })
+            .collect();
+        let sites: Sites = (0..n_sites)
+            .map(|i| Site::new("1", i as u64 + 1, "A", "C"))
+            .collect();
+        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("h", n_hap, Ploidy::Haploid))
+            .unwrap()
+    }
+
+    /// Both branches (sites ≤ haplotypes and sites > haplotypes) agree with the definition:
+    /// coordinates are orthogonal with squared norms n·explained_variance.
+    #[test]
+    fn coordinates_are_orthogonal_with_the_explained_variance() {
+        for (n, m) in [(60, 25), (25, 60)] {
+            let x = matrix(n, m, 3);
+            let model = fit_pca(&x, 4, 1);
+            let coords = model.transform(&x);
+            for a in 0..4 {
+                let na: f64 = coords.iter().map(|r| r[a] * r[a]).sum();
+                assert!((na / n as f64 - model.explained_variance[a]).abs() < 1e-8);
+                for b in a + 1..4 {
+                    let ab: f64 = coords.iter().map(|r| r[a] * r[b]).sum();
+                    assert!(ab.abs() < 1e-8, "{ab}");
+                }
+            }
+            assert!(model.explained_variance.windows(2).all(|w| w[0] >= w[1]));
+            // PC1 separates the two groups.
+            let g0: f64 = coords.iter().step_by(2).map(|r| r[0]).sum::<f64>();
+            let g1: f64 = coords.iter().skip(1).step_by(2).map(|r| r[0]).sum::<f64>();
+            assert!((g0 - g1).abs() > 1.0);
+        }
+    }
+}
