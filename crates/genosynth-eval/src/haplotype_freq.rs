@@ -49,7 +49,7 @@ pub fn window_haplotype_frequencies(
     window_sizes
         .iter()
         .copied()
-        .filter(|&w| w >= 1 && w <= 64 && w <= n_sites)
+        .filter(|&w| (1..=64).contains(&w) && w <= n_sites)
         .map(|window| {
             let step = (window / 2).max(1);
             let starts: Vec<usize> = (0..=n_sites - window).step_by(step).collect();
