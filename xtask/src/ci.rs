@@ -27,7 +27,14 @@ const STEPS: &[Step] = &[
     Step {
         name: "clippy",
         program: "cargo",
-        args: &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
         env: &[],
     },
     Step {
@@ -52,7 +59,12 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let started = Instant::now();
     for step in STEPS {
         let t = Instant::now();
-        eprintln!("==> {}: {} {}", step.name, step.program, step.args.join(" "));
+        eprintln!(
+            "==> {}: {} {}",
+            step.name,
+            step.program,
+            step.args.join(" ")
+        );
         let status = Command::new(step.program)
             .args(step.args)
             .envs(step.env.iter().copied())
@@ -63,6 +75,9 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             bail!("CI step {:?} failed ({status})", step.name);
         }
     }
-    eprintln!("all CI steps passed in {:.0} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "all CI steps passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
