@@ -2,4 +2,5 @@
 
 pub(crate) mod convert;
 pub(crate) mod info;
+pub(crate) mod io_args;
 pub(crate) mod split;

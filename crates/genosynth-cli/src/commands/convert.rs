@@ -1,0 +1,109 @@
+//! `genosynth convert`: between VCF, BGZF VCF, BCF and .hapt, with region, sample and site
+//! policies.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
+
+use crate::Context;
+use crate::commands::io_args::{InputArgs, output_format, write_options};
+
+/// Convert between VCF, BGZF VCF, BCF and .hapt.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Input VCF, VCF.gz, BCF or .hapt (`-` = stdin); the format is detected from the content.
+    input: PathBuf,
+    /// Output file (`-` = stdout).
+    #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
+    output: PathBuf,
+    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt (default: from the
+    /// extension; VCF on stdout).
+    #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
+    output_type: Option<String>,
+    /// Also write an index: .tbi for VCF.gz, .csi for BCF.
+    #[arg(long)]
+    write_index: bool,
+    /// Samples' ploidy in the output: 1 writes each haplotype as its own haploid sample
+    /// (NAME_A, NAME_B); 2 pairs haploid haplotypes into diploid samples in order (for .hapt
+    /// input: 1 reads one haploid sample per line).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2")]
+    ploidy: Option<u8>,
+    #[command(flatten)]
+    input_args: InputArgs,
+}
+
+pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let format = output_format(args.output_type.as_deref())?;
+    let mut options = args.input_args.read_options(ctx.stop.clone())?;
+    options.hapt_haploid = args.ploidy == Some(1);
+    let haplotypes = match genosynth_vcf::read(&args.input, &options) {
+        Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),
+        other => other?,
+    };
+    ctx.printer.info(format!(
+        "read {}: {}",
+        args.input.display(),
+        haplotypes.report.summary()
+    ));
+    let matrix = match args.ploidy {
+        Some(p) => set_ploidy(haplotypes.matrix, p)?,
+        None => haplotypes.matrix,
+    };
+    let write = write_options(ctx, format, args.write_index, haplotypes.report.contigs);
+    match genosynth_vcf::write(&args.output, &matrix, &write) {
+        Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),
+        other => other?,
+    }
+    if args.output.as_os_str() != "-" {
+        ctx.printer.info(format!(
+            "wrote {} ({} samples, {} sites)",
+            args.output.display(),
+            matrix.samples().len(),
+            matrix.n_sites()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn interrupted(ctx: &Context) -> ExitCode {
+    ctx.printer.warn("interrupted: no output written");
+    ExitCode::from(130)
+}
+
+/// Re-groups haplotypes: `1` = one haploid sample per haplotype, `2` = consecutive haplotypes
+/// paired into diploid samples.
+fn set_ploidy(matrix: HaplotypeMatrix, ploidy: u8) -> anyhow::Result<HaplotypeMatrix> {
+    let samples: Vec<Sample> = if ploidy == 1 {
+        matrix
+            .samples()
+            .iter()
+            .flat_map(|s| match s.ploidy {
+                Ploidy::Haploid => vec![s.clone()],
+                Ploidy::Diploid => vec![
+                    Sample::new(format!("{}_A", s.name), Ploidy::Haploid),
+                    Sample::new(format!("{}_B", s.name), Ploidy::Haploid),
+                ],
+            })
+            .collect()
+    } else {
+        if matrix.samples().iter().all(|s| s.ploidy == Ploidy::Diploid) {
+            return Ok(matrix);
+        }
+        anyhow::ensure!(
+            matrix.samples().iter().all(|s| s.ploidy == Ploidy::Haploid),
+            "--ploidy 2: the input mixes haploid and diploid samples"
+        );
+        anyhow::ensure!(
+            matrix.n_haplotypes().is_multiple_of(2),
+            "--ploidy 2: {} haplotypes cannot pair into diploid samples (use --ploidy 1)",
+            matrix.n_haplotypes()
+        );
+        matrix
+            .samples()
+            .chunks_exact(2)
+            .map(|p| Sample::new(p[0].name.clone(), Ploidy::Diploid))
+            .collect()
+    };
+    Ok(matrix.with_samples(samples)?)
+}

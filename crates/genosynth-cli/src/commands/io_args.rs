@@ -1,0 +1,189 @@
+//! Input flags shared by every command that reads haplotypes (`#[command(flatten)]`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context as _;
+use genosynth_vcf::{MissingPolicy, MultiallelicPolicy, ReadOptions, SampleSelection};
+
+/// Which part of a file to read: regions, samples, and where `.hapt` sites come from.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SelectArgs {
+    /// Regions, comma-separated: chr1, chr1:100-200 (1-based, inclusive). Uses the .tbi/.csi
+    /// index when there is one, otherwise filters while reading.
+    #[arg(
+        short = 'r',
+        long = "regions",
+        value_delimiter = ',',
+        value_name = "REGION"
+    )]
+    pub(crate) regions: Vec<String>,
+    /// Regions file: CHROM[<tab>START[<tab>END]] per line (1-based; a .bed file is 0-based).
+    #[arg(short = 'R', long = "regions-file", value_name = "FILE")]
+    pub(crate) regions_file: Option<PathBuf>,
+    /// Samples, comma-separated; prefix with ^ to exclude (like bcftools -s).
+    #[arg(
+        short = 's',
+        long = "samples",
+        value_name = "LIST",
+        conflicts_with = "samples_file"
+    )]
+    pub(crate) samples: Option<String>,
+    /// File of samples, one per line; prefix the path with ^ to exclude them.
+    #[arg(short = 'S', long = "samples-file", value_name = "FILE")]
+    pub(crate) samples_file: Option<String>,
+    /// For .hapt input: the sites (a VCF/BCF with the same sites, or a CHROM POS ID REF ALT
+    /// table). Default: X.sites, X.vcf.gz, X.vcf or X.bcf beside X.hapt.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sites: Option<PathBuf>,
+}
+
+/// What to do with records genosynth cannot use as they are.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// Records with several ALT alleles: stop with an error, split them into one biallelic
+    /// site per ALT (like bcftools norm -m-), or drop them.
+    #[arg(long, value_enum, default_value_t = Multiallelic::Error, value_name = "POLICY")]
+    pub(crate) multiallelic: Multiallelic,
+    /// Keep only SNPs (indels and other biallelic variants are kept by default).
+    #[arg(long)]
+    pub(crate) snps_only: bool,
+    /// Missing genotypes: stop with an error, or fill with the site's major allele.
+    #[arg(long, value_enum, default_value_t = Missing::Error, value_name = "POLICY")]
+    pub(crate) missing: Missing,
+}
+
+/// `--multiallelic` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Multiallelic {
+    Error,
+    Split,
+    Drop,
+}
+
+/// `--missing` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Missing {
+    Error,
+    Major,
+}
+
+/// Every input flag: selection and policies.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct InputArgs {
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
+}
+
+impl InputArgs {
+    /// The library options these flags ask for.
+    pub(crate) fn read_options(&self, stop: Arc<AtomicBool>) -> anyhow::Result<ReadOptions> {
+        let mut options = self.select.read_options(stop)?;
+        options.multiallelic = match self.policy.multiallelic {
+            Multiallelic::Error => MultiallelicPolicy::Error,
+            Multiallelic::Split => MultiallelicPolicy::Split,
+            Multiallelic::Drop => MultiallelicPolicy::Drop,
+        };
+        options.missing = match self.policy.missing {
+            Missing::Error => MissingPolicy::Error,
+            Missing::Major => MissingPolicy::Major,
+        };
+        options.snps_only = self.policy.snps_only;
+        Ok(options)
+    }
+}
+
+impl SelectArgs {
+    /// Options with the selection only (default, strict policies).
+    pub(crate) fn read_options(&self, stop: Arc<AtomicBool>) -> anyhow::Result<ReadOptions> {
+        let mut regions = self.regions.clone();
+        if let Some(path) = &self.regions_file {
+            regions.extend(read_regions_file(path)?);
+        }
+        let samples = match (&self.samples, &self.samples_file) {
+            (Some(list), _) => Some(SampleSelection::parse_list(list)),
+            (None, Some(file)) => {
+                let (exclude, file) = match file.strip_prefix('^') {
+                    Some(f) => (true, f),
+                    None => (false, file.as_str()),
+                };
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read samples file {file}"))?;
+                Some(SampleSelection::parse_file(&text, exclude))
+            }
+            (None, None) => None,
+        };
+        Ok(ReadOptions {
+            regions,
+            samples,
+            sites_file: self.sites.clone(),
+            threads: rayon::current_num_threads(),
+            stop: Some(stop),
+            ..Default::default()
+        })
+    }
+}
+
+/// Regions from a file: `CHROM`, `CHROM POS`, or `CHROM START END` per line (1-based
+/// inclusive; `.bed` files are 0-based half-open, as in BED).
+fn read_regions_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read regions file {}", path.display()))?;
+    let bed = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bed"));
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() || cols[0].starts_with('#') || cols[0] == "track" {
+            continue;
+        }
+        let num = |s: &str| -> anyhow::Result<u64> {
+            s.parse()
+                .with_context(|| format!("{}:{}: {s:?} is not a position", path.display(), i + 1))
+        };
+        out.push(match cols.as_slice() {
+            [chrom] => chrom.to_string(),
+            [chrom, pos] => format!("{chrom}:{}", num(pos)? + u64::from(bed)),
+            [chrom, start, end, ..] => {
+                format!("{chrom}:{}-{}", num(start)? + u64::from(bed), num(end)?)
+            }
+            [] => unreachable!("empty lines are skipped"),
+        });
+    }
+    Ok(out)
+}
+
+/// `-O v|z|b|u|h`: bcftools output type letters, plus `h` for `.hapt`.
+pub(crate) fn output_format(
+    letter: Option<&str>,
+) -> anyhow::Result<Option<genosynth_vcf::OutputFormat>> {
+    letter
+        .map(|l| {
+            genosynth_vcf::OutputFormat::from_letter(l).with_context(|| {
+                format!("-O {l:?}: expected v (VCF), z (VCF.gz), b (BCF), u (uncompressed BCF) or h (.hapt)")
+            })
+        })
+        .transpose()
+}
+
+/// Write options for a command: format, index, the command line and the contigs read.
+pub(crate) fn write_options(
+    ctx: &crate::Context,
+    format: Option<genosynth_vcf::OutputFormat>,
+    write_index: bool,
+    contigs: Vec<(String, Option<u64>)>,
+) -> genosynth_vcf::WriteOptions {
+    genosynth_vcf::WriteOptions {
+        format,
+        write_index,
+        command_line: Some(ctx.command_line.clone()),
+        threads: rayon::current_num_threads(),
+        contig_lengths: contigs,
+        stop: Some(ctx.stop.clone()),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,293 @@
+//! One decoded record: the fixed fields and one genotype per selected sample.
+//!
+//! Both the VCF text parser and the BCF decoder fill the same reusable [`RawRecord`], so the
+//! policies (multiallelic, missing, phasing, sorting) are written once.
+
+use std::fmt::Write as _;
+
+use crate::error::RecordProblem;
+
+/// Marks a missing allele (`.`).
+pub(crate) const MISSING: u8 = u8::MAX;
+/// The most ALT alleles a record may have (allele indices must fit below [`MISSING`]).
+pub(crate) const MAX_ALTS: usize = 250;
+
+/// One sample's genotype.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Gt {
+    /// Allele indices (0 = REF), [`MISSING`] for `.`; only `alleles[..ploidy]` are used.
+    pub(crate) alleles: [u8; 2],
+    /// 1 or 2.
+    pub(crate) ploidy: u8,
+    /// Whether the (diploid) genotype is written phased (`|`).
+    pub(crate) phased: bool,
+}
+
+impl Gt {
+    /// The GT as VCF writes it, for messages.
+    pub(crate) fn text(&self) -> String {
+        let allele = |a: u8| {
+            if a == MISSING {
+                ".".to_string()
+            } else {
+                a.to_string()
+            }
+        };
+        if self.ploidy == 1 {
+            allele(self.alleles[0])
+        } else {
+            let sep = if self.phased { '|' } else { '/' };
+            format!(
+                "{}{sep}{}",
+                allele(self.alleles[0]),
+                allele(self.alleles[1])
+            )
+        }
+    }
+
+    /// A lone `.`: missing, of whatever ploidy the sample has.
+    pub(crate) fn is_lone_missing(&self) -> bool {
+        self.ploidy == 1 && self.alleles[0] == MISSING
+    }
+}
+
+/// A decoded record, reused across records to avoid allocation.
+#[derive(Debug, Default)]
+pub(crate) struct RawRecord {
+    pub(crate) chrom: String,
+    pub(crate) pos: u64,
+    /// `.` when absent.
+    pub(crate) id: String,
+    pub(crate) reference: String,
+    /// The ALT column as written (`A,T`; `.` for none).
+    pub(crate) alt_text: String,
+    /// Byte ranges of each ALT inside `alt_text` (empty for `.`).
+    pub(crate) alts: Vec<(usize, usize)>,
+    /// One genotype per selected sample, in output order.
+    pub(crate) gts: Vec<Gt>,
+}
+
+impl RawRecord {
+    /// `CHROM:POS`, the way messages name a record.
+    pub(crate) fn name(&self) -> String {
+        format!("{}:{}", self.chrom, self.pos)
+    }
+
+    /// Number of ALT alleles.
+    pub(crate) fn n_alts(&self) -> usize {
+        self.alts.len()
+    }
+
+    /// ALT allele `k` (0-based).
+    pub(crate) fn alt(&self, k: usize) -> &str {
+        let (a, b) = self.alts[k];
+        &self.alt_text[a..b]
+    }
+
+    /// Sets the ALT column and splits it on commas.
+    pub(crate) fn set_alts(&mut self, text: &str) -> Result<(), RecordProblem> {
+        self.alt_text.clear();
+        self.alt_text.push_str(text);
+        self.alts.clear();
+        if text == "." {
+            return Ok(());
+        }
+        let mut start = 0;
+        for part in text.split(',') {
+            if part.is_empty() {
+                return Err(RecordProblem::BadAlleles(format!(
+                    "empty ALT allele in {text:?}"
+                )));
+            }
+            self.alts.push((start, start + part.len()));
+            start += part.len() + 1;
+        }
+        if self.alts.len() > MAX_ALTS {
+            return Err(RecordProblem::BadAlleles(format!(
+                "{} ALT alleles (at most {MAX_ALTS} are supported)",
+                self.alts.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sets the ALT alleles from a list (BCF).
+    pub(crate) fn set_alt_list<'a>(
+        &mut self,
+        alts: impl Iterator<Item = &'a str>,
+    ) -> Result<(), RecordProblem> {
+        self.alt_text.clear();
+        self.alts.clear();
+        for (i, alt) in alts.enumerate() {
+            if i > 0 {
+                self.alt_text.push(',');
+            }
+            let start = self.alt_text.len();
+            self.alt_text.push_str(alt);
+            self.alts.push((start, self.alt_text.len()));
+        }
+        if self.alts.is_empty() {
+            self.alt_text.push('.');
+        }
+        if self.alts.len() > MAX_ALTS {
+            return Err(RecordProblem::BadAlleles(format!(
+                "{} ALT alleles (at most {MAX_ALTS} are supported)",
+                self.alts.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Whether REF>ALT is a SNP in the bcftools sense (`view -v snps`): single bases, not `*`,
+/// `.` or a symbolic allele.
+pub(crate) fn is_snp(reference: &str, alt: &str) -> bool {
+    let base = |s: &str| {
+        s.len() == 1
+            && matches!(
+                s.as_bytes()[0].to_ascii_uppercase(),
+                b'A' | b'C' | b'G' | b'T' | b'N'
+            )
+    };
+    base(reference) && base(alt) && !reference.eq_ignore_ascii_case(alt)
+}
+
+/// Why a GT value could not be used.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum GtError {
+    /// Not a genotype at all.
+    Malformed,
+    /// An allele index beyond the ALTs.
+    Beyond(u32),
+    /// More than two alleles.
+    Ploidy(usize),
+}
+
+/// Parses a text GT (`0|1`, `1`, `./.`, `0/2`) for a record with `n_alts` ALT alleles.
+pub(crate) fn parse_gt(text: &[u8], n_alts: usize) -> Result<Gt, GtError> {
+    let mut gt = Gt::default();
+    let mut i = 0;
+    let mut copies = 0usize;
+    loop {
+        // One allele: `.` or digits.
+        let allele = match text.get(i) {
+            Some(b'.') => {
+                i += 1;
+                MISSING
+            }
+            Some(c) if c.is_ascii_digit() => {
+                let mut n: u32 = 0;
+                while let Some(&d) = text.get(i) {
+                    if !d.is_ascii_digit() {
+                        break;
+                    }
+                    n = n.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+                    i += 1;
+                }
+                if n as usize > n_alts {
+                    return Err(GtError::Beyond(n));
+                }
+                n as u8
+            }
+            _ => return Err(GtError::Malformed),
+        };
+        if copies < 2 {
+            gt.alleles[copies] = allele;
+        }
+        copies += 1;
+        match text.get(i) {
+            None => break,
+            Some(b'|') => {
+                if copies == 1 {
+                    gt.phased = true;
+                }
+            }
+            Some(b'/') => {
+                if copies == 1 {
+                    gt.phased = false;
+                }
+            }
+            Some(_) => return Err(GtError::Malformed),
+        }
+        i += 1;
+    }
+    if copies > 2 {
+        return Err(GtError::Ploidy(copies));
+    }
+    gt.ploidy = copies as u8;
+    if copies == 1 {
+        gt.phased = true;
+    }
+    Ok(gt)
+}
+
+/// Turns a [`GtError`] into the record problem naming `sample`.
+pub(crate) fn gt_problem(err: GtError, sample: &str, text: &[u8], n_alts: usize) -> RecordProblem {
+    match err {
+        GtError::Malformed => RecordProblem::BadGenotype {
+            sample: sample.to_string(),
+            genotype: String::from_utf8_lossy(text).into_owned(),
+        },
+        GtError::Beyond(allele) => RecordProblem::AlleleBeyondAlts {
+            sample: sample.to_string(),
+            allele,
+            alts: n_alts,
+        },
+        GtError::Ploidy(n) => {
+            let mut message = String::new();
+            let _ = write!(
+                message,
+                "genotype {:?} has {n} alleles; only haploid and diploid samples are supported",
+                String::from_utf8_lossy(text)
+            );
+            RecordProblem::Ploidy {
+                sample: sample.to_string(),
+                message,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_phased_unphased_haploid_and_missing() {
+        let g = parse_gt(b"0|1", 1).unwrap();
+        assert_eq!((g.alleles, g.ploidy, g.phased), ([0, 1], 2, true));
+        let g = parse_gt(b"1/0", 1).unwrap();
+        assert_eq!((g.alleles, g.ploidy, g.phased), ([1, 0], 2, false));
+        let g = parse_gt(b"1", 1).unwrap();
+        assert_eq!((g.alleles[0], g.ploidy), (1, 1));
+        let g = parse_gt(b".|.", 1).unwrap();
+        assert_eq!(g.alleles, [MISSING, MISSING]);
+        assert!(parse_gt(b".", 1).unwrap().is_lone_missing());
+        assert_eq!(parse_gt(b"0|12", 12).unwrap().alleles, [0, 12]);
+        assert_eq!(g.text(), ".|.");
+    }
+
+    #[test]
+    fn rejects_bad_genotypes() {
+        assert_eq!(parse_gt(b"0|2", 1), Err(GtError::Beyond(2)));
+        assert_eq!(parse_gt(b"0|1|1", 1), Err(GtError::Ploidy(3)));
+        assert_eq!(parse_gt(b"", 1), Err(GtError::Malformed));
+        assert_eq!(parse_gt(b"0|", 1), Err(GtError::Malformed));
+        assert_eq!(parse_gt(b"A|T", 1), Err(GtError::Malformed));
+        assert_eq!(parse_gt(b"0-1", 1), Err(GtError::Malformed));
+        assert_eq!(
+            parse_gt(b"99999999999|0", 1),
+            Err(GtError::Beyond(u32::MAX))
+        );
+    }
+
+    #[test]
+    fn snp_is_single_bases_only() {
+        assert!(is_snp("A", "G"));
+        assert!(!is_snp("A", "AT"));
+        assert!(!is_snp("A", "*"));
+        assert!(!is_snp("A", "<DEL>"));
+        assert!(!is_snp("AT", "GC"));
+        assert!(!is_snp("A", "."));
+    }
+}

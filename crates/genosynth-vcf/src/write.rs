@@ -1,0 +1,289 @@
+//! [`write`]: a matrix to VCF, BGZF VCF, BCF or `.hapt`, atomically.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use genosynth_core::HaplotypeMatrix;
+use noodles_bgzf as bgzf;
+use noodles_bgzf::io::writer::CompressionLevel;
+
+use crate::encode::{bcf_header, header_text, write_bcf_records, write_vcf_records};
+use crate::error::{Error, ErrorKind};
+use crate::hapt;
+use crate::input::{is_stdio, with_extension, worker_count};
+use crate::options::{OutputFormat, WriteOptions};
+
+/// Writes `matrix` to `path` (`-` = stdout) in the format of `options` or of the extension.
+///
+/// Files are written atomically: into a temporary file in the target directory, flushed to
+/// disk, then renamed over `path`; the index likewise. An error or a Ctrl-C (the stop flag)
+/// leaves neither output nor temporary file. Writing without an index removes a stale
+/// `.tbi`/`.csi` of an older file at `path`. Writing `.hapt` also writes the sites beside it
+/// (`X.sites`, see [`companion_sites_path`](crate::companion_sites_path)).
+///
+/// Samples come from the matrix: diploid samples are written `a|b`, haploid ones `a`; INFO
+/// `AC`, `AN`, `AF` are computed from the written genotypes.
+///
+/// # Errors
+/// An unwritable matrix (unsorted sites, repeated sample names), an unknown format, or an
+/// I/O failure.
+pub fn write(path: &Path, matrix: &HaplotypeMatrix, options: &WriteOptions) -> Result<(), Error> {
+    write_kind(path, matrix, options).map_err(|kind| Error::new(path, kind))
+}
+
+/// The format `write` would use for `path`.
+pub fn output_format(path: &Path, options: &WriteOptions) -> Result<OutputFormat, Error> {
+    options
+        .format
+        .or_else(|| OutputFormat::from_path(path))
+        .or_else(|| is_stdio(path).then_some(OutputFormat::Vcf))
+        .ok_or_else(|| Error::new(path, ErrorKind::UnknownOutputFormat))
+}
+
+fn write_kind(
+    path: &Path,
+    matrix: &HaplotypeMatrix,
+    options: &WriteOptions,
+) -> Result<(), ErrorKind> {
+    let format = output_format(path, options).map_err(|e| e.kind)?;
+    validate(matrix, format, options)?;
+    if is_stdio(path) {
+        if options.write_index {
+            return Err(ErrorKind::Unwritable(
+                "cannot write an index for stdout".into(),
+            ));
+        }
+        encode(format, io::stdout(), matrix, options, false)?;
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let temp = || {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".genosynth-");
+        // Temporary files are private (0600) by default; the output is an ordinary file.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        builder.tempfile_in(&dir).map_err(ErrorKind::Open)
+    };
+    let data = temp()?;
+    let gz = path.to_string_lossy().ends_with(".gz");
+    let file = data.as_file().try_clone().map_err(ErrorKind::Io)?;
+    let file = encode(format, file, matrix, options, gz)?;
+    file.sync_all().map_err(ErrorKind::Io)?;
+    drop(file);
+
+    let mut index = None;
+    if options.write_index {
+        let ext = format.index_extension().ok_or_else(|| {
+            ErrorKind::Unwritable(format!(
+                "{format:?} output cannot be indexed (use -O z or -O b)"
+            ))
+        })?;
+        let idx = temp()?;
+        write_index(format, data.path(), idx.path())?;
+        index = Some((idx, ext));
+    }
+    let mut sites = None;
+    if format == OutputFormat::Hapt {
+        let mut s = temp()?;
+        hapt::write_sites(s.as_file_mut(), matrix.sites())?;
+        s.as_file().sync_all().map_err(ErrorKind::Io)?;
+        sites = Some(s);
+    }
+    if stopped_now(options) {
+        return Err(ErrorKind::Interrupted);
+    }
+    data.persist(path).map_err(|e| ErrorKind::Io(e.error))?;
+    // Any index beside `path` describes an older file now.
+    for ext in ["tbi", "csi"] {
+        let old = with_extension(path, ext);
+        if old.exists() {
+            let _ = std::fs::remove_file(&old);
+        }
+    }
+    if let Some((idx, ext)) = index {
+        idx.persist(with_extension(path, ext))
+            .map_err(|e| ErrorKind::Io(e.error))?;
+    }
+    if let Some(s) = sites {
+        s.persist(hapt::companion_sites_path(path))
+            .map_err(|e| ErrorKind::Io(e.error))?;
+    }
+    Ok(())
+}
+
+fn stopped_now(options: &WriteOptions) -> bool {
+    crate::options::stopped(&options.stop)
+}
+
+/// Writes `matrix` into `out` in `format`; returns `out` after flushing.
+fn encode<W: Write + Send + 'static>(
+    format: OutputFormat,
+    out: W,
+    matrix: &HaplotypeMatrix,
+    options: &WriteOptions,
+    gz: bool,
+) -> Result<W, ErrorKind> {
+    let header = header_text(matrix, options);
+    let workers = worker_count(options.threads.max(1));
+    let bgzf_mt = |out: W, level: CompressionLevel| {
+        bgzf::io::multithreaded_writer::Builder::default()
+            .set_worker_count(workers)
+            .set_compression_level(level)
+            .build_from_writer(out)
+    };
+    match format {
+        OutputFormat::Vcf => {
+            let mut w = BufWriter::with_capacity(1 << 20, out);
+            w.write_all(header.as_bytes()).map_err(ErrorKind::Io)?;
+            write_vcf_records(&mut w, matrix, &options.stop)?;
+            w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
+        }
+        OutputFormat::VcfGz => {
+            let mut w = bgzf_mt(out, CompressionLevel::default());
+            w.write_all(header.as_bytes()).map_err(ErrorKind::Io)?;
+            write_vcf_records(&mut w, matrix, &options.stop)?;
+            w.finish().map_err(ErrorKind::Io)
+        }
+        OutputFormat::Bcf | OutputFormat::BcfUncompressed => {
+            let level = if format == OutputFormat::Bcf {
+                CompressionLevel::default()
+            } else {
+                CompressionLevel::NONE
+            };
+            let mut w = bgzf_mt(out, level);
+            w.write_all(&bcf_header(&header)).map_err(ErrorKind::Io)?;
+            write_bcf_records(&mut w, matrix, &options.stop)?;
+            w.finish().map_err(ErrorKind::Io)
+        }
+        OutputFormat::Hapt => {
+            let group = options
+                .metadata
+                .iter()
+                .find(|(k, _)| k == "haptGroup")
+                .map_or("genosynth", |(_, v)| v.as_str());
+            if gz {
+                let mut w = bgzf_mt(out, CompressionLevel::default());
+                hapt::write_rows(&mut w, matrix, group, &options.stop)?;
+                w.finish().map_err(ErrorKind::Io)
+            } else {
+                let mut w = BufWriter::with_capacity(1 << 20, out);
+                hapt::write_rows(&mut w, matrix, group, &options.stop)?;
+                w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
+            }
+        }
+    }
+}
+
+/// Indexes the finished file at `data` into `dst` (`.tbi` for VCF.gz, `.csi` for BCF).
+fn write_index(format: OutputFormat, data: &Path, dst: &Path) -> Result<(), ErrorKind> {
+    let bad = |e: io::Error| ErrorKind::Unwritable(format!("cannot index: {e}"));
+    match format {
+        OutputFormat::VcfGz => match noodles_vcf::fs::index(data).map_err(bad)? {
+            noodles_vcf::index::Index::Tabix(index) => {
+                noodles_tabix::fs::write(dst, &index).map_err(bad)?
+            }
+            noodles_vcf::index::Index::Csi(_) => {
+                return Err(ErrorKind::Unwritable(
+                    "positions beyond 2^29 need a CSI index for VCF.gz; write BCF (-O b) instead"
+                        .into(),
+                ));
+            }
+        },
+        _ => {
+            let index = noodles_bcf::fs::index(data).map_err(bad)?;
+            noodles_csi::fs::write(dst, &index).map_err(bad)?;
+        }
+    }
+    File::open(dst)
+        .and_then(|f| f.sync_all())
+        .map_err(ErrorKind::Io)
+}
+
+const RESERVED_KEYS: [&str; 10] = [
+    "fileformat",
+    "INFO",
+    "FORMAT",
+    "FILTER",
+    "contig",
+    "ALT",
+    "source",
+    "genosynthCommand",
+    "SAMPLE",
+    "PEDIGREE",
+];
+
+/// Checks what VCF/BCF cannot represent before anything is written.
+fn validate(
+    matrix: &HaplotypeMatrix,
+    format: OutputFormat,
+    options: &WriteOptions,
+) -> Result<(), ErrorKind> {
+    let bad = |m: String| Err(ErrorKind::Unwritable(m));
+    let mut names = std::collections::HashSet::new();
+    for s in matrix.samples() {
+        if s.name.is_empty() || s.name.contains(['\t', '\n', '\r', ' ']) {
+            return bad(format!(
+                "sample name {:?} is empty or contains whitespace",
+                s.name
+            ));
+        }
+        if !names.insert(s.name.as_str()) {
+            return bad(format!("sample name {:?} is repeated", s.name));
+        }
+    }
+    for (k, _) in &options.metadata {
+        if k.is_empty()
+            || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || RESERVED_KEYS.contains(&k.as_str())
+        {
+            return bad(format!(
+                "metadata key {k:?} is not a plain name or is reserved"
+            ));
+        }
+    }
+    if format == OutputFormat::Hapt {
+        return Ok(());
+    }
+    if matrix.samples().len() >= 1 << 24 {
+        return bad("BCF holds fewer than 16,777,216 samples".into());
+    }
+    let mut finished: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut prev: Option<(&str, u64)> = None;
+    for site in matrix.sites() {
+        let fields = [&site.chrom, &site.reference, &site.alternate];
+        if fields
+            .iter()
+            .any(|f| f.is_empty() || f.contains(['\t', '\n', ' ', ',']))
+        {
+            return bad(format!(
+                "site {site}: empty field or whitespace/comma in CHROM/REF/ALT"
+            ));
+        }
+        if site.pos == 0 || site.pos > i32::MAX as u64 {
+            return bad(format!("site {site}: position out of range"));
+        }
+        match prev {
+            Some((c, p)) if c == site.chrom && site.pos < p => {
+                return bad(format!("sites are not sorted: {site} after {c}:{p}"));
+            }
+            Some((c, _)) if c == site.chrom => {}
+            Some((c, _)) => {
+                finished.insert(c);
+                if finished.contains(site.chrom.as_str()) {
+                    return bad(format!(
+                        "sites are not sorted: chromosome {} appears twice",
+                        site.chrom
+                    ));
+                }
+            }
+            None => {}
+        }
+        prev = Some((&site.chrom, site.pos));
+    }
+    Ok(())
+}
