@@ -31,21 +31,33 @@
 #![deny(missing_docs)]
 
 mod af;
+mod align;
 mod columns;
 pub mod distance;
+mod error;
 mod fst;
 mod haplotype_freq;
 mod ld;
 mod linalg;
 mod pca;
+pub mod privacy;
+mod report;
 pub mod stats;
 mod triplets;
+mod verdict;
 
 pub use af::{
     AlleleFrequencyStats, allele_frequency_correlation, allele_frequency_stats, folded_sfs,
 };
+pub use align::SiteMatch;
+pub use error::Error;
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
+pub use report::{
+    Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
+    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,
+};
 pub use triplets::{TripletStats, triplet_correlations};
+pub use verdict::{Check, Status, Verdict, verdict};

@@ -1,0 +1,477 @@
+//! Privacy of artificial genomes: nearest-neighbour adversarial accuracy (AATS), distance to
+//! closest record (DCR), nearest-neighbour distance ratio (NNDR), exact copies and a
+//! distance-based membership-inference AUC.
+
+use genosynth_core::HaplotypeMatrix;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::distance::{Nearest, PairScan, RowSet, scan_between, scan_within};
+use crate::stats::{mean, quantile, sd};
+
+/// A value averaged over repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanSd {
+    /// Mean over repeats.
+    pub mean: f64,
+    /// Sample standard deviation over repeats (0 for one repeat).
+    pub sd: f64,
+}
+
+impl MeanSd {
+    fn of(values: &[f64]) -> Self {
+        Self {
+            mean: mean(values),
+            sd: sd(values),
+        }
+    }
+}
+
+/// Nearest-neighbour adversarial accuracy of one real set against one synthetic set of equal
+/// size (Yale et al. 2020, as in Yelmen et al. 2021's code; Hamming = Manhattan on 0/1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AatsOnce {
+    /// Share of real haplotypes whose nearest synthetic one is farther than their nearest
+    /// other real one: `mean(d_TS > d_TT)`. ≈ 1 means AGs sit away from real data.
+    pub aa_truth: f64,
+    /// Share of AGs whose nearest real haplotype is farther than their nearest other AG:
+    /// `mean(d_ST > d_SS)`. ≈ 0 means AGs sit on real data (copies).
+    pub aa_syn: f64,
+    /// `(aa_truth + aa_syn) / 2`; 0.5 is ideal.
+    pub aats: f64,
+    /// AATS counting ties (`d_TS == d_TT`, `d_ST == d_SS`) as ½ instead of 0.
+    pub aats_ties_half: f64,
+    /// Share of all comparisons that were ties.
+    pub tie_rate: f64,
+}
+
+/// AATS from the four nearest-distance vectors.
+pub fn aats_from_distances(d_tt: &[u32], d_ss: &[u32], d_ts: &[u32], d_st: &[u32]) -> AatsOnce {
+    let share = |a: &[u32], b: &[u32], tie: f64| {
+        let n = a.len().max(1) as f64;
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| match x.cmp(y) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => tie,
+                std::cmp::Ordering::Less => 0.0,
+            })
+            .sum::<f64>()
+            / n
+    };
+    let aa_truth = share(d_ts, d_tt, 0.0);
+    let aa_syn = share(d_st, d_ss, 0.0);
+    let half = (share(d_ts, d_tt, 0.5) + share(d_st, d_ss, 0.5)) / 2.0;
+    let ties = d_ts.iter().zip(d_tt).filter(|(a, b)| a == b).count()
+        + d_st.iter().zip(d_ss).filter(|(a, b)| a == b).count();
+    AatsOnce {
+        aa_truth,
+        aa_syn,
+        aats: (aa_truth + aa_syn) / 2.0,
+        aats_ties_half: half,
+        tie_rate: ties as f64 / (d_ts.len() + d_st.len()).max(1) as f64,
+    }
+}
+
+/// AATS averaged over repeats of equal-size subsamples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Aats {
+    /// Haplotypes per side in each repeat (the smaller set's size).
+    pub set_size: usize,
+    /// Repeats (1 when both sets have the same size: no subsampling).
+    pub repeats: usize,
+    /// See [`AatsOnce::aa_truth`].
+    pub aa_truth: MeanSd,
+    /// See [`AatsOnce::aa_syn`].
+    pub aa_syn: MeanSd,
+    /// See [`AatsOnce::aats`].
+    pub aats: MeanSd,
+    /// See [`AatsOnce::aats_ties_half`].
+    pub aats_ties_half: MeanSd,
+    /// See [`AatsOnce::tie_rate`].
+    pub tie_rate: MeanSd,
+}
+
+fn distances(n: &[Nearest]) -> Vec<u32> {
+    n.iter().map(|x| x.distance).collect()
+}
+
+impl Aats {
+    fn from_runs(set_size: usize, runs: &[AatsOnce]) -> Self {
+        let pick = |f: fn(&AatsOnce) -> f64| MeanSd::of(&runs.iter().map(f).collect::<Vec<_>>());
+        Self {
+            set_size,
+            repeats: runs.len(),
+            aa_truth: pick(|r| r.aa_truth),
+            aa_syn: pick(|r| r.aa_syn),
+            aats: pick(|r| r.aats),
+            aats_ties_half: pick(|r| r.aats_ties_half),
+            tie_rate: pick(|r| r.tie_rate),
+        }
+    }
+}
+
+/// AATS of `real` against `synthetic`. Equal sizes use every haplotype once; otherwise the
+/// larger set is subsampled (seeded, without replacement) to the smaller size `repeats` times.
+///
+/// `full` may pass already computed passes over the whole sets (within real, within
+/// synthetic, between) to avoid recomputing them when sizes are equal.
+pub fn aats(
+    real: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    repeats: usize,
+    seed: u64,
+    full: Option<(&PairScan, &PairScan, &PairScan)>,
+) -> Aats {
+    let (nr, ns) = (real.n_haplotypes(), synthetic.n_haplotypes());
+    let size = nr.min(ns);
+    if nr == ns {
+        let run = match full {
+            Some((rr, ss, rs)) => aats_from_distances(
+                &distances(&rr.first),
+                &distances(&ss.first),
+                &distances(&rs.first),
+                &distances(&rs.second),
+            ),
+            None => {
+                let rr = scan_within(RowSet::all(real));
+                let ss = scan_within(RowSet::all(synthetic));
+                let rs = scan_between(RowSet::all(real), RowSet::all(synthetic));
+                aats_from_distances(
+                    &distances(&rr.first),
+                    &distances(&ss.first),
+                    &distances(&rs.first),
+                    &distances(&rs.second),
+                )
+            }
+        };
+        return Aats::from_runs(size, &[run]);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let all_r: Vec<usize> = (0..nr).collect();
+    let all_s: Vec<usize> = (0..ns).collect();
+    let runs: Vec<AatsOnce> = (0..repeats.max(1))
+        .map(|_| {
+            let mut pick = |n: usize| -> Vec<usize> {
+                let mut v = rand::seq::index::sample(&mut rng, n, size).into_vec();
+                v.sort_unstable();
+                v
+            };
+            let (sub_r, sub_s) = if nr > ns {
+                (pick(nr), all_s.clone())
+            } else {
+                (all_r.clone(), pick(ns))
+            };
+            let r = RowSet::subset(real, &sub_r);
+            let s = RowSet::subset(synthetic, &sub_s);
+            let rr = scan_within(r);
+            let ss = scan_within(s);
+            let rs = scan_between(r, s);
+            aats_from_distances(
+                &distances(&rr.first),
+                &distances(&ss.first),
+                &distances(&rs.first),
+                &distances(&rs.second),
+            )
+        })
+        .collect();
+    Aats::from_runs(size, &runs)
+}
+
+/// ROC AUC of telling members (train) from non-members (holdout) by closeness to the nearest
+/// AG: `P(d_member < d_nonmember) + ½ P(equal)`, as scikit-learn's `roc_auc_score` with score
+/// `−distance`. 0.5 means the AGs do not reveal who was in the training set.
+pub fn membership_auc(member_distances: &[u32], nonmember_distances: &[u32]) -> f64 {
+    if member_distances.is_empty() || nonmember_distances.is_empty() {
+        return f64::NAN;
+    }
+    let max = member_distances
+        .iter()
+        .chain(nonmember_distances)
+        .copied()
+        .max()
+        .unwrap_or(0) as usize;
+    let mut non = vec![0u64; max + 2];
+    for &d in nonmember_distances {
+        non[d as usize] += 1;
+    }
+    // greater[d] = non-members strictly farther than d.
+    let mut greater = vec![0u64; max + 2];
+    for d in (0..=max).rev() {
+        greater[d] = greater[d + 1] + non[d + 1];
+    }
+    let wins: f64 = member_distances
+        .iter()
+        .map(|&d| greater[d as usize] as f64 + 0.5 * non[d as usize] as f64)
+        .sum();
+    wins / (member_distances.len() as f64 * nonmember_distances.len() as f64)
+}
+
+/// Summary of a distance distribution, with its histogram.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceSummary {
+    /// Number of values.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// 1st percentile.
+    pub p1: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// `histogram[d]` = values equal to `d`, up to the largest value.
+    pub histogram: Vec<u64>,
+}
+
+impl DistanceSummary {
+    /// Summarises integer distances.
+    pub fn of(values: &[u32]) -> Self {
+        let f: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+        let max = values.iter().copied().max().unwrap_or(0) as usize;
+        let mut histogram = vec![0u64; if values.is_empty() { 0 } else { max + 1 }];
+        for &v in values {
+            histogram[v as usize] += 1;
+        }
+        Self {
+            n: values.len(),
+            mean: mean(&f),
+            median: quantile(&f, 0.5),
+            p1: quantile(&f, 0.01),
+            p5: quantile(&f, 0.05),
+            histogram,
+        }
+    }
+}
+
+/// Distance to closest record and related measures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DcrStats {
+    /// Each AG's Hamming distance to its nearest training haplotype.
+    pub to_train: DistanceSummary,
+    /// Each AG's distance to its nearest holdout haplotype (with a holdout).
+    pub to_holdout: Option<DistanceSummary>,
+    /// median(DCR to train) / median(DCR to holdout); < 1 means AGs sit closer to the
+    /// training data than to unseen real data.
+    pub median_ratio: Option<f64>,
+    /// Real reference distances: each holdout haplotype's distance to its nearest training
+    /// haplotype, or without a holdout each training haplotype's distance to its nearest other
+    /// training haplotype.
+    pub reference: DistanceSummary,
+    /// Which reference was used: `holdout_to_train` or `train_leave_one_out`.
+    pub reference_kind: String,
+    /// Share of AGs closer to a training haplotype than the reference's 1st percentile.
+    pub share_below_reference_p1: f64,
+    /// Share of AGs closer to a training haplotype than the reference's 5th percentile.
+    pub share_below_reference_p5: f64,
+    /// Median over AGs of nearest / second-nearest training distance (NNDR; 1 when both are 0).
+    /// Values near 0 mean an AG is much closer to one training haplotype than to any other.
+    pub nndr_median: f64,
+}
+
+/// Exact copies of real haplotypes among the AGs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactCopies {
+    /// AGs identical to some training haplotype.
+    pub synthetic_copies: usize,
+    /// Their share of all AGs.
+    pub synthetic_share: f64,
+    /// Base rate among real data: share of holdout haplotypes identical to a training one, or
+    /// without a holdout share of training haplotypes with an identical twin in training.
+    pub base_share: f64,
+}
+
+/// Everything about privacy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrivacyStats {
+    /// AATS of train vs AGs.
+    pub aats_train: Aats,
+    /// AATS of holdout vs AGs (with a holdout).
+    pub aats_holdout: Option<Aats>,
+    /// AATS(holdout, AGs) − AATS(train, AGs); > 0 means AGs resemble the training data more
+    /// than unseen real data (Yelmen et al.'s privacy loss).
+    pub privacy_loss: Option<f64>,
+    /// Reference AATS of holdout vs train: what real unseen data scores (with a holdout).
+    pub aats_holdout_vs_train: Option<Aats>,
+    /// Distance to closest record.
+    pub dcr: DcrStats,
+    /// Exact copies.
+    pub exact_copies: ExactCopies,
+    /// Membership-inference ROC AUC (with a holdout): 0.5 = no leak.
+    pub membership_auc: Option<f64>,
+}
+
+/// Precomputed streamed passes the privacy measures are read from.
+#[derive(Debug, Clone)]
+pub struct Passes {
+    /// Within train.
+    pub train: PairScan,
+    /// Within synthetic.
+    pub synthetic: PairScan,
+    /// Train (first) × synthetic (second).
+    pub train_synthetic: PairScan,
+    /// Within holdout, holdout × synthetic and holdout × train (with a holdout).
+    pub holdout: Option<HoldoutPasses>,
+}
+
+/// Passes involving the holdout.
+#[derive(Debug, Clone)]
+pub struct HoldoutPasses {
+    /// Within holdout.
+    pub holdout: PairScan,
+    /// Holdout (first) × synthetic (second).
+    pub holdout_synthetic: PairScan,
+    /// Holdout (first) × train (second).
+    pub holdout_train: PairScan,
+}
+
+/// Runs every pass privacy and the pairwise-distance figures need.
+pub fn passes(
+    train: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    holdout: Option<&HaplotypeMatrix>,
+) -> Passes {
+    let (t, s) = (RowSet::all(train), RowSet::all(synthetic));
+    Passes {
+        train: scan_within(t),
+        synthetic: scan_within(s),
+        train_synthetic: scan_between(t, s),
+        holdout: holdout.map(|h| {
+            let h = RowSet::all(h);
+            HoldoutPasses {
+                holdout: scan_within(h),
+                holdout_synthetic: scan_between(h, s),
+                holdout_train: scan_between(h, t),
+            }
+        }),
+    }
+}
+
+/// Computes every privacy measure from the passes.
+pub fn privacy_stats(
+    train: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    holdout: Option<&HaplotypeMatrix>,
+    passes: &Passes,
+    repeats: usize,
+    seed: u64,
+) -> PrivacyStats {
+    let aats_train = aats(
+        train,
+        synthetic,
+        repeats,
+        seed,
+        Some((&passes.train, &passes.synthetic, &passes.train_synthetic)),
+    );
+    let hp = holdout.zip(passes.holdout.as_ref());
+    let aats_holdout = hp.map(|(h, p)| {
+        aats(
+            h,
+            synthetic,
+            repeats,
+            seed.wrapping_add(1),
+            Some((&p.holdout, &passes.synthetic, &p.holdout_synthetic)),
+        )
+    });
+    let aats_holdout_vs_train = hp.map(|(h, p)| {
+        // The holdout plays the "synthetic" role: how unseen real data scores.
+        let ht = &p.holdout_train;
+        let swapped = PairScan {
+            first: ht.second.clone(),
+            second: ht.first.clone(),
+            histogram: Vec::new(),
+        };
+        aats(
+            train,
+            h,
+            repeats,
+            seed.wrapping_add(2),
+            Some((&passes.train, &p.holdout, &swapped)),
+        )
+    });
+    let dcr_train = distances(&passes.train_synthetic.second);
+    let reference: Vec<u32> = match &passes.holdout {
+        Some(p) => distances(&p.holdout_train.first),
+        None => distances(&passes.train.first),
+    };
+    let reference_summary = DistanceSummary::of(&reference);
+    let below = |q: f64| {
+        dcr_train.iter().filter(|&&d| (d as f64) < q).count() as f64 / dcr_train.len().max(1) as f64
+    };
+    let nndr: Vec<f64> = passes
+        .train_synthetic
+        .second
+        .iter()
+        .map(|n| {
+            if n.second == 0 || n.second == u32::MAX {
+                1.0
+            } else {
+                n.distance as f64 / n.second as f64
+            }
+        })
+        .collect();
+    let to_holdout = passes
+        .holdout
+        .as_ref()
+        .map(|p| DistanceSummary::of(&distances(&p.holdout_synthetic.second)));
+    let to_train = DistanceSummary::of(&dcr_train);
+    let median_ratio = to_holdout.as_ref().map(|h| to_train.median / h.median);
+    let copies = dcr_train.iter().filter(|&&d| d == 0).count();
+    let base_share =
+        reference.iter().filter(|&&d| d == 0).count() as f64 / reference.len().max(1) as f64;
+    let membership = passes.holdout.as_ref().map(|p| {
+        membership_auc(
+            &distances(&passes.train_synthetic.first),
+            &distances(&p.holdout_synthetic.first),
+        )
+    });
+    PrivacyStats {
+        privacy_loss: aats_holdout.map(|h| h.aats.mean - aats_train.aats.mean),
+        aats_train,
+        aats_holdout,
+        aats_holdout_vs_train,
+        dcr: DcrStats {
+            share_below_reference_p1: below(reference_summary.p1),
+            share_below_reference_p5: below(reference_summary.p5),
+            to_train,
+            to_holdout,
+            median_ratio,
+            reference: reference_summary,
+            reference_kind: if passes.holdout.is_some() {
+                "holdout_to_train".into()
+            } else {
+                "train_leave_one_out".into()
+            },
+            nndr_median: quantile(&nndr, 0.5),
+        },
+        exact_copies: ExactCopies {
+            synthetic_copies: copies,
+            synthetic_share: copies as f64 / dcr_train.len().max(1) as f64,
+            base_share,
+        },
+        membership_auc: membership,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_counts_ties_as_half() {
+        assert_eq!(membership_auc(&[0, 0], &[5, 5]), 1.0);
+        assert_eq!(membership_auc(&[5], &[0]), 0.0);
+        assert_eq!(membership_auc(&[3, 3], &[3, 3]), 0.5);
+        assert!((membership_auc(&[1, 4], &[2, 4]) - 0.625).abs() < 1e-12);
+    }
+
+    #[test]
+    fn aats_of_hand_made_distances() {
+        let a = aats_from_distances(&[1, 1], &[2, 2], &[2, 1], &[1, 3]);
+        assert_eq!(a.aa_truth, 0.5);
+        assert_eq!(a.aa_syn, 0.5);
+        assert_eq!(a.tie_rate, 0.25);
+        assert!((a.aats_ties_half - 0.625).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,437 @@
+//! The evaluation entry point and the serialisable report.
+
+use genosynth_core::{HaplotypeMatrix, Panel};
+use serde::Serialize;
+
+use crate::af::{AlleleFrequencyStats, allele_frequency_stats, folded_sfs};
+use crate::align::{SiteMatch, align, subsample};
+use crate::distance::histogram_mean;
+use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
+use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
+use crate::pca::fit_pca;
+use crate::privacy::{PrivacyStats, passes, privacy_stats};
+use crate::stats::{sd, wasserstein, wasserstein_counts};
+use crate::triplets::{TripletStats, triplet_correlations};
+use crate::verdict::{Verdict, verdict};
+use crate::{Error, hudson_fst};
+
+/// Version of the `report.json` layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What to evaluate and how.
+#[derive(Debug, Clone)]
+pub struct EvalInput<'a> {
+    /// Real haplotypes the generator was trained on.
+    pub train: &'a HaplotypeMatrix,
+    /// Artificial genomes.
+    pub synthetic: &'a HaplotypeMatrix,
+    /// Real haplotypes the generator never saw: the "perfect generator" reference.
+    pub holdout: Option<&'a HaplotypeMatrix>,
+    /// Population labels of real samples (PCA colours, per-population Fst).
+    pub panel: Option<&'a Panel>,
+    /// Settings.
+    pub settings: Settings,
+}
+
+/// Tunable settings; [`Settings::default`] is what the CLI uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Seed of every random choice (subsamples, triplets, Lanczos start).
+    pub seed: u64,
+    /// Each input is subsampled (whole samples, seeded) to at most this many haplotypes.
+    pub max_haplotypes: Option<usize>,
+    /// AATS repeats when set sizes differ.
+    pub aats_repeats: usize,
+    /// Sites in the r² heatmap window and the largest site distance of LD decay.
+    pub ld_window: usize,
+    /// Random site triplets for 3-point correlations.
+    pub n_triplets: usize,
+    /// Largest span of a triplet, in sites.
+    pub triplet_window: usize,
+    /// Window sizes (sites) of window haplotype frequencies.
+    pub haplotype_windows: Vec<usize>,
+    /// Principal components computed.
+    pub pca_components: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            max_haplotypes: None,
+            aats_repeats: 10,
+            ld_window: 100,
+            n_triplets: 2000,
+            triplet_window: 20,
+            haplotype_windows: vec![5, 10, 20],
+            pca_components: 6,
+        }
+    }
+}
+
+/// A statistic of the AGs against train, and the same statistic of the holdout against train
+/// (what a perfect generator would score) when a holdout is given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compared<T> {
+    /// AGs vs train.
+    pub synthetic: T,
+    /// Holdout vs train.
+    pub holdout: Option<T>,
+}
+
+/// Sizes of the inputs after matching and subsampling.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inputs {
+    /// Training haplotypes evaluated.
+    pub train_haplotypes: usize,
+    /// AG haplotypes evaluated.
+    pub synthetic_haplotypes: usize,
+    /// Holdout haplotypes evaluated.
+    pub holdout_haplotypes: Option<usize>,
+    /// Site matching.
+    pub sites: SiteMatch,
+}
+
+/// Site frequency spectra.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SfsStats {
+    /// MAF bins over (0, 0.5]; entry 0 of each spectrum is the monomorphic share.
+    pub bins: usize,
+    /// Train spectrum.
+    pub train: Vec<f64>,
+    /// AG spectrum.
+    pub synthetic: Vec<f64>,
+    /// Holdout spectrum.
+    pub holdout: Option<Vec<f64>>,
+}
+
+/// Linkage disequilibrium.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LdStats {
+    /// r² in the first window (train upper triangle, compared lower triangle in the plot).
+    pub window: Compared<LdWindow>,
+    /// LD decay of train.
+    pub decay_train: LdDecay,
+    /// LD decay of the AGs.
+    pub decay_synthetic: LdDecay,
+    /// LD decay of the holdout.
+    pub decay_holdout: Option<LdDecay>,
+}
+
+/// Pairwise Hamming distance distributions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceStats {
+    /// Sites compared (distances range over 0..=sites).
+    pub n_sites: usize,
+    /// Histogram of distances between two training haplotypes.
+    pub within_train: Vec<u64>,
+    /// Between two AGs.
+    pub within_synthetic: Vec<u64>,
+    /// Between a training haplotype and an AG.
+    pub train_synthetic: Vec<u64>,
+    /// Between two holdout haplotypes.
+    pub within_holdout: Option<Vec<u64>>,
+    /// Between a holdout and a training haplotype.
+    pub holdout_train: Option<Vec<u64>>,
+    /// Mean of each histogram, same order: train, synthetic, train–synthetic.
+    pub means: [f64; 3],
+    /// 1-Wasserstein distance (in sites) of within-AG vs within-train distances.
+    pub wasserstein_within: f64,
+    /// Same for within-holdout vs within-train: the reference.
+    pub wasserstein_within_holdout: Option<f64>,
+}
+
+/// Principal components fitted on train.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PcaStats {
+    /// Sites used (polymorphic in train).
+    pub n_sites_used: usize,
+    /// Share of variance per component.
+    pub explained_variance_ratio: Vec<f64>,
+    /// Per PC: 1-Wasserstein distance of AG vs train coordinates, divided by the train
+    /// coordinates' standard deviation.
+    pub wasserstein_synthetic: Vec<f64>,
+    /// Same for holdout vs train: the reference.
+    pub wasserstein_holdout: Option<Vec<f64>>,
+    /// Train coordinates (haplotypes × PCs); in memory for plots, not in report.json.
+    #[serde(skip)]
+    pub coords_train: Vec<Vec<f64>>,
+    /// AG coordinates.
+    #[serde(skip)]
+    pub coords_synthetic: Vec<Vec<f64>>,
+    /// Holdout coordinates.
+    #[serde(skip)]
+    pub coords_holdout: Option<Vec<Vec<f64>>>,
+    /// Population of each train haplotype (with a panel; `unknown` when not listed).
+    #[serde(skip)]
+    pub populations_train: Option<Vec<String>>,
+}
+
+/// Hudson Fst.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FstStats {
+    /// Train vs AGs.
+    pub train_synthetic: f64,
+    /// Train vs holdout (reference).
+    pub train_holdout: Option<f64>,
+    /// Per population of the panel: (population, train haplotypes, Fst of that population's
+    /// train haplotypes vs the AGs).
+    pub per_population: Vec<(String, usize, f64)>,
+}
+
+/// The whole evaluation; serialised as `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Layout version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Version of genosynth-eval that wrote it.
+    pub genosynth_version: String,
+    /// Settings used.
+    pub settings: Settings,
+    /// Input sizes and site matching.
+    pub inputs: Inputs,
+    /// Allele frequencies.
+    pub allele_frequencies: Compared<AlleleFrequencyStats>,
+    /// Site frequency spectra.
+    pub sfs: SfsStats,
+    /// Linkage disequilibrium.
+    pub ld: LdStats,
+    /// Pairwise distances.
+    pub distances: DistanceStats,
+    /// PCA.
+    pub pca: PcaStats,
+    /// 3-point correlations.
+    pub triplets: Compared<TripletStats>,
+    /// Window haplotype frequencies.
+    pub haplotype_frequencies: Compared<Vec<WindowHaplotypeStats>>,
+    /// Fst.
+    pub fst: FstStats,
+    /// Privacy.
+    pub privacy: PrivacyStats,
+    /// Pass / warn / fail per check.
+    pub verdict: Verdict,
+}
+
+fn check_settings(s: &Settings) -> Result<(), Error> {
+    let bad = |name, message: &str| {
+        Err(Error::Setting {
+            name,
+            message: message.into(),
+        })
+    };
+    if s.max_haplotypes.is_some_and(|n| n < 2) {
+        return bad("max_haplotypes", "must be at least 2");
+    }
+    if s.ld_window < 2 {
+        return bad("ld_window", "must be at least 2 sites");
+    }
+    if s.aats_repeats == 0 {
+        return bad("aats_repeats", "must be at least 1");
+    }
+    Ok(())
+}
+
+fn too_few(set: &'static str, m: &HaplotypeMatrix) -> Result<(), Error> {
+    if m.n_haplotypes() < 2 {
+        return Err(Error::TooFewHaplotypes {
+            set,
+            haplotypes: m.n_haplotypes(),
+        });
+    }
+    Ok(())
+}
+
+/// Runs every statistic and builds the report.
+///
+/// # Errors
+/// No common site, different ploidy models, a duplicate site, fewer than two haplotypes in a
+/// set, or a setting out of range.
+pub fn evaluate(input: &EvalInput<'_>) -> Result<Report, Error> {
+    evaluate_with_progress(input, &mut |_| {})
+}
+
+/// [`evaluate`], calling `progress` with the name of each step as it starts.
+pub fn evaluate_with_progress(
+    input: &EvalInput<'_>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report, Error> {
+    let st = &input.settings;
+    check_settings(st)?;
+    progress("matching sites");
+    let (train, synthetic, holdout, sites) = align(input.train, input.synthetic, input.holdout)?;
+    let cap = |m: HaplotypeMatrix, k: u64| match st.max_haplotypes {
+        Some(n) => subsample(m, n, st.seed.wrapping_add(k)),
+        None => m,
+    };
+    let train = cap(train, 11);
+    let synthetic = cap(synthetic, 12);
+    let holdout = holdout.map(|h| cap(h, 13));
+    too_few("train", &train)?;
+    too_few("synthetic", &synthetic)?;
+    if let Some(h) = &holdout {
+        too_few("holdout", h)?;
+    }
+    let (t, s, h) = (&train, &synthetic, holdout.as_ref());
+
+    progress("allele frequencies");
+    let allele_frequencies = both(s, h, |x| allele_frequency_stats(t, x));
+    let bins = 20;
+    let sfs = SfsStats {
+        bins,
+        train: folded_sfs(t, bins),
+        synthetic: folded_sfs(s, bins),
+        holdout: h.map(|x| folded_sfs(x, bins)),
+    };
+
+    progress("linkage disequilibrium");
+    let ld = LdStats {
+        window: both(s, h, |x| ld_window(t, x, st.ld_window)),
+        decay_train: ld_decay(t, st.ld_window),
+        decay_synthetic: ld_decay(s, st.ld_window),
+        decay_holdout: h.map(|x| ld_decay(x, st.ld_window)),
+    };
+
+    progress("pairwise distances");
+    let passes = passes(t, s, h);
+    let hp = passes.holdout.as_ref();
+    let distances = DistanceStats {
+        n_sites: t.n_sites(),
+        means: [
+            histogram_mean(&passes.train.histogram),
+            histogram_mean(&passes.synthetic.histogram),
+            histogram_mean(&passes.train_synthetic.histogram),
+        ],
+        wasserstein_within: wasserstein_counts(
+            &passes.train.histogram,
+            &passes.synthetic.histogram,
+        ),
+        wasserstein_within_holdout: hp
+            .map(|p| wasserstein_counts(&passes.train.histogram, &p.holdout.histogram)),
+        within_train: passes.train.histogram.clone(),
+        within_synthetic: passes.synthetic.histogram.clone(),
+        train_synthetic: passes.train_synthetic.histogram.clone(),
+        within_holdout: hp.map(|p| p.holdout.histogram.clone()),
+        holdout_train: hp.map(|p| p.holdout_train.histogram.clone()),
+    };
+
+    progress("privacy");
+    let privacy = privacy_stats(t, s, h, &passes, st.aats_repeats, st.seed);
+    drop(passes);
+
+    progress("principal components");
+    let model = fit_pca(t, st.pca_components, st.seed);
+    let coords_train = model.transform(t);
+    let coords_synthetic = model.transform(s);
+    let coords_holdout = h.map(|x| model.transform(x));
+    let per_pc = |other: &[Vec<f64>]| -> Vec<f64> {
+        (0..model.components.len())
+            .map(|k| {
+                let a: Vec<f64> = coords_train.iter().map(|r| r[k]).collect();
+                let b: Vec<f64> = other.iter().map(|r| r[k]).collect();
+                wasserstein(&a, &b) / sd(&a).max(f64::MIN_POSITIVE)
+            })
+            .collect()
+    };
+    let populations_train = input.panel.map(|p| {
+        t.haplotype_ids()
+            .iter()
+            .map(|id| {
+                let name = &t.samples()[id.sample as usize].name;
+                p.population(name).unwrap_or("unknown").to_string()
+            })
+            .collect::<Vec<_>>()
+    });
+    let pca = PcaStats {
+        n_sites_used: model.sites.len(),
+        explained_variance_ratio: model.explained_variance_ratio.clone(),
+        wasserstein_synthetic: per_pc(&coords_synthetic),
+        wasserstein_holdout: coords_holdout.as_deref().map(per_pc),
+        coords_train,
+        coords_synthetic,
+        coords_holdout,
+        populations_train,
+    };
+
+    progress("3-point correlations");
+    let triplets = both(s, h, |x| {
+        triplet_correlations(
+            t,
+            x,
+            st.n_triplets,
+            st.triplet_window,
+            st.seed.wrapping_add(3),
+        )
+    });
+
+    progress("haplotype frequencies");
+    let haplotype_frequencies = both(s, h, |x| {
+        window_haplotype_frequencies(t, x, &st.haplotype_windows)
+    });
+
+    progress("Fst");
+    let fst = FstStats {
+        train_synthetic: hudson_fst(t, s),
+        train_holdout: h.map(|x| hudson_fst(t, x)),
+        per_population: per_population_fst(t, s, pca.populations_train.as_deref()),
+    };
+
+    let inputs = Inputs {
+        train_haplotypes: t.n_haplotypes(),
+        synthetic_haplotypes: s.n_haplotypes(),
+        holdout_haplotypes: h.map(HaplotypeMatrix::n_haplotypes),
+        sites,
+    };
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        genosynth_version: env!("CARGO_PKG_VERSION").to_string(),
+        settings: st.clone(),
+        inputs,
+        allele_frequencies,
+        sfs,
+        ld,
+        distances,
+        pca,
+        triplets,
+        haplotype_frequencies,
+        fst,
+        privacy,
+        verdict: Verdict::default(),
+    };
+    report.verdict = verdict(&report);
+    Ok(report)
+}
+
+/// Applies `f` to the AGs and to the holdout.
+fn both<T>(
+    s: &HaplotypeMatrix,
+    h: Option<&HaplotypeMatrix>,
+    f: impl Fn(&HaplotypeMatrix) -> T,
+) -> Compared<T> {
+    Compared {
+        synthetic: f(s),
+        holdout: h.map(f),
+    }
+}
+
+fn per_population_fst(
+    train: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    labels: Option<&[String]>,
+) -> Vec<(String, usize, f64)> {
+    let Some(labels) = labels else {
+        return Vec::new();
+    };
+    let mut pops: Vec<&String> = labels.iter().collect();
+    pops.sort();
+    pops.dedup();
+    pops.into_iter()
+        .filter_map(|pop| {
+            let rows: Vec<usize> = (0..labels.len()).filter(|&i| &labels[i] == pop).collect();
+            if rows.len() < 2 {
+                return None;
+            }
+            let sub = train.select_haplotypes(&rows).ok()?;
+            Some((pop.clone(), rows.len(), hudson_fst(&sub, synthetic)))
+        })
+        .collect()
+}

@@ -1,0 +1,244 @@
+//! Pass / warn / fail judgements that an average cannot hide: AA_truth and AA_syn are judged
+//! separately (AGs drawn site by site at the training frequencies score AATS ≈ 0.56 but
+//! AA_truth ≈ 1 and AA_syn ≈ 0.13), and LD, distance and PCA figures are judged against what
+//! real unseen data (the holdout) scores when a holdout is given.
+
+use serde::Serialize;
+
+use crate::report::Report;
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Within the pass threshold.
+    #[default]
+    Pass,
+    /// Between the pass and fail thresholds, or undefined.
+    Warn,
+    /// Beyond the fail threshold.
+    Fail,
+}
+
+/// One judged figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Short name (`aa_truth`, `ld_r2_correlation`, ...).
+    pub name: String,
+    /// The AGs' value.
+    pub value: f64,
+    /// The holdout's value of the same figure, when it sets the threshold.
+    pub reference: Option<f64>,
+    /// Pass / warn / fail.
+    pub status: Status,
+    /// The thresholds, in words.
+    pub threshold: String,
+    /// What the figure means, in one line.
+    pub meaning: String,
+}
+
+/// All checks and the overall outcome (the worst check).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Verdict {
+    /// Worst status over all checks.
+    pub overall: Status,
+    /// Every check.
+    pub checks: Vec<Check>,
+}
+
+/// `value` passes at or above `pass`, warns at or above `warn`, fails below.
+fn at_least(value: f64, pass: f64, warn: f64) -> Status {
+    if !value.is_finite() {
+        Status::Warn
+    } else if value >= pass {
+        Status::Pass
+    } else if value >= warn {
+        Status::Warn
+    } else {
+        Status::Fail
+    }
+}
+
+/// `value` passes at or below `pass`, warns at or below `warn`, fails above.
+fn at_most(value: f64, pass: f64, warn: f64) -> Status {
+    if !value.is_finite() {
+        Status::Warn
+    } else if value <= pass {
+        Status::Pass
+    } else if value <= warn {
+        Status::Warn
+    } else {
+        Status::Fail
+    }
+}
+
+/// Judges a report.
+pub fn verdict(r: &Report) -> Verdict {
+    let mut checks = Vec::new();
+    let mut add = |name: &str, value, reference, status, threshold: String, meaning: &str| {
+        checks.push(Check {
+            name: name.into(),
+            value,
+            reference,
+            status,
+            threshold,
+            meaning: meaning.into(),
+        });
+    };
+    let a = &r.privacy.aats_train;
+    for (name, v, meaning) in [
+        (
+            "aa_truth",
+            a.aa_truth.mean,
+            "share of real haplotypes nearer to another real one than to any AG; near 1: AGs lie away from real data (under-fit)",
+        ),
+        (
+            "aa_syn",
+            a.aa_syn.mean,
+            "share of AGs nearer to another AG than to any real haplotype; near 0: AGs sit on real data (copies or over-fit)",
+        ),
+    ] {
+        add(
+            name,
+            v,
+            None,
+            at_most((v - 0.5).abs(), 0.1, 0.2),
+            "pass 0.4–0.6, warn 0.3–0.7, fail outside".into(),
+            meaning,
+        );
+    }
+
+    let af = r.allele_frequencies.synthetic.pearson_r;
+    add(
+        "allele_frequency_r",
+        af,
+        r.allele_frequencies.holdout.as_ref().map(|x| x.pearson_r),
+        at_least(af, 0.95, 0.9),
+        "pass ≥ 0.95, warn ≥ 0.90".into(),
+        "Pearson r of per-site ALT frequencies, AGs vs train",
+    );
+
+    let ld = r.ld.window.synthetic.pearson_r;
+    let ld_ref = r.ld.window.holdout.as_ref().map(|x| x.pearson_r);
+    let (status, threshold) = match ld_ref.filter(|v| v.is_finite()) {
+        Some(rf) => (
+            at_least(ld, rf - 0.1, rf - 0.25),
+            format!(
+                "pass ≥ holdout − 0.10 ({:.3}), warn ≥ holdout − 0.25",
+                rf - 0.1
+            ),
+        ),
+        None => (at_least(ld, 0.8, 0.6), "pass ≥ 0.80, warn ≥ 0.60".into()),
+    };
+    add(
+        "ld_r2_correlation",
+        ld,
+        ld_ref,
+        status,
+        threshold,
+        "Pearson r of pairwise r² in the first LD window; near 0: LD structure lost",
+    );
+
+    let n = r.distances.n_sites.max(1) as f64;
+    let w = r.distances.wasserstein_within / n;
+    let w_ref = r.distances.wasserstein_within_holdout.map(|v| v / n);
+    let (status, threshold) = match w_ref {
+        Some(rf) => (
+            at_most(w, (2.0 * rf).max(0.005), (4.0 * rf).max(0.02)),
+            format!(
+                "pass ≤ max(2 × holdout, 0.005) = {:.4}, warn ≤ max(4 × holdout, 0.02)",
+                (2.0 * rf).max(0.005)
+            ),
+        ),
+        None => (at_most(w, 0.01, 0.03), "pass ≤ 0.01, warn ≤ 0.03".into()),
+    };
+    add(
+        "pairwise_distance_wasserstein",
+        w,
+        w_ref,
+        status,
+        threshold,
+        "Wasserstein distance between within-AG and within-train Hamming distance distributions, per site",
+    );
+
+    let worst_pc = |v: &[f64]| v.iter().take(2).copied().fold(0.0, f64::max);
+    let pc = worst_pc(&r.pca.wasserstein_synthetic);
+    let pc_ref = r.pca.wasserstein_holdout.as_deref().map(worst_pc);
+    let (status, threshold) = match pc_ref {
+        Some(rf) => (
+            at_most(pc, (2.0 * rf).max(0.1), (4.0 * rf).max(0.25)),
+            format!(
+                "pass ≤ max(2 × holdout, 0.10) = {:.3}, warn ≤ max(4 × holdout, 0.25)",
+                (2.0 * rf).max(0.1)
+            ),
+        ),
+        None => (at_most(pc, 0.15, 0.3), "pass ≤ 0.15, warn ≤ 0.30".into()),
+    };
+    add(
+        "pca_wasserstein_pc1_pc2",
+        pc,
+        pc_ref,
+        status,
+        threshold,
+        "largest Wasserstein distance of AG vs train coordinates on PC1/PC2, in train standard deviations",
+    );
+
+    let tr = r.triplets.synthetic.pearson_r;
+    let tr_ref = r.triplets.holdout.as_ref().map(|x| x.pearson_r);
+    let (status, threshold) = match tr_ref.filter(|v| v.is_finite()) {
+        Some(rf) => (
+            at_least(tr, rf - 0.1, rf - 0.25),
+            format!(
+                "pass ≥ holdout − 0.10 ({:.3}), warn ≥ holdout − 0.25",
+                rf - 0.1
+            ),
+        ),
+        None => (at_least(tr, 0.7, 0.5), "pass ≥ 0.70, warn ≥ 0.50".into()),
+    };
+    add(
+        "triplet_correlation_r",
+        tr,
+        tr_ref,
+        status,
+        threshold,
+        "Pearson r of connected 3-point correlations, AGs vs train",
+    );
+
+    let c = &r.privacy.exact_copies;
+    add(
+        "exact_copy_share",
+        c.synthetic_share,
+        Some(c.base_share),
+        at_most(c.synthetic_share, c.base_share + 0.01, c.base_share + 0.05),
+        format!(
+            "pass ≤ base rate + 0.01 ({:.3}), warn ≤ base rate + 0.05",
+            c.base_share + 0.01
+        ),
+        "share of AGs identical to a training haplotype, vs the real base rate",
+    );
+
+    if let Some(auc) = r.privacy.membership_auc {
+        add(
+            "membership_auc",
+            auc,
+            None,
+            at_most(auc, 0.55, 0.6),
+            "pass ≤ 0.55, warn ≤ 0.60".into(),
+            "ROC AUC of telling train from holdout by distance to the nearest AG; 0.5 = no leak",
+        );
+    }
+    if let Some(loss) = r.privacy.privacy_loss {
+        add(
+            "privacy_loss",
+            loss,
+            None,
+            at_most(loss, 0.05, 0.1),
+            "pass ≤ 0.05, warn ≤ 0.10".into(),
+            "AATS(holdout, AGs) − AATS(train, AGs); > 0: AGs resemble training data more than unseen data",
+        );
+    }
+    Verdict {
+        overall: checks.iter().map(|c| c.status).max().unwrap_or_default(),
+        checks,
+    }
+}
