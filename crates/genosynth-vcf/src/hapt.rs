@@ -199,30 +199,36 @@ fn read_rows(
     Ok((ids, words, n_sites))
 }
 
-/// Samples for haplotype ids: `X_A`/`X_B` (or `X_1`/`X_2`) pairs become diploid `X`; otherwise
-/// consecutive lines pair up, or stay single with `haploid`.
+/// Samples for haplotype ids: consecutive `X_A`/`X_B` (or `X_1`/`X_2`) lines become diploid
+/// `X` and other lines haploid samples; without any such pair, consecutive lines pair up into
+/// diploid samples named after the first line, or stay single with `haploid`.
 fn pair_samples(ids: &[String], haploid: bool) -> Result<Vec<Sample>, ErrorKind> {
     let base = |id: &str, suffixes: [&str; 2]| -> Option<String> {
         suffixes
             .iter()
             .find_map(|s| id.strip_suffix(s).map(str::to_string))
     };
-    let suffix_pairs = ids.len().is_multiple_of(2)
-        && ids.chunks_exact(2).all(|p| {
-            let a = base(&p[0], ["_A", "_1"]);
-            a.is_some() && a == base(&p[1], ["_B", "_2"])
-        });
-    if suffix_pairs && !haploid {
-        return Ok(ids
-            .chunks_exact(2)
-            .map(|p| Sample::new(base(&p[0], ["_A", "_1"]).expect("checked"), Ploidy::Diploid))
-            .collect());
-    }
-    if haploid {
-        return Ok(ids
-            .iter()
-            .map(|id| Sample::new(id.clone(), Ploidy::Haploid))
-            .collect());
+    let pair_at = |i: usize| -> Option<String> {
+        let a = base(ids.get(i)?, ["_A", "_1"])?;
+        (Some(&a) == base(ids.get(i + 1)?, ["_B", "_2"]).as_ref()).then_some(a)
+    };
+    let suffixed = (0..ids.len()).any(|i| pair_at(i).is_some());
+    if haploid || suffixed {
+        let mut samples = Vec::new();
+        let mut i = 0;
+        while i < ids.len() {
+            match pair_at(i).filter(|_| !haploid) {
+                Some(name) => {
+                    samples.push(Sample::new(name, Ploidy::Diploid));
+                    i += 2;
+                }
+                None => {
+                    samples.push(Sample::new(ids[i].clone(), Ploidy::Haploid));
+                    i += 1;
+                }
+            }
+        }
+        return Ok(samples);
     }
     if !ids.len().is_multiple_of(2) {
         return Err(ErrorKind::Hapt {
@@ -366,6 +372,9 @@ mod tests {
             .collect();
         let s = pair_samples(&ids, false).unwrap();
         assert_eq!(s[1], Sample::new("Y", Ploidy::Diploid));
+        let ids: Vec<String> = ["X_A", "X_B", "Z"].iter().map(|s| s.to_string()).collect();
+        let s = pair_samples(&ids, false).unwrap();
+        assert_eq!(s[1], Sample::new("Z", Ploidy::Haploid));
         let ids: Vec<String> = ["AG0", "AG1", "AG2"]
             .iter()
             .map(|s| s.to_string())
