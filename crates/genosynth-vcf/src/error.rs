@@ -47,7 +47,7 @@ pub enum ErrorKind {
     #[error("file is empty")]
     Empty,
     /// The content is neither VCF, BCF nor `.hapt`.
-    #[error("not a VCF, BCF or .hapt file (it starts with {start:?})")]
+    #[error("not a VCF, BCF or .hapt file (it starts with \"{start}\")")]
     NotVcf {
         /// The first bytes, printable.
         start: String,

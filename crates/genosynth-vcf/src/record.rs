@@ -139,17 +139,23 @@ impl RawRecord {
     }
 }
 
-/// Whether REF>ALT is a SNP in the bcftools sense (`view -v snps`): single bases, not `*`,
-/// `.` or a symbolic allele.
+/// Whether REF>ALT is a SNP the way htslib classifies it (`bcftools view -v snps`): REF and ALT
+/// of equal length differing at exactly one base (so `CA>TA` is a SNP, `AT>GC` an MNP), and
+/// not `*`, `.` or a symbolic allele.
 pub(crate) fn is_snp(reference: &str, alt: &str) -> bool {
-    let base = |s: &str| {
-        s.len() == 1
-            && matches!(
-                s.as_bytes()[0].to_ascii_uppercase(),
-                b'A' | b'C' | b'G' | b'T' | b'N'
-            )
-    };
-    base(reference) && base(alt) && !reference.eq_ignore_ascii_case(alt)
+    let (r, a) = (reference.as_bytes(), alt.as_bytes());
+    if r.len() != a.len()
+        || a.is_empty()
+        || a.iter()
+            .any(|&b| matches!(b, b'<' | b'*' | b'.' | b'[' | b']'))
+    {
+        return false;
+    }
+    r.iter()
+        .zip(a)
+        .filter(|(x, y)| !x.eq_ignore_ascii_case(y))
+        .count()
+        == 1
 }
 
 /// Why a GT value could not be used.
@@ -288,6 +294,8 @@ mod tests {
         assert!(!is_snp("A", "*"));
         assert!(!is_snp("A", "<DEL>"));
         assert!(!is_snp("AT", "GC"));
+        assert!(is_snp("CA", "TA"));
+        assert!(!is_snp("A", "A"));
         assert!(!is_snp("A", "."));
     }
 }

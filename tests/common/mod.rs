@@ -1,0 +1,105 @@
+//! Helpers shared by the end-to-end tests of the `genosynth` binary.
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A command running the `genosynth` binary under test.
+pub(crate) fn genosynth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_genosynth"))
+}
+
+/// The workspace root.
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A file of the bundled test data (`tests/data/...`).
+pub(crate) fn test_data(relative: &str) -> PathBuf {
+    repo_root().join("tests/data").join(relative)
+}
+
+/// The bundled example (always present).
+pub(crate) fn example_vcf() -> PathBuf {
+    repo_root().join("examples/805_SNP_1000G_real.train.vcf.gz")
+}
+
+/// A file under `../shared/data/1000g/`, or `None` (with a printed SKIP) when absent.
+pub(crate) fn shared_data(name: &str) -> Option<PathBuf> {
+    let path = repo_root().join("../shared/data/1000g").join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP: {} is absent (real data lives in ../shared/data/1000g)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Whether bcftools is installed (prints a SKIP line when not).
+pub(crate) fn has_bcftools() -> bool {
+    let ok = Command::new("bcftools")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIP: bcftools is not installed (.ci/run installs it)");
+    }
+    ok
+}
+
+/// Runs a command, asserting success; returns its output.
+pub(crate) fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("command starts");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `genosynth ARGS`, asserting success.
+pub(crate) fn genosynth_ok(args: &[&str]) -> Output {
+    run_ok(genosynth().args(args))
+}
+
+/// Runs bcftools, asserting success AND an empty stderr (no warnings); returns stdout.
+pub(crate) fn bcftools_clean(args: &[&str]) -> String {
+    let out = run_ok(Command::new("bcftools").args(args));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.trim().is_empty(),
+        "bcftools {args:?} warned:\n{stderr}"
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// All genotypes of a file as bcftools prints them (one line per record), checking that
+/// bcftools reads it without a warning.
+pub(crate) fn bcftools_gts(path: &Path) -> String {
+    let p = path.to_str().expect("utf-8 path");
+    bcftools_clean(&["query", "-f", "%CHROM:%POS:%REF:%ALT[\t%GT]\n", p])
+}
+
+/// A shell pipeline's stdout (`sh -c`), asserting success.
+pub(crate) fn sh(script: &str) -> String {
+    let out = run_ok(Command::new("sh").args(["-c", script]));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Files in a directory (names), sorted.
+pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
