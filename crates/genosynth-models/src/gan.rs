@@ -1,0 +1,361 @@
+//! The dense GAN of Yelmen et al. 2021 and its training loop (the authors' `train_on_batch`
+//! sequence), with an explicit backward pass and fused Adam.
+//!
+//! Shapes (B = batch, L = latent size, n = sites): noise `B × L` → generator → `B × n` in
+//! (−1, 1); discriminator `B × n` → logits `B × 1`.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Module, Tensor};
+use rand_chacha::ChaCha8Rng;
+
+use crate::adam::{Adam, AdamConfig};
+use crate::config::GanParams;
+use crate::layers::{Dense, bce_logits_grad, bce_with_logits, leaky_relu, leaky_relu_backward};
+use crate::rng::{self, STREAM_INIT, STREAM_INPUT_NOISE};
+use crate::tensors::{NamedTensors, take};
+use crate::{Error, Result};
+
+/// Generator and discriminator, three dense layers each.
+pub(crate) struct Gan {
+    pub(crate) params: GanParams,
+    generator: [Dense; 3],
+    discriminator: [Dense; 3],
+}
+
+/// Activations of a forward pass kept for the backward pass: layer inputs and pre-activations.
+struct Trace {
+    input: Tensor,
+    pre1: Tensor,
+    hidden1: Tensor,
+    pre2: Tensor,
+    hidden2: Tensor,
+    /// Generator: the tanh output; discriminator: the logits.
+    output: Tensor,
+}
+
+const NET_NAMES: [&str; 2] = ["generator", "discriminator"];
+
+impl Gan {
+    /// Fresh Glorot-initialised networks for `n_sites`.
+    pub(crate) fn init(params: GanParams, n_sites: usize, seed: u64, dev: &Device) -> Result<Self> {
+        let (g, d) = params.layer_sizes(n_sites);
+        let mut r = rng::rng(seed, STREAM_INIT);
+        let mut stack = |sizes: [usize; 4]| -> Result<[Dense; 3]> {
+            Ok([
+                Dense::glorot(&mut r, sizes[0], sizes[1], dev)?,
+                Dense::glorot(&mut r, sizes[1], sizes[2], dev)?,
+                Dense::glorot(&mut r, sizes[2], sizes[3], dev)?,
+            ])
+        };
+        let generator = stack(g)?;
+        let discriminator = stack(d)?;
+        Ok(Self {
+            params,
+            generator,
+            discriminator,
+        })
+    }
+
+    /// Networks from saved tensors; names and shapes are checked.
+    pub(crate) fn from_tensors(
+        params: GanParams,
+        n_sites: usize,
+        tensors: &HashMap<String, Tensor>,
+    ) -> std::result::Result<Self, String> {
+        let (g, d) = params.layer_sizes(n_sites);
+        let stack = |net: &str, sizes: [usize; 4]| -> std::result::Result<[Dense; 3], String> {
+            let layer = |i: usize| -> std::result::Result<Dense, String> {
+                let w = take(
+                    tensors,
+                    &format!("{net}.dense{}.weight", i + 1),
+                    &[sizes[i + 1], sizes[i]],
+                )?;
+                let b = take(
+                    tensors,
+                    &format!("{net}.dense{}.bias", i + 1),
+                    &[sizes[i + 1]],
+                )?;
+                Dense::from_tensors(&w, &b).map_err(|e| e.to_string())
+            };
+            Ok([layer(0)?, layer(1)?, layer(2)?])
+        };
+        Ok(Self {
+            generator: stack(NET_NAMES[0], g)?,
+            discriminator: stack(NET_NAMES[1], d)?,
+            params,
+        })
+    }
+
+    /// Every weight, named `generator.dense1.weight` ... `discriminator.dense3.bias`.
+    pub(crate) fn tensors(&self) -> NamedTensors {
+        let mut out = Vec::new();
+        for (net, layers) in NET_NAMES.iter().zip([&self.generator, &self.discriminator]) {
+            for (i, l) in layers.iter().enumerate() {
+                out.push((
+                    format!("{net}.dense{}.weight", i + 1),
+                    l.weight.as_tensor().clone(),
+                ));
+                out.push((
+                    format!("{net}.dense{}.bias", i + 1),
+                    l.bias.as_tensor().clone(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn forward(&self, layers: &[Dense; 3], input: &Tensor, tanh_output: bool) -> Result<Trace> {
+        let slope = self.params.leaky_slope;
+        let pre1 = layers[0].forward(input)?;
+        let hidden1 = leaky_relu(&pre1, slope)?;
+        let pre2 = layers[1].forward(&hidden1)?;
+        let hidden2 = leaky_relu(&pre2, slope)?;
+        let last = layers[2].forward(&hidden2)?;
+        let output = if tanh_output { last.tanh()? } else { last };
+        Ok(Trace {
+            input: input.clone(),
+            pre1,
+            hidden1,
+            pre2,
+            hidden2,
+            output,
+        })
+    }
+
+    /// Gradients `[w1, b1, w2, b2, w3, b3]` (when `weights`) and of the input (when `input`),
+    /// given the gradient at the last layer's pre-activation.
+    fn backward(
+        &self,
+        layers: &[Dense; 3],
+        trace: &Trace,
+        d_last: &Tensor,
+        weights: bool,
+        input: bool,
+    ) -> Result<(Vec<Tensor>, Option<Tensor>)> {
+        let slope = self.params.leaky_slope;
+        let g3 = layers[2].backward(&trace.hidden2, d_last, weights, true)?;
+        let d_pre2 = leaky_relu_backward(&trace.pre2, &g3.input.expect("asked"), slope)?;
+        let g2 = layers[1].backward(&trace.hidden1, &d_pre2, weights, true)?;
+        let d_pre1 = leaky_relu_backward(&trace.pre1, &g2.input.expect("asked"), slope)?;
+        let g1 = layers[0].backward(&trace.input, &d_pre1, weights, input)?;
+        let grads = if weights {
+            [g1.weight, g1.bias, g2.weight, g2.bias, g3.weight, g3.bias]
+                .into_iter()
+                .map(|g| g.expect("asked"))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((grads, g1.input))
+    }
+
+    /// The generator's tanh output for latent vectors `z` (B × L).
+    pub(crate) fn generate(&self, z: &Tensor) -> Result<Tensor> {
+        Ok(self.forward(&self.generator, z, true)?.output)
+    }
+
+    /// `n` haplotypes as 0/1 bytes, row-major: N(0,1) latent → generator → negatives to 0 →
+    /// rounded, in chunks so memory stays small.
+    pub(crate) fn sample(&self, n: usize, r: &mut ChaCha8Rng, dev: &Device) -> Result<Vec<u8>> {
+        const CHUNK: usize = 1024;
+        let mut out = Vec::new();
+        let mut done = 0;
+        while done < n {
+            let rows = CHUNK.min(n - done);
+            let z = rng::normal(r, rows, self.params.latent_size, dev)?;
+            // Negatives to 0 then rounding to {0, 1} is a threshold at 0.5.
+            let alleles = self.generate(&z)?.ge(0.5)?.flatten_all()?.to_vec1::<u8>()?;
+            out.extend_from_slice(&alleles);
+            done += rows;
+        }
+        Ok(out)
+    }
+
+    fn vars(layers: &[Dense; 3], l2: f32) -> Vec<(candle_core::Var, f32)> {
+        // Keras `kernel_regularizer` sits on the two hidden layers only.
+        let mut v = Vec::new();
+        for (i, l) in layers.iter().enumerate() {
+            v.push((l.weight.clone(), if i < 2 { l2 } else { 0.0 }));
+            v.push((l.bias.clone(), 0.0));
+        }
+        v
+    }
+}
+
+/// A GAN with its optimizers and the (noised) training data resident on the device.
+pub(crate) struct GanTrainer {
+    pub(crate) gan: Gan,
+    adam_g: Adam,
+    adam_d: Adam,
+    /// Real haplotypes minus U(0, noise), `N × n`.
+    real: Tensor,
+}
+
+/// Mean losses of an epoch.
+pub(crate) const GAN_LOSSES: [&str; 3] = ["d_loss_real", "d_loss_fake", "g_loss"];
+
+impl GanTrainer {
+    /// Optimizers at step 0 and the real inputs x − U(0, a), drawn once as in the authors' code.
+    pub(crate) fn new(
+        gan: Gan,
+        dense: &[f32],
+        n_haplotypes: usize,
+        seed: u64,
+        dev: &Device,
+    ) -> Result<Self> {
+        let p = &gan.params;
+        let n_sites = dense.len() / n_haplotypes.max(1);
+        if n_haplotypes < p.batch_size {
+            return Err(Error::Data(format!(
+                "{n_haplotypes} haplotypes, fewer than one GAN minibatch of {}",
+                p.batch_size
+            )));
+        }
+        let mut nr = rng::rng(seed, STREAM_INPUT_NOISE);
+        let noise = rng::uniform(&mut nr, n_haplotypes, n_sites, 0.0, p.real_input_noise, dev)?;
+        let real = (Tensor::from_slice(dense, (n_haplotypes, n_sites), dev)? - noise)?;
+        let adam = |lr| AdamConfig {
+            lr,
+            beta1: p.beta1,
+            beta2: p.beta2,
+            epsilon: p.epsilon,
+        };
+        let adam_g = Adam::new(adam(p.generator_lr), &Gan::vars(&gan.generator, p.l2))?;
+        let adam_d = Adam::new(
+            adam(p.discriminator_lr),
+            &Gan::vars(&gan.discriminator, p.l2),
+        )?;
+        Ok(Self {
+            gan,
+            adam_g,
+            adam_d,
+            real,
+        })
+    }
+
+    /// One epoch: shuffle, then per minibatch one discriminator step on real haplotypes, one
+    /// on generated ones, one generator step through the (frozen) discriminator with labels 1.
+    /// Returns the mean losses named in [`GAN_LOSSES`].
+    pub(crate) fn epoch(&mut self, r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+        let p = self.gan.params.clone();
+        let dev = self.real.device().clone();
+        let n = self.real.dim(0)?;
+        let b = p.batch_size;
+        let batches = n / b;
+        // All of the epoch's randomness is drawn up front, in a fixed order, and sent to the
+        // device once: shuffle, latent noise, real labels.
+        let order = Tensor::from_vec(rng::permutation(r, n), n, &dev)?;
+        let latent = rng::normal(r, batches * b, p.latent_size, &dev)?;
+        let real_labels = rng::uniform(r, batches * b, 1, 1.0 - p.real_label_noise, 1.0, &dev)?;
+        let fake_labels = Tensor::zeros((b, 1), DType::F32, &dev)?;
+        let ones = Tensor::ones((b, 1), DType::F32, &dev)?;
+        let mut logits = [Vec::new(), Vec::new(), Vec::new()];
+        for i in 0..batches {
+            let x_real = self.real.index_select(&order.narrow(0, i * b, b)?, 0)?;
+            let z = latent.narrow(0, i * b, b)?;
+            let y_real = real_labels.narrow(0, i * b, b)?;
+            // The generator's weights do not change until its own step, so this forward pass
+            // serves both the "predict" of the fakes and the generator step (same latent).
+            let fake = self.gan.forward(&self.gan.generator, &z, true)?;
+
+            let d = self.gan.forward(&self.gan.discriminator, &x_real, false)?;
+            let dl = bce_logits_grad(&d.output, &y_real)?;
+            let (grads, _) = self
+                .gan
+                .backward(&self.gan.discriminator, &d, &dl, true, false)?;
+            self.adam_d.step(&grads)?;
+            logits[0].push(d.output);
+
+            let d = self
+                .gan
+                .forward(&self.gan.discriminator, &fake.output, false)?;
+            let dl = bce_logits_grad(&d.output, &fake_labels)?;
+            let (grads, _) = self
+                .gan
+                .backward(&self.gan.discriminator, &d, &dl, true, false)?;
+            self.adam_d.step(&grads)?;
+            logits[1].push(d.output);
+
+            let d = self
+                .gan
+                .forward(&self.gan.discriminator, &fake.output, false)?;
+            let dl = bce_logits_grad(&d.output, &ones)?;
+            let (_, dx) = self
+                .gan
+                .backward(&self.gan.discriminator, &d, &dl, false, true)?;
+            let tanh_grad = (1.0 - fake.output.sqr()?)?;
+            let d_last = (dx.expect("asked") * tanh_grad)?;
+            let (grads, _) = self
+                .gan
+                .backward(&self.gan.generator, &fake, &d_last, true, false)?;
+            self.adam_g.step(&grads)?;
+            logits[2].push(d.output);
+        }
+        // Losses are computed once per epoch from the kept logits: no device sync per batch.
+        let targets = [
+            real_labels,
+            Tensor::zeros((batches * b, 1), DType::F32, &dev)?,
+            Tensor::ones((batches * b, 1), DType::F32, &dev)?,
+        ];
+        logits
+            .iter()
+            .zip(&targets)
+            .map(|(l, t)| {
+                let l = Tensor::cat(l, 0)?;
+                Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
+            })
+            .collect()
+    }
+
+    /// Adam moments (`<var>.adam_m`, `<var>.adam_v`) for `optimizer.safetensors`, and the
+    /// step counts `(generator, discriminator)`.
+    pub(crate) fn optimizer_state(&self) -> Result<(NamedTensors, [u64; 2])> {
+        let names: Vec<String> = self.gan.tensors().into_iter().map(|(n, _)| n).collect();
+        let (g_names, d_names) = names.split_at(6);
+        let mut out = Vec::new();
+        for (adam, names) in [(&self.adam_g, g_names), (&self.adam_d, d_names)] {
+            for ((m, v), name) in adam.moments()?.into_iter().zip(names) {
+                let len = m.len();
+                out.push((
+                    format!("{name}.adam_m"),
+                    Tensor::from_vec(m, len, &Device::Cpu)?,
+                ));
+                out.push((
+                    format!("{name}.adam_v"),
+                    Tensor::from_vec(v, len, &Device::Cpu)?,
+                ));
+            }
+        }
+        Ok((out, [self.adam_g.steps(), self.adam_d.steps()]))
+    }
+
+    /// Restores what [`GanTrainer::optimizer_state`] saved.
+    pub(crate) fn restore_optimizer(
+        &mut self,
+        tensors: &HashMap<String, Tensor>,
+        steps: [u64; 2],
+    ) -> std::result::Result<(), String> {
+        let names: Vec<(String, usize)> = self
+            .gan
+            .tensors()
+            .into_iter()
+            .map(|(n, t)| (n, t.elem_count()))
+            .collect();
+        let (g_names, d_names) = names.split_at(6);
+        for (adam, names, step) in [
+            (&mut self.adam_g, g_names, steps[0]),
+            (&mut self.adam_d, d_names, steps[1]),
+        ] {
+            let mut moments = Vec::new();
+            for (name, len) in names {
+                let m = take(tensors, &format!("{name}.adam_m"), &[*len])?;
+                let v = take(tensors, &format!("{name}.adam_v"), &[*len])?;
+                let host = |t: Tensor| t.to_vec1::<f32>().map_err(|e| e.to_string());
+                moments.push((host(m)?, host(v)?));
+            }
+            adam.restore(step, moments).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}

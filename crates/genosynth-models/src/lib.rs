@@ -1,0 +1,83 @@
+//! Generative models of phased haplotypes for genosynth: the dense GAN and the RBM of
+//! Yelmen et al. 2021 (PLOS Genetics), trained on candle, on the CPU or (feature `cuda`) a GPU.
+//!
+//! This is the only genosynth crate that knows candle; its public API takes and returns
+//! [`genosynth_core::HaplotypeMatrix`] and plain Rust values.
+//!
+//! - [`train`] runs epochs over a matrix with a [`TrainConfig`] (paper defaults in
+//!   [`GanParams`] / [`RbmParams`]), reports each epoch to an observer, polls a stop flag, and
+//!   keeps a checkpoint directory (`model.safetensors`, `optimizer.safetensors`, `model.json`,
+//!   `history.jsonl`) that `--resume` continues bit-identically on the CPU.
+//! - [`Checkpoint::load`] reads one back; [`generate`] samples artificial haplotypes from it.
+//! - [`select_device`] turns `--device auto|cpu|cuda[:N]` into a device and says which.
+//!
+//! All randomness comes from ChaCha8 streams of the seed, so CPU runs repeat exactly.
+//!
+//! ```
+//! use std::sync::atomic::AtomicBool;
+//! use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+//! use genosynth_models::{
+//!     Checkpoint, DeviceChoice, GenerateOptions, ModelKind, ModelParams, RbmParams, TrainConfig,
+//! };
+//!
+//! // 40 haplotypes over 6 sites: two blocks of 3 perfectly linked sites.
+//! let sites: Sites = (1..=6).map(|p| Site::new("1", p, "A", "G")).collect();
+//! let mut alleles = Vec::new();
+//! for h in 0..40u64 {
+//!     let (a, b) = ((h % 2) as u8, (h % 5 == 0) as u8);
+//!     alleles.extend([a, a, a, b, b, b]);
+//! }
+//! let samples = Sample::numbered("S", 20, Ploidy::Diploid);
+//! let matrix = HaplotypeMatrix::from_dense_u8(&alleles, sites, samples)?;
+//!
+//! let config = TrainConfig {
+//!     model: ModelParams::Rbm(RbmParams { hidden_units: 8, batch_size: 20, chains: 20,
+//!                                         gibbs_steps: 5, lr: 0.05, ..RbmParams::default() }),
+//!     epochs: 3,
+//!     seed: 1,
+//!     device: DeviceChoice::Cpu,
+//!     save_every: 0,
+//! };
+//! let dir = tempfile::tempdir()?;
+//! let model_dir = dir.path().join("model");
+//! let stop = AtomicBool::new(false);
+//! let summary = genosynth_models::train(&matrix, &config, &model_dir, false, &mut |_| {}, &stop)?;
+//! assert_eq!(summary.epochs_done, 3);
+//!
+//! let checkpoint = Checkpoint::load(&model_dir)?;
+//! assert_eq!(checkpoint.kind(), ModelKind::Rbm);
+//! let options = GenerateOptions { n_haplotypes: 10, seed: 7, device: DeviceChoice::Cpu, gibbs_steps: None };
+//! let ags = genosynth_models::generate(&checkpoint, &options)?.matrix;
+//! assert_eq!((ags.n_haplotypes(), ags.n_sites()), (10, 6));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod adam;
+mod checkpoint;
+mod config;
+mod device;
+mod error;
+mod gan;
+mod generate;
+mod layers;
+mod model;
+mod rbm;
+mod rng;
+mod tensors;
+mod train;
+
+pub use checkpoint::{
+    Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE, ModelMeta,
+    OPTIMIZER_FILE, TrainingData, is_checkpoint,
+};
+pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
+pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
+pub use error::Error;
+pub use generate::{GenerateOptions, Generated, generate};
+pub use rng::RngState;
+pub use train::{EpochReport, TrainSummary, train};
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
