@@ -47,6 +47,8 @@ enum Command {
     Convert(commands::convert::Args),
     /// Split samples into train and holdout sets by individual.
     Split(commands::split::Args),
+    /// Evaluate artificial genomes against real haplotypes: fidelity, privacy, HTML report.
+    Eval(commands::eval::Args),
 }
 
 /// What every command gets: how to report, and the Ctrl-C flag to poll.
@@ -90,6 +92,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Info(args) => commands::info::run(args, &ctx),
         Command::Convert(args) => commands::convert::run(args, &ctx),
         Command::Split(args) => commands::split::run(args, &ctx),
+        Command::Eval(args) => commands::eval::run(args, &ctx),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand: `Args` (clap) and `run(args, &Context)`.
 
 pub(crate) mod convert;
+pub(crate) mod eval;
 pub(crate) mod info;
 pub(crate) mod io_args;
 pub(crate) mod split;

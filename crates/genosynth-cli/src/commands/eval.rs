@@ -1,0 +1,213 @@
+//! `genosynth eval`: fidelity and privacy of artificial genomes against real haplotypes,
+//! written as `report.json` and a self-contained `report.html`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use genosynth_core::{HaplotypeMatrix, Panel};
+use genosynth_eval::{EvalInput, Report, Settings, Status, evaluate_with_progress, render_html};
+
+use crate::Context;
+use crate::commands::convert::interrupted;
+use crate::commands::io_args::{InputArgs, PolicyArgs, SelectArgs};
+
+/// Evaluate artificial genomes against real haplotypes: allele frequencies, LD, distances,
+/// PCA, 3-point correlations, haplotype frequencies, Fst and privacy (AATS, DCR, copies,
+/// membership inference), with a pass/warn/fail verdict.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Real haplotypes the generator was trained on (VCF, VCF.gz, BCF or .hapt).
+    #[arg(long, value_name = "TRAIN")]
+    train: PathBuf,
+    /// Artificial genomes to evaluate.
+    #[arg(long, value_name = "AGS")]
+    synthetic: PathBuf,
+    /// Real haplotypes the generator never saw: every figure gets its "perfect generator"
+    /// reference and privacy gets membership inference and privacy loss.
+    #[arg(long, value_name = "HOLDOUT")]
+    holdout: Option<PathBuf>,
+    /// Population panel (1000 Genomes layout: sample pop super_pop gender): PCA colours and
+    /// per-population Fst.
+    #[arg(long, value_name = "P")]
+    panel: Option<PathBuf>,
+    /// Report directory (created if needed): report.json and report.html.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "REPORT_DIR",
+        default_value = "genosynth-report"
+    )]
+    output: PathBuf,
+    /// Seed of every random choice (subsamples, triplets): the same seed gives the same report.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    seed: u64,
+    /// Subsample each input (whole samples, seeded) to at most N haplotypes.
+    #[arg(long, value_name = "N")]
+    max_haplotypes: Option<usize>,
+    /// Sites in the r² window and largest site distance of LD decay.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    ld_window: usize,
+    /// AATS repeats when real and synthetic sets differ in size (each subsamples the larger).
+    #[arg(long, value_name = "R", default_value_t = 10)]
+    aats_repeats: usize,
+    /// Regions to evaluate, comma-separated (chr1, chr1:100-200), in every input.
+    #[arg(
+        short = 'r',
+        long = "regions",
+        value_delimiter = ',',
+        value_name = "REGION"
+    )]
+    regions: Vec<String>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let input_args = InputArgs {
+        select: SelectArgs {
+            regions: args.regions.clone(),
+            regions_file: None,
+            samples: None,
+            samples_file: None,
+            sites: None,
+        },
+        policy: args.policy.clone(),
+    };
+    let options = input_args.read_options(ctx.stop.clone())?;
+    let read = |path: &Path, role: &str| -> anyhow::Result<Option<HaplotypeMatrix>> {
+        match genosynth_vcf::read(path, &options) {
+            Err(e) if e.is_interrupted() => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {role}")),
+            Ok(h) => {
+                ctx.printer
+                    .info(format!("{role} {}: {}", path.display(), h.report.summary()));
+                Ok(Some(h.matrix))
+            }
+        }
+    };
+    let Some(train) = read(&args.train, "train")? else {
+        return Ok(interrupted(ctx));
+    };
+    let Some(synthetic) = read(&args.synthetic, "synthetic")? else {
+        return Ok(interrupted(ctx));
+    };
+    let holdout = match &args.holdout {
+        Some(path) => match read(path, "holdout")? {
+            Some(m) => Some(m),
+            None => return Ok(interrupted(ctx)),
+        },
+        None => None,
+    };
+    let panel = match &args.panel {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read panel {}", path.display()))?;
+            Some(Panel::parse(&text).with_context(|| format!("panel {}", path.display()))?)
+        }
+        None => None,
+    };
+    let input = EvalInput {
+        train: &train,
+        synthetic: &synthetic,
+        holdout: holdout.as_ref(),
+        panel: panel.as_ref(),
+        settings: Settings {
+            seed: args.seed,
+            max_haplotypes: args.max_haplotypes,
+            aats_repeats: args.aats_repeats,
+            ld_window: args.ld_window,
+            ..Settings::default()
+        },
+    };
+    let mut progress = ctx.printer.progress(Some(9), "eval", "steps");
+    let mut step = 0;
+    let started = std::time::Instant::now();
+    let report = evaluate_with_progress(&input, &mut |name| {
+        ctx.printer
+            .debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
+        progress.update(step, name);
+        step += 1;
+    })?;
+    progress.update(step, "done");
+    progress.finish();
+    if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(interrupted(ctx));
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create report directory {}", args.output.display()))?;
+    let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+    write_atomic(&args.output.join("report.json"), json.as_bytes())?;
+    write_atomic(
+        &args.output.join("report.html"),
+        render_html(&report).as_bytes(),
+    )?;
+    print_summary(&report)?;
+    ctx.printer.info(format!(
+        "wrote {} and {}",
+        args.output.join("report.json").display(),
+        args.output.join("report.html").display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
+/// never sees a half-written report.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("report");
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn print_summary(r: &Report) -> anyhow::Result<()> {
+    let fmt = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.4}")
+        } else {
+            "n/a".into()
+        }
+    };
+    let word = |s: Status| match s {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "train {} haplotypes, synthetic {}, holdout {}, {} common sites",
+        r.inputs.train_haplotypes,
+        r.inputs.synthetic_haplotypes,
+        r.inputs
+            .holdout_haplotypes
+            .map_or("none".to_string(), |n| n.to_string()),
+        r.inputs.sites.common
+    )?;
+    writeln!(
+        out,
+        "{:<32} {:>10} {:>10}  status",
+        "check", "AGs", "holdout"
+    )?;
+    for c in &r.verdict.checks {
+        writeln!(
+            out,
+            "{:<32} {:>10} {:>10}  {}",
+            c.name,
+            fmt(c.value),
+            c.reference.map_or("-".to_string(), fmt),
+            word(c.status)
+        )?;
+    }
+    writeln!(out, "verdict: {}", word(r.verdict.overall))?;
+    Ok(())
+}

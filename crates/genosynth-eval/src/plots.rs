@@ -1,0 +1,276 @@
+//! SVG figures drawn with plotters (SVG backend only, no fonts or network), returned as
+//! strings to inline into the HTML report.
+
+use plotters::prelude::*;
+
+/// Most points drawn per series; larger sets are thinned evenly so files stay small.
+const MAX_POINTS: usize = 2500;
+const WIDTH: u32 = 560;
+const HEIGHT: u32 = 420;
+
+/// Colour of the training data in every figure.
+pub(crate) const TRAIN: RGBColor = RGBColor(31, 119, 180);
+/// Colour of the AGs.
+pub(crate) const SYNTHETIC: RGBColor = RGBColor(214, 39, 40);
+/// Colour of the holdout.
+pub(crate) const HOLDOUT: RGBColor = RGBColor(44, 160, 44);
+
+/// Colours for populations (tab10).
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+];
+
+/// One named series of points.
+pub(crate) struct Series {
+    pub(crate) name: String,
+    pub(crate) color: RGBColor,
+    pub(crate) points: Vec<(f64, f64)>,
+}
+
+impl Series {
+    pub(crate) fn new(name: impl Into<String>, color: RGBColor, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            name: name.into(),
+            color,
+            points,
+        }
+    }
+}
+
+fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let step = points.len().div_ceil(MAX_POINTS).max(1);
+    points
+        .iter()
+        .step_by(step)
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
+}
+
+fn bounds(series: &[Series], square: bool) -> ((f64, f64), (f64, f64)) {
+    let pts = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in pts {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    if square {
+        x0 = x0.min(y0);
+        y0 = x0;
+        x1 = x1.max(y1);
+        y1 = x1;
+    }
+    let pad = |a: f64, b: f64| {
+        let d = if b > a { (b - a) * 0.05 } else { 0.5 };
+        (a - d, b + d)
+    };
+    (pad(x0, x1), pad(y0, y1))
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Removes the namespace attribute: inline SVG in HTML5 needs none, and the report must not
+/// contain any URL at all.
+fn strip_namespace(svg: String) -> String {
+    svg.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "")
+}
+
+/// A scatter plot; `diagonal` adds the y = x line (perfect agreement).
+pub(crate) fn scatter(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    diagonal: bool,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let ((x0, x1), (y0, y1)) = bounds(series, diagonal);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        if diagonal {
+            chart
+                .draw_series(LineSeries::new(
+                    [(x0, x0), (x1, x1)],
+                    BLACK.mix(0.5).stroke_width(1),
+                ))
+                .map_err(err)?;
+        }
+        for s in series {
+            let color = s.color;
+            chart
+                .draw_series(
+                    thin(&s.points)
+                        .into_iter()
+                        .map(move |p| Circle::new(p, 2, color.mix(0.45).filled())),
+                )
+                .map_err(err)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(strip_namespace(svg))
+}
+
+/// Lines with point markers, one per series.
+pub(crate) fn lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let ((x0, x1), (y0, y1)) = bounds(series, false);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0.min(0.0)..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        for s in series {
+            let color = s.color;
+            let pts = thin(&s.points);
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            if pts.len() <= 60 {
+                chart
+                    .draw_series(
+                        pts.into_iter()
+                            .map(move |p| Circle::new(p, 3, color.filled())),
+                    )
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(strip_namespace(svg))
+}
+
+/// r² heatmap of `k` sites: `upper` (row < column) above the diagonal, `lower` below, both
+/// upper-triangle vectors row by row; white = 0, dark red = 1, grey = undefined.
+pub(crate) fn ld_heatmap(
+    title: &str,
+    k: usize,
+    upper: &[f64],
+    lower: &[f64],
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (HEIGHT + 40, HEIGHT + 20)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let kf = k.max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0.0..kf, 0.0..kf)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("site (column)")
+            .y_desc("site (row, from top)")
+            .y_label_formatter(&|v| format!("{:.0}", kf - v))
+            .draw()
+            .map_err(err)?;
+        let color = |r2: f64| {
+            if r2.is_finite() {
+                let t = r2.clamp(0.0, 1.0);
+                RGBColor(
+                    (255.0 - 90.0 * t) as u8,
+                    (255.0 * (1.0 - t)) as u8,
+                    (255.0 * (1.0 - t)) as u8,
+                )
+            } else {
+                RGBColor(200, 200, 200)
+            }
+        };
+        let mut cells = Vec::with_capacity(k * k);
+        let mut idx = 0;
+        for i in 0..k {
+            for j in i + 1..k {
+                let (u, l) = (upper[idx], lower[idx]);
+                idx += 1;
+                let (i, j) = (i as f64, j as f64);
+                // Upper: row i, column j; lower: row j, column i. Rows run top to bottom.
+                cells.push(Rectangle::new(
+                    [(j, kf - i), (j + 1.0, kf - i - 1.0)],
+                    color(u).filled(),
+                ));
+                cells.push(Rectangle::new(
+                    [(i, kf - j), (i + 1.0, kf - j - 1.0)],
+                    color(l).filled(),
+                ));
+            }
+        }
+        chart.draw_series(cells).map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(strip_namespace(svg))
+}
