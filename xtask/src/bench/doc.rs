@@ -57,8 +57,7 @@ pub(crate) fn update(
         if n == section {
             let mut text = body.to_markdown();
             text.push_str(&format!(
-                "Measured {}: {}.\nCommand: `cargo xtask bench {n}`.\n",
-                env.date,
+                "Measured on {}.\nCommand: `cargo xtask bench {n}`.\n",
                 env.one_line()
             ));
             blocks.push(format!("{}\n{}{}\n", start_marker(n), text, end_marker(n)));

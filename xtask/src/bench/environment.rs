@@ -15,6 +15,8 @@ pub(crate) struct Environment {
     pub(crate) bcftools: String,
     pub(crate) commit: String,
     pub(crate) date: String,
+    /// 1-minute load average when the bench started: other work on the machine skews timings.
+    pub(crate) load: String,
 }
 
 impl Environment {
@@ -55,17 +57,19 @@ impl Environment {
             bcftools: first_line(Command::new("bcftools").arg("--version")),
             commit: commit(),
             date: first_line(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])),
+            load: format!("{:.2}", load_average()),
         })
     }
 
     /// One line for the log and the document.
     pub(crate) fn one_line(&self) -> String {
         format!(
-            "{} cores of {}, {:.0} GiB, {} threads; {}, {}, {}; commit {}; {}",
+            "{} cores of {}, {:.0} GiB, {} threads, load {} at start; {}, {}, {}; commit {}; {}",
             self.cores,
             self.cpu_model,
             self.memory_gib,
             self.threads,
+            self.load,
             self.genosynth,
             self.rustc,
             self.bcftools,
@@ -73,6 +77,14 @@ impl Environment {
             self.date
         )
     }
+}
+
+/// The 1-minute load average (`/proc/loadavg`), NaN when unreadable.
+pub(crate) fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 fn first_line(cmd: &mut Command) -> String {

@@ -15,6 +15,37 @@ use super::table::{Section, bytes, secs, speedup, wall_and_rss};
 /// How many times the AGBL4 samples are repeated for the scaled input (2,504 x 40 = 100,160).
 const SCALE_COPIES: usize = 40;
 
+/// One compared operation: `format` None reads only (`genosynth info` vs `bcftools view -Ou -o
+/// /dev/null`); otherwise both convert into that `-O` type.
+struct Operation {
+    label: &'static str,
+    format: Option<&'static str>,
+    ext: &'static str,
+}
+
+const OPERATIONS: [Operation; 4] = [
+    Operation {
+        label: "read (info / view -Ou to /dev/null)",
+        format: None,
+        ext: "none",
+    },
+    Operation {
+        label: "read → matrix → -O u",
+        format: Some("u"),
+        ext: "u.bcf",
+    },
+    Operation {
+        label: "write BCF (-O b)",
+        format: Some("b"),
+        ext: "b.bcf",
+    },
+    Operation {
+        label: "write VCF.gz (-O z)",
+        format: Some("z"),
+        ext: "vcf.gz",
+    },
+];
+
 struct Input {
     label: String,
     path: PathBuf,
@@ -45,9 +76,14 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
     let base = bench.work_path("agbl4.biallelic.vcf.gz")?;
     output(
         Command::new("bcftools")
-            .args(["view", "-m2", "-M2", "-Oz", "--write-index=tbi", "-o"])
+            .args(["view", "-m2", "-M2", "-Oz", "-o"])
             .arg(&base)
             .arg(&agbl4),
+    )?;
+    output(
+        Command::new("bcftools")
+            .args(["index", "-f", "-t"])
+            .arg(&base),
     )?;
     let mut inputs = vec![describe_input("AGBL4 (biallelic)", &base)?];
     if bench.opts.scale {
@@ -65,44 +101,48 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
         "Input: `AGBL4.train.vcf.gz` (chr1, 4,531 records) with its 60 multiallelic records dropped \
          by `bcftools view -m2 -M2` so both tools do the same work; the scaled input repeats its \
          samples {SCALE_COPIES} times (made by the bench). Each figure is the median of {} runs with \
-         {} threads (`--threads` on both sides). \"read\" decodes every record and writes \
-         uncompressed BCF (`-O u`) on both sides; \"packed matrix\" is haplotypes × sites / 8 bytes.",
+         {} threads (`--threads` on both sides). \"read\" is `genosynth info` (streams every record, \
+         checks it and counts alleles) vs `bcftools view -Ou -o /dev/null`; the other rows are \
+         `genosynth convert IN -O u|b|z -o OUT` (reads the whole bit-packed matrix, then writes) vs \
+         `bcftools view -O u|b|z` (streams). \"packed matrix\" is haplotypes × sites / 8 bytes.",
         bench.opts.repeat, bench.opts.threads
     ));
     for input in &inputs {
-        for (op, fmt, ext) in [
-            ("read (→ -O u)", "u", "bcf"),
-            ("write BCF (-O b)", "b", "bcf"),
-            ("write VCF.gz (-O z)", "z", "vcf.gz"),
-        ] {
-            let ours_out = bench.work_path(&format!("ours.{fmt}.{ext}"))?;
-            let theirs_out = bench.work_path(&format!("bcftools.{fmt}.{ext}"))?;
+        for op in OPERATIONS {
+            let ours_out = bench.work_path(&format!("ours.{}", op.ext))?;
+            let theirs_out = bench.work_path(&format!("bcftools.{}", op.ext))?;
+            let threads = bench.opts.threads.to_string();
             let mut ours = bench.genosynth();
-            ours.arg("convert")
-                .arg(&input.path)
-                .args(["-O", fmt, "-o"])
-                .arg(&ours_out);
             let mut theirs = Command::new("bcftools");
-            theirs
-                .args([
-                    "view",
-                    "--threads",
-                    &bench.opts.threads.to_string(),
-                    "-O",
-                    fmt,
-                    "-o",
-                ])
-                .arg(&theirs_out)
-                .arg(&input.path);
-            let row_label = [input.label.clone(), op.to_string()];
+            theirs.args(["view", "--threads", &threads]);
+            match op.format {
+                // Reading alone: genosynth's streaming summary vs bcftools decoding to nowhere.
+                None => {
+                    ours.arg("info").arg(&input.path);
+                    theirs.args(["-O", "u", "-o", "/dev/null"]).arg(&input.path);
+                }
+                Some(fmt) => {
+                    ours.arg("convert")
+                        .arg(&input.path)
+                        .args(["-O", fmt, "-o"])
+                        .arg(&ours_out);
+                    theirs
+                        .args(["-O", fmt, "-o"])
+                        .arg(&theirs_out)
+                        .arg(&input.path);
+                }
+            }
+            let label = format!("{}, {}", input.label, op.label);
             match measure_pair(bench, &ours, &theirs) {
                 Ok((o, t)) => {
-                    check_output(&ours_out, input.records)
-                        .with_context(|| format!("genosynth output of {}", describe(&ours)))?;
+                    if op.format.is_some() {
+                        check_output(&ours_out, input.records)
+                            .with_context(|| format!("genosynth output of {}", describe(&ours)))?;
+                    }
                     let packed = input.haplotypes * input.records / 8;
                     section.row(vec![
-                        row_label[0].clone(),
-                        row_label[1].clone(),
+                        input.label.clone(),
+                        op.label.to_string(),
                         wall_and_rss(&o),
                         wall_and_rss(&t),
                         speedup(t.wall_s, o.wall_s),
@@ -111,7 +151,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
                         format!("{:.2}", o.max_rss as f64 / packed as f64),
                     ]);
                 }
-                Err(err) => section.skipped(&row_label.join(", "), &format!("{err:#}")),
+                Err(err) => section.skipped(&label, &format!("{err:#}")),
             }
             let _ = std::fs::remove_file(&ours_out);
             let _ = std::fs::remove_file(&theirs_out);

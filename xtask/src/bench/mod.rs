@@ -36,8 +36,8 @@ docs/benchmarks.md (`all`: every section). Slow: minutes per section, never run 
 
 options:
   --threads N        threads for both sides (default: all cores)
-  --gan-epochs N     GAN epochs per side for `train` (default 20)
-  --rbm-epochs N     RBM epochs per side for `train` (default 20)
+  --gan-epochs N     GAN epochs per side for `train` (default 100)
+  --rbm-epochs N     RBM epochs per side for `train` (default 100)
   --repeat N         runs per I/O measurement, the median is kept (default 3)
   --no-scale         skip the large scaled inputs (io 100,000 haplotypes, eval 20,000 x 10,000)
   --device D         passed to `genosynth train` (cpu, cuda, ...); a CUDA build needs --features
@@ -135,7 +135,8 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     eprintln!("bench: {}", bench.env.one_line());
     for w in which {
         eprintln!("bench: running {}", name(w));
-        let section = match w {
+        let load_before = environment::load_average();
+        let mut section = match w {
             Which::Io => io::run(&bench),
             Which::Train => train::run(&bench),
             Which::Eval => eval::run(&bench),
@@ -143,6 +144,17 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             Which::Plink => plink::run(&bench),
         }
         .with_context(|| format!("bench {}", name(w)))?;
+        let load_after = environment::load_average();
+        // The bench itself accounts for about `threads` of the load.
+        let busy = load_before.max(load_after) - bench.opts.threads as f64;
+        if busy > 1.0 {
+            section.note(format!(
+                "Busy machine: 1-minute load average {load_before:.1} before and {load_after:.1} after \
+                 this section on {} cores, so other work competed with both sides; absolute times \
+                 are inflated and the ratios only indicative. Rerun on a quiet machine for clean figures.",
+                bench.env.cores
+            ));
+        }
         doc::update(doc_path, name(w), &section, &bench.env)?;
         eprintln!(
             "bench: wrote the {} section of {}",
@@ -168,8 +180,8 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
     let mut check = false;
     let mut opts = Options {
         threads: std::thread::available_parallelism().map_or(1, usize::from),
-        gan_epochs: 20,
-        rbm_epochs: 20,
+        gan_epochs: 100,
+        rbm_epochs: 100,
         repeat: 3,
         scale: true,
         device: None,

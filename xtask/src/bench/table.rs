@@ -65,7 +65,14 @@ impl Section {
     }
 }
 
+/// The telling part of an error for a table cell: the program's own `error:` line when it
+/// printed one (not the whole command line and usage text), else the first line.
 fn one_line(text: &str) -> String {
+    let text = text
+        .lines()
+        .find(|l| l.trim_start().to_lowercase().starts_with("error"))
+        .or_else(|| text.lines().next())
+        .unwrap_or_default();
     let flat = text
         .split_whitespace()
         .collect::<Vec<_>>()

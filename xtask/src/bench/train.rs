@@ -232,7 +232,8 @@ fn train_reference(
     data: &Path,
     extra: &[&str],
 ) -> anyhow::Result<TrainRun> {
-    let out = bench.work_path(&format!("{script}.{}.json", extra.join("_")))?;
+    let variant = if extra.is_empty() { "" } else { ".variant" };
+    let out = bench.work_path(&format!("{}{variant}.json", script.trim_end_matches(".py")))?;
     let mut cmd = py.command(script);
     cmd.arg("--input")
         .arg(std::path::absolute(data)?)
