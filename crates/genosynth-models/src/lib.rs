@@ -56,7 +56,9 @@
 
 mod adam;
 mod checkpoint;
+pub mod conditional;
 mod config;
+pub mod crbm;
 mod device;
 mod error;
 mod gan;
@@ -67,6 +69,7 @@ mod rbm;
 mod rng;
 mod tensors;
 mod train;
+pub mod wgan;
 
 pub use checkpoint::{
     Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE, ModelMeta,

@@ -1,0 +1,321 @@
+//! One window of the chained conditional RBM: a centered binary RBM whose first `clamp`
+//! visible units (the overlap with the previous window) and label units are conditioned on.
+
+use candle_core::{DType, Device, Result, Tensor};
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Where a window sits in the site sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WindowSpan {
+    /// First site of the window.
+    pub start: usize,
+    /// Number of sites.
+    pub len: usize,
+    /// Leading sites shared with the previous window, clamped in the negative phase and at
+    /// generation (0 for the first window).
+    pub clamp: usize,
+}
+
+/// Windows of `window` sites stepping by `window / 2` over `n_sites`; the last one is moved
+/// back to end at the last site, so it overlaps its predecessor by at least half a window.
+pub fn window_spans(n_sites: usize, window: usize) -> Vec<WindowSpan> {
+    let window = window.clamp(2, n_sites.max(2)).min(n_sites);
+    if n_sites <= window {
+        return vec![WindowSpan {
+            start: 0,
+            len: n_sites,
+            clamp: 0,
+        }];
+    }
+    let step = window / 2;
+    let mut spans = vec![WindowSpan {
+        start: 0,
+        len: window,
+        clamp: 0,
+    }];
+    loop {
+        let prev = *spans.last().expect("non-empty");
+        let prev_end = prev.start + prev.len;
+        if prev_end >= n_sites {
+            break;
+        }
+        let start = (prev.start + step).min(n_sites - window);
+        spans.push(WindowSpan {
+            start,
+            len: window,
+            clamp: prev_end - start,
+        });
+    }
+    spans
+}
+
+/// Training hyperparameters shared by all windows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CrbmConfig {
+    /// Sites per window (10,000; capped at the number of sites).
+    pub window: usize,
+    /// Hidden units per window (2,000).
+    pub n_hidden: usize,
+    /// Learning rate (0.001).
+    pub lr: f64,
+    /// Minibatch size, also the number of negative chains (500).
+    pub batch_size: usize,
+    /// Gibbs steps of the negative phase and of generation (50).
+    pub gibbs_steps: usize,
+}
+
+impl Default for CrbmConfig {
+    fn default() -> Self {
+        Self {
+            window: 10_000,
+            n_hidden: 2_000,
+            lr: 0.001,
+            batch_size: 500,
+            gibbs_steps: 50,
+        }
+    }
+}
+
+/// Rate at which the hidden offsets follow the data's mean hidden activation.
+const OFFSET_RATE: f64 = 0.01;
+
+/// A centered RBM over one window's sites plus one-hot label units (appended after the sites).
+///
+/// Energy `-(v-μ)ᵀW(h-λ) - bᵀv - cᵀh`: `μ` is the data mean of the visible units, `λ` a running
+/// mean of the hidden activations (the centered gradient of Melchior et al.).
+#[derive(Debug, Clone)]
+pub struct WindowRbm {
+    /// Position in the site sequence.
+    pub span: WindowSpan,
+    /// Number of label units after the sites.
+    pub n_labels: usize,
+    /// Weights `(V, H)`, `V = span.len + n_labels`.
+    pub w: Tensor,
+    /// Visible biases `(V,)`.
+    pub b: Tensor,
+    /// Hidden biases `(H,)`.
+    pub c: Tensor,
+    /// Visible offsets `(V,)`.
+    pub mu: Tensor,
+    /// Hidden offsets `(H,)`.
+    pub lambda: Tensor,
+}
+
+impl WindowRbm {
+    /// Initial window: weights N(0,1)·1e-4, visible biases the logit of the frequencies
+    /// (clamped to 1e-5), hidden biases 0, hidden offsets 0.5.
+    pub fn new(
+        span: WindowSpan,
+        n_labels: usize,
+        n_hidden: usize,
+        data: &Tensor,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Self> {
+        let device = data.device();
+        let v = span.len + n_labels;
+        let w: Vec<f32> = (0..v * n_hidden)
+            .map(|_| 1e-4 * Distribution::<f32>::sample(&StandardNormal, rng))
+            .collect();
+        let mu = data.mean(0)?;
+        let freq = mu.clamp(1e-5f32, 1.0 - 1e-5)?;
+        let b = (freq.log()? - (1.0 - &freq)?.log()?)?;
+        Ok(Self {
+            span,
+            n_labels,
+            w: Tensor::from_vec(w, (v, n_hidden), device)?,
+            b,
+            c: Tensor::zeros(n_hidden, DType::F32, device)?,
+            mu,
+            lambda: Tensor::full(0.5f32, n_hidden, device)?,
+        })
+    }
+
+    fn hidden_probs(&self, v: &Tensor) -> Result<Tensor> {
+        let pre = v
+            .broadcast_sub(&self.mu)?
+            .matmul(&self.w)?
+            .broadcast_add(&self.c)?;
+        candle_nn::ops::sigmoid(&pre)
+    }
+
+    fn visible_probs(&self, h: &Tensor) -> Result<Tensor> {
+        let pre = h
+            .broadcast_sub(&self.lambda)?
+            .matmul(&self.w.t()?)?
+            .broadcast_add(&self.b)?;
+        candle_nn::ops::sigmoid(&pre)
+    }
+
+    /// `steps` block-Gibbs sweeps from `v`, keeping the units where `keep` is 1 at the values of
+    /// `clamped`; returns the final visible sample.
+    fn gibbs(
+        &self,
+        mut v: Tensor,
+        keep: &Tensor,
+        clamped: &Tensor,
+        steps: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Tensor> {
+        for _ in 0..steps {
+            let h = bernoulli(&self.hidden_probs(&v)?, rng)?;
+            let free = bernoulli(&self.visible_probs(&h)?, rng)?;
+            v = (clamped.broadcast_mul(keep)? + free.broadcast_mul(&(1.0 - keep)?)?)?;
+        }
+        Ok(v)
+    }
+
+    /// `(1, V)` mask of the units conditioned on: the first `clamp` sites and the labels.
+    fn clamp_mask(&self, device: &Device) -> Result<Tensor> {
+        let v = self.span.len + self.n_labels;
+        let m: Vec<f32> = (0..v)
+            .map(|i| {
+                if i < self.span.clamp || i >= self.span.len {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Tensor::from_vec(m, (1, v), device)
+    }
+
+    /// One epoch of centered-gradient learning on `data` `(N, V)`; negative chains start from
+    /// uniform noise every minibatch (the authors' out-of-equilibrium learning) with the
+    /// conditioned units clamped to the minibatch. Returns the mean reconstruction error.
+    pub fn train_epoch(
+        &mut self,
+        data: &Tensor,
+        config: &CrbmConfig,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<f64> {
+        let device = data.device().clone();
+        let n = data.dim(0)?;
+        let keep = self.clamp_mask(&device)?;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.shuffle(rng);
+        let mut error = 0.0;
+        let mut batches = 0.0;
+        for chunk in order.chunks(config.batch_size.max(1)) {
+            let m = chunk.len();
+            let x = data.index_select(&Tensor::from_slice(chunk, m, &device)?, 0)?;
+            let ph_data = self.hidden_probs(&x)?;
+            let start = bernoulli(&Tensor::full(0.5f32, x.dims(), &device)?, rng)?;
+            let start = (x.broadcast_mul(&keep)? + start.broadcast_mul(&(1.0 - &keep)?)?)?;
+            let v_model = self.gibbs(start, &keep, &x, config.gibbs_steps, rng)?;
+            let ph_model = self.hidden_probs(&v_model)?;
+
+            let xc = x.broadcast_sub(&self.mu)?;
+            let vc = v_model.broadcast_sub(&self.mu)?;
+            let dw = ((xc.t()?.matmul(&ph_data.broadcast_sub(&self.lambda)?)?
+                - vc.t()?.matmul(&ph_model.broadcast_sub(&self.lambda)?)?)?
+                / m as f64)?;
+            let db = ((x.mean(0)? - v_model.mean(0)?)?
+                - dw.matmul(&self.lambda.unsqueeze(1)?)?.squeeze(1)?)?;
+            let dc = ((ph_data.mean(0)? - ph_model.mean(0)?)?
+                - dw.t()?.matmul(&self.mu.unsqueeze(1)?)?.squeeze(1)?)?;
+            self.w = (&self.w + (dw * config.lr)?)?;
+            self.b = (&self.b + (db * config.lr)?)?;
+            self.c = (&self.c + (dc * config.lr)?)?;
+
+            // Move the hidden offsets towards the data's activations, re-expressing b so the
+            // model's distribution is unchanged by the move.
+            let new_lambda =
+                ((&self.lambda * (1.0 - OFFSET_RATE))? + (ph_data.mean(0)? * OFFSET_RATE)?)?;
+            let shift = (&new_lambda - &self.lambda)?;
+            self.b = (&self.b + self.w.matmul(&shift.unsqueeze(1)?)?.squeeze(1)?)?;
+            self.lambda = new_lambda;
+
+            let recon = self.visible_probs(&ph_data)?;
+            error += (recon - &x)?.abs()?.mean_all()?.to_scalar::<f32>()? as f64;
+            batches += 1.0;
+        }
+        Ok(error / batches)
+    }
+
+    /// Samples `(n, V)` visible states: `conditioned` `(n, V)` holds the values of the clamped
+    /// units (first `clamp` sites and labels; the rest is ignored), the free units start
+    /// from uniform noise and run `steps` Gibbs sweeps.
+    pub fn sample(
+        &self,
+        conditioned: &Tensor,
+        steps: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Tensor> {
+        let device = conditioned.device().clone();
+        let keep = self.clamp_mask(&device)?;
+        let noise = bernoulli(&Tensor::full(0.5f32, conditioned.dims(), &device)?, rng)?;
+        let start = (conditioned.broadcast_mul(&keep)? + noise.broadcast_mul(&(1.0 - &keep)?)?)?;
+        self.gibbs(start, &keep, conditioned, steps, rng)
+    }
+}
+
+/// 0/1 samples with probabilities `p`, from the seeded host RNG (reproducible on CPU).
+fn bernoulli(p: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+    let n = p.elem_count();
+    let u: Vec<f32> = (0..n).map(|_| rng.random::<f32>()).collect();
+    let u = Tensor::from_vec(u, p.dims(), p.device())?;
+    p.gt(&u)?.to_dtype(DType::F32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_overlap_by_half_and_cover_every_site() {
+        let spans = window_spans(100, 40);
+        assert_eq!(
+            spans,
+            vec![
+                WindowSpan {
+                    start: 0,
+                    len: 40,
+                    clamp: 0
+                },
+                WindowSpan {
+                    start: 20,
+                    len: 40,
+                    clamp: 20
+                },
+                WindowSpan {
+                    start: 40,
+                    len: 40,
+                    clamp: 20
+                },
+                WindowSpan {
+                    start: 60,
+                    len: 40,
+                    clamp: 20
+                },
+            ]
+        );
+        let spans = window_spans(110, 40);
+        assert_eq!(
+            spans.last().unwrap(),
+            &WindowSpan {
+                start: 70,
+                len: 40,
+                clamp: 30
+            }
+        );
+        assert_eq!(
+            window_spans(30, 40),
+            vec![WindowSpan {
+                start: 0,
+                len: 30,
+                clamp: 0
+            }]
+        );
+        for (n, w) in [(1000, 64), (999, 10), (65, 64)] {
+            let spans = window_spans(n, w);
+            assert_eq!(spans.last().unwrap().start + spans.last().unwrap().len, n);
+            for pair in spans.windows(2) {
+                assert_eq!(pair[1].clamp, pair[0].start + pair[0].len - pair[1].start);
+                assert!(pair[1].clamp >= w / 2);
+            }
+        }
+    }
+}
