@@ -232,7 +232,7 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
 }
 
 /// Where cargo puts build outputs: `$CARGO_TARGET_DIR` or `target/`.
-fn cargo_target_dir() -> PathBuf {
+pub(crate) fn cargo_target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }
 
