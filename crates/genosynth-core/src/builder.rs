@@ -4,10 +4,10 @@ use crate::{Error, HaplotypeMatrix, Result, Sample, Site, Sites};
 /// Builds a [`HaplotypeMatrix`] one site at a time, as a VCF reader streams records.
 ///
 /// Sites arrive column by column while the matrix is stored row by row, so the builder packs
-/// 64 sites at a time into one word per haplotype and transposes those blocks of words at
-/// [`finish`](Self::finish). Memory is the packed matrix plus one block; the transpose at the end
-/// holds the blocks and the final matrix together, which bounds the peak at about twice the
-/// packed size.
+/// 64 sites at a time into one word per haplotype, appending these blocks to one buffer, and
+/// [`finish`](Self::finish) transposes that buffer in place. Memory is the packed matrix (plus
+/// a bitset of one bit per word during the transpose), so reading peaks near the packed size
+/// instead of twice it.
 ///
 /// ```
 /// use genosynth_core::{HaplotypeMatrixBuilder, Ploidy, Sample, Site};
@@ -25,10 +25,9 @@ pub struct HaplotypeMatrixBuilder {
     samples: Vec<Sample>,
     n_haplotypes: usize,
     sites: Vec<Site>,
-    /// Completed blocks of 64 sites: `block[h]` holds haplotype `h`'s bits for those sites.
-    blocks: Vec<Vec<u64>>,
-    /// The block being filled.
-    current: Vec<u64>,
+    /// Blocks of 64 sites, block-major: word `b * n_haplotypes + h` holds haplotype `h`'s bits
+    /// for sites `64b..64b + 64`. The last block is the one being filled.
+    blocks: Vec<u64>,
 }
 
 impl HaplotypeMatrixBuilder {
@@ -40,7 +39,6 @@ impl HaplotypeMatrixBuilder {
             n_haplotypes,
             sites: Vec::new(),
             blocks: Vec::new(),
-            current: vec![0; n_haplotypes],
         }
     }
 
@@ -69,32 +67,94 @@ impl HaplotypeMatrixBuilder {
             });
         }
         let bit = self.sites.len() % 64;
-        for (w, &a) in self.current.iter_mut().zip(alleles) {
+        if bit == 0 {
+            self.blocks.resize(self.blocks.len() + self.n_haplotypes, 0);
+        }
+        let start = self.blocks.len() - self.n_haplotypes;
+        for (w, &a) in self.blocks[start..].iter_mut().zip(alleles) {
             *w |= u64::from(a != 0) << bit;
         }
         self.sites.push(site);
-        if bit == 63 {
-            let full = std::mem::replace(&mut self.current, vec![0; self.n_haplotypes]);
-            self.blocks.push(full);
-        }
         Ok(())
     }
 
     /// The finished matrix.
     pub fn finish(mut self) -> HaplotypeMatrix {
-        if !self.sites.len().is_multiple_of(64) {
-            self.blocks.push(std::mem::take(&mut self.current));
-        }
-        drop(self.current);
         let wpr = words_for(self.sites.len());
-        debug_assert_eq!(wpr, self.blocks.len());
-        let mut words = vec![0u64; self.n_haplotypes * wpr];
-        for (b, block) in self.blocks.into_iter().enumerate() {
-            for (h, w) in block.into_iter().enumerate() {
-                words[h * wpr + b] = w;
+        debug_assert_eq!(self.blocks.len(), wpr * self.n_haplotypes);
+        transpose_in_place(&mut self.blocks, wpr, self.n_haplotypes);
+        self.blocks.shrink_to_fit();
+        HaplotypeMatrix::from_words(Sites::from(self.sites), self.samples, self.blocks)
+            .expect("builder keeps sizes consistent")
+    }
+}
+
+/// Transposes a row-major `rows × cols` matrix into `cols × rows`, in place, by following the
+/// cycles of the permutation (a bitset marks words already moved).
+fn transpose_in_place(a: &mut [u64], rows: usize, cols: usize) {
+    let n = a.len();
+    if rows <= 1 || cols <= 1 {
+        return;
+    }
+    debug_assert_eq!(n, rows * cols);
+    // The word at index i (row i / cols, column i % cols) belongs at (i % cols) * rows + i / cols,
+    // which is i * rows mod (n - 1) for every i but the last.
+    let last = (n - 1) as u128;
+    let dest = |i: usize| ((i as u128 * rows as u128) % last) as usize;
+    let mut moved = vec![0u64; n.div_ceil(64)];
+    for start in 1..n - 1 {
+        if moved[start / 64] >> (start % 64) & 1 == 1 {
+            continue;
+        }
+        let mut carried = a[start];
+        let mut i = start;
+        loop {
+            let d = dest(i);
+            std::mem::swap(&mut carried, &mut a[d]);
+            moved[d / 64] |= 1 << (d % 64);
+            i = d;
+            if d == start {
+                break;
             }
         }
-        HaplotypeMatrix::from_words(Sites::from(self.sites), self.samples, words)
-            .expect("builder keeps sizes consistent")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_in_place_matches_a_copy() {
+        for (rows, cols) in [(1, 5), (5, 1), (2, 3), (3, 7), (8, 8), (13, 4)] {
+            let mut a: Vec<u64> = (0..(rows * cols) as u64).collect();
+            let expected: Vec<u64> = (0..cols)
+                .flat_map(|c| (0..rows).map(move |r| (r * cols + c) as u64))
+                .collect();
+            transpose_in_place(&mut a, rows, cols);
+            assert_eq!(a, expected, "{rows}x{cols}");
+        }
+    }
+
+    #[test]
+    fn builder_equals_dense_construction_across_blocks() {
+        let samples = vec![
+            Sample::new("A", crate::Ploidy::Diploid),
+            Sample::new("B", crate::Ploidy::Haploid),
+        ];
+        let n_sites = 150;
+        let values: Vec<u8> = (0..3 * n_sites)
+            .map(|i| ((i * 7 + i / 5) % 3 == 0) as u8)
+            .collect();
+        let sites: Vec<Site> = (0..n_sites)
+            .map(|s| Site::new("1", s as u64 + 1, "A", "C"))
+            .collect();
+        let mut b = HaplotypeMatrixBuilder::new(samples.clone());
+        for s in 0..n_sites {
+            let column: Vec<u8> = (0..3).map(|h| values[h * n_sites + s]).collect();
+            b.push_site(sites[s].clone(), &column).unwrap();
+        }
+        let dense = HaplotypeMatrix::from_dense_u8(&values, Sites::from(sites), samples).unwrap();
+        assert_eq!(b.finish(), dense);
     }
 }

@@ -138,6 +138,18 @@ impl BcfDecoder {
         };
         for (i, sample) in data.chunks_exact(width * len).enumerate() {
             let Some(slot) = self.slots[i] else { continue };
+            // Fast path: int8 diploid with both alleles called (nearly every genotype).
+            if width == 1 && len == 2 && sample[0] as i8 >= 2 && sample[1] as i8 >= 2 {
+                let (a, b) = ((sample[0] >> 1) - 1, (sample[1] >> 1) - 1);
+                if usize::from(a.max(b)) <= n_alts {
+                    rec.gts[slot as usize] = Gt {
+                        alleles: [a, b],
+                        ploidy: 2,
+                        phased: sample[1] & 1 == 1,
+                    };
+                    continue;
+                }
+            }
             let mut gt = Gt::default();
             let mut copies = 0usize;
             for v in sample.chunks_exact(width) {
