@@ -10,7 +10,7 @@
 
 mod data;
 mod doc;
-mod environment;
+pub(crate) mod environment;
 mod eval;
 mod generate;
 mod io;
@@ -36,8 +36,10 @@ docs/benchmarks.md (`all`: every section). Slow: minutes per section, never run 
 
 options:
   --threads N        threads for both sides (default: all cores)
-  --gan-epochs N     GAN epochs per side for `train` (default 100)
-  --rbm-epochs N     RBM epochs per side for `train` (default 100)
+  --gan-epochs N     GAN epochs per side for `train` (default 20: speed only, the GAN needs
+                     thousands of epochs for LD)
+  --rbm-epochs N     RBM epochs per side for `train` (default 60: `genosynth synth`'s quick
+                     preset, which reaches LD r² correlation ≥ 0.9)
   --repeat N         runs per I/O measurement, the median is kept (default 3)
   --no-scale         skip the large scaled inputs (io 100,000 haplotypes, eval 20,000 x 10,000)
   --device D         passed to `genosynth train` (cpu, cuda, ...); a CUDA build needs --features
@@ -180,8 +182,8 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
     let mut check = false;
     let mut opts = Options {
         threads: std::thread::available_parallelism().map_or(1, usize::from),
-        gan_epochs: 100,
-        rbm_epochs: 100,
+        gan_epochs: 20,
+        rbm_epochs: 60,
         repeat: 3,
         scale: true,
         device: None,
@@ -237,7 +239,7 @@ pub(crate) fn cargo_target_dir() -> PathBuf {
 }
 
 /// Builds the release binary the user would install and returns its path.
-fn build_genosynth(features: Option<&str>) -> anyhow::Result<PathBuf> {
+pub(crate) fn build_genosynth(features: Option<&str>) -> anyhow::Result<PathBuf> {
     eprintln!("bench: building genosynth (release)");
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args([
