@@ -5,6 +5,7 @@
 
 mod bench;
 mod ci;
+mod report_check;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
+        Some("report-check") => report_check::run(&args[1..]),
         Some(other) => Err(anyhow::anyhow!(
             "unknown xtask command {other:?}\n\n{USAGE}"
         )),
@@ -41,6 +43,7 @@ commands:
   bench           genosynth vs bcftools, Keras/PyTorch, numpy/scikit-allel, plink2 -> docs/benchmarks.md
                   (`cargo xtask bench --help`; slow, never in CI)
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
+  report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
 ";
 
 /// The workspace root (the parent of `xtask/`).

@@ -457,6 +457,79 @@ pub fn privacy_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+    use proptest::prelude::*;
+    use rand::Rng;
+
+    /// Haplotypes descended from a few founders with mutations: real-looking structure
+    /// (clusters, shared segments) without reading files.
+    fn population(n: usize, sites: usize, seed: u64) -> HaplotypeMatrix {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let founders: Vec<Vec<u8>> = (0..6)
+            .map(|_| (0..sites).map(|_| rng.random_bool(0.3) as u8).collect())
+            .collect();
+        let mut v = Vec::with_capacity(n * sites);
+        for _ in 0..n {
+            let f = &founders[rng.random_range(0..founders.len())];
+            v.extend(f.iter().map(|&a| a ^ rng.random_bool(0.08) as u8));
+        }
+        let s: Sites = (1..=sites as u64)
+            .map(|p| Site::new("1", p, "A", "G"))
+            .collect();
+        HaplotypeMatrix::from_dense_u8(&v, s, Sample::numbered("h", n, Ploidy::Haploid)).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Every AG sits on a training haplotype: the worst leak scores exactly 0.
+        #[test]
+        fn aats_against_an_exact_copy_is_zero(n in 2usize..60, sites in 1usize..200, seed in any::<u64>()) {
+            let real = population(n, sites, seed);
+            let a = aats(&real, &real.clone(), 3, seed, None);
+            prop_assert_eq!(a.aa_truth.mean, 0.0);
+            prop_assert_eq!(a.aa_syn.mean, 0.0);
+            prop_assert_eq!(a.aats.mean, 0.0);
+        }
+
+        /// Allele frequencies are the column means of the dense matrix.
+        #[test]
+        fn allele_frequencies_are_column_means(n in 1usize..50, sites in 1usize..150, seed in any::<u64>()) {
+            let m = population(n, sites, seed);
+            let dense = m.to_dense_u8();
+            let af = crate::allele_frequency_stats(&m, &m);
+            for s in 0..sites {
+                let mean = (0..n).map(|h| dense[h * sites + s] as f64).sum::<f64>() / n as f64;
+                prop_assert!((af.reference[s] - mean).abs() < 1e-12);
+            }
+        }
+    }
+
+    /// Two random halves of one population are each other's perfect generator: AATS ≈ 0.5
+    /// once ties count ½ (strict ">" counts ties as 0, so plain AATS sits below 0.5 by about
+    /// half the tie rate), with equal sizes and with unequal ones (subsampled repeats).
+    #[test]
+    fn random_halves_of_one_population_score_near_one_half() {
+        let m = population(600, 300, 11);
+        let mut idx: Vec<usize> = (0..600).collect();
+        rand::seq::SliceRandom::shuffle(idx.as_mut_slice(), &mut ChaCha8Rng::seed_from_u64(2));
+        let a = m.select_haplotypes(&idx[..300]).unwrap();
+        let b = m.select_haplotypes(&idx[300..]).unwrap();
+        let c = m.select_haplotypes(&idx[300..500]).unwrap();
+        for (result, repeats) in [(aats(&a, &b, 1, 1, None), 1), (aats(&a, &c, 5, 1, None), 5)] {
+            assert_eq!(result.repeats, repeats);
+            assert!(
+                (result.aats_ties_half.mean - 0.5).abs() < 0.06,
+                "{result:?}"
+            );
+            let expected_strict = result.aats_ties_half.mean - result.tie_rate.mean / 2.0;
+            assert!(
+                (result.aats.mean - expected_strict).abs() < 1e-9,
+                "{result:?}"
+            );
+        }
+        assert!(aats(&a, &c, 5, 1, None).aats.sd > 0.0);
+    }
 
     #[test]
     fn auc_counts_ties_as_half() {

@@ -1,0 +1,100 @@
+//! Times the evaluation on generated haplotypes of any size (no files): AATS + DCR alone and
+//! the full `evaluate`, with peak memory. The bench harness (`cargo xtask bench eval`) times
+//! real files; this example answers "does it scale" quickly.
+//!
+//! ```text
+//! cargo run --release -p genosynth-eval --example eval_scale -- 2504 2504 805
+//! cargo run --release -p genosynth-eval --example eval_scale -- 20000 20000 10000 --privacy-only
+//! ```
+
+use std::time::Instant;
+
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use genosynth_eval::privacy::{passes, privacy_stats};
+use genosynth_eval::{EvalInput, Settings, evaluate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Haplotypes copied from a few founders with mutations, packed directly (no dense buffer).
+fn population(n: usize, sites: usize, seed: u64) -> HaplotypeMatrix {
+    // Founders are shared by every set (one population); descendants differ by seed.
+    let mut founder_rng = ChaCha8Rng::seed_from_u64(0);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let wpr = sites.div_ceil(64);
+    let founders: Vec<Vec<u64>> = (0..20)
+        .map(|_| {
+            (0..wpr)
+                .map(|_| founder_rng.random::<u64>() & founder_rng.random::<u64>())
+                .collect()
+        })
+        .collect();
+    let mut words = Vec::with_capacity(n * wpr);
+    for _ in 0..n {
+        let f = &founders[rng.random_range(0..founders.len())];
+        // ~3% of sites mutated.
+        words.extend(f.iter().map(|w| {
+            w ^ (rng.random::<u64>()
+                & rng.random::<u64>()
+                & rng.random::<u64>()
+                & rng.random::<u64>()
+                & rng.random::<u64>())
+        }));
+    }
+    let s: Sites = (1..=sites as u64)
+        .map(|p| Site::new("1", p * 10, "A", "G"))
+        .collect();
+    HaplotypeMatrix::from_words(s, Sample::numbered("h", n / 2, Ploidy::Diploid), words)
+        .expect("sizes agree")
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let (n_train, n_syn, n_sites) = (num(0, 2504), num(1, 2504), num(2, 805));
+    let privacy_only = args.iter().any(|a| a == "--privacy-only");
+    let train = population(n_train, n_sites, 1);
+    let synthetic = population(n_syn, n_sites, 2);
+    println!(
+        "{n_train} train x {n_syn} synthetic haplotypes x {n_sites} sites, {} threads",
+        rayon::current_num_threads()
+    );
+    let t = Instant::now();
+    let p = passes(&train, &synthetic, None);
+    let privacy = privacy_stats(&train, &synthetic, None, &p, 10, 1);
+    println!(
+        "AATS + DCR (3 all-pairs passes): {:.3} s, AATS {:.4}, peak RSS {:.0} MiB",
+        t.elapsed().as_secs_f64(),
+        privacy.aats_train.aats.mean,
+        peak_rss_mib()
+    );
+    drop(p);
+    if privacy_only {
+        return;
+    }
+    let t = Instant::now();
+    let report = evaluate(&EvalInput {
+        train: &train,
+        synthetic: &synthetic,
+        holdout: None,
+        panel: None,
+        settings: Settings::default(),
+    })
+    .expect("valid input");
+    println!(
+        "full evaluate: {:.3} s, verdict {:?}, peak RSS {:.0} MiB",
+        t.elapsed().as_secs_f64(),
+        report.verdict.overall,
+        peak_rss_mib()
+    );
+}

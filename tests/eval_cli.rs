@@ -1,0 +1,221 @@
+//! End-to-end tests of `genosynth eval` on the bundled 1000 Genomes example: a perfect
+//! generator (unseen real haplotypes) passes, a copier and an independent-sites generator fail
+//! on the checks that expose them, bad inputs give clear errors, and the HTML report is
+//! self-contained.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{example_vcf, genosynth, genosynth_ok};
+use genosynth_core::HaplotypeMatrix;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+/// train (80% of individuals) and two halves of the holdout, written once per test.
+struct Sets {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Sets {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let p = |n: &str| root.join(n).to_str().unwrap().to_string();
+        genosynth_ok(&[
+            "split",
+            example_vcf().to_str().unwrap(),
+            "--seed",
+            "1",
+            "-o",
+            &p("train.vcf.gz"),
+            "--holdout-out",
+            &p("holdout.vcf.gz"),
+        ]);
+        genosynth_ok(&[
+            "split",
+            &p("holdout.vcf.gz"),
+            "--seed",
+            "2",
+            "--train-fraction",
+            "0.5",
+            "-o",
+            &p("unseen.vcf.gz"),
+            "--holdout-out",
+            &p("holdout2.vcf.gz"),
+        ]);
+        Self { _dir: dir, root }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.root.join(name).to_str().unwrap().to_string()
+    }
+
+    fn eval(&self, synthetic: &str, holdout: Option<&str>, out: &str) -> (Value, String, String) {
+        self.eval_with(synthetic, holdout, out, &["--max-haplotypes", "600"])
+    }
+
+    fn eval_with(
+        &self,
+        synthetic: &str,
+        holdout: Option<&str>,
+        out: &str,
+        extra: &[&str],
+    ) -> (Value, String, String) {
+        let mut args = vec![
+            "eval".to_string(),
+            "--train".into(),
+            self.path("train.vcf.gz"),
+            "--synthetic".into(),
+            synthetic.to_string(),
+            "-o".into(),
+            self.path(out),
+            "--seed".into(),
+            "3".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        if let Some(h) = holdout {
+            args.extend(["--holdout".into(), h.to_string()]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = genosynth_ok(&refs);
+        let dir = self.root.join(out);
+        let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        (
+            serde_json::from_str(&json).unwrap(),
+            html,
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    }
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["verdict"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}"))
+}
+
+fn read(path: &str) -> HaplotypeMatrix {
+    genosynth_vcf::read(Path::new(path), &Default::default())
+        .unwrap()
+        .matrix
+}
+
+#[test]
+fn unseen_real_haplotypes_pass_and_the_report_is_self_contained() {
+    let sets = Sets::new();
+    let (report, html, stdout) = sets.eval(
+        &sets.path("unseen.vcf.gz"),
+        Some(&sets.path("holdout2.vcf.gz")),
+        "perfect",
+    );
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["inputs"]["sites"]["common"], 805);
+    assert_eq!(report["verdict"]["overall"], "pass", "{stdout}");
+    let aats = report["privacy"]["aats_train"]["aats"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!((aats - 0.5).abs() < 0.1, "AATS {aats}");
+    let auc = report["privacy"]["membership_auc"].as_f64().unwrap();
+    assert!((auc - 0.5).abs() < 0.1, "membership AUC {auc}");
+    assert!(stdout.contains("verdict: pass"));
+
+    // One self-contained page: figures inline, nothing fetched.
+    let figures = html.matches("<figure class=\"plot\"").count();
+    assert!(figures >= 12, "{figures} figures");
+    assert_eq!(html.matches("<svg").count(), figures);
+    assert!(!html.contains("figure failed"));
+    for forbidden in ["http:", "https:", "<script", "<link", "@import", "url("] {
+        assert!(!html.contains(forbidden), "report contains {forbidden:?}");
+    }
+}
+
+#[test]
+fn copying_training_haplotypes_fails_privacy() {
+    let sets = Sets::new();
+    // No subsampling: the AGs are exactly the training haplotypes.
+    let (report, _, _) = sets.eval_with(&sets.path("train.vcf.gz"), None, "copy", &[]);
+    let a = &report["privacy"]["aats_train"];
+    // Every AG sits on a training haplotype: the worst leak scores AATS 0.
+    assert_eq!(a["aa_syn"]["mean"].as_f64().unwrap(), 0.0);
+    assert!(a["aats"]["mean"].as_f64().unwrap() < 0.05);
+    assert_eq!(check(&report, "exact_copy_share")["status"], "fail");
+    assert_eq!(check(&report, "aa_syn")["status"], "fail");
+    assert_eq!(report["verdict"]["overall"], "fail");
+}
+
+#[test]
+fn independent_sites_cannot_fool_the_verdict() {
+    // AGs drawn site by site at the training frequencies: perfect allele frequencies, no LD.
+    let sets = Sets::new();
+    let train = read(&sets.path("train.vcf.gz"));
+    let freqs = train.allele_frequencies();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let n = 600;
+    let values: Vec<u8> = (0..n * freqs.len())
+        .map(|i| rng.random_bool(freqs[i % freqs.len()]) as u8)
+        .collect();
+    let samples = genosynth_core::Sample::numbered("AG_", n / 2, genosynth_core::Ploidy::Diploid);
+    let ags = HaplotypeMatrix::from_dense_u8(&values, train.sites().clone(), samples).unwrap();
+    let path = sets.path("independent.vcf.gz");
+    genosynth_vcf::write(Path::new(&path), &ags, &Default::default()).unwrap();
+
+    let (report, _, _) = sets.eval(&path, Some(&sets.path("holdout2.vcf.gz")), "independent");
+    assert_eq!(check(&report, "allele_frequency_r")["status"], "pass");
+    let truth = check(&report, "aa_truth");
+    assert!(truth["value"].as_f64().unwrap() > 0.9, "{truth}");
+    assert_eq!(truth["status"], "fail");
+    assert_eq!(check(&report, "ld_r2_correlation")["status"], "fail");
+    assert_eq!(report["verdict"]["overall"], "fail");
+}
+
+#[test]
+fn bad_inputs_are_clear_errors_and_write_nothing() {
+    let sets = Sets::new();
+    let train = read(&sets.path("train.vcf.gz"));
+    // Same genotypes on other positions: nothing to compare.
+    let shifted: genosynth_core::Sites = train
+        .sites()
+        .iter()
+        .map(|s| {
+            genosynth_core::Site::new(
+                s.chrom.clone(),
+                s.pos + 100_000,
+                &*s.reference,
+                &*s.alternate,
+            )
+        })
+        .collect();
+    let moved = train.clone().with_sites(shifted).unwrap();
+    let moved_path = sets.path("moved.vcf.gz");
+    genosynth_vcf::write(Path::new(&moved_path), &moved, &Default::default()).unwrap();
+    let out = genosynth()
+        .args([
+            "eval",
+            "--train",
+            &sets.path("train.vcf.gz"),
+            "--synthetic",
+            &moved_path,
+        ])
+        .args(["-o", &sets.path("never")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no common site"), "{stderr}");
+    assert!(!sets.root.join("never").exists());
+
+    let out = genosynth()
+        .args(["eval", "--train", &sets.path("train.vcf.gz"), "--synthetic"])
+        .arg(sets.root.join("missing.vcf.gz"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.vcf.gz"));
+}
