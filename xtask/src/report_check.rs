@@ -63,8 +63,10 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot run {browser}"))?;
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let result = dom_text
-        .split("RESULT[")
-        .nth(1)
+        // The last match: the probe's own source text also contains the marker.
+        .rsplit("RESULT[")
+        .next()
+        .filter(|_| dom_text.matches("RESULT[").count() >= 2)
         .and_then(|r| r.split(']').next())
         .with_context(|| {
             format!(
