@@ -109,12 +109,24 @@ pub fn verdict(r: &Report) -> Verdict {
     }
 
     let af = r.allele_frequencies.synthetic.pearson_r;
+    let af_ref = r.allele_frequencies.holdout.as_ref().map(|x| x.pearson_r);
+    // A small holdout is itself noisy; a generator need not beat real unseen data.
+    let (status, threshold) = match af_ref.filter(|v| v.is_finite()) {
+        Some(rf) => (
+            at_least(af, (rf - 0.02).min(0.95), (rf - 0.05).min(0.9)),
+            format!(
+                "pass ≥ min(0.95, holdout − 0.02) = {:.3}, warn ≥ min(0.90, holdout − 0.05)",
+                (rf - 0.02).min(0.95)
+            ),
+        ),
+        None => (at_least(af, 0.95, 0.9), "pass ≥ 0.95, warn ≥ 0.90".into()),
+    };
     add(
         "allele_frequency_r",
         af,
-        r.allele_frequencies.holdout.as_ref().map(|x| x.pearson_r),
-        at_least(af, 0.95, 0.9),
-        "pass ≥ 0.95, warn ≥ 0.90".into(),
+        af_ref,
+        status,
+        threshold,
         "Pearson r of per-site ALT frequencies, AGs vs train",
     );
 
