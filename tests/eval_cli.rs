@@ -172,6 +172,8 @@ fn independent_sites_cannot_fool_the_verdict() {
     assert!(truth["value"].as_f64().unwrap() > 0.9, "{truth}");
     assert_eq!(truth["status"], "fail");
     assert_eq!(check(&report, "ld_r2_correlation")["status"], "fail");
+    let pca = check(&report, "pca_wasserstein_pc1_pc2");
+    assert_ne!(pca["status"], "pass", "{pca}");
     assert_eq!(report["verdict"]["overall"], "fail");
 }
 
@@ -218,4 +220,59 @@ fn bad_inputs_are_clear_errors_and_write_nothing() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.vcf.gz"));
+}
+
+#[test]
+fn agbl4_unseen_haplotypes_with_split_multiallelics_and_indels_do_not_fail() {
+    let Some(agbl4) = common::shared_data("AGBL4.train.vcf.gz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let split = ["--multiallelic", "split"];
+    let mut args = vec!["split", agbl4.to_str().unwrap(), "--seed", "4"];
+    args.extend(split);
+    let (train, rest) = (p("train.bcf"), p("rest.bcf"));
+    args.extend(["-o", &train, "--holdout-out", &rest]);
+    genosynth_ok(&args);
+    let (ags, reference) = (p("ags.bcf"), p("reference.bcf"));
+    genosynth_ok(&[
+        "split",
+        &rest,
+        "--seed",
+        "5",
+        "--train-fraction",
+        "0.5",
+        "-o",
+        &ags,
+        "--holdout-out",
+        &reference,
+    ]);
+    let out = p("report");
+    genosynth_ok(&[
+        "eval",
+        "--train",
+        &train,
+        "--synthetic",
+        &ags,
+        "--holdout",
+        &reference,
+        "-o",
+        &out,
+        "--max-haplotypes",
+        "400",
+    ]);
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report/report.json")).unwrap(),
+    )
+    .unwrap();
+    // 4,531 records, 60 multiallelic split into one site per ALT: every site matches by
+    // CHROM/POS/REF/ALT, indels included.
+    assert_eq!(report["inputs"]["sites"]["common"], 4594);
+    assert_eq!(report["inputs"]["sites"]["synthetic_only"], 0);
+    assert_ne!(
+        report["verdict"]["overall"], "fail",
+        "{}",
+        report["verdict"]
+    );
 }

@@ -176,15 +176,18 @@ pub fn verdict(r: &Report) -> Verdict {
     let worst_pc = |v: &[f64]| v.iter().take(2).copied().fold(0.0, f64::max);
     let pc = worst_pc(&r.pca.wasserstein_synthetic);
     let pc_ref = r.pca.wasserstein_holdout.as_deref().map(worst_pc);
+    // One holdout is itself one noisy draw (two halves of real unseen data differ by ~0.1 sd
+    // at 250 haplotypes), so the margin is generous; generators without population
+    // structure land far outside it.
     let (status, threshold) = match pc_ref {
         Some(rf) => (
-            at_most(pc, (2.0 * rf).max(0.1), (4.0 * rf).max(0.25)),
+            at_most(pc, (2.5 * rf).max(0.2), (5.0 * rf).max(0.4)),
             format!(
-                "pass ≤ max(2 × holdout, 0.10) = {:.3}, warn ≤ max(4 × holdout, 0.25)",
-                (2.0 * rf).max(0.1)
+                "pass ≤ max(2.5 × holdout, 0.20) = {:.3}, warn ≤ max(5 × holdout, 0.40)",
+                (2.5 * rf).max(0.2)
             ),
         ),
-        None => (at_most(pc, 0.15, 0.3), "pass ≤ 0.15, warn ≤ 0.30".into()),
+        None => (at_most(pc, 0.2, 0.4), "pass ≤ 0.20, warn ≤ 0.40".into()),
     };
     add(
         "pca_wasserstein_pc1_pc2",
