@@ -8,7 +8,7 @@
 //! - [`read`]: VCF (plain, gzip, BGZF), BCF or `.hapt` (`-` = stdin), format detected from the
 //!   content; regions through `.tbi`/`.csi`, sample subsets, and strict policies for
 //!   multiallelic records, non-SNPs, unphased and missing genotypes ([`ReadOptions`]).
-//! - [`write`]: VCF, BGZF VCF, BCF or `.hapt`, atomically, with an optional index
+//! - [`write()`]: VCF, BGZF VCF, BCF or `.hapt`, atomically, with an optional index
 //!   ([`WriteOptions`]).
 //! - [`inspect`]: counts every category of a file without refusing it (`genosynth info`).
 //!

@@ -46,6 +46,13 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.input.display(),
         haplotypes.report.summary()
     ));
+    if !options.regions.is_empty() {
+        ctx.printer.debug(if haplotypes.report.used_index {
+            "regions: read through the .tbi/.csi index"
+        } else {
+            "regions: no index, filtered while streaming the whole file"
+        });
+    }
     let matrix = match args.ploidy {
         Some(p) => set_ploidy(haplotypes.matrix, p)?,
         None => haplotypes.matrix,
