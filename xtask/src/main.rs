@@ -5,7 +5,9 @@
 
 mod bench;
 mod ci;
+mod cuda_check;
 mod report_check;
+mod reproduce;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +21,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
+        Some("cuda-check") => cuda_check::run(&args[1..]),
+        Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
         Some(other) => Err(anyhow::anyhow!(
             "unknown xtask command {other:?}\n\n{USAGE}"
@@ -43,7 +47,10 @@ commands:
   bench           genosynth vs bcftools, Keras/PyTorch, numpy/scikit-allel, plink2 -> docs/benchmarks.md
                   (`cargo xtask bench --help`; slow, never in CI)
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
+  reproduce       the 2021 paper end to end vs holdout and independent-sites baselines
+                  -> docs/reproduction.md (--quick < 15 min; --smoke is the CI guard)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
+  cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
 ";
 
 /// The workspace root (the parent of `xtask/`).
