@@ -89,6 +89,7 @@ fn main() {
         holdout: None,
         panel: None,
         settings: Settings::default(),
+        stop: None,
     })
     .expect("valid input");
     println!(

@@ -41,6 +41,9 @@ pub enum Error {
         /// The site, `CHROM:POS REF>ALT`.
         site: String,
     },
+    /// The caller's stop flag was set (Ctrl-C); nothing was produced.
+    #[error("interrupted")]
+    Interrupted,
     /// A setting is out of range.
     #[error("invalid setting {name}: {message}")]
     Setting {

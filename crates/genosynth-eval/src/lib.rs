@@ -28,6 +28,35 @@
 //! # Ok::<(), genosynth_core::Error>(())
 //! ```
 
+//!
+//! The full evaluation behind `genosynth eval` ([`evaluate`]) matches sites by
+//! CHROM/POS/REF/ALT, computes every statistic for the AGs and, when given, for a holdout of
+//! real unseen haplotypes (the "perfect generator" reference), judges them in a [`Verdict`],
+//! and renders one self-contained HTML page ([`render_html`]):
+//!
+//! ```
+//! # use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+//! use genosynth_eval::{EvalInput, Settings, evaluate, render_html};
+//! # let sites: Sites = (1..=30u64).map(|p| Site::new("1", p, "A", "G")).collect();
+//! # let m = |n: usize, k: u64| {
+//! #     let v: Vec<u8> = (0..n * 30).map(|i| ((i as u64 * 2_654_435_761 + k) >> 9) as u8 & 1).collect();
+//! #     HaplotypeMatrix::from_dense_u8(&v, sites.clone(), Sample::numbered("s", n, Ploidy::Haploid))
+//! # };
+//! let (train, ags) = (m(20, 1)?, m(20, 2)?);
+//! let report = evaluate(&EvalInput {
+//!     train: &train,
+//!     synthetic: &ags,
+//!     holdout: None,
+//!     panel: None,
+//!     settings: Settings { seed: 7, ..Settings::default() },
+//!     stop: None,
+//! })
+//! .expect("same sites, enough haplotypes");
+//! println!("AATS {:.3}, verdict {:?}", report.privacy.aats_train.aats.mean, report.verdict.overall);
+//! assert!(render_html(&report).starts_with("<!DOCTYPE html>"));
+//! # Ok::<(), genosynth_core::Error>(())
+//! ```
+
 #![deny(missing_docs)]
 
 mod af;

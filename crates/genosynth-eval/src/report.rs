@@ -1,5 +1,7 @@
 //! The evaluation entry point and the serialisable report.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use genosynth_core::{HaplotypeMatrix, Panel};
 use serde::Serialize;
 
@@ -31,6 +33,9 @@ pub struct EvalInput<'a> {
     pub panel: Option<&'a Panel>,
     /// Settings.
     pub settings: Settings,
+    /// Checked between steps: when set (e.g. by Ctrl-C) evaluation stops with
+    /// [`Error::Interrupted`].
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// Tunable settings; [`Settings::default`] is what the CLI uses.
@@ -257,7 +262,14 @@ pub fn evaluate_with_progress(
 ) -> Result<Report, Error> {
     let st = &input.settings;
     check_settings(st)?;
-    progress("matching sites");
+    let mut step = |name: &str| -> Result<(), Error> {
+        if input.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return Err(Error::Interrupted);
+        }
+        progress(name);
+        Ok(())
+    };
+    step("matching sites")?;
     let (train, synthetic, holdout, sites) = align(input.train, input.synthetic, input.holdout)?;
     let cap = |m: HaplotypeMatrix, k: u64| match st.max_haplotypes {
         Some(n) => subsample(m, n, st.seed.wrapping_add(k)),
@@ -273,7 +285,7 @@ pub fn evaluate_with_progress(
     }
     let (t, s, h) = (&train, &synthetic, holdout.as_ref());
 
-    progress("allele frequencies");
+    step("allele frequencies")?;
     let allele_frequencies = both(s, h, |x| allele_frequency_stats(t, x));
     let bins = 20;
     let sfs = SfsStats {
@@ -283,7 +295,7 @@ pub fn evaluate_with_progress(
         holdout: h.map(|x| folded_sfs(x, bins)),
     };
 
-    progress("linkage disequilibrium");
+    step("linkage disequilibrium")?;
     let ld = LdStats {
         window: both(s, h, |x| ld_window(t, x, st.ld_window)),
         decay_train: ld_decay(t, st.ld_window),
@@ -291,7 +303,7 @@ pub fn evaluate_with_progress(
         decay_holdout: h.map(|x| ld_decay(x, st.ld_window)),
     };
 
-    progress("pairwise distances");
+    step("pairwise distances")?;
     let passes = passes(t, s, h);
     let hp = passes.holdout.as_ref();
     let distances = DistanceStats {
@@ -314,11 +326,11 @@ pub fn evaluate_with_progress(
         holdout_train: hp.map(|p| p.holdout_train.histogram.clone()),
     };
 
-    progress("privacy");
+    step("privacy")?;
     let privacy = privacy_stats(t, s, h, &passes, st.aats_repeats, st.seed);
     drop(passes);
 
-    progress("principal components");
+    step("principal components")?;
     let model = fit_pca(t, st.pca_components, st.seed);
     let coords_train = model.transform(t);
     let coords_synthetic = model.transform(s);
@@ -352,7 +364,7 @@ pub fn evaluate_with_progress(
         populations_train,
     };
 
-    progress("3-point correlations");
+    step("3-point correlations")?;
     let triplets = both(s, h, |x| {
         triplet_correlations(
             t,
@@ -363,12 +375,12 @@ pub fn evaluate_with_progress(
         )
     });
 
-    progress("haplotype frequencies");
+    step("haplotype frequencies")?;
     let haplotype_frequencies = both(s, h, |x| {
         window_haplotype_frequencies(t, x, &st.haplotype_windows)
     });
 
-    progress("Fst");
+    step("Fst")?;
     let fst = FstStats {
         train_synthetic: hudson_fst(t, s),
         train_holdout: h.map(|x| hudson_fst(t, x)),
@@ -434,4 +446,47 @@ fn per_population_fst(
             Some((pop.clone(), rows.len(), hudson_fst(&sub, synthetic)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+
+    fn matrix(n: usize, seed: u64) -> HaplotypeMatrix {
+        let sites: Sites = (1..=70u64).map(|p| Site::new("1", p, "A", "G")).collect();
+        let v: Vec<u8> = (0..n * 70)
+            .map(|i| ((i as u64 * 2_654_435_761 + seed) >> 7) as u8 & 1)
+            .collect();
+        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("s", n / 2, Ploidy::Diploid))
+            .unwrap()
+    }
+
+    #[test]
+    fn stop_flag_interrupts_and_settings_are_checked() {
+        let (t, s) = (matrix(40, 1), matrix(30, 2));
+        let stop = AtomicBool::new(true);
+        let mut input = EvalInput {
+            train: &t,
+            synthetic: &s,
+            holdout: None,
+            panel: None,
+            settings: Settings::default(),
+            stop: Some(&stop),
+        };
+        assert_eq!(evaluate(&input).unwrap_err(), Error::Interrupted);
+        stop.store(false, Ordering::SeqCst);
+        let report = evaluate(&input).unwrap();
+        assert_eq!(report.schema_version, SCHEMA_VERSION);
+        assert_eq!(report.privacy.aats_train.repeats, 10);
+        assert_eq!(report.inputs.sites.common, 70);
+        input.settings.ld_window = 1;
+        assert!(matches!(
+            evaluate(&input).unwrap_err(),
+            Error::Setting {
+                name: "ld_window",
+                ..
+            }
+        ));
+    }
 }

@@ -120,18 +120,23 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             ld_window: args.ld_window,
             ..Settings::default()
         },
+        stop: Some(&ctx.stop),
     };
     let mut progress = ctx.printer.progress(Some(9), "eval", "steps");
     let mut step = 0;
     let started = std::time::Instant::now();
-    let report = evaluate_with_progress(&input, &mut |name| {
+    let result = evaluate_with_progress(&input, &mut |name| {
         ctx.printer
             .debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
         progress.update(step, name);
         step += 1;
-    })?;
+    });
     progress.update(step, "done");
     progress.finish();
+    let report = match result {
+        Err(genosynth_eval::Error::Interrupted) => return Ok(interrupted(ctx)),
+        other => other?,
+    };
     if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(interrupted(ctx));
     }
