@@ -26,10 +26,6 @@ impl Printer {
         }
     }
 
-    pub(crate) fn is_quiet(&self) -> bool {
-        self.quiet
-    }
-
     /// A status line on stderr (hidden with `--quiet`).
     pub(crate) fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
@@ -65,6 +61,8 @@ pub(crate) struct Progress {
     pos: u64,
     started: Instant,
     last_line: Instant,
+    /// Position and message of the last plain line, so `finish` does not repeat it.
+    last_printed: Option<(u64, String)>,
     message: String,
 }
 
@@ -98,6 +96,7 @@ impl Progress {
             pos: 0,
             started: Instant::now(),
             last_line: Instant::now(),
+            last_printed: None,
             message: String::new(),
         }
     }
@@ -115,7 +114,12 @@ impl Progress {
         }
     }
 
-    fn print_plain(&self) {
+    fn print_plain(&mut self) {
+        let current = (self.pos, self.message.clone());
+        if self.last_printed.as_ref() == Some(&current) {
+            return;
+        }
+        self.last_printed = Some(current);
         let of = self.len.map(|n| format!("/{n}")).unwrap_or_default();
         eprintln!(
             "{}: {}{of} {} ({:.1}s) {}",
@@ -128,7 +132,7 @@ impl Progress {
     }
 
     /// Ends the display, leaving a final line.
-    pub(crate) fn finish(self) {
+    pub(crate) fn finish(mut self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
