@@ -1,6 +1,7 @@
 //! `cargo xtask ci`: every check CI runs, in order, each step timed.
 //!
-//! `.ci/run` installs the external tools (bcftools, tabix, Python references) and calls this;
+//! `.ci/run` installs the external tools (bcftools, tabix, chromium, the Python reference) and
+//! calls this;
 //! developers run it locally before pushing. The README's test command (`cargo test --workspace`)
 //! is one of the steps.
 
@@ -51,6 +52,19 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// Steps that are xtask commands themselves, run after the cargo steps.
+const XTASKS: &[(&str, &[&str])] = &[
+    (
+        "HTML report renders in headless Chromium",
+        &["report-check"],
+    ),
+    ("CUDA feature builds (no GPU needed)", &["cuda-check"]),
+    (
+        "reproduction smoke test: models beat the independent-sites floor on LD",
+        &["reproduce", "--smoke"],
+    ),
+];
+
 /// Runs every step; stops at the first failure.
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     if let Some(extra) = args.first() {
@@ -74,6 +88,19 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         if !status.success() {
             bail!("CI step {:?} failed ({status})", step.name);
         }
+    }
+    for (name, args) in XTASKS {
+        let t = Instant::now();
+        eprintln!("==> {name}: cargo xtask {}", args.join(" "));
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let result = match args[0].as_str() {
+            "report-check" => crate::report_check::run(&args[1..]),
+            "cuda-check" => crate::cuda_check::run(&args[1..]),
+            "reproduce" => crate::reproduce::run(&args[1..]),
+            other => unreachable!("unknown CI xtask {other}"),
+        };
+        eprintln!("<== {name} ({:.0} s)", t.elapsed().as_secs_f64());
+        result.with_context(|| format!("CI step {name:?} failed"))?;
     }
     eprintln!(
         "all CI steps passed in {:.0} s",
