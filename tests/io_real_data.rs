@@ -196,7 +196,15 @@ fn regions_and_samples_match_bcftools() {
     let samples_file = dir.path().join("samples.txt");
     std::fs::write(&samples_file, "train_0003\ntrain_0001\n").unwrap();
     let exclude = format!("^{}", s(&samples_file));
-    let cases: [(&[&str], &[&str]); 3] = [
+    let regions_file = dir.path().join("regions.tsv");
+    std::fs::write(
+        &regions_file,
+        "1\t48550000\t48600000\n1\t49000000\t49100000\n",
+    )
+    .unwrap();
+    let regions_file = s(&regions_file).to_string();
+    let cases: [(&[&str], &[&str]); 4] = [
+        (&["-R", &regions_file], &["-R", &regions_file]),
         (&["-r", REGION], &["-r", REGION]),
         (
             &["-r", REGION, "-s", "train_0005,train_0002"],
