@@ -49,6 +49,12 @@ enum Command {
     Split(commands::split::Args),
     /// Evaluate artificial genomes against real haplotypes: fidelity, privacy, HTML report.
     Eval(commands::eval::Args),
+    /// Train a GAN or RBM (Yelmen et al. 2021) on phased haplotypes into a model directory.
+    Train(commands::train::Args),
+    /// Sample artificial genomes from a trained model directory.
+    Generate(commands::generate::Args),
+    /// Train and generate in one go, then print allele-frequency and LD fidelity.
+    Synth(commands::synth::Args),
 }
 
 /// What every command gets: how to report, and the Ctrl-C flag to poll.
@@ -93,6 +99,9 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Convert(args) => commands::convert::run(args, &ctx),
         Command::Split(args) => commands::split::run(args, &ctx),
         Command::Eval(args) => commands::eval::run(args, &ctx),
+        Command::Train(args) => commands::train::run(args, &ctx),
+        Command::Generate(args) => commands::generate::run(args, &ctx),
+        Command::Synth(args) => commands::synth::run(args, &ctx),
     }
 }
 

@@ -2,6 +2,9 @@
 
 pub(crate) mod convert;
 pub(crate) mod eval;
+pub(crate) mod generate;
 pub(crate) mod info;
 pub(crate) mod io_args;
 pub(crate) mod split;
+pub(crate) mod synth;
+pub(crate) mod train;

@@ -1,0 +1,136 @@
+//! `genosynth generate`: sample artificial haplotypes from a trained model.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
+use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
+
+use crate::Context;
+use crate::commands::io_args::{output_format, write_options};
+
+/// Sample artificial genomes (AGs) from a model directory written by `genosynth train`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Model directory written by `genosynth train` or `genosynth synth --model-dir`.
+    model_dir: PathBuf,
+    /// Number of haplotypes to generate (with --ploidy 2, half as many samples).
+    #[arg(short = 'n', long = "haplotypes", value_name = "N")]
+    n: usize,
+    /// Seed of the sampling noise (the same seed gives the same AGs on the CPU).
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// Where to compute: auto (CUDA if built with it and a GPU answers, else CPU), cpu,
+    /// cuda, cuda:N.
+    #[arg(long, default_value = "auto", value_name = "D")]
+    device: String,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Output flags shared with `synth`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OutputArgs {
+    /// Output file (`-` = stdout).
+    #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt (default: from the
+    /// extension; VCF on stdout).
+    #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
+    pub(crate) output_type: Option<String>,
+    /// Also write an index: .tbi for VCF.gz, .csi for BCF.
+    #[arg(long)]
+    pub(crate) write_index: bool,
+    /// 2 pairs consecutive haplotypes into diploid samples AG_000001...; 1 writes one haploid
+    /// sample per haplotype.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2")]
+    pub(crate) ploidy: u8,
+    /// RBM: Gibbs steps from random states (default: the training --gibbs-steps).
+    #[arg(long = "sample-gibbs-steps", value_name = "K")]
+    pub(crate) sample_gibbs_steps: Option<usize>,
+}
+
+pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let checkpoint = Checkpoint::load(&args.model_dir)?;
+    let device: DeviceChoice = args.device.parse().context("--device")?;
+    match generate_and_write(&checkpoint, args.n, args.seed, device, &args.out, ctx)? {
+        Some(_) => Ok(ExitCode::SUCCESS),
+        None => Ok(crate::commands::convert::interrupted(ctx)),
+    }
+}
+
+/// Samples `n` haplotypes, writes them, and returns them (`None` when Ctrl-C stopped writing).
+pub(crate) fn generate_and_write(
+    checkpoint: &Checkpoint,
+    n: usize,
+    seed: u64,
+    device: DeviceChoice,
+    out: &OutputArgs,
+    ctx: &Context,
+) -> anyhow::Result<Option<HaplotypeMatrix>> {
+    let format = output_format(out.output_type.as_deref())?;
+    anyhow::ensure!(
+        out.ploidy == 1 || n.is_multiple_of(2),
+        "-n {n}: an odd number of haplotypes cannot pair into diploid samples (use --ploidy 1)"
+    );
+    let options = GenerateOptions {
+        n_haplotypes: n,
+        seed,
+        device,
+        gibbs_steps: out.sample_gibbs_steps,
+    };
+    let generated = genosynth_models::generate(checkpoint, &options)
+        .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
+    ctx.printer
+        .debug(format!("generated on {}", generated.device));
+    let matrix = if out.ploidy == 2 {
+        generated
+            .matrix
+            .with_samples(Sample::numbered("AG_", n / 2, Ploidy::Diploid))?
+    } else {
+        generated.matrix
+    };
+    let mut write = write_options(ctx, format, out.write_index, contigs(&matrix));
+    write.metadata = vec![
+        (
+            "genosynthModel".to_string(),
+            model_header(checkpoint, &checkpoint.dir),
+        ),
+        ("genosynthSeed".to_string(), seed.to_string()),
+    ];
+    match genosynth_vcf::write(&out.output, &matrix, &write) {
+        Err(e) if e.is_interrupted() => return Ok(None),
+        other => other.with_context(|| format!("writing {}", out.output.display()))?,
+    }
+    if out.output.as_os_str() != "-" {
+        ctx.printer.info(format!(
+            "wrote {} ({} AG samples, {} haplotypes, {} sites)",
+            out.output.display(),
+            matrix.samples().len(),
+            matrix.n_haplotypes(),
+            matrix.n_sites()
+        ));
+    }
+    Ok(Some(matrix))
+}
+
+/// `<kind=rbm,epochs=800,dir=models/rbm>` for `##genosynthModel=`.
+fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
+    format!(
+        "<kind={},epochs={},dir=\"{}\">",
+        checkpoint.kind(),
+        checkpoint.meta.epochs_done,
+        dir.display()
+    )
+}
+
+/// Chromosomes in first-seen order, lengths unknown.
+fn contigs(matrix: &HaplotypeMatrix) -> Vec<(String, Option<u64>)> {
+    matrix
+        .sites()
+        .chromosomes()
+        .into_iter()
+        .map(|c| (c.to_string(), None))
+        .collect()
+}

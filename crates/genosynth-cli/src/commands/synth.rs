@@ -1,0 +1,123 @@
+//! `genosynth synth`: train a model and write artificial genomes in one go, with a short
+//! fidelity summary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use genosynth_models::{Checkpoint, DeviceChoice, ModelKind};
+
+use crate::Context;
+use crate::commands::generate::{OutputArgs, generate_and_write};
+use crate::commands::io_args::InputArgs;
+use crate::commands::train::{HyperArgs, Model, RunArgs, read_input, run_training, train_config};
+
+/// Sites the LD summary looks at (the r² of every pair among them).
+const LD_SITES: usize = 400;
+
+/// Train a model on phased haplotypes and write artificial genomes (AGs), then print how
+/// closely they match the training data.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Input VCF, VCF.gz, BCF or .hapt with phased haplotypes (`-` = stdin).
+    input: PathBuf,
+    #[command(flatten)]
+    out: OutputArgs,
+    /// Number of haplotypes to generate (default: as many as the input has).
+    #[arg(short = 'n', long = "haplotypes", value_name = "N")]
+    n: Option<usize>,
+    /// quick: the model and length measured to reach LD r² correlation ≥ 0.9 on the 805-SNP
+    /// example in minutes on 2 cores (rbm, 60 epochs); paper: the paper's length (gan 20000
+    /// epochs, rbm 800) for --model (default gan).
+    #[arg(long, value_enum, default_value_t = Preset::Quick)]
+    preset: Preset,
+    /// Model: gan or rbm (default: the preset's).
+    #[arg(long, value_enum)]
+    model: Option<Model>,
+    /// Epochs (default: the preset's).
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
+    /// Seed of training and sampling.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// Where to compute: auto, cpu, cuda, cuda:N.
+    #[arg(long, default_value = "auto", value_name = "D")]
+    device: String,
+    /// Keep the trained model in this directory (default: a temporary one, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    model_dir: Option<PathBuf>,
+    /// With --model-dir: write a checkpoint every N epochs (0 = only at the end).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    save_every: usize,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    #[command(flatten)]
+    input_args: InputArgs,
+}
+
+/// `--preset` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Preset {
+    Quick,
+    Paper,
+}
+
+/// The quick preset: the RBM learns LD far faster per second than the GAN (see
+/// docs/user-guide.md for the measurements behind these numbers).
+const QUICK_MODEL: Model = Model::Rbm;
+const QUICK_EPOCHS: usize = 60;
+
+pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let (model, default_epochs) = match args.preset {
+        Preset::Quick => (args.model.unwrap_or(QUICK_MODEL), Some(QUICK_EPOCHS)),
+        Preset::Paper => (args.model.unwrap_or(Model::Gan), None),
+    };
+    let run = RunArgs {
+        model,
+        epochs: args.epochs,
+        seed: args.seed,
+        device: args.device.clone(),
+        save_every: if args.model_dir.is_some() {
+            args.save_every
+        } else {
+            0
+        },
+    };
+    let kind = ModelKind::from(model);
+    let config = train_config(&run, args.hyper.params(kind), default_epochs)?;
+    let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
+        return Ok(crate::commands::convert::interrupted(ctx));
+    };
+    let n = args.n.unwrap_or(matrix.n_haplotypes());
+
+    let temp;
+    let dir = match &args.model_dir {
+        Some(d) => d.clone(),
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("genosynth-synth-")
+                .tempdir()
+                .context("cannot create a temporary model directory")?;
+            temp.path().join("model")
+        }
+    };
+    let summary = run_training(&matrix, &config, &dir, false, ctx)?;
+    if summary.stopped {
+        if args.model_dir.is_none() {
+            ctx.printer.warn("interrupted: no AGs written");
+        }
+        return Ok(ExitCode::from(130));
+    }
+    let checkpoint = Checkpoint::load(&dir)?;
+    let device: DeviceChoice = args.device.parse().context("--device")?;
+    let Some(ags) = generate_and_write(&checkpoint, n, args.seed, device, &args.out, ctx)? else {
+        return Ok(crate::commands::convert::interrupted(ctx));
+    };
+    let af = genosynth_eval::allele_frequency_correlation(&matrix, &ags);
+    let ld = genosynth_eval::ld_r2_correlation(&matrix, &ags, LD_SITES);
+    ctx.printer.info(format!(
+        "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {} sites) = {ld:.4}",
+        LD_SITES.min(matrix.n_sites())
+    ));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,279 @@
+//! `genosynth train`: fit a GAN or RBM (Yelmen et al. 2021) to phased haplotypes and keep a
+//! checkpoint directory.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use genosynth_core::HaplotypeMatrix;
+use genosynth_models::{
+    DeviceChoice, EpochReport, GanParams, ModelKind, ModelParams, RbmParams, TrainConfig,
+    TrainSummary,
+};
+
+use crate::Context;
+use crate::commands::io_args::InputArgs;
+
+/// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Input VCF, VCF.gz, BCF or .hapt with phased haplotypes (`-` = stdin).
+    input: PathBuf,
+    /// Model directory (model.safetensors, optimizer.safetensors, model.json, history.jsonl).
+    #[arg(short = 'o', long = "output", value_name = "MODEL_DIR")]
+    output: PathBuf,
+    /// Continue the checkpoint in MODEL_DIR (same data) up to --epochs in total; its
+    /// hyperparameters and seed are used.
+    #[arg(long)]
+    resume: bool,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    #[command(flatten)]
+    input_args: InputArgs,
+}
+
+/// Model kind, length, seed and device.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Model: gan (dense GAN) or rbm (restricted Boltzmann machine).
+    #[arg(long, value_enum, default_value_t = Model::Gan)]
+    pub(crate) model: Model,
+    /// Epochs in total (default: the paper's, 20000 for gan and 800 for rbm).
+    #[arg(long, value_name = "N")]
+    pub(crate) epochs: Option<usize>,
+    /// Seed of every random draw; CPU runs with the same seed and --threads repeat exactly.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub(crate) seed: u64,
+    /// Where to compute: auto (CUDA if built with it and a GPU answers, else CPU), cpu,
+    /// cuda, cuda:N.
+    #[arg(long, default_value = "auto", value_name = "D")]
+    pub(crate) device: String,
+    /// Write a checkpoint every N epochs (0 = only at the end).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub(crate) save_every: usize,
+}
+
+/// `--model` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Model {
+    Gan,
+    Rbm,
+}
+
+impl From<Model> for ModelKind {
+    fn from(m: Model) -> Self {
+        match m {
+            Model::Gan => ModelKind::Gan,
+            Model::Rbm => ModelKind::Rbm,
+        }
+    }
+}
+
+/// Every hyperparameter, with the defaults of the authors' code.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct HyperArgs {
+    /// GAN: size of the Gaussian latent vector.
+    #[arg(long, default_value_t = GanParams::default().latent_size, value_name = "N", help_heading = "GAN hyperparameters")]
+    latent_size: usize,
+    /// GAN: generator hidden layers have ⌊sites / D⌋ units.
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().generator_divisors, value_name = "D1,D2", help_heading = "GAN hyperparameters")]
+    generator_divisors: Vec<f64>,
+    /// GAN: discriminator hidden layers have ⌊sites / D⌋ units.
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().discriminator_divisors, value_name = "D1,D2", help_heading = "GAN hyperparameters")]
+    discriminator_divisors: Vec<f64>,
+    /// GAN: negative slope of the LeakyReLU activations.
+    #[arg(long, default_value_t = GanParams::default().leaky_slope, value_name = "A", help_heading = "GAN hyperparameters")]
+    leaky_slope: f32,
+    /// GAN: L2 penalty (Keras l2) on hidden-layer kernels.
+    #[arg(long, default_value_t = GanParams::default().l2, value_name = "L", help_heading = "GAN hyperparameters")]
+    gan_l2: f32,
+    /// GAN: Adam learning rate of the discriminator.
+    #[arg(long, default_value_t = GanParams::default().discriminator_lr, value_name = "LR", help_heading = "GAN hyperparameters")]
+    discriminator_lr: f32,
+    /// GAN: Adam learning rate of the generator.
+    #[arg(long, default_value_t = GanParams::default().generator_lr, value_name = "LR", help_heading = "GAN hyperparameters")]
+    generator_lr: f32,
+    /// GAN: haplotypes per minibatch.
+    #[arg(long, default_value_t = GanParams::default().batch_size, value_name = "N", help_heading = "GAN hyperparameters")]
+    gan_batch_size: usize,
+    /// GAN: real inputs become x − U(0, A), drawn once.
+    #[arg(long, default_value_t = GanParams::default().real_input_noise, value_name = "A", help_heading = "GAN hyperparameters")]
+    real_input_noise: f32,
+    /// GAN: real labels are 1 − U(0, A) per minibatch.
+    #[arg(long, default_value_t = GanParams::default().real_label_noise, value_name = "A", help_heading = "GAN hyperparameters")]
+    real_label_noise: f32,
+    /// GAN: Adam β1.
+    #[arg(long, default_value_t = GanParams::default().beta1, value_name = "B", help_heading = "GAN hyperparameters")]
+    adam_beta1: f32,
+    /// GAN: Adam β2.
+    #[arg(long, default_value_t = GanParams::default().beta2, value_name = "B", help_heading = "GAN hyperparameters")]
+    adam_beta2: f32,
+    /// GAN: Adam ε.
+    #[arg(long, default_value_t = GanParams::default().epsilon, value_name = "E", help_heading = "GAN hyperparameters")]
+    adam_epsilon: f32,
+
+    /// RBM: number of hidden units.
+    #[arg(long, default_value_t = RbmParams::default().hidden_units, value_name = "N", help_heading = "RBM hyperparameters")]
+    hidden_units: usize,
+    /// RBM: SGD learning rate.
+    #[arg(long, default_value_t = RbmParams::default().lr, value_name = "LR", help_heading = "RBM hyperparameters")]
+    rbm_lr: f32,
+    /// RBM: haplotypes per minibatch.
+    #[arg(long, default_value_t = RbmParams::default().batch_size, value_name = "N", help_heading = "RBM hyperparameters")]
+    rbm_batch_size: usize,
+    /// RBM: negative chains per minibatch.
+    #[arg(long, default_value_t = RbmParams::default().chains, value_name = "N", help_heading = "RBM hyperparameters")]
+    chains: usize,
+    /// RBM: Gibbs steps of the negative phase (and of sampling).
+    #[arg(long, default_value_t = RbmParams::default().gibbs_steps, value_name = "K", help_heading = "RBM hyperparameters")]
+    gibbs_steps: usize,
+    /// RBM: keep the chains between minibatches (PCD) instead of restarting them at random.
+    #[arg(long, help_heading = "RBM hyperparameters")]
+    persistent: bool,
+    /// RBM: L2 penalty on the weights.
+    #[arg(long, default_value_t = RbmParams::default().l2, value_name = "L", help_heading = "RBM hyperparameters")]
+    rbm_l2: f32,
+    /// RBM: standard deviation of the initial weights.
+    #[arg(long, default_value_t = RbmParams::default().init_std, value_name = "S", help_heading = "RBM hyperparameters")]
+    init_std: f32,
+    /// RBM: rate of the moving average of the hidden offset (centered gradient).
+    #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM hyperparameters")]
+    hidden_offset_rate: f32,
+}
+
+impl HyperArgs {
+    /// The hyperparameters of `kind` from these flags.
+    pub(crate) fn params(&self, kind: ModelKind) -> ModelParams {
+        match kind {
+            ModelKind::Gan => ModelParams::Gan(GanParams {
+                latent_size: self.latent_size,
+                generator_divisors: [self.generator_divisors[0], self.generator_divisors[1]],
+                discriminator_divisors: [
+                    self.discriminator_divisors[0],
+                    self.discriminator_divisors[1],
+                ],
+                leaky_slope: self.leaky_slope,
+                l2: self.gan_l2,
+                discriminator_lr: self.discriminator_lr,
+                generator_lr: self.generator_lr,
+                batch_size: self.gan_batch_size,
+                real_input_noise: self.real_input_noise,
+                real_label_noise: self.real_label_noise,
+                beta1: self.adam_beta1,
+                beta2: self.adam_beta2,
+                epsilon: self.adam_epsilon,
+            }),
+            ModelKind::Rbm => ModelParams::Rbm(RbmParams {
+                hidden_units: self.hidden_units,
+                lr: self.rbm_lr,
+                batch_size: self.rbm_batch_size,
+                chains: self.chains,
+                gibbs_steps: self.gibbs_steps,
+                persistent: self.persistent,
+                l2: self.rbm_l2,
+                init_std: self.init_std,
+                hidden_offset_rate: self.hidden_offset_rate,
+            }),
+        }
+    }
+}
+
+pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let kind = ModelKind::from(args.run.model);
+    let config = train_config(&args.run, args.hyper.params(kind), None)?;
+    let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
+        return Ok(crate::commands::convert::interrupted(ctx));
+    };
+    let summary = run_training(&matrix, &config, &args.output, args.resume, ctx)?;
+    if summary.stopped {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A validated training configuration from the flags; `default_epochs` overrides the paper's.
+pub(crate) fn train_config(
+    run: &RunArgs,
+    model: ModelParams,
+    default_epochs: Option<usize>,
+) -> anyhow::Result<TrainConfig> {
+    let device: DeviceChoice = run.device.parse().context("--device")?;
+    model.validate()?;
+    let paper = TrainConfig::paper(model.kind());
+    Ok(TrainConfig {
+        model,
+        epochs: run.epochs.or(default_epochs).unwrap_or(paper.epochs),
+        seed: run.seed,
+        device,
+        save_every: run.save_every,
+    })
+}
+
+/// Reads the training haplotypes; `None` when Ctrl-C interrupted reading.
+pub(crate) fn read_input(
+    input: &Path,
+    input_args: &InputArgs,
+    ctx: &Context,
+) -> anyhow::Result<Option<HaplotypeMatrix>> {
+    let options = input_args.read_options(ctx.stop.clone())?;
+    let haplotypes = match genosynth_vcf::read(input, &options) {
+        Err(e) if e.is_interrupted() => return Ok(None),
+        other => other?,
+    };
+    ctx.printer.info(format!(
+        "read {}: {}",
+        input.display(),
+        haplotypes.report.summary()
+    ));
+    Ok(Some(haplotypes.matrix))
+}
+
+/// Trains with an epoch progress bar and prints the outcome.
+pub(crate) fn run_training(
+    matrix: &HaplotypeMatrix,
+    config: &TrainConfig,
+    dir: &Path,
+    resume: bool,
+    ctx: &Context,
+) -> anyhow::Result<TrainSummary> {
+    let device = genosynth_models::select_device(config.device)?;
+    ctx.printer.info(format!(
+        "training {} on {} haplotypes × {} sites for {} epochs, device: {}",
+        config.model.kind(),
+        matrix.n_haplotypes(),
+        matrix.n_sites(),
+        config.epochs,
+        device.description
+    ));
+    let mut progress = ctx
+        .printer
+        .progress(Some(config.epochs as u64), "train", "epochs");
+    let mut observer = |r: &EpochReport| {
+        progress.update(
+            r.epoch as u64,
+            format!("{} {:.2} s/epoch", r.losses_text(), r.seconds),
+        );
+    };
+    let summary = genosynth_models::train(matrix, config, dir, resume, &mut observer, &ctx.stop)
+        .with_context(|| format!("training into {}", dir.display()))?;
+    progress.finish();
+    if summary.stopped {
+        ctx.printer.warn(format!(
+            "interrupted: checkpoint saved at epoch {} in {}; continue with --resume",
+            summary.epochs_done,
+            dir.display()
+        ));
+    } else {
+        ctx.printer.info(format!(
+            "trained {} epochs ({} in total, {:.2} s/epoch on {}); model in {}",
+            summary.epochs_run,
+            summary.epochs_done,
+            summary.seconds_per_epoch,
+            summary.device,
+            dir.display()
+        ));
+    }
+    Ok(summary)
+}

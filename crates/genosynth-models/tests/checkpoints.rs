@@ -1,0 +1,263 @@
+//! Checkpoints: round trip, resume equals an uninterrupted run bit for bit (CPU), seeded
+//! generation, stop flag, and clear errors for corrupt or foreign checkpoints.
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use genosynth_models::{
+    Checkpoint, DeviceChoice, Error, GanParams, GenerateOptions, ModelKind, ModelParams, RbmParams,
+    TrainConfig, generate, train,
+};
+
+fn small(kind: ModelKind) -> ModelParams {
+    match kind {
+        ModelKind::Gan => ModelParams::Gan(GanParams {
+            latent_size: 8,
+            ..GanParams::default()
+        }),
+        ModelKind::Rbm => ModelParams::Rbm(RbmParams {
+            hidden_units: 6,
+            batch_size: 40,
+            chains: 30,
+            gibbs_steps: 3,
+            ..RbmParams::default()
+        }),
+    }
+}
+
+fn config(model: ModelParams, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        model,
+        epochs,
+        seed: 17,
+        device: DeviceChoice::Cpu,
+        save_every: 2,
+    }
+}
+
+fn run(data: &genosynth_core::HaplotypeMatrix, cfg: &TrainConfig, dir: &Path, resume: bool) {
+    let stop = AtomicBool::new(false);
+    train(data, cfg, dir, resume, &mut |_| {}, &stop).unwrap();
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap()
+}
+
+fn resume_equals_uninterrupted(kind: ModelKind, persistent: bool) {
+    let data = common::linked_blocks(120, 3);
+    let mut model = small(kind);
+    if let ModelParams::Rbm(p) = &mut model {
+        p.persistent = persistent;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (whole, parts) = (tmp.path().join("whole"), tmp.path().join("parts"));
+    run(&data, &config(model.clone(), 5), &whole, false);
+    run(&data, &config(model.clone(), 2), &parts, false);
+    run(&data, &config(model.clone(), 4), &parts, true);
+    run(&data, &config(model, 5), &parts, true);
+    for f in ["model.safetensors", "optimizer.safetensors"] {
+        assert!(
+            read(&whole, f) == read(&parts, f),
+            "{kind}: {f} differs after resume"
+        );
+    }
+    let (a, b) = (
+        Checkpoint::load(&whole).unwrap(),
+        Checkpoint::load(&parts).unwrap(),
+    );
+    assert_eq!(a.meta.epochs_done, 5);
+    assert_eq!(a.meta.rng, b.meta.rng);
+    assert_eq!(a.history.len(), 5);
+    assert_eq!(b.history.len(), 5);
+    // Same losses epoch by epoch (times differ).
+    let losses = |h: &[String]| -> Vec<String> {
+        h.iter()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("seconds");
+                v.to_string()
+            })
+            .collect()
+    };
+    assert_eq!(losses(&a.history), losses(&b.history));
+}
+
+#[test]
+fn gan_resume_is_bit_identical() {
+    resume_equals_uninterrupted(ModelKind::Gan, false);
+}
+
+#[test]
+fn rbm_resume_is_bit_identical() {
+    resume_equals_uninterrupted(ModelKind::Rbm, false);
+}
+
+#[test]
+fn rbm_pcd_resume_is_bit_identical() {
+    resume_equals_uninterrupted(ModelKind::Rbm, true);
+}
+
+#[test]
+fn checkpoint_round_trip_and_seeded_generation() {
+    let data = common::linked_blocks(80, 4);
+    let tmp = tempfile::tempdir().unwrap();
+    for kind in [ModelKind::Gan, ModelKind::Rbm] {
+        let dir = tmp.path().join(kind.name());
+        run(&data, &config(small(kind), 1), &dir, false);
+        let ck = Checkpoint::load(&dir).unwrap();
+        assert_eq!(ck.kind(), kind);
+        assert_eq!(ck.meta.model, small(kind));
+        assert_eq!(ck.meta.seed, 17);
+        assert_eq!(ck.sites(), *data.sites());
+        assert_eq!(ck.meta.training, genosynth_models::TrainingData::of(&data));
+        let opts = |seed| GenerateOptions {
+            n_haplotypes: 50,
+            seed,
+            device: DeviceChoice::Cpu,
+            gibbs_steps: None,
+        };
+        let a = generate(&ck, &opts(1)).unwrap().matrix;
+        let b = generate(&ck, &opts(1)).unwrap().matrix;
+        let c = generate(&ck, &opts(2)).unwrap().matrix;
+        assert_eq!(a, b, "{kind}: same seed, same AGs");
+        assert_ne!(a.words(), c.words(), "{kind}: another seed, other AGs");
+        assert_eq!(a.sites(), data.sites());
+        assert_eq!(a.samples()[0].name, "AG_000001");
+    }
+}
+
+#[test]
+fn existing_model_without_resume_and_other_data_on_resume_are_errors() {
+    let data = common::linked_blocks(80, 4);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    run(&data, &config(small(ModelKind::Rbm), 1), &dir, false);
+    let stop = AtomicBool::new(false);
+    let err = train(
+        &data,
+        &config(small(ModelKind::Rbm), 2),
+        &dir,
+        false,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("already holds a model"), "{err}");
+    let other = common::linked_blocks(80, 5);
+    let err = train(
+        &other,
+        &config(small(ModelKind::Rbm), 2),
+        &dir,
+        true,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::ResumeMismatch { .. }), "{err}");
+}
+
+#[test]
+fn stop_flag_saves_and_returns() {
+    let data = common::linked_blocks(80, 4);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let stop = AtomicBool::new(false);
+    let mut cfg = config(small(ModelKind::Gan), 100);
+    cfg.save_every = 0;
+    let summary = train(
+        &data,
+        &cfg,
+        &dir,
+        false,
+        &mut |r| {
+            if r.epoch == 3 {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+        &stop,
+    )
+    .unwrap();
+    assert!(summary.stopped);
+    assert_eq!(summary.epochs_done, 3);
+    assert_eq!(Checkpoint::load(&dir).unwrap().meta.epochs_done, 3);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temp directories left beside the model"
+    );
+}
+
+#[test]
+fn corrupt_missing_and_foreign_checkpoints_are_clear_errors() {
+    let data = common::linked_blocks(80, 4);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    run(&data, &config(small(ModelKind::Rbm), 1), &dir, false);
+    let fresh = || {
+        let d = tmp.path().join("copy");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir(&d).unwrap();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
+        d
+    };
+    let msg = |d: &Path| Checkpoint::load(d).unwrap_err().to_string();
+
+    let d = fresh();
+    std::fs::write(d.join("model.safetensors"), b"not a safetensors file").unwrap();
+    assert!(
+        msg(&d).contains("model.safetensors is unreadable"),
+        "{}",
+        msg(&d)
+    );
+
+    let d = fresh();
+    std::fs::remove_file(d.join("model.safetensors")).unwrap();
+    assert!(
+        msg(&d).contains("model.safetensors is missing"),
+        "{}",
+        msg(&d)
+    );
+
+    let d = fresh();
+    std::fs::write(d.join("model.json"), b"{ truncated").unwrap();
+    assert!(
+        msg(&d).contains("model.json is not valid JSON"),
+        "{}",
+        msg(&d)
+    );
+
+    let d = fresh();
+    let json = std::fs::read_to_string(d.join("model.json")).unwrap();
+    let other = json.replace(
+        &format!(
+            "\"genosynth_version\": \"{}\"",
+            genosynth_models::GENOSYNTH_VERSION
+        ),
+        "\"genosynth_version\": \"9.0.0\"",
+    );
+    assert_ne!(json, other);
+    std::fs::write(d.join("model.json"), other).unwrap();
+    assert!(
+        msg(&d).contains("written by genosynth 9.0.0"),
+        "{}",
+        msg(&d)
+    );
+
+    let d = fresh();
+    let json = std::fs::read_to_string(d.join("model.json")).unwrap();
+    std::fs::write(
+        d.join("model.json"),
+        json.replace("\"hidden_units\": 6", "\"hidden_units\": 7"),
+    )
+    .unwrap();
+    assert!(msg(&d).contains("rbm.weight has shape"), "{}", msg(&d));
+
+    assert!(msg(&tmp.path().join("nowhere")).contains("model.json is missing"));
+}

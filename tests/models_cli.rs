@@ -1,0 +1,239 @@
+//! End-to-end tests of `genosynth train | generate | synth` on the bundled 805-SNP example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn genosynth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_genosynth"))
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/805_SNP_1000G_real.train.vcf.gz")
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("genosynth runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn bcftools_available() -> bool {
+    let ok = Command::new("bcftools")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIP: bcftools is not installed; the bcftools checks are skipped");
+    }
+    ok
+}
+
+fn bcftools(args: &[&str], file: &Path) -> String {
+    let out = Command::new("bcftools")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bcftools {args:?} {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A 2-epoch RBM (cheap) on the example.
+fn train_small(dir: &Path) -> PathBuf {
+    let model = dir.join("rbm");
+    let out = run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args([
+            "--model",
+            "rbm",
+            "--epochs",
+            "2",
+            "--gibbs-steps",
+            "2",
+            "--device",
+            "cpu",
+        ])
+        .args(["--save-every", "1", "-o"])
+        .arg(&model));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("device: cpu ("), "{stderr}");
+    assert!(stderr.contains("trained 2 epochs"), "{stderr}");
+    model
+}
+
+#[test]
+fn train_writes_a_checkpoint_and_resume_continues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_small(dir.path());
+    for f in [
+        "model.safetensors",
+        "optimizer.safetensors",
+        "model.json",
+        "history.jsonl",
+    ] {
+        assert!(model.join(f).is_file(), "{f} missing");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["model"]["kind"], "rbm");
+    assert_eq!(meta["epochs_done"], 2);
+    assert_eq!(meta["model"]["gibbs_steps"], 2);
+    assert_eq!(meta["sites"].as_array().unwrap().len(), 805);
+    assert_eq!(meta["training"]["n_haplotypes"], 2504);
+    let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 2);
+
+    // Without --resume an existing model is not overwritten.
+    let out = genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--model", "rbm", "--epochs", "3", "-o"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
+
+    run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args([
+            "--model", "rbm", "--epochs", "3", "--device", "cpu", "--resume", "-o",
+        ])
+        .arg(&model));
+    let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 3);
+}
+
+#[test]
+fn generate_is_seeded_and_bcftools_reads_it_at_the_checkpoint_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_small(dir.path());
+    let generate = |seed: &str, name: &str| {
+        let path = dir.path().join(name);
+        run(genosynth()
+            .arg("generate")
+            .arg(&model)
+            .args(["-n", "20", "--seed", seed, "--device", "cpu", "-o"])
+            .arg(&path));
+        path
+    };
+    let a = generate("3", "a.vcf.gz");
+    let b = generate("3", "b.vcf.gz");
+    let c = generate("4", "c.vcf.gz");
+    if !bcftools_available() {
+        return;
+    }
+    let gts = |p: &Path| bcftools(&["query", "-f", "[%GT ]\\n"], p);
+    assert_eq!(gts(&a), gts(&b), "same seed, same AGs");
+    assert_ne!(gts(&a), gts(&c), "another seed, other AGs");
+    assert!(
+        gts(&a).lines().next().unwrap().contains('|'),
+        "phased genotypes"
+    );
+
+    let sites = |p: &Path| bcftools(&["query", "-f", "%CHROM:%POS:%REF:%ALT\\n"], p);
+    assert_eq!(sites(&a), sites(&example()));
+    let samples = bcftools(&["query", "-l"], &a);
+    assert_eq!(samples.lines().count(), 10);
+    assert_eq!(samples.lines().next(), Some("AG_000001"));
+    let header = bcftools(&["view", "-h"], &a);
+    assert!(
+        header.contains("##genosynthModel=<kind=rbm,epochs=2,"),
+        "{header}"
+    );
+    assert!(header.contains("##genosynthSeed=3"), "{header}");
+    bcftools(
+        &[
+            "view",
+            "-Ob",
+            "-o",
+            dir.path().join("x.bcf").to_str().unwrap(),
+        ],
+        &a,
+    );
+
+    // Haploid output: one sample per haplotype.
+    let h = dir.path().join("h.vcf");
+    run(genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "5", "--ploidy", "1", "-O", "v", "-o"])
+        .arg(&h));
+    assert_eq!(bcftools(&["query", "-l"], &h).lines().count(), 5);
+}
+
+#[test]
+fn synth_trains_generates_and_reports_fidelity() {
+    let dir = tempfile::tempdir().unwrap();
+    let ags = dir.path().join("ags.bcf");
+    let out = run(genosynth()
+        .arg("synth")
+        .arg(example())
+        .args([
+            "--model", "gan", "--epochs", "1", "-n", "100", "--device", "cpu", "-o",
+        ])
+        .arg(&ags));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("allele-frequency r = "), "{stderr}");
+    assert!(
+        stderr.contains("LD r² correlation (first 400 sites) = "),
+        "{stderr}"
+    );
+    assert!(ags.is_file());
+    if bcftools_available() {
+        assert_eq!(bcftools(&["query", "-l"], &ags).lines().count(), 50);
+    }
+}
+
+#[test]
+fn bad_model_directories_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = genosynth()
+        .arg("generate")
+        .arg(dir.path())
+        .args(["-n", "4", "-o"])
+        .arg(dir.path().join("x.vcf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("model.json is missing"), "{stderr}");
+
+    let model = train_small(dir.path());
+    std::fs::write(model.join("model.safetensors"), b"garbage").unwrap();
+    let out = genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "4", "-o"])
+        .arg(dir.path().join("x.vcf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("model.safetensors is unreadable"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("x.vcf").exists(), "no output on error");
+
+    let out = genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--device", "tpu", "-o"])
+        .arg(dir.path().join("m2"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("device tpu"));
+}
