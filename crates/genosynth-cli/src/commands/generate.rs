@@ -16,8 +16,17 @@ pub(crate) struct Args {
     /// Model directory written by `genosynth train` or `genosynth synth --model-dir`.
     model_dir: PathBuf,
     /// Number of haplotypes to generate (with --ploidy 2, half as many samples).
-    #[arg(short = 'n', long = "haplotypes", value_name = "N")]
-    n: usize,
+    #[arg(
+        short = 'n',
+        long = "haplotypes",
+        value_name = "N",
+        required_unless_present = "population"
+    )]
+    n: Option<usize>,
+    /// Haplotypes per population label for a model trained with --panel, e.g.
+    /// EUR=500,AFR=500; the AGs' labels go to OUT.panel.
+    #[arg(long, value_name = "POP=N,...")]
+    population: Option<String>,
     /// Seed of the sampling noise (the same seed gives the same AGs on the CPU).
     #[arg(long, default_value_t = 1, value_name = "S")]
     seed: u64,
@@ -54,7 +63,21 @@ pub(crate) struct OutputArgs {
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let checkpoint = Checkpoint::load(&args.model_dir)?;
     let device: DeviceChoice = args.device.parse().context("--device")?;
-    match generate_and_write(&checkpoint, args.n, args.seed, device, &args.out, ctx)? {
+    let (n, labels) = crate::commands::population::generation_plan(
+        &checkpoint,
+        args.n,
+        args.population.as_deref(),
+        args.out.ploidy,
+    )?;
+    match generate_and_write(
+        &checkpoint,
+        n,
+        labels.as_deref(),
+        args.seed,
+        device,
+        &args.out,
+        ctx,
+    )? {
         Some(_) => Ok(ExitCode::SUCCESS),
         None => Ok(crate::commands::convert::interrupted(ctx)),
     }
@@ -64,6 +87,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 pub(crate) fn generate_and_write(
     checkpoint: &Checkpoint,
     n: usize,
+    labels: Option<&[usize]>,
     seed: u64,
     device: DeviceChoice,
     out: &OutputArgs,
@@ -80,8 +104,11 @@ pub(crate) fn generate_and_write(
         device,
         gibbs_steps: out.sample_gibbs_steps,
     };
-    let generated = genosynth_models::generate(checkpoint, &options)
-        .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
+    let generated = match labels {
+        Some(l) => genosynth_models::generate_labelled(checkpoint, &options, l),
+        None => genosynth_models::generate(checkpoint, &options),
+    }
+    .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
     ctx.printer
         .debug(format!("generated on {}", generated.device));
     let matrix = if out.ploidy == 2 {
@@ -102,6 +129,12 @@ pub(crate) fn generate_and_write(
     match genosynth_vcf::write(&out.output, &matrix, &write) {
         Err(e) if e.is_interrupted() => return Ok(None),
         other => other.with_context(|| format!("writing {}", out.output.display()))?,
+    }
+    if let (Some(labels), Some(path)) = (
+        labels,
+        crate::commands::population::ag_panel_path(&out.output),
+    ) {
+        crate::commands::population::write_ag_panel(&path, &matrix, labels, checkpoint)?;
     }
     if out.output.as_os_str() != "-" {
         ctx.printer.info(format!(
