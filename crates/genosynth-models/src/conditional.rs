@@ -153,6 +153,15 @@ pub fn parse_population_counts(
     Ok(out)
 }
 
+/// The population labels a checkpoint was trained with (`None`: unconditional model).
+pub fn checkpoint_labels(checkpoint: &crate::Checkpoint) -> Option<&HaplotypeLabels> {
+    match &checkpoint.meta.model {
+        crate::ModelParams::Wgan(p) => p.labels.as_ref(),
+        crate::ModelParams::Crbm(p) => p.labels.as_ref(),
+        _ => None,
+    }
+}
+
 /// One label index per AG to generate, label blocks in the order of `counts`.
 pub fn expand_counts(counts: &[(usize, usize)]) -> Vec<usize> {
     counts

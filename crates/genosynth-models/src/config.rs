@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::crbm::CrbmConfig;
 use crate::device::DeviceChoice;
+use crate::wgan::WganConfig;
 use crate::{Error, Result};
 
 /// Which model to train.
@@ -13,14 +15,20 @@ pub enum ModelKind {
     Gan,
     /// The restricted Boltzmann machine of the 2021 paper.
     Rbm,
+    /// The convolutional WGAN-GP of the 2023 paper (long inputs, sites padded to 2^k − 1).
+    Wgan,
+    /// The conditional RBM over chained windows of the 2023 paper (any number of sites).
+    Crbm,
 }
 
 impl ModelKind {
-    /// `gan` or `rbm`.
+    /// `gan`, `rbm`, `wgan` or `crbm`.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Gan => "gan",
             ModelKind::Rbm => "rbm",
+            ModelKind::Wgan => "wgan",
+            ModelKind::Crbm => "crbm",
         }
     }
 }
@@ -198,6 +206,10 @@ pub enum ModelParams {
     Gan(GanParams),
     /// RBM.
     Rbm(RbmParams),
+    /// Convolutional WGAN-GP.
+    Wgan(WganConfig),
+    /// Conditional RBM over chained windows.
+    Crbm(CrbmConfig),
 }
 
 impl ModelParams {
@@ -206,6 +218,8 @@ impl ModelParams {
         match kind {
             ModelKind::Gan => ModelParams::Gan(GanParams::default()),
             ModelKind::Rbm => ModelParams::Rbm(RbmParams::default()),
+            ModelKind::Wgan => ModelParams::Wgan(WganConfig::default()),
+            ModelKind::Crbm => ModelParams::Crbm(CrbmConfig::default()),
         }
     }
 
@@ -214,6 +228,8 @@ impl ModelParams {
         match self {
             ModelParams::Gan(_) => ModelKind::Gan,
             ModelParams::Rbm(_) => ModelKind::Rbm,
+            ModelParams::Wgan(_) => ModelKind::Wgan,
+            ModelParams::Crbm(_) => ModelKind::Crbm,
         }
     }
 
@@ -222,6 +238,8 @@ impl ModelParams {
         match self {
             ModelParams::Gan(p) => p.validate(),
             ModelParams::Rbm(p) => p.validate(),
+            ModelParams::Wgan(p) => p.validate(),
+            ModelParams::Crbm(p) => p.validate(),
         }
     }
 }
@@ -242,13 +260,17 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// The paper defaults for `kind`: 20,000 epochs for the GAN, 800 for the RBM, seed 42.
+    /// The paper defaults for `kind`: 20,000 epochs for the GAN, 800 for the RBM and CRBM,
+    /// 3,501 for the WGAN, seed 42.
     pub fn paper(kind: ModelKind) -> Self {
         Self {
             model: ModelParams::defaults(kind),
             epochs: match kind {
                 ModelKind::Gan => 20_000,
                 ModelKind::Rbm => 800,
+                // The authors' 65,535-site run.
+                ModelKind::Wgan => 3_501,
+                ModelKind::Crbm => 800,
             },
             seed: 42,
             device: DeviceChoice::Auto,

@@ -35,6 +35,33 @@ pub struct Generated {
 /// Samples haplotypes from a trained model: GAN latent N(0,1) → generator → negatives to 0 →
 /// rounded; RBM Gibbs chains from random visible states. Deterministic for a seed on the CPU.
 pub fn generate(checkpoint: &Checkpoint, options: &GenerateOptions) -> Result<Generated> {
+    generate_with_labels(checkpoint, options, None)
+}
+
+/// [`generate`] for a conditional model (WGAN or CRBM trained with population labels):
+/// haplotype `i` is drawn for label index `labels[i]` (see
+/// [`crate::conditional::parse_population_counts`]); `labels.len()` must equal `n_haplotypes`.
+pub fn generate_labelled(
+    checkpoint: &Checkpoint,
+    options: &GenerateOptions,
+    labels: &[usize],
+) -> Result<Generated> {
+    let names = crate::conditional::checkpoint_labels(checkpoint)
+        .ok_or_else(|| Error::config("population", "the model was trained without --panel"))?;
+    if labels.len() != options.n_haplotypes || labels.iter().any(|&l| l >= names.names.len()) {
+        return Err(Error::config(
+            "population",
+            "labels do not match the model's",
+        ));
+    }
+    generate_with_labels(checkpoint, options, Some(labels))
+}
+
+fn generate_with_labels(
+    checkpoint: &Checkpoint,
+    options: &GenerateOptions,
+    labels: Option<&[usize]>,
+) -> Result<Generated> {
     if options.n_haplotypes == 0 {
         return Err(Error::config(
             "n",
@@ -60,6 +87,12 @@ pub fn generate(checkpoint: &Checkpoint, options: &GenerateOptions) -> Result<Ge
         Sampler::Rbm(rbm) => {
             let steps = options.gibbs_steps.unwrap_or(rbm.params.gibbs_steps);
             rbm.sample(n, steps, &mut r)?
+        }
+        Sampler::Wgan(wgan) => wgan.generate(n, labels, &mut r)?,
+        Sampler::Crbm(crbm) => {
+            let mut crbm = crbm.clone();
+            crbm.config.gibbs_steps = options.gibbs_steps.unwrap_or(crbm.config.gibbs_steps);
+            crbm.generate(n, labels, &mut r)?
         }
     };
     let samples = Sample::numbered("AG_", n, Ploidy::Haploid);

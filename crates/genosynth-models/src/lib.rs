@@ -78,7 +78,7 @@ pub use checkpoint::{
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use error::Error;
-pub use generate::{GenerateOptions, Generated, generate};
+pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
 pub use rng::RngState;
 pub use train::{EpochReport, TrainSummary, train};
 

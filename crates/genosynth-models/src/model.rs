@@ -1,23 +1,32 @@
-//! The two models behind one enum, so the training loop, checkpointing and sampling are
+//! The models behind one enum, so the training loop, checkpointing and sampling are
 //! written once.
 
 use std::collections::HashMap;
 
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
 use crate::checkpoint::ModelMeta;
 use crate::config::ModelParams;
+use crate::crbm::{Crbm, CrbmTrainer};
 use crate::gan::{GAN_LOSSES, Gan, GanTrainer};
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
+use crate::wgan::{Wgan, WganTrainer};
 
 /// A model being trained, with its optimizer state.
 pub(crate) enum Trainer {
     Gan(GanTrainer),
     Rbm(RbmTrainer),
+    Wgan(Box<WganTrainer>),
+    Crbm(CrbmTrainer),
 }
+
+/// Per-epoch figures of the WGAN-GP.
+const WGAN_LOSSES: [&str; 4] = ["critic_loss", "gradient_penalty", "wasserstein", "g_loss"];
+/// Per-epoch figure of the chained conditional RBM (mean over windows).
+const CRBM_LOSSES: [&str; 1] = ["reconstruction_error"];
 
 /// Data prepared once for either model.
 pub(crate) struct TrainingSet<'a> {
@@ -71,6 +80,39 @@ impl Trainer {
                     init_rng,
                 )?)
             }
+            ModelParams::Wgan(p) => {
+                let (labels, n_labels) = training_labels(p.labels.as_ref(), data.n_haplotypes)?;
+                let wgan = match weights {
+                    Some(w) => Wgan::from_tensors(n_sites, n_labels, p.clone(), &on_device(w)?)
+                        .map_err(|e| crate::Error::Data(e.to_string()))?,
+                    None => Wgan::new(n_sites, n_labels, p.clone(), dev, DType::F32, seed)?,
+                };
+                let labels = labels.map(<[usize]>::to_vec);
+                Trainer::Wgan(Box::new(WganTrainer::new(wgan, data.dense, labels)?))
+            }
+            ModelParams::Crbm(p) => {
+                let (labels, n_labels) = training_labels(p.labels.as_ref(), data.n_haplotypes)?;
+                match weights {
+                    Some(w) => {
+                        let w = on_device(w)?;
+                        let crbm = Crbm::from_named_tensors(p.clone(), n_sites, n_labels, |name| {
+                            w.get(name).cloned().ok_or_else(|| {
+                                candle_core::Error::Msg(format!("tensor {name} is missing"))
+                            })
+                        })
+                        .map_err(|e| crate::Error::Data(e.to_string()))?;
+                        Trainer::Crbm(CrbmTrainer::with_model(crbm, data.dense, labels)?)
+                    }
+                    None => Trainer::Crbm(CrbmTrainer::new(
+                        data.dense,
+                        n_sites,
+                        labels.map(|l| (l, n_labels)),
+                        p.clone(),
+                        dev,
+                        seed,
+                    )?),
+                }
+            }
         })
     }
 
@@ -79,6 +121,8 @@ impl Trainer {
         match self {
             Trainer::Gan(_) => &GAN_LOSSES,
             Trainer::Rbm(_) => &RBM_LOSSES,
+            Trainer::Wgan(_) => &WGAN_LOSSES,
+            Trainer::Crbm(_) => &CRBM_LOSSES,
         }
     }
 
@@ -86,6 +130,16 @@ impl Trainer {
         match self {
             Trainer::Gan(t) => t.epoch(r),
             Trainer::Rbm(t) => t.epoch(r),
+            Trainer::Wgan(t) => {
+                let l = t.epoch(r)?;
+                Ok(vec![
+                    l.critic,
+                    l.gradient_penalty,
+                    l.wasserstein,
+                    l.generator,
+                ])
+            }
+            Trainer::Crbm(t) => Ok(vec![t.epoch(r)?]),
         }
     }
 
@@ -93,6 +147,8 @@ impl Trainer {
         match self {
             Trainer::Gan(t) => t.gan.tensors(),
             Trainer::Rbm(t) => t.rbm.tensors(),
+            Trainer::Wgan(t) => t.wgan.tensors(),
+            Trainer::Crbm(t) => t.crbm.named_tensors(),
         }
     }
 
@@ -101,6 +157,9 @@ impl Trainer {
         match self {
             Trainer::Gan(t) => t.optimizer_state().map(|(n, s)| (n, Some(s))),
             Trainer::Rbm(t) => Ok((t.optimizer_state(), None)),
+            Trainer::Wgan(t) => Ok(t.optimizer_state().map(|(n, s)| (n, Some(s)))?),
+            // Plain SGD with chains restarted every minibatch: nothing to keep.
+            Trainer::Crbm(_) => Ok((Vec::new(), None)),
         }
     }
 
@@ -115,6 +174,12 @@ impl Trainer {
                 t.restore_optimizer(tensors, steps)
             }
             Trainer::Rbm(t) => t.restore_optimizer(tensors),
+            Trainer::Wgan(t) => {
+                let steps = adam_steps.ok_or("model.json has no adam_steps")?;
+                t.restore_optimizer(tensors, steps)
+                    .map_err(|e| e.to_string())
+            }
+            Trainer::Crbm(_) => Ok(()),
         }
     }
 }
@@ -123,6 +188,8 @@ impl Trainer {
 pub(crate) enum Sampler {
     Gan(Gan),
     Rbm(Rbm),
+    Wgan(Box<Wgan>),
+    Crbm(Crbm),
 }
 
 impl Sampler {
@@ -134,6 +201,19 @@ impl Sampler {
         Ok(match &meta.model {
             ModelParams::Gan(p) => Sampler::Gan(Gan::from_tensors(p.clone(), n, weights)?),
             ModelParams::Rbm(p) => Sampler::Rbm(Rbm::from_tensors(p.clone(), n, weights)?),
+            ModelParams::Wgan(p) => Sampler::Wgan(Box::new(
+                Wgan::from_tensors(n, label_count(p.labels.as_ref()), p.clone(), weights)
+                    .map_err(|e| e.to_string())?,
+            )),
+            ModelParams::Crbm(p) => Sampler::Crbm(
+                Crbm::from_named_tensors(p.clone(), n, label_count(p.labels.as_ref()), |name| {
+                    weights
+                        .get(name)
+                        .cloned()
+                        .ok_or_else(|| candle_core::Error::Msg(format!("tensor {name} is missing")))
+                })
+                .map_err(|e| e.to_string())?,
+            ),
         })
     }
 }
@@ -144,4 +224,24 @@ pub(crate) fn check_weights(
     weights: &HashMap<String, Tensor>,
 ) -> std::result::Result<(), String> {
     Sampler::from_weights(meta, weights).map(|_| ())
+}
+
+/// The per-haplotype label indices of a conditional model and the number of labels, checked
+/// against the training data.
+fn training_labels(
+    labels: Option<&crate::conditional::HaplotypeLabels>,
+    n_haplotypes: usize,
+) -> Result<(Option<&[usize]>, usize)> {
+    match labels {
+        None => Ok((None, 0)),
+        Some(l) if l.index.len() != n_haplotypes => Err(crate::Error::Data(format!(
+            "{} population labels for {n_haplotypes} haplotypes",
+            l.index.len()
+        ))),
+        Some(l) => Ok((Some(&l.index), l.names.len())),
+    }
+}
+
+fn label_count(labels: Option<&crate::conditional::HaplotypeLabels>) -> usize {
+    labels.map_or(0, |l| l.names.len())
 }

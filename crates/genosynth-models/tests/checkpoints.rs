@@ -24,6 +24,7 @@ fn small(kind: ModelKind) -> ModelParams {
             gibbs_steps: 3,
             ..RbmParams::default()
         }),
+        other => ModelParams::defaults(other),
     }
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod eval;
 pub(crate) mod generate;
 pub(crate) mod info;
 pub(crate) mod io_args;
+pub(crate) mod population;
 pub(crate) mod split;
 pub(crate) mod synth;
 pub(crate) mod train;

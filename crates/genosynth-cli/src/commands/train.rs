@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use genosynth_core::HaplotypeMatrix;
+use genosynth_models::crbm::CrbmConfig;
+use genosynth_models::wgan::WganConfig;
 use genosynth_models::{
     DeviceChoice, EpochReport, GanParams, ModelKind, ModelParams, RbmParams, TrainConfig,
     TrainSummary,
@@ -13,6 +15,7 @@ use genosynth_models::{
 
 use crate::Context;
 use crate::commands::io_args::InputArgs;
+use crate::commands::population::{self, LabelColumn};
 
 /// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
@@ -26,6 +29,13 @@ pub(crate) struct Args {
     /// hyperparameters and seed are used.
     #[arg(long)]
     resume: bool,
+    /// Population panel (1000 Genomes layout: sample pop super_pop gender) whose labels make
+    /// a conditional wgan or crbm; `generate --population` then draws AGs per label.
+    #[arg(long, value_name = "FILE")]
+    panel: Option<PathBuf>,
+    /// Panel column used as the label.
+    #[arg(long, value_enum, default_value_t = LabelColumn::SuperPop, requires = "panel")]
+    label_column: LabelColumn,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -37,7 +47,8 @@ pub(crate) struct Args {
 /// Model kind, length, seed and device.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Model: gan (dense GAN) or rbm (restricted Boltzmann machine).
+    /// Model: gan (dense GAN), rbm (restricted Boltzmann machine), wgan (convolutional
+    /// WGAN-GP for long inputs) or crbm (conditional RBM over chained windows, any length).
     #[arg(long, value_enum, default_value_t = Model::Gan)]
     pub(crate) model: Model,
     /// Epochs in total (default: the paper's, 20000 for gan and 800 for rbm).
@@ -60,6 +71,8 @@ pub(crate) struct RunArgs {
 pub(crate) enum Model {
     Gan,
     Rbm,
+    Wgan,
+    Crbm,
 }
 
 impl From<Model> for ModelKind {
@@ -67,6 +80,8 @@ impl From<Model> for ModelKind {
         match m {
             Model::Gan => ModelKind::Gan,
             Model::Rbm => ModelKind::Rbm,
+            Model::Wgan => ModelKind::Wgan,
+            Model::Crbm => ModelKind::Crbm,
         }
     }
 }
@@ -141,6 +156,39 @@ pub(crate) struct HyperArgs {
     /// RBM: rate of the moving average of the hidden offset (centered gradient).
     #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM hyperparameters")]
     hidden_offset_rate: f32,
+    /// WGAN: channel multiplier; layer widths run from 52× down to 0.5× of it.
+    #[arg(long, default_value_t = WganConfig::default().multiplier, value_name = "M", help_heading = "WGAN hyperparameters")]
+    channel_multiplier: f64,
+    /// WGAN: residual blocks per resolution in each network.
+    #[arg(long, default_value_t = WganConfig::default().residual_blocks, value_name = "N", help_heading = "WGAN hyperparameters")]
+    residual_blocks: usize,
+    /// WGAN: haplotypes per critic sample (PacGAN packing).
+    #[arg(long, default_value_t = WganConfig::default().pack, value_name = "N", help_heading = "WGAN hyperparameters")]
+    pack: usize,
+    /// WGAN: haplotypes per batch.
+    #[arg(long, default_value_t = WganConfig::default().batch_size, value_name = "N", help_heading = "WGAN hyperparameters")]
+    wgan_batch_size: usize,
+    /// WGAN: critic steps per generator step.
+    #[arg(long, default_value_t = WganConfig::default().n_critic, value_name = "N", help_heading = "WGAN hyperparameters")]
+    n_critic: usize,
+    /// WGAN: gradient-penalty weight.
+    #[arg(long, default_value_t = WganConfig::default().gp_weight, value_name = "W", help_heading = "WGAN hyperparameters")]
+    gp_weight: f64,
+    /// WGAN: Adam learning rate of both networks (betas 0.5, 0.9).
+    #[arg(long, default_value_t = WganConfig::default().lr, value_name = "LR", help_heading = "WGAN hyperparameters")]
+    wgan_lr: f64,
+    /// CRBM: sites per window; windows step by half a window (capped at the number of sites).
+    #[arg(long, default_value_t = CrbmConfig::default().window, value_name = "W", help_heading = "CRBM hyperparameters")]
+    window: usize,
+    /// CRBM: hidden units per window.
+    #[arg(long, default_value_t = CrbmConfig::default().n_hidden, value_name = "N", help_heading = "CRBM hyperparameters")]
+    crbm_hidden_units: usize,
+    /// CRBM: learning rate.
+    #[arg(long, default_value_t = CrbmConfig::default().lr, value_name = "LR", help_heading = "CRBM hyperparameters")]
+    crbm_lr: f64,
+    /// CRBM: minibatch size (also the number of negative chains); Gibbs steps: --gibbs-steps.
+    #[arg(long, default_value_t = CrbmConfig::default().batch_size, value_name = "N", help_heading = "CRBM hyperparameters")]
+    crbm_batch_size: usize,
 }
 
 impl HyperArgs {
@@ -176,16 +224,40 @@ impl HyperArgs {
                 init_std: self.init_std,
                 hidden_offset_rate: self.hidden_offset_rate,
             }),
+            ModelKind::Wgan => ModelParams::Wgan(WganConfig {
+                multiplier: self.channel_multiplier,
+                residual_blocks: self.residual_blocks,
+                pack: self.pack,
+                batch_size: self.wgan_batch_size,
+                n_critic: self.n_critic,
+                gp_weight: self.gp_weight,
+                lr: self.wgan_lr,
+                ..WganConfig::default()
+            }),
+            ModelKind::Crbm => ModelParams::Crbm(CrbmConfig {
+                window: self.window,
+                n_hidden: self.crbm_hidden_units,
+                lr: self.crbm_lr,
+                batch_size: self.crbm_batch_size,
+                gibbs_steps: self.gibbs_steps,
+                labels: None,
+            }),
         }
     }
 }
 
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = ModelKind::from(args.run.model);
-    let config = train_config(&args.run, args.hyper.params(kind), None)?;
+    let mut config = train_config(&args.run, args.hyper.params(kind), None)?;
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
+    config.model = population::apply_panel(
+        config.model,
+        args.panel.as_deref(),
+        args.label_column,
+        &matrix,
+    )?;
     let summary = run_training(&matrix, &config, &args.output, args.resume, ctx)?;
     if summary.stopped {
         return Ok(ExitCode::from(130));

@@ -189,6 +189,29 @@ impl CrbmTrainer {
         })
     }
 
+    /// Continues training `crbm` (e.g. loaded from a checkpoint) on the same data layout as
+    /// [`CrbmTrainer::new`].
+    pub fn with_model(crbm: Crbm, haplotypes: &[f32], labels: Option<&[usize]>) -> Result<Self> {
+        let device = crbm
+            .windows
+            .first()
+            .map_or(Device::Cpu, |w| w.w.device().clone());
+        let data = crbm
+            .windows
+            .par_iter()
+            .map(|w| {
+                window_data(
+                    haplotypes,
+                    crbm.n_sites,
+                    w.span,
+                    labels.map(|l| (l, crbm.n_labels)),
+                    &device,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { crbm, data })
+    }
+
     /// One epoch of every window, windows in parallel; each window draws from its own stream
     /// seeded from `rng` (so results do not depend on thread scheduling and resume exactly).
     /// Returns the mean reconstruction error.
@@ -207,4 +230,25 @@ impl CrbmTrainer {
             .collect::<Result<Vec<f64>>>()?;
         Ok(errors.iter().sum::<f64>() / errors.len().max(1) as f64)
     }
+}
+
+/// One window's training rows `(n, len + n_labels)`: its sites, then the one-hot label.
+fn window_data(
+    haplotypes: &[f32],
+    n_sites: usize,
+    span: WindowSpan,
+    labels: Option<(&[usize], usize)>,
+    device: &Device,
+) -> Result<Tensor> {
+    let n = haplotypes.len() / n_sites.max(1);
+    let v = span.len + labels.map_or(0, |(_, k)| k);
+    let mut values = vec![0f32; n * v];
+    for row in 0..n {
+        let dst = &mut values[row * v..(row + 1) * v];
+        dst[..span.len].copy_from_slice(&haplotypes[row * n_sites + span.start..][..span.len]);
+        if let Some((l, _)) = labels {
+            dst[span.len + l[row]] = 1.0;
+        }
+    }
+    Tensor::from_vec(values, (n, v), device)
 }

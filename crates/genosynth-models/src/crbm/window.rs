@@ -65,6 +65,10 @@ pub struct CrbmConfig {
     pub batch_size: usize,
     /// Gibbs steps of the negative phase and of generation (50).
     pub gibbs_steps: usize,
+    /// Population labels of the training haplotypes for a conditional model (label units
+    /// clamped); `None`: unconditional.
+    #[serde(default)]
+    pub labels: Option<crate::conditional::HaplotypeLabels>,
 }
 
 impl Default for CrbmConfig {
@@ -75,7 +79,31 @@ impl Default for CrbmConfig {
             lr: 0.001,
             batch_size: 500,
             gibbs_steps: 50,
+            labels: None,
         }
+    }
+}
+
+impl CrbmConfig {
+    /// Checks every value is in range.
+    pub fn validate(&self) -> crate::Result<()> {
+        for (name, v) in [
+            ("window", self.window.saturating_sub(1)),
+            ("hidden-units", self.n_hidden),
+            ("batch-size", self.batch_size),
+            ("gibbs-steps", self.gibbs_steps),
+        ] {
+            if v == 0 {
+                return Err(crate::Error::config(name, "is too small".to_string()));
+            }
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(crate::Error::config(
+                "lr",
+                format!("{} is not > 0", self.lr),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -42,6 +42,10 @@ pub struct WganConfig {
     /// Real critic scores are weighted by `1 - U(0, real_label_noise)` (0.1): the authors'
     /// noisy real labels.
     pub real_label_noise: f64,
+    /// Population labels of the training haplotypes for a conditional model (one-hot label
+    /// concatenated to the latent and to the critic input); `None`: unconditional.
+    #[serde(default)]
+    pub labels: Option<crate::conditional::HaplotypeLabels>,
 }
 
 impl Default for WganConfig {
@@ -57,7 +61,51 @@ impl Default for WganConfig {
             beta1: 0.5,
             beta2: 0.9,
             real_label_noise: 0.1,
+            labels: None,
         }
+    }
+}
+
+impl WganConfig {
+    /// Checks every value is in range.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |name, reason: String| Err(crate::Error::config(name, reason));
+        if !(self.multiplier.is_finite() && self.multiplier > 0.0) {
+            return bad(
+                "channel-multiplier",
+                format!("{} is not > 0", self.multiplier),
+            );
+        }
+        if self.pack == 0 {
+            return bad("pack", "must be at least 1".into());
+        }
+        if self.batch_size < self.pack {
+            return bad(
+                "batch-size",
+                format!(
+                    "{} is smaller than the packing {}",
+                    self.batch_size, self.pack
+                ),
+            );
+        }
+        if self.n_critic == 0 {
+            return bad("n-critic", "must be at least 1".into());
+        }
+        for (name, v) in [("gp-weight", self.gp_weight), ("lr", self.lr)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(name, format!("{v} is not >= 0"));
+            }
+        }
+        for (name, v) in [
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("real-label-noise", self.real_label_noise),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(name, format!("{v} is not in [0, 1]"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,187 @@
+//! End-to-end tests of the large-scale models: `genosynth train --model wgan|crbm`,
+//! `--panel` and `generate --population`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn genosynth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_genosynth"))
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/805_SNP_1000G_real.train.vcf.gz")
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("genosynth runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn model_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
+}
+
+/// Sample names of the bundled example (from its header), via `genosynth` itself.
+fn example_samples() -> Vec<String> {
+    let text = String::from_utf8(
+        run(genosynth()
+            .arg("convert")
+            .arg(example())
+            .args(["-O", "v", "-o", "-"]))
+        .stdout,
+    )
+    .unwrap();
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("#CHROM"))
+        .expect("header line");
+    header.split('\t').skip(9).map(str::to_string).collect()
+}
+
+#[test]
+fn crbm_and_wgan_train_resume_and_generate_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    for (model, flags) in [
+        (
+            "crbm",
+            vec![
+                "--window",
+                "200",
+                "--crbm-hidden-units",
+                "16",
+                "--gibbs-steps",
+                "2",
+            ],
+        ),
+        (
+            "wgan",
+            vec![
+                "--channel-multiplier",
+                "0.5",
+                "--wgan-batch-size",
+                "48",
+                "--n-critic",
+                "2",
+            ],
+        ),
+    ] {
+        let out = dir.path().join(model);
+        run(genosynth()
+            .arg("train")
+            .arg(example())
+            .args(["--model", model, "--epochs", "1", "--device", "cpu", "-q"])
+            .args(&flags)
+            .arg("-o")
+            .arg(&out));
+        run(genosynth()
+            .arg("train")
+            .arg(example())
+            .args([
+                "--model", model, "--epochs", "2", "--device", "cpu", "-q", "--resume", "-o",
+            ])
+            .arg(&out));
+        let meta = model_json(&out);
+        assert_eq!(meta["model"]["kind"], model);
+        assert_eq!(meta["epochs_done"], 2);
+        assert!(
+            std::fs::read_to_string(out.join("history.jsonl"))
+                .unwrap()
+                .lines()
+                .count()
+                == 2
+        );
+        let ags = dir.path().join(format!("{model}.vcf"));
+        run(genosynth()
+            .arg("generate")
+            .arg(&out)
+            .args(["-n", "10", "-O", "v", "-o"])
+            .arg(&ags));
+        let text = std::fs::read_to_string(&ags).unwrap();
+        let records = text.lines().filter(|l| !l.starts_with('#')).count();
+        assert_eq!(records, 805, "{model}: AGs have the checkpoint's 805 sites");
+    }
+}
+
+#[test]
+fn panel_labels_and_population_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = example_samples();
+    // Two made-up groups: the first 200 samples are "SMALL", the rest "BIG".
+    let mut panel = String::from("sample\tpop\tsuper_pop\tgender\n");
+    for (i, s) in samples.iter().enumerate() {
+        let pop = if i < 200 { "SMALL" } else { "BIG" };
+        panel.push_str(&format!("{s}\t{pop}\tALL\tunknown\n"));
+    }
+    let panel_path = dir.path().join("example.panel");
+    std::fs::write(&panel_path, panel).unwrap();
+    let model = dir.path().join("crbm");
+    run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--model", "crbm", "--epochs", "1", "--device", "cpu", "-q"])
+        .args([
+            "--window",
+            "200",
+            "--crbm-hidden-units",
+            "8",
+            "--gibbs-steps",
+            "2",
+            "--label-column",
+            "pop",
+            "--panel",
+        ])
+        .arg(&panel_path)
+        .arg("-o")
+        .arg(&model));
+    let meta = model_json(&model);
+    assert_eq!(
+        meta["model"]["labels"]["names"],
+        serde_json::json!(["BIG", "SMALL"])
+    );
+
+    let ags = dir.path().join("ags.vcf");
+    run(genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["--population", "SMALL=6,BIG=4", "-O", "v", "-o"])
+        .arg(&ags));
+    let text = std::fs::read_to_string(&ags).unwrap();
+    let header = text.lines().find(|l| l.starts_with("#CHROM")).unwrap();
+    assert_eq!(
+        header.split('\t').count() - 9,
+        5,
+        "10 haplotypes as 5 diploid AGs"
+    );
+    // The labels of the AGs are written beside them, in the panel layout.
+    let ag_panel = std::fs::read_to_string(dir.path().join("ags.vcf.panel")).unwrap();
+    assert_eq!(
+        ag_panel.lines().filter(|l| l.contains("\tSMALL")).count(),
+        3,
+        "{ag_panel}"
+    );
+    assert_eq!(
+        ag_panel.lines().filter(|l| l.contains("\tBIG")).count(),
+        2,
+        "{ag_panel}"
+    );
+
+    // A label the model does not know is a clear error.
+    let out = genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["--population", "EUR=2", "-o"])
+        .arg(dir.path().join("x.vcf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("EUR") && stderr.contains("BIG,SMALL"),
+        "{stderr}"
+    );
+}
