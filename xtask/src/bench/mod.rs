@@ -38,8 +38,8 @@ options:
   --threads N        threads for both sides (default: all cores)
   --gan-epochs N     GAN epochs per side for `train` (default 20: speed only, the GAN needs
                      thousands of epochs for LD)
-  --rbm-epochs N     RBM epochs per side for `train` (default 60: `genosynth synth`'s quick
-                     preset, which reaches LD r² correlation ≥ 0.9)
+  --rbm-epochs N     RBM epochs per side for `train` (default 80: `genosynth synth`'s quick
+                     preset, chosen from measured LD curves)
   --repeat N         runs per I/O measurement, the median is kept (default 3)
   --no-scale         skip the large scaled inputs (io 100,000 haplotypes, eval 20,000 x 10,000)
   --device D         passed to `genosynth train` (cpu, cuda, ...); a CUDA build needs --features
@@ -183,7 +183,7 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
     let mut opts = Options {
         threads: std::thread::available_parallelism().map_or(1, usize::from),
         gan_epochs: 20,
-        rbm_epochs: 60,
+        rbm_epochs: 80,
         repeat: 3,
         scale: true,
         device: None,

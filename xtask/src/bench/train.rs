@@ -59,10 +59,11 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
          minibatch 500, 50 Gibbs steps from random chains, lr 0.01). {threads} threads on both sides; \
          genosynth on `--device {device}`. After training each side samples 2,504 AGs and the same \
          Python function scores them: Pearson correlation of pairwise r² over the first 400 sites \
-         (LD) and of allele frequencies (AF), against the training data. The RBM runs as many epochs \
-         as `genosynth synth`'s quick preset (60), where LD quality is comparable; the GAN's short \
-         run compares speed only. Python references run with `OMP_WAIT_POLICY=PASSIVE`.",
-        data.display()
+         (LD) and of allele frequencies (AF), against the training data. The RBM runs {} epochs (the \
+         default is `genosynth synth`'s quick preset), long enough for LD quality to compare; the \
+         GAN's short run compares speed only. Python references run with `OMP_WAIT_POLICY=PASSIVE`.",
+        data.display(),
+        bench.opts.rbm_epochs
     ));
     let python = python::ensure("requirements-train.txt");
     if let Err(err) = &python {
