@@ -1,7 +1,7 @@
 //! `genosynth eval`: fidelity and privacy of artificial genomes against real haplotypes,
 //! written as `report.json` and a self-contained `report.html`.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -122,10 +122,25 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         stop: Some(&ctx.stop),
     };
+    match evaluate_and_write(&input, &args.output, &mut std::io::stdout().lock(), ctx)? {
+        Some(_) => Ok(ExitCode::SUCCESS),
+        None => Ok(interrupted(ctx)),
+    }
+}
+
+/// Evaluates with progress on stderr, writes `report.json` and `report.html` into `output`
+/// atomically and prints the summary table to `summary`. `None` when Ctrl-C stopped it (nothing
+/// is written then). Shared by `eval` and `synth --report`.
+pub(crate) fn evaluate_and_write(
+    input: &EvalInput<'_>,
+    output: &Path,
+    summary: &mut dyn Write,
+    ctx: &Context,
+) -> anyhow::Result<Option<Report>> {
     let mut progress = ctx.printer.progress(Some(9), "eval", "steps");
     let mut step = 0;
     let started = std::time::Instant::now();
-    let result = evaluate_with_progress(&input, &mut |name| {
+    let result = evaluate_with_progress(input, &mut |name| {
         ctx.printer
             .debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
         progress.update(step, name);
@@ -134,27 +149,24 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     progress.update(step, "done");
     progress.finish();
     let report = match result {
-        Err(genosynth_eval::Error::Interrupted) => return Ok(interrupted(ctx)),
+        Err(genosynth_eval::Error::Interrupted) => return Ok(None),
         other => other?,
     };
     if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
-        return Ok(interrupted(ctx));
+        return Ok(None);
     }
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create report directory {}", args.output.display()))?;
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create report directory {}", output.display()))?;
     let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
-    write_atomic(&args.output.join("report.json"), json.as_bytes())?;
-    write_atomic(
-        &args.output.join("report.html"),
-        render_html(&report).as_bytes(),
-    )?;
-    print_summary(&report)?;
+    write_atomic(&output.join("report.json"), json.as_bytes())?;
+    write_atomic(&output.join("report.html"), render_html(&report).as_bytes())?;
+    print_summary(&report, summary)?;
     ctx.printer.info(format!(
         "wrote {} and {}",
-        args.output.join("report.json").display(),
-        args.output.join("report.html").display()
+        output.join("report.json").display(),
+        output.join("report.html").display()
     ));
-    Ok(ExitCode::SUCCESS)
+    Ok(Some(report))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
@@ -174,7 +186,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result
 }
 
-fn print_summary(r: &Report) -> anyhow::Result<()> {
+fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
     let fmt = |x: f64| {
         if x.is_finite() {
             format!("{x:.4}")
@@ -187,7 +199,6 @@ fn print_summary(r: &Report) -> anyhow::Result<()> {
         Status::Warn => "warn",
         Status::Fail => "fail",
     };
-    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "train {} haplotypes, synthetic {}, holdout {}, {} common sites",

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use genosynth_models::{Checkpoint, DeviceChoice, ModelKind};
 
 use crate::Context;
+use crate::commands::eval::evaluate_and_write;
 use crate::commands::generate::{OutputArgs, generate_and_write};
 use crate::commands::io_args::InputArgs;
 use crate::commands::train::{HyperArgs, Model, RunArgs, read_input, run_training, train_config};
@@ -49,6 +50,11 @@ pub(crate) struct Args {
     /// With --model-dir: write a checkpoint every N epochs (0 = only at the end).
     #[arg(long, default_value_t = 100, value_name = "N")]
     save_every: usize,
+    /// Also evaluate the AGs against the training data (`genosynth eval`'s statistics and
+    /// privacy figures) and write report.json and report.html into this directory. For privacy
+    /// loss and membership inference, hold people out with `split` and use `eval --holdout`.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
     #[command(flatten)]
     hyper: HyperArgs,
     #[command(flatten)]
@@ -122,5 +128,30 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {} sites) = {ld:.4}",
         LD_SITES.min(matrix.n_sites())
     ));
+    if let Some(dir) = &args.report {
+        let input = genosynth_eval::EvalInput {
+            train: &matrix,
+            synthetic: &ags,
+            holdout: None,
+            panel: None,
+            settings: genosynth_eval::Settings {
+                seed: args.seed,
+                // The same LD window as the fidelity line above, so both print one figure.
+                ld_window: LD_SITES,
+                ..genosynth_eval::Settings::default()
+            },
+            stop: Some(&ctx.stop),
+        };
+        // The AGs may be going to stdout: the summary table then goes to stderr.
+        let to_stdout = args.out.output.as_os_str() == "-";
+        let written = if to_stdout {
+            evaluate_and_write(&input, dir, &mut std::io::stderr().lock(), ctx)?
+        } else {
+            evaluate_and_write(&input, dir, &mut std::io::stdout().lock(), ctx)?
+        };
+        if written.is_none() {
+            return Ok(crate::commands::convert::interrupted(ctx));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
