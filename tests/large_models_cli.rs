@@ -1,26 +1,11 @@
 //! End-to-end tests of the large-scale models: `genosynth train --model wgan|crbm`,
 //! `--panel` and `generate --population`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn genosynth() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_genosynth"))
-}
+mod common;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/805_SNP_1000G_real.train.vcf.gz")
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("genosynth runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::{example_vcf as example, genosynth, run_ok as run};
 
 fn model_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()

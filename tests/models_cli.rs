@@ -1,36 +1,13 @@
 //! End-to-end tests of `genosynth train | generate | synth` on the bundled 805-SNP example.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn genosynth() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_genosynth"))
-}
+mod common;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/805_SNP_1000G_real.train.vcf.gz")
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("genosynth runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn bcftools_available() -> bool {
-    let ok = Command::new("bcftools")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIP: bcftools is not installed; the bcftools checks are skipped");
-    }
-    ok
-}
+use common::{
+    example_vcf as example, genosynth, has_bcftools as bcftools_available, run_ok as run,
+};
 
 fn bcftools(args: &[&str], file: &Path) -> String {
     let out = Command::new("bcftools")
