@@ -19,7 +19,7 @@ pub(crate) struct SelectArgs {
         value_name = "REGION"
     )]
     pub(crate) regions: Vec<String>,
-    /// Regions file: CHROM[<tab>START[<tab>END]] per line (1-based; a .bed file is 0-based).
+    /// Regions file: `CHROM[<tab>START[<tab>END]]` per line (1-based; a .bed file is 0-based).
     #[arg(short = 'R', long = "regions-file", value_name = "FILE")]
     pub(crate) regions_file: Option<PathBuf>,
     /// Samples, comma-separated; prefix with ^ to exclude (like bcftools -s).

@@ -49,7 +49,7 @@ struct UpStage {
     residuals: Vec<Residual>,
 }
 
-/// The WGAN generator; parameters live in the `VarMap` of the [`ParamMaker`] that built it.
+/// The WGAN generator; parameters live in the `VarMap` of the `ParamMaker` that built it.
 #[derive(Debug, Clone)]
 pub struct Generator {
     layout: Layout,
