@@ -61,6 +61,9 @@ fn write_kind(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // `-o out/ags.vcf.gz` where `out/` does not exist yet: create it, as the temporary file
+    // must live beside the output for the final rename.
+    std::fs::create_dir_all(&dir).map_err(ErrorKind::Open)?;
     let temp = || {
         let mut builder = tempfile::Builder::new();
         builder.prefix(".genosynth-");

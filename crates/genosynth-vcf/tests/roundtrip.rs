@@ -146,3 +146,25 @@ proptest! {
         let _ = genosynth_vcf::inspect(&path, &opts);
     }
 }
+
+/// `-o out/ags.vcf.gz` with no `out/` yet: the directory is created (the temporary file must
+/// sit beside the output for the atomic rename), and nothing but the output is left there.
+#[test]
+fn writing_creates_a_missing_output_directory() {
+    let sites = Sites::from(vec![
+        Site::new("1", 5, "A", "G"),
+        Site::new("1", 9, "C", "T"),
+    ]);
+    let samples = vec![Sample::new("S1", Ploidy::Diploid)];
+    let m = HaplotypeMatrix::from_dense_u8(&[0, 1, 1, 1], sites, samples).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new").join("nested").join("ags.vcf.gz");
+    write(&path, &m, &WriteOptions::default()).unwrap();
+    let back = read(&path, &ReadOptions::default()).unwrap().matrix;
+    assert_eq!(back.to_dense_u8(), m.to_dense_u8());
+    let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, vec!["ags.vcf.gz".to_string()]);
+}

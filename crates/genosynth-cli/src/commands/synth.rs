@@ -93,6 +93,15 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let kind = ModelKind::from(model);
     let config = train_config(&run, args.hyper.params(kind), default_epochs)?;
+    // Fail before minutes of training, not after: the output's format must be known now.
+    let format = crate::commands::io_args::output_format(args.out.output_type.as_deref())?;
+    let probe = genosynth_vcf::WriteOptions {
+        format,
+        ..Default::default()
+    };
+    genosynth_vcf::output_format(&args.out.output, &probe).context(
+        "choose the AG output format with -O or an extension (.vcf, .vcf.gz, .bcf, .hapt)",
+    )?;
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
