@@ -55,6 +55,10 @@ const STEPS: &[Step] = &[
 /// Steps that are xtask commands themselves, run after the cargo steps.
 const XTASKS: &[(&str, &[&str])] = &[
     (
+        "docs/benchmarks.md is complete and current (no bench is run)",
+        &["bench", "--check"],
+    ),
+    (
         "HTML report renders in headless Chromium",
         &["report-check"],
     ),
@@ -94,6 +98,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         eprintln!("==> {name}: cargo xtask {}", args.join(" "));
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let result = match args[0].as_str() {
+            "bench" => crate::bench::run(&args[1..]),
             "report-check" => crate::report_check::run(&args[1..]),
             "cuda-check" => crate::cuda_check::run(&args[1..]),
             "reproduce" => crate::reproduce::run(&args[1..]),
