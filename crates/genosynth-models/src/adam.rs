@@ -130,6 +130,22 @@ impl Adam {
             .collect()
     }
 
+    /// Appends the moments as `{name}.adam_m` / `{name}.adam_v` tensors, one pair per variable
+    /// in order: the layout of `optimizer.safetensors` for every model.
+    pub(crate) fn push_moment_tensors<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<()> {
+        for ((m, v), name) in self.moments()?.into_iter().zip(names) {
+            let len = m.len();
+            let cpu = &candle_core::Device::Cpu;
+            out.push((format!("{name}.adam_m"), Tensor::from_vec(m, len, cpu)?));
+            out.push((format!("{name}.adam_v"), Tensor::from_vec(v, len, cpu)?));
+        }
+        Ok(())
+    }
+
     /// Restores moments and step count saved by [`Adam::moments`].
     pub(crate) fn restore(&mut self, step: u64, moments: Vec<(Vec<f32>, Vec<f32>)>) -> Result<()> {
         if moments.len() != self.slots.len() {

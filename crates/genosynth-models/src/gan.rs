@@ -315,17 +315,7 @@ impl GanTrainer {
         let (g_names, d_names) = names.split_at(6);
         let mut out = Vec::new();
         for (adam, names) in [(&self.adam_g, g_names), (&self.adam_d, d_names)] {
-            for ((m, v), name) in adam.moments()?.into_iter().zip(names) {
-                let len = m.len();
-                out.push((
-                    format!("{name}.adam_m"),
-                    Tensor::from_vec(m, len, &Device::Cpu)?,
-                ));
-                out.push((
-                    format!("{name}.adam_v"),
-                    Tensor::from_vec(v, len, &Device::Cpu)?,
-                ));
-            }
+            adam.push_moment_tensors(names.iter().map(String::as_str), &mut out)?;
         }
         Ok((out, [self.adam_g.steps(), self.adam_d.steps()]))
     }

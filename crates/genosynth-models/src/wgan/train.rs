@@ -398,17 +398,8 @@ impl WganTrainer {
             (&self.generator_opt, &self.generator_params),
             (&self.critic_opt, &self.critic_params),
         ] {
-            for ((m, v), (name, _)) in adam.moments().map_err(to_candle)?.into_iter().zip(params) {
-                let len = m.len();
-                out.push((
-                    format!("{name}.adam_m"),
-                    Tensor::from_vec(m, len, &Device::Cpu)?,
-                ));
-                out.push((
-                    format!("{name}.adam_v"),
-                    Tensor::from_vec(v, len, &Device::Cpu)?,
-                ));
-            }
+            adam.push_moment_tensors(params.iter().map(|(n, _)| n.as_str()), &mut out)
+                .map_err(to_candle)?;
         }
         Ok((out, [self.generator_opt.steps(), self.critic_opt.steps()]))
     }
