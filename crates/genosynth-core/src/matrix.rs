@@ -140,16 +140,19 @@ impl HaplotypeMatrix {
     }
 
     /// Number of haplotype rows.
+    #[inline]
     pub fn n_haplotypes(&self) -> usize {
         self.ids.len()
     }
 
     /// Number of site columns.
+    #[inline]
     pub fn n_sites(&self) -> usize {
         self.sites.len()
     }
 
     /// The sites (columns).
+    #[inline]
     pub fn sites(&self) -> &Sites {
         &self.sites
     }
@@ -170,11 +173,13 @@ impl HaplotypeMatrix {
     }
 
     /// Words per packed row (⌈sites / 64⌉).
+    #[inline]
     pub fn words_per_row(&self) -> usize {
         self.words_per_row
     }
 
     /// All packed words, row-major.
+    #[inline]
     pub fn words(&self) -> &[u64] {
         &self.words
     }
@@ -216,11 +221,13 @@ impl HaplotypeMatrix {
     }
 
     /// The packed row of haplotype `h`.
+    #[inline]
     pub fn row(&self, h: usize) -> &[u64] {
         &self.words[h * self.words_per_row..(h + 1) * self.words_per_row]
     }
 
     /// Iterates over packed rows.
+    #[inline]
     pub fn rows(&self) -> std::slice::ChunksExact<'_, u64> {
         // chunks_exact panics on 0; a matrix without sites has empty rows.
         self.words.chunks_exact(self.words_per_row.max(1))
@@ -354,15 +361,27 @@ impl HaplotypeMatrix {
                 len: self.n_sites(),
             });
         }
+        if sites.len() == self.n_sites() && sites.iter().enumerate().all(|(i, &s)| i == s) {
+            return Ok(self.clone());
+        }
         let wpr = words_for(sites.len());
         let mut words = vec![0u64; self.n_haplotypes() * wpr];
+        // Runs of consecutive sites move as bit ranges, up to 64 bits at a time: selections
+        // usually drop a few sites (monomorphic, unmatched) from long runs.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (source, destination, length)
+        for (j, &s) in sites.iter().enumerate() {
+            match runs.last_mut() {
+                Some((src, dst, len)) if *src + *len == s && *dst + *len == j && *len < 64 => {
+                    *len += 1;
+                }
+                _ => runs.push((s, j, 1)),
+            }
+        }
         if wpr > 0 {
             words.par_chunks_mut(wpr).enumerate().for_each(|(h, out)| {
                 let row = self.row(h);
-                for (j, &s) in sites.iter().enumerate() {
-                    if (row[s / 64] >> (s % 64)) & 1 == 1 {
-                        out[j / 64] |= 1 << (j % 64);
-                    }
+                for &(src, dst, len) in &runs {
+                    write_bits(out, dst, len, read_bits(row, src, len));
                 }
             });
         }
@@ -467,6 +486,27 @@ impl HaplotypeMatrix {
     }
 }
 
+/// The `len` (1..=64) bits of a packed row starting at bit `start`, lowest bit first.
+#[inline]
+fn read_bits(row: &[u64], start: usize, len: usize) -> u64 {
+    let (w, b) = (start / 64, start % 64);
+    let mut v = row[w] >> b;
+    if b + len > 64 {
+        v |= row[w + 1] << (64 - b);
+    }
+    if len < 64 { v & ((1u64 << len) - 1) } else { v }
+}
+
+/// ORs the `len` (1..=64) low bits of `v` into a packed row at bit `start`.
+#[inline]
+fn write_bits(row: &mut [u64], start: usize, len: usize, v: u64) {
+    let (w, b) = (start / 64, start % 64);
+    row[w] |= v << b;
+    if b + len > 64 {
+        row[w + 1] |= v >> (64 - b);
+    }
+}
+
 /// Hamming distance of two packed rows of equal length.
 #[inline]
 pub fn hamming_words(a: &[u64], b: &[u64]) -> u32 {
@@ -560,6 +600,25 @@ mod tests {
             for h in 0..n_hap {
                 for s in 0..n_sites {
                     prop_assert_eq!(rev.get(h, s), m.get(h, n_sites - 1 - s));
+                }
+            }
+        }
+
+        /// Subsets with gaps and long runs (moved as bit ranges) keep every allele.
+        #[test]
+        fn select_sites_keeps_alleles(n_sites in 1usize..400, seed in any::<u64>(),
+                                      keep in proptest::collection::vec(0u8..8, 400)) {
+            let n_hap = 5;
+            let v: Vec<u8> = (0..n_hap * n_sites)
+                .map(|i| ((seed.wrapping_mul(i as u64 + 7) >> 13) & 1) as u8)
+                .collect();
+            let m = HaplotypeMatrix::from_dense_u8(&v, sites(n_sites), haploids(n_hap)).unwrap();
+            let idx: Vec<usize> = (0..n_sites).filter(|&s| keep[s] != 0).collect();
+            let sub = m.select_sites(&idx).unwrap();
+            prop_assert_eq!(sub.n_sites(), idx.len());
+            for h in 0..n_hap {
+                for (j, &s) in idx.iter().enumerate() {
+                    prop_assert_eq!(sub.get(h, j), m.get(h, s));
                 }
             }
         }

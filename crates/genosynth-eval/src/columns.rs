@@ -14,31 +14,50 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
-    /// Transposes the given sites of `m` (all sites when `sites` is `None`).
+    /// Transposes the given sites of `m` (in the given order; repeats allowed).
     pub(crate) fn new(m: &HaplotypeMatrix, sites: &[usize]) -> Self {
-        let n = m.n_haplotypes();
-        let wpc = n.div_ceil(64).max(1);
-        let mut words = vec![0u64; sites.len() * wpc];
-        if !sites.is_empty() {
-            words
-                .par_chunks_mut(wpc)
-                .zip(sites.par_iter())
-                .for_each(|(col, &s)| {
-                    let (w, b) = (s / 64, s % 64);
-                    let data = m.words();
-                    let wpr = m.words_per_row();
-                    for h in 0..n {
-                        col[h / 64] |= ((data[h * wpr + w] >> b) & 1) << (h % 64);
-                    }
-                });
+        let all = Self::all(m);
+        if sites.len() == m.n_sites() && sites.iter().enumerate().all(|(i, &s)| i == s) {
+            return all;
         }
+        let wpc = all.words_per_column;
+        let mut words = Vec::with_capacity(sites.len() * wpc);
+        for &s in sites {
+            words.extend_from_slice(all.column(s));
+        }
+        Self { words, ..all }
+    }
+
+    /// Transposes every site of `m`, 64 haplotypes × 64 sites at a time.
+    fn all(m: &HaplotypeMatrix) -> Self {
+        let n = m.n_haplotypes();
+        let n_sites = m.n_sites();
+        let wpc = n.div_ceil(64).max(1);
+        let wpr = m.words_per_row();
+        let mut words = vec![0u64; n_sites * wpc];
+        // One chunk per word of a row: the columns of its 64 sites, contiguous.
+        words
+            .par_chunks_mut(64 * wpc)
+            .enumerate()
+            .for_each(|(w, out)| {
+                let mut block = [0u64; 64];
+                for hb in 0..wpc {
+                    for (i, b) in block.iter_mut().enumerate() {
+                        let h = hb * 64 + i;
+                        *b = if h < n { m.words()[h * wpr + w] } else { 0 };
+                    }
+                    transpose_64(&mut block);
+                    for (c, col) in out.chunks_mut(wpc).enumerate() {
+                        col[hb] = block[c];
+                    }
+                }
+            });
         Self {
             words_per_column: wpc,
             n_haplotypes: n,
             words,
         }
     }
-
     /// Number of haplotypes (bits per column).
     pub(crate) fn n_haplotypes(&self) -> usize {
         self.n_haplotypes
@@ -74,6 +93,24 @@ impl Columns {
     }
 }
 
+/// Transposes a 64 × 64 bit matrix in place: bit `c` of `a[r]` moves to bit `r` of `a[c]`
+/// (recursive block swaps, Hacker's Delight §7-3, for least-significant-bit-first order).
+fn transpose_64(a: &mut [u64; 64]) {
+    let mut j = 32;
+    let mut mask: u64 = 0x0000_0000_FFFF_FFFF;
+    while j != 0 {
+        let mut k = 0;
+        while k < 64 {
+            let t = ((a[k] >> j) ^ a[k + j]) & mask;
+            a[k + j] ^= t;
+            a[k] ^= t << j;
+            k = (k + j + 1) & !j;
+        }
+        j >>= 1;
+        mask ^= mask << j;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +134,9 @@ mod tests {
         .unwrap();
         let idx: Vec<usize> = (0..n_sites).collect();
         let c = Columns::new(&m, &idx);
+        let picked = Columns::new(&m, &[129, 3, 3]);
+        assert_eq!(picked.column(0), c.column(129));
+        assert_eq!(picked.column(2), c.column(3));
         for s in 0..n_sites {
             for h in 0..n_hap {
                 assert_eq!((c.column(s)[h / 64] >> (h % 64)) & 1 == 1, m.get(h, s));

@@ -1,9 +1,8 @@
 //! Haplotype frequencies in sliding windows: how often each short haplotype occurs in real and
 //! synthetic data, and how many synthetic ones never occur in real data.
 
-use std::collections::HashMap;
-
 use genosynth_core::HaplotypeMatrix;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::stats::pearson;
@@ -38,6 +37,88 @@ fn bits_at(row: &[u64], start: usize, len: usize) -> u64 {
     if len < 64 { v & ((1u64 << len) - 1) } else { v }
 }
 
+/// An open-addressing table of window-haplotype counts in both sets, reused across windows:
+/// counting is linear in the haplotypes, and only the slots used are read back and cleared.
+struct CountTable {
+    keys: Vec<u64>,
+    /// Occurrences per slot in the reference and the compared set; both 0 marks a free slot.
+    counts: Vec<[u32; 2]>,
+    /// Slots in the order their haplotype was first seen: reference haplotypes first, so the
+    /// output order is fixed by the data alone.
+    used: Vec<usize>,
+    shift: u32,
+}
+
+/// Frequencies of one window's haplotypes in both sets.
+struct WindowCounts {
+    /// Reference frequency per haplotype seen in either set.
+    reference: Vec<f64>,
+    /// Compared frequency, aligned with `reference`.
+    compared: Vec<f64>,
+    /// Compared occurrences of haplotypes absent from the reference.
+    unseen: u64,
+    /// Compared occurrences.
+    total: u64,
+}
+
+impl CountTable {
+    fn new(max_haplotypes: usize) -> Self {
+        let size = (4 * max_haplotypes).next_power_of_two().max(16);
+        Self {
+            keys: vec![0; size],
+            counts: vec![[0; 2]; size],
+            used: Vec::new(),
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    fn add(&mut self, m: &HaplotypeMatrix, set: usize, start: usize, window: usize) {
+        let mask = self.keys.len() - 1;
+        for h in 0..m.n_haplotypes() {
+            let key = bits_at(m.row(h), start, window);
+            // Fibonacci hashing: the top bits of key · 2⁶⁴/φ spread nearby keys apart.
+            let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+            while self.counts[slot] != [0, 0] && self.keys[slot] != key {
+                slot = (slot + 1) & mask;
+            }
+            if self.counts[slot] == [0, 0] {
+                self.keys[slot] = key;
+                self.used.push(slot);
+            }
+            self.counts[slot][set] += 1;
+        }
+    }
+
+    /// Counts the window starting at `start` in both sets and returns their frequencies.
+    fn window(
+        &mut self,
+        reference: &HaplotypeMatrix,
+        compared: &HaplotypeMatrix,
+        start: usize,
+        window: usize,
+    ) -> WindowCounts {
+        self.add(reference, 0, start, window);
+        self.add(compared, 1, start, window);
+        let nr = reference.n_haplotypes().max(1) as f64;
+        let nc = compared.n_haplotypes().max(1) as f64;
+        let mut out = WindowCounts {
+            reference: Vec::with_capacity(self.used.len()),
+            compared: Vec::with_capacity(self.used.len()),
+            unseen: 0,
+            total: compared.n_haplotypes() as u64,
+        };
+        for slot in self.used.drain(..) {
+            let [r, c] = std::mem::take(&mut self.counts[slot]);
+            if r == 0 {
+                out.unseen += u64::from(c);
+            }
+            out.reference.push(f64::from(r) / nr);
+            out.compared.push(f64::from(c) / nc);
+        }
+        out
+    }
+}
+
 /// Window-haplotype frequencies for each window size (sizes above 64 or the site count are
 /// skipped), same sites in both sets.
 pub fn window_haplotype_frequencies(
@@ -53,33 +134,24 @@ pub fn window_haplotype_frequencies(
         .map(|window| {
             let step = (window / 2).max(1);
             let starts: Vec<usize> = (0..=n_sites - window).step_by(step).collect();
+            // Windows are independent: count them in parallel, then concatenate in window order
+            // so the points (and the thinning below) are the same on every run.
+            let largest = reference.n_haplotypes().max(compared.n_haplotypes());
+            let per_window: Vec<WindowCounts> = starts
+                .par_iter()
+                .map_init(
+                    || CountTable::new(largest),
+                    |table, &start| table.window(reference, compared, start, window),
+                )
+                .collect();
             let mut fr = Vec::new();
             let mut fc = Vec::new();
             let (mut unseen, mut total) = (0u64, 0u64);
-            for &start in &starts {
-                let count = |m: &HaplotypeMatrix| {
-                    let mut c: HashMap<u64, u32> = HashMap::new();
-                    for h in 0..m.n_haplotypes() {
-                        *c.entry(bits_at(m.row(h), start, window)).or_default() += 1;
-                    }
-                    c
-                };
-                let cr = count(reference);
-                let cc = count(compared);
-                let nr = reference.n_haplotypes().max(1) as f64;
-                let nc = compared.n_haplotypes().max(1) as f64;
-                for (k, &v) in &cr {
-                    fr.push(v as f64 / nr);
-                    fc.push(cc.get(k).copied().unwrap_or(0) as f64 / nc);
-                }
-                for (k, &v) in &cc {
-                    total += v as u64;
-                    if !cr.contains_key(k) {
-                        unseen += v as u64;
-                        fr.push(0.0);
-                        fc.push(v as f64 / nc);
-                    }
-                }
+            for w in per_window {
+                fr.extend(w.reference);
+                fc.extend(w.compared);
+                unseen += w.unseen;
+                total += w.total;
             }
             let stride = fr.len().div_ceil(MAX_POINTS).max(1);
             WindowHaplotypeStats {

@@ -130,36 +130,43 @@ pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
             vec![(0.0, 0u64); n_bp_bins],
         )
     };
-    let (by_sites, by_bp) = (0..n_sites)
+    // Fixed chunks summed in order: floating-point sums come out the same on every run and
+    // thread count (rayon's adaptive fold/reduce would regroup them).
+    let chunk = 32;
+    let partial: Vec<_> = (0..n_sites.div_ceil(chunk))
         .into_par_iter()
-        .fold(zero, |(mut s_acc, mut bp_acc), i| {
-            for j in i + 1..n_sites.min(i + 1 + max_site_distance) {
-                if sites[i].chrom != sites[j].chrom {
-                    break;
+        .map(|c| {
+            let (mut s_acc, mut bp_acc) = zero();
+            for i in c * chunk..n_sites.min((c + 1) * chunk) {
+                for j in i + 1..n_sites.min(i + 1 + max_site_distance) {
+                    if sites[i].chrom != sites[j].chrom {
+                        break;
+                    }
+                    let r2 = r2_from_counts(n, counts[i], counts[j], cols.count_both(i, j));
+                    if r2.is_nan() {
+                        continue;
+                    }
+                    let e = &mut s_acc[j - i - 1];
+                    e.0 += r2;
+                    e.1 += 1;
+                    let bp = sites[j].pos.abs_diff(sites[i].pos).max(1);
+                    let e = &mut bp_acc[(63 - bp.leading_zeros()) as usize];
+                    e.0 += r2;
+                    e.1 += 1;
                 }
-                let r2 = r2_from_counts(n, counts[i], counts[j], cols.count_both(i, j));
-                if r2.is_nan() {
-                    continue;
-                }
-                let e = &mut s_acc[j - i - 1];
-                e.0 += r2;
-                e.1 += 1;
-                let bp = sites[j].pos.abs_diff(sites[i].pos).max(1);
-                let e = &mut bp_acc[(63 - bp.leading_zeros()) as usize];
-                e.0 += r2;
-                e.1 += 1;
             }
             (s_acc, bp_acc)
         })
-        .reduce(zero, |(mut a, mut b), (c, d)| {
-            a.iter_mut()
-                .zip(c)
-                .for_each(|(x, y)| (x.0, x.1) = (x.0 + y.0, x.1 + y.1));
-            b.iter_mut()
-                .zip(d)
-                .for_each(|(x, y)| (x.0, x.1) = (x.0 + y.0, x.1 + y.1));
-            (a, b)
-        });
+        .collect();
+    let (by_sites, by_bp) = partial.into_iter().fold(zero(), |(mut a, mut b), (c, d)| {
+        a.iter_mut()
+            .zip(c)
+            .for_each(|(x, y)| (x.0, x.1) = (x.0 + y.0, x.1 + y.1));
+        b.iter_mut()
+            .zip(d)
+            .for_each(|(x, y)| (x.0, x.1) = (x.0 + y.0, x.1 + y.1));
+        (a, b)
+    });
     let mean = |(s, c): &(f64, u64)| if *c == 0 { f64::NAN } else { s / *c as f64 };
     let last_bp = by_bp.iter().rposition(|(_, c)| *c > 0).map_or(0, |i| i + 1);
     LdDecay {

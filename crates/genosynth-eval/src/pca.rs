@@ -9,11 +9,17 @@ use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::linalg::lanczos_top;
+use crate::columns::Columns;
+use crate::linalg::{dot, lanczos_top};
 
 /// Lanczos steps at most; enough for the leading components of genotype data, and exact for
 /// data sets whose smaller dimension is below it.
 const MAX_LANCZOS_STEPS: usize = 400;
+
+/// Largest site count for which `XᵀX` is formed explicitly (m² f64: 128 MiB at 4,096). One
+/// pass of AND + popcount builds it, after which each Lanczos step is a dense product instead
+/// of two scans over every set bit of the data.
+const GRAM_MAX_SITES: usize = 4096;
 
 /// A PCA fitted on real haplotypes.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +42,16 @@ pub struct PcaModel {
 
 /// Fits a PCA with `n_components` components on the real haplotypes.
 pub fn fit_pca(real: &HaplotypeMatrix, n_components: usize, seed: u64) -> PcaModel {
+    fit_pca_using(real, n_components, seed, GRAM_MAX_SITES)
+}
+
+/// [`fit_pca`], forming `XᵀX` only up to `gram_max_sites` sites (tests compare both paths).
+fn fit_pca_using(
+    real: &HaplotypeMatrix,
+    n_components: usize,
+    seed: u64,
+    gram_max_sites: usize,
+) -> PcaModel {
     let freqs = real.allele_frequencies();
     let sites: Vec<usize> = (0..real.n_sites())
         .filter(|&s| freqs[s] > 0.0 && freqs[s] < 1.0)
@@ -58,7 +74,11 @@ pub fn fit_pca(real: &HaplotypeMatrix, n_components: usize, seed: u64) -> PcaMod
         return model;
     }
     let steps = n.min(m).min(MAX_LANCZOS_STEPS);
-    let (singular_sq, components) = if m <= n {
+    let (singular_sq, components) = if m <= n && m <= gram_max_sites {
+        let gram = scaled_gram(&x, &model.mean, &model.scale);
+        let eig = lanczos_top(m, k, steps, seed, |v| symmetric_times(&gram, v));
+        (eig.values, eig.vectors)
+    } else if m <= n {
         let eig = lanczos_top(m, k, steps, seed, |v| {
             scaled_t_times(&x, &model.mean, &model.scale, &scaled_times(&x, &model, v))
         });
@@ -101,13 +121,39 @@ impl PcaModel {
     /// If `m` has fewer sites than the fitted matrix.
     pub fn transform(&self, m: &HaplotypeMatrix) -> Vec<Vec<f64>> {
         let x = m.select_sites(&self.sites).expect("same sites as the fit");
-        self.components
-            .iter()
-            .map(|axis| scaled_times(&x, self, axis))
-            .fold(vec![Vec::new(); x.n_haplotypes()], |mut rows, col| {
-                rows.iter_mut().zip(col).for_each(|(r, v)| r.push(v));
-                rows
+        let k = self.components.len();
+        // All components in one walk over the set bits: weights[s·k + c] = axis_c[s] / σ_s.
+        let mut weights = vec![0.0; self.sites.len() * k];
+        for (c, axis) in self.components.iter().enumerate() {
+            for (s, (a, sd)) in axis.iter().zip(&self.scale).enumerate() {
+                weights[s * k + c] = a / sd;
+            }
+        }
+        let offsets: Vec<f64> = (0..k)
+            .map(|c| {
+                (0..self.sites.len())
+                    .map(|s| weights[s * k + c] * self.mean[s])
+                    .sum()
             })
+            .collect();
+        (0..x.n_haplotypes())
+            .into_par_iter()
+            .map(|h| {
+                let mut acc = vec![0.0; k];
+                for (wi, &word) in x.row(h).iter().enumerate() {
+                    let mut bits = word;
+                    while bits != 0 {
+                        let s = wi * 64 + bits.trailing_zeros() as usize;
+                        acc.iter_mut()
+                            .zip(&weights[s * k..(s + 1) * k])
+                            .for_each(|(a, w)| *a += w);
+                        bits &= bits - 1;
+                    }
+                }
+                acc.iter_mut().zip(&offsets).for_each(|(a, o)| *a -= o);
+                acc
+            })
+            .collect()
     }
 }
 
@@ -131,6 +177,35 @@ fn scaled_times(x: &HaplotypeMatrix, model: &PcaModel, v: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// `XᵀX` (row-major `m × m`) for the scaled matrix of `x`: entry `(a, b)` is
+/// `Σ_h (x_ha − p_a)(x_hb − p_b) / (σ_a σ_b) = (c_ab − n p_a p_b) / (σ_a σ_b)`, where `c_ab`
+/// counts haplotypes carrying ALT at both sites.
+fn scaled_gram(x: &HaplotypeMatrix, mean: &[f64], scale: &[f64]) -> Vec<f64> {
+    let m = mean.len();
+    let all: Vec<usize> = (0..m).collect();
+    let columns = Columns::new(x, &all);
+    let n = x.n_haplotypes() as f64;
+    let mut gram = vec![0.0; m * m];
+    gram.par_chunks_mut(m).enumerate().for_each(|(a, row)| {
+        for (b, g) in row.iter_mut().enumerate().skip(a) {
+            let both = f64::from(columns.count_both(a, b));
+            *g = (both - n * mean[a] * mean[b]) / (scale[a] * scale[b]);
+        }
+    });
+    // Symmetric: the lower triangle is a copy.
+    for a in 1..m {
+        for b in 0..a {
+            gram[a * m + b] = gram[b * m + a];
+        }
+    }
+    gram
+}
+
+/// `G v` for a symmetric row-major matrix `G`.
+fn symmetric_times(gram: &[f64], v: &[f64]) -> Vec<f64> {
+    gram.par_chunks(v.len()).map(|row| dot(row, v)).collect()
+}
+
 /// `Xᵀ u` for the scaled matrix of `x`.
 fn scaled_t_times(x: &HaplotypeMatrix, mean: &[f64], scale: &[f64], u: &[f64]) -> Vec<f64> {
     let m = mean.len();
@@ -152,13 +227,13 @@ fn scaled_t_times(x: &HaplotypeMatrix, mean: &[f64], scale: &[f64], u: &[f64]) -
             }
             acc
         })
-        .reduce(
-            || vec![0.0; m],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .collect::<Vec<_>>()
+        .into_iter()
+        // Summed in chunk order, not rayon's adaptive reduce: the same axes on every run.
+        .fold(vec![0.0; m], |mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        });
     sums.iter()
         .zip(mean)
         .zip(scale)
@@ -207,6 +282,12 @@ mod tests {
                 }
             }
             assert!(model.explained_variance.windows(2).all(|w| w[0] >= w[1]));
+            // The implicit products give the same axes as the explicit XᵀX (up to sign).
+            let implicit = fit_pca_using(&x, 4, 1, 0);
+            for (a, b) in model.components.iter().zip(&implicit.components) {
+                let cos: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+                assert!((cos.abs() - 1.0).abs() < 1e-8, "{cos}");
+            }
             // PC1 separates the two groups.
             let g0: f64 = coords.iter().step_by(2).map(|r| r[0]).sum::<f64>();
             let g1: f64 = coords.iter().skip(1).step_by(2).map(|r| r[0]).sum::<f64>();

@@ -76,8 +76,26 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         policy: args.policy.clone(),
     };
     let options = input_args.read_options(ctx.stop.clone())?;
-    let read = |path: &Path, role: &str| -> anyhow::Result<Option<HaplotypeMatrix>> {
-        match genosynth_vcf::read(path, &options) {
+    // The inputs are independent: read them side by side, report in a fixed order.
+    let read = |path: &Path| genosynth_vcf::read(path, &options);
+    let (train, synthetic, holdout) = std::thread::scope(|scope| {
+        let synthetic = scope.spawn(|| read(&args.synthetic));
+        let holdout = args
+            .holdout
+            .as_deref()
+            .map(|path| scope.spawn(move || read(path)));
+        let train = read(&args.train);
+        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (train, join(synthetic), holdout.map(join))
+    });
+    let accept = |result: Result<genosynth_vcf::Haplotypes, genosynth_vcf::Error>,
+                  path: &Path,
+                  role: &str|
+     -> anyhow::Result<Option<HaplotypeMatrix>> {
+        match result {
             Err(e) if e.is_interrupted() => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading {role}")),
             Ok(h) => {
@@ -87,18 +105,18 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let Some(train) = read(&args.train, "train")? else {
+    let Some(train) = accept(train, &args.train, "train")? else {
         return Ok(interrupted(ctx));
     };
-    let Some(synthetic) = read(&args.synthetic, "synthetic")? else {
+    let Some(synthetic) = accept(synthetic, &args.synthetic, "synthetic")? else {
         return Ok(interrupted(ctx));
     };
-    let holdout = match &args.holdout {
-        Some(path) => match read(path, "holdout")? {
+    let holdout = match (holdout, &args.holdout) {
+        (Some(result), Some(path)) => match accept(result, path, "holdout")? {
             Some(m) => Some(m),
             None => return Ok(interrupted(ctx)),
         },
-        None => None,
+        _ => None,
     };
     let panel = match &args.panel {
         Some(path) => {
@@ -157,9 +175,14 @@ pub(crate) fn evaluate_and_write(
     }
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create report directory {}", output.display()))?;
-    let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+    // Serialising and drawing the plots are independent; do them side by side.
+    let (json, html) = rayon::join(
+        || serde_json::to_string_pretty(&report),
+        || render_html(&report),
+    );
+    let json = json.context("cannot serialise the report")?;
     write_atomic(&output.join("report.json"), json.as_bytes())?;
-    write_atomic(&output.join("report.html"), render_html(&report).as_bytes())?;
+    write_atomic(&output.join("report.html"), html.as_bytes())?;
     print_summary(&report, summary)?;
     ctx.printer.info(format!(
         "wrote {} and {}",
