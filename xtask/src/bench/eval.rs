@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Bench;
 use super::data::{MosaicSpec, read_haplotypes, write_mosaic_vcf};
-use super::measure::{Measurement, measure};
+use super::measure::{Measurement, median_of};
 use super::python;
 use super::table::{Section, bytes, secs, speedup, wall_and_rss};
 
@@ -42,8 +42,14 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
          genosynth: `genosynth eval --train T --synthetic S -o DIR` (report.json + report.html). \
          Reference: `xtask/bench/eval_reference.py`, the same statistics in numpy/scipy/\
          scikit-allel/scikit-learn with BLAS all-pairs distances. Whole-process wall time and peak \
-         memory on both sides (reading the VCFs and writing the outputs included), {} threads.",
-        real.n_haplotypes, spec.n_haplotypes, spec.switch, spec.mutation, bench.opts.threads
+         memory on both sides (reading the VCFs and writing the outputs included), the run with \
+         the median time of {}, {} threads.",
+        real.n_haplotypes,
+        spec.n_haplotypes,
+        spec.switch,
+        spec.mutation,
+        bench.opts.repeat,
+        bench.opts.threads
     ));
 
     let label = format!("{0} × {0} × {1}", real.n_haplotypes, real.sites.len());
@@ -71,7 +77,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
                 }
             }
             eprintln!("bench:   eval_reference.py");
-            let m = measure(&cmd)?;
+            let m = median_of(&cmd, bench.opts.repeat)?;
             let v: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
             let privacy_s = v
                 .pointer("/seconds/privacy")
@@ -176,7 +182,7 @@ fn eval_ours(
         .arg(synthetic);
     cmd.args(["--seed", "1", "-o"]).arg(&out);
     eprintln!("bench:   genosynth eval ({dir})");
-    let m = measure(&cmd)?;
+    let m = median_of(&cmd, bench.opts.repeat)?;
     let report = std::fs::read_to_string(out.join("report.json"))?;
     Ok((m, serde_json::from_str(&report)?))
 }
@@ -210,6 +216,7 @@ fn kernel_estimate() -> anyhow::Result<f64> {
             "--bench",
             "distance",
         ])
+        .env("CARGO_TARGET_DIR", super::cargo_target_dir())
         .stdout(std::process::Stdio::null())
         .status()?;
     anyhow::ensure!(

@@ -40,7 +40,7 @@ options:
                      thousands of epochs for LD)
   --rbm-epochs N     RBM epochs per side for `train` (default 80: `genosynth synth`'s quick
                      preset, chosen from measured LD curves)
-  --repeat N         runs per I/O measurement, the median is kept (default 3)
+  --repeat N         runs per I/O and eval measurement, the median is kept (default 3)
   --no-scale         skip the large scaled inputs (io 100,000 haplotypes, eval 20,000 x 10,000)
   --device D         passed to `genosynth train` (cpu, cuda, ...); a CUDA build needs --features
   --features F       cargo features for the genosynth build (e.g. cuda)
@@ -234,8 +234,12 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
 }
 
 /// Where cargo puts build outputs: `$CARGO_TARGET_DIR` or `target/`.
+/// The cargo target directory, absolute: a relative `CARGO_TARGET_DIR` would otherwise mean
+/// another place for each child that runs in a package directory (criterion does).
 pub(crate) fn cargo_target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+    let dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 /// Builds the release binary the user would install and returns its path.
