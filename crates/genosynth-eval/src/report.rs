@@ -480,6 +480,17 @@ mod tests {
         assert_eq!(report.schema_version, SCHEMA_VERSION);
         assert_eq!(report.privacy.aats_train.repeats, 10);
         assert_eq!(report.inputs.sites.common, 70);
+        // Same inputs, same bytes, whatever the thread pool did (sums run in a fixed order).
+        let again = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            serde_json::to_string(&pool.install(|| evaluate(&input)).unwrap()).unwrap()
+        };
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(again(1), json);
+        assert_eq!(again(3), json);
         input.settings.ld_window = 1;
         assert!(matches!(
             evaluate(&input).unwrap_err(),
