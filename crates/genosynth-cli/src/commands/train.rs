@@ -150,9 +150,10 @@ pub(crate) struct HyperArgs {
     /// RBM: L2 penalty on the weights.
     #[arg(long, default_value_t = RbmParams::default().l2, value_name = "L", help_heading = "RBM hyperparameters")]
     rbm_l2: f32,
-    /// RBM: standard deviation of the initial weights.
-    #[arg(long, default_value_t = RbmParams::default().init_std, value_name = "S", help_heading = "RBM hyperparameters")]
-    init_std: f32,
+    /// RBM: standard deviation of the initial weights [default: 0.0001, the paper's; `synth
+    /// --preset quick`: 0.01].
+    #[arg(long, value_name = "S", help_heading = "RBM hyperparameters")]
+    init_std: Option<f32>,
     /// RBM: rate of the moving average of the hidden offset (centered gradient).
     #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM hyperparameters")]
     hidden_offset_rate: f32,
@@ -192,6 +193,11 @@ pub(crate) struct HyperArgs {
 }
 
 impl HyperArgs {
+    /// `--init-std` when given.
+    pub(crate) fn init_std(&self) -> Option<f32> {
+        self.init_std
+    }
+
     /// The hyperparameters of `kind` from these flags.
     pub(crate) fn params(&self, kind: ModelKind) -> ModelParams {
         match kind {
@@ -221,7 +227,7 @@ impl HyperArgs {
                 gibbs_steps: self.gibbs_steps,
                 persistent: self.persistent,
                 l2: self.rbm_l2,
-                init_std: self.init_std,
+                init_std: self.init_std.unwrap_or(RbmParams::default().init_std),
                 hidden_offset_rate: self.hidden_offset_rate,
             }),
             ModelKind::Wgan => ModelParams::Wgan(WganConfig {
