@@ -41,7 +41,8 @@ impl Mode {
     }
 
     /// Epochs for (GAN, RBM). Paper: 20,000 and 800 (Yelmen et al. 2021). Quick: the RBM at
-    /// the `synth` quick preset (80 epochs, where its LD r² correlation plateaus at ≈ 0.90) and
+    /// the `synth` quick preset's length (80 epochs; reproduce keeps the paper's 1e-4 initial
+    /// weights, so its figures are the paper's model, stopped early) and
     /// the GAN for about as long in wall time, so the run stays under 15 minutes on 2 cores.
     /// Smoke: measured to leave the independent-sites floor clearly behind on LD (RBM 40
     /// epochs: r ≈ 0.6; GAN 60 epochs: r ≈ 0.16; the floor: ≈ 0).
