@@ -36,7 +36,7 @@ mod split;
 
 pub use builder::HaplotypeMatrixBuilder;
 pub use error::{Axis, Error};
-pub use matrix::{HaplotypeMatrix, hamming_words};
+pub use matrix::{HaplotypeMatrix, hamming_words, read_bits};
 pub use panel::{Panel, PanelEntry};
 pub use sample::{HaplotypeId, Ploidy, Sample};
 pub use site::{Site, SiteKey, Sites};

@@ -486,9 +486,13 @@ impl HaplotypeMatrix {
     }
 }
 
-/// The `len` (1..=64) bits of a packed row starting at bit `start`, lowest bit first.
+/// The `len` (1..=64) alleles of a packed row from site `start` on, as the low bits of a word
+/// (site `start` in bit 0): a short haplotype window in one integer.
+///
+/// # Panics
+/// If the window reaches past the row.
 #[inline]
-fn read_bits(row: &[u64], start: usize, len: usize) -> u64 {
+pub fn read_bits(row: &[u64], start: usize, len: usize) -> u64 {
     let (w, b) = (start / 64, start % 64);
     let mut v = row[w] >> b;
     if b + len > 64 {
@@ -577,6 +581,14 @@ mod tests {
         assert_eq!(sub.to_dense_u8(), vec![1, 0, 0]);
         assert_eq!(sub.samples()[0].name, "c");
         assert_eq!(sub.haplotype_id(2), HaplotypeId { sample: 1, copy: 0 });
+    }
+
+    #[test]
+    fn read_bits_crosses_word_boundaries() {
+        let row = [0xF000_0000_0000_0000u64, 0b1011];
+        assert_eq!(read_bits(&row, 60, 8), 0b1011_1111);
+        assert_eq!(read_bits(&row, 0, 4), 0);
+        assert_eq!(read_bits(&row, 0, 64), row[0]);
     }
 
     proptest! {

@@ -1,7 +1,7 @@
 //! Haplotype frequencies in sliding windows: how often each short haplotype occurs in real and
 //! synthetic data, and how many synthetic ones never occur in real data.
 
-use genosynth_core::HaplotypeMatrix;
+use genosynth_core::{HaplotypeMatrix, read_bits};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -26,16 +26,6 @@ pub struct WindowHaplotypeStats {
 
 /// Most points kept per window size for the scatter plot.
 const MAX_POINTS: usize = 4000;
-
-/// The `len` bits (≤ 64) of a packed row starting at site `start`.
-fn bits_at(row: &[u64], start: usize, len: usize) -> u64 {
-    let (w, b) = (start / 64, start % 64);
-    let mut v = row[w] >> b;
-    if b != 0 && w + 1 < row.len() {
-        v |= row[w + 1] << (64 - b);
-    }
-    if len < 64 { v & ((1u64 << len) - 1) } else { v }
-}
 
 /// An open-addressing table of window-haplotype counts in both sets, reused across windows:
 /// counting is linear in the haplotypes, and only the slots used are read back and cleared.
@@ -75,7 +65,7 @@ impl CountTable {
     fn add(&mut self, m: &HaplotypeMatrix, set: usize, start: usize, window: usize) {
         let mask = self.keys.len() - 1;
         for h in 0..m.n_haplotypes() {
-            let key = bits_at(m.row(h), start, window);
+            let key = read_bits(m.row(h), start, window);
             // Fibonacci hashing: the top bits of key · 2⁶⁴/φ spread nearby keys apart.
             let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
             while self.counts[slot] != [0, 0] && self.keys[slot] != key {
@@ -178,13 +168,6 @@ pub fn window_haplotype_frequencies(
 mod tests {
     use super::*;
     use genosynth_core::{Ploidy, Sample, Site, Sites};
-
-    #[test]
-    fn bits_at_crosses_word_boundaries() {
-        let row = [0xF000_0000_0000_0000u64, 0b1011];
-        assert_eq!(bits_at(&row, 60, 8), 0b1011_1111);
-        assert_eq!(bits_at(&row, 0, 4), 0);
-    }
 
     #[test]
     fn identical_sets_agree_and_new_haplotypes_are_counted() {
