@@ -80,7 +80,12 @@ fn fit_pca_using(
         (eig.values, eig.vectors)
     } else if m <= n {
         let eig = lanczos_top(m, k, steps, seed, |v| {
-            scaled_t_times(&x, &model.mean, &model.scale, &scaled_times(&x, &model, v))
+            scaled_t_times(
+                &x,
+                &model.mean,
+                &model.scale,
+                &scaled_times(&x, &model, &[v]),
+            )
         });
         (eig.values, eig.vectors)
     } else {
@@ -88,7 +93,7 @@ fn fit_pca_using(
             scaled_times(
                 &x,
                 &model,
-                &scaled_t_times(&x, &model.mean, &model.scale, u),
+                &[scaled_t_times(&x, &model.mean, &model.scale, u)],
             )
         });
         let axes = eig
@@ -122,59 +127,49 @@ impl PcaModel {
     pub fn transform(&self, m: &HaplotypeMatrix) -> Vec<Vec<f64>> {
         let x = m.select_sites(&self.sites).expect("same sites as the fit");
         let k = self.components.len();
-        // All components in one walk over the set bits: weights[s·k + c] = axis_c[s] / σ_s.
-        let mut weights = vec![0.0; self.sites.len() * k];
-        for (c, axis) in self.components.iter().enumerate() {
-            for (s, (a, sd)) in axis.iter().zip(&self.scale).enumerate() {
-                weights[s * k + c] = a / sd;
-            }
-        }
-        let offsets: Vec<f64> = (0..k)
-            .map(|c| {
-                (0..self.sites.len())
-                    .map(|s| weights[s * k + c] * self.mean[s])
-                    .sum()
-            })
-            .collect();
-        (0..x.n_haplotypes())
-            .into_par_iter()
-            .map(|h| {
-                let mut acc = vec![0.0; k];
-                for (wi, &word) in x.row(h).iter().enumerate() {
-                    let mut bits = word;
-                    while bits != 0 {
-                        let s = wi * 64 + bits.trailing_zeros() as usize;
-                        acc.iter_mut()
-                            .zip(&weights[s * k..(s + 1) * k])
-                            .for_each(|(a, w)| *a += w);
-                        bits &= bits - 1;
-                    }
-                }
-                acc.iter_mut().zip(&offsets).for_each(|(a, o)| *a -= o);
-                acc
-            })
+        scaled_times(&x, self, &self.components)
+            .chunks(k.max(1))
+            .map(<[f64]>::to_vec)
             .collect()
     }
 }
 
-/// `X v` for the scaled matrix of `x` (already restricted to the model's sites).
-fn scaled_times(x: &HaplotypeMatrix, model: &PcaModel, v: &[f64]) -> Vec<f64> {
-    let w: Vec<f64> = v.iter().zip(&model.scale).map(|(a, s)| a / s).collect();
-    let offset: f64 = w.iter().zip(&model.mean).map(|(a, p)| a * p).sum();
-    (0..x.n_haplotypes())
-        .into_par_iter()
-        .map(|h| {
-            let mut acc = 0.0;
-            for (wi, &word) in x.row(h).iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    acc += w[wi * 64 + bits.trailing_zeros() as usize];
-                    bits &= bits - 1;
-                }
-            }
-            acc - offset
+/// `X V` for the scaled matrix of `x` (already restricted to the model's sites) and the columns
+/// `vectors` of `V`, row-major (`n × k`). All columns are done in one walk over the set bits:
+/// `weights[s·k + c] = v_c[s] / σ_s`.
+fn scaled_times<V: AsRef<[f64]>>(x: &HaplotypeMatrix, model: &PcaModel, vectors: &[V]) -> Vec<f64> {
+    let k = vectors.len();
+    let mut weights = vec![0.0; model.sites.len() * k];
+    for (c, v) in vectors.iter().enumerate() {
+        for (s, (a, sd)) in v.as_ref().iter().zip(&model.scale).enumerate() {
+            weights[s * k + c] = a / sd;
+        }
+    }
+    let offsets: Vec<f64> = (0..k)
+        .map(|c| {
+            (0..model.sites.len())
+                .map(|s| weights[s * k + c] * model.mean[s])
+                .sum()
         })
-        .collect()
+        .collect();
+    let mut out = vec![0.0; x.n_haplotypes() * k];
+    if k == 0 {
+        return out;
+    }
+    out.par_chunks_mut(k).enumerate().for_each(|(h, acc)| {
+        for (wi, &word) in x.row(h).iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let s = wi * 64 + bits.trailing_zeros() as usize;
+                acc.iter_mut()
+                    .zip(&weights[s * k..(s + 1) * k])
+                    .for_each(|(a, w)| *a += w);
+                bits &= bits - 1;
+            }
+        }
+        acc.iter_mut().zip(&offsets).for_each(|(a, o)| *a -= o);
+    });
+    out
 }
 
 /// `XᵀX` (row-major `m × m`) for the scaled matrix of `x`: entry `(a, b)` is
