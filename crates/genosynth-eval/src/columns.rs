@@ -14,50 +14,39 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
-    /// Transposes the given sites of `m` (in the given order; repeats allowed).
+    /// Transposes the given sites of `m` (in the given order; repeats allowed). Only the
+    /// 64-site words of the rows that hold a requested site are transposed.
     pub(crate) fn new(m: &HaplotypeMatrix, sites: &[usize]) -> Self {
-        let all = Self::all(m);
-        if sites.len() == m.n_sites() && sites.iter().enumerate().all(|(i, &s)| i == s) {
-            return all;
-        }
-        let wpc = all.words_per_column;
+        let n = m.n_haplotypes();
+        let wpc = n.div_ceil(64).max(1);
+        let mut needed: Vec<usize> = sites.iter().map(|s| s / 64).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        // Block `b` holds the columns of sites 64·needed[b] .. 64·needed[b] + 63 (those that
+        // exist), one after another.
+        let blocks: Vec<Vec<u64>> = needed
+            .par_iter()
+            .map(|&w| {
+                let width = (m.n_sites() - 64 * w).min(64);
+                let mut out = vec![0u64; width * wpc];
+                transpose_word(m, w, wpc, &mut out);
+                out
+            })
+            .collect();
         let mut words = Vec::with_capacity(sites.len() * wpc);
         for &s in sites {
-            words.extend_from_slice(all.column(s));
+            let b = needed
+                .binary_search(&(s / 64))
+                .expect("every site's word was transposed");
+            words.extend_from_slice(&blocks[b][(s % 64) * wpc..(s % 64 + 1) * wpc]);
         }
-        Self { words, ..all }
-    }
-
-    /// Transposes every site of `m`, 64 haplotypes × 64 sites at a time.
-    fn all(m: &HaplotypeMatrix) -> Self {
-        let n = m.n_haplotypes();
-        let n_sites = m.n_sites();
-        let wpc = n.div_ceil(64).max(1);
-        let wpr = m.words_per_row();
-        let mut words = vec![0u64; n_sites * wpc];
-        // One chunk per word of a row: the columns of its 64 sites, contiguous.
-        words
-            .par_chunks_mut(64 * wpc)
-            .enumerate()
-            .for_each(|(w, out)| {
-                let mut block = [0u64; 64];
-                for hb in 0..wpc {
-                    for (i, b) in block.iter_mut().enumerate() {
-                        let h = hb * 64 + i;
-                        *b = if h < n { m.words()[h * wpr + w] } else { 0 };
-                    }
-                    transpose_64(&mut block);
-                    for (c, col) in out.chunks_mut(wpc).enumerate() {
-                        col[hb] = block[c];
-                    }
-                }
-            });
         Self {
             words_per_column: wpc,
             n_haplotypes: n,
             words,
         }
     }
+
     /// Number of haplotypes (bits per column).
     pub(crate) fn n_haplotypes(&self) -> usize {
         self.n_haplotypes
@@ -90,6 +79,24 @@ impl Columns {
             .zip(self.column(k))
             .map(|((a, b), c)| (a & b & c).count_ones())
             .sum()
+    }
+}
+
+/// Writes the columns of the sites in word `w` of the rows of `m` (64 sites, fewer in the last
+/// word) into `out`, `wpc` words per column, 64 haplotypes × 64 sites at a time.
+fn transpose_word(m: &HaplotypeMatrix, w: usize, wpc: usize, out: &mut [u64]) {
+    let n = m.n_haplotypes();
+    let wpr = m.words_per_row();
+    let mut block = [0u64; 64];
+    for hb in 0..wpc {
+        for (i, b) in block.iter_mut().enumerate() {
+            let h = hb * 64 + i;
+            *b = if h < n { m.words()[h * wpr + w] } else { 0 };
+        }
+        transpose_64(&mut block);
+        for (c, col) in out.chunks_mut(wpc).enumerate() {
+            col[hb] = block[c];
+        }
     }
 }
 
