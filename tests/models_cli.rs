@@ -173,6 +173,41 @@ fn synth_trains_generates_and_reports_fidelity() {
     }
 }
 
+/// The quick preset starts the RBM's weights at 0.1 unless `--init-std` says otherwise; the
+/// checkpoint records which.
+#[test]
+fn synth_quick_preset_sets_the_rbm_initial_weights_unless_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let init_std = |name: &str, extra: &[&str]| -> f64 {
+        let model = dir.path().join(name);
+        run(genosynth()
+            .arg("synth")
+            .arg(example())
+            .args([
+                "--model", "rbm", "--epochs", "1", "-n", "10", "--device", "cpu",
+            ])
+            .args(extra)
+            .arg("--model-dir")
+            .arg(&model)
+            .arg("-o")
+            .arg(dir.path().join(format!("{name}.vcf"))));
+        let text = std::fs::read_to_string(model.join("model.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        fn find(v: &serde_json::Value) -> Option<f64> {
+            match v {
+                serde_json::Value::Object(map) => map
+                    .get("init_std")
+                    .and_then(serde_json::Value::as_f64)
+                    .or_else(|| map.values().find_map(find)),
+                _ => None,
+            }
+        }
+        find(&json).expect("model.json records init_std")
+    };
+    assert!((init_std("quick", &[]) - 0.1).abs() < 1e-7);
+    assert!((init_std("given", &["--init-std", "0.0001"]) - 1e-4).abs() < 1e-9);
+}
+
 #[test]
 fn bad_model_directories_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

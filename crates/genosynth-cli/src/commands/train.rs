@@ -151,7 +151,7 @@ pub(crate) struct HyperArgs {
     #[arg(long, default_value_t = RbmParams::default().l2, value_name = "L", help_heading = "RBM hyperparameters")]
     rbm_l2: f32,
     /// RBM: standard deviation of the initial weights [default: 0.0001, the paper's; `synth
-    /// --preset quick`: 0.01].
+    /// --preset quick`: 0.1].
     #[arg(long, value_name = "S", help_heading = "RBM hyperparameters")]
     init_std: Option<f32>,
     /// RBM: rate of the moving average of the hidden offset (centered gradient).
