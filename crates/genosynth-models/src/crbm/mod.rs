@@ -149,24 +149,13 @@ impl CrbmTrainer {
         device: &Device,
         seed: u64,
     ) -> Result<Self> {
-        let n = haplotypes.len() / n_sites.max(1);
         let n_labels = labels.map_or(0, |(_, k)| k);
         let spans = window_spans(n_sites, config.window);
         let built: Vec<(WindowRbm, Tensor)> = spans
             .par_iter()
             .enumerate()
             .map(|(i, &span)| {
-                let v = span.len + n_labels;
-                let mut values = vec![0f32; n * v];
-                for row in 0..n {
-                    let dst = &mut values[row * v..(row + 1) * v];
-                    dst[..span.len]
-                        .copy_from_slice(&haplotypes[row * n_sites + span.start..][..span.len]);
-                    if let Some((l, _)) = labels {
-                        dst[span.len + l[row]] = 1.0;
-                    }
-                }
-                let data = Tensor::from_vec(values, (n, v), device)?;
+                let data = window_data(haplotypes, n_sites, span, labels, device)?;
                 let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(i as u64));
                 let rbm = WindowRbm::new(span, n_labels, config.n_hidden, &data, &mut rng)?;
                 Ok((rbm, data))
