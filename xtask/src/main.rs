@@ -48,7 +48,8 @@ commands:
                   (`cargo xtask bench --help`; slow, never in CI)
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
   reproduce       the 2021 paper end to end vs holdout and independent-sites baselines
-                  -> docs/reproduction.md (--quick < 15 min; --smoke is the CI guard)
+                  -> docs/reproduction.md (--quick < 15 min), docs/reproduction-paper.md (paper
+                  length; --models/--datasets run a part); --smoke is the CI guard
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
 ";

@@ -5,9 +5,10 @@
 //! as training haplotypes, and evaluate every set against train and holdout with `genosynth
 //! eval`. Two baselines are evaluated the same way: the real holdout (the ceiling: what a perfect
 //! generator scores) and independent sites (each site Bernoulli at its training frequency: right
-//! frequencies, no LD: the floor). `--quick` and the paper-length run write
-//! `docs/reproduction.md` and its SVG plots; `--smoke` is the CI guard: tiny runs that must still
-//! beat the floor on LD.
+//! frequencies, no LD: the floor). `--quick` writes `docs/reproduction.md` and the paper-length
+//! run `docs/reproduction-paper.md`, each with its SVG plots in a folder of the same name;
+//! `--smoke` is the CI guard: tiny runs that must still beat the floor on LD. `--models` and
+//! `--datasets` pick a subset, so a run that does not fit one sitting can be done in parts.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,12 +55,39 @@ impl Mode {
         }
     }
 
+    /// Epochs of one of [`MODELS`].
+    fn model_epochs(self, model: &str) -> usize {
+        let (gan, rbm) = self.epochs();
+        if model == "gan" { gan } else { rbm }
+    }
+
     /// AGBL4 (4,594 sites after splitting) costs ~20× more per epoch with the dense 2021
-    /// models: only the paper-length run includes it.
+    /// models: only the paper-length run includes it unless `--datasets` asks for it.
     fn includes_agbl4(self) -> bool {
         self == Mode::Paper
     }
+
+    /// The document this mode writes (none for smoke); its plots go in the folder of the same
+    /// name without `.md`.
+    fn doc(self) -> Option<&'static str> {
+        match self {
+            Mode::Paper => Some("docs/reproduction-paper.md"),
+            Mode::Quick => Some("docs/reproduction.md"),
+            Mode::Smoke => None,
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            Mode::Paper => "",
+            Mode::Quick => " --quick",
+            Mode::Smoke => " --smoke",
+        }
+    }
 }
+
+/// The models reproduce can train, in table order.
+const MODELS: [&str; 2] = ["gan", "rbm"];
 
 const SEED: u64 = 42;
 /// LD r² correlation is computed over this many leading sites, as `genosynth synth` reports it.
@@ -69,8 +97,11 @@ struct Options {
     mode: Mode,
     device: String,
     datasets: Vec<Dataset>,
+    /// Subset of [`MODELS`], in table order.
+    models: Vec<&'static str>,
     out: PathBuf,
-    write_doc: bool,
+    /// The arguments as given, for the document's command line.
+    args: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,10 +136,10 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     for r in &results {
         failures.extend(r.floor_failures(opts.mode != Mode::Smoke));
     }
-    if opts.write_doc {
+    if let Some(path) = opts.mode.doc() {
         let doc = render_doc(&opts, &env, &results, total_s)?;
-        std::fs::write("docs/reproduction.md", doc).context("cannot write docs/reproduction.md")?;
-        eprintln!("reproduce: wrote docs/reproduction.md ({total_s:.0} s)");
+        std::fs::write(path, doc).with_context(|| format!("cannot write {path}"))?;
+        eprintln!("reproduce: wrote {path} ({total_s:.0} s)");
     } else {
         for r in &results {
             eprintln!("{}", r.table());
@@ -129,6 +160,8 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
     let mut mode = Mode::Paper;
     let mut device = "auto".to_string();
     let mut out = crate::bench::cargo_target_dir().join("reproduce");
+    let mut models: Vec<&'static str> = MODELS.to_vec();
+    let mut wanted_datasets: Option<Vec<String>> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -136,12 +169,44 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
             "--smoke" => mode = Mode::Smoke,
             "--device" => device = it.next().context("--device needs a value")?.clone(),
             "--out" => out = PathBuf::from(it.next().context("--out needs a value")?),
+            "--models" => {
+                let list = it.next().context("--models needs a value, e.g. gan,rbm")?;
+                models = list
+                    .split(',')
+                    .map(|m| {
+                        MODELS
+                            .into_iter()
+                            .find(|k| *k == m.trim())
+                            .with_context(|| {
+                                format!("unknown model {m:?} in --models (expected gan, rbm)")
+                            })
+                    })
+                    .collect::<anyhow::Result<_>>()?;
+                models.sort_by_key(|m| MODELS.iter().position(|k| k == m));
+                models.dedup();
+            }
+            "--datasets" => {
+                let list = it
+                    .next()
+                    .context("--datasets needs a value, e.g. 805,agbl4")?;
+                let names: Vec<String> = list.split(',').map(|d| d.trim().to_lowercase()).collect();
+                if let Some(bad) = names
+                    .iter()
+                    .find(|d| !["805", "agbl4"].contains(&d.as_str()))
+                {
+                    bail!("unknown data set {bad:?} in --datasets (expected 805, agbl4)");
+                }
+                wanted_datasets = Some(names);
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo xtask reproduce [--quick | --smoke] [--device auto|cpu|cuda[:N]] [--out DIR]\n\n\
-                     paper (default): GAN 20,000 epochs, RBM 800 epochs; --quick: a run under 15 min on 2 cores;\n\
-                     --smoke: CI guard (fails when a model does not beat the independent-sites floor on LD).\n\
-                     paper and --quick rewrite docs/reproduction.md and docs/reproduction/*.svg."
+                    "usage: cargo xtask reproduce [--quick | --smoke] [--models gan,rbm] [--datasets 805,agbl4]\n\
+                     \x20                        [--device auto|cpu|cuda[:N]] [--out DIR]\n\n\
+                     paper (default): GAN 20,000 epochs, RBM 800 epochs, 805 SNPs and AGBL4, writes\n\
+                     docs/reproduction-paper.md; --quick: under 15 min on 2 cores, 805 SNPs, writes\n\
+                     docs/reproduction.md; --smoke: CI guard (fails when a model does not beat the\n\
+                     independent-sites floor on LD). --models and --datasets run a subset; the document\n\
+                     then holds only that subset."
                 );
                 std::process::exit(0);
             }
@@ -154,13 +219,21 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
     } else {
         PathBuf::from("examples/805_SNP_1000G_real.train.vcf.gz")
     };
-    let mut datasets = vec![Dataset {
-        name: "1000G 805 SNPs",
-        path: snp805,
-        input_flags: &[],
-    }];
+    let wants = |name: &str, default: bool| {
+        wanted_datasets
+            .as_ref()
+            .map_or(default, |w| w.iter().any(|d| d == name))
+    };
+    let mut datasets = Vec::new();
+    if wants("805", true) {
+        datasets.push(Dataset {
+            name: "1000G 805 SNPs",
+            path: snp805,
+            input_flags: &[],
+        });
+    }
     let agbl4 = shared.join("AGBL4.train.vcf.gz");
-    if mode.includes_agbl4() {
+    if wants("agbl4", mode.includes_agbl4()) {
         if agbl4.exists() {
             datasets.push(Dataset {
                 name: "AGBL4 (chr1, multiallelics split)",
@@ -171,12 +244,14 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
             eprintln!("reproduce: ../shared/data/1000g/AGBL4.train.vcf.gz absent, skipping AGBL4");
         }
     }
+    ensure!(!datasets.is_empty(), "no data set to reproduce");
     Ok(Options {
         mode,
         device,
         datasets,
+        models,
         out,
-        write_doc: mode != Mode::Smoke,
+        args: args.to_vec(),
     })
 }
 
@@ -246,8 +321,8 @@ fn reproduce_dataset(
         Some(&holdout),
         None,
     )?);
-    let (gan_epochs, rbm_epochs) = opts.mode.epochs();
-    for (model, epochs) in [("gan", gan_epochs), ("rbm", rbm_epochs)] {
+    for &model in &opts.models {
+        let epochs = opts.mode.model_epochs(model);
         let model_dir = dir.join(format!("{model}-model"));
         eprintln!(
             "reproduce [{}]: train {model}, {epochs} epochs",
@@ -500,7 +575,7 @@ fn r_check_note(t: &mut String, r: &DatasetResult) -> std::fmt::Result {
     if failures.is_empty() {
         writeln!(
             t,
-            "Both models clearly beat the independent-sites floor on LD r² correlation (by > 0.05), \
+            "Every model clearly beats the independent-sites floor on LD r² correlation (by > 0.05), \
              3-point correlations (by > 0.05) and PCA Wasserstein distance (by > 10%)."
         )
     } else {
@@ -521,32 +596,61 @@ fn render_doc(
     results: &[DatasetResult],
     total_s: f64,
 ) -> anyhow::Result<String> {
-    let plots_dir = Path::new("docs/reproduction");
+    let doc = opts.mode.doc().context("this mode writes no document")?;
+    let plots_name = Path::new(doc)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("document name")?;
+    let plots_dir = Path::new("docs").join(plots_name);
     if plots_dir.exists() {
-        std::fs::remove_dir_all(plots_dir)?;
+        std::fs::remove_dir_all(&plots_dir)?;
     }
-    std::fs::create_dir_all(plots_dir)?;
-    let (gan_epochs, rbm_epochs) = opts.mode.epochs();
+    std::fs::create_dir_all(&plots_dir)?;
+    let trained: Vec<String> = opts
+        .models
+        .iter()
+        .map(|m| format!("{} {} epochs", m.to_uppercase(), opts.mode.model_epochs(m)))
+        .collect();
     let mut d = String::new();
-    writeln!(d, "# Reproduction of Yelmen et al. 2021 (PLOS Genetics)\n")?;
     writeln!(
         d,
-        "Generated by `cargo xtask reproduce{}` (mode **{}**: GAN {gan_epochs} epochs, RBM {rbm_epochs} epochs, \
-         device `{}`) in {:.0} min. Do not edit by hand.\n",
-        match opts.mode {
-            Mode::Paper => "",
-            Mode::Quick => " --quick",
-            Mode::Smoke => " --smoke",
-        },
+        "# Reproduction of Yelmen et al. 2021 (PLOS Genetics): {} run\n",
+        opts.mode.name()
+    )?;
+    let other = match opts.mode {
+        Mode::Paper => "The quick run is in [reproduction.md](reproduction.md).",
+        _ => "The paper-length run is in [reproduction-paper.md](reproduction-paper.md).",
+    };
+    writeln!(
+        d,
+        "Generated by `cargo xtask reproduce{}{}` (mode **{}**: {}; device `{}`) in {:.0} min. \
+         Do not edit by hand. {other}\n",
+        opts.mode.flag(),
+        opts.args
+            .iter()
+            .filter(|a| !matches!(a.as_str(), "--quick" | "--smoke"))
+            .fold(String::new(), |acc, a| acc + " " + a),
         opts.mode.name(),
+        trained.join(", "),
         opts.device,
         total_s / 60.0
     )?;
+    let skipped: Vec<&str> = MODELS
+        .iter()
+        .copied()
+        .filter(|m| !opts.models.contains(m))
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(
+            d,
+            "**Not in this run:** {} (left out with `--models`).\n",
+            skipped.join(", ").to_uppercase()
+        )?;
+    }
     writeln!(d, "Machine and build: {}\n", env.one_line())?;
     writeln!(
         d,
-        "Method: each data set is split 80/20 **by individual** (seed {SEED}); the GAN and the RBM \
-         are trained on the train part with the paper's hyperparameters, generate as many AGs as \
+        "Method: each data set is split 80/20 **by individual** (seed {SEED}); each model is trained on the train part with the paper's hyperparameters and generates as many AGs as \
          training haplotypes, and every set is evaluated with `genosynth eval --ld-window {LD_SITES}` \
          against train (privacy also against the holdout). Baselines are evaluated the same way: the \
          real holdout (ceiling: a perfect generator) and independent sites (floor: each site \
@@ -583,7 +687,7 @@ fn render_doc(
                 let html = std::fs::read_to_string(&row.html)?;
                 if let Some(svg) = extract_svg(&html, figure) {
                     std::fs::write(plots_dir.join(&name), svg)?;
-                    writeln!(d, "![{} {what}](reproduction/{name})", row.label)?;
+                    writeln!(d, "![{} {what}]({plots_name}/{name})", row.label)?;
                 }
             }
             writeln!(d)?;
