@@ -101,6 +101,17 @@ impl Progress {
         }
     }
 
+    /// Continues from `pos` (a resumed run), so the rate and the ETA count only what follows
+    /// instead of reading the jump to `pos` as work done in no time.
+    pub(crate) fn resume_at(&mut self, pos: u64) {
+        self.pos = pos;
+        if let Some(bar) = &self.bar {
+            bar.set_position(pos);
+            bar.reset_eta();
+            bar.reset_elapsed();
+        }
+    }
+
     /// Sets the position and the trailing message (losses, rates...).
     pub(crate) fn update(&mut self, pos: u64, message: impl Into<String>) {
         self.pos = pos;

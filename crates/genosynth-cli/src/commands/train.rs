@@ -328,7 +328,11 @@ pub(crate) fn run_training(
     let mut progress = ctx
         .printer
         .progress(Some(config.epochs as u64), "train", "epochs");
+    let mut first = true;
     let mut observer = |r: &EpochReport| {
+        if std::mem::take(&mut first) && r.epoch > 1 {
+            progress.resume_at(r.epoch as u64 - 1);
+        }
         progress.update(
             r.epoch as u64,
             format!("{} {:.2} s/epoch", r.losses_text(), r.seconds),
