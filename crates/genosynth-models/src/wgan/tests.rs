@@ -244,7 +244,9 @@ fn same_seed_gives_the_same_weights_and_samples() {
 fn critic_learns_to_separate_real_from_a_fixed_generator() {
     let sites = 60;
     let data = super::testdata::mosaic(192, sites, 4, 0.03, 1);
-    // No generator step: only the critic trains, against the untrained generator.
+    // No generator step: only the critic trains, against the untrained generator. Since the
+    // real-score weights are normalised the Wasserstein estimate reads 0.40 after 200 critic
+    // steps and 3.5 after 400, so the test runs 200 epochs (400 steps).
     let config = WganConfig {
         multiplier: 4.0,
         n_critic: usize::MAX,
@@ -256,9 +258,10 @@ fn critic_learns_to_separate_real_from_a_fixed_generator() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let first = trainer.epoch(&mut rng).unwrap();
     let mut last = first;
-    for _ in 0..100 {
+    for _ in 0..200 {
         last = trainer.epoch(&mut rng).unwrap();
     }
+    eprintln!("critic alone: {first:?} -> {last:?}");
     assert!(last.generator.is_nan(), "no generator step was due");
     assert!(
         last.wasserstein > 0.5 && last.wasserstein > first.wasserstein + 0.5,
