@@ -155,6 +155,77 @@ fn panel_labels_and_population_counts() {
         "{ag_panel}"
     );
 
+    // `eval` picks the AGs' labels up from beside them and compares each population's AGs
+    // with that population's real haplotypes.
+    let report = dir.path().join("report");
+    let out = genosynth()
+        .arg("eval")
+        .arg("--train")
+        .arg(example())
+        .arg("--synthetic")
+        .arg(&ags)
+        .arg("--panel")
+        .arg(&panel_path)
+        .arg("-o")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let pops = json["populations"].as_array().unwrap();
+    let field = |k: &str| pops.iter().map(|p| p[k].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        field("population"),
+        [serde_json::json!("BIG"), serde_json::json!("SMALL")]
+    );
+    assert_eq!(
+        field("synthetic_haplotypes"),
+        [serde_json::json!(4), serde_json::json!(6)]
+    );
+    let big = 2 * (samples.len() - 200);
+    assert_eq!(
+        field("train_haplotypes"),
+        [serde_json::json!(big), serde_json::json!(400)]
+    );
+    for p in pops {
+        assert!(p["af_r"].as_f64().unwrap().is_finite(), "{p}");
+        assert!(p["fst_other_populations"].as_f64().is_some(), "{p}");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("SMALL") && l.contains("400")),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(html.contains("Per population"));
+    // Without the real panel there is nothing to compare the AGs' labels with.
+    let out = genosynth()
+        .arg("eval")
+        .arg("--train")
+        .arg(example())
+        .arg("--synthetic")
+        .arg(&ags)
+        .arg("--synthetic-panel")
+        .arg(dir.path().join("ags.vcf.panel"))
+        .arg("-o")
+        .arg(dir.path().join("report2"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--panel"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A label the model does not know is a clear error.
     let out = genosynth()
         .arg("generate")

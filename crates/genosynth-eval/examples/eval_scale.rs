@@ -88,6 +88,7 @@ fn main() {
         synthetic: &synthetic,
         holdout: None,
         panel: None,
+        synthetic_panel: None,
         settings: Settings::default(),
         stop: None,
     })

@@ -48,6 +48,7 @@
 //!     synthetic: &ags,
 //!     holdout: None,
 //!     panel: None,
+//!     synthetic_panel: None,
 //!     settings: Settings { seed: 7, ..Settings::default() },
 //!     stop: None,
 //! })
@@ -71,6 +72,7 @@ mod ld;
 mod linalg;
 mod pca;
 mod plots;
+mod populations;
 pub mod privacy;
 mod report;
 pub mod stats;
@@ -87,6 +89,7 @@ pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 pub use html::render_html;
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
+pub use populations::PopulationStats;
 pub use report::{
     Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
     SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,

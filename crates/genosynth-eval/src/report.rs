@@ -11,6 +11,7 @@ use crate::distance::histogram_mean;
 use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
 use crate::pca::fit_pca;
+use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
 use crate::stats::{sd, wasserstein, wasserstein_counts};
 use crate::triplets::{TripletStats, triplet_correlations};
@@ -31,6 +32,10 @@ pub struct EvalInput<'a> {
     pub holdout: Option<&'a HaplotypeMatrix>,
     /// Population labels of real samples (PCA colours, per-population Fst).
     pub panel: Option<&'a Panel>,
+    /// Population labels of the AGs (the panel `generate --population` writes): with
+    /// [`EvalInput::panel`], each population's AGs are compared with its real haplotypes
+    /// ([`Report::populations`]).
+    pub synthetic_panel: Option<&'a Panel>,
     /// Settings.
     pub settings: Settings,
     /// Checked between steps: when set (e.g. by Ctrl-C) evaluation stops with
@@ -213,6 +218,8 @@ pub struct Report {
     pub fst: FstStats,
     /// Privacy.
     pub privacy: PrivacyStats,
+    /// Per population, its AGs against its own real haplotypes (empty without both panels).
+    pub populations: Vec<PopulationStats>,
     /// Pass / warn / fail per check.
     pub verdict: Verdict,
 }
@@ -344,15 +351,7 @@ pub fn evaluate_with_progress(
             })
             .collect()
     };
-    let populations_train = input.panel.map(|p| {
-        t.haplotype_ids()
-            .iter()
-            .map(|id| {
-                let name = &t.samples()[id.sample as usize].name;
-                p.population(name).unwrap_or("unknown").to_string()
-            })
-            .collect::<Vec<_>>()
-    });
+    let populations_train = input.panel.map(|p| haplotype_populations(t, p));
     let pca = PcaStats {
         n_sites_used: model.sites.len(),
         explained_variance_ratio: model.explained_variance_ratio.clone(),
@@ -387,6 +386,22 @@ pub fn evaluate_with_progress(
         per_population: per_population_fst(t, s, pca.populations_train.as_deref()),
     };
 
+    let populations = match (input.panel, input.synthetic_panel) {
+        (Some(real), Some(ags)) => {
+            step("per-population figures")?;
+            let train_labels = pca.populations_train.clone().unwrap_or_default();
+            let holdout_labels = h.map(|x| haplotype_populations(x, real));
+            per_population_stats(
+                (t, &train_labels),
+                (s, &haplotype_populations(s, ags)),
+                h.zip(holdout_labels.as_deref()),
+                st.aats_repeats,
+                st.seed,
+            )
+        }
+        _ => Vec::new(),
+    };
+
     let inputs = Inputs {
         train_haplotypes: t.n_haplotypes(),
         synthetic_haplotypes: s.n_haplotypes(),
@@ -407,6 +422,7 @@ pub fn evaluate_with_progress(
         haplotype_frequencies,
         fst,
         privacy,
+        populations,
         verdict: Verdict::default(),
     };
     report.verdict = verdict(&report);
@@ -471,6 +487,7 @@ mod tests {
             synthetic: &s,
             holdout: None,
             panel: None,
+            synthetic_panel: None,
             settings: Settings::default(),
             stop: Some(&stop),
         };

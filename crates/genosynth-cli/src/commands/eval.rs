@@ -32,6 +32,11 @@ pub(crate) struct Args {
     /// per-population Fst.
     #[arg(long, value_name = "P")]
     panel: Option<PathBuf>,
+    /// Population labels of the AGs (the AGS.panel that `generate --population` writes; read
+    /// from beside AGS when present): with --panel, each population's AGs are compared with
+    /// that population's real haplotypes, fidelity and privacy.
+    #[arg(long, value_name = "P", requires = "panel")]
+    synthetic_panel: Option<PathBuf>,
     /// Report directory (created if needed): report.json and report.html.
     #[arg(
         short = 'o',
@@ -118,19 +123,26 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         _ => None,
     };
-    let panel = match &args.panel {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read panel {}", path.display()))?;
-            Some(Panel::parse(&text).with_context(|| format!("panel {}", path.display()))?)
+    let panel = args.panel.as_deref().map(read_panel).transpose()?;
+    // `generate --population` writes the AGs' labels beside them; with a real panel they are
+    // picked up, so per-population figures need no extra flag.
+    let beside = crate::commands::population::ag_panel_path(&args.synthetic)
+        .filter(|p| panel.is_some() && p.is_file());
+    let synthetic_panel = match (&args.synthetic_panel, beside) {
+        (Some(path), _) => Some(read_panel(path)?),
+        (None, Some(path)) => {
+            ctx.printer
+                .info(format!("AG population labels: {}", path.display()));
+            Some(read_panel(&path)?)
         }
-        None => None,
+        (None, None) => None,
     };
     let input = EvalInput {
         train: &train,
         synthetic: &synthetic,
         holdout: holdout.as_ref(),
         panel: panel.as_ref(),
+        synthetic_panel: synthetic_panel.as_ref(),
         settings: Settings {
             seed: args.seed,
             max_haplotypes: args.max_haplotypes,
@@ -155,7 +167,8 @@ pub(crate) fn evaluate_and_write(
     summary: &mut dyn Write,
     ctx: &Context,
 ) -> anyhow::Result<Option<Report>> {
-    let mut progress = ctx.printer.progress(Some(9), "eval", "steps");
+    let steps = 9 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some());
+    let mut progress = ctx.printer.progress(Some(steps), "eval", "steps");
     let mut step = 0;
     let started = std::time::Instant::now();
     let result = evaluate_with_progress(input, &mut |name| {
@@ -190,6 +203,12 @@ pub(crate) fn evaluate_and_write(
         output.join("report.html").display()
     ));
     Ok(Some(report))
+}
+
+fn read_panel(path: &Path) -> anyhow::Result<Panel> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read panel {}", path.display()))?;
+    Panel::parse(&text).with_context(|| format!("panel {}", path.display()))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
@@ -246,6 +265,27 @@ fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
             c.reference.map_or("-".to_string(), fmt),
             word(c.status)
         )?;
+    }
+    if !r.populations.is_empty() {
+        writeln!(
+            out,
+            "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
+            "population", "train", "AGs", "AF r", "Fst own", "Fst other", "AATS", "privacy loss"
+        )?;
+        for p in &r.populations {
+            writeln!(
+                out,
+                "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
+                p.population,
+                p.train_haplotypes,
+                p.synthetic_haplotypes,
+                fmt(p.af_r),
+                fmt(p.fst),
+                p.fst_other_populations.map_or("-".to_string(), fmt),
+                fmt(p.aats),
+                p.privacy_loss.map_or("-".to_string(), fmt),
+            )?;
+        }
     }
     writeln!(out, "verdict: {}", word(r.verdict.overall))?;
     Ok(())

@@ -160,6 +160,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             synthetic: &ags,
             holdout: None,
             panel: None,
+            synthetic_panel: None,
             settings: genosynth_eval::Settings {
                 seed: args.seed,
                 // The same LD window as the fidelity line above, so both print one figure.
