@@ -157,17 +157,21 @@ fn panel_labels_and_population_counts() {
 
     // `eval` picks the AGs' labels up from beside them and compares each population's AGs
     // with that population's real haplotypes.
+    let eval = |report: &Path| {
+        let mut cmd = genosynth();
+        cmd.arg("eval")
+            .arg("--train")
+            .arg(example())
+            .arg("--synthetic")
+            .arg(&ags)
+            .arg("-o")
+            .arg(report);
+        cmd
+    };
     let report = dir.path().join("report");
-    let out = genosynth()
-        .arg("eval")
-        .arg("--train")
-        .arg(example())
-        .arg("--synthetic")
-        .arg(&ags)
+    let out = eval(&report)
         .arg("--panel")
         .arg(&panel_path)
-        .arg("-o")
-        .arg(&report)
         .output()
         .unwrap();
     assert!(
@@ -206,17 +210,15 @@ fn panel_labels_and_population_counts() {
     );
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("Per population"));
+    // The PCA plot colours the AGs by their label, like the training haplotypes.
+    assert!(
+        html.contains("AGs SMALL") && html.contains("train SMALL"),
+        "PCA legend"
+    );
     // Without the real panel there is nothing to compare the AGs' labels with.
-    let out = genosynth()
-        .arg("eval")
-        .arg("--train")
-        .arg(example())
-        .arg("--synthetic")
-        .arg(&ags)
+    let out = eval(&dir.path().join("report2"))
         .arg("--synthetic-panel")
         .arg(dir.path().join("ags.vcf.panel"))
-        .arg("-o")
-        .arg(dir.path().join("report2"))
         .output()
         .unwrap();
     assert!(!out.status.success());

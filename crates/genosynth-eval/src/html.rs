@@ -385,29 +385,44 @@ pub fn render_html(r: &Report) -> String {
     for a in (0..n_pc.saturating_sub(1)).step_by(2) {
         let pts = |c: &[Vec<f64>]| c.iter().map(|r| (r[a], r[a + 1])).collect::<Vec<_>>();
         let mut series = Vec::new();
-        match &pca.populations_train {
-            Some(pops) => {
-                let mut names: Vec<&String> = pops.iter().collect();
-                names.sort();
-                names.dedup();
-                for (i, name) in names.iter().enumerate() {
-                    let v: Vec<(f64, f64)> = pca
-                        .coords_train
+        // One colour per population name across train and AGs; AGs are rings.
+        let mut names: Vec<&String> = pca
+            .populations_train
+            .iter()
+            .chain(&pca.populations_synthetic)
+            .flatten()
+            .collect();
+        names.sort();
+        names.dedup();
+        let by_population = |coords: &[Vec<f64>], pops: &[String], label: &str| {
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, name)| {
+                    let v: Vec<(f64, f64)> = coords
                         .iter()
                         .zip(pops)
                         .filter(|(_, p)| p == name)
                         .map(|(r, _)| (r[a], r[a + 1]))
                         .collect();
-                    series.push(Series::new(
-                        format!("train {name}"),
-                        PALETTE[i % PALETTE.len()],
-                        v,
-                    ));
-                }
-            }
+                    (!v.is_empty()).then(|| {
+                        Series::new(format!("{label} {name}"), PALETTE[i % PALETTE.len()], v)
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        match &pca.populations_train {
+            Some(pops) => series.extend(by_population(&pca.coords_train, pops, "train")),
             None => series.push(Series::new("train", TRAIN, pts(&pca.coords_train))),
         }
-        series.push(Series::new("AGs", SYNTHETIC, pts(&pca.coords_synthetic)));
+        match &pca.populations_synthetic {
+            Some(pops) => series.extend(
+                by_population(&pca.coords_synthetic, pops, "AGs")
+                    .into_iter()
+                    .map(Series::hollow),
+            ),
+            None => series.push(Series::new("AGs", SYNTHETIC, pts(&pca.coords_synthetic))),
+        }
         if let Some(h) = &pca.coords_holdout {
             series.push(Series::new("holdout", HOLDOUT, pts(h)));
         }
@@ -424,7 +439,7 @@ pub fn render_html(r: &Report) -> String {
         p.figure(
             scatter(&format!("PC{}–PC{}", a + 1, a + 2), &xl, &yl, &series, false),
             &format!("PCA PC{}–PC{}", a + 1, a + 2),
-            "train haplotypes define the axes (Patterson scaling as scikit-allel), AGs are projected; AGs should cover the same clusters, not sit between them",
+            "train haplotypes define the axes (Patterson scaling as scikit-allel), AGs are projected (with population labels, as rings in their label's colour); AGs should cover the same clusters, not sit between them",
         );
     }
     let rows: Vec<Vec<String>> = (0..n_pc)

@@ -34,6 +34,8 @@ pub(crate) struct Series {
     pub(crate) name: String,
     pub(crate) color: RGBColor,
     pub(crate) points: Vec<(f64, f64)>,
+    /// Scatter points as rings, to tell a series from a filled one of the same colour.
+    pub(crate) hollow: bool,
 }
 
 impl Series {
@@ -42,7 +44,14 @@ impl Series {
             name: name.into(),
             color,
             points,
+            hollow: false,
         }
+    }
+
+    /// The same series drawn as rings in scatter plots.
+    pub(crate) fn hollow(mut self) -> Self {
+        self.hollow = true;
+        self
     }
 }
 
@@ -130,16 +139,20 @@ pub(crate) fn scatter(
                 .map_err(err)?;
         }
         for s in series {
-            let color = s.color;
+            let (point, legend): (ShapeStyle, ShapeStyle) = if s.hollow {
+                (s.color.mix(0.8).stroke_width(1), s.color.stroke_width(1))
+            } else {
+                (s.color.mix(0.45).filled(), s.color.filled())
+            };
             chart
                 .draw_series(
                     thin(&s.points)
                         .into_iter()
-                        .map(move |p| Circle::new(p, 2, color.mix(0.45).filled())),
+                        .map(move |p| Circle::new(p, 2, point)),
                 )
                 .map_err(err)?
                 .label(s.name.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+                .legend(move |(x, y)| Circle::new((x, y), 4, legend));
         }
         chart
             .configure_series_labels()

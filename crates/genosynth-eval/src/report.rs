@@ -175,6 +175,9 @@ pub struct PcaStats {
     /// Population of each train haplotype (with a panel; `unknown` when not listed).
     #[serde(skip)]
     pub populations_train: Option<Vec<String>>,
+    /// Population label of each AG (with both panels; `unknown` when not listed).
+    #[serde(skip)]
+    pub populations_synthetic: Option<Vec<String>>,
 }
 
 /// Hudson Fst.
@@ -352,6 +355,10 @@ pub fn evaluate_with_progress(
             .collect()
     };
     let populations_train = input.panel.map(|p| haplotype_populations(t, p));
+    let populations_synthetic = input
+        .synthetic_panel
+        .filter(|_| input.panel.is_some())
+        .map(|p| haplotype_populations(s, p));
     let pca = PcaStats {
         n_sites_used: model.sites.len(),
         explained_variance_ratio: model.explained_variance_ratio.clone(),
@@ -361,6 +368,7 @@ pub fn evaluate_with_progress(
         coords_synthetic,
         coords_holdout,
         populations_train,
+        populations_synthetic,
     };
 
     step("3-point correlations")?;
@@ -386,14 +394,17 @@ pub fn evaluate_with_progress(
         per_population: per_population_fst(t, s, pca.populations_train.as_deref()),
     };
 
-    let populations = match (input.panel, input.synthetic_panel) {
-        (Some(real), Some(ags)) => {
+    let populations = match (
+        input.panel,
+        &pca.populations_train,
+        &pca.populations_synthetic,
+    ) {
+        (Some(real), Some(train_labels), Some(ag_labels)) => {
             step("per-population figures")?;
-            let train_labels = pca.populations_train.clone().unwrap_or_default();
             let holdout_labels = h.map(|x| haplotype_populations(x, real));
             per_population_stats(
-                (t, &train_labels),
-                (s, &haplotype_populations(s, ags)),
+                (t, train_labels),
+                (s, ag_labels),
                 h.zip(holdout_labels.as_deref()),
                 st.aats_repeats,
                 st.seed,
