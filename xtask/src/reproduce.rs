@@ -8,7 +8,9 @@
 //! frequencies, no LD: the floor). `--quick` writes `docs/reproduction.md` and the paper-length
 //! run `docs/reproduction-paper.md`, each with its SVG plots in a folder of the same name;
 //! `--smoke` is the CI guard: tiny runs that must still beat the floor on LD. `--models` and
-//! `--datasets` pick a subset, so a run that does not fit one sitting can be done in parts.
+//! `--datasets` pick a subset, so a run that does not fit one sitting can be done in parts;
+//! `--resume` continues the checkpoints of an interrupted run (training checkpoints every 100
+//! epochs) instead of starting over.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -100,6 +102,8 @@ struct Options {
     /// Subset of [`MODELS`], in table order.
     models: Vec<&'static str>,
     out: PathBuf,
+    /// Keep the split and continue the model checkpoints already in `out`.
+    resume: bool,
     /// The arguments as given, for the document's command line.
     args: Vec<String>,
 }
@@ -162,11 +166,13 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
     let mut out = crate::bench::cargo_target_dir().join("reproduce");
     let mut models: Vec<&'static str> = MODELS.to_vec();
     let mut wanted_datasets: Option<Vec<String>> = None;
+    let mut resume = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => mode = Mode::Quick,
             "--smoke" => mode = Mode::Smoke,
+            "--resume" => resume = true,
             "--device" => device = it.next().context("--device needs a value")?.clone(),
             "--out" => out = PathBuf::from(it.next().context("--out needs a value")?),
             "--models" => {
@@ -201,12 +207,14 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
             "-h" | "--help" => {
                 println!(
                     "usage: cargo xtask reproduce [--quick | --smoke] [--models gan,rbm] [--datasets 805,agbl4]\n\
-                     \x20                        [--device auto|cpu|cuda[:N]] [--out DIR]\n\n\
+                     \x20                        [--device auto|cpu|cuda[:N]] [--out DIR] [--resume]\n\n\
                      paper (default): GAN 20,000 epochs, RBM 800 epochs, 805 SNPs and AGBL4, writes\n\
                      docs/reproduction-paper.md; --quick: under 15 min on 2 cores, 805 SNPs, writes\n\
                      docs/reproduction.md; --smoke: CI guard (fails when a model does not beat the\n\
                      independent-sites floor on LD). --models and --datasets run a subset; the document\n\
-                     then holds only that subset."
+                     then holds only that subset. --resume keeps the split in --out (default\n\
+                     target/reproduce) and continues its model checkpoints (saved every 100 epochs), so\n\
+                     an interrupted paper-length run goes on where it stopped."
                 );
                 std::process::exit(0);
             }
@@ -251,6 +259,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
         datasets,
         models,
         out,
+        resume,
         args: args.to_vec(),
     })
 }
@@ -277,23 +286,28 @@ fn reproduce_dataset(
     opts: &Options,
 ) -> anyhow::Result<DatasetResult> {
     let dir = opts.out.join(slug(dataset.name));
-    if dir.exists() {
+    if dir.exists() && !opts.resume {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir)?;
     let train = dir.join("train.vcf.gz");
     let holdout = dir.join("holdout.vcf.gz");
-    eprintln!("reproduce [{}]: split 80/20 by individual", dataset.name);
-    let mut split = Command::new(genosynth);
-    split
-        .arg("split")
-        .arg(&dataset.path)
-        .args(dataset.input_flags)
-        .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
-        .arg(&train)
-        .arg("--holdout-out")
-        .arg(&holdout);
-    run_quiet(&mut split)?;
+    // The checkpoints being resumed were trained on this split: keep it.
+    if opts.resume && train.exists() && holdout.exists() {
+        eprintln!("reproduce [{}]: resuming, keeping the split", dataset.name);
+    } else {
+        eprintln!("reproduce [{}]: split 80/20 by individual", dataset.name);
+        let mut split = Command::new(genosynth);
+        split
+            .arg("split")
+            .arg(&dataset.path)
+            .args(dataset.input_flags)
+            .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
+            .arg(&train)
+            .arg("--holdout-out")
+            .arg(&holdout);
+        run_quiet(&mut split)?;
+    }
 
     let train_matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())
         .with_context(|| format!("cannot read {}", train.display()))?
@@ -324,19 +338,27 @@ fn reproduce_dataset(
     for &model in &opts.models {
         let epochs = opts.mode.model_epochs(model);
         let model_dir = dir.join(format!("{model}-model"));
+        let resume = opts.resume && model_dir.join("model.json").exists();
         eprintln!(
-            "reproduce [{}]: train {model}, {epochs} epochs",
-            dataset.name
+            "reproduce [{}]: train {model}, {epochs} epochs{}",
+            dataset.name,
+            if resume {
+                " (resuming its checkpoint)"
+            } else {
+                ""
+            }
         );
-        let t = Instant::now();
         let mut cmd = Command::new(genosynth);
         cmd.arg("train")
             .arg(&train)
             .args(["--model", model, "--epochs", &epochs.to_string()])
             .args(["--seed", &SEED.to_string(), "--device", &opts.device, "-o"])
             .arg(&model_dir);
+        if resume {
+            cmd.arg("--resume");
+        }
         run_visible(&mut cmd)?;
-        let train_s = t.elapsed().as_secs_f64();
+        let train_s = summed_epoch_seconds(&model_dir)?;
         let ags = dir.join(format!("{model}.ags.vcf.gz"));
         let mut gen_cmd = Command::new(genosynth);
         gen_cmd
@@ -369,6 +391,23 @@ fn reproduce_dataset(
         n_sites: train_matrix.n_sites(),
         rows,
     })
+}
+
+/// Training time as the sum of the epochs' own times in `history.jsonl`: unlike wall time, it
+/// stays meaningful for a run resumed over several sittings.
+fn summed_epoch_seconds(model_dir: &Path) -> anyhow::Result<f64> {
+    let path = model_dir.join("history.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v.get("seconds")?.as_f64())
+                .with_context(|| format!("{}:{}: no \"seconds\" field", path.display(), i + 1))
+        })
+        .sum()
 }
 
 /// Runs `genosynth eval` and loads its report.json.
@@ -665,7 +704,8 @@ fn render_doc(
          Wasserstein distance of PC1/PC2 coordinates in train SD units; 3-point r = Pearson r of \
          connected 3-point correlations; AATS (0.5 ideal) with AA_truth and AA_syn; privacy loss = \
          AATS(holdout) − AATS(train); exact copies of training haplotypes; membership AUC (0.5 = no \
-         leak). The ceiling row compares the holdout with train, so it has no holdout-based privacy \
+         leak); train time = the sum of the epochs' own times in the model's `history.jsonl` (a run \
+         resumed over several sittings counts only its epochs). The ceiling row compares the holdout with train, so it has no holdout-based privacy \
          figures.\n"
     )?;
     for (_, section) in sections {
@@ -718,7 +758,7 @@ fn render_section(
     writeln!(d, "## {}\n", r.dataset.name)?;
     writeln!(
         d,
-        "Run: `cargo xtask reproduce{}{}` ({}; device `{}`; {:.0} min for the whole run).{}\n",
+        "Run: `cargo xtask reproduce{}{}` ({}; device `{}`; {:.0} min for {}).{}\n",
         opts.mode.flag(),
         opts.args
             .iter()
@@ -727,6 +767,11 @@ fn render_section(
         trained.join(", "),
         opts.device,
         total_s / 60.0,
+        if opts.resume {
+            "this last sitting, which resumed the checkpoints of earlier ones"
+        } else {
+            "the whole run"
+        },
         if skipped.is_empty() {
             String::new()
         } else {
@@ -860,5 +905,27 @@ mod tests {
             ]
         );
         assert!(kept_sections("# Title only\n", &[]).is_empty());
+    }
+
+    #[test]
+    fn train_time_sums_the_history_across_a_resume() {
+        let dir = std::env::temp_dir().join(format!("genosynth-xtask-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Two sittings: epochs 1-2, then a resumed epoch 3 (history.jsonl is appended to).
+        std::fs::write(
+            dir.join("history.jsonl"),
+            "{\"epoch\":1,\"g_loss\":1.0,\"seconds\":0.5}\n\
+             {\"epoch\":2,\"g_loss\":0.9,\"seconds\":0.25}\n\
+             {\"epoch\":3,\"g_loss\":0.8,\"seconds\":1.25}\n",
+        )
+        .unwrap();
+        assert_eq!(summed_epoch_seconds(&dir).unwrap(), 2.0);
+        std::fs::write(dir.join("history.jsonl"), "{\"epoch\":1}\n").unwrap();
+        let err = summed_epoch_seconds(&dir).unwrap_err().to_string();
+        assert!(
+            err.ends_with("history.jsonl:1: no \"seconds\" field"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
