@@ -2,6 +2,8 @@
 //! each population's AGs against that population's real haplotypes, fidelity and privacy, so
 //! an under-represented population generated in large numbers is judged on its own.
 
+use std::collections::BTreeMap;
+
 use genosynth_core::{HaplotypeMatrix, Panel};
 use serde::Serialize;
 
@@ -51,6 +53,15 @@ pub(crate) fn haplotype_populations(m: &HaplotypeMatrix, panel: &Panel) -> Vec<S
         .collect()
 }
 
+/// Each distinct label, in sorted order, with the rows (haplotype indices) that carry it.
+pub(crate) fn rows_by_label(labels: &[String]) -> BTreeMap<&str, Vec<usize>> {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, label) in labels.iter().enumerate() {
+        groups.entry(label.as_str()).or_default().push(i);
+    }
+    groups
+}
+
 /// Figures per population present among both the AGs and the training haplotypes (at least two
 /// haplotypes each), in label order; the holdout counts where it has two or more of the label.
 ///
@@ -63,24 +74,22 @@ pub(crate) fn per_population_stats(
     aats_repeats: usize,
     seed: u64,
 ) -> Vec<PopulationStats> {
-    let rows_of = |labels: &[String], pop: &str| -> Vec<usize> {
-        (0..labels.len()).filter(|&i| labels[i] == pop).collect()
-    };
-    let mut pops: Vec<&String> = synthetic_labels.iter().filter(|l| *l != UNKNOWN).collect();
-    pops.sort();
-    pops.dedup();
-    pops.into_iter()
-        .filter_map(|pop| {
-            let (t_rows, s_rows) = (rows_of(train_labels, pop), rows_of(synthetic_labels, pop));
+    let train_rows = rows_by_label(train_labels);
+    let holdout_rows = holdout.map(|(h, labels)| (h, rows_by_label(labels)));
+    rows_by_label(synthetic_labels)
+        .into_iter()
+        .filter(|(pop, _)| *pop != UNKNOWN)
+        .filter_map(|(pop, s_rows)| {
+            let t_rows = train_rows.get(pop)?;
             if t_rows.len() < 2 || s_rows.len() < 2 {
                 return None;
             }
-            let t = train.select_haplotypes(&t_rows).ok()?;
+            let t = train.select_haplotypes(t_rows).ok()?;
             let s = synthetic.select_haplotypes(&s_rows).ok()?;
-            let h = holdout.and_then(|(h, labels)| {
-                let rows = rows_of(labels, pop);
+            let h = holdout_rows.as_ref().and_then(|(h, groups)| {
+                let rows = groups.get(pop)?;
                 (rows.len() >= 2)
-                    .then(|| h.select_haplotypes(&rows).ok())
+                    .then(|| h.select_haplotypes(rows).ok())
                     .flatten()
             });
             let others: Vec<usize> = (0..train_labels.len())
@@ -99,7 +108,7 @@ pub(crate) fn per_population_stats(
                 seed,
             );
             Some(PopulationStats {
-                population: pop.clone(),
+                population: pop.to_string(),
                 train_haplotypes: t.n_haplotypes(),
                 synthetic_haplotypes: s.n_haplotypes(),
                 holdout_haplotypes: h.as_ref().map(HaplotypeMatrix::n_haplotypes),

@@ -460,17 +460,14 @@ fn per_population_fst(
     let Some(labels) = labels else {
         return Vec::new();
     };
-    let mut pops: Vec<&String> = labels.iter().collect();
-    pops.sort();
-    pops.dedup();
-    pops.into_iter()
-        .filter_map(|pop| {
-            let rows: Vec<usize> = (0..labels.len()).filter(|&i| &labels[i] == pop).collect();
+    crate::populations::rows_by_label(labels)
+        .into_iter()
+        .filter_map(|(pop, rows)| {
             if rows.len() < 2 {
                 return None;
             }
             let sub = train.select_haplotypes(&rows).ok()?;
-            Some((pop.clone(), rows.len(), hudson_fst(&sub, synthetic)))
+            Some((pop.to_string(), rows.len(), hudson_fst(&sub, synthetic)))
         })
         .collect()
 }
