@@ -1,6 +1,10 @@
 //! SVG figures drawn with plotters (SVG backend only, no fonts or network), returned as
 //! strings to inline into the HTML report.
 
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Most points drawn per series; larger sets are thinned evenly so files stay small.
@@ -103,6 +107,47 @@ fn strip_namespace(svg: String) -> String {
     svg.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "")
 }
 
+/// An SVG chart with f64 axes.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart on `root` with the shared look: caption, axis labels, mesh without minor lines.
+fn axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    (title, x_label, y_label): (&str, &str, &str),
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Chart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// The series' legend box at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(position)
+        .draw()
+        .map_err(err)
+}
+
 /// A scatter plot; `diagonal` adds the y = x line (perfect agreement).
 pub(crate) fn scatter(
     title: &str,
@@ -116,20 +161,7 @@ pub(crate) fn scatter(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let ((x0, x1), (y0, y1)) = bounds(series, diagonal);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
+        let mut chart = axes(&root, (title, x_label, y_label), x0..x1, y0..y1)?;
         if diagonal {
             chart
                 .draw_series(LineSeries::new(
@@ -154,13 +186,7 @@ pub(crate) fn scatter(
                 .label(s.name.clone())
                 .legend(move |(x, y)| Circle::new((x, y), 4, legend));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(strip_namespace(svg))
@@ -178,20 +204,7 @@ pub(crate) fn lines(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let ((x0, x1), (y0, y1)) = bounds(series, false);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0.min(0.0)..y1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
+        let mut chart = axes(&root, (title, x_label, y_label), x0..x1, y0.min(0.0)..y1)?;
         for s in series {
             let color = s.color;
             let pts = thin(&s.points);
@@ -211,13 +224,7 @@ pub(crate) fn lines(
                     .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(err)?;
     }
     Ok(strip_namespace(svg))
