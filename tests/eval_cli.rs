@@ -140,8 +140,13 @@ fn unseen_real_haplotypes_pass_and_the_report_is_self_contained() {
 fn copying_training_haplotypes_fails_privacy() {
     let sets = Sets::new();
     // No subsampling: the AGs are exactly the training haplotypes.
-    let (report, _, _) = sets.eval_with(&sets.path("train.vcf.gz"), None, "copy", &[]);
+    let (report, _, stdout) = sets.eval_with(&sets.path("train.vcf.gz"), None, "copy", &[]);
     let a = &report["privacy"]["aats_train"];
+    assert_eq!(a["nearest_median"]["synthetic_to_real"], 0.0);
+    assert!(
+        stdout.contains("AATS halves: AGs sit on real haplotypes"),
+        "{stdout}"
+    );
     // Every AG sits on a training haplotype: the worst leak scores AATS 0.
     assert_eq!(a["aa_syn"]["mean"].as_f64().unwrap(), 0.0);
     assert!(a["aats"]["mean"].as_f64().unwrap() < 0.05);
@@ -166,7 +171,16 @@ fn independent_sites_cannot_fool_the_verdict() {
     let path = sets.path("independent.vcf.gz");
     genosynth_vcf::write(Path::new(&path), &ags, &Default::default()).unwrap();
 
-    let (report, _, _) = sets.eval(&path, Some(&sets.path("holdout2.vcf.gz")), "independent");
+    let (report, html, stdout) =
+        sets.eval(&path, Some(&sets.path("holdout2.vcf.gz")), "independent");
+    // Far from real haplotypes, farther still from each other: noise, not copies.
+    let m = &report["privacy"]["aats_train"]["nearest_median"];
+    let m = |k: &str| m[k].as_f64().unwrap();
+    assert!(m("real_to_synthetic") > m("real_to_real"));
+    assert!(m("synthetic_to_synthetic") > m("synthetic_to_real"));
+    let reading = "AGs lie away from real haplotypes and farther still from each other";
+    assert!(stdout.contains(reading), "{stdout}");
+    assert!(html.contains(reading));
     assert_eq!(check(&report, "allele_frequency_r")["status"], "pass");
     let truth = check(&report, "aa_truth");
     assert!(truth["value"].as_f64().unwrap() > 0.9, "{truth}");

@@ -137,6 +137,18 @@ fn statistics_match_the_python_reference() {
     close("aa_truth", a.aa_truth.mean, f(&ea["aa_truth"]));
     close("aa_syn", a.aa_syn.mean, f(&ea["aa_syn"]));
     close("aats", a.aats.mean, f(&ea["aats"]));
+    let m = a.nearest_median;
+    for (i, (name, ours)) in [
+        ("median d_TT", m.real_to_real),
+        ("median d_TS", m.real_to_synthetic),
+        ("median d_ST", m.synthetic_to_real),
+        ("median d_SS", m.synthetic_to_synthetic),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        close(name, ours, f(&ea["nearest_median"][i]));
+    }
 
     let ts = scan_between(RowSet::all(&train), RowSet::all(&syn));
     let hs = scan_between(RowSet::all(&holdout), RowSet::all(&syn));

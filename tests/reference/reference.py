@@ -97,7 +97,12 @@ def aats(real, syn):
     d_st = d_ts_matrix.min(axis=0)
     aa_truth = float(np.mean(d_ts > d_tt))
     aa_syn = float(np.mean(d_st > d_ss))
-    return {"aa_truth": aa_truth, "aa_syn": aa_syn, "aats": (aa_truth + aa_syn) / 2}
+    return {
+        "aa_truth": aa_truth,
+        "aa_syn": aa_syn,
+        "aats": (aa_truth + aa_syn) / 2,
+        "nearest_median": [float(np.median(d)) for d in (d_tt, d_ts, d_st, d_ss)],
+    }
 
 
 def pairwise_within(m):

@@ -546,7 +546,28 @@ pub fn render_html(r: &Report) -> String {
         ],
         &rows,
     );
-    p.note("AATS 0.5 is ideal; > 0.5 under-fits (AGs unlike real data); < 0.5 copies (AGs sit on real haplotypes). Judge AA_truth and AA_syn separately: both should be near 0.5.");
+    p.note("AATS 0.5 is ideal; > 0.5 under-fits (AGs unlike real data); < 0.5 copies (AGs sit on real haplotypes). Judge AA_truth and AA_syn separately: both should be near 0.5, and together they tell copies (both low), collapse (both high) and noise (AA_truth high, AA_syn low) apart.");
+    let m = &pr.aats_train.nearest_median;
+    p.table(
+        &[
+            "median nearest-neighbour distance (sites)",
+            "real → real",
+            "real → AG",
+            "AG → real",
+            "AG → AG",
+        ],
+        &[vec![
+            "train vs AGs".into(),
+            num(m.real_to_real),
+            num(m.real_to_synthetic),
+            num(m.synthetic_to_real),
+            num(m.synthetic_to_synthetic),
+        ]],
+    );
+    p.note(&format!(
+        "Reading (train vs AGs): {}.",
+        crate::privacy::aats_reading(pr.aats_train.aa_truth.mean, pr.aats_train.aa_syn.mean)
+    ));
     p.table(
         &["figure", "value"],
         &[

@@ -36,7 +36,9 @@ pub struct AatsOnce {
     /// other real one: `mean(d_TS > d_TT)`. ≈ 1 means AGs sit away from real data.
     pub aa_truth: f64,
     /// Share of AGs whose nearest real haplotype is farther than their nearest other AG:
-    /// `mean(d_ST > d_SS)`. ≈ 0 means AGs sit on real data (copies).
+    /// `mean(d_ST > d_SS)`. ≈ 1 means AGs cluster among themselves; ≈ 0 means AGs are nearer
+    /// to real haplotypes than to each other: copies when AA_truth is ≈ 0 too, noisy AGs when
+    /// AA_truth is ≈ 1 (see [`aats_reading`]).
     pub aa_syn: f64,
     /// `(aa_truth + aa_syn) / 2`; 0.5 is ideal.
     pub aats: f64,
@@ -44,6 +46,64 @@ pub struct AatsOnce {
     pub aats_ties_half: f64,
     /// Share of all comparisons that were ties.
     pub tie_rate: f64,
+    /// The medians of the four nearest-neighbour distances behind the two shares.
+    pub nearest_median: NearestMedians,
+}
+
+/// Medians (in sites) of the nearest-neighbour distances AATS compares: they show where the AGs
+/// lie, which the two shares only give as a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NearestMedians {
+    /// `d_TT`: a real haplotype to its nearest other real one.
+    pub real_to_real: f64,
+    /// `d_TS`: a real haplotype to its nearest AG.
+    pub real_to_synthetic: f64,
+    /// `d_ST`: an AG to its nearest real haplotype.
+    pub synthetic_to_real: f64,
+    /// `d_SS`: an AG to its nearest other AG.
+    pub synthetic_to_synthetic: f64,
+}
+
+/// What AA_truth and AA_syn say together, in words (each read as low < 0.4 ≤ near 0.5 ≤ 0.6 <
+/// high, the verdict's pass band): the four combinations of the two halves mean different
+/// failures, which their average, AATS, cannot tell apart.
+pub fn aats_reading(aa_truth: f64, aa_syn: f64) -> &'static str {
+    let band = |x: f64| {
+        if x < 0.4 {
+            -1
+        } else if x > 0.6 {
+            1
+        } else {
+            0
+        }
+    };
+    match (band(aa_truth), band(aa_syn)) {
+        (0, 0) => {
+            "AGs are as near to real haplotypes, and to each other, as real haplotypes are to each other"
+        }
+        (1, -1) => {
+            "AGs lie away from real haplotypes and farther still from each other: more random variation than real data (noisy AGs; fine structure such as close relatives is not reproduced)"
+        }
+        (-1, -1) => {
+            "AGs sit on real haplotypes: copies or memorisation (check exact copies, DCR and privacy loss)"
+        }
+        (1, 1) => {
+            "AGs cluster among themselves away from real haplotypes: too little diversity (mode collapse)"
+        }
+        (-1, 1) => {
+            "AGs pile up near some real haplotypes: near copies of a few (check DCR and exact copies)"
+        }
+        (1, 0) => {
+            "real haplotypes are nearer to each other than to AGs: AGs miss part of the real data"
+        }
+        (-1, 0) => {
+            "real haplotypes have an AG nearer than any other real one: AGs lie close to real data (check DCR)"
+        }
+        (0, 1) => {
+            "AGs are nearer to each other than to real haplotypes: less diverse than real data"
+        }
+        _ => "AGs are nearer to real haplotypes than to each other: more dispersed than real data",
+    }
 }
 
 /// AATS from the four nearest-distance vectors.
@@ -65,12 +125,19 @@ pub fn aats_from_distances(d_tt: &[u32], d_ss: &[u32], d_ts: &[u32], d_st: &[u32
     let half = (share(d_ts, d_tt, 0.5) + share(d_st, d_ss, 0.5)) / 2.0;
     let ties = d_ts.iter().zip(d_tt).filter(|(a, b)| a == b).count()
         + d_st.iter().zip(d_ss).filter(|(a, b)| a == b).count();
+    let median = |d: &[u32]| quantile(&d.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), 0.5);
     AatsOnce {
         aa_truth,
         aa_syn,
         aats: (aa_truth + aa_syn) / 2.0,
         aats_ties_half: half,
         tie_rate: ties as f64 / (d_ts.len() + d_st.len()).max(1) as f64,
+        nearest_median: NearestMedians {
+            real_to_real: median(d_tt),
+            real_to_synthetic: median(d_ts),
+            synthetic_to_real: median(d_st),
+            synthetic_to_synthetic: median(d_ss),
+        },
     }
 }
 
@@ -91,6 +158,8 @@ pub struct Aats {
     pub aats_ties_half: MeanSd,
     /// See [`AatsOnce::tie_rate`].
     pub tie_rate: MeanSd,
+    /// [`AatsOnce::nearest_median`], each figure averaged over the repeats.
+    pub nearest_median: NearestMedians,
 }
 
 fn distances(n: &[Nearest]) -> Vec<u32> {
@@ -108,6 +177,12 @@ impl Aats {
             aats: pick(|r| r.aats),
             aats_ties_half: pick(|r| r.aats_ties_half),
             tie_rate: pick(|r| r.tie_rate),
+            nearest_median: NearestMedians {
+                real_to_real: pick(|r| r.nearest_median.real_to_real).mean,
+                real_to_synthetic: pick(|r| r.nearest_median.real_to_synthetic).mean,
+                synthetic_to_real: pick(|r| r.nearest_median.synthetic_to_real).mean,
+                synthetic_to_synthetic: pick(|r| r.nearest_median.synthetic_to_synthetic).mean,
+            },
         }
     }
 }
@@ -546,5 +621,32 @@ mod tests {
         assert_eq!(a.aa_syn, 0.5);
         assert_eq!(a.tie_rate, 0.25);
         assert!((a.aats_ties_half - 0.625).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_two_halves_tell_copies_collapse_and_noise_apart() {
+        // (d_TT, d_SS, d_TS, d_ST) per haplotype.
+        let reading = |tt: u32, ss: u32, ts: u32, st: u32| {
+            let a = aats_from_distances(&[tt; 4], &[ss; 4], &[ts; 4], &[st; 4]);
+            aats_reading(a.aa_truth, a.aa_syn)
+        };
+        // Every AG is a training haplotype.
+        assert!(reading(5, 5, 0, 0).starts_with("AGs sit on real haplotypes"));
+        // Every AG is the same haplotype, unlike any real one.
+        assert!(reading(5, 0, 9, 9).starts_with("AGs cluster among themselves"));
+        // AGs far from everything, farther from each other (independent sites, an RBM's noise).
+        assert!(reading(5, 12, 9, 8).starts_with("AGs lie away from real haplotypes"));
+        let a = aats_from_distances(&[4, 6], &[11, 13], &[8, 10], &[7, 9]);
+        assert_eq!(
+            a.nearest_median,
+            NearestMedians {
+                real_to_real: 5.0,
+                real_to_synthetic: 9.0,
+                synthetic_to_real: 8.0,
+                synthetic_to_synthetic: 12.0,
+            }
+        );
+        let mixed = aats_from_distances(&[1, 1], &[2, 2], &[2, 1], &[1, 3]);
+        assert!(aats_reading(mixed.aa_truth, mixed.aa_syn).starts_with("AGs are as near"));
     }
 }

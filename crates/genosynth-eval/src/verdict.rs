@@ -90,12 +90,12 @@ pub fn verdict(r: &Report) -> Verdict {
         (
             "aa_truth",
             a.aa_truth.mean,
-            "share of real haplotypes nearer to another real one than to any AG; near 1: AGs lie away from real data (under-fit)",
+            "share of real haplotypes nearer to another real one than to any AG; near 1: AGs lie away from real data (under-fit or noisy), near 0: AGs sit by real haplotypes (copies)",
         ),
         (
             "aa_syn",
             a.aa_syn.mean,
-            "share of AGs nearer to another AG than to any real haplotype; near 0: AGs sit on real data (copies or over-fit)",
+            "share of AGs nearer to another AG than to any real haplotype; near 1: AGs cluster together (too little diversity), near 0: AGs nearer to real data than to each other (copies if aa_truth is low too, noisy AGs if it is high)",
         ),
     ] {
         add(

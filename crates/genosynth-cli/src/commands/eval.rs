@@ -266,6 +266,17 @@ fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
             word(c.status)
         )?;
     }
+    let a = &r.privacy.aats_train;
+    let m = &a.nearest_median;
+    writeln!(
+        out,
+        "AATS halves: {}\n  median nearest-neighbour distance (sites): real-real {:.1}, real-AG {:.1}, AG-real {:.1}, AG-AG {:.1}",
+        genosynth_eval::privacy::aats_reading(a.aa_truth.mean, a.aa_syn.mean),
+        m.real_to_real,
+        m.real_to_synthetic,
+        m.synthetic_to_real,
+        m.synthetic_to_synthetic,
+    )?;
     if !r.populations.is_empty() {
         writeln!(
             out,
