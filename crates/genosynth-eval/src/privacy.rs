@@ -91,7 +91,7 @@ pub fn aats_reading(aa_truth: f64, aa_syn: f64) -> &'static str {
             "AGs cluster among themselves away from real haplotypes: too little diversity (mode collapse)"
         }
         (-1, 1) => {
-            "AGs pile up near some real haplotypes: near copies of a few (check DCR and exact copies)"
+            "AGs are nearer to each other, and to real haplotypes, than real haplotypes are to each other: less diverse than real data, gathered where it is dense (near copies if AGs are close to real haplotypes: check DCR and exact copies)"
         }
         (1, 0) => {
             "real haplotypes are nearer to each other than to AGs: AGs miss part of the real data"
@@ -636,6 +636,8 @@ mod tests {
         assert!(reading(5, 0, 9, 9).starts_with("AGs cluster among themselves"));
         // AGs far from everything, farther from each other (independent sites, an RBM's noise).
         assert!(reading(5, 12, 9, 8).starts_with("AGs lie away from real haplotypes"));
+        // AGs packed together among the real ones (a GAN's typical haplotypes).
+        assert!(reading(8, 5, 6, 7).starts_with("AGs are nearer to each other, and to real"));
         let a = aats_from_distances(&[4, 6], &[11, 13], &[8, 10], &[7, 9]);
         assert_eq!(
             a.nearest_median,
