@@ -167,7 +167,17 @@ fn synth_trains_generates_and_reports_fidelity() {
         stderr.contains("LD r² correlation (first 400 sites) = "),
         "{stderr}"
     );
+    // The evaluation's summary is printed without --report too (no report files then).
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("aa_truth"), "{stdout}");
+    assert!(stdout.contains("AATS halves: "), "{stdout}");
+    assert!(stdout.contains("verdict: "), "{stdout}");
     assert!(ags.is_file());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the AGs are written"
+    );
     if bcftools_available() {
         assert_eq!(bcftools(&["query", "-l"], &ags).lines().count(), 50);
     }

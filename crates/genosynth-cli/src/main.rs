@@ -53,7 +53,7 @@ enum Command {
     Train(commands::train::Args),
     /// Sample artificial genomes from a trained model directory.
     Generate(commands::generate::Args),
-    /// Train and generate in one go, then print allele-frequency and LD fidelity.
+    /// Train and generate in one go, then print the fidelity and privacy summary and verdict.
     Synth(commands::synth::Args),
 }
 

@@ -152,18 +152,23 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         stop: Some(&ctx.stop),
     };
-    match evaluate_and_write(&input, &args.output, &mut std::io::stdout().lock(), ctx)? {
+    match evaluate_and_write(
+        &input,
+        Some(&args.output),
+        &mut std::io::stdout().lock(),
+        ctx,
+    )? {
         Some(_) => Ok(ExitCode::SUCCESS),
         None => Ok(interrupted(ctx)),
     }
 }
 
 /// Evaluates with progress on stderr, writes `report.json` and `report.html` into `output`
-/// atomically and prints the summary table to `summary`. `None` when Ctrl-C stopped it (nothing
-/// is written then). Shared by `eval` and `synth --report`.
+/// atomically (when given) and prints the summary table to `summary`. `None` when Ctrl-C
+/// stopped it (nothing is written then). Shared by `eval` and `synth`.
 pub(crate) fn evaluate_and_write(
     input: &EvalInput<'_>,
-    output: &Path,
+    output: Option<&Path>,
     summary: &mut dyn Write,
     ctx: &Context,
 ) -> anyhow::Result<Option<Report>> {
@@ -186,6 +191,10 @@ pub(crate) fn evaluate_and_write(
     if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(None);
     }
+    let Some(output) = output else {
+        print_summary(&report, summary)?;
+        return Ok(Some(report));
+    };
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create report directory {}", output.display()))?;
     // Serialising and drawing the plots are independent; do them side by side.

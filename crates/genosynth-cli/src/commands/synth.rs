@@ -1,5 +1,5 @@
-//! `genosynth synth`: train a model and write artificial genomes in one go, with a short
-//! fidelity summary.
+//! `genosynth synth`: train a model and write artificial genomes in one go, with the
+//! evaluation's summary (fidelity, AATS halves, verdict).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,9 +50,10 @@ pub(crate) struct Args {
     /// With --model-dir: write a checkpoint every N epochs (0 = only at the end).
     #[arg(long, default_value_t = 100, value_name = "N")]
     save_every: usize,
-    /// Also evaluate the AGs against the training data (`genosynth eval`'s statistics and
-    /// privacy figures) and write report.json and report.html into this directory. For privacy
-    /// loss and membership inference, hold people out with `split` and use `eval --holdout`.
+    /// Also write the evaluation against the training data (`genosynth eval`'s statistics and
+    /// privacy figures, whose summary is printed either way) as report.json and report.html
+    /// into this directory. For privacy loss and membership inference, hold people out with
+    /// `split` and use `eval --holdout`.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
     #[command(flatten)]
@@ -154,31 +155,33 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {} sites) = {ld:.4}",
         LD_SITES.min(matrix.n_sites())
     ));
-    if let Some(dir) = &args.report {
-        let input = genosynth_eval::EvalInput {
-            train: &matrix,
-            synthetic: &ags,
-            holdout: None,
-            panel: None,
-            synthetic_panel: None,
-            settings: genosynth_eval::Settings {
-                seed: args.seed,
-                // The same LD window as the fidelity line above, so both print one figure.
-                ld_window: LD_SITES,
-                ..genosynth_eval::Settings::default()
-            },
-            stop: Some(&ctx.stop),
-        };
-        // The AGs may be going to stdout: the summary table then goes to stderr.
-        let to_stdout = args.out.output.as_os_str() == "-";
-        let written = if to_stdout {
-            evaluate_and_write(&input, dir, &mut std::io::stderr().lock(), ctx)?
-        } else {
-            evaluate_and_write(&input, dir, &mut std::io::stdout().lock(), ctx)?
-        };
-        if written.is_none() {
-            return Ok(crate::commands::convert::interrupted(ctx));
-        }
+    // The full evaluation takes well under a second next to minutes of training, and its
+    // AATS halves are what tell noisy AGs or near copies apart (AF and LD alone cannot), so
+    // the summary is printed with or without `--report`, which only adds the files.
+    let input = genosynth_eval::EvalInput {
+        train: &matrix,
+        synthetic: &ags,
+        holdout: None,
+        panel: None,
+        synthetic_panel: None,
+        settings: genosynth_eval::Settings {
+            seed: args.seed,
+            // The same LD window as the fidelity line above, so both print one figure.
+            ld_window: LD_SITES,
+            ..genosynth_eval::Settings::default()
+        },
+        stop: Some(&ctx.stop),
+    };
+    // The AGs may be going to stdout: the summary table then goes to stderr.
+    let to_stdout = args.out.output.as_os_str() == "-";
+    let report = args.report.as_deref();
+    let written = if to_stdout {
+        evaluate_and_write(&input, report, &mut std::io::stderr().lock(), ctx)?
+    } else {
+        evaluate_and_write(&input, report, &mut std::io::stdout().lock(), ctx)?
+    };
+    if written.is_none() {
+        return Ok(crate::commands::convert::interrupted(ctx));
     }
     Ok(ExitCode::SUCCESS)
 }
