@@ -155,9 +155,10 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {} sites) = {ld:.4}",
         LD_SITES.min(matrix.n_sites())
     ));
-    // The full evaluation takes well under a second next to minutes of training, and its
-    // AATS halves are what tell noisy AGs or near copies apart (AF and LD alone cannot), so
-    // the summary is printed with or without `--report`, which only adds the files.
+    // The full evaluation costs little next to training (0.1 s on the 805-SNP example, 0.3 s
+    // on 4,594 sites), and its AATS halves are what tell noisy AGs or near copies apart (AF and
+    // LD alone cannot), so the summary is printed with or without `--report`, which only adds
+    // the files.
     let input = genosynth_eval::EvalInput {
         train: &matrix,
         synthetic: &ags,
