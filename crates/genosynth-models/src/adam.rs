@@ -4,7 +4,8 @@
 //! new tensor; over ~1.9 M GAN parameters, three times per minibatch, that was more than half
 //! of an epoch. On the CPU this module updates parameter, first and second moment in a single
 //! loop over the parameter's storage (rayon over chunks; element-wise, so the result does not
-//! depend on the thread count). On CUDA it falls back to tensor ops and `Var::set`.
+//! depend on the thread count). On CUDA one kernel does the same (`cuda_ops`); tensor ops and
+//! `Var::set` remain as the fallback where that kernel cannot be compiled.
 
 use std::sync::Mutex;
 
@@ -25,8 +26,31 @@ pub(crate) struct AdamConfig {
 enum Moments {
     /// CPU: plain buffers updated in place with the parameter.
     Host { m: Vec<f32>, v: Vec<f32> },
-    /// GPU: device tensors, replaced each step.
+    /// CUDA: device buffers updated in place by the fused kernel.
+    #[cfg(feature = "cuda")]
+    Cuda(crate::cuda_ops::CudaMoments),
+    /// Any other device: tensors, replaced each step.
     Device { m: Tensor, v: Tensor },
+}
+
+impl Moments {
+    fn zeros(var: &Var) -> Result<Self> {
+        let n = var.elem_count();
+        match var.device() {
+            candle_core::Device::Cpu => Ok(Moments::Host {
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+            }),
+            #[cfg(feature = "cuda")]
+            candle_core::Device::Cuda(dev) if crate::cuda_ops::usable(dev) => {
+                Ok(Moments::Cuda(crate::cuda_ops::CudaMoments::zeros(dev, n)?))
+            }
+            _ => Ok(Moments::Device {
+                m: var.zeros_like()?,
+                v: var.zeros_like()?,
+            }),
+        }
+    }
 }
 
 struct Slot {
@@ -49,22 +73,10 @@ impl Adam {
         let slots = vars
             .iter()
             .map(|(var, l2)| {
-                let n = var.elem_count();
-                let moments = if var.device().is_cpu() {
-                    Moments::Host {
-                        m: vec![0.0; n],
-                        v: vec![0.0; n],
-                    }
-                } else {
-                    Moments::Device {
-                        m: var.zeros_like()?,
-                        v: var.zeros_like()?,
-                    }
-                };
                 Ok(Slot {
                     var: var.clone(),
                     l2_grad: 2.0 * l2,
-                    moments,
+                    moments: Moments::zeros(var)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -98,12 +110,28 @@ impl Adam {
                     };
                     slot.var.inplace_op2(grad, &op)?;
                 }
+                #[cfg(feature = "cuda")]
+                Moments::Cuda(moments) => {
+                    let op = crate::cuda_ops::FusedAdamCuda {
+                        moments: Mutex::new(moments),
+                        alpha,
+                        l2_grad: slot.l2_grad,
+                        beta1: c.beta1,
+                        beta2: c.beta2,
+                        epsilon: c.epsilon,
+                    };
+                    slot.var.inplace_op2(grad, &op)?;
+                }
                 Moments::Device { m, v } => {
-                    let p = slot.var.as_tensor();
+                    // Detached: the gradients come from forward passes over the variables, and
+                    // moments that kept those graphs would chain every step's graph to the
+                    // next (device memory grew until it ran out).
+                    let p = slot.var.as_tensor().detach();
+                    let grad = grad.detach();
                     let g = if slot.l2_grad > 0.0 {
-                        (grad + p.affine(slot.l2_grad as f64, 0.0)?)?
+                        (&grad + p.affine(slot.l2_grad as f64, 0.0)?)?
                     } else {
-                        grad.clone()
+                        grad
                     };
                     *m = ((&*m * c.beta1 as f64)? + (&g * (1.0 - c.beta1) as f64)?)?;
                     *v = ((&*v * c.beta2 as f64)? + (g.sqr()? * (1.0 - c.beta2) as f64)?)?;
@@ -122,6 +150,8 @@ impl Adam {
             .iter()
             .map(|s| match &s.moments {
                 Moments::Host { m, v } => Ok((m.clone(), v.clone())),
+                #[cfg(feature = "cuda")]
+                Moments::Cuda(moments) => Ok(moments.to_host()?),
                 Moments::Device { m, v } => Ok((
                     m.flatten_all()?.to_vec1::<f32>()?,
                     v.flatten_all()?.to_vec1::<f32>()?,
@@ -163,8 +193,15 @@ impl Adam {
                     m.len()
                 )));
             }
-            slot.moments = match slot.moments {
+            slot.moments = match &slot.moments {
                 Moments::Host { .. } => Moments::Host { m, v },
+                #[cfg(feature = "cuda")]
+                Moments::Cuda(_) => {
+                    let candle_core::Device::Cuda(dev) = slot.var.device() else {
+                        unreachable!("CUDA moments belong to a CUDA variable")
+                    };
+                    Moments::Cuda(crate::cuda_ops::CudaMoments::from_host(dev, &m, &v)?)
+                }
                 Moments::Device { .. } => {
                     let shape = slot.var.shape().clone();
                     let dev = slot.var.device();
@@ -279,15 +316,57 @@ mod tests {
         check(&Device::Cpu)
     }
 
+    #[test]
+    fn tensor_op_fallback_matches_and_keeps_no_graph() -> Result<()> {
+        let cfg = AdamConfig {
+            lr: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+        };
+        let init = [0.5f32, -1.0, 2.0, 0.0];
+        let (fused, ops) = (
+            Var::new(&init, &Device::Cpu)?,
+            Var::new(&init, &Device::Cpu)?,
+        );
+        let mut a = Adam::new(cfg, &[(fused.clone(), 1e-2)])?;
+        let mut b = Adam::new(cfg, &[(ops.clone(), 1e-2)])?;
+        b.slots[0].moments = Moments::Device {
+            m: ops.zeros_like()?,
+            v: ops.zeros_like()?,
+        };
+        for _ in 0..3 {
+            // Gradients computed from the variables carry their graph, as the models' do.
+            let ga = (fused.as_tensor() * 0.3)?.sin()?;
+            let gb = (ops.as_tensor() * 0.3)?.sin()?;
+            assert!(gb.track_op());
+            a.step(&[ga])?;
+            b.step(&[gb])?;
+        }
+        let Moments::Device { m, v } = &b.slots[0].moments else {
+            unreachable!()
+        };
+        assert!(!m.track_op() && !v.track_op(), "moments keep a graph");
+        let (pa, pb) = (fused.to_vec1::<f32>()?, ops.to_vec1::<f32>()?);
+        for (x, y) in pa.iter().zip(&pb) {
+            assert!((x - y).abs() < 1e-6, "{pa:?} vs {pb:?}");
+        }
+        Ok(())
+    }
+
     #[cfg(feature = "cuda")]
     #[test]
     fn adam_matches_keras_formula_cuda() -> Result<()> {
-        match Device::new_cuda(0) {
-            Ok(dev) => check(&dev),
-            Err(e) => {
-                eprintln!("SKIP: no CUDA device answers ({e})");
-                Ok(())
+        match crate::cuda_tests::cuda_or_skip() {
+            Some(dev) => {
+                let Device::Cuda(cuda) = &dev else {
+                    unreachable!("a CUDA device")
+                };
+                // The fused kernel must run, not the tensor-op fallback.
+                crate::cuda_ops::available(cuda).expect("fused Adam kernel");
+                check(&dev)
             }
+            None => Ok(()),
         }
     }
 }

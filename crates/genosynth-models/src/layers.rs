@@ -166,12 +166,9 @@ mod tests {
     #[cfg(feature = "cuda")]
     #[test]
     fn explicit_backward_matches_finite_differences_cuda() -> Result<()> {
-        match Device::new_cuda(0) {
-            Ok(dev) => check_gradients(&dev),
-            Err(e) => {
-                eprintln!("SKIP: no CUDA device answers ({e})");
-                Ok(())
-            }
+        match crate::cuda_tests::cuda_or_skip() {
+            Some(dev) => check_gradients(&dev),
+            None => Ok(()),
         }
     }
 

@@ -59,6 +59,10 @@ mod checkpoint;
 pub mod conditional;
 mod config;
 pub mod crbm;
+#[cfg(feature = "cuda")]
+mod cuda_ops;
+#[cfg(all(test, feature = "cuda"))]
+mod cuda_tests;
 mod device;
 mod error;
 mod gan;

@@ -124,6 +124,7 @@ impl Rbm {
         const CHUNK: usize = 1000;
         let mut out = Vec::new();
         let mut done = 0;
+        rng::seed_device(self.weight.device(), r)?;
         while done < n {
             let rows = CHUNK.min(n - done);
             let v0 = self.random_visible(rows, r)?;
@@ -139,17 +140,26 @@ impl Rbm {
 ///
 /// On the CPU this is one fused in-place pass: each row draws from its own ChaCha8 stream of a
 /// seed taken from `r`, so the result does not depend on how rows are spread over threads. On
-/// CUDA it uses the device generator, seeded from `r`.
-fn bernoulli(x: Tensor, bias: &Tensor, r: &mut ChaCha8Rng) -> Result<Tensor> {
+/// CUDA it uses the device generator (seeded from `r` by [`rng::seed_device`]).
+pub(crate) fn bernoulli(x: Tensor, bias: &Tensor, r: &mut ChaCha8Rng) -> Result<Tensor> {
     let seed: u64 = r.random();
     if x.device().is_cpu() {
         let x = x.contiguous()?;
         x.inplace_op2(bias, &BernoulliOp { seed })?;
         Ok(x)
     } else {
-        x.device().set_seed(seed)?;
+        // The device generator, seeded once per epoch or sampling call (`rng::seed_device`):
+        // candle re-creates the cuRAND generator on every `set_seed`.
+        let u = x.rand_like(0.0, 1.0)?;
+        #[cfg(feature = "cuda")]
+        if let candle_core::Device::Cuda(dev) = x.device()
+            && crate::cuda_ops::usable(dev)
+        {
+            let x = x.contiguous()?;
+            x.inplace_op3(bias, &u, &crate::cuda_ops::BernoulliSigmoidCuda)?;
+            return Ok(x);
+        }
         let p = candle_nn::ops::sigmoid(&x.broadcast_add(bias)?)?;
-        let u = p.rand_like(0.0, 1.0)?;
         Ok(u.lt(&p)?.to_dtype(DType::F32)?)
     }
 }
@@ -247,6 +257,7 @@ impl RbmTrainer {
         let b = p.batch_size.min(n);
         let batches = n / b;
         let order = Tensor::from_vec(rng::permutation(r, n), n, &dev)?;
+        rng::seed_device(&dev, r)?;
         let mut errors = Vec::with_capacity(batches);
         for i in 0..batches {
             let v_data = self.data.index_select(&order.narrow(0, i * b, b)?, 0)?;

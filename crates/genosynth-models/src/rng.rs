@@ -59,6 +59,17 @@ pub(crate) fn permutation(r: &mut ChaCha8Rng, n: usize) -> Vec<u32> {
     idx
 }
 
+/// Seeds a GPU's own generator from `r` (nothing on the CPU, whose draws all come from `r`).
+///
+/// Called once per epoch or sampling call: seeding re-creates the device generator, far too
+/// slow per draw. GPU runs are therefore reproducible only statistically.
+pub(crate) fn seed_device(device: &Device, r: &mut ChaCha8Rng) -> Result<()> {
+    if !device.is_cpu() {
+        device.set_seed(r.random())?;
+    }
+    Ok(())
+}
+
 /// `rows × cols` standard normal values as a tensor on `device`.
 pub(crate) fn normal(
     r: &mut ChaCha8Rng,

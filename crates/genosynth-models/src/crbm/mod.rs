@@ -60,6 +60,9 @@ impl Crbm {
             .first()
             .map_or(Device::Cpu, |w| w.w.device().clone());
         let mut out = vec![0u8; n * self.n_sites];
+        if !device.is_cpu() {
+            device.set_seed(rng.random())?; // see crate::rng::seed_device
+        }
         for rbm in &self.windows {
             let span = rbm.span;
             let v = self.visible(span.len);
@@ -206,6 +209,9 @@ impl CrbmTrainer {
     /// Returns the mean reconstruction error.
     pub fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
         let config = self.crbm.config.clone();
+        if let Some(first) = self.data.first().filter(|d| !d.device().is_cpu()) {
+            first.device().set_seed(rng.random())?; // see crate::rng::seed_device
+        }
         let seeds: Vec<u64> = self.data.iter().map(|_| rng.random()).collect();
         let errors = self
             .crbm

@@ -280,8 +280,13 @@ impl WindowRbm {
     }
 }
 
-/// 0/1 samples with probabilities `p`, from the seeded host RNG (reproducible on CPU).
+/// 0/1 samples with probabilities `p`: on the CPU from the seeded host RNG (reproducible), on
+/// a GPU from the device generator (seeded per epoch and per generation), since host draws
+/// copied to the device each Gibbs step made CUDA epochs host-bound.
 fn bernoulli(p: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+    if !p.device().is_cpu() {
+        return p.gt(&p.rand_like(0.0, 1.0)?)?.to_dtype(DType::F32);
+    }
     let n = p.elem_count();
     let u: Vec<f32> = (0..n).map(|_| rng.random::<f32>()).collect();
     let u = Tensor::from_vec(u, p.dims(), p.device())?;
