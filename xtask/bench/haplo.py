@@ -31,10 +31,30 @@ def load_haplotypes(path):
     return np.ascontiguousarray(gt.transpose(1, 2, 0).reshape(samples * ploidy, sites).astype(np.uint8))
 
 
+def load_hapt(path):
+    """A `.hapt` file (`group id a1 a2 ...` per haplotype, as `genosynth convert -O hapt` writes)
+    as a (haplotypes, sites) uint8 matrix; needs numpy only (the GPU machine has no scikit-allel)."""
+    rows = []
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            fields = line.split()
+            if fields:
+                rows.append(np.frombuffer("".join(fields[2:]).encode("ascii"), dtype=np.uint8) - ord("0"))
+    if not rows:
+        raise SystemExit(f"error: {path}: no haplotypes")
+    matrix = np.stack(rows)
+    if matrix.max() > 1:
+        raise SystemExit(f"error: {path}: alleles other than 0/1")
+    return matrix
+
+
 def load_matrix(path):
-    """A haplotype matrix from a VCF/BCF file or from a `.npy` file a reference script wrote."""
+    """A haplotype matrix from a VCF/BCF file, a `.hapt` file or a `.npy` file a reference script
+    wrote."""
     if path.endswith(".npy"):
         return np.load(path).astype(np.uint8)
+    if path.endswith(".hapt"):
+        return load_hapt(path)
     return load_haplotypes(path)
 
 

@@ -8,6 +8,7 @@ authors' out-of-equilibrium learning), lr 0.01, 500 hidden units, no L2. Samplin
 states, the same 50 Gibbs steps.
 
 Usage: python rbm_torch.py --input TRAIN.vcf.gz --epochs 20 --threads 2 --seed 1 --out result.json
+       python rbm_torch.py --input TRAIN.hapt --epochs 20 --device cuda --out result.json
 """
 
 import argparse
@@ -19,6 +20,7 @@ def parse_args():
     p.add_argument("--input", required=True, help="phased biallelic VCF (the 805-SNP training set)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu or cuda (data, weights and chains stay on it)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hidden", type=int, default=500)
     p.add_argument("--minibatch", type=int, default=500)
@@ -49,28 +51,34 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
-    gen = torch.Generator().manual_seed(args.seed)
+    dev = torch.device(args.device)
+    gen = torch.Generator(device=dev).manual_seed(args.seed)
 
-    real = haplo.load_haplotypes(args.input)
+    real = haplo.load_matrix(args.input)
     n_haplotypes, n_sites = real.shape
-    data = torch.from_numpy(real.astype(np.float32))
+    data = torch.from_numpy(real.astype(np.float32)).to(dev)
     freq = data.mean(0).clamp(1e-5, 1 - 1e-5)
-    w = torch.randn(n_sites, args.hidden, generator=gen) * 1e-4
+    w = torch.randn(n_sites, args.hidden, generator=gen, device=dev) * 1e-4
     a = torch.log(freq / (1 - freq))
-    b = torch.zeros(args.hidden)
+    b = torch.zeros(args.hidden, device=dev)
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
 
     batch = args.minibatch
     batches = n_haplotypes // batch
     epoch_seconds = []
     reconstruction = []
     for _ in range(args.epochs):
+        sync()
         start = time.perf_counter()
-        order = torch.randperm(n_haplotypes, generator=gen)
+        order = torch.randperm(n_haplotypes, generator=gen, device=dev)
         error = 0.0
         for k in range(batches):
             v_data = data[order[k * batch : (k + 1) * batch]]
             h_data = torch.sigmoid(v_data @ w + b)
-            chains = torch.bernoulli(torch.full((batch, n_sites), 0.5), generator=gen)
+            chains = torch.bernoulli(torch.full((batch, n_sites), 0.5, device=dev), generator=gen)
             v_model = gibbs(chains, w, a, b, args.gibbs_steps, gen)
             h_model = torch.sigmoid(v_model @ w + b)
             mu_v = v_data.mean(0)
@@ -83,19 +91,28 @@ def main():
             b += args.lr * grad_b
             recon = torch.sigmoid(torch.bernoulli(h_data, generator=gen) @ w.T + a)
             error += float(((recon - v_data) ** 2).mean())
+        sync()
         epoch_seconds.append(time.perf_counter() - start)
         reconstruction.append(error / batches)
 
     n_ags = args.ags or n_haplotypes
-    start_states = torch.bernoulli(torch.full((n_ags, n_sites), 0.5), generator=gen)
-    ags = gibbs(start_states, w, a, b, args.gibbs_steps, gen).numpy().astype(np.uint8)
+    start_states = torch.bernoulli(torch.full((n_ags, n_sites), 0.5, device=dev), generator=gen)
+    sync()
+    start = time.perf_counter()
+    ags = gibbs(start_states, w, a, b, args.gibbs_steps, gen)
+    sync()
+    sample_seconds = time.perf_counter() - start
+    ags = ags.cpu().numpy().astype(np.uint8)
     if args.ags_out:
         np.save(args.ags_out, ags)
 
     haplo.write_json(
         args.out,
         {
-            "implementation": f"PyTorch {torch.__version__} CPU, centered gradient, 50-step chains from noise",
+            "implementation": f"PyTorch {torch.__version__} {'CUDA' if dev.type == 'cuda' else 'CPU'}, centered gradient, 50-step chains from noise",
+            "device": str(dev),
+            "sample_seconds": sample_seconds,
+            "ags": int(n_ags),
             "model": "rbm",
             "epochs": args.epochs,
             "threads": args.threads,

@@ -62,7 +62,10 @@ const XTASKS: &[(&str, &[&str])] = &[
         "HTML report renders in headless Chromium",
         &["report-check"],
     ),
-    ("CUDA feature builds (no GPU needed)", &["cuda-check"]),
+    (
+        "GPU bundle builds (CUDA feature, no GPU needed) and its CPU dry run passes",
+        &["gpu-bundle", "--dry-run"],
+    ),
     (
         "reproduction smoke test: models beat the independent-sites floor on LD",
         &["reproduce", "--smoke"],
@@ -100,7 +103,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         let result = match args[0].as_str() {
             "bench" => crate::bench::run(&args[1..]),
             "report-check" => crate::report_check::run(&args[1..]),
-            "cuda-check" => crate::cuda_check::run(&args[1..]),
+            "gpu-bundle" => crate::gpu_bundle::run(&args[1..]),
             "reproduce" => crate::reproduce::run(&args[1..]),
             other => unreachable!("unknown CI xtask {other}"),
         };

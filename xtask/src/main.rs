@@ -6,6 +6,8 @@
 mod bench;
 mod ci;
 mod cuda_check;
+mod gpu_bundle;
+mod gpu_report;
 mod report_check;
 mod reproduce;
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("cuda-check") => cuda_check::run(&args[1..]),
+        Some("gpu-bundle") => gpu_bundle::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
         Some(other) => Err(anyhow::anyhow!(
@@ -52,6 +55,8 @@ commands:
                   length; --models/--datasets run a part); --smoke is the CI guard
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
+  gpu-bundle      release CUDA binaries + run.sh + inputs in gpu-bundle/ for a GPU machine without
+                  Rust (--dry-run: then run.sh --cpu on tiny inputs, as CI does)
 ";
 
 /// The workspace root (the parent of `xtask/`).
