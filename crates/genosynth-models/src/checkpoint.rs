@@ -1,5 +1,6 @@
 //! The checkpoint directory: `model.safetensors`, `optimizer.safetensors`, `model.json`,
-//! `history.jsonl`, written atomically (a sibling temp directory renamed into place).
+//! `history.jsonl` and, when training selects on validation people, `best.safetensors`; written
+//! atomically (a sibling temp directory renamed into place).
 
 use std::collections::HashMap;
 use std::fs;
@@ -28,6 +29,8 @@ pub const OPTIMIZER_FILE: &str = "optimizer.safetensors";
 pub const META_FILE: &str = "model.json";
 /// One JSON line per epoch.
 pub const HISTORY_FILE: &str = "history.jsonl";
+/// Weights of the checkpoint selected on validation people (see [`crate::SelectionRule`]).
+pub const BEST_FILE: &str = "best.safetensors";
 
 /// What the training data was, so `--resume` can refuse other data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +84,9 @@ pub struct ModelMeta {
     pub training: TrainingData,
     /// The training sites, in order: generated haplotypes are written at these.
     pub sites: Vec<Site>,
+    /// Selection on validation people, when training held some out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<crate::SelectionState>,
 }
 
 /// A loaded checkpoint: metadata, weights (on the CPU) and history.
@@ -93,6 +99,9 @@ pub struct Checkpoint {
     pub(crate) weights: HashMap<String, Tensor>,
     /// `history.jsonl`, one JSON object per epoch.
     pub history: Vec<String>,
+    /// The epoch whose weights were loaded: the last one, or the selected one
+    /// ([`Checkpoint::load_selected`]).
+    pub epoch: usize,
 }
 
 impl Checkpoint {
@@ -109,10 +118,33 @@ impl Checkpoint {
         };
         Ok(Self {
             dir: dir.to_path_buf(),
+            epoch: meta.epochs_done,
             meta,
             weights,
             history,
         })
+    }
+
+    /// Like [`Checkpoint::load`], but with the weights of the checkpoint selected on validation
+    /// people when training kept one (`best.safetensors`); otherwise the last weights.
+    pub fn load_selected(dir: &Path) -> Result<Self> {
+        let mut ck = Self::load(dir)?;
+        if let Some(epoch) = ck.meta.selection.as_ref().and_then(|s| s.best_epoch) {
+            let weights = read_tensors(dir, BEST_FILE)?;
+            crate::model::check_weights(&ck.meta, &weights)
+                .map_err(|r| Error::checkpoint(dir, format!("{BEST_FILE}: {r}")))?;
+            ck.weights = weights;
+            ck.epoch = epoch;
+        }
+        Ok(ck)
+    }
+
+    /// The selected checkpoint's weights, when training kept one (to carry on selecting).
+    pub(crate) fn best_weights(&self) -> Result<Option<HashMap<String, Tensor>>> {
+        match self.meta.selection.as_ref().and_then(|s| s.best_epoch) {
+            Some(_) => read_tensors(&self.dir, BEST_FILE).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// GAN or RBM.
@@ -209,6 +241,8 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) weights: NamedTensors,
     pub(crate) optimizer: NamedTensors,
     pub(crate) history: &'a [String],
+    /// Weights of the selected checkpoint, written as `best.safetensors`.
+    pub(crate) best: Option<&'a NamedTensors>,
 }
 
 /// Writes the four files into a temp directory beside `dir`, then swaps it into place, so a
@@ -258,6 +292,9 @@ fn write_files(tmp: &Path, s: &Snapshot<'_>) -> Result<()> {
     candle_core::safetensors::save(&to_map(&s.weights)?, &model)?;
     let opt = tmp.join(OPTIMIZER_FILE);
     candle_core::safetensors::save(&to_map(&s.optimizer)?, &opt)?;
+    if let Some(best) = s.best {
+        candle_core::safetensors::save(&to_map(best)?, tmp.join(BEST_FILE))?;
+    }
     let json = serde_json::to_string_pretty(s.meta).expect("metadata serialises");
     let meta = tmp.join(META_FILE);
     fs::write(&meta, json + "\n").map_err(|e| Error::io(&meta, e))?;

@@ -155,7 +155,12 @@ pub fn parse_population_counts(
 
 /// The population labels a checkpoint was trained with (`None`: unconditional model).
 pub fn checkpoint_labels(checkpoint: &crate::Checkpoint) -> Option<&HaplotypeLabels> {
-    match &checkpoint.meta.model {
+    params_labels(&checkpoint.meta.model)
+}
+
+/// The training labels of a conditional model's hyperparameters.
+pub(crate) fn params_labels(params: &crate::ModelParams) -> Option<&HaplotypeLabels> {
+    match params {
         crate::ModelParams::Wgan(p) => p.labels.as_ref(),
         crate::ModelParams::Crbm(p) => p.labels.as_ref(),
         _ => None,

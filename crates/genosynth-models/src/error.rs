@@ -49,6 +49,9 @@ pub enum Error {
         /// What differs.
         reason: String,
     },
+    /// Scoring a checkpoint on validation people failed.
+    #[error("validation: {0}")]
+    Validation(String),
     /// Building the output haplotype matrix failed.
     #[error(transparent)]
     Core(#[from] genosynth_core::Error),

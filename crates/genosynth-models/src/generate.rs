@@ -81,24 +81,44 @@ fn generate_with_labels(
     let sampler = Sampler::from_weights(&checkpoint.meta, &weights)
         .map_err(|r| Error::checkpoint(&checkpoint.dir, r))?;
     let mut r = rng::rng(options.seed, STREAM_SAMPLE);
-    let n = options.n_haplotypes;
-    let alleles = match &sampler {
-        Sampler::Gan(gan) => gan.sample(n, &mut r, dev)?,
-        Sampler::Rbm(rbm) => {
-            let steps = options.gibbs_steps.unwrap_or(rbm.params.gibbs_steps);
-            rbm.sample(n, steps, &mut r)?
-        }
-        Sampler::Wgan(wgan) => wgan.generate(n, labels, &mut r)?,
-        Sampler::Crbm(crbm) => {
-            let mut crbm = crbm.clone();
-            crbm.config.gibbs_steps = options.gibbs_steps.unwrap_or(crbm.config.gibbs_steps);
-            crbm.generate(n, labels, &mut r)?
-        }
-    };
-    let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
-    let matrix = HaplotypeMatrix::from_dense_u8(&alleles, checkpoint.sites(), samples)?;
+    let matrix = sample_matrix(
+        &sampler,
+        options.n_haplotypes,
+        labels,
+        options.gibbs_steps,
+        &mut r,
+        dev,
+        checkpoint.sites(),
+    )?;
     Ok(Generated {
         matrix,
         device: device.description,
     })
+}
+
+/// `n` haplotypes `AG_000001`, ... from a model, at `sites`.
+pub(crate) fn sample_matrix(
+    sampler: &Sampler,
+    n: usize,
+    labels: Option<&[usize]>,
+    gibbs_steps: Option<usize>,
+    r: &mut rand_chacha::ChaCha8Rng,
+    dev: &candle_core::Device,
+    sites: genosynth_core::Sites,
+) -> Result<HaplotypeMatrix> {
+    let alleles = match sampler {
+        Sampler::Gan(gan) => gan.sample(n, r, dev)?,
+        Sampler::Rbm(rbm) => {
+            let steps = gibbs_steps.unwrap_or(rbm.params.gibbs_steps);
+            rbm.sample(n, steps, r)?
+        }
+        Sampler::Wgan(wgan) => wgan.generate(n, labels, r)?,
+        Sampler::Crbm(crbm) => {
+            let mut crbm = crbm.clone();
+            crbm.config.gibbs_steps = gibbs_steps.unwrap_or(crbm.config.gibbs_steps);
+            crbm.generate(n, labels, r)?
+        }
+    };
+    let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
+    Ok(HaplotypeMatrix::from_dense_u8(&alleles, sites, samples)?)
 }

@@ -71,20 +71,22 @@ mod layers;
 mod model;
 mod rbm;
 mod rng;
+mod selection;
 mod tensors;
 mod train;
 pub mod wgan;
 
 pub use checkpoint::{
-    Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE, ModelMeta,
-    OPTIMIZER_FILE, TrainingData, is_checkpoint,
+    BEST_FILE, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE,
+    ModelMeta, OPTIMIZER_FILE, TrainingData, is_checkpoint,
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use error::Error;
 pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
 pub use rng::RngState;
-pub use train::{EpochReport, TrainSummary, train};
+pub use selection::{SelectionRule, SelectionState, ValidationScores};
+pub use train::{EpochReport, TrainSummary, Validation, train, train_with_validation};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

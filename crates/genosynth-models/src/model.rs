@@ -143,6 +143,15 @@ impl Trainer {
         }
     }
 
+    /// Mean log-likelihood (nats per haplotype) of `m` under the model, for models with an
+    /// exact likelihood (none of the papers' models has one).
+    pub(crate) fn mean_log_likelihood(
+        &self,
+        _m: &genosynth_core::HaplotypeMatrix,
+    ) -> Result<Option<f64>> {
+        Ok(None)
+    }
+
     pub(crate) fn weights(&self) -> NamedTensors {
         match self {
             Trainer::Gan(t) => t.gan.tensors(),

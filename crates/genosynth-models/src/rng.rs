@@ -16,6 +16,8 @@ pub(crate) const STREAM_INIT: u64 = 0;
 pub(crate) const STREAM_TRAIN: u64 = 1;
 /// Stream of the noise subtracted once from the real GAN inputs.
 pub(crate) const STREAM_INPUT_NOISE: u64 = 2;
+/// Stream of the AGs generated to validate a checkpoint (seeded per epoch).
+pub(crate) const STREAM_VALIDATE: u64 = 4;
 
 /// A position in a ChaCha8 stream, stored in `model.json` so `--resume` continues it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

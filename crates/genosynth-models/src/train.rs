@@ -11,9 +11,40 @@ use crate::checkpoint::{
 };
 use crate::config::TrainConfig;
 use crate::device::select_device;
-use crate::model::{Trainer, TrainingSet};
-use crate::rng::{self, STREAM_INIT, STREAM_TRAIN};
+use std::collections::HashMap;
+
+use candle_core::Tensor;
+use rand::Rng;
+
+use crate::generate::sample_matrix;
+use crate::model::{Sampler, Trainer, TrainingSet};
+use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
+use crate::selection::{SelectionState, ValidationScores};
+use crate::tensors::NamedTensors;
 use crate::{Error, Result};
+
+/// Selection on held-out people while training (see [`crate::SelectionRule`]).
+///
+/// Every `every` epochs (and after the last one) the loop generates `n_samples` AGs from the
+/// current weights, hands them to `score` (which compares them with the training and the
+/// validation haplotypes), records the figures in `history.jsonl` and keeps the best weights as
+/// `best.safetensors`. After `patience` validations without a better checkpoint, training
+/// stops early (0: never).
+pub struct Validation<'a> {
+    /// Epochs between validations.
+    pub every: usize,
+    /// Validations without improvement before stopping (0 = train all epochs).
+    pub patience: usize,
+    /// AGs generated per validation.
+    pub n_samples: usize,
+    /// Selection state of a new run (a resumed run continues its checkpoint's, with this
+    /// state's rule).
+    pub state: SelectionState,
+    /// Validation haplotypes, for the held-out log-likelihood of models that have one.
+    pub heldout: Option<&'a HaplotypeMatrix>,
+    /// Scores a set of AGs (the held-out log-likelihood is filled in by the loop).
+    pub score: &'a mut dyn FnMut(&HaplotypeMatrix) -> std::result::Result<ValidationScores, String>,
+}
 
 /// What happened in one epoch, passed to the observer.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +60,10 @@ pub struct EpochReport {
     pub losses: Vec<(&'static str, f64)>,
     /// Whether a checkpoint was written after this epoch.
     pub saved: bool,
+    /// Validation figures, when this epoch was validated.
+    pub validation: Option<ValidationScores>,
+    /// Whether this epoch became the selected checkpoint.
+    pub selected: bool,
 }
 
 impl EpochReport {
@@ -39,6 +74,10 @@ impl EpochReport {
         obj.insert("seconds".into(), round6(self.seconds).into());
         for (name, v) in &self.losses {
             obj.insert((*name).into(), (*v).into());
+        }
+        if let Some(v) = &self.validation {
+            obj.insert("validation".into(), v.to_json());
+            obj.insert("selected".into(), self.selected.into());
         }
         serde_json::Value::Object(obj).to_string()
     }
@@ -72,6 +111,10 @@ pub struct TrainSummary {
     pub seconds_per_epoch: f64,
     /// The last epoch's figures.
     pub last: Option<EpochReport>,
+    /// Whether validation stopped training before `epochs` (no improvement for `patience`).
+    pub early_stopped: bool,
+    /// Selection state at the end, when training validated.
+    pub selection: Option<SelectionState>,
 }
 
 /// Trains a model on `matrix` and keeps a checkpoint in `out_dir`.
@@ -92,6 +135,27 @@ pub fn train(
     observer: &mut dyn FnMut(&EpochReport),
     stop: &AtomicBool,
 ) -> Result<TrainSummary> {
+    train_with_validation(matrix, config, out_dir, resume, observer, stop, None)
+}
+
+/// [`train`] with selection on held-out people: `matrix` must not contain them.
+pub fn train_with_validation(
+    matrix: &HaplotypeMatrix,
+    config: &TrainConfig,
+    out_dir: &Path,
+    resume: bool,
+    observer: &mut dyn FnMut(&EpochReport),
+    stop: &AtomicBool,
+    mut validation: Option<Validation<'_>>,
+) -> Result<TrainSummary> {
+    if let Some(v) = &validation {
+        if v.every == 0 {
+            return Err(Error::config("validate-every", "must be at least 1"));
+        }
+        if v.n_samples < 2 {
+            return Err(Error::config("validation", "at least 2 AGs per validation"));
+        }
+    }
     let device = select_device(config.device)?;
     let dev = &device.device;
     if matrix.n_sites() == 0 {
@@ -148,6 +212,21 @@ pub fn train(
         None => (config.model.clone(), config.seed),
     };
     let mut init_rng = rng::rng(seed, STREAM_INIT);
+    // Selection continues a resumed run's state (under the rule asked for now).
+    let mut selection = validation.as_ref().map(|v| {
+        let mut state = previous
+            .as_ref()
+            .and_then(|ck| ck.meta.selection.clone())
+            .unwrap_or_else(|| v.state.clone());
+        state.rule = v.state.rule;
+        state
+    });
+    let mut best_weights: Option<NamedTensors> = match (&previous, &selection) {
+        (Some(ck), Some(_)) => ck
+            .best_weights()?
+            .map(|w| w.into_iter().collect::<NamedTensors>()),
+        _ => None,
+    };
     let (mut trainer, mut train_rng, mut epochs_done, mut history) = match previous {
         Some(ck) => {
             let mut t =
@@ -178,17 +257,21 @@ pub fn train(
         device: device.description.clone(),
         training,
         sites: matrix.sites().as_slice().to_vec(),
+        selection: selection.clone(),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,
                 epochs_done: usize,
                 r,
-                history: &[String]|
+                history: &[String],
+                selection: &Option<SelectionState>,
+                best: Option<&NamedTensors>|
      -> Result<()> {
         let (optimizer, adam_steps) = trainer.optimizer_state()?;
         meta.epochs_done = epochs_done;
         meta.rng = r;
         meta.adam_steps = adam_steps;
+        meta.selection = selection.clone();
         checkpoint::save(
             out_dir,
             &Snapshot {
@@ -196,6 +279,7 @@ pub fn train(
                 weights: trainer.weights(),
                 optimizer,
                 history,
+                best,
             },
         )
     };
@@ -204,6 +288,7 @@ pub fn train(
     let first = epochs_done;
     let mut last = None;
     let mut stopped = false;
+    let mut early_stopped = false;
     let mut saved_at = None;
     while epochs_done < config.epochs {
         if stop.load(Ordering::Relaxed) {
@@ -219,21 +304,40 @@ pub fn train(
             seconds: t0.elapsed().as_secs_f64(),
             losses: names.iter().copied().zip(losses).collect(),
             saved: false,
+            validation: None,
+            selected: false,
         };
+        if let (Some(v), Some(state)) = (validation.as_mut(), selection.as_mut())
+            && (epochs_done % v.every == 0 || epochs_done == config.epochs)
+        {
+            let scores = validate(&trainer, &meta, v, seed, epochs_done, dev)?;
+            report.selected = state.record(epochs_done, &scores);
+            if report.selected {
+                best_weights = Some(trainer.weights());
+            }
+            report.validation = Some(scores);
+            early_stopped = v.patience > 0 && state.since_best >= v.patience;
+        }
         history.push(report.to_json());
-        if config.save_every > 0 && epochs_done % config.save_every == 0 {
+        let due = config.save_every > 0 && epochs_done % config.save_every == 0;
+        if due || early_stopped {
             save(
                 &trainer,
                 &mut meta,
                 epochs_done,
                 rng::save_state(seed, &train_rng),
                 &history,
+                &selection,
+                best_weights.as_ref(),
             )?;
             saved_at = Some(epochs_done);
             report.saved = true;
         }
         observer(&report);
         last = Some(report);
+        if early_stopped {
+            break;
+        }
     }
     if saved_at != Some(epochs_done) || !checkpoint::is_checkpoint(out_dir) {
         save(
@@ -242,6 +346,8 @@ pub fn train(
             epochs_done,
             rng::save_state(seed, &train_rng),
             &history,
+            &selection,
+            best_weights.as_ref(),
         )?;
     }
     let run = epochs_done - first;
@@ -256,5 +362,43 @@ pub fn train(
             0.0
         },
         last,
+        early_stopped,
+        selection,
     })
+}
+
+/// Generates AGs from the current weights and scores them.
+fn validate(
+    trainer: &Trainer,
+    meta: &ModelMeta,
+    v: &mut Validation<'_>,
+    seed: u64,
+    epoch: usize,
+    dev: &candle_core::Device,
+) -> Result<ValidationScores> {
+    let weights: HashMap<String, Tensor> = trainer.weights().into_iter().collect();
+    let sampler = Sampler::from_weights(meta, &weights).map_err(Error::Data)?;
+    // A stream of its own per validation: validating never moves the training stream, so a
+    // run with validation trains exactly as one without, and resumes exactly.
+    let mut r = rng::rng(seed.wrapping_add(epoch as u64), STREAM_VALIDATE);
+    let labels = crate::conditional::params_labels(&meta.model).map(|l| {
+        (0..v.n_samples)
+            .map(|_| l.index[r.random_range(0..l.index.len())])
+            .collect::<Vec<_>>()
+    });
+    let sites = genosynth_core::Sites::from(meta.sites.clone());
+    let ags = sample_matrix(
+        &sampler,
+        v.n_samples,
+        labels.as_deref(),
+        None,
+        &mut r,
+        dev,
+        sites,
+    )?;
+    let mut scores = (v.score)(&ags).map_err(Error::Validation)?;
+    if let Some(heldout) = v.heldout {
+        scores.heldout_log_likelihood = trainer.mean_log_likelihood(heldout)?;
+    }
+    Ok(scores)
 }

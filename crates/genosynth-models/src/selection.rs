@@ -1,0 +1,228 @@
+//! Choosing a checkpoint on held-out people: the validation figures of a checkpoint, the rule
+//! that compares two of them, and the state that `--resume` continues.
+//!
+//! The training loop generates AGs every few epochs and hands them to a caller-supplied scorer
+//! (genosynth-eval's figures against the training part and the validation part, which the model
+//! never sees). The rule, in order:
+//! 1. A checkpoint within the privacy bounds (privacy loss ≤ `max_privacy_loss` and membership
+//!    AUC ≤ `max_membership_auc`) beats one outside them.
+//! 2. Among those within the bounds, the one whose AATS halves are nearest 0.5 (the larger of
+//!    |AA_truth − 0.5| and |AA_syn − 0.5|) wins; distances within `tie` of each other count as
+//!    equal, and then the higher LD r² correlation wins.
+//! 3. Among those outside the bounds, the one that exceeds them least wins.
+
+use serde::{Deserialize, Serialize};
+
+/// Validation figures of one checkpoint: its AGs against the training haplotypes and against
+/// the validation haplotypes (people the model never saw).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationScores {
+    /// AATS half: share of real haplotypes whose nearest AG is farther than their nearest real
+    /// neighbour (near 1: AGs far from real data).
+    pub aa_truth: f64,
+    /// AATS half: share of AGs whose nearest real haplotype is farther than their nearest AG
+    /// (near 1: AGs packed together; near 0 with AA_truth high: noisy AGs).
+    pub aa_syn: f64,
+    /// AATS(validation) − AATS(train): how much closer AGs sit to training people.
+    pub privacy_loss: f64,
+    /// ROC AUC of telling training from validation people by their distance to the nearest AG.
+    pub membership_auc: f64,
+    /// Correlation of pairwise r² (AGs vs training haplotypes).
+    pub ld_r2: f64,
+    /// Largest Wasserstein distance over the leading principal components, in training sd.
+    pub pca_w: f64,
+    /// Wasserstein distance between the AGs' and the training haplotypes' pairwise distances
+    /// (sites).
+    pub pairwise_w: f64,
+    /// Mean log-likelihood (nats per haplotype) of the validation haplotypes, for models with
+    /// an exact likelihood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heldout_log_likelihood: Option<f64>,
+}
+
+impl ValidationScores {
+    /// The larger distance of the two AATS halves from 0.5 (0 is ideal).
+    pub fn aa_distance(&self) -> f64 {
+        (self.aa_truth - 0.5).abs().max((self.aa_syn - 0.5).abs())
+    }
+
+    /// The figures as a JSON object (for `history.jsonl`).
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("plain numbers serialise")
+    }
+}
+
+/// The rule that picks the best checkpoint (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SelectionRule {
+    /// Largest acceptable privacy loss.
+    pub max_privacy_loss: f64,
+    /// Largest acceptable membership-inference AUC.
+    pub max_membership_auc: f64,
+    /// AA distances closer than this count as equal, and LD decides.
+    pub tie: f64,
+}
+
+impl Default for SelectionRule {
+    fn default() -> Self {
+        Self {
+            max_privacy_loss: 0.03,
+            max_membership_auc: 0.55,
+            tie: 0.02,
+        }
+    }
+}
+
+impl SelectionRule {
+    /// How far `s` exceeds the privacy bounds (0 when within them).
+    pub fn privacy_excess(&self, s: &ValidationScores) -> f64 {
+        let over = |v: f64, max: f64| if v.is_nan() { 1.0 } else { (v - max).max(0.0) };
+        over(s.privacy_loss, self.max_privacy_loss)
+            + over(s.membership_auc, self.max_membership_auc)
+    }
+
+    /// Whether `s` is within the privacy bounds.
+    pub fn within_bounds(&self, s: &ValidationScores) -> bool {
+        self.privacy_excess(s) == 0.0
+    }
+
+    /// Whether `candidate` should replace `best`.
+    pub fn better(&self, candidate: &ValidationScores, best: &ValidationScores) -> bool {
+        match (self.within_bounds(candidate), self.within_bounds(best)) {
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => self.privacy_excess(candidate) < self.privacy_excess(best),
+            (true, true) => {
+                let (c, b) = (candidate.aa_distance(), best.aa_distance());
+                if (c - b).abs() <= self.tie {
+                    candidate.ld_r2 > best.ld_r2
+                } else {
+                    c < b
+                }
+            }
+        }
+    }
+
+    /// One line for reports: `privacy loss ≤ 0.03, membership AUC ≤ 0.55, then AA halves
+    /// nearest 0.5 (ties within 0.02: higher LD)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "within privacy loss ≤ {} and membership AUC ≤ {}, the AATS halves nearest 0.5 \
+             (differences within {}: higher LD r² correlation); outside the bounds, the smallest excess",
+            self.max_privacy_loss, self.max_membership_auc, self.tie
+        )
+    }
+}
+
+/// Where selection stands, stored in `model.json` so `--resume` continues it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectionState {
+    /// The rule in force.
+    pub rule: SelectionRule,
+    /// Names of the validation samples (held out of training).
+    pub validation_samples: Vec<String>,
+    /// Epoch of the best checkpoint so far (kept in `best/`).
+    pub best_epoch: Option<usize>,
+    /// Its figures.
+    pub best: Option<ValidationScores>,
+    /// Validations since the best one (early stopping counts these).
+    pub since_best: usize,
+}
+
+impl SelectionState {
+    /// A state with nothing validated yet.
+    pub fn new(rule: SelectionRule, validation_samples: Vec<String>) -> Self {
+        Self {
+            rule,
+            validation_samples,
+            best_epoch: None,
+            best: None,
+            since_best: 0,
+        }
+    }
+
+    /// Records the figures of `epoch`; true when it becomes the best.
+    pub fn record(&mut self, epoch: usize, scores: &ValidationScores) -> bool {
+        let improves = self
+            .best
+            .as_ref()
+            .is_none_or(|best| self.rule.better(scores, best));
+        if improves {
+            self.best = Some(scores.clone());
+            self.best_epoch = Some(epoch);
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        improves
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(aa_truth: f64, aa_syn: f64, loss: f64, auc: f64, ld: f64) -> ValidationScores {
+        ValidationScores {
+            aa_truth,
+            aa_syn,
+            privacy_loss: loss,
+            membership_auc: auc,
+            ld_r2: ld,
+            pca_w: 0.1,
+            pairwise_w: 1.0,
+            heldout_log_likelihood: None,
+        }
+    }
+
+    #[test]
+    fn privacy_bounds_come_first() {
+        let rule = SelectionRule::default();
+        let private_but_noisy = scores(0.9, 0.2, 0.01, 0.51, 0.85);
+        let ideal_but_leaky = scores(0.5, 0.5, 0.10, 0.60, 0.95);
+        assert!(rule.better(&private_but_noisy, &ideal_but_leaky));
+        assert!(!rule.better(&ideal_but_leaky, &private_but_noisy));
+    }
+
+    #[test]
+    fn within_bounds_nearest_half_wins_and_ld_breaks_ties() {
+        let rule = SelectionRule::default();
+        let near = scores(0.55, 0.47, 0.0, 0.5, 0.90);
+        let far = scores(0.75, 0.30, 0.0, 0.5, 0.95);
+        assert!(rule.better(&near, &far));
+        let near_more_ld = scores(0.56, 0.47, 0.0, 0.5, 0.93);
+        assert!(
+            rule.better(&near_more_ld, &near),
+            "tie within 0.02: LD decides"
+        );
+        assert!(!rule.better(&near, &near_more_ld));
+    }
+
+    #[test]
+    fn outside_bounds_the_smallest_excess_wins() {
+        let rule = SelectionRule::default();
+        let a = scores(0.5, 0.5, 0.05, 0.56, 0.9);
+        let b = scores(0.5, 0.5, 0.10, 0.56, 0.9);
+        assert!(rule.better(&a, &b));
+        let nan = scores(0.5, 0.5, f64::NAN, 0.5, 0.9);
+        assert!(
+            !rule.within_bounds(&nan),
+            "an undefined figure is never within bounds"
+        );
+    }
+
+    #[test]
+    fn state_counts_validations_since_the_best() {
+        let mut state = SelectionState::new(SelectionRule::default(), vec!["HG1".into()]);
+        assert!(state.record(10, &scores(0.8, 0.2, 0.0, 0.5, 0.8)));
+        assert!(state.record(20, &scores(0.6, 0.4, 0.0, 0.5, 0.9)));
+        assert!(!state.record(30, &scores(0.9, 0.1, 0.0, 0.5, 0.9)));
+        assert!(!state.record(40, &scores(0.5, 0.5, 0.2, 0.5, 0.9)));
+        assert_eq!((state.best_epoch, state.since_best), (Some(20), 2));
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SelectionState>(&json).unwrap(),
+            state
+        );
+    }
+}
