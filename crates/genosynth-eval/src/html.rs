@@ -10,14 +10,14 @@ use crate::verdict::Status;
 /// Most sites drawn in the r² heatmap (each pair is one SVG rectangle).
 const MAX_HEATMAP_SITES: usize = 80;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x.is_finite() {
         if x != 0.0 && x.abs() < 1e-3 {
             format!("{x:.2e}")
@@ -33,17 +33,17 @@ fn opt(x: Option<f64>) -> String {
     x.map_or("—".into(), num)
 }
 
-struct Page {
-    html: String,
-    figures: usize,
+pub(crate) struct Page {
+    pub(crate) html: String,
+    pub(crate) figures: usize,
 }
 
 impl Page {
-    fn section(&mut self, title: &str) {
+    pub(crate) fn section(&mut self, title: &str) {
         let _ = write!(self.html, "<h2>{}</h2>", esc(title));
     }
 
-    fn figure(&mut self, svg: Result<String, String>, title: &str, meaning: &str) {
+    pub(crate) fn figure(&mut self, svg: Result<String, String>, title: &str, meaning: &str) {
         self.figures += 1;
         let body =
             svg.unwrap_or_else(|e| format!("<p class=\"error\">figure failed: {}</p>", esc(&e)));
@@ -56,7 +56,7 @@ impl Page {
         );
     }
 
-    fn table(&mut self, header: &[&str], rows: &[Vec<String>]) {
+    pub(crate) fn table(&mut self, header: &[&str], rows: &[Vec<String>]) {
         self.html.push_str("<table><tr>");
         for h in header {
             let _ = write!(self.html, "<th>{}</th>", esc(h));
@@ -72,7 +72,7 @@ impl Page {
         self.html.push_str("</table>");
     }
 
-    fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         let _ = write!(self.html, "<p class=\"note\">{}</p>", esc(text));
     }
 }
@@ -696,6 +696,7 @@ pub fn render_html(r: &Report) -> String {
         );
         p.note("Each population's AGs against its own real haplotypes: Fst vs own train should be near 0 and well below Fst vs the other populations, or the label did not steer generation. A small population generated in large numbers needs its own privacy figures near 0 loss and AUC 0.5.");
     }
+    crate::html_selection::selection_and_guard(&mut p, r);
     let _ = write!(
         p.html,
         "<p class=\"note\">{} figures.</p></body></html>",

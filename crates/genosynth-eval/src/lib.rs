@@ -68,6 +68,7 @@ mod error;
 mod fst;
 mod haplotype_freq;
 mod html;
+mod html_selection;
 mod ld;
 mod linalg;
 mod pca;
@@ -91,8 +92,9 @@ pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
 pub use report::{
-    Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
-    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,
+    Compared, DistanceStats, EvalInput, FstStats, GuardInfo, Inputs, LdStats, PcaStats, Report,
+    SCHEMA_VERSION, Settings, SfsStats, Trajectory, TrajectoryPoint, evaluate,
+    evaluate_with_progress,
 };
 pub use triplets::{TripletStats, triplet_correlations};
 pub use verdict::{Check, Status, Verdict, verdict};

@@ -192,6 +192,53 @@ pub struct FstStats {
     pub per_population: Vec<(String, usize, f64)>,
 }
 
+/// One validated checkpoint of a training run that selected on held-out people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrajectoryPoint {
+    /// Epoch of the checkpoint.
+    pub epoch: usize,
+    /// AATS halves of its AGs against the training haplotypes.
+    pub aa_truth: f64,
+    /// See `aa_truth`.
+    pub aa_syn: f64,
+    /// AATS(validation) − AATS(train).
+    pub privacy_loss: f64,
+    /// Membership-inference AUC (training vs validation people).
+    pub membership_auc: f64,
+    /// LD r² correlation against the training haplotypes.
+    pub ld_r2: f64,
+    /// Largest PCA Wasserstein distance (training sd).
+    pub pca_w: f64,
+    /// Pairwise-distance Wasserstein distance (sites).
+    pub pairwise_w: f64,
+    /// Mean held-out log-likelihood (nats per haplotype), for models with one.
+    pub heldout_log_likelihood: Option<f64>,
+}
+
+/// How the checkpoint behind the AGs was chosen: every validation of training, and the rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trajectory {
+    /// The selection rule, in words.
+    pub rule: String,
+    /// The chosen epoch.
+    pub selected_epoch: Option<usize>,
+    /// Every validated checkpoint, by epoch.
+    pub points: Vec<TrajectoryPoint>,
+}
+
+/// What the generation guard did (`generate --min-distance`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardInfo {
+    /// Minimum Hamming distance (sites) of every AG from every training haplotype.
+    pub min_distance: u32,
+    /// Whether it was derived from the training data.
+    pub auto: bool,
+    /// AGs redrawn for being nearer.
+    pub redrawn: usize,
+    /// Rounds of redrawing.
+    pub rounds: usize,
+}
+
 /// The whole evaluation; serialised as `report.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -225,6 +272,12 @@ pub struct Report {
     pub populations: Vec<PopulationStats>,
     /// Pass / warn / fail per check.
     pub verdict: Verdict,
+    /// How the model's checkpoint was chosen, when the caller knows (`synth`, `eval --model`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Trajectory>,
+    /// What the generation guard did, when the caller knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardInfo>,
 }
 
 fn check_settings(s: &Settings) -> Result<(), Error> {
@@ -435,6 +488,8 @@ pub fn evaluate_with_progress(
         privacy,
         populations,
         verdict: Verdict::default(),
+        selection: None,
+        guard: None,
     };
     report.verdict = verdict(&report);
     Ok(report)
