@@ -1,0 +1,182 @@
+//! The generation guard: no AG is written nearer to a training haplotype than a minimum
+//! Hamming distance; nearer ones are redrawn.
+//!
+//! `auto` takes a low quantile of the training set's own leave-one-out nearest-neighbour
+//! distances: an AG closer to a donor than all but [`AUTO_QUANTILE`] of real people are to
+//! their nearest relative in the data is treated as a near copy. At least 1, so exact copies
+//! are always redrawn.
+
+use genosynth_core::HaplotypeMatrix;
+use genosynth_eval::distance::{RowSet, scan_between, scan_within};
+use genosynth_models::{Checkpoint, GenerateOptions};
+
+use crate::{Error, Result};
+
+/// Quantile of the training leave-one-out nearest-neighbour distances that `auto` uses.
+pub const AUTO_QUANTILE: f64 = 0.01;
+/// Redraw rounds before giving up.
+pub const MAX_ROUNDS: usize = 20;
+
+/// The minimum distance asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinDistance {
+    /// From the training data ([`auto_threshold`]).
+    Auto,
+    /// This many sites.
+    Sites(u32),
+}
+
+impl std::str::FromStr for MinDistance {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(MinDistance::Auto),
+            n => n
+                .parse()
+                .map(MinDistance::Sites)
+                .map_err(|_| format!("{s:?}: expected auto or a number of sites")),
+        }
+    }
+}
+
+/// What the guard did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardReport {
+    /// Minimum Hamming distance (sites) every written AG keeps from every training haplotype.
+    pub threshold: u32,
+    /// Whether the threshold came from the training data.
+    pub auto: bool,
+    /// AGs redrawn because they were nearer.
+    pub redrawn: usize,
+    /// Rounds of redrawing (0 when none was needed).
+    pub rounds: usize,
+}
+
+impl GuardReport {
+    /// The `##genosynthGuard=` header value: `<min_distance=12,auto=true,redrawn=3,rounds=1>`.
+    pub fn header_value(&self) -> String {
+        format!(
+            "<min_distance={},auto={},redrawn={},rounds={}>",
+            self.threshold, self.auto, self.redrawn, self.rounds
+        )
+    }
+}
+
+/// The `auto` threshold of `train`: the [`AUTO_QUANTILE`] quantile of its haplotypes'
+/// distances to their nearest other haplotype, at least 1.
+pub fn auto_threshold(train: &HaplotypeMatrix) -> u32 {
+    let scan = scan_within(RowSet::all(train));
+    let mut d: Vec<u32> = scan
+        .first
+        .iter()
+        .map(|n| n.distance)
+        .filter(|&d| d != u32::MAX)
+        .collect();
+    if d.is_empty() {
+        return 1;
+    }
+    d.sort_unstable();
+    let k = ((d.len() - 1) as f64 * AUTO_QUANTILE).floor() as usize;
+    d[k].max(1)
+}
+
+/// Generates `options.n_haplotypes` AGs (with `labels` for a conditional model), each at least
+/// the minimum distance from every haplotype of `train`; nearer ones are redrawn with seeds
+/// derived from `options.seed`, for at most [`MAX_ROUNDS`] rounds.
+pub fn generate_guarded(
+    checkpoint: &Checkpoint,
+    options: &GenerateOptions,
+    labels: Option<&[usize]>,
+    train: &HaplotypeMatrix,
+    min_distance: MinDistance,
+) -> Result<(HaplotypeMatrix, GuardReport)> {
+    if train.sites() != &checkpoint.sites() {
+        return Err(Error::InvalidOption {
+            name: "min-distance",
+            reason: "the training haplotypes given do not have the model's sites; pass the file the model was trained on".into(),
+        });
+    }
+    let (threshold, auto) = match min_distance {
+        MinDistance::Auto => (auto_threshold(train), true),
+        MinDistance::Sites(n) => (n, false),
+    };
+    let first = generate_with_labels(checkpoint, options, labels)?.matrix;
+    let mut dense = first.to_dense_u8();
+    let n_sites = first.n_sites();
+    let mut too_near = too_near(&first, train, threshold);
+    let (mut redrawn, mut rounds) = (too_near.len(), 0);
+    while !too_near.is_empty() && rounds < MAX_ROUNDS {
+        rounds += 1;
+        let retry = GenerateOptions {
+            n_haplotypes: too_near.len(),
+            seed: options
+                .seed
+                .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(rounds as u64)),
+            ..options.clone()
+        };
+        let sub_labels: Option<Vec<usize>> =
+            labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
+        let fresh = generate_with_labels(checkpoint, &retry, sub_labels.as_deref())?.matrix;
+        let fresh_dense = fresh.to_dense_u8();
+        let still = too_near_rows(&fresh, train, threshold);
+        let mut next = Vec::new();
+        for (k, &row) in too_near.iter().enumerate() {
+            dense[row * n_sites..(row + 1) * n_sites]
+                .copy_from_slice(&fresh_dense[k * n_sites..(k + 1) * n_sites]);
+            if still[k] {
+                next.push(row);
+            }
+        }
+        redrawn += next.len();
+        too_near = next;
+    }
+    if !too_near.is_empty() {
+        return Err(Error::GuardExhausted {
+            n: options.n_haplotypes,
+            left: too_near.len(),
+            threshold,
+            rounds,
+        });
+    }
+    let matrix =
+        HaplotypeMatrix::from_dense_u8(&dense, first.sites().clone(), first.samples().to_vec())?;
+    Ok((
+        matrix,
+        GuardReport {
+            threshold,
+            auto,
+            redrawn,
+            rounds,
+        },
+    ))
+}
+
+/// AGs from a model, per label for a conditional one.
+fn generate_with_labels(
+    checkpoint: &Checkpoint,
+    options: &GenerateOptions,
+    labels: Option<&[usize]>,
+) -> Result<genosynth_models::Generated> {
+    Ok(match labels {
+        Some(l) => genosynth_models::generate_labelled(checkpoint, options, l)?,
+        None => genosynth_models::generate(checkpoint, options)?,
+    })
+}
+
+/// Rows of `ags` nearer than `threshold` to a row of `train`.
+fn too_near(ags: &HaplotypeMatrix, train: &HaplotypeMatrix, threshold: u32) -> Vec<usize> {
+    too_near_rows(ags, train, threshold)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, near)| near.then_some(i))
+        .collect()
+}
+
+fn too_near_rows(ags: &HaplotypeMatrix, train: &HaplotypeMatrix, threshold: u32) -> Vec<bool> {
+    scan_between(RowSet::all(ags), RowSet::all(train))
+        .first
+        .iter()
+        .map(|n| n.distance < threshold)
+        .collect()
+}

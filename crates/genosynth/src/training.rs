@@ -1,0 +1,76 @@
+//! Training with checkpoint selection on held-out people.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use genosynth_models::{
+    EpochReport, SelectionRule, SelectionState, TrainConfig, TrainSummary, Validation,
+    train_with_validation,
+};
+
+use crate::Result;
+use crate::validation::{ValidationSplit, score};
+
+/// How checkpoints are validated and chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Epochs between validations.
+    pub every: usize,
+    /// Validations without a better checkpoint before training stops (0 = never).
+    pub patience: usize,
+    /// The rule comparing checkpoints.
+    pub rule: SelectionRule,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            every: 10,
+            patience: 0,
+            rule: SelectionRule::default(),
+        }
+    }
+}
+
+/// Trains on `split.fit`, validating every `selection.every` epochs on `split.validation`
+/// (as many AGs as it has haplotypes, scored by [`score`]); the checkpoint the rule prefers is
+/// kept as `best.safetensors` (load it with `Checkpoint::load_selected`).
+///
+/// With `resume`, the directory's selection state continues (its validation samples must be
+/// the same people: the split's seed and fraction must not change).
+pub fn train_selected(
+    split: &ValidationSplit,
+    config: &TrainConfig,
+    dir: &Path,
+    resume: bool,
+    selection: &Selection,
+    observer: &mut dyn FnMut(&EpochReport),
+    stop: &AtomicBool,
+) -> Result<TrainSummary> {
+    let names: Vec<String> = split
+        .validation
+        .samples()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let seed = config.seed;
+    let mut scorer =
+        |ags: &genosynth_core::HaplotypeMatrix| score(split, ags, seed).map_err(|e| e.to_string());
+    let validation = Validation {
+        every: selection.every,
+        patience: selection.patience,
+        n_samples: split.validation.n_haplotypes(),
+        state: SelectionState::new(selection.rule, names),
+        heldout: Some(&split.validation),
+        score: &mut scorer,
+    };
+    Ok(train_with_validation(
+        &split.fit,
+        config,
+        dir,
+        resume,
+        observer,
+        stop,
+        Some(validation),
+    )?)
+}

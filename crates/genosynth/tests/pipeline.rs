@@ -1,0 +1,266 @@
+//! The pipeline's pieces on small data with known structure: selection on validation people
+//! (history, best checkpoint, resume, early stopping) and the generation guard.
+
+use std::sync::atomic::AtomicBool;
+
+use genosynth::{
+    MinDistance, Selection, ValidationSplit, auto_threshold, generate_guarded, split_validation,
+    train_selected,
+};
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use genosynth_models::{
+    Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig,
+};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+
+/// `people` diploid samples over 8 blocks of 3 linked sites, each block carrying one of a few
+/// founder alleles: realistic enough that AGs, real people and copies differ in distance.
+fn population(people: usize, seed: u64) -> HaplotypeMatrix {
+    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let founders: Vec<Vec<u8>> = (0..4)
+        .map(|_| (0..8).map(|_| r.random_bool(0.4) as u8).collect())
+        .collect();
+    let mut alleles = Vec::new();
+    for _ in 0..people * 2 {
+        let mut f = r.random_range(0..founders.len());
+        for block in 0..8 {
+            if r.random_bool(0.2) {
+                f = r.random_range(0..founders.len());
+            }
+            let mut a = founders[f][block];
+            if r.random_bool(0.03) {
+                a ^= 1;
+            }
+            alleles.extend([a; 3]);
+        }
+    }
+    let sites: Sites = (0..24u64)
+        .map(|i| Site::new("1", 100 + 10 * i, "A", "G"))
+        .collect();
+    HaplotypeMatrix::from_dense_u8(
+        &alleles,
+        sites,
+        Sample::numbered("P", people, Ploidy::Diploid),
+    )
+    .unwrap()
+}
+
+fn rbm_config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        model: ModelParams::Rbm(RbmParams {
+            hidden_units: 12,
+            batch_size: 80,
+            chains: 80,
+            gibbs_steps: 10,
+            lr: 0.1,
+            init_std: 0.05,
+            ..RbmParams::default()
+        }),
+        epochs,
+        seed: 5,
+        device: DeviceChoice::Cpu,
+        save_every: 0,
+    }
+}
+
+fn split() -> ValidationSplit {
+    split_validation(&population(200, 1), 0.2, 9, None).unwrap()
+}
+
+fn validated_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("history.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("validation").is_some())
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("seconds"); // wall clock
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn selection_validates_keeps_the_best_and_resumes_its_state() {
+    let split = split();
+    let selection = Selection {
+        every: 5,
+        ..Selection::default()
+    };
+    let stop = AtomicBool::new(false);
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));
+    let summary = train_selected(
+        &split,
+        &rbm_config(30),
+        &whole,
+        false,
+        &selection,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap();
+    let state = summary.selection.clone().unwrap();
+    let lines = validated_lines(&whole);
+    assert_eq!(lines.len(), 6, "epochs 5, 10, ..., 30 validated");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["validation"]["aa_truth"].is_number())
+    );
+    let best = state.best_epoch.unwrap();
+    let selected: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["selected"] == true)
+        .map(|l| l["epoch"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        *selected.last().unwrap(),
+        best as u64,
+        "the last improvement is the best"
+    );
+    assert_eq!(
+        state.validation_samples.len(),
+        split.validation.samples().len()
+    );
+
+    let chosen = Checkpoint::load_selected(&whole).unwrap();
+    assert_eq!(chosen.epoch, best);
+    assert!(whole.join(genosynth_models::BEST_FILE).is_file());
+
+    // Interrupted at epoch 15 and resumed: the same validations, best and state.
+    train_selected(
+        &split,
+        &rbm_config(15),
+        &part,
+        false,
+        &selection,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap();
+    let resumed = train_selected(
+        &split,
+        &rbm_config(30),
+        &part,
+        true,
+        &selection,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap();
+    assert_eq!(resumed.selection.unwrap(), state);
+    assert_eq!(validated_lines(&part), lines);
+    let options = GenerateOptions {
+        n_haplotypes: 20,
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let a = genosynth_models::generate(&chosen, &options)
+        .unwrap()
+        .matrix;
+    let b = genosynth_models::generate(&Checkpoint::load_selected(&part).unwrap(), &options)
+        .unwrap()
+        .matrix;
+    assert_eq!(a.to_dense_u8(), b.to_dense_u8());
+}
+
+#[test]
+fn patience_stops_training_after_validations_without_improvement() {
+    let split = split();
+    let selection = Selection {
+        every: 2,
+        patience: 2,
+        ..Selection::default()
+    };
+    let stop = AtomicBool::new(false);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let summary = train_selected(
+        &split,
+        &rbm_config(400),
+        &out,
+        false,
+        &selection,
+        &mut |_| {},
+        &stop,
+    )
+    .unwrap();
+    let state = summary.selection.unwrap();
+    // Seeded on the CPU: this run stops early; two validations (4 epochs) after its best.
+    assert!(summary.early_stopped);
+    assert_eq!(state.since_best, 2);
+    assert_eq!(summary.epochs_done, state.best_epoch.unwrap() + 4);
+    assert!(summary.epochs_done < 400);
+    let checkpoint = Checkpoint::load(&out).unwrap();
+    assert_eq!(
+        checkpoint.meta.epochs_done, summary.epochs_done,
+        "saved where it stopped"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// No AG the guard returns is nearer than the threshold to any training haplotype.
+    #[test]
+    fn guarded_ags_keep_their_distance(threshold in 0u32..6, seed in 0u64..1000) {
+        let (split, model) = &*MODEL;
+        let options = GenerateOptions { n_haplotypes: 60, seed, device: DeviceChoice::Cpu, gibbs_steps: None };
+        match generate_guarded(model, &options, None, &split.fit, MinDistance::Sites(threshold)) {
+            Ok((ags, guard)) => {
+                prop_assert_eq!(ags.n_haplotypes(), 60);
+                prop_assert_eq!(guard.threshold, threshold);
+                let fit = split.fit.to_dense_u8();
+                let n = split.fit.n_sites();
+                for ag in ags.to_dense_u8().chunks(n) {
+                    let nearest = fit.chunks(n).map(|h| h.iter().zip(ag).filter(|(a, b)| a != b).count()).min().unwrap();
+                    prop_assert!(nearest as u32 >= threshold, "an AG {nearest} sites from a training haplotype");
+                }
+            }
+            Err(genosynth::Error::GuardExhausted { threshold: t, .. }) => prop_assert_eq!(t, threshold),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+}
+
+static MODEL: std::sync::LazyLock<(ValidationSplit, Checkpoint)> = std::sync::LazyLock::new(|| {
+    let split = split();
+    let dir = tempfile::tempdir().unwrap().keep();
+    let out = dir.join("m");
+    let stop = AtomicBool::new(false);
+    genosynth_models::train(&split.fit, &rbm_config(40), &out, false, &mut |_| {}, &stop).unwrap();
+    let model = Checkpoint::load(&out).unwrap();
+    (split, model)
+});
+
+#[test]
+fn auto_threshold_is_a_low_quantile_of_training_distances_and_at_least_one() {
+    let split = split();
+    let t = auto_threshold(&split.fit);
+    assert!(t >= 1);
+    // Duplicated haplotypes: the quantile is 0, the threshold still 1 (exact copies redrawn).
+    let rows: Vec<usize> = (0..40).map(|i| i % 4).collect();
+    let dup = split.fit.select_haplotypes(&rows).unwrap();
+    assert_eq!(auto_threshold(&dup), 1);
+    let (_, model) = &*MODEL;
+    let options = GenerateOptions {
+        n_haplotypes: 30,
+        seed: 1,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let (_, guard) =
+        generate_guarded(model, &options, None, &split.fit, MinDistance::Auto).unwrap();
+    assert!(guard.auto);
+    assert_eq!(guard.threshold, t);
+    assert_eq!(
+        guard.header_value(),
+        format!(
+            "<min_distance={t},auto=true,redrawn={},rounds={}>",
+            guard.redrawn, guard.rounds
+        )
+    );
+}
