@@ -25,11 +25,17 @@ pub(crate) fn example_vcf() -> PathBuf {
     repo_root().join("examples/805_SNP_1000G_real.train.vcf.gz")
 }
 
-/// A file under `../shared/data/1000g/`, or `None` (with a printed SKIP) when absent.
+/// A file under `../shared/data/1000g/`, or `None` (with a printed SKIP) when absent; with
+/// `GENOSYNTH_REQUIRE_SHARED=1` an absent file fails the test instead.
 pub(crate) fn shared_data(name: &str) -> Option<PathBuf> {
     let path = repo_root().join("../shared/data/1000g").join(name);
     if path.exists() {
         Some(path)
+    } else if std::env::var("GENOSYNTH_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!(
+            "{} is absent and GENOSYNTH_REQUIRE_SHARED=1 (real data lives in ../shared/data/1000g)",
+            path.display()
+        );
     } else {
         eprintln!(
             "SKIP: {} is absent (real data lives in ../shared/data/1000g)",

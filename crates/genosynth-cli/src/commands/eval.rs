@@ -37,6 +37,10 @@ pub(crate) struct Args {
     /// that population's real haplotypes, fidelity and privacy.
     #[arg(long, value_name = "P", requires = "panel")]
     synthetic_panel: Option<PathBuf>,
+    /// The model directory the AGs came from: a run that chose its checkpoint on validation
+    /// people adds its selection trajectory to the report.
+    #[arg(long, value_name = "MODEL_DIR")]
+    model: Option<PathBuf>,
     /// Report directory (created if needed): report.json and report.html.
     #[arg(
         short = 'o',
@@ -152,8 +156,16 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         stop: Some(&ctx.stop),
     };
+    let annotations = Annotations {
+        selection: match &args.model {
+            Some(dir) => genosynth::trajectory(&genosynth_models::Checkpoint::load(dir)?),
+            None => None,
+        },
+        guard: None,
+    };
     match evaluate_and_write(
         &input,
+        annotations,
         Some(&args.output),
         &mut std::io::stdout().lock(),
         ctx,
@@ -163,11 +175,20 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What the report learns besides the haplotypes: how the checkpoint was chosen and what the
+/// generation guard did.
+#[derive(Debug, Default)]
+pub(crate) struct Annotations {
+    pub(crate) selection: Option<genosynth_eval::Trajectory>,
+    pub(crate) guard: Option<genosynth_eval::GuardInfo>,
+}
+
 /// Evaluates with progress on stderr, writes `report.json` and `report.html` into `output`
 /// atomically (when given) and prints the summary table to `summary`. `None` when Ctrl-C
 /// stopped it (nothing is written then). Shared by `eval` and `synth`.
 pub(crate) fn evaluate_and_write(
     input: &EvalInput<'_>,
+    annotations: Annotations,
     output: Option<&Path>,
     summary: &mut dyn Write,
     ctx: &Context,
@@ -184,10 +205,12 @@ pub(crate) fn evaluate_and_write(
     });
     progress.update(step, "done");
     progress.finish();
-    let report = match result {
+    let mut report = match result {
         Err(genosynth_eval::Error::Interrupted) => return Ok(None),
         other => other?,
     };
+    report.selection = annotations.selection;
+    report.guard = annotations.guard;
     if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(None);
     }
@@ -273,6 +296,30 @@ fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
             fmt(c.value),
             c.reference.map_or("-".to_string(), fmt),
             word(c.status)
+        )?;
+    }
+    if let Some(t) = &r.selection
+        && let Some(p) = t.points.iter().find(|p| Some(p.epoch) == t.selected_epoch)
+    {
+        writeln!(
+            out,
+            "checkpoint: epoch {} chosen among {} validated on held-out people (validation: AA {:.3}/{:.3}, privacy loss {:.3}, membership AUC {:.3}, LD {:.3})",
+            p.epoch,
+            t.points.len(),
+            p.aa_truth,
+            p.aa_syn,
+            p.privacy_loss,
+            p.membership_auc,
+            p.ld_r2
+        )?;
+    }
+    if let Some(g) = &r.guard {
+        writeln!(
+            out,
+            "guard: every AG at least {} sites from every training haplotype{}; {} redrawn",
+            g.min_distance,
+            if g.auto { " (auto)" } else { "" },
+            g.redrawn
         )?;
     }
     let a = &r.privacy.aats_train;

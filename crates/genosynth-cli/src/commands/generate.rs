@@ -7,8 +7,11 @@ use anyhow::Context as _;
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
 use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
 
+use genosynth::{GuardReport, MinDistance};
+
 use crate::Context;
 use crate::commands::io_args::{output_format, write_options};
+use crate::commands::selection::GuardArgs;
 
 /// Sample artificial genomes (AGs) from a model directory written by `genosynth train`.
 #[derive(Debug, clap::Args)]
@@ -34,8 +37,14 @@ pub(crate) struct Args {
     /// cuda, cuda:N.
     #[arg(long, default_value = "auto", value_name = "D")]
     device: String,
+    /// Sample the last epoch's weights even when training chose a checkpoint on validation
+    /// people (by default the chosen one is sampled).
+    #[arg(long)]
+    last: bool,
     #[command(flatten)]
     out: OutputArgs,
+    #[command(flatten)]
+    guard: GuardArgs,
 }
 
 /// Output flags shared with `synth`.
@@ -61,8 +70,19 @@ pub(crate) struct OutputArgs {
 }
 
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let checkpoint = Checkpoint::load(&args.model_dir)?;
+    let checkpoint = load_for_generation(&args.model_dir, args.last, ctx)?;
     let device: DeviceChoice = args.device.parse().context("--device")?;
+    let train = match (&args.guard.train, args.guard.min_distance) {
+        (Some(path), Some(_)) => Some(read_training_haplotypes(path, &checkpoint, ctx)?),
+        _ => None,
+    };
+    let guard = train
+        .as_ref()
+        .zip(args.guard.min_distance)
+        .map(|(train, min_distance)| Guard {
+            train,
+            min_distance,
+        });
     let (n, labels) = crate::commands::population::generation_plan(
         &checkpoint,
         args.n,
@@ -76,6 +96,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.seed,
         device,
         &args.out,
+        guard,
         ctx,
     )? {
         Some(_) => Ok(ExitCode::SUCCESS),
@@ -83,7 +104,65 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Samples `n` haplotypes, writes them, and returns them (`None` when Ctrl-C stopped writing).
+/// The checkpoint to sample: the one chosen on validation people unless `last`.
+pub(crate) fn load_for_generation(
+    dir: &Path,
+    last: bool,
+    ctx: &Context,
+) -> anyhow::Result<Checkpoint> {
+    let checkpoint = if last {
+        Checkpoint::load(dir)?
+    } else {
+        Checkpoint::load_selected(dir)?
+    };
+    if checkpoint.epoch != checkpoint.meta.epochs_done {
+        ctx.printer.info(format!(
+            "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",
+            checkpoint.epoch, checkpoint.meta.epochs_done, checkpoint.meta.epochs_done
+        ));
+    }
+    Ok(checkpoint)
+}
+
+/// The haplotypes `checkpoint` was trained on, from the file it was trained from.
+fn read_training_haplotypes(
+    path: &Path,
+    checkpoint: &Checkpoint,
+    ctx: &Context,
+) -> anyhow::Result<HaplotypeMatrix> {
+    // Every allele split out and missing calls filled: whichever read policy training used,
+    // its sites are among these (matched by CHROM/POS/REF/ALT) and the hash check below tells.
+    let options = genosynth_vcf::ReadOptions {
+        multiallelic: genosynth_vcf::MultiallelicPolicy::Split,
+        missing: genosynth_vcf::MissingPolicy::Major,
+        stop: Some(ctx.stop.clone()),
+        ..Default::default()
+    };
+    let input = genosynth_vcf::read(path, &options)
+        .with_context(|| format!("--train {}", path.display()))?
+        .matrix;
+    genosynth::training_haplotypes(checkpoint, &input)
+        .with_context(|| format!("--train {}", path.display()))
+}
+
+/// The training haplotypes AGs must keep their distance from.
+pub(crate) struct Guard<'a> {
+    pub(crate) train: &'a HaplotypeMatrix,
+    pub(crate) min_distance: MinDistance,
+}
+
+/// AGs written by [`generate_and_write`], and what the guard did.
+pub(crate) struct Written {
+    pub(crate) matrix: HaplotypeMatrix,
+    pub(crate) guard: Option<GuardReport>,
+}
+
+/// Samples `n` haplotypes (kept `guard.min_distance` away from the training haplotypes), writes
+/// them, and returns them (`None` when Ctrl-C stopped writing).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the flags of one command, passed through"
+)]
 pub(crate) fn generate_and_write(
     checkpoint: &Checkpoint,
     n: usize,
@@ -91,8 +170,9 @@ pub(crate) fn generate_and_write(
     seed: u64,
     device: DeviceChoice,
     out: &OutputArgs,
+    guard: Option<Guard<'_>>,
     ctx: &Context,
-) -> anyhow::Result<Option<HaplotypeMatrix>> {
+) -> anyhow::Result<Option<Written>> {
     let format = output_format(out.output_type.as_deref())?;
     anyhow::ensure!(
         out.ploidy == 1 || n.is_multiple_of(2),
@@ -104,19 +184,34 @@ pub(crate) fn generate_and_write(
         device,
         gibbs_steps: out.sample_gibbs_steps,
     };
-    let generated = match labels {
-        Some(l) => genosynth_models::generate_labelled(checkpoint, &options, l),
-        None => genosynth_models::generate(checkpoint, &options),
-    }
-    .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
-    ctx.printer
-        .debug(format!("generated on {}", generated.device));
+    let sampling = || format!("sampling from {}", checkpoint.dir.display());
+    let (generated, guard_report) = match guard {
+        Some(g) => {
+            let (m, report) =
+                genosynth::generate_guarded(checkpoint, &options, labels, g.train, g.min_distance)
+                    .with_context(sampling)?;
+            ctx.printer.info(format!(
+                "guard: every AG is at least {} sites from every training haplotype{}; {} redrawn",
+                report.threshold,
+                if report.auto { " (auto)" } else { "" },
+                report.redrawn
+            ));
+            (m, Some(report))
+        }
+        None => {
+            let g = match labels {
+                Some(l) => genosynth_models::generate_labelled(checkpoint, &options, l),
+                None => genosynth_models::generate(checkpoint, &options),
+            }
+            .with_context(sampling)?;
+            ctx.printer.debug(format!("generated on {}", g.device));
+            (g.matrix, None)
+        }
+    };
     let matrix = if out.ploidy == 2 {
-        generated
-            .matrix
-            .with_samples(Sample::numbered("AG_", n / 2, Ploidy::Diploid))?
+        generated.with_samples(Sample::numbered("AG_", n / 2, Ploidy::Diploid))?
     } else {
-        generated.matrix
+        generated
     };
     let mut write = write_options(ctx, format, out.write_index, contigs(&matrix));
     write.metadata = vec![
@@ -126,6 +221,11 @@ pub(crate) fn generate_and_write(
         ),
         ("genosynthSeed".to_string(), seed.to_string()),
     ];
+    if let Some(g) = &guard_report {
+        write
+            .metadata
+            .push(("genosynthGuard".to_string(), g.header_value()));
+    }
     match genosynth_vcf::write(&out.output, &matrix, &write) {
         Err(e) if e.is_interrupted() => return Ok(None),
         other => other.with_context(|| format!("writing {}", out.output.display()))?,
@@ -145,15 +245,24 @@ pub(crate) fn generate_and_write(
             matrix.n_sites()
         ));
     }
-    Ok(Some(matrix))
+    Ok(Some(Written {
+        matrix,
+        guard: guard_report,
+    }))
 }
 
-/// `<kind=rbm,epochs=800,dir=models/rbm>` for `##genosynthModel=`.
+/// `<kind=rbm,epochs=800,dir=models/rbm>` for `##genosynthModel=` (`epochs` is the epoch
+/// sampled; `trained_epochs` follows when selection chose an earlier one).
 fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
+    let trained = if checkpoint.epoch != checkpoint.meta.epochs_done {
+        format!(",trained_epochs={}", checkpoint.meta.epochs_done)
+    } else {
+        String::new()
+    };
     format!(
-        "<kind={},epochs={},dir=\"{}\">",
+        "<kind={},epochs={}{trained},dir=\"{}\">",
         checkpoint.kind(),
-        checkpoint.meta.epochs_done,
+        checkpoint.epoch,
         dir.display()
     )
 }

@@ -6,6 +6,7 @@ pub(crate) mod generate;
 pub(crate) mod info;
 pub(crate) mod io_args;
 pub(crate) mod population;
+pub(crate) mod selection;
 pub(crate) mod split;
 pub(crate) mod synth;
 pub(crate) mod train;

@@ -19,36 +19,42 @@ pub(crate) enum LabelColumn {
     SuperPop,
 }
 
-/// Adds the labels of `panel` to a WGAN or CRBM; other models refuse a panel.
-pub(crate) fn apply_panel(
-    model: ModelParams,
-    panel: Option<&Path>,
-    column: LabelColumn,
-    matrix: &HaplotypeMatrix,
-) -> anyhow::Result<ModelParams> {
-    let Some(path) = panel else {
-        return Ok(model);
-    };
+/// Reads a population panel.
+pub(crate) fn read_panel(path: &Path) -> anyhow::Result<Panel> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading panel {}", path.display()))?;
-    let panel = Panel::parse(&text).with_context(|| format!("panel {}", path.display()))?;
+    Panel::parse(&text).with_context(|| format!("panel {}", path.display()))
+}
+
+/// Adds the labels of `panel` to a WGAN or CRBM. Other models refuse a panel unless it only
+/// stratified the validation split (`stratified`).
+pub(crate) fn apply_panel(
+    model: ModelParams,
+    panel: Option<&Panel>,
+    column: LabelColumn,
+    matrix: &HaplotypeMatrix,
+    stratified: bool,
+) -> anyhow::Result<ModelParams> {
+    let Some(panel) = panel else {
+        return Ok(model);
+    };
     let level = match column {
         LabelColumn::Pop => LabelLevel::Population,
         LabelColumn::SuperPop => LabelLevel::SuperPopulation,
     };
-    let labels = HaplotypeLabels::from_panel(matrix, &panel, level)
-        .with_context(|| format!("panel {}", path.display()))?;
+    let labels = || HaplotypeLabels::from_panel(matrix, panel, level).context("--panel");
     Ok(match model {
         ModelParams::Wgan(mut p) => {
-            p.labels = Some(labels);
+            p.labels = Some(labels()?);
             ModelParams::Wgan(p)
         }
         ModelParams::Crbm(mut p) => {
-            p.labels = Some(labels);
+            p.labels = Some(labels()?);
             ModelParams::Crbm(p)
         }
+        other if stratified => other,
         other => bail!(
-            "--panel: model {} is not conditional; use --model wgan or --model crbm",
+            "--panel: model {} is not conditional; use --model wgan or --model crbm (or --validation-fraction, which the panel stratifies)",
             other.kind()
         ),
     })

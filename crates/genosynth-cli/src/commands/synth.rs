@@ -5,16 +5,23 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_models::{Checkpoint, DeviceChoice, ModelKind, ModelParams};
+use genosynth_models::{DeviceChoice, ModelKind, ModelParams};
+
+use genosynth::MinDistance;
 
 use crate::Context;
-use crate::commands::eval::evaluate_and_write;
-use crate::commands::generate::{OutputArgs, generate_and_write};
+use crate::commands::eval::{Annotations, evaluate_and_write};
+use crate::commands::generate::{Guard, OutputArgs, generate_and_write, load_for_generation};
 use crate::commands::io_args::InputArgs;
-use crate::commands::train::{HyperArgs, Model, RunArgs, read_input, run_training, train_config};
+use crate::commands::selection::SelectionArgs;
+use crate::commands::train::{
+    HyperArgs, Model, RunArgs, hold_out, read_input, run_training, train_config,
+};
 
-/// Sites the LD summary looks at (the r² of every pair among them).
-const LD_SITES: usize = 400;
+/// Share of people `synth` holds out to choose the checkpoint on and judge privacy by.
+const DEFAULT_VALIDATION_FRACTION: f64 = 0.2;
+/// Validations in a run unless --validate-every says otherwise.
+const VALIDATIONS_PER_RUN: usize = 16;
 
 /// Train a model on phased haplotypes and write artificial genomes (AGs), then print how
 /// closely they match the training data.
@@ -50,12 +57,19 @@ pub(crate) struct Args {
     /// With --model-dir: write a checkpoint every N epochs (0 = only at the end).
     #[arg(long, default_value_t = 100, value_name = "N")]
     save_every: usize,
-    /// Also write the evaluation against the training data (`genosynth eval`'s statistics and
-    /// privacy figures, whose summary is printed either way) as report.json and report.html
-    /// into this directory. For privacy loss and membership inference, hold people out with
-    /// `split` and use `eval --holdout`.
+    /// Also write the evaluation (`genosynth eval`'s statistics and privacy figures against the
+    /// training people, with the validation people as holdout; its summary is printed either
+    /// way) as report.json and report.html into this directory, with the checkpoint-selection
+    /// trajectory.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    selection: SelectionArgs,
+    /// Redraw every AG nearer than this many sites to a training haplotype; auto: the 1st
+    /// percentile of the training haplotypes' distances to their nearest neighbour (at least 1);
+    /// 0 turns the guard off.
+    #[arg(long, value_name = "auto|N", help_heading = "Generation guard")]
+    min_distance: Option<MinDistance>,
     #[command(flatten)]
     hyper: HyperArgs,
     #[command(flatten)]
@@ -111,6 +125,11 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         rbm.init_std = QUICK_RBM_INIT_STD;
     }
     let config = train_config(&run, params, default_epochs)?;
+    let fraction = args.selection.fraction(DEFAULT_VALIDATION_FRACTION)?;
+    let selection = args
+        .selection
+        .selection((config.epochs / VALIDATIONS_PER_RUN).max(1))?;
+    let min_distance = args.min_distance.unwrap_or(MinDistance::Auto);
     // Fail before minutes of training, not after: the output's format must be known now.
     let format = crate::commands::io_args::output_format(args.out.output_type.as_deref())?;
     let probe = genosynth_vcf::WriteOptions {
@@ -124,6 +143,10 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
     let n = args.n.unwrap_or(matrix.n_haplotypes());
+    let split = fraction
+        .map(|f| hold_out(&matrix, f, config.seed, None, ctx))
+        .transpose()?;
+    let fit = split.as_ref().map_or(&matrix, |s| &s.fit);
 
     let temp;
     let dir = match &args.model_dir {
@@ -136,50 +159,83 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             temp.path().join("model")
         }
     };
-    let summary = run_training(&matrix, &config, &dir, false, ctx)?;
+    let summary = run_training(
+        fit,
+        &config,
+        &dir,
+        false,
+        split.as_ref().map(|s| (s, &selection)),
+        ctx,
+    )?;
     if summary.stopped {
         if args.model_dir.is_none() {
             ctx.printer.warn("interrupted: no AGs written");
         }
         return Ok(ExitCode::from(130));
     }
-    let checkpoint = Checkpoint::load(&dir)?;
+    let checkpoint = load_for_generation(&dir, false, ctx)?;
     let device: DeviceChoice = args.device.parse().context("--device")?;
-    let Some(ags) = generate_and_write(&checkpoint, n, None, args.seed, device, &args.out, ctx)?
+    let guard = Guard {
+        train: fit,
+        min_distance,
+    };
+    let Some(written) = generate_and_write(
+        &checkpoint,
+        n,
+        None,
+        args.seed,
+        device,
+        &args.out,
+        (min_distance != MinDistance::Sites(0)).then_some(guard),
+        ctx,
+    )?
     else {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
-    let af = genosynth_eval::allele_frequency_correlation(&matrix, &ags);
-    let ld = genosynth_eval::ld_r2_correlation(&matrix, &ags, LD_SITES);
+    let ags = &written.matrix;
+    let af = genosynth_eval::allele_frequency_correlation(fit, ags);
+    let ld = genosynth_eval::ld_r2_correlation(fit, ags, genosynth::LD_WINDOW);
     ctx.printer.info(format!(
         "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {} sites) = {ld:.4}",
-        LD_SITES.min(matrix.n_sites())
+        genosynth::LD_WINDOW.min(matrix.n_sites())
     ));
     // The full evaluation costs little next to training (0.1 s on the 805-SNP example, 0.3 s
     // on 4,594 sites), and its AATS halves are what tell noisy AGs or near copies apart (AF and
     // LD alone cannot), so the summary is printed with or without `--report`, which only adds
-    // the files.
+    // the files. The validation people, never trained on, are its holdout: privacy loss and
+    // membership inference come with it.
     let input = genosynth_eval::EvalInput {
-        train: &matrix,
-        synthetic: &ags,
-        holdout: None,
+        train: fit,
+        synthetic: ags,
+        holdout: split.as_ref().map(|s| &s.validation),
         panel: None,
         synthetic_panel: None,
-        settings: genosynth_eval::Settings {
-            seed: args.seed,
-            // The same LD window as the fidelity line above, so both print one figure.
-            ld_window: LD_SITES,
-            ..genosynth_eval::Settings::default()
-        },
+        settings: genosynth::settings(args.seed),
         stop: Some(&ctx.stop),
+    };
+    let annotations = Annotations {
+        selection: genosynth::trajectory(&checkpoint),
+        guard: written.guard.as_ref().map(genosynth::guard_info),
     };
     // The AGs may be going to stdout: the summary table then goes to stderr.
     let to_stdout = args.out.output.as_os_str() == "-";
     let report = args.report.as_deref();
     let written = if to_stdout {
-        evaluate_and_write(&input, report, &mut std::io::stderr().lock(), ctx)?
+        evaluate_and_write(
+            &input,
+            annotations,
+            report,
+            &mut std::io::stderr().lock(),
+            ctx,
+        )?
     } else {
-        evaluate_and_write(&input, report, &mut std::io::stdout().lock(), ctx)?
+        evaluate_and_write(
+            &input,
+            annotations,
+            report,
+            &mut std::io::stdout().lock(),
+            ctx,
+        )?
     };
     if written.is_none() {
         return Ok(crate::commands::convert::interrupted(ctx));

@@ -9,13 +9,16 @@ use genosynth_core::HaplotypeMatrix;
 use genosynth_models::crbm::CrbmConfig;
 use genosynth_models::wgan::WganConfig;
 use genosynth_models::{
-    DeviceChoice, EpochReport, GanParams, ModelKind, ModelParams, RbmParams, TrainConfig,
-    TrainSummary,
+    Checkpoint, DeviceChoice, EpochReport, GanParams, ModelKind, ModelParams, RbmParams,
+    TrainConfig, TrainSummary,
 };
+
+use genosynth::{Selection, ValidationSplit};
 
 use crate::Context;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
+use crate::commands::selection::{SelectionArgs, validation_text};
 
 /// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
@@ -38,6 +41,8 @@ pub(crate) struct Args {
     label_column: LabelColumn,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    selection: SelectionArgs,
     #[command(flatten)]
     hyper: HyperArgs,
     #[command(flatten)]
@@ -255,16 +260,42 @@ impl HyperArgs {
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = ModelKind::from(args.run.model);
     let mut config = train_config(&args.run, args.hyper.params(kind), None)?;
+    let fraction = args.selection.fraction(0.0)?;
+    let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
+    let panel = args
+        .panel
+        .as_deref()
+        .map(population::read_panel)
+        .transpose()?;
+    // A resumed run keeps the people its checkpoint held out.
+    let recorded = if args.resume && genosynth_models::is_checkpoint(&args.output) {
+        Checkpoint::load(&args.output)?.meta.selection
+    } else {
+        None
+    };
+    let split = match (recorded, fraction) {
+        (Some(state), _) => Some(genosynth::split_named(&matrix, &state.validation_samples)?),
+        (None, Some(_)) if args.resume => anyhow::bail!(
+            "--validation-fraction: {} was trained without validation people; it cannot start selecting on resume",
+            args.output.display()
+        ),
+        (None, f) => f
+            .map(|f| hold_out(&matrix, f, config.seed, panel.as_ref(), ctx))
+            .transpose()?,
+    };
+    let fit = split.as_ref().map_or(&matrix, |s| &s.fit);
     config.model = population::apply_panel(
         config.model,
-        args.panel.as_deref(),
+        panel.as_ref(),
         args.label_column,
-        &matrix,
+        fit,
+        split.is_some(),
     )?;
-    let summary = run_training(&matrix, &config, &args.output, args.resume, ctx)?;
+    let selection = split.as_ref().map(|s| (s, &selection));
+    let summary = run_training(fit, &config, &args.output, args.resume, selection, ctx)?;
     if summary.stopped {
         return Ok(ExitCode::from(130));
     }
@@ -308,12 +339,36 @@ pub(crate) fn read_input(
     Ok(Some(haplotypes.matrix))
 }
 
-/// Trains with an epoch progress bar and prints the outcome.
+/// Epochs between validations in `train` unless --validate-every says otherwise.
+const DEFAULT_VALIDATE_EVERY: usize = 10;
+
+/// Holds a `fraction` of the people out of training and says so.
+pub(crate) fn hold_out(
+    matrix: &HaplotypeMatrix,
+    fraction: f64,
+    seed: u64,
+    panel: Option<&genosynth_core::Panel>,
+    ctx: &Context,
+) -> anyhow::Result<ValidationSplit> {
+    let split = genosynth::split_validation(matrix, fraction, seed, panel)
+        .context("--validation-fraction")?;
+    ctx.printer.info(format!(
+        "holding out {} of {} people ({} haplotypes) for validation: never trained on, used to choose the checkpoint and to judge privacy",
+        split.validation.samples().len(),
+        matrix.samples().len(),
+        split.validation.n_haplotypes()
+    ));
+    Ok(split)
+}
+
+/// Trains with an epoch progress bar and prints the outcome; with `selection`, trains on its
+/// split's `fit` part and chooses the checkpoint on its validation people.
 pub(crate) fn run_training(
     matrix: &HaplotypeMatrix,
     config: &TrainConfig,
     dir: &Path,
     resume: bool,
+    selection: Option<(&ValidationSplit, &Selection)>,
     ctx: &Context,
 ) -> anyhow::Result<TrainSummary> {
     let device = genosynth_models::select_device(config.device)?;
@@ -335,11 +390,26 @@ pub(crate) fn run_training(
         }
         progress.update(
             r.epoch as u64,
-            format!("{} {:.2} s/epoch", r.losses_text(), r.seconds),
+            format!(
+                "{} {:.2} s/epoch{}",
+                r.losses_text(),
+                r.seconds,
+                validation_text(r)
+            ),
         );
     };
-    let summary = genosynth_models::train(matrix, config, dir, resume, &mut observer, &ctx.stop)
-        .with_context(|| format!("training into {}", dir.display()))?;
+    let summary = match selection {
+        Some((split, selection)) => genosynth::train_selected(
+            split,
+            config,
+            dir,
+            resume,
+            selection,
+            &mut observer,
+            &ctx.stop,
+        )?,
+        None => genosynth_models::train(matrix, config, dir, resume, &mut observer, &ctx.stop)?,
+    };
     progress.finish();
     if summary.stopped {
         ctx.printer.warn(format!(
@@ -349,13 +419,38 @@ pub(crate) fn run_training(
         ));
     } else {
         ctx.printer.info(format!(
-            "trained {} epochs ({} in total, {:.2} s/epoch on {}); model in {}",
+            "trained {} epochs ({} in total, {:.2} s/epoch on {}){}; model in {}",
             summary.epochs_run,
             summary.epochs_done,
             summary.seconds_per_epoch,
             summary.device,
+            if summary.early_stopped {
+                ", stopped early: no better checkpoint for --patience validations"
+            } else {
+                ""
+            },
             dir.display()
         ));
     }
+    if let Some(state) = &summary.selection {
+        print_selection(state, ctx);
+    }
     Ok(summary)
+}
+
+/// Which checkpoint selection chose, and whether it is within the privacy bounds.
+fn print_selection(state: &genosynth_models::SelectionState, ctx: &Context) {
+    let (Some(epoch), Some(best)) = (state.best_epoch, &state.best) else {
+        return;
+    };
+    ctx.printer.info(format!(
+        "selected epoch {epoch} on the validation people: AA_truth {:.3}, AA_syn {:.3}, privacy loss {:.3}, membership AUC {:.3}, LD r² correlation {:.3}",
+        best.aa_truth, best.aa_syn, best.privacy_loss, best.membership_auc, best.ld_r2
+    ));
+    if !state.rule.within_bounds(best) {
+        ctx.printer.warn(format!(
+            "no validated checkpoint was within the privacy bounds (privacy loss ≤ {}, membership AUC ≤ {}): the one nearest them was kept",
+            state.rule.max_privacy_loss, state.rule.max_membership_auc
+        ));
+    }
 }
