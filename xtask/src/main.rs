@@ -6,6 +6,7 @@
 mod bench;
 mod ci;
 mod cuda_check;
+mod frontier;
 mod gpu_bundle;
 mod gpu_report;
 mod report_check;
@@ -52,7 +53,9 @@ commands:
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)
   reproduce       the 2021 paper end to end vs holdout and independent-sites baselines
                   -> docs/reproduction.md (--quick < 15 min), docs/reproduction-paper.md (paper
-                  length; --models/--datasets run a part); --smoke is the CI guard
+                  length; --models/--datasets run a part); --smoke is the CI guard;
+                  --frontier: every model under checkpoint selection on held-out people and the
+                  fidelity-privacy frontier -> docs/reproduction-frontier.md
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
   gpu-bundle      release CUDA binaries + run.sh + inputs in gpu-bundle/ for a GPU machine without

@@ -118,6 +118,9 @@ struct Dataset {
 
 /// Entry point.
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|a| a == "--frontier") {
+        return crate::frontier::run(args);
+    }
     let opts = parse(args)?;
     let features = opts.device.starts_with("cuda").then_some("cuda");
     // The smoke run is CI's: it reuses the dev build that `cargo test` already made (our crates
@@ -265,10 +268,10 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
 }
 
 /// One evaluated set of haplotypes (a model's AGs or a baseline).
-struct Row {
-    label: String,
-    report: Value,
-    train_s: Option<f64>,
+pub(crate) struct Row {
+    pub(crate) label: String,
+    pub(crate) report: Value,
+    pub(crate) train_s: Option<f64>,
     html: PathBuf,
 }
 
@@ -395,7 +398,7 @@ fn reproduce_dataset(
 
 /// Training time as the sum of the epochs' own times in `history.jsonl`: unlike wall time, it
 /// stays meaningful for a run resumed over several sittings.
-fn summed_epoch_seconds(model_dir: &Path) -> anyhow::Result<f64> {
+pub(crate) fn summed_epoch_seconds(model_dir: &Path) -> anyhow::Result<f64> {
     let path = model_dir.join("history.jsonl");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -420,6 +423,33 @@ fn evaluate(
     holdout: Option<&Path>,
     train_s: Option<f64>,
 ) -> anyhow::Result<Row> {
+    evaluate_with(
+        genosynth,
+        dir,
+        label,
+        train,
+        synthetic,
+        holdout,
+        train_s,
+        &[],
+    )
+}
+
+/// [`evaluate`] with extra `genosynth eval` arguments.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one eval command line, spelled out"
+)]
+pub(crate) fn evaluate_with(
+    genosynth: &Path,
+    dir: &Path,
+    label: &str,
+    train: &Path,
+    synthetic: &Path,
+    holdout: Option<&Path>,
+    train_s: Option<f64>,
+    extra: &[String],
+) -> anyhow::Result<Row> {
     eprintln!("reproduce: eval {label}");
     let report_dir = dir.join(format!("report-{}", slug(label)));
     let mut cmd = Command::new(genosynth);
@@ -439,6 +469,7 @@ fn evaluate(
     if let Some(h) = holdout {
         cmd.arg("--holdout").arg(h);
     }
+    cmd.args(extra);
     run_quiet(&mut cmd)?;
     let text = std::fs::read_to_string(report_dir.join("report.json"))
         .with_context(|| format!("no report.json in {}", report_dir.display()))?;
@@ -451,7 +482,7 @@ fn evaluate(
 }
 
 /// The floor: every site drawn independently at its training frequency.
-fn write_independent_sites(
+pub(crate) fn write_independent_sites(
     train: &HaplotypeMatrix,
     n: usize,
     seed: u64,
@@ -816,7 +847,7 @@ fn extract_svg(html: &str, figure: usize) -> Option<&str> {
     Some(&html[svg_start..svg_end])
 }
 
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
@@ -847,7 +878,7 @@ fn build_dev_genosynth(features: Option<&str>) -> anyhow::Result<PathBuf> {
     Ok(std::path::absolute(&bin)?)
 }
 
-fn run_quiet(cmd: &mut Command) -> anyhow::Result<()> {
+pub(crate) fn run_quiet(cmd: &mut Command) -> anyhow::Result<()> {
     let out = cmd
         .output()
         .with_context(|| format!("cannot run {cmd:?}"))?;
@@ -860,7 +891,7 @@ fn run_quiet(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_visible(cmd: &mut Command) -> anyhow::Result<()> {
+pub(crate) fn run_visible(cmd: &mut Command) -> anyhow::Result<()> {
     let status = cmd
         .status()
         .with_context(|| format!("cannot run {cmd:?}"))?;

@@ -1,0 +1,524 @@
+//! `cargo xtask reproduce --frontier`: every model under checkpoint selection on held-out
+//! people, and the fidelity–privacy frontier of all their checkpoints, per data set.
+//!
+//! Per data set: split 80/20 by individual (the 20% are the test people: used for the final
+//! table only, never for a choice); train each model on the 80% with `--validation-fraction
+//! 0.2` (a fifth of the training people validate every checkpoint, and the selection rule picks
+//! one); generate as many AGs as training haplotypes from the chosen checkpoint with the guard
+//! (`--min-distance auto`); evaluate them against the test people. The independent-sites floor
+//! and the real test people (the ceiling) are evaluated the same way. Writes
+//! `docs/reproduction-frontier.md` with, per data set, the table and two plots of every
+//! validated checkpoint of every model: privacy loss and LD r² correlation against the
+//! distance of the AATS halves from 0.5.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use plotters::prelude::*;
+use serde_json::Value;
+
+use crate::bench::environment::Environment;
+use crate::reproduce::{
+    Row, evaluate_with, run_quiet, run_visible, slug, summed_epoch_seconds, write_independent_sites,
+};
+
+const DOC: &str = "docs/reproduction-frontier.md";
+const PLOTS: &str = "docs/reproduction-frontier";
+const SEED: u64 = 42;
+
+/// A model of the frontier and how long it trains on a data set.
+struct Plan {
+    model: &'static str,
+    epochs: usize,
+    validate_every: usize,
+    flags: &'static [&'static str],
+    color: RGBColor,
+}
+
+/// The models and lengths per data set. The 805-SNP RBM and GAN at the papers' settings
+/// (the RBM with the quick preset's 0.1 initial weights, which learn LD sooner); the GAN for
+/// 3,000 of the paper's 20,000 epochs (35 minutes on 2 cores: its validations show the trend);
+/// on AGBL4 the dense GAN costs ~20× more per epoch and is left out.
+fn plans(dataset: &str) -> Vec<Plan> {
+    let rbm = Plan {
+        model: "rbm",
+        epochs: 800,
+        validate_every: 25,
+        flags: &["--init-std", "0.1"],
+        color: RGBColor(31, 119, 180),
+    };
+    let gan = Plan {
+        model: "gan",
+        epochs: 3000,
+        validate_every: 100,
+        flags: &[],
+        color: RGBColor(255, 127, 14),
+    };
+    match dataset {
+        "805" => vec![rbm, gan],
+        _ => vec![rbm],
+    }
+}
+
+struct Dataset {
+    key: &'static str,
+    name: &'static str,
+    path: PathBuf,
+    input_flags: &'static [&'static str],
+}
+
+/// Plotted checkpoints of one model: (epoch, (x, y)).
+type Points = Vec<(usize, (f64, f64))>;
+
+/// Checkpoints of one model: (epoch, validation figures), and the chosen epoch.
+struct Trajectory {
+    label: String,
+    color: RGBColor,
+    points: Vec<(usize, Value)>,
+    selected: Option<usize>,
+}
+
+pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
+    let mut models: Option<Vec<String>> = None;
+    let mut keys = vec!["805".to_string(), "agbl4".to_string()];
+    let mut resume = false;
+    let mut epochs: Option<usize> = None;
+    let mut out = crate::bench::cargo_target_dir().join("frontier");
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--frontier" => {}
+            "--resume" => resume = true,
+            "--models" => {
+                models = Some(
+                    it.next()
+                        .context("--models needs a list")?
+                        .split(',')
+                        .map(String::from)
+                        .collect(),
+                )
+            }
+            "--datasets" => {
+                keys = it
+                    .next()
+                    .context("--datasets needs a list")?
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            }
+            "--out" => out = PathBuf::from(it.next().context("--out needs a directory")?),
+            "--epochs" => {
+                let n = it.next().context("--epochs needs a number")?;
+                epochs = Some(n.parse().context("--epochs")?);
+            }
+            other => bail!(
+                "unknown argument {other:?} for reproduce --frontier (--models, --datasets, --epochs, --out, --resume)"
+            ),
+        }
+    }
+    let genosynth = crate::bench::build_genosynth(None)?;
+    let env = Environment::detect(&genosynth, std::thread::available_parallelism()?.get())?;
+    let mut sections = Vec::new();
+    for key in &keys {
+        let dataset = dataset(key)?;
+        let plans: Vec<Plan> = plans(key)
+            .into_iter()
+            .filter(|p| {
+                models
+                    .as_ref()
+                    .is_none_or(|m| m.iter().any(|x| x == p.model))
+            })
+            .map(|p| match epochs {
+                // A shorter run (to try the pipeline): about ten validations each.
+                Some(n) => Plan {
+                    epochs: n,
+                    validate_every: (n / 10).max(1),
+                    ..p
+                },
+                None => p,
+            })
+            .collect();
+        sections.push(frontier_dataset(
+            &genosynth, &dataset, &plans, &out, resume,
+        )?);
+    }
+    let mut doc = String::new();
+    writeln!(
+        doc,
+        "# The fidelity–privacy frontier under checkpoint selection\n"
+    )?;
+    writeln!(
+        doc,
+        "Generated by `cargo xtask reproduce {}` on {}. Each data set is split 80/20 by individual (seed {SEED}); the 20% \
+         **test people** are used for nothing but the tables below. Each model trains on the 80% with \
+         `--validation-fraction 0.2`: a fifth of the training people never train and validate every checkpoint, and the \
+         rule (privacy loss ≤ 0.03 and membership AUC ≤ 0.55 first, then the AATS halves nearest 0.5, LD r² correlation \
+         breaking ties within 0.02) chooses one. AGs (as many as training haplotypes) come from the chosen checkpoint \
+         through the guard (`--min-distance auto`). The plots show every validated checkpoint of every model, scored on \
+         the validation people, with the real test people (ceiling) and the independent-sites floor scored on the test \
+         people. See [privacy.md](privacy.md#reading-the-frontier) for how to read them.\n",
+        args.join(" "),
+        env.one_line()
+    )?;
+    for s in sections {
+        doc.push_str(&s);
+    }
+    std::fs::write(DOC, doc).with_context(|| format!("cannot write {DOC}"))?;
+    eprintln!("frontier: wrote {DOC}");
+    Ok(())
+}
+
+fn dataset(key: &str) -> anyhow::Result<Dataset> {
+    let shared = Path::new("../shared/data/1000g");
+    Ok(match key {
+        "805" => Dataset {
+            key: "805",
+            name: "1000G 805 SNPs",
+            path: if shared.join("805_SNP_1000G_real.train.vcf.gz").exists() {
+                shared.join("805_SNP_1000G_real.train.vcf.gz")
+            } else {
+                PathBuf::from("examples/805_SNP_1000G_real.train.vcf.gz")
+            },
+            input_flags: &[],
+        },
+        "agbl4" => Dataset {
+            key: "agbl4",
+            name: "AGBL4 (chr1, multiallelics split)",
+            path: shared.join("AGBL4.train.vcf.gz"),
+            input_flags: &["--multiallelic", "split"],
+        },
+        other => bail!("unknown data set {other:?} (expected 805, agbl4)"),
+    })
+}
+
+fn frontier_dataset(
+    genosynth: &Path,
+    dataset: &Dataset,
+    plans: &[Plan],
+    out: &Path,
+    resume: bool,
+) -> anyhow::Result<String> {
+    let dir = out.join(dataset.key);
+    if dir.exists() && !resume {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let (train, test) = (dir.join("train.vcf.gz"), dir.join("test.vcf.gz"));
+    if !(resume && train.exists() && test.exists()) {
+        let mut split = Command::new(genosynth);
+        split
+            .arg("split")
+            .arg(&dataset.path)
+            .args(dataset.input_flags)
+            .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
+            .arg(&train)
+            .arg("--holdout-out")
+            .arg(&test);
+        run_quiet(&mut split)?;
+    }
+    let matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())?.matrix;
+    let n = matrix.n_haplotypes();
+    let floor = dir.join("independent.vcf.gz");
+    write_independent_sites(&matrix, n, SEED, &floor)?;
+    let ceiling = evaluate_with(
+        genosynth,
+        &dir,
+        "test people (ceiling)",
+        &train,
+        &test,
+        None,
+        None,
+        &[],
+    )?;
+    let floor = evaluate_with(
+        genosynth,
+        &dir,
+        "independent sites (floor)",
+        &train,
+        &floor,
+        Some(&test),
+        None,
+        &[],
+    )?;
+    let (mut rows, mut trajectories) = (Vec::new(), Vec::new());
+    for plan in plans {
+        let model_dir = dir.join(format!("{}-model", plan.model));
+        let again = resume && model_dir.join("model.json").exists();
+        eprintln!(
+            "frontier [{}]: {} for {} epochs{}",
+            dataset.key,
+            plan.model,
+            plan.epochs,
+            if again { " (resuming)" } else { "" }
+        );
+        let mut cmd = Command::new(genosynth);
+        cmd.arg("train")
+            .arg(&train)
+            .args(["--model", plan.model, "--epochs", &plan.epochs.to_string()])
+            .args([
+                "--validation-fraction",
+                "0.2",
+                "--validate-every",
+                &plan.validate_every.to_string(),
+            ])
+            .args(["--seed", &SEED.to_string(), "--device", "cpu"])
+            .args(plan.flags)
+            .arg("-o")
+            .arg(&model_dir);
+        if again {
+            cmd.arg("--resume");
+        }
+        run_visible(&mut cmd)?;
+        let ags = dir.join(format!("{}.ags.vcf.gz", plan.model));
+        let mut generate = Command::new(genosynth);
+        generate
+            .arg("generate")
+            .arg(&model_dir)
+            .args([
+                "-n",
+                &n.to_string(),
+                "--seed",
+                &SEED.to_string(),
+                "--device",
+                "cpu",
+                "--min-distance",
+                "auto",
+                "--train",
+            ])
+            .arg(&train)
+            .arg("-o")
+            .arg(&ags);
+        run_quiet(&mut generate)?;
+        let label = format!("{} ({} epochs)", plan.model.to_uppercase(), plan.epochs);
+        let model_flag = ["--model".to_string(), model_dir.display().to_string()];
+        let train_s = summed_epoch_seconds(&model_dir)?;
+        rows.push(evaluate_with(
+            genosynth,
+            &dir,
+            &label,
+            &train,
+            &ags,
+            Some(&test),
+            Some(train_s),
+            &model_flag,
+        )?);
+        trajectories.push(trajectory(
+            &model_dir,
+            plan.model.to_uppercase(),
+            plan.color,
+        )?);
+    }
+    render_section(dataset, &ceiling, &floor, &rows, &trajectories, n)
+}
+
+/// Every validated checkpoint in a model directory's history, and the chosen epoch.
+fn trajectory(model_dir: &Path, label: String, color: RGBColor) -> anyhow::Result<Trajectory> {
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(model_dir.join("model.json"))?)?;
+    let selected = meta
+        .pointer("/selection/best_epoch")
+        .and_then(Value::as_u64)
+        .map(|e| e as usize);
+    let history = std::fs::read_to_string(model_dir.join("history.jsonl"))?;
+    let points = history
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                v.get("epoch")?.as_u64()? as usize,
+                v.get("validation")?.clone(),
+            ))
+        })
+        .collect();
+    Ok(Trajectory {
+        label,
+        color,
+        points,
+        selected,
+    })
+}
+
+fn aa_distance(aa_truth: f64, aa_syn: f64) -> f64 {
+    (aa_truth - 0.5).abs().max((aa_syn - 0.5).abs())
+}
+
+fn render_section(
+    dataset: &Dataset,
+    ceiling: &Row,
+    floor: &Row,
+    rows: &[Row],
+    trajectories: &[Trajectory],
+    n: usize,
+) -> anyhow::Result<String> {
+    let mut s = String::new();
+    writeln!(s, "## {}\n", dataset.name)?;
+    writeln!(
+        s,
+        "Training people: {} haplotypes (a fifth of them validate); AGs: {n}.\n",
+        n
+    )?;
+    writeln!(
+        s,
+        "| set | chosen epoch | LD r² corr | AA_truth | AA_syn | privacy loss | membership AUC | PCA W (PC1–2) | exact copies | guard redrawn | train time |"
+    )?;
+    writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|")?;
+    let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3}"));
+    for (row, t) in [(ceiling, None), (floor, None)]
+        .into_iter()
+        .chain(rows.iter().zip(trajectories).map(|(r, t)| (r, Some(t))))
+    {
+        let r = &row.report;
+        let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
+        let pca = r
+            .pointer("/pca/wasserstein_synthetic")
+            .and_then(Value::as_array)
+            .map(|w| {
+                w.iter()
+                    .take(2)
+                    .filter_map(Value::as_f64)
+                    .fold(f64::NAN, f64::max)
+            });
+        writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            t.and_then(|t| t.selected)
+                .map_or("–".into(), |e| e.to_string()),
+            f(num("/ld/window/synthetic/pearson_r")),
+            f(num("/privacy/aats_train/aa_truth/mean")),
+            f(num("/privacy/aats_train/aa_syn/mean")),
+            f(num("/privacy/privacy_loss")),
+            f(num("/privacy/membership_auc")),
+            f(pca),
+            r.pointer("/privacy/exact_copies/synthetic_copies")
+                .map_or("–".into(), |v| v.to_string()),
+            r.pointer("/guard/redrawn")
+                .map_or("–".into(), |v| v.to_string()),
+            row.train_s.map_or("–".into(), |t| format!("{:.0} s", t)),
+        )?;
+    }
+    writeln!(s)?;
+    std::fs::create_dir_all(PLOTS)?;
+    for (what, pointer, y_label) in [
+        ("privacy", "privacy_loss", "privacy loss"),
+        ("ld", "ld_r2", "LD r² correlation"),
+    ] {
+        let file = format!("{PLOTS}/{}-{what}.svg", slug(dataset.key));
+        let reference = |row: &Row| -> Option<(f64, f64)> {
+            let r = &row.report;
+            let x = aa_distance(
+                r.pointer("/privacy/aats_train/aa_truth/mean")?.as_f64()?,
+                r.pointer("/privacy/aats_train/aa_syn/mean")?.as_f64()?,
+            );
+            let y = if what == "privacy" {
+                r.pointer("/privacy/privacy_loss")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0)
+            } else {
+                r.pointer("/ld/window/synthetic/pearson_r")?.as_f64()?
+            };
+            Some((x, y))
+        };
+        plot(
+            &file,
+            dataset.name,
+            y_label,
+            pointer,
+            trajectories,
+            [reference(ceiling), reference(floor)],
+        )?;
+        writeln!(
+            s,
+            "![{y_label} vs AA distance, {}]({})\n",
+            dataset.name,
+            file.trim_start_matches("docs/")
+        )?;
+    }
+    Ok(s)
+}
+
+/// A scatter of every validated checkpoint (one colour per model, the chosen one ringed) and
+/// the ceiling (green) and floor (grey) points.
+fn plot(
+    file: &str,
+    title: &str,
+    y_label: &str,
+    pointer: &str,
+    trajectories: &[Trajectory],
+    [ceiling, floor]: [Option<(f64, f64)>; 2],
+) -> anyhow::Result<()> {
+    let mut points: Vec<(f64, f64)> = ceiling.into_iter().chain(floor).collect();
+    let series: Vec<(&Trajectory, Points)> = trajectories
+        .iter()
+        .map(|t| {
+            let pts = t
+                .points
+                .iter()
+                .filter_map(|(e, v)| {
+                    let x = aa_distance(v["aa_truth"].as_f64()?, v["aa_syn"].as_f64()?);
+                    Some((*e, (x, v[pointer].as_f64()?)))
+                })
+                .collect::<Vec<_>>();
+            points.extend(pts.iter().map(|p| p.1));
+            (t, pts)
+        })
+        .collect();
+    let (x1, y0, y1) = points
+        .iter()
+        .fold((0.05f64, f64::MAX, f64::MIN), |(x, lo, hi), p| {
+            (x.max(p.0), lo.min(p.1), hi.max(p.1))
+        });
+    let pad = ((y1 - y0) * 0.1).max(0.01);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{title}: {y_label} per checkpoint"),
+                ("sans-serif", 16),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..x1 * 1.05, (y0 - pad)..(y1 + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("max(|AA_truth − 0.5|, |AA_syn − 0.5|)")
+            .y_desc(y_label)
+            .draw()?;
+        for (t, pts) in &series {
+            let color = t.color;
+            chart
+                .draw_series(
+                    pts.iter()
+                        .map(|(_, p)| Circle::new(*p, 3, color.mix(0.6).filled())),
+                )?
+                .label(format!("{} checkpoints", t.label))
+                .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+            chart.draw_series(
+                pts.iter()
+                    .filter(|(e, _)| Some(*e) == t.selected)
+                    .map(|(_, p)| Circle::new(*p, 7, color.stroke_width(2))),
+            )?;
+        }
+        let green = RGBColor(44, 160, 44);
+        chart
+            .draw_series(ceiling.map(|p| TriangleMarker::new(p, 7, green.filled())))?
+            .label("test people (ceiling)")
+            .legend(move |(x, y)| TriangleMarker::new((x, y), 5, green.filled()));
+        chart
+            .draw_series(floor.map(|p| Cross::new(p, 6, BLACK.stroke_width(2))))?
+            .label("independent sites (floor)")
+            .legend(|(x, y)| Cross::new((x, y), 4, BLACK.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        root.present()?;
+    }
+    std::fs::write(file, svg).with_context(|| format!("cannot write {file}"))
+}
