@@ -126,7 +126,7 @@ fn generate_is_seeded_and_bcftools_reads_it_at_the_checkpoint_sites() {
     assert_eq!(samples.lines().next(), Some("AG_000001"));
     let header = bcftools(&["view", "-h"], &a);
     assert!(
-        header.contains("##genosynthModel=<kind=rbm,epochs=2,"),
+        header.contains("##genosynthModel=<ID=model,kind=rbm,epochs=2,"),
         "{header}"
     );
     assert!(header.contains("##genosynthSeed=3"), "{header}");

@@ -131,8 +131,10 @@ fn generate_samples_the_chosen_checkpoint_and_guards_against_training_haplotypes
         "{model_line}"
     );
     assert!(
-        h.iter()
-            .any(|l| l.starts_with("##genosynthGuard=<min_distance=") && l.contains("auto=true")),
+        h.iter().any(
+            |l| l.starts_with("##genosynthGuard=<ID=guard,min_distance=")
+                && l.contains("auto=true")
+        ),
         "{h:?}"
     );
 
@@ -145,7 +147,7 @@ fn generate_samples_the_chosen_checkpoint_and_guards_against_training_haplotypes
     let h = header(&last);
     assert!(
         h.iter()
-            .any(|l| l.starts_with("##genosynthModel=<kind=rbm,epochs=6,")),
+            .any(|l| l.starts_with("##genosynthModel=<ID=model,kind=rbm,epochs=6,")),
         "{h:?}"
     );
     assert!(
@@ -253,5 +255,43 @@ fn bad_selection_settings_are_clear_errors() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{fraction}: {stderr}");
         assert!(!dir.path().join("m").exists(), "nothing written");
+    }
+}
+
+/// genosynth reads the BCF and VCF.gz it writes (their `##genosynth…` header lines are valid
+/// structured values), and `eval` reports the guard recorded there.
+#[test]
+fn generated_files_read_back_and_eval_reports_their_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, _) = train_selected(dir.path(), "2", &[]);
+    for name in ["ags.bcf", "ags.vcf.gz"] {
+        let ags = dir.path().join(name);
+        run(genosynth()
+            .arg("generate")
+            .arg(&model)
+            .args([
+                "-n",
+                "100",
+                "--device",
+                "cpu",
+                "--min-distance",
+                "2",
+                "--train",
+            ])
+            .arg(example())
+            .arg("-o")
+            .arg(&ags));
+        let report = dir.path().join(format!("report-{name}"));
+        run(genosynth()
+            .arg("eval")
+            .arg("--train")
+            .arg(example())
+            .arg("--synthetic")
+            .arg(&ags)
+            .arg("-o")
+            .arg(&report));
+        let r = json(&report.join("report.json"));
+        assert_eq!(r["guard"]["min_distance"], 2, "{name}");
+        assert_eq!(r["guard"]["auto"], false, "{name}");
     }
 }

@@ -38,6 +38,8 @@ pub struct ReadReport {
     /// `##contig` IDs and lengths from the header (pass them on with
     /// [`WriteOptions::contig_lengths`](crate::WriteOptions::contig_lengths)).
     pub contigs: Vec<(String, Option<u64>)>,
+    /// `##genosynth…=value` header lines (model, seed, guard, … of files genosynth wrote).
+    pub metadata: Vec<(String, String)>,
 }
 
 impl ReadReport {
@@ -121,6 +123,7 @@ fn read_kind(path: &Path, options: &ReadOptions) -> Result<Haplotypes, ErrorKind
             report.format = Some(records.format);
             report.used_index = records.used_index;
             report.contigs = std::mem::take(&mut records.contigs);
+            report.metadata = std::mem::take(&mut records.metadata);
             Ok(Haplotypes { matrix, report })
         }
     }

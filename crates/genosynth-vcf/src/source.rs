@@ -33,6 +33,8 @@ pub(crate) struct Records {
     pub(crate) header_samples: usize,
     /// `##contig` IDs and lengths.
     pub(crate) contigs: Vec<(String, Option<u64>)>,
+    /// `##genosynth…` header lines.
+    pub(crate) metadata: Vec<(String, String)>,
     /// Parsed regions (empty = whole file).
     pub(crate) regions: Vec<Region>,
     /// Whether an index narrowed the reading.
@@ -325,6 +327,7 @@ pub(crate) fn open(path: &Path, options: &ReadOptions) -> Result<Opened, ErrorKi
                 samples,
                 header_samples: header.samples.len(),
                 contigs: header.contigs,
+                metadata: header.metadata,
                 regions,
                 used_index,
             })))
@@ -343,6 +346,7 @@ pub(crate) fn open(path: &Path, options: &ReadOptions) -> Result<Opened, ErrorKi
                 .iter()
                 .map(|(name, c)| (name.clone(), c.length().map(|l| l as u64)))
                 .collect();
+            let metadata = genosynth_metadata(&header);
             let csi_path = input::with_extension(path, "csi");
             let index = (indexable && csi_path.exists())
                 .then(|| noodles_csi::fs::read(&csi_path).ok())
@@ -389,9 +393,38 @@ pub(crate) fn open(path: &Path, options: &ReadOptions) -> Result<Opened, ErrorKi
                 samples,
                 header_samples: names.len(),
                 contigs,
+                metadata,
                 regions,
                 used_index,
             })))
         }
     }
+}
+
+/// The `##genosynth…` lines of a BCF header, as the text header has them.
+fn genosynth_metadata(header: &vcf::Header) -> Vec<(String, String)> {
+    use vcf::header::record::value::Collection;
+    let mut out = Vec::new();
+    for (key, collection) in header.other_records() {
+        let key: &str = key.as_ref();
+        if !key.starts_with("genosynth") {
+            continue;
+        }
+        match collection {
+            Collection::Unstructured(values) => {
+                out.extend(values.iter().map(|v| (key.to_string(), v.clone())));
+            }
+            Collection::Structured(maps) => {
+                for (id, map) in maps {
+                    let fields: String = map
+                        .other_fields()
+                        .iter()
+                        .map(|(k, v)| format!(",{}={v}", k.as_ref()))
+                        .collect();
+                    out.push((key.to_string(), format!("<ID={id}{fields}>")));
+                }
+            }
+        }
+    }
+    out
 }

@@ -15,6 +15,8 @@ pub(crate) struct TextHeader {
     pub(crate) samples: Vec<String>,
     /// `##contig` IDs and lengths, in header order.
     pub(crate) contigs: Vec<(String, Option<u64>)>,
+    /// `##genosynth…=value` lines (what genosynth recorded when it wrote the file).
+    pub(crate) metadata: Vec<(String, String)>,
     /// Lines read, including `#CHROM`.
     pub(crate) lines: usize,
 }
@@ -54,6 +56,11 @@ pub(crate) fn read_header(
             });
         }
         if let Some(meta) = text.strip_prefix("##") {
+            if let Some((key, value)) = meta.split_once('=')
+                && key.starts_with("genosynth")
+            {
+                header.metadata.push((key.to_string(), value.to_string()));
+            }
             if let Some(contig) = meta.strip_prefix("contig=<") {
                 header
                     .contigs

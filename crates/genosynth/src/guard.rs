@@ -54,10 +54,12 @@ pub struct GuardReport {
 }
 
 impl GuardReport {
-    /// The `##genosynthGuard=` header value: `<min_distance=12,auto=true,redrawn=3,rounds=1>`.
+    /// The `##genosynthGuard=` header value:
+    /// `<ID=guard,min_distance=12,auto=true,redrawn=3,rounds=1>` (a structured VCF header value
+    /// needs an `ID`, or VCF/BCF readers such as noodles refuse the header).
     pub fn header_value(&self) -> String {
         format!(
-            "<min_distance={},auto={},redrawn={},rounds={}>",
+            "<ID=guard,min_distance={},auto={},redrawn={},rounds={}>",
             self.threshold, self.auto, self.redrawn, self.rounds
         )
     }

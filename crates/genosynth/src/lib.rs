@@ -36,7 +36,7 @@ pub use error::{Error, Result};
 pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
 };
-pub use report::{guard_info, trajectory};
+pub use report::{guard_from_header, guard_info, trajectory};
 pub use trained_on::training_haplotypes;
 pub use training::{Selection, train_selected};
 pub use validation::{

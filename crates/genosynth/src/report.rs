@@ -49,3 +49,37 @@ pub fn guard_info(g: &GuardReport) -> GuardInfo {
         rounds: g.rounds,
     }
 }
+
+/// The guard recorded in an AG file's `##genosynthGuard=` header value
+/// (`<ID=guard,min_distance=12,auto=true,redrawn=3,rounds=1>`); `None` when it does not parse.
+pub fn guard_from_header(value: &str) -> Option<GuardInfo> {
+    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
+    let field = |name: &str| {
+        inner
+            .split(',')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    Some(GuardInfo {
+        min_distance: field("min_distance")?.parse().ok()?,
+        auto: field("auto")?.parse().ok()?,
+        redrawn: field("redrawn")?.parse().ok()?,
+        rounds: field("rounds")?.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_header_round_trips() {
+        let g = GuardReport {
+            threshold: 12,
+            auto: true,
+            redrawn: 3,
+            rounds: 1,
+        };
+        assert_eq!(guard_from_header(&g.header_value()), Some(guard_info(&g)));
+        assert_eq!(guard_from_header("<ID=guard,min_distance=x>"), None);
+    }
+}

@@ -259,7 +259,7 @@ fn auto_threshold_is_a_low_quantile_of_training_distances_and_at_least_one() {
     assert_eq!(
         guard.header_value(),
         format!(
-            "<min_distance={t},auto=true,redrawn={},rounds={}>",
+            "<ID=guard,min_distance={t},auto=true,redrawn={},rounds={}>",
             guard.redrawn, guard.rounds
         )
     );

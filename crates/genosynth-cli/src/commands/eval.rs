@@ -100,9 +100,11 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         };
         (train, join(synthetic), holdout.map(join))
     });
-    let accept = |result: Result<genosynth_vcf::Haplotypes, genosynth_vcf::Error>,
-                  path: &Path,
-                  role: &str|
+    // The guard that generated the AGs, as their header records it.
+    let mut guard = None;
+    let mut accept = |result: Result<genosynth_vcf::Haplotypes, genosynth_vcf::Error>,
+                      path: &Path,
+                      role: &str|
      -> anyhow::Result<Option<HaplotypeMatrix>> {
         match result {
             Err(e) if e.is_interrupted() => Ok(None),
@@ -110,6 +112,14 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             Ok(h) => {
                 ctx.printer
                     .info(format!("{role} {}: {}", path.display(), h.report.summary()));
+                if role == "synthetic" {
+                    guard = h
+                        .report
+                        .metadata
+                        .iter()
+                        .find(|(k, _)| k == "genosynthGuard")
+                        .and_then(|(_, v)| genosynth::guard_from_header(v));
+                }
                 Ok(Some(h.matrix))
             }
         }
@@ -161,7 +171,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             Some(dir) => genosynth::trajectory(&genosynth_models::Checkpoint::load(dir)?),
             None => None,
         },
-        guard: None,
+        guard,
     };
     match evaluate_and_write(
         &input,

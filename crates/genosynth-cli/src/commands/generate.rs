@@ -251,7 +251,7 @@ pub(crate) fn generate_and_write(
     }))
 }
 
-/// `<kind=rbm,epochs=800,dir=models/rbm>` for `##genosynthModel=` (`epochs` is the epoch
+/// `<ID=model,kind=rbm,epochs=800,dir="models/rbm">` for `##genosynthModel=` (`epochs` is the epoch
 /// sampled; `trained_epochs` follows when selection chose an earlier one).
 fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
     let trained = if checkpoint.epoch != checkpoint.meta.epochs_done {
@@ -260,7 +260,7 @@ fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
         String::new()
     };
     format!(
-        "<kind={},epochs={}{trained},dir=\"{}\">",
+        "<ID=model,kind={},epochs={}{trained},dir=\"{}\">",
         checkpoint.kind(),
         checkpoint.epoch,
         dir.display()
