@@ -295,3 +295,77 @@ fn generated_files_read_back_and_eval_reports_their_guard() {
         assert_eq!(r["guard"]["auto"], false, "{name}");
     }
 }
+
+/// The HCLT trains by EM on the example, its validations carry the held-out log-likelihood,
+/// and its AGs reproduce the example's allele frequencies and LD.
+#[test]
+fn hclt_trains_with_selection_and_a_heldout_likelihood() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("hclt");
+    run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--model", "hclt", "--epochs", "6", "--device", "cpu"])
+        .args([
+            "--validation-fraction",
+            "0.2",
+            "--validate-every",
+            "3",
+            "-o",
+        ])
+        .arg(&model));
+    let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = history
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    let lls: Vec<f64> = lines
+        .iter()
+        .map(|l| l["log_likelihood"].as_f64().unwrap())
+        .collect();
+    assert!(
+        lls[5] > lls[0],
+        "EM raises the training likelihood: {lls:?}"
+    );
+    let heldout = lines[5]["validation"]["heldout_log_likelihood"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        heldout < 0.0 && heldout > 2.0 * lls[5],
+        "{heldout} vs {}",
+        lls[5]
+    );
+
+    let ags = dir.path().join("ags.vcf.gz");
+    let report = dir.path().join("report");
+    run(genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "2000", "--device", "cpu", "-o"])
+        .arg(&ags));
+    run(genosynth()
+        .arg("eval")
+        .arg("--train")
+        .arg(example())
+        .arg("--synthetic")
+        .arg(&ags)
+        .arg("--model")
+        .arg(&model)
+        .args(["--ld-window", "400", "-o"])
+        .arg(&report));
+    let r = json(&report.join("report.json"));
+    assert!(
+        r["allele_frequencies"]["synthetic"]["pearson_r"]
+            .as_f64()
+            .unwrap()
+            > 0.98
+    );
+    assert!(
+        r["ld"]["window"]["synthetic"]["pearson_r"]
+            .as_f64()
+            .unwrap()
+            > 0.85
+    );
+    assert_eq!(r["selection"]["points"].as_array().unwrap().len(), 2);
+}

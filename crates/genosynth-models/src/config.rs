@@ -19,6 +19,8 @@ pub enum ModelKind {
     Wgan,
     /// The conditional RBM over chained windows of the 2023 paper (any number of sites).
     Crbm,
+    /// A hidden Chow-Liu tree: a probabilistic circuit with an exact likelihood.
+    Hclt,
 }
 
 impl ModelKind {
@@ -29,6 +31,7 @@ impl ModelKind {
             ModelKind::Rbm => "rbm",
             ModelKind::Wgan => "wgan",
             ModelKind::Crbm => "crbm",
+            ModelKind::Hclt => "hclt",
         }
     }
 }
@@ -210,6 +213,8 @@ pub enum ModelParams {
     Wgan(WganConfig),
     /// Conditional RBM over chained windows.
     Crbm(CrbmConfig),
+    /// Hidden Chow-Liu tree.
+    Hclt(crate::hclt::HcltParams),
 }
 
 impl ModelParams {
@@ -220,6 +225,7 @@ impl ModelParams {
             ModelKind::Rbm => ModelParams::Rbm(RbmParams::default()),
             ModelKind::Wgan => ModelParams::Wgan(WganConfig::default()),
             ModelKind::Crbm => ModelParams::Crbm(CrbmConfig::default()),
+            ModelKind::Hclt => ModelParams::Hclt(crate::hclt::HcltParams::default()),
         }
     }
 
@@ -230,6 +236,7 @@ impl ModelParams {
             ModelParams::Rbm(_) => ModelKind::Rbm,
             ModelParams::Wgan(_) => ModelKind::Wgan,
             ModelParams::Crbm(_) => ModelKind::Crbm,
+            ModelParams::Hclt(_) => ModelKind::Hclt,
         }
     }
 
@@ -240,6 +247,7 @@ impl ModelParams {
             ModelParams::Rbm(p) => p.validate(),
             ModelParams::Wgan(p) => p.validate(),
             ModelParams::Crbm(p) => p.validate(),
+            ModelParams::Hclt(p) => p.validate(),
         }
     }
 }
@@ -271,6 +279,8 @@ impl TrainConfig {
                 // The authors' 65,535-site run.
                 ModelKind::Wgan => 3_501,
                 ModelKind::Crbm => 800,
+                // EM iterations; selection on held-out people picks among them.
+                ModelKind::Hclt => 40,
             },
             seed: 42,
             device: DeviceChoice::Auto,

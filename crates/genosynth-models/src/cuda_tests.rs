@@ -317,3 +317,12 @@ fn rbm_bernoulli_kernel_draws_sigmoid_probabilities() {
         );
     }
 }
+
+#[test]
+fn hclt_epoch_on_cuda_matches_cpu() {
+    let model = ModelParams::Hclt(crate::HcltParams {
+        states: 4,
+        ..crate::HcltParams::default()
+    });
+    assert_epoch_matches_cpu(model, 1e-3);
+}

@@ -118,6 +118,7 @@ pub(crate) fn sample_matrix(
             crbm.config.gibbs_steps = gibbs_steps.unwrap_or(crbm.config.gibbs_steps);
             crbm.generate(n, labels, r)?
         }
+        Sampler::Hclt(hclt) => hclt.sample(n, None, r)?,
     };
     let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
     Ok(HaplotypeMatrix::from_dense_u8(&alleles, sites, samples)?)

@@ -11,6 +11,7 @@ use crate::checkpoint::ModelMeta;
 use crate::config::ModelParams;
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::gan::{GAN_LOSSES, Gan, GanTrainer};
+use crate::hclt::{HCLT_LOSSES, Hclt, HcltTrainer};
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
 use crate::wgan::{Wgan, WganTrainer};
@@ -21,6 +22,7 @@ pub(crate) enum Trainer {
     Rbm(RbmTrainer),
     Wgan(Box<WganTrainer>),
     Crbm(CrbmTrainer),
+    Hclt(HcltTrainer),
 }
 
 /// Per-epoch figures of the WGAN-GP.
@@ -113,6 +115,24 @@ impl Trainer {
                     )?),
                 }
             }
+            ModelParams::Hclt(p) => {
+                let model = match weights {
+                    Some(w) => Some(
+                        Hclt::from_tensors(p.clone(), n_sites, &on_device(w)?)
+                            .map_err(crate::Error::Data)?,
+                    ),
+                    None => None,
+                };
+                Trainer::Hclt(HcltTrainer::new(
+                    p.clone(),
+                    data.dense,
+                    data.n_haplotypes,
+                    data.frequencies,
+                    model,
+                    init_rng,
+                    dev,
+                )?)
+            }
         })
     }
 
@@ -123,6 +143,7 @@ impl Trainer {
             Trainer::Rbm(_) => &RBM_LOSSES,
             Trainer::Wgan(_) => &WGAN_LOSSES,
             Trainer::Crbm(_) => &CRBM_LOSSES,
+            Trainer::Hclt(_) => &HCLT_LOSSES,
         }
     }
 
@@ -140,16 +161,23 @@ impl Trainer {
                 ])
             }
             Trainer::Crbm(t) => Ok(vec![t.epoch(r)?]),
+            Trainer::Hclt(t) => t.epoch(r),
         }
     }
 
     /// Mean log-likelihood (nats per haplotype) of `m` under the model, for models with an
-    /// exact likelihood (none of the papers' models has one).
+    /// exact likelihood (the HCLT; none of the papers' models has one).
     pub(crate) fn mean_log_likelihood(
         &self,
-        _m: &genosynth_core::HaplotypeMatrix,
+        m: &genosynth_core::HaplotypeMatrix,
     ) -> Result<Option<f64>> {
-        Ok(None)
+        match self {
+            Trainer::Hclt(t) => {
+                let dense = m.to_dense_f32();
+                crate::hclt::mean_log_likelihood(&t.hclt, &dense, m.n_haplotypes()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     pub(crate) fn weights(&self) -> NamedTensors {
@@ -158,6 +186,7 @@ impl Trainer {
             Trainer::Rbm(t) => t.rbm.tensors(),
             Trainer::Wgan(t) => t.wgan.tensors(),
             Trainer::Crbm(t) => t.crbm.named_tensors(),
+            Trainer::Hclt(t) => t.hclt.tensors(),
         }
     }
 
@@ -169,6 +198,8 @@ impl Trainer {
             Trainer::Wgan(t) => Ok(t.optimizer_state().map(|(n, s)| (n, Some(s)))?),
             // Plain SGD with chains restarted every minibatch: nothing to keep.
             Trainer::Crbm(_) => Ok((Vec::new(), None)),
+            // EM keeps no state between iterations.
+            Trainer::Hclt(_) => Ok((Vec::new(), None)),
         }
     }
 
@@ -188,7 +219,7 @@ impl Trainer {
                 t.restore_optimizer(tensors, steps)
                     .map_err(|e| e.to_string())
             }
-            Trainer::Crbm(_) => Ok(()),
+            Trainer::Crbm(_) | Trainer::Hclt(_) => Ok(()),
         }
     }
 }
@@ -199,6 +230,7 @@ pub(crate) enum Sampler {
     Rbm(Rbm),
     Wgan(Box<Wgan>),
     Crbm(Crbm),
+    Hclt(Box<Hclt>),
 }
 
 impl Sampler {
@@ -223,6 +255,9 @@ impl Sampler {
                 })
                 .map_err(|e| e.to_string())?,
             ),
+            ModelParams::Hclt(p) => {
+                Sampler::Hclt(Box::new(Hclt::from_tensors(p.clone(), n, weights)?))
+            }
         })
     }
 }

@@ -29,7 +29,7 @@ pub struct ValidationScores {
     pub membership_auc: f64,
     /// Correlation of pairwise r² (AGs vs training haplotypes).
     pub ld_r2: f64,
-    /// Largest Wasserstein distance over the leading principal components, in training sd.
+    /// Largest Wasserstein distance over the first two principal components, in training sd.
     pub pca_w: f64,
     /// Wasserstein distance between the AGs' and the training haplotypes' pairwise distances
     /// (sites).

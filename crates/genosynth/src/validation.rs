@@ -116,10 +116,12 @@ pub fn scores_of(report: &Report) -> ValidationScores {
         privacy_loss: report.privacy.privacy_loss.unwrap_or(f64::NAN),
         membership_auc: report.privacy.membership_auc.unwrap_or(f64::NAN),
         ld_r2: report.ld.window.synthetic.pearson_r,
+        // PC1–2, as the verdict's PCA check.
         pca_w: report
             .pca
             .wasserstein_synthetic
             .iter()
+            .take(2)
             .copied()
             .fold(f64::NAN, f64::max),
         pairwise_w: report.distances.wasserstein_within,

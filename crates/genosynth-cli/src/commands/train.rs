@@ -9,8 +9,8 @@ use genosynth_core::HaplotypeMatrix;
 use genosynth_models::crbm::CrbmConfig;
 use genosynth_models::wgan::WganConfig;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, EpochReport, GanParams, ModelKind, ModelParams, RbmParams,
-    TrainConfig, TrainSummary,
+    Checkpoint, DeviceChoice, EpochReport, GanParams, HcltParams, ModelKind, ModelParams,
+    RbmParams, TrainConfig, TrainSummary,
 };
 
 use genosynth::{Selection, ValidationSplit};
@@ -53,7 +53,9 @@ pub(crate) struct Args {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct RunArgs {
     /// Model: gan (dense GAN), rbm (restricted Boltzmann machine), wgan (convolutional
-    /// WGAN-GP for long inputs) or crbm (conditional RBM over chained windows, any length).
+    /// WGAN-GP for long inputs), crbm (conditional RBM over chained windows, any length) or
+    /// hclt (hidden Chow-Liu tree: exact likelihood, trained by EM; an epoch is one EM
+    /// iteration).
     #[arg(long, value_enum, default_value_t = Model::Gan)]
     pub(crate) model: Model,
     /// Epochs in total (default: the paper's, 20000 for gan and 800 for rbm).
@@ -78,6 +80,7 @@ pub(crate) enum Model {
     Rbm,
     Wgan,
     Crbm,
+    Hclt,
 }
 
 impl From<Model> for ModelKind {
@@ -87,6 +90,7 @@ impl From<Model> for ModelKind {
             Model::Rbm => ModelKind::Rbm,
             Model::Wgan => ModelKind::Wgan,
             Model::Crbm => ModelKind::Crbm,
+            Model::Hclt => ModelKind::Hclt,
         }
     }
 }
@@ -195,6 +199,21 @@ pub(crate) struct HyperArgs {
     /// CRBM: minibatch size (also the number of negative chains); Gibbs steps: --gibbs-steps.
     #[arg(long, default_value_t = CrbmConfig::default().batch_size, value_name = "N", help_heading = "CRBM hyperparameters")]
     crbm_batch_size: usize,
+    /// HCLT: hidden states per site.
+    #[arg(long, default_value_t = HcltParams::default().states, value_name = "K", help_heading = "HCLT hyperparameters")]
+    hclt_states: usize,
+    /// HCLT: pseudo-count pulling each state's allele frequency towards the site's.
+    #[arg(long, default_value_t = HcltParams::default().emission_prior, value_name = "A", help_heading = "HCLT hyperparameters")]
+    emission_prior: f32,
+    /// HCLT: pseudo-count added to every transition between hidden states.
+    #[arg(long, default_value_t = HcltParams::default().transition_prior, value_name = "A", help_heading = "HCLT hyperparameters")]
+    transition_prior: f32,
+    /// HCLT: sampling temperature of the emissions (below 1 sharpens each state's alleles).
+    #[arg(long, default_value_t = HcltParams::default().temperature, value_name = "T", help_heading = "HCLT hyperparameters")]
+    temperature: f32,
+    /// HCLT: haplotypes per E-step chunk (bounds memory; the result is the same).
+    #[arg(long, default_value_t = HcltParams::default().chunk, value_name = "N", help_heading = "HCLT hyperparameters")]
+    hclt_chunk: usize,
 }
 
 impl HyperArgs {
@@ -252,6 +271,13 @@ impl HyperArgs {
                 batch_size: self.crbm_batch_size,
                 gibbs_steps: self.gibbs_steps,
                 labels: None,
+            }),
+            ModelKind::Hclt => ModelParams::Hclt(HcltParams {
+                states: self.hclt_states,
+                emission_prior: self.emission_prior,
+                transition_prior: self.transition_prior,
+                temperature: self.temperature,
+                chunk: self.hclt_chunk,
             }),
         }
     }

@@ -1,0 +1,248 @@
+//! EM for the hidden Chow-Liu tree: exact posteriors by one upward and one downward pass.
+//!
+//! Upward (leaves first), per haplotype: `m_j = norm(E_j(x_j) ⊙ Π_c u_c)` and
+//! `u_j = norm(m_j Tᵀ_j)`, a message about the parent's state; the normalising constants sum to
+//! the log-likelihood. Downward (root first): `o_root = π`; for a child `c` of `j`,
+//! `w = norm(o_j ⊙ m_j / u_c)` (the parent's posterior without `c`'s evidence), `o_c = norm(w T_c)`.
+//! The posterior of `z_j` is `norm(o_j ⊙ m_j)`; the expected transition counts of edge `c` are
+//! `T_c ⊙ ((w / Z)ᵀ m_c)` with `Z = Σ (w T_c) ⊙ m_c`. The M-step adds the pseudo-counts.
+//! Every step is a batched tensor operation over a chunk of haplotypes, so the same code runs on
+//! the CPU and on CUDA.
+
+use candle_core::{D, Device, Tensor};
+use rand_chacha::ChaCha8Rng;
+
+use super::{Hclt, HcltParams, Tree};
+use crate::Result;
+
+/// An HCLT with its training data on the device, in chunks of haplotypes.
+pub(crate) struct HcltTrainer {
+    pub(crate) hclt: Hclt,
+    /// `(sites, haplotypes)` 0/1 chunks, each contiguous.
+    chunks: Vec<Tensor>,
+    /// Smoothed site frequencies `(sites)`, the target of the emission prior.
+    site_frequencies: Tensor,
+    n_haplotypes: usize,
+}
+
+/// Expected counts of one E-step.
+struct Counts {
+    /// Per site, `Σ_n q_j` and `Σ_n x_j q_j` `(states)`.
+    states: Vec<Option<(Tensor, Tensor)>>,
+    /// Per non-root site, expected transitions `(states, states)`.
+    transitions: Vec<Option<Tensor>>,
+    log_likelihood: f64,
+}
+
+impl HcltTrainer {
+    /// A trainer on `dense` (row-major `n × sites` 0/1): the Chow-Liu tree of the data and a
+    /// fresh model (`weights = None`), or a checkpoint's model.
+    pub(crate) fn new(
+        params: HcltParams,
+        dense: &[f32],
+        n: usize,
+        frequencies: &[f32],
+        weights: Option<Hclt>,
+        init_rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let l = frequencies.len();
+        let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
+        let hclt = match weights {
+            Some(h) => h,
+            None => {
+                let tree = Tree::chow_liu(&data_t)?;
+                Hclt::init(params.clone(), tree, frequencies, init_rng, dev)?
+            }
+        };
+        let chunk = params.chunk.max(1);
+        let chunks = (0..n)
+            .step_by(chunk)
+            .map(|start| data_t.narrow(1, start, chunk.min(n - start))?.contiguous())
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        let smoothed: Vec<f32> = frequencies
+            .iter()
+            .map(|&p| (p * n as f32 + 0.5) / (n as f32 + 1.0))
+            .collect();
+        Ok(Self {
+            hclt,
+            chunks,
+            site_frequencies: Tensor::from_vec(smoothed, l, dev)?,
+            n_haplotypes: n,
+        })
+    }
+
+    /// One EM iteration; returns the training data's mean log-likelihood before the update.
+    pub(crate) fn epoch(&mut self, _r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+        let mut total: Option<Counts> = None;
+        for chunk in &self.chunks {
+            let counts = e_step(&self.hclt, chunk, true)?;
+            total = Some(match total {
+                None => counts,
+                Some(t) => t.add(counts)?,
+            });
+        }
+        let total = total.expect("at least one chunk");
+        let mean = total.log_likelihood / self.n_haplotypes as f64;
+        self.m_step(total)?;
+        Ok(vec![mean])
+    }
+
+    fn m_step(&mut self, counts: Counts) -> Result<()> {
+        let h = &mut self.hclt;
+        let (p, k) = (&h.params, h.params.states);
+        let root = h.tree.root();
+        let (q, q1): (Vec<Tensor>, Vec<Tensor>) = counts
+            .states
+            .into_iter()
+            .map(|c| c.expect("every site counted"))
+            .unzip();
+        let (q, q1) = (Tensor::stack(&q, 0)?, Tensor::stack(&q1, 0)?);
+        let prior = f64::from(p.emission_prior);
+        // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
+        let target = (self.site_frequencies.unsqueeze(1)? * prior)?;
+        h.emission = (q1.broadcast_add(&target)? / (q.clone() + prior)?)?;
+        let tp = f64::from(p.transition_prior);
+        let root_counts = (q.get(root)? + tp)?;
+        h.pi = root_counts.broadcast_div(&root_counts.sum_all()?)?;
+        let uniform = Tensor::full(1.0 / k as f32, (k, k), q.device())?;
+        let transitions = counts
+            .transitions
+            .into_iter()
+            .map(|c| match c {
+                Some(c) => {
+                    let c = (c + tp)?;
+                    c.broadcast_div(&c.sum_keepdim(1)?)
+                }
+                None => Ok(uniform.clone()),
+            })
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        h.transition = Tensor::stack(&transitions, 0)?;
+        Ok(())
+    }
+}
+
+impl Counts {
+    fn add(self, other: Counts) -> Result<Counts> {
+        let add = |a: Tensor, b: Tensor| a + b;
+        Ok(Counts {
+            states: self
+                .states
+                .into_iter()
+                .zip(other.states)
+                .map(|(a, b)| match (a, b) {
+                    (Some((q, q1)), Some((r, r1))) => Ok(Some((add(q, r)?, add(q1, r1)?))),
+                    (a, b) => Ok(a.or(b)),
+                })
+                .collect::<candle_core::Result<_>>()?,
+            transitions: self
+                .transitions
+                .into_iter()
+                .zip(other.transitions)
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => Ok(Some(add(a, b)?)),
+                    (a, b) => Ok(a.or(b)),
+                })
+                .collect::<candle_core::Result<_>>()?,
+            log_likelihood: self.log_likelihood + other.log_likelihood,
+        })
+    }
+}
+
+/// Rows of `x` divided by their sums, and the sums `(n, 1)`.
+fn normalise(x: Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+    let s = x.sum_keepdim(D::Minus1)?;
+    Ok((x.broadcast_div(&s)?, s))
+}
+
+/// The upward pass over `x` (`(sites, n)`): messages `m`, `u` and each haplotype's
+/// log-likelihood `(n)`.
+#[allow(clippy::type_complexity, reason = "the pass's three outputs")]
+fn upward(h: &Hclt, x: &Tensor) -> Result<(Vec<Option<Tensor>>, Vec<Option<Tensor>>, Tensor)> {
+    let (l, n) = x.dims2()?;
+    let (mut m, mut u) = (vec![None; l], vec![None; l]);
+    let mut log = Tensor::zeros(n, h.dtype(), x.device())?;
+    for &j in h.tree.order.iter().rev() {
+        let (b, one_minus) = h.emission_rows(j)?;
+        let xj = x.get(j)?.unsqueeze(1)?;
+        // E_j(x)[n, a] = x_n · B_j[a] + (1 − x_n) · (1 − B_j[a])
+        let mut mj = (xj.broadcast_mul(&(b - &one_minus)?)?).broadcast_add(&one_minus)?;
+        for &c in &h.tree.children[j] {
+            let uc: &Tensor = u[c].as_ref().expect("children come before parents upward");
+            let (next, s) = normalise((mj * uc)?)?;
+            mj = next;
+            log = (log + s.squeeze(1)?.log()?)?;
+        }
+        if h.tree.parent[j].is_some() {
+            let (uj, s) = normalise(mj.matmul(&h.transition.get(j)?.t()?)?)?;
+            log = (log + s.squeeze(1)?.log()?)?;
+            u[j] = Some(uj);
+        } else {
+            let s = mj.broadcast_mul(&h.pi.unsqueeze(0)?)?.sum(1)?;
+            log = (log + s.log()?)?;
+        }
+        m[j] = Some(mj);
+    }
+    Ok((m, u, log))
+}
+
+/// Expected counts of `x` (`(sites, n)`); without `counts` only the log-likelihood.
+fn e_step(h: &Hclt, x: &Tensor, counts: bool) -> Result<Counts> {
+    let (m, u, log) = upward(h, x)?;
+    let log_likelihood = log
+        .to_dtype(candle_core::DType::F64)?
+        .sum_all()?
+        .to_scalar::<f64>()?;
+    let l = h.tree.len();
+    let mut out = Counts {
+        states: vec![None; l],
+        transitions: vec![None; l],
+        log_likelihood,
+    };
+    if !counts {
+        return Ok(out);
+    }
+    let n = x.dim(1)?;
+    let mut o: Vec<Option<Tensor>> = vec![None; l];
+    o[h.tree.root()] = Some(
+        h.pi.unsqueeze(0)?
+            .broadcast_as((n, h.params.states))?
+            .contiguous()?,
+    );
+    for &j in &h.tree.order {
+        let oj = o[j].take().expect("parents come before children downward");
+        let mj = m[j].as_ref().expect("every site passed upward");
+        let om = (oj * mj)?;
+        let (q, _) = normalise(om.clone())?;
+        let xj = x.get(j)?.unsqueeze(0)?;
+        out.states[j] = Some((q.sum(0)?, xj.matmul(&q)?.squeeze(0)?));
+        for &c in &h.tree.children[j] {
+            let uc = u[c].as_ref().expect("a child has an upward message");
+            let (w, _) = normalise((&om / uc)?)?;
+            let tc = h.transition.get(c)?;
+            let oc = w.matmul(&tc)?;
+            let mc = m[c].as_ref().expect("every site passed upward");
+            let z = (&oc * mc)?.sum_keepdim(1)?;
+            let expected = (tc * w.broadcast_div(&z)?.t()?.matmul(mc)?)?;
+            out.transitions[c] = Some(expected);
+            o[c] = Some(normalise(oc)?.0);
+        }
+    }
+    Ok(out)
+}
+
+/// Mean log-likelihood (nats per haplotype) of `dense` (row-major `n × sites`) under `h`.
+pub(crate) fn mean_log_likelihood(h: &Hclt, dense: &[f32], n: usize) -> Result<f64> {
+    let l = h.tree.len();
+    let dev = h.pi.device();
+    let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
+    let chunk = h.params.chunk.max(1);
+    let mut total = 0.0;
+    for start in (0..n).step_by(chunk) {
+        let x = data_t
+            .narrow(1, start, chunk.min(n - start))?
+            .contiguous()?;
+        total += e_step(h, &x, false)?.log_likelihood;
+    }
+    Ok(total / n as f64)
+}

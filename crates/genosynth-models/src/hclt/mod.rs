@@ -1,0 +1,207 @@
+//! Hidden Chow-Liu tree (HCLT): a probabilistic circuit over haplotypes with an exact
+//! likelihood, after the HCLT models that Anand, Sankararaman et al. apply to genomes.
+//!
+//! Each site `j` has a hidden state `z_j` with `states` values; the hidden states form a tree
+//! whose shape is the Chow-Liu tree of the sites (the maximum spanning tree of their pairwise
+//! mutual information in the training data), so strongly linked sites are parent and child.
+//! `p(x) = Σ_z π(z_root) Π_{j≠root} T_j(z_j | z_parent(j)) Π_j B_j(x_j | z_j)`. Training is
+//! expectation-maximisation with exact inference (one upward and one downward pass per
+//! haplotype; [`em`]), with pseudo-counts that pull each state's allele frequency towards the
+//! site's and smooth the transitions: one epoch is one EM iteration over the training data.
+//! Sampling is ancestral, root to leaves, on the host ([`sample`]). The likelihood of people
+//! the model never saw measures overfitting directly.
+
+mod em;
+mod sample;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+use candle_core::{DType, Device, Tensor};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::tensors::NamedTensors;
+use crate::{Error, Result};
+
+pub(crate) use em::{HcltTrainer, mean_log_likelihood};
+pub(crate) use tree::Tree;
+
+/// Per-epoch figure of the HCLT: mean log-likelihood of the training haplotypes (nats).
+pub(crate) const HCLT_LOSSES: [&str; 1] = ["log_likelihood"];
+
+/// HCLT hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HcltParams {
+    /// Hidden states per site (16).
+    pub states: usize,
+    /// Pseudo-count pulling each state's allele frequency towards the site's (1.0).
+    pub emission_prior: f32,
+    /// Pseudo-count added to every transition (0.1).
+    pub transition_prior: f32,
+    /// Sampling temperature of the emissions: below 1 sharpens each state's alleles (1.0).
+    pub temperature: f32,
+    /// Haplotypes per E-step chunk: bounds memory, not the result (1024).
+    pub chunk: usize,
+}
+
+impl Default for HcltParams {
+    fn default() -> Self {
+        Self {
+            states: 16,
+            emission_prior: 1.0,
+            transition_prior: 0.1,
+            temperature: 1.0,
+            chunk: 1024,
+        }
+    }
+}
+
+impl HcltParams {
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.states < 2 {
+            return Err(Error::config("hclt-states", "must be at least 2"));
+        }
+        if self.chunk == 0 {
+            return Err(Error::config("hclt-chunk", "must be at least 1"));
+        }
+        for (name, v) in [
+            ("emission-prior", self.emission_prior),
+            ("transition-prior", self.transition_prior),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(Error::config(name, format!("{v} is not > 0")));
+            }
+        }
+        if !(self.temperature > 0.0 && self.temperature.is_finite()) {
+            return Err(Error::config(
+                "temperature",
+                format!("{} is not > 0", self.temperature),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A hidden Chow-Liu tree: its shape and parameters.
+pub(crate) struct Hclt {
+    pub(crate) params: HcltParams,
+    pub(crate) tree: Tree,
+    /// Root state distribution `(states)`.
+    pub(crate) pi: Tensor,
+    /// `T_j[a, b] = p(z_j = b | z_parent = a)`, `(sites, states, states)`; the root's is unused.
+    pub(crate) transition: Tensor,
+    /// `B_j[a] = p(x_j = 1 | z_j = a)`, `(sites, states)`.
+    pub(crate) emission: Tensor,
+}
+
+impl Hclt {
+    /// A fresh model on `tree`: uniform root, transitions near the identity (so linked sites
+    /// start linked), emissions at the site frequency ± 0.3, all drawn from `r`.
+    pub(crate) fn init(
+        params: HcltParams,
+        tree: Tree,
+        frequencies: &[f32],
+        r: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let (l, k) = (tree.len(), params.states);
+        let mut transition = Vec::with_capacity(l * k * k);
+        for _ in 0..l * k {
+            let row: Vec<f32> = (0..k).map(|_| -r.random::<f32>().max(1e-12).ln()).collect();
+            let sum: f32 = row.iter().sum();
+            transition.extend(row.into_iter().map(|v| v / sum));
+        }
+        // Dirichlet(1) rows plus 2 on the diagonal, renormalised.
+        for row in 0..l * k {
+            let a = row % k;
+            let slice = &mut transition[row * k..(row + 1) * k];
+            slice[a] += 2.0;
+            for v in slice.iter_mut() {
+                *v /= 3.0;
+            }
+        }
+        let emission: Vec<f32> = (0..l * k)
+            .map(|i| (frequencies[i / k] + r.random_range(-0.3f32..0.3)).clamp(0.02, 0.98))
+            .collect();
+        Ok(Self {
+            pi: Tensor::full(1.0 / k as f32, k, dev)?,
+            transition: Tensor::from_vec(transition, (l, k, k), dev)?,
+            emission: Tensor::from_vec(emission, (l, k), dev)?,
+            params,
+            tree,
+        })
+    }
+
+    /// Rebuilds a model from [`Hclt::tensors`] (on their device).
+    pub(crate) fn from_tensors(
+        params: HcltParams,
+        n_sites: usize,
+        w: &std::collections::HashMap<String, Tensor>,
+    ) -> std::result::Result<Self, String> {
+        let get = |name: &str| {
+            w.get(name)
+                .cloned()
+                .ok_or(format!("tensor {name} is missing"))
+        };
+        let k = params.states;
+        let (parent, pi, transition, emission) = (
+            get("hclt.parent")?,
+            get("hclt.pi")?,
+            get("hclt.transition")?,
+            get("hclt.emission")?,
+        );
+        let shapes = [
+            (parent.dims(), vec![n_sites]),
+            (pi.dims(), vec![k]),
+            (transition.dims(), vec![n_sites, k, k]),
+            (emission.dims(), vec![n_sites, k]),
+        ];
+        for (got, want) in shapes {
+            if got != want.as_slice() {
+                return Err(format!("HCLT tensor of shape {got:?}, expected {want:?}"));
+            }
+        }
+        let parents: Vec<f32> = parent
+            .to_device(&Device::Cpu)
+            .and_then(|p| p.to_vec1())
+            .map_err(|e| e.to_string())?;
+        let tree = Tree::from_parents(&parents)?;
+        Ok(Self {
+            params,
+            tree,
+            pi,
+            transition,
+            emission,
+        })
+    }
+
+    /// The parameters for `model.safetensors` (`hclt.parent` holds each site's parent, −1 for
+    /// the root, as f32).
+    pub(crate) fn tensors(&self) -> NamedTensors {
+        let dev = self.pi.device();
+        let parents: Vec<f32> = self.tree.parents_f32();
+        let n = parents.len();
+        vec![
+            (
+                "hclt.parent".into(),
+                Tensor::from_vec(parents, n, dev).expect("a vector of the tree's size"),
+            ),
+            ("hclt.pi".into(), self.pi.clone()),
+            ("hclt.transition".into(), self.transition.clone()),
+            ("hclt.emission".into(), self.emission.clone()),
+        ]
+    }
+
+    /// The emissions of one site as an `(1, states)` row and its complement.
+    fn emission_rows(&self, j: usize) -> Result<(Tensor, Tensor)> {
+        let b = self.emission.get(j)?.unsqueeze(0)?;
+        let one_minus = b.affine(-1.0, 1.0)?;
+        Ok((b, one_minus))
+    }
+
+    pub(crate) fn dtype(&self) -> DType {
+        self.pi.dtype()
+    }
+}
