@@ -194,7 +194,8 @@ fn synth_quick_preset_sets_the_rbm_initial_weights_unless_given() {
             .arg("synth")
             .arg(example())
             .args([
-                "--model", "rbm", "--epochs", "1", "-n", "10", "--device", "cpu",
+                "--preset", "quick", "--model", "rbm", "--epochs", "1", "-n", "10", "--device",
+                "cpu",
             ])
             .args(extra)
             .arg("--model-dir")

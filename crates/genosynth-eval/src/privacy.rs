@@ -254,6 +254,51 @@ pub fn aats(
     Aats::from_runs(size, &runs)
 }
 
+/// AATS of `real` against `synthetic` with each set subsampled (seeded, without replacement)
+/// to `size` haplotypes when larger, `repeats` times (once when both already have `size`).
+///
+/// Nearest-neighbour distances shrink as sets grow, so AATS values are comparable only at equal
+/// set sizes: privacy loss compares the holdout's AATS with the training set's at the holdout's
+/// size.
+pub fn aats_at_size(
+    real: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    size: usize,
+    repeats: usize,
+    seed: u64,
+) -> Aats {
+    let (nr, ns) = (real.n_haplotypes(), synthetic.n_haplotypes());
+    let size = size.min(nr).min(ns);
+    let runs = if nr == size && ns == size {
+        1
+    } else {
+        repeats.max(1)
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let runs: Vec<AatsOnce> = (0..runs)
+        .map(|_| {
+            let mut pick = |n: usize| -> Vec<usize> {
+                let mut v = rand::seq::index::sample(&mut rng, n, size).into_vec();
+                v.sort_unstable();
+                v
+            };
+            let (sub_r, sub_s) = (pick(nr), pick(ns));
+            let r = RowSet::subset(real, &sub_r);
+            let s = RowSet::subset(synthetic, &sub_s);
+            let rr = scan_within(r);
+            let ss = scan_within(s);
+            let rs = scan_between(r, s);
+            aats_from_distances(
+                &distances(&rr.first),
+                &distances(&ss.first),
+                &distances(&rs.first),
+                &distances(&rs.second),
+            )
+        })
+        .collect();
+    Aats::from_runs(size, &runs)
+}
+
 /// ROC AUC of telling members (train) from non-members (holdout) by closeness to the nearest
 /// AG: `P(d_member < d_nonmember) + ½ P(equal)`, as scikit-learn's `roc_auc_score` with score
 /// `−distance`. 0.5 means the AGs do not reveal who was in the training set.
@@ -364,9 +409,12 @@ pub struct PrivacyStats {
     pub aats_train: Aats,
     /// AATS of holdout vs AGs (with a holdout).
     pub aats_holdout: Option<Aats>,
-    /// AATS(holdout, AGs) − AATS(train, AGs); > 0 means AGs resemble the training data more
-    /// than unseen real data (Yelmen et al.'s privacy loss).
+    /// AATS(holdout, AGs) − AATS(train, AGs), both at the holdout's size; > 0 means AGs
+    /// resemble the training data more than unseen real data (Yelmen et al.'s privacy loss).
     pub privacy_loss: Option<f64>,
+    /// AATS of train vs AGs with both subsampled to the holdout's size: the training side of
+    /// privacy loss (with a holdout).
+    pub aats_train_at_holdout_size: Option<Aats>,
     /// Reference AATS of holdout vs train: what real unseen data scores (with a holdout).
     pub aats_holdout_vs_train: Option<Aats>,
     /// Distance to closest record.
@@ -440,6 +488,16 @@ pub fn privacy_stats(
         Some((&passes.train, &passes.synthetic, &passes.train_synthetic)),
     );
     let hp = holdout.zip(passes.holdout.as_ref());
+    // The training side of privacy loss, at the holdout's size (see `aats_at_size`).
+    let aats_train_matched = holdout.map(|h| {
+        aats_at_size(
+            train,
+            synthetic,
+            h.n_haplotypes(),
+            repeats,
+            seed.wrapping_add(3),
+        )
+    });
     let aats_holdout = hp.map(|(h, p)| {
         aats(
             h,
@@ -502,7 +560,11 @@ pub fn privacy_stats(
         )
     });
     PrivacyStats {
-        privacy_loss: aats_holdout.map(|h| h.aats.mean - aats_train.aats.mean),
+        privacy_loss: aats_holdout
+            .as_ref()
+            .zip(aats_train_matched.as_ref())
+            .map(|(h, t)| h.aats.mean - t.aats.mean),
+        aats_train_at_holdout_size: aats_train_matched,
         aats_train,
         aats_holdout,
         aats_holdout_vs_train,
@@ -552,6 +614,22 @@ mod tests {
             .map(|p| Site::new("1", p, "A", "G"))
             .collect();
         HaplotypeMatrix::from_dense_u8(&v, s, Sample::numbered("h", n, Ploidy::Haploid)).unwrap()
+    }
+
+    /// A perfect generator (AGs drawn like the real people) leaks nothing, whatever the set
+    /// sizes: privacy loss compares AATS at equal sizes.
+    #[test]
+    fn a_perfect_generator_has_no_privacy_loss_with_a_small_holdout() {
+        let (sites, seed) = (300, 11);
+        let everyone = population(3000, sites, seed);
+        let rows =
+            |r: std::ops::Range<usize>| everyone.select_haplotypes(&r.collect::<Vec<_>>()).unwrap();
+        let (train, holdout, ags) = (rows(0..1600), rows(1600..2000), rows(2000..3000));
+        let passes = passes(&train, &ags, Some(&holdout));
+        let p = privacy_stats(&train, &ags, Some(&holdout), &passes, 10, 5);
+        let loss = p.privacy_loss.unwrap();
+        assert!(loss.abs() < 0.02, "privacy loss {loss}");
+        assert_eq!(p.aats_train_at_holdout_size.unwrap().set_size, 400);
     }
 
     proptest! {

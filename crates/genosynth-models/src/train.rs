@@ -310,7 +310,7 @@ pub fn train_with_validation(
         if let (Some(v), Some(state)) = (validation.as_mut(), selection.as_mut())
             && (epochs_done % v.every == 0 || epochs_done == config.epochs)
         {
-            let scores = validate(&trainer, &meta, v, seed, epochs_done, dev)?;
+            let scores = validate(&trainer, &meta, v, seed, dev)?;
             report.selected = state.record(epochs_done, &scores);
             if report.selected {
                 best_weights = Some(trainer.weights());
@@ -373,14 +373,15 @@ fn validate(
     meta: &ModelMeta,
     v: &mut Validation<'_>,
     seed: u64,
-    epoch: usize,
     dev: &candle_core::Device,
 ) -> Result<ValidationScores> {
     let weights: HashMap<String, Tensor> = trainer.weights().into_iter().collect();
     let sampler = Sampler::from_weights(meta, &weights).map_err(Error::Data)?;
-    // A stream of its own per validation: validating never moves the training stream, so a
-    // run with validation trains exactly as one without, and resumes exactly.
-    let mut r = rng::rng(seed.wrapping_add(epoch as u64), STREAM_VALIDATE);
+    // A stream of its own: validating never moves the training stream, so a run with
+    // validation trains exactly as one without, and resumes exactly. The same stream at every
+    // validation (common random numbers): checkpoints differ by their weights, not by which
+    // draws they got, which keeps sampling noise out of the comparison.
+    let mut r = rng::rng(seed, STREAM_VALIDATE);
     let labels = crate::conditional::params_labels(&meta.model).map(|l| {
         (0..v.n_samples)
             .map(|_| l.index[r.random_range(0..l.index.len())])

@@ -40,7 +40,9 @@ pub struct HcltParams {
     pub emission_prior: f32,
     /// Pseudo-count added to every transition (0.1).
     pub transition_prior: f32,
-    /// Sampling temperature of the emissions: below 1 sharpens each state's alleles (1.0).
+    /// Sampling temperature of the emissions: below 1 sharpens each state's alleles (0.95:
+    /// on the 805-SNP validation people it brought the AATS halves from 0.67/0.33 at 1.0 to
+    /// 0.56/0.43, LD unchanged).
     pub temperature: f32,
     /// Haplotypes per E-step chunk: bounds memory, not the result (1024).
     pub chunk: usize,
@@ -52,7 +54,7 @@ impl Default for HcltParams {
             states: 16,
             emission_prior: 1.0,
             transition_prior: 0.1,
-            temperature: 1.0,
+            temperature: 0.95,
             chunk: 1024,
         }
     }
