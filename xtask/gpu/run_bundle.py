@@ -177,6 +177,7 @@ def measure(r, cpu, work):
     gan_dir, rbm_dir = os.path.join(work, "gan"), os.path.join(work, "rbm")
     r.step("gan_805", train_timing, r, g, v805, "gan", size["gan_epochs"], device, gan_dir, [])
     r.step("rbm_805", train_timing, r, g, v805, "rbm", size["rbm_epochs"], device, rbm_dir, [])
+    r.step("hclt_805", train_timing, r, g, v805, "hclt", size["rbm_epochs"], device, os.path.join(work, "hclt"), [])
     for name, ref in (("gan_805", "gan"), ("rbm_805", "rbm")):
         cpu_s = manifest.get("cpu_reference", {}).get(ref)
         step = r.results["steps"].get(name, {})

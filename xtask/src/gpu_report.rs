@@ -115,6 +115,10 @@ fn render(runs: &[Value], names: &[String]) -> anyhow::Result<String> {
     }
     for (name, label) in [
         (
+            "hclt_805",
+            "HCLT, 805 SNPs, 8 states (an epoch is one EM iteration)",
+        ),
+        (
             "wgan_agbl4",
             "WGAN-GP, AGBL4 (4,471 biallelic sites, 2,504 haplotypes)",
         ),
