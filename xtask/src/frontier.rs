@@ -21,7 +21,8 @@ use serde_json::Value;
 
 use crate::bench::environment::Environment;
 use crate::reproduce::{
-    Row, evaluate_with, run_quiet, run_visible, slug, summed_epoch_seconds, write_independent_sites,
+    Row, evaluate_with, run_quiet, run_visible, slug, split_80_20, summed_epoch_seconds,
+    write_independent_sites,
 };
 
 const DOC: &str = "docs/reproduction-frontier.md";
@@ -215,16 +216,7 @@ fn frontier_dataset(
     std::fs::create_dir_all(&dir)?;
     let (train, test) = (dir.join("train.vcf.gz"), dir.join("test.vcf.gz"));
     if !(resume && train.exists() && test.exists()) {
-        let mut split = Command::new(genosynth);
-        split
-            .arg("split")
-            .arg(&dataset.path)
-            .args(dataset.input_flags)
-            .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
-            .arg(&train)
-            .arg("--holdout-out")
-            .arg(&test);
-        run_quiet(&mut split)?;
+        split_80_20(genosynth, &dataset.path, dataset.input_flags, &train, &test)?;
     }
     let matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())?.matrix;
     let n = matrix.n_haplotypes();

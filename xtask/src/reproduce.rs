@@ -300,16 +300,13 @@ fn reproduce_dataset(
         eprintln!("reproduce [{}]: resuming, keeping the split", dataset.name);
     } else {
         eprintln!("reproduce [{}]: split 80/20 by individual", dataset.name);
-        let mut split = Command::new(genosynth);
-        split
-            .arg("split")
-            .arg(&dataset.path)
-            .args(dataset.input_flags)
-            .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
-            .arg(&train)
-            .arg("--holdout-out")
-            .arg(&holdout);
-        run_quiet(&mut split)?;
+        split_80_20(
+            genosynth,
+            &dataset.path,
+            dataset.input_flags,
+            &train,
+            &holdout,
+        )?;
     }
 
     let train_matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())
@@ -320,7 +317,7 @@ fn reproduce_dataset(
     write_independent_sites(&train_matrix, n_train, SEED, &floor)?;
 
     let mut rows = Vec::new();
-    rows.push(evaluate(
+    rows.push(evaluate_with(
         genosynth,
         &dir,
         "holdout (ceiling)",
@@ -328,8 +325,9 @@ fn reproduce_dataset(
         &holdout,
         None,
         None,
+        &[],
     )?);
-    rows.push(evaluate(
+    rows.push(evaluate_with(
         genosynth,
         &dir,
         "independent sites (floor)",
@@ -337,6 +335,7 @@ fn reproduce_dataset(
         &floor,
         Some(&holdout),
         None,
+        &[],
     )?);
     for &model in &opts.models {
         let epochs = opts.mode.model_epochs(model);
@@ -372,7 +371,7 @@ fn reproduce_dataset(
             .arg(&ags);
         run_quiet(&mut gen_cmd)?;
         let label = format!("{} ({epochs} epochs)", model.to_uppercase());
-        rows.push(evaluate(
+        rows.push(evaluate_with(
             genosynth,
             &dir,
             &label,
@@ -380,6 +379,7 @@ fn reproduce_dataset(
             &ags,
             Some(&holdout),
             Some(train_s),
+            &[],
         )?);
     }
     let holdout_haplotypes = rows[0]
@@ -394,6 +394,26 @@ fn reproduce_dataset(
         n_sites: train_matrix.n_sites(),
         rows,
     })
+}
+
+/// `genosynth split` of `input` 80/20 by individual (seed [`SEED`]) into `train` and `holdout`.
+pub(crate) fn split_80_20(
+    genosynth: &Path,
+    input: &Path,
+    input_flags: &[&str],
+    train: &Path,
+    holdout: &Path,
+) -> anyhow::Result<()> {
+    let mut split = Command::new(genosynth);
+    split
+        .arg("split")
+        .arg(input)
+        .args(input_flags)
+        .args(["--train-fraction", "0.8", "--seed", &SEED.to_string(), "-o"])
+        .arg(train)
+        .arg("--holdout-out")
+        .arg(holdout);
+    run_quiet(&mut split)
 }
 
 /// Training time as the sum of the epochs' own times in `history.jsonl`: unlike wall time, it
@@ -413,29 +433,7 @@ pub(crate) fn summed_epoch_seconds(model_dir: &Path) -> anyhow::Result<f64> {
         .sum()
 }
 
-/// Runs `genosynth eval` and loads its report.json.
-fn evaluate(
-    genosynth: &Path,
-    dir: &Path,
-    label: &str,
-    train: &Path,
-    synthetic: &Path,
-    holdout: Option<&Path>,
-    train_s: Option<f64>,
-) -> anyhow::Result<Row> {
-    evaluate_with(
-        genosynth,
-        dir,
-        label,
-        train,
-        synthetic,
-        holdout,
-        train_s,
-        &[],
-    )
-}
-
-/// [`evaluate`] with extra `genosynth eval` arguments.
+/// Runs `genosynth eval` (with `extra` arguments) and loads its report.json.
 #[allow(
     clippy::too_many_arguments,
     reason = "one eval command line, spelled out"

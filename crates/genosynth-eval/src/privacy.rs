@@ -223,35 +223,7 @@ pub fn aats(
         };
         return Aats::from_runs(size, &[run]);
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let all_r: Vec<usize> = (0..nr).collect();
-    let all_s: Vec<usize> = (0..ns).collect();
-    let runs: Vec<AatsOnce> = (0..repeats.max(1))
-        .map(|_| {
-            let mut pick = |n: usize| -> Vec<usize> {
-                let mut v = rand::seq::index::sample(&mut rng, n, size).into_vec();
-                v.sort_unstable();
-                v
-            };
-            let (sub_r, sub_s) = if nr > ns {
-                (pick(nr), all_s.clone())
-            } else {
-                (all_r.clone(), pick(ns))
-            };
-            let r = RowSet::subset(real, &sub_r);
-            let s = RowSet::subset(synthetic, &sub_s);
-            let rr = scan_within(r);
-            let ss = scan_within(s);
-            let rs = scan_between(r, s);
-            aats_from_distances(
-                &distances(&rr.first),
-                &distances(&ss.first),
-                &distances(&rs.first),
-                &distances(&rs.second),
-            )
-        })
-        .collect();
-    Aats::from_runs(size, &runs)
+    aats_at_size(real, synthetic, size, repeats, seed)
 }
 
 /// AATS of `real` against `synthetic` with each set subsampled (seeded, without replacement)
@@ -277,7 +249,11 @@ pub fn aats_at_size(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let runs: Vec<AatsOnce> = (0..runs)
         .map(|_| {
+            // A set already of `size` is used whole (and draws nothing from `rng`).
             let mut pick = |n: usize| -> Vec<usize> {
+                if n == size {
+                    return (0..n).collect();
+                }
                 let mut v = rand::seq::index::sample(&mut rng, n, size).into_vec();
                 v.sort_unstable();
                 v

@@ -226,6 +226,20 @@ fn gan_generation_on_cuda_matches_cpu() {
     );
 }
 
+/// 2,000 AGs generated on the GPU from `model` trained there for 300 epochs on `data`.
+fn trained_and_sampled_on_cuda(data: &HaplotypeMatrix, model: &ModelParams) -> HaplotypeMatrix {
+    let dir = tempfile::tempdir().unwrap();
+    train_on(data, model, 300, DeviceChoice::Cuda(0), dir.path());
+    let checkpoint = Checkpoint::load(dir.path()).unwrap();
+    let options = GenerateOptions {
+        n_haplotypes: 2000,
+        seed: 9,
+        device: DeviceChoice::Cuda(0),
+        gibbs_steps: None,
+    };
+    generate(&checkpoint, &options).unwrap().matrix
+}
+
 #[test]
 fn rbm_learns_on_cuda() {
     if cuda_or_skip().is_none() {
@@ -241,16 +255,7 @@ fn rbm_learns_on_cuda() {
         init_std: 0.01,
         ..RbmParams::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    train_on(&data, &model, 300, DeviceChoice::Cuda(0), dir.path());
-    let checkpoint = Checkpoint::load(dir.path()).unwrap();
-    let options = GenerateOptions {
-        n_haplotypes: 2000,
-        seed: 9,
-        device: DeviceChoice::Cuda(0),
-        gibbs_steps: None,
-    };
-    assert_learned_blocks(&generate(&checkpoint, &options).unwrap().matrix, 0.06);
+    assert_learned_blocks(&trained_and_sampled_on_cuda(&data, &model), 0.06);
 }
 
 #[test]
@@ -267,16 +272,7 @@ fn crbm_learns_on_cuda() {
         gibbs_steps: 20,
         labels: None,
     });
-    let dir = tempfile::tempdir().unwrap();
-    train_on(&data, &model, 300, DeviceChoice::Cuda(0), dir.path());
-    let checkpoint = Checkpoint::load(dir.path()).unwrap();
-    let options = GenerateOptions {
-        n_haplotypes: 2000,
-        seed: 9,
-        device: DeviceChoice::Cuda(0),
-        gibbs_steps: None,
-    };
-    let ags = generate(&checkpoint, &options).unwrap().matrix;
+    let ags = trained_and_sampled_on_cuda(&data, &model);
     for (s, f) in ags.allele_frequencies().iter().enumerate() {
         let want = FREQUENCIES[s / BLOCK];
         assert!(
