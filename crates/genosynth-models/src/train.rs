@@ -1,21 +1,20 @@
-//! The training loop shared by both models: epochs, observer, stop flag, checkpoints, resume.
+//! The training loop shared by every model: epochs, observer, stop flag, checkpoints,
+//! resume, and validation on held-out people.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use candle_core::Tensor;
 use genosynth_core::HaplotypeMatrix;
+use rand::Rng;
 
 use crate::checkpoint::{
     self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot, TrainingData,
 };
 use crate::config::TrainConfig;
 use crate::device::select_device;
-use std::collections::HashMap;
-
-use candle_core::Tensor;
-use rand::Rng;
-
 use crate::generate::sample_matrix;
 use crate::model::{Sampler, Trainer, TrainingSet};
 use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
@@ -313,7 +312,14 @@ pub fn train_with_validation(
             let scores = validate(&trainer, &meta, v, seed, dev)?;
             report.selected = state.record(epochs_done, &scores);
             if report.selected {
-                best_weights = Some(trainer.weights());
+                // Copies: a GAN's weights are its live variables, which Adam updates in place.
+                best_weights = Some(
+                    trainer
+                        .weights()
+                        .into_iter()
+                        .map(|(n, t)| Ok((n, t.copy()?)))
+                        .collect::<Result<_>>()?,
+                );
             }
             report.validation = Some(scores);
             early_stopped = v.patience > 0 && state.since_best >= v.patience;
