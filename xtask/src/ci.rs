@@ -74,6 +74,12 @@ const XTASKS: &[(&str, &[&str])] = &[
 
 /// Runs every step; stops at the first failure.
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
+    if matches!(args, [flag] if flag == "-h" || flag == "--help") {
+        println!(
+            "usage: cargo xtask ci\n\nformat, clippy -D warnings, the README's test command, rustdoc -D warnings and the checks .ci/run lists, in order; stops at the first failure"
+        );
+        return Ok(());
+    }
     if let Some(extra) = args.first() {
         bail!("xtask ci takes no arguments (got {extra:?})");
     }

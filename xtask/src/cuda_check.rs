@@ -20,6 +20,12 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let tests = match args {
         [] => true,
         [flag] if flag == "--no-tests" => false,
+        [flag] if flag == "-h" || flag == "--help" => {
+            println!(
+                "usage: cargo xtask cuda-check [--no-tests]\n\nbuilds the `cuda` feature (binary and, unless --no-tests, the tests) into target/cuda; no GPU needed"
+            );
+            return Ok(());
+        }
         other => bail!("usage: cargo xtask cuda-check [--no-tests] (got {other:?})"),
     };
     let started = Instant::now();

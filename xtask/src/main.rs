@@ -28,6 +28,10 @@ fn main() -> ExitCode {
         Some("gpu-bundle") => gpu_bundle::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
         Some(other) => Err(anyhow::anyhow!(
             "unknown xtask command {other:?}\n\n{USAGE}"
         )),

@@ -37,6 +37,12 @@ window.addEventListener('load', () => {
 
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let report = match args {
+        [flag] if flag == "-h" || flag == "--help" => {
+            println!(
+                "usage: cargo xtask report-check [REPORT.html]\n\nrenders an eval HTML report (by default one made from the bundled example) in headless chromium and checks that every figure is drawn and nothing is fetched"
+            );
+            return Ok(());
+        }
         [] => generate()?,
         [path] => PathBuf::from(path),
         _ => bail!("usage: cargo xtask report-check [REPORT.html]"),
