@@ -38,6 +38,9 @@ fn an_unknown_command_fails_and_lists_the_commands() {
         .expect("xtask runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown xtask command \"frobnicate\""), "{err}");
+    assert!(
+        err.contains("unknown xtask command \"frobnicate\""),
+        "{err}"
+    );
     assert!(err.contains("gpu-bundle"), "{err}");
 }

@@ -19,6 +19,9 @@ use anyhow::{Context, bail};
 use plotters::prelude::*;
 use serde_json::Value;
 
+mod plot;
+mod targets;
+
 use crate::bench::environment::Environment;
 use crate::reproduce::{
     Row, evaluate_with, run_quiet, run_visible, slug, split_80_20, summed_epoch_seconds,
@@ -76,6 +79,7 @@ struct Dataset {
     name: &'static str,
     path: PathBuf,
     input_flags: &'static [&'static str],
+    targets: targets::Targets,
 }
 
 /// Plotted checkpoints of one model: (epoch, (x, y)).
@@ -191,12 +195,14 @@ fn dataset(key: &str) -> anyhow::Result<Dataset> {
                 PathBuf::from("examples/805_SNP_1000G_real.train.vcf.gz")
             },
             input_flags: &[],
+            targets: targets::TARGETS_805,
         },
         "agbl4" => Dataset {
             key: "agbl4",
             name: "AGBL4 (chr1, multiallelics split)",
             path: shared.join("AGBL4.train.vcf.gz"),
             input_flags: &["--multiallelic", "split"],
+            targets: targets::TARGETS_AGBL4,
         },
         other => bail!("unknown data set {other:?} (expected 805, agbl4)"),
     })
@@ -407,15 +413,7 @@ fn render_section(
     {
         let r = &row.report;
         let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
-        let pca = r
-            .pointer("/pca/wasserstein_synthetic")
-            .and_then(Value::as_array)
-            .map(|w| {
-                w.iter()
-                    .take(2)
-                    .filter_map(Value::as_f64)
-                    .fold(f64::NAN, f64::max)
-            });
+        let pca = targets::pca_w(r);
         writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -436,6 +434,12 @@ fn render_section(
         )?;
     }
     writeln!(s)?;
+    s.push_str(&targets::render(
+        &dataset.targets,
+        ceiling,
+        rows,
+        trajectories,
+    ));
     std::fs::create_dir_all(PLOTS)?;
     for (what, pointer, y_label) in [
         ("privacy", "privacy_loss", "privacy loss"),
@@ -457,7 +461,7 @@ fn render_section(
             };
             Some((x, y))
         };
-        plot(
+        plot::plot(
             &file,
             dataset.name,
             y_label,
@@ -473,88 +477,4 @@ fn render_section(
         )?;
     }
     Ok(s)
-}
-
-/// A scatter of every validated checkpoint (one colour per model, the chosen one ringed) and
-/// the ceiling (green) and floor (grey) points.
-fn plot(
-    file: &str,
-    title: &str,
-    y_label: &str,
-    pointer: &str,
-    trajectories: &[Trajectory],
-    [ceiling, floor]: [Option<(f64, f64)>; 2],
-) -> anyhow::Result<()> {
-    let mut points: Vec<(f64, f64)> = ceiling.into_iter().chain(floor).collect();
-    let series: Vec<(&Trajectory, Points)> = trajectories
-        .iter()
-        .map(|t| {
-            let pts = t
-                .points
-                .iter()
-                .filter_map(|(e, v)| {
-                    let x = aa_distance(v["aa_truth"].as_f64()?, v["aa_syn"].as_f64()?);
-                    Some((*e, (x, v[pointer].as_f64()?)))
-                })
-                .collect::<Vec<_>>();
-            points.extend(pts.iter().map(|p| p.1));
-            (t, pts)
-        })
-        .collect();
-    let (x1, y0, y1) = points
-        .iter()
-        .fold((0.05f64, f64::MAX, f64::MIN), |(x, lo, hi), p| {
-            (x.max(p.0), lo.min(p.1), hi.max(p.1))
-        });
-    let pad = ((y1 - y0) * 0.1).max(0.01);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{title}: {y_label} per checkpoint"),
-                ("sans-serif", 16),
-            )
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..x1 * 1.05, (y0 - pad)..(y1 + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc("max(|AA_truth − 0.5|, |AA_syn − 0.5|)")
-            .y_desc(y_label)
-            .draw()?;
-        for (t, pts) in &series {
-            let color = t.color;
-            chart
-                .draw_series(
-                    pts.iter()
-                        .map(|(_, p)| Circle::new(*p, 3, color.mix(0.6).filled())),
-                )?
-                .label(format!("{} checkpoints", t.label))
-                .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
-            chart.draw_series(
-                pts.iter()
-                    .filter(|(e, _)| Some(*e) == t.selected)
-                    .map(|(_, p)| Circle::new(*p, 7, color.stroke_width(2))),
-            )?;
-        }
-        let green = RGBColor(44, 160, 44);
-        chart
-            .draw_series(ceiling.map(|p| TriangleMarker::new(p, 7, green.filled())))?
-            .label("test people (ceiling)")
-            .legend(move |(x, y)| TriangleMarker::new((x, y), 5, green.filled()));
-        chart
-            .draw_series(floor.map(|p| Cross::new(p, 6, BLACK.stroke_width(2))))?
-            .label("independent sites (floor)")
-            .legend(|(x, y)| Cross::new((x, y), 4, BLACK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()?;
-        root.present()?;
-    }
-    std::fs::write(file, svg).with_context(|| format!("cannot write {file}"))
 }
