@@ -60,6 +60,7 @@
 
 #![deny(missing_docs)]
 
+mod aats;
 mod af;
 mod align;
 mod columns;
