@@ -13,7 +13,7 @@ pub(crate) fn selection_and_guard(p: &mut Page, r: &Report) {
     p.section("Checkpoint selection and generation guard");
     if let Some(t) = &r.selection {
         let chosen = |e: usize| t.selected_epoch == Some(e);
-        let point = |pt: &crate::report::TrajectoryPoint| {
+        let point = |pt: &crate::provenance::TrajectoryPoint| {
             let aa = (pt.aa_truth - 0.5).abs().max((pt.aa_syn - 0.5).abs());
             (aa, pt.privacy_loss)
         };
@@ -39,7 +39,7 @@ pub(crate) fn selection_and_guard(p: &mut Page, r: &Report) {
             "Fidelity–privacy trajectory",
             "One point per validated checkpoint, scored against the training people and the validation people it never saw. Left is realistic (AATS halves near 0.5), low is private; the chosen checkpoint is red.",
         );
-        let by_epoch = |f: fn(&crate::report::TrajectoryPoint) -> f64| -> Vec<(f64, f64)> {
+        let by_epoch = |f: fn(&crate::provenance::TrajectoryPoint) -> f64| -> Vec<(f64, f64)> {
             t.points.iter().map(|pt| (pt.epoch as f64, f(pt))).collect()
         };
         p.figure(

@@ -76,6 +76,7 @@ mod pca;
 mod plots;
 mod populations;
 pub mod privacy;
+mod provenance;
 mod report;
 pub mod stats;
 mod triplets;
@@ -92,10 +93,10 @@ pub use html::render_html;
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
+pub use provenance::{GuardInfo, Trajectory, TrajectoryPoint};
 pub use report::{
-    Compared, DistanceStats, EvalInput, FstStats, GuardInfo, Inputs, LdStats, PcaStats, Report,
-    SCHEMA_VERSION, Settings, SfsStats, Trajectory, TrajectoryPoint, evaluate,
-    evaluate_with_progress,
+    Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
+    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,
 };
 pub use triplets::{TripletStats, triplet_correlations};
 pub use verdict::{Check, Status, Verdict, verdict};

@@ -1,0 +1,51 @@
+//! Where the AGs came from, as the report records it: how their checkpoint was chosen on
+//! held-out people, and what the generation guard did.
+
+use serde::Serialize;
+
+/// One validated checkpoint of a training run that selected on held-out people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrajectoryPoint {
+    /// Epoch of the checkpoint.
+    pub epoch: usize,
+    /// AATS halves of its AGs against the training haplotypes.
+    pub aa_truth: f64,
+    /// See `aa_truth`.
+    pub aa_syn: f64,
+    /// AATS(validation) − AATS(train).
+    pub privacy_loss: f64,
+    /// Membership-inference AUC (training vs validation people).
+    pub membership_auc: f64,
+    /// LD r² correlation against the training haplotypes.
+    pub ld_r2: f64,
+    /// Largest PCA Wasserstein distance (training sd).
+    pub pca_w: f64,
+    /// Pairwise-distance Wasserstein distance (sites).
+    pub pairwise_w: f64,
+    /// Mean held-out log-likelihood (nats per haplotype), for models with one.
+    pub heldout_log_likelihood: Option<f64>,
+}
+
+/// How the checkpoint behind the AGs was chosen: every validation of training, and the rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trajectory {
+    /// The selection rule, in words.
+    pub rule: String,
+    /// The chosen epoch.
+    pub selected_epoch: Option<usize>,
+    /// Every validated checkpoint, by epoch.
+    pub points: Vec<TrajectoryPoint>,
+}
+
+/// What the generation guard did (`generate --min-distance`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardInfo {
+    /// Minimum Hamming distance (sites) of every AG from every training haplotype.
+    pub min_distance: u32,
+    /// Whether it was derived from the training data.
+    pub auto: bool,
+    /// AGs redrawn for being nearer.
+    pub redrawn: usize,
+    /// Rounds of redrawing.
+    pub rounds: usize,
+}
