@@ -184,21 +184,26 @@ pub(super) fn render(
 }
 
 /// "k of n (epochs …)" when some checkpoints meet every target, else the bounds the nearest
-/// checkpoint (fewest misses, then AA halves nearest 0.5) misses.
+/// checkpoint (fewest misses, then AA halves nearest 0.5, then highest LD) misses.
 fn frontier_cell(targets: &Targets, t: &Trajectory) -> String {
-    let scored: Vec<(usize, Vec<String>, f64)> = t
+    let scored: Vec<(usize, Vec<String>, f64, f64)> = t
         .points
         .iter()
         .map(|(epoch, v)| {
             let f = Figures::from_validation(v);
             let d = aa_distance(f.aa_truth.unwrap_or(1.0), f.aa_syn.unwrap_or(1.0));
-            (*epoch, targets.misses(&f), d)
+            (
+                *epoch,
+                targets.misses(&f),
+                d,
+                f.ld.unwrap_or(f64::NEG_INFINITY),
+            )
         })
         .collect();
     let meeting: Vec<usize> = scored
         .iter()
-        .filter(|(_, m, _)| m.is_empty())
-        .map(|(e, _, _)| *e)
+        .filter(|(_, m, _, _)| m.is_empty())
+        .map(|(e, _, _, _)| *e)
         .collect();
     if !meeting.is_empty() {
         let shown: Vec<String> = meeting.iter().take(8).map(usize::to_string).collect();
@@ -210,11 +215,12 @@ fn frontier_cell(targets: &Targets, t: &Trajectory) -> String {
             shown.join(", ")
         );
     }
-    match scored
-        .iter()
-        .min_by(|a, b| a.1.len().cmp(&b.1.len()).then(a.2.total_cmp(&b.2)))
-    {
-        Some((epoch, misses, _)) => format!(
+    match scored.iter().min_by(|a, b| {
+        (a.1.len().cmp(&b.1.len()))
+            .then(a.2.total_cmp(&b.2))
+            .then(b.3.total_cmp(&a.3))
+    }) {
+        Some((epoch, misses, _, _)) => format!(
             "0 of {}; nearest, epoch {epoch}, misses {}",
             scored.len(),
             misses.join("; ")
