@@ -82,8 +82,13 @@ pub(super) fn plot(
             .legend(|(x, y)| Cross::new((x, y), 4, BLACK.stroke_width(2)));
         chart
             .configure_series_labels()
-            // Upper left: the floor and the noisy or packed checkpoints sit on the right.
-            .position(SeriesLabelPosition::UpperLeft)
+            // Left, away from the floor and the noisy or packed checkpoints on the right; below
+            // the realistic ones where they score high (LD).
+            .position(if pointer == "ld_r2" {
+                SeriesLabelPosition::LowerLeft
+            } else {
+                SeriesLabelPosition::UpperLeft
+            })
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()?;
