@@ -11,7 +11,7 @@ use std::process::Command;
 
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use genosynth_eval::distance::{Nearest, RowSet, scan_between, scan_within};
-use genosynth_eval::privacy::{aats, membership_auc};
+use genosynth_eval::privacy::{aats, membership_auc, membership_tpr_at_fpr};
 use genosynth_eval::stats::wasserstein_counts;
 use genosynth_eval::{allele_frequency_stats, fit_pca, hudson_fst, ld_r2_correlation, ld_window};
 use serde_json::Value;
@@ -157,6 +157,17 @@ fn statistics_match_the_python_reference() {
         membership_auc(&distances(&ts.first), &distances(&hs.first)),
         f(&e["membership_auc"]),
     );
+    for fpr in ["0.01", "0.1"] {
+        close(
+            "membership TPR at low FPR",
+            membership_tpr_at_fpr(
+                &distances(&ts.first),
+                &distances(&hs.first),
+                fpr.parse().unwrap(),
+            ),
+            f(&e["membership_tpr_at_fpr"][fpr]),
+        );
+    }
     let dcr: Vec<f64> = ts.second.iter().map(|n| n.distance as f64).collect();
     close_all("dcr_train", &dcr, &floats(&e["dcr_train"]));
     assert_eq!(

@@ -21,7 +21,7 @@ import allel
 import numpy as np
 from scipy.spatial.distance import cdist
 from scipy.stats import wasserstein_distance
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
@@ -146,6 +146,8 @@ def compute():
     d_holdout = cdist(holdout, syn, "cityblock").min(axis=1)
     labels = np.r_[np.ones(len(d_train)), np.zeros(len(d_holdout))]
     out["membership_auc"] = float(roc_auc_score(labels, -np.r_[d_train, d_holdout]))
+    fpr, tpr, _ = roc_curve(labels, -np.r_[d_train, d_holdout], drop_intermediate=False)
+    out["membership_tpr_at_fpr"] = {str(t): float(tpr[fpr <= t].max()) for t in (0.01, 0.1)}
     out["dcr_train"] = cdist(syn, train, "cityblock").min(axis=1).tolist()
     out["exact_copies"] = int((cdist(syn, train, "cityblock").min(axis=1) == 0).sum())
     out["wasserstein_within"] = float(wasserstein_distance(pairwise_within(train), pairwise_within(syn)))

@@ -580,6 +580,16 @@ pub fn render_html(r: &Report) -> String {
                 opt(pr.membership_auc),
             ],
             vec![
+                "membership TPR at 1% / 0.1% FPR (no leak: 0.01 / 0.001)".into(),
+                match (
+                    pr.membership_tpr_at_1pct_fpr,
+                    pr.membership_tpr_at_0_1pct_fpr,
+                ) {
+                    (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
+                    _ => "–".into(),
+                },
+            ],
+            vec![
                 "AGs identical to a training haplotype".into(),
                 format!(
                     "{} ({:.2}%)",

@@ -1,6 +1,7 @@
 //! Privacy of artificial genomes: nearest-neighbour adversarial accuracy (AATS), distance to
 //! closest record (DCR), nearest-neighbour distance ratio (NNDR), exact copies and a
-//! distance-based membership-inference AUC.
+//! distance-based membership-inference attack (ROC AUC, and the true-positive rate at low
+//! false-positive rates, as Carlini et al. 2022 judge attacks).
 
 use genosynth_core::HaplotypeMatrix;
 use serde::Serialize;
@@ -40,6 +41,40 @@ pub fn membership_auc(member_distances: &[u32], nonmember_distances: &[u32]) -> 
         .map(|&d| greater[d as usize] as f64 + 0.5 * non[d as usize] as f64)
         .sum();
     wins / (member_distances.len() as f64 * nonmember_distances.len() as f64)
+}
+
+/// True-positive rate of the distance attack ("member" when an AG lies within distance t)
+/// at the threshold that keeps the false-positive rate at or below `max_fpr`: the share of
+/// members it exposes while wrongly accusing at most that share of non-members. A leak
+/// confined to a few people shows here long before it moves the AUC. As scikit-learn's
+/// `roc_curve(drop_intermediate=False)` read at the last point with FPR ≤ `max_fpr`. With n
+/// non-members, rates below 1/n mean "no false positive at all".
+pub fn membership_tpr_at_fpr(
+    member_distances: &[u32],
+    nonmember_distances: &[u32],
+    max_fpr: f64,
+) -> f64 {
+    if member_distances.is_empty() || nonmember_distances.is_empty() {
+        return f64::NAN;
+    }
+    let mut members = member_distances.to_vec();
+    let mut non = nonmember_distances.to_vec();
+    members.sort_unstable();
+    non.sort_unstable();
+    let (n_mem, n_non) = (members.len() as f64, non.len() as f64);
+    // Thresholds at every distinct distance, ascending: rates only grow.
+    let mut thresholds: Vec<u32> = members.iter().chain(&non).copied().collect();
+    thresholds.sort_unstable();
+    thresholds.dedup();
+    let mut best = 0.0;
+    for t in thresholds {
+        let fp = non.partition_point(|&d| d <= t) as f64;
+        if fp / n_non > max_fpr {
+            break;
+        }
+        best = members.partition_point(|&d| d <= t) as f64 / n_mem;
+    }
+    best
 }
 
 /// Summary of a distance distribution, with its histogram.
@@ -137,6 +172,11 @@ pub struct PrivacyStats {
     pub exact_copies: ExactCopies,
     /// Membership-inference ROC AUC (with a holdout): 0.5 = no leak.
     pub membership_auc: Option<f64>,
+    /// True-positive rate of the same attack at a false-positive rate of 1% (with a holdout):
+    /// 0.01 = no leak.
+    pub membership_tpr_at_1pct_fpr: Option<f64>,
+    /// The same at 0.1% (with fewer than 1,000 holdout haplotypes: no false positive).
+    pub membership_tpr_at_0_1pct_fpr: Option<f64>,
 }
 
 /// Precomputed streamed passes the privacy measures are read from.
@@ -267,12 +307,15 @@ pub fn privacy_stats(
     let copies = dcr_train.iter().filter(|&&d| d == 0).count();
     let base_share =
         reference.iter().filter(|&&d| d == 0).count() as f64 / reference.len().max(1) as f64;
-    let membership = passes.holdout.as_ref().map(|p| {
-        membership_auc(
-            &distances(&passes.train_synthetic.first),
-            &distances(&p.holdout_synthetic.first),
+    let attack = passes.holdout.as_ref().map(|p| {
+        (
+            distances(&passes.train_synthetic.first),
+            distances(&p.holdout_synthetic.first),
         )
     });
+    let attack = attack.as_ref();
+    let membership = attack.map(|(m, n)| membership_auc(m, n));
+    let tpr_at = |fpr: f64| attack.map(|(m, n)| membership_tpr_at_fpr(m, n, fpr));
     PrivacyStats {
         privacy_loss: aats_holdout
             .as_ref()
@@ -302,6 +345,8 @@ pub fn privacy_stats(
             base_share,
         },
         membership_auc: membership,
+        membership_tpr_at_1pct_fpr: tpr_at(0.01),
+        membership_tpr_at_0_1pct_fpr: tpr_at(0.001),
     }
 }
 
@@ -345,6 +390,37 @@ mod tests {
         let loss = p.privacy_loss.unwrap();
         assert!(loss.abs() < 0.02, "privacy loss {loss}");
         assert_eq!(p.aats_train_at_holdout_size.unwrap().set_size, 400);
+    }
+
+    /// AGs that copy a fifth of the training people expose them all at low false-positive
+    /// rates; AGs drawn like the real people expose nobody.
+    #[test]
+    fn low_fpr_tpr_exposes_a_copied_minority() {
+        let (sites, seed) = (300, 5);
+        let everyone = population(2500, sites, seed);
+        let rows =
+            |r: std::ops::Range<usize>| everyone.select_haplotypes(&r.collect::<Vec<_>>()).unwrap();
+        let (train, holdout) = (rows(0..1000), rows(1000..1500));
+        let fresh = rows(1500..2500);
+        let mut mixed: Vec<usize> = (0..200).collect(); // copies of 200 training haplotypes
+        mixed.extend(1700..2500); // and 800 fresh ones
+        let leaky = everyone.select_haplotypes(&mixed).unwrap();
+        let stats = |ags: &HaplotypeMatrix| {
+            privacy_stats(
+                &train,
+                ags,
+                Some(&holdout),
+                &passes(&train, ags, Some(&holdout)),
+                3,
+                1,
+            )
+        };
+        let (good, bad) = (stats(&fresh), stats(&leaky));
+        let tpr = |p: &PrivacyStats| p.membership_tpr_at_1pct_fpr.unwrap();
+        assert!(tpr(&good) < 0.03, "fresh AGs expose {}", tpr(&good));
+        assert!(tpr(&bad) >= 0.2, "copies expose only {}", tpr(&bad));
+        assert!(bad.membership_tpr_at_0_1pct_fpr.unwrap() >= 0.2);
+        assert!(good.membership_tpr_at_0_1pct_fpr.unwrap() < 0.01);
     }
 
     proptest! {
@@ -405,6 +481,24 @@ mod tests {
         assert_eq!(membership_auc(&[5], &[0]), 0.0);
         assert_eq!(membership_auc(&[3, 3], &[3, 3]), 0.5);
         assert!((membership_auc(&[1, 4], &[2, 4]) - 0.625).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tpr_at_low_fpr_counts_members_exposed_before_the_first_false_accusation() {
+        // 100 non-members at distances 10..110; members: 5 copies (0) and 95 like non-members.
+        let non: Vec<u32> = (10..110).collect();
+        let mut mem = vec![0u32; 5];
+        mem.extend(15..110);
+        // FPR ≤ 1%: threshold 10 (one non-member) exposes the 5 copies only.
+        assert_eq!(membership_tpr_at_fpr(&mem, &non, 0.01), 0.05);
+        // FPR 0: threshold below 10, still the 5 copies.
+        assert_eq!(membership_tpr_at_fpr(&mem, &non, 0.001), 0.05);
+        // FPR ≤ 10%: threshold 19 exposes the copies and 15..=19.
+        assert_eq!(membership_tpr_at_fpr(&mem, &non, 0.1), 0.10);
+        assert_eq!(membership_tpr_at_fpr(&mem, &non, 1.0), 1.0);
+        // Members no closer than non-members: nothing below the first non-member.
+        assert_eq!(membership_tpr_at_fpr(&non, &non, 0.001), 0.0);
+        assert!(membership_tpr_at_fpr(&[], &non, 0.01).is_nan());
     }
 
     #[test]
