@@ -64,6 +64,7 @@ mod cuda_ops;
 #[cfg(all(test, feature = "cuda"))]
 mod cuda_tests;
 mod device;
+pub mod dp;
 mod error;
 mod gan;
 mod generate;
