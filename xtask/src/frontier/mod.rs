@@ -411,24 +411,22 @@ fn render_section(
         .into_iter()
         .chain(rows.iter().zip(trajectories).map(|(r, t)| (r, Some(t))))
     {
-        let r = &row.report;
-        let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
-        let pca = targets::pca_w(r);
+        let fig = targets::Figures::from_report(&row.report);
         writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.label,
             t.and_then(|t| t.selected)
                 .map_or("–".into(), |e| e.to_string()),
-            f(num("/ld/window/synthetic/pearson_r")),
-            f(num("/privacy/aats_train/aa_truth/mean")),
-            f(num("/privacy/aats_train/aa_syn/mean")),
-            f(num("/privacy/privacy_loss")),
-            f(num("/privacy/membership_auc")),
-            f(pca),
-            r.pointer("/privacy/exact_copies/synthetic_copies")
-                .map_or("–".into(), |v| v.to_string()),
-            r.pointer("/guard/redrawn")
+            f(fig.ld),
+            f(fig.aa_truth),
+            f(fig.aa_syn),
+            f(fig.loss),
+            f(fig.auc),
+            f(fig.pca),
+            fig.copies.map_or("–".into(), |c| format!("{c:.0}")),
+            row.report
+                .pointer("/guard/redrawn")
                 .map_or("–".into(), |v| v.to_string()),
             row.train_s.map_or("–".into(), |t| format!("{:.0} s", t)),
         )?;
@@ -447,17 +445,12 @@ fn render_section(
     ] {
         let file = format!("{PLOTS}/{}-{what}.svg", slug(dataset.key));
         let reference = |row: &Row| -> Option<(f64, f64)> {
-            let r = &row.report;
-            let x = aa_distance(
-                r.pointer("/privacy/aats_train/aa_truth/mean")?.as_f64()?,
-                r.pointer("/privacy/aats_train/aa_syn/mean")?.as_f64()?,
-            );
+            let fig = targets::Figures::from_report(&row.report);
+            let x = aa_distance(fig.aa_truth?, fig.aa_syn?);
             let y = if what == "privacy" {
-                r.pointer("/privacy/privacy_loss")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0)
+                fig.loss.unwrap_or(0.0)
             } else {
-                r.pointer("/ld/window/synthetic/pearson_r")?.as_f64()?
+                fig.ld?
             };
             Some((x, y))
         };

@@ -39,18 +39,19 @@ pub(super) const TARGETS_AGBL4: Targets = Targets {
 /// One set of figures; `None` where the set does not measure it (the real test people have
 /// no privacy loss, validations count no copies).
 #[derive(Default)]
-struct Figures {
-    ld: Option<f64>,
-    aa_truth: Option<f64>,
-    aa_syn: Option<f64>,
-    loss: Option<f64>,
-    auc: Option<f64>,
-    pca: Option<f64>,
-    copies: Option<f64>,
+pub(super) struct Figures {
+    pub(super) ld: Option<f64>,
+    pub(super) aa_truth: Option<f64>,
+    pub(super) aa_syn: Option<f64>,
+    pub(super) loss: Option<f64>,
+    pub(super) auc: Option<f64>,
+    pub(super) pca: Option<f64>,
+    pub(super) copies: Option<f64>,
 }
 
 impl Figures {
-    fn from_report(r: &Value) -> Self {
+    /// The figures of one report.json: the one place the frontier reads its layout.
+    pub(super) fn from_report(r: &Value) -> Self {
         let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
         Figures {
             ld: num("/ld/window/synthetic/pearson_r"),
@@ -78,7 +79,7 @@ impl Figures {
 }
 
 /// Largest PCA Wasserstein distance over PC1 and PC2 (training sd).
-pub(super) fn pca_w(r: &Value) -> Option<f64> {
+fn pca_w(r: &Value) -> Option<f64> {
     let w = r.pointer("/pca/wasserstein_synthetic")?.as_array()?;
     Some(
         w.iter()
