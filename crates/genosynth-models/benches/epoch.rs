@@ -52,6 +52,7 @@ fn main() {
             seed: 1,
             device,
             save_every: 0,
+            dp: None,
         };
         let out = dir.path().join(kind.name());
         let stop = AtomicBool::new(false);

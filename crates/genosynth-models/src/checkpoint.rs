@@ -87,6 +87,9 @@ pub struct ModelMeta {
     /// Selection on validation people, when training held some out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<crate::SelectionState>,
+    /// The DP-SGD guarantee, when training was differentially private.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<crate::PrivacyRecord>,
 }
 
 /// A loaded checkpoint: metadata, weights (on the CPU) and history.

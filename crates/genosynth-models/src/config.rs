@@ -265,6 +265,8 @@ pub struct TrainConfig {
     pub device: DeviceChoice,
     /// Write a checkpoint every this many epochs (0 = only at the end).
     pub save_every: usize,
+    /// Train with DP-SGD under this privacy budget (RBM and GAN).
+    pub dp: Option<crate::DpConfig>,
 }
 
 impl TrainConfig {
@@ -285,6 +287,7 @@ impl TrainConfig {
             seed: 42,
             device: DeviceChoice::Auto,
             save_every: 100,
+            dp: None,
         }
     }
 }

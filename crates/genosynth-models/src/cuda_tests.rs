@@ -126,6 +126,7 @@ fn train_on(
         seed: 3,
         device,
         save_every: 0,
+        dp: None,
     };
     let stop = AtomicBool::new(false);
     let summary = train(data, &config, dir, false, &mut |_| {}, &stop).expect("training runs");

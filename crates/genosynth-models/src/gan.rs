@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::adam::{Adam, AdamConfig};
 use crate::config::GanParams;
+use crate::dp_sgd::DpSgd;
 use crate::layers::{Dense, bce_logits_grad, bce_with_logits, leaky_relu, leaky_relu_backward};
 use crate::rng::{self, STREAM_INIT, STREAM_INPUT_NOISE};
 use crate::tensors::{NamedTensors, take};
@@ -150,6 +151,35 @@ impl Gan {
         Ok((grads, g1.input))
     }
 
+    /// Squared norm of each row's gradient over all weights and biases, given the per-row
+    /// gradient at the last pre-activation: a dense layer's per-row weight gradient is the
+    /// outer product `dyᵢ xᵢᵀ`, of norm `‖dyᵢ‖ ‖xᵢ‖`, and its bias gradient is `dyᵢ`.
+    fn per_row_sq_norms(
+        &self,
+        layers: &[Dense; 3],
+        trace: &Trace,
+        d_last: &Tensor,
+    ) -> Result<Tensor> {
+        let slope = self.params.leaky_slope;
+        let g3 = layers[2].backward(&trace.hidden2, d_last, false, true)?;
+        let d_pre2 = leaky_relu_backward(&trace.pre2, &g3.input.expect("asked"), slope)?;
+        let g2 = layers[1].backward(&trace.hidden1, &d_pre2, false, true)?;
+        let d_pre1 = leaky_relu_backward(&trace.pre1, &g2.input.expect("asked"), slope)?;
+        let mut total: Option<Tensor> = None;
+        for (dy, x) in [
+            (d_last, &trace.hidden2),
+            (&d_pre2, &trace.hidden1),
+            (&d_pre1, &trace.input),
+        ] {
+            let term = (dy.sqr()?.sum(1)? * (x.sqr()?.sum(1)? + 1.0)?)?;
+            total = Some(match total {
+                Some(t) => (t + term)?,
+                None => term,
+            });
+        }
+        Ok(total.expect("three layers"))
+    }
+
     /// The generator's tanh output for latent vectors `z` (B × L).
     pub(crate) fn generate(&self, z: &Tensor) -> Result<Tensor> {
         Ok(self.forward(&self.generator, z, true)?.output)
@@ -168,6 +198,16 @@ impl Gan {
             let alleles = self.generate(&z)?.ge(0.5)?.flatten_all()?.to_vec1::<u8>()?;
             out.extend_from_slice(&alleles);
             done += rows;
+        }
+        Ok(out)
+    }
+
+    /// Zero gradients shaped like the discriminator's `[w1, b1, w2, b2, w3, b3]`.
+    fn discriminator_zeros(&self) -> Result<Vec<Tensor>> {
+        let mut out = Vec::new();
+        for l in &self.discriminator {
+            out.push(l.weight.as_tensor().zeros_like()?);
+            out.push(l.bias.as_tensor().zeros_like()?);
         }
         Ok(out)
     }
@@ -194,6 +234,8 @@ pub(crate) struct GanTrainer {
 
 /// Mean losses of an epoch.
 pub(crate) const GAN_LOSSES: [&str; 3] = ["d_loss_real", "d_loss_fake", "g_loss"];
+/// Mean losses of a DP epoch (no figure computed on training people).
+pub(crate) const GAN_DP_LOSSES: [&str; 2] = ["d_loss_fake", "g_loss"];
 
 impl GanTrainer {
     /// Optimizers at step 0 and the real inputs x − U(0, a), drawn once as in the authors' code.
@@ -308,6 +350,97 @@ impl GanTrainer {
             .collect()
     }
 
+    /// One epoch of DP-SGD for the discriminator ([`crate::dp_sgd`]): per step, its real
+    /// step runs on a Poisson sample of individuals with clipped, noised per-row gradients;
+    /// its fake step and the generator step see no data and run as in [`GanTrainer::epoch`].
+    /// Returns `d_loss_fake` and `g_loss` (`d_loss_real` would be computed on training people).
+    pub(crate) fn epoch_dp(&mut self, dp: &DpSgd, r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+        let p = self.gan.params.clone();
+        let dev = self.real.device().clone();
+        let b = p.batch_size;
+        let steps = dp.steps_per_epoch() as usize;
+        let fake_labels = Tensor::zeros((b, 1), DType::F32, &dev)?;
+        let ones = Tensor::ones((b, 1), DType::F32, &dev)?;
+        let mut logits = [Vec::new(), Vec::new()];
+        for _ in 0..steps {
+            let batch = dp.poisson_batch(r);
+            let z = rng::normal(r, b, p.latent_size, &dev)?;
+            let fake = self.gan.forward(&self.gan.generator, &z, true)?;
+
+            let sums = if batch.is_empty() {
+                self.gan.discriminator_zeros()?
+            } else {
+                let rows = Tensor::from_slice(&batch, batch.len(), &dev)?;
+                let x_real = self.real.index_select(&rows, 0)?;
+                let y_real = rng::uniform(r, batch.len(), 1, 1.0 - p.real_label_noise, 1.0, &dev)?;
+                self.clipped_sum(&x_real, &y_real, |norms| dp.clip_scales(&batch, norms))?
+                    .0
+            };
+            let grads = sums
+                .iter()
+                .map(|g| dp.privatize(g, r))
+                .collect::<Result<Vec<_>>>()?;
+            self.adam_d.step(&grads)?;
+
+            // The fakes see no data, but are clipped alike so that the discriminator's real
+            // and fake steps stay on one scale for the shared Adam moments.
+            let (sums, logit) =
+                self.clipped_sum(&fake.output, &fake_labels, |norms| dp.clip_each(norms))?;
+            let grads = sums
+                .iter()
+                .map(|g| Ok((g / b as f64)?))
+                .collect::<Result<Vec<_>>>()?;
+            self.adam_d.step(&grads)?;
+            logits[0].push(logit);
+
+            let d = self
+                .gan
+                .forward(&self.gan.discriminator, &fake.output, false)?;
+            let dl = bce_logits_grad(&d.output, &ones)?;
+            let (_, dx) = self
+                .gan
+                .backward(&self.gan.discriminator, &d, &dl, false, true)?;
+            let d_last = (dx.expect("asked") * (1.0 - fake.output.sqr()?)?)?;
+            let (grads, _) = self
+                .gan
+                .backward(&self.gan.generator, &fake, &d_last, true, false)?;
+            self.adam_g.step(&grads)?;
+            logits[1].push(d.output);
+        }
+        let targets = [
+            Tensor::zeros((steps * b, 1), DType::F32, &dev)?,
+            Tensor::ones((steps * b, 1), DType::F32, &dev)?,
+        ];
+        logits
+            .iter()
+            .zip(&targets)
+            .map(|(l, t)| {
+                let l = Tensor::cat(l, 0)?;
+                Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
+            })
+            .collect()
+    }
+
+    /// The discriminator's BCE gradients of rows `x` with targets `y`, each row's scaled by
+    /// `scales(row norms)` and summed; and the logits.
+    fn clipped_sum(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        scales: impl FnOnce(&[f32]) -> Vec<f32>,
+    ) -> Result<(Vec<Tensor>, Tensor)> {
+        let disc = &self.gan.discriminator;
+        let d = self.gan.forward(disc, x, false)?;
+        // Per row, unscaled: the caller sums and divides.
+        let dl = (candle_nn::ops::sigmoid(&d.output)? - y)?;
+        let norms = self.gan.per_row_sq_norms(disc, &d, &dl)?.sqrt()?;
+        let s = scales(&norms.to_vec1::<f32>()?);
+        let s = Tensor::from_vec(s, (x.dim(0)?, 1), x.device())?;
+        let dl = dl.broadcast_mul(&s)?;
+        let grads = self.gan.backward(disc, &d, &dl, true, false)?.0;
+        Ok((grads, d.output))
+    }
+
     /// Adam moments (`<var>.adam_m`, `<var>.adam_v`) for `optimizer.safetensors`, and the
     /// step counts `(generator, discriminator)`.
     pub(crate) fn optimizer_state(&self) -> Result<(NamedTensors, [u64; 2])> {
@@ -345,6 +478,44 @@ impl GanTrainer {
                 moments.push((host(m)?, host(v)?));
             }
             adam.restore(step, moments).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-row norms DP-SGD clips by equal the norms of gradients computed row by row.
+    #[test]
+    fn per_row_norms_equal_single_row_gradients() -> Result<()> {
+        let dev = Device::Cpu;
+        let params = GanParams {
+            latent_size: 4,
+            ..GanParams::default()
+        };
+        let gan = Gan::init(params, 10, 3, &dev)?;
+        let mut r = rng::rng(5, 0);
+        let x = rng::uniform(&mut r, 4, 10, 0.0, 1.0, &dev)?;
+        let y = rng::uniform(&mut r, 4, 1, 0.9, 1.0, &dev)?;
+        let disc = &gan.discriminator;
+        let d = gan.forward(disc, &x, false)?;
+        let dl = (candle_nn::ops::sigmoid(&d.output)? - &y)?;
+        let norms = gan.per_row_sq_norms(disc, &d, &dl)?.to_vec1::<f32>()?;
+        for (i, want) in norms.iter().enumerate() {
+            let xi = x.narrow(0, i, 1)?;
+            let di = gan.forward(disc, &xi, false)?;
+            let dli = (candle_nn::ops::sigmoid(&di.output)? - y.narrow(0, i, 1)?)?;
+            let (grads, _) = gan.backward(disc, &di, &dli, true, false)?;
+            let mut got = 0.0f32;
+            for g in grads {
+                got += g.sqr()?.sum_all()?.to_scalar::<f32>()?;
+            }
+            assert!(
+                (got - want).abs() <= 1e-4 * want.max(1.0),
+                "row {i}: {got} vs {want}"
+            );
         }
         Ok(())
     }

@@ -37,6 +37,7 @@
 //!     seed: 1,
 //!     device: DeviceChoice::Cpu,
 //!     save_every: 0,
+//!     dp: None,
 //! };
 //! let dir = tempfile::tempdir()?;
 //! let model_dir = dir.path().join("model");
@@ -65,6 +66,7 @@ mod cuda_ops;
 mod cuda_tests;
 mod device;
 pub mod dp;
+mod dp_sgd;
 mod error;
 mod gan;
 mod generate;
@@ -84,6 +86,7 @@ pub use checkpoint::{
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
+pub use dp_sgd::{DpConfig, PrivacyRecord};
 pub use error::Error;
 pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
 pub use hclt::HcltParams;

@@ -10,7 +10,8 @@ use crate::Result;
 use crate::checkpoint::ModelMeta;
 use crate::config::ModelParams;
 use crate::crbm::{Crbm, CrbmTrainer};
-use crate::gan::{GAN_LOSSES, Gan, GanTrainer};
+use crate::dp_sgd::DpSgd;
+use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
 use crate::hclt::{HCLT_LOSSES, Hclt, HcltTrainer};
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
@@ -136,9 +137,12 @@ impl Trainer {
         })
     }
 
-    /// Names of the per-epoch figures [`Trainer::epoch`] returns.
-    pub(crate) fn loss_names(&self) -> &'static [&'static str] {
+    /// Names of the per-epoch figures [`Trainer::epoch`] returns (under DP-SGD, those that
+    /// see no training data).
+    pub(crate) fn loss_names(&self, dp: bool) -> &'static [&'static str] {
         match self {
+            Trainer::Gan(_) if dp => &GAN_DP_LOSSES,
+            Trainer::Rbm(_) if dp => &[],
             Trainer::Gan(_) => &GAN_LOSSES,
             Trainer::Rbm(_) => &RBM_LOSSES,
             Trainer::Wgan(_) => &WGAN_LOSSES,
@@ -147,7 +151,21 @@ impl Trainer {
         }
     }
 
-    pub(crate) fn epoch(&mut self, r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+    /// One epoch, of DP-SGD when `dp` is given ([`DpSgd::plan`] admits only the RBM and the
+    /// GAN).
+    pub(crate) fn epoch(&mut self, r: &mut ChaCha8Rng, dp: Option<&DpSgd>) -> Result<Vec<f64>> {
+        match (self, dp) {
+            (Trainer::Gan(t), Some(dp)) => t.epoch_dp(dp, r),
+            (Trainer::Rbm(t), Some(dp)) => t.epoch_dp(dp, r),
+            (_, Some(_)) => Err(crate::Error::config(
+                "dp",
+                "DP-SGD is not implemented for this model",
+            )),
+            (this, None) => this.epoch_plain(r),
+        }
+    }
+
+    fn epoch_plain(&mut self, r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
         match self {
             Trainer::Gan(t) => t.epoch(r),
             Trainer::Rbm(t) => t.epoch(r),

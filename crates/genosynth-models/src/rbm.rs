@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::config::RbmParams;
+use crate::dp_sgd::DpSgd;
 use crate::rng::{self, STREAM_INIT};
 use crate::tensors::{NamedTensors, take};
 use crate::{Error, Result};
@@ -301,6 +302,69 @@ impl RbmTrainer {
         }
         let mean = Tensor::stack(&errors, 0)?.mean_all()?.to_scalar::<f32>()? as f64;
         Ok(vec![mean])
+    }
+
+    /// One epoch of DP-SGD ([`crate::dp_sgd`]): `steps_per_epoch` steps, each on a Poisson
+    /// sample of individuals. The mechanism privatizes the data statistics of the centered
+    /// gradient, per haplotype `a bᵀ`, `a`, `b` with `a = v − μ`, `b = h − λ` (joint norm
+    /// `√((‖a‖² + 1)(‖b‖² + 1) − 1)`, no outer product formed); the centering transform of
+    /// the biases then works on the noisy result. Both offsets follow the model's chains, not
+    /// the data.
+    pub(crate) fn epoch_dp(&mut self, dp: &DpSgd, r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+        let p = self.rbm.params.clone();
+        let dev = self.data.device().clone();
+        let (n, h) = (self.visible_offset.dim(0)?, p.hidden_units);
+        rng::seed_device(&dev, r)?;
+        for _ in 0..dp.steps_per_epoch() {
+            let batch = dp.poisson_batch(r);
+            let mu = &self.visible_offset;
+            let lambda = &self.hidden_offset;
+            let start = match self.chains.take() {
+                Some(c) => c,
+                None => self.rbm.random_visible(p.chains, r)?,
+            };
+            let v_model = self.rbm.gibbs(start, p.gibbs_steps, r)?;
+            let h_model = self.rbm.hidden_probs(&v_model)?;
+            let am = v_model.broadcast_sub(mu)?;
+            let bm = h_model.broadcast_sub(lambda)?;
+            let neg = am.t()?.matmul(&bm)?.affine(1.0 / p.chains as f64, 0.0)?;
+
+            let (sum_w, sum_a, sum_b) = if batch.is_empty() {
+                (
+                    Tensor::zeros((n, h), DType::F32, &dev)?,
+                    Tensor::zeros(n, DType::F32, &dev)?,
+                    Tensor::zeros(h, DType::F32, &dev)?,
+                )
+            } else {
+                let rows = Tensor::from_slice(&batch, batch.len(), &dev)?;
+                let v = self.data.index_select(&rows, 0)?;
+                let a = v.broadcast_sub(mu)?;
+                let b = self.rbm.hidden_probs(&v)?.broadcast_sub(lambda)?;
+                let sq1 = |t: &Tensor| t.sqr()?.sum(1)? + 1.0;
+                let norms = ((sq1(&a)? * sq1(&b)?)? - 1.0)?.sqrt()?;
+                let scales = dp.clip_scales(&batch, &norms.to_vec1::<f32>()?);
+                let s = Tensor::from_vec(scales, (batch.len(), 1), &dev)?;
+                let a = a.broadcast_mul(&s)?;
+                (a.t()?.matmul(&b)?, a.sum(0)?, b.broadcast_mul(&s)?.sum(0)?)
+            };
+            let grad_w = (dp.privatize(&sum_w, r)? - neg)?;
+            let grad_vb = ((dp.privatize(&sum_a, r)? - am.mean(0)?)?
+                - grad_w.matmul(&lambda.unsqueeze(1)?)?.squeeze(1)?)?;
+            let grad_hb = ((dp.privatize(&sum_b, r)? - bm.mean(0)?)?
+                - grad_w.t()?.matmul(&mu.unsqueeze(1)?)?.squeeze(1)?)?;
+            let lr = p.lr as f64;
+            let decay = 1.0 - lr * p.l2 as f64;
+            self.rbm.weight = (self.rbm.weight.affine(decay, 0.0)? + (grad_w * lr)?)?;
+            self.rbm.visible_bias = (&self.rbm.visible_bias + (grad_vb * lr)?)?;
+            self.rbm.hidden_bias = (&self.rbm.hidden_bias + (grad_hb * lr)?)?;
+            let rate = p.hidden_offset_rate as f64;
+            self.visible_offset = (mu.affine(1.0 - rate, 0.0)? + (v_model.mean(0)? * rate)?)?;
+            self.hidden_offset = (lambda.affine(1.0 - rate, 0.0)? + (h_model.mean(0)? * rate)?)?;
+            if p.persistent {
+                self.chains = Some(v_model);
+            }
+        }
+        Ok(Vec::new())
     }
 
     /// Offsets and PCD chains for `optimizer.safetensors`.

@@ -15,6 +15,7 @@ use crate::checkpoint::{
 };
 use crate::config::TrainConfig;
 use crate::device::select_device;
+use crate::dp_sgd::{DpSgd, PrivacyRecord};
 use crate::generate::sample_matrix;
 use crate::model::{Sampler, Trainer, TrainingSet};
 use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
@@ -114,6 +115,11 @@ pub struct TrainSummary {
     pub early_stopped: bool,
     /// Selection state at the end, when training validated.
     pub selection: Option<SelectionState>,
+    /// Whether DP-SGD stopped training before `epochs` because one more epoch would exceed
+    /// the privacy budget.
+    pub budget_spent: bool,
+    /// The DP-SGD guarantee at the end, when training was private.
+    pub privacy: Option<PrivacyRecord>,
 }
 
 /// Trains a model on `matrix` and keeps a checkpoint in `out_dir`.
@@ -126,6 +132,11 @@ pub struct TrainSummary {
 ///
 /// `observer` is called after every epoch; when `stop` becomes true the current epoch
 /// finishes, the checkpoint is saved and the function returns with `stopped` set.
+///
+/// With `config.dp`, training is DP-SGD ([`crate::DpConfig`]): the noise is planned for
+/// `config.epochs` (or fixed), ε is reported as the `epsilon` figure of every epoch and
+/// recorded in `model.json`, and training stops (`budget_spent`) before an epoch that would
+/// exceed the budget. A resumed private run continues its own plan and accounting.
 pub fn train(
     matrix: &HaplotypeMatrix,
     config: &TrainConfig,
@@ -206,6 +217,41 @@ pub fn train_with_validation(
         n_haplotypes: matrix.n_haplotypes(),
         frequencies: &frequencies,
     };
+    let previous_privacy = previous.as_ref().and_then(|ck| ck.meta.privacy.as_ref());
+    if config.dp.is_some() && previous.is_some() && previous_privacy.is_none() {
+        return Err(Error::config(
+            "dp",
+            "the checkpoint was trained without DP-SGD; a private run must be private from its \
+             first epoch",
+        ));
+    }
+    let model_params = previous.as_ref().map_or(&config.model, |ck| &ck.meta.model);
+    let mut dp = DpSgd::plan(
+        config.dp.as_ref(),
+        previous_privacy,
+        model_params,
+        matrix,
+        config.epochs,
+    )?;
+    if dp.is_some() && validation.is_some() {
+        return Err(Error::config(
+            "validation",
+            "selection compares AGs with the training people, which the DP-SGD guarantee does \
+             not cover; train privately without selection and judge the AGs on held-out people",
+        ));
+    }
+    // Under DP the model starts from data-free values: no allele frequency reaches it.
+    let public_frequencies;
+    let data = match dp {
+        Some(_) => {
+            public_frequencies = vec![0.5f32; frequencies.len()];
+            TrainingSet {
+                frequencies: &public_frequencies,
+                ..data
+            }
+        }
+        None => data,
+    };
     let (params, seed) = match &previous {
         Some(ck) => (ck.meta.model.clone(), ck.meta.seed),
         None => (config.model.clone(), config.seed),
@@ -244,7 +290,7 @@ pub fn train_with_validation(
             (t, rng::rng(seed, STREAM_TRAIN), 0, Vec::new())
         }
     };
-    let names = trainer.loss_names();
+    let names = trainer.loss_names(dp.is_some());
     let mut meta = ModelMeta {
         format_version: FORMAT_VERSION,
         genosynth_version: GENOSYNTH_VERSION.to_string(),
@@ -257,6 +303,7 @@ pub fn train_with_validation(
         training,
         sites: matrix.sites().as_slice().to_vec(),
         selection: selection.clone(),
+        privacy: dp.as_ref().map(|d| d.record.clone()),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,
@@ -289,19 +336,32 @@ pub fn train_with_validation(
     let mut stopped = false;
     let mut early_stopped = false;
     let mut saved_at = None;
+    let mut budget_spent = false;
     while epochs_done < config.epochs {
         if stop.load(Ordering::Relaxed) {
             stopped = true;
             break;
         }
+        if let Some(d) = &dp
+            && !d.record.next_epoch_fits()?
+        {
+            budget_spent = true;
+            break;
+        }
         let t0 = Instant::now();
-        let losses = trainer.epoch(&mut train_rng)?;
+        let losses = trainer.epoch(&mut train_rng, dp.as_ref())?;
         epochs_done += 1;
+        let mut losses: Vec<(&'static str, f64)> = names.iter().copied().zip(losses).collect();
+        if let Some(d) = dp.as_mut() {
+            d.record.record_epoch()?;
+            losses.push(("epsilon", d.record.epsilon));
+            meta.privacy = Some(d.record.clone());
+        }
         let mut report = EpochReport {
             epoch: epochs_done,
             epochs: config.epochs,
             seconds: t0.elapsed().as_secs_f64(),
-            losses: names.iter().copied().zip(losses).collect(),
+            losses,
             saved: false,
             validation: None,
             selected: false,
@@ -370,6 +430,8 @@ pub fn train_with_validation(
         last,
         early_stopped,
         selection,
+        budget_spent,
+        privacy: dp.map(|d| d.record),
     })
 }
 

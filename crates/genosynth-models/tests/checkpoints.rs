@@ -35,6 +35,7 @@ fn config(model: ModelParams, epochs: usize) -> TrainConfig {
         seed: 17,
         device: DeviceChoice::Cpu,
         save_every: 2,
+        dp: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn train_and_sample(
         seed,
         device: DeviceChoice::Cpu,
         save_every: 0,
+        dp: None,
     };
     let stop = AtomicBool::new(false);
     let mut reports = Vec::new();

@@ -23,6 +23,7 @@ fn the_chosen_epoch_is_the_one_sampled() {
         seed: 5,
         device: DeviceChoice::Cpu,
         save_every: 0,
+        dp: None,
     };
     // A scorer that likes the first validation best, whatever the AGs.
     let mut calls = 0;

@@ -61,6 +61,7 @@ fn rbm_config(epochs: usize) -> TrainConfig {
         seed: 5,
         device: DeviceChoice::Cpu,
         save_every: 0,
+        dp: None,
     }
 }
 

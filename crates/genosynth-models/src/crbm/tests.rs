@@ -236,6 +236,7 @@ fn train_resume_and_generate_through_the_crate_api() {
             seed: 5,
             device: DeviceChoice::Cpu,
             save_every: 0,
+            dp: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));
@@ -323,6 +324,7 @@ fn labelled_generation_through_the_crate_api() {
         seed: 5,
         device: DeviceChoice::Cpu,
         save_every: 0,
+        dp: None,
     };
     let dir = tempfile::tempdir().unwrap();
     train(

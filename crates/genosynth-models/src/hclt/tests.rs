@@ -121,6 +121,7 @@ fn tensors_round_trip_and_resume_is_exact() {
         seed: 7,
         device: DeviceChoice::Cpu,
         save_every: 0,
+        dp: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));

@@ -1,0 +1,417 @@
+//! DP-SGD (Abadi et al. 2016) for the models trained by gradient: each step samples every
+//! training *individual* independently with probability q (Poisson subsampling), clips each
+//! individual's gradient (the sum over its haplotypes) to norm C, sums, adds N(0, σ²C²) to
+//! every coordinate and divides by the expected batch. The accountant ([`crate::dp`]) turns
+//! (σ, q, steps, δ) into ε.
+//!
+//! The unit of privacy is the individual, not the haplotype: a person's two haplotypes are
+//! clipped together, so the guarantee covers adding or removing a whole person.
+//! Only the data-dependent terms go through the mechanism; the RBM's negative phase and the
+//! GAN's fake and generator steps see no data. Nothing else may read the data either, so
+//! under DP the models start from data-free values (visible biases 0, offsets ½) and the
+//! per-epoch figures computed on training people are not reported.
+
+use candle_core::{Device, Tensor};
+use genosynth_core::HaplotypeMatrix;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::config::ModelParams;
+use crate::dp;
+use crate::{Error, Result};
+
+/// DP-SGD as asked for: a privacy budget (ε, δ) and, optionally, the clipping norm and the
+/// noise multiplier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DpConfig {
+    /// The budget ε (> 0) that training must not exceed.
+    pub epsilon: f64,
+    /// δ, below 1 / (number of training individuals).
+    pub delta: f64,
+    /// Per-individual gradient norm bound C; `None`: the model's default
+    /// ([`DpConfig::default_clip`]).
+    pub clip: Option<f64>,
+    /// Noise standard deviation in units of C; `None`: the smallest that keeps the planned
+    /// epochs within ε. With a fixed value, training stops when the next epoch would exceed ε.
+    pub noise_multiplier: Option<f64>,
+}
+
+impl DpConfig {
+    /// The default clipping norm. The RBM takes plain SGD steps, so C sets their size: 100
+    /// is below the typical per-individual norm of the default RBM on 805 sites once its
+    /// hidden units have differentiated (≈ 140), clipping most individuals a little. The GAN's
+    /// Adam divides out the gradient scale, so its C only sets the noise's scale relative
+    /// to the signal, and 1 (every individual clipped, a normalised gradient) is the usual
+    /// choice (docs/privacy.md).
+    pub fn default_clip(model: &ModelParams) -> f64 {
+        match model {
+            ModelParams::Gan(_) => 1.0,
+            _ => 100.0,
+        }
+    }
+}
+
+/// What `model.json` records of a DP-SGD run (its `privacy` object).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyRecord {
+    /// `dp-sgd`.
+    pub mechanism: String,
+    /// What one protected record is: `individual`.
+    pub unit: String,
+    /// σ: noise standard deviation over the clipping norm.
+    pub noise_multiplier: f64,
+    /// q: probability that an individual is in a step's batch.
+    pub sampling_rate: f64,
+    /// Steps taken so far.
+    pub steps: u64,
+    /// Steps of one epoch (⌈1/q⌉).
+    pub steps_per_epoch: u64,
+    /// C: per-individual gradient norm bound.
+    pub clip: f64,
+    /// δ of the guarantee.
+    pub delta: f64,
+    /// ε spent so far at `delta`.
+    pub epsilon: f64,
+    /// The budget training was given.
+    pub epsilon_budget: f64,
+    /// How ε was computed.
+    pub accountant: String,
+}
+
+const ACCOUNTANT: &str = "RDP of the Poisson-subsampled Gaussian, integer orders 2-1024";
+
+impl PrivacyRecord {
+    /// ε after `more` further steps.
+    fn epsilon_after(&self, more: u64) -> Result<f64> {
+        Ok(dp::epsilon(
+            self.noise_multiplier,
+            self.sampling_rate,
+            self.steps + more,
+            self.delta,
+        )?
+        .epsilon)
+    }
+
+    /// Whether one more epoch stays within the budget.
+    pub(crate) fn next_epoch_fits(&self) -> Result<bool> {
+        // noise_for_epsilon meets the budget exactly at the last planned epoch.
+        Ok(self.epsilon_after(self.steps_per_epoch)? <= self.epsilon_budget * (1.0 + 1e-9))
+    }
+
+    /// Records one epoch's steps.
+    pub(crate) fn record_epoch(&mut self) -> Result<()> {
+        self.epsilon = self.epsilon_after(self.steps_per_epoch)?;
+        self.steps += self.steps_per_epoch;
+        Ok(())
+    }
+}
+
+/// The mechanism during training: the plan and which rows belong to whom.
+pub(crate) struct DpSgd {
+    pub(crate) record: PrivacyRecord,
+    /// Haplotype rows of each individual, in order.
+    rows: Vec<std::ops::Range<u32>>,
+    n_haplotypes: usize,
+}
+
+impl DpSgd {
+    /// Checks the settings against the model and the data and plans the noise: for a new run
+    /// from `config` over `epochs`, for a resumed one from its `previous` record.
+    pub(crate) fn plan(
+        config: Option<&DpConfig>,
+        previous: Option<&PrivacyRecord>,
+        model: &ModelParams,
+        matrix: &HaplotypeMatrix,
+        epochs: usize,
+    ) -> Result<Option<Self>> {
+        let rows = individual_rows(matrix);
+        let n_haplotypes = matrix.n_haplotypes();
+        let record = match (previous, config) {
+            (Some(p), _) => p.clone(),
+            (None, None) => return Ok(None),
+            (None, Some(c)) => new_record(c, model, rows.len(), n_haplotypes, epochs)?,
+        };
+        Ok(Some(Self {
+            record,
+            rows,
+            n_haplotypes,
+        }))
+    }
+
+    /// Steps in one epoch.
+    pub(crate) fn steps_per_epoch(&self) -> u64 {
+        self.record.steps_per_epoch
+    }
+
+    /// The rows of the individuals drawn for one step (each with probability q), in order.
+    pub(crate) fn poisson_batch(&self, r: &mut ChaCha8Rng) -> Vec<u32> {
+        let q = self.record.sampling_rate;
+        let mut out = Vec::new();
+        for range in &self.rows {
+            if r.random::<f64>() < q {
+                out.extend(range.clone());
+            }
+        }
+        out
+    }
+
+    /// The divisor of the noisy sum: the expected number of haplotypes in a batch, so a step
+    /// has the scale of a non-private minibatch mean.
+    pub(crate) fn expected_rows(&self) -> f64 {
+        self.record.sampling_rate * self.n_haplotypes as f64
+    }
+
+    /// Per-row factors that clip each individual's gradient to norm C, given each row's
+    /// gradient norm. An individual's rows share `min(1, C / Σ‖gᵢ‖)`: by the triangle
+    /// inequality the scaled sum of its rows' gradients has norm at most C.
+    pub(crate) fn clip_scales(&self, batch: &[u32], norms: &[f32]) -> Vec<f32> {
+        let c = self.record.clip;
+        let mut scales = vec![1.0f32; batch.len()];
+        let mut i = 0;
+        while i < batch.len() {
+            let owner = self.owner(batch[i]);
+            let mut j = i;
+            let mut total = 0.0f64;
+            while j < batch.len() && self.owner(batch[j]) == owner {
+                total += f64::from(norms[j]);
+                j += 1;
+            }
+            let s = if total > c { (c / total) as f32 } else { 1.0 };
+            scales[i..j].fill(s);
+            i = j;
+        }
+        scales
+    }
+
+    /// Factors that clip every row on its own (rows that carry no data) to the share of C a
+    /// training haplotype gets: C over the mean haplotypes per individual.
+    pub(crate) fn clip_each(&self, norms: &[f32]) -> Vec<f32> {
+        let c = (self.record.clip * self.rows.len() as f64 / self.n_haplotypes as f64) as f32;
+        norms
+            .iter()
+            .map(|&n| if n > c { c / n } else { 1.0 })
+            .collect()
+    }
+
+    fn owner(&self, row: u32) -> usize {
+        self.rows.partition_point(|r| r.end <= row)
+    }
+
+    /// Gaussian noise N(0, σ²C²) of `shape` on `dev`.
+    pub(crate) fn noise(
+        &self,
+        rows: usize,
+        cols: usize,
+        r: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Tensor> {
+        let std = self.record.noise_multiplier * self.record.clip;
+        Ok((crate::rng::normal(r, rows, cols, dev)? * std)?)
+    }
+
+    /// `(clipped sum + noise) / expected batch` for a gradient of any shape.
+    pub(crate) fn privatize(&self, sum: &Tensor, r: &mut ChaCha8Rng) -> Result<Tensor> {
+        let shape = sum.shape().clone();
+        let n = shape.elem_count();
+        let noise = self.noise(1, n, r, sum.device())?.reshape(shape)?;
+        Ok(((sum + noise)? / self.expected_rows())?)
+    }
+}
+
+fn individual_rows(matrix: &HaplotypeMatrix) -> Vec<std::ops::Range<u32>> {
+    let mut out = Vec::with_capacity(matrix.samples().len());
+    let mut start = 0u32;
+    for s in matrix.samples() {
+        let end = start + s.ploidy.copies() as u32;
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+fn new_record(
+    c: &DpConfig,
+    model: &ModelParams,
+    individuals: usize,
+    n_haplotypes: usize,
+    epochs: usize,
+) -> Result<PrivacyRecord> {
+    let batch = match model {
+        ModelParams::Rbm(p) => p.batch_size,
+        ModelParams::Gan(p) => p.batch_size,
+        other => {
+            return Err(Error::config(
+                "dp",
+                format!(
+                    "DP-SGD is implemented for the rbm and gan models, not {} (its training \
+                     is not a per-example gradient step)",
+                    other.kind()
+                ),
+            ));
+        }
+    };
+    if !(c.epsilon > 0.0 && c.epsilon.is_finite()) {
+        return Err(Error::config(
+            "dp-epsilon",
+            format!("{} is not > 0 (a finite privacy budget)", c.epsilon),
+        ));
+    }
+    let max_delta = 1.0 / individuals.max(1) as f64;
+    if !(c.delta > 0.0 && c.delta < max_delta) {
+        return Err(Error::config(
+            "dp-delta",
+            format!(
+                "{} is not within (0, 1/n) for n = {individuals} training individuals: a δ of \
+                 1/n or more allows releasing a whole person; use for example {:.0e}",
+                c.delta,
+                0.1 * max_delta
+            ),
+        ));
+    }
+    let clip = c.clip.unwrap_or_else(|| DpConfig::default_clip(model));
+    if !(clip > 0.0 && clip.is_finite()) {
+        return Err(Error::config("dp-clip", format!("{clip} is not > 0")));
+    }
+    let q = (batch as f64 / n_haplotypes as f64).min(1.0);
+    let steps_per_epoch = (1.0 / q).ceil() as u64;
+    let planned = steps_per_epoch * epochs as u64;
+    let sigma = match c.noise_multiplier {
+        Some(s) => {
+            if !(s > 0.0 && s.is_finite()) {
+                return Err(Error::config(
+                    "dp-noise-multiplier",
+                    format!("{s} is not > 0"),
+                ));
+            }
+            let first = dp::epsilon(s, q, steps_per_epoch, c.delta)?.epsilon;
+            if first > c.epsilon {
+                return Err(Error::config(
+                    "dp-epsilon",
+                    format!(
+                        "the budget {} is spent before the first epoch ends: one epoch \
+                         ({steps_per_epoch} steps at sampling rate {q:.4}) with noise multiplier \
+                         {s} costs ε = {first:.3}; raise the noise multiplier or the budget, or \
+                         leave the noise multiplier out to have it chosen for {epochs} epochs",
+                        c.epsilon
+                    ),
+                ));
+            }
+            s
+        }
+        None => dp::noise_for_epsilon(c.epsilon, q, planned.max(1), c.delta)?,
+    };
+    Ok(PrivacyRecord {
+        mechanism: "dp-sgd".to_string(),
+        unit: "individual".to_string(),
+        noise_multiplier: sigma,
+        sampling_rate: q,
+        steps: 0,
+        steps_per_epoch,
+        clip,
+        delta: c.delta,
+        epsilon: 0.0,
+        epsilon_budget: c.epsilon,
+        accountant: ACCOUNTANT.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{GanParams, RbmParams};
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+    use rand::SeedableRng;
+
+    fn matrix(individuals: usize) -> HaplotypeMatrix {
+        let sites: Sites = (1..=4).map(|p| Site::new("1", p, "A", "G")).collect();
+        let samples = Sample::numbered("S", individuals, Ploidy::Diploid);
+        HaplotypeMatrix::zeros(sites, samples)
+    }
+
+    fn rbm(batch: usize) -> ModelParams {
+        ModelParams::Rbm(RbmParams {
+            batch_size: batch,
+            ..RbmParams::default()
+        })
+    }
+
+    fn config(epsilon: f64, delta: f64) -> DpConfig {
+        DpConfig {
+            epsilon,
+            delta,
+            clip: None,
+            noise_multiplier: None,
+        }
+    }
+
+    #[test]
+    fn the_chosen_noise_spends_the_budget_over_the_planned_epochs() {
+        let m = matrix(500);
+        let dp = DpSgd::plan(Some(&config(3.0, 1e-4)), None, &rbm(100), &m, 20)
+            .unwrap()
+            .unwrap();
+        let mut rec = dp.record.clone();
+        assert_eq!(rec.sampling_rate, 0.1);
+        assert_eq!(rec.steps_per_epoch, 10);
+        for _ in 0..20 {
+            assert!(rec.next_epoch_fits().unwrap());
+            rec.record_epoch().unwrap();
+        }
+        assert!(rec.epsilon <= 3.0 && rec.epsilon > 2.9, "{}", rec.epsilon);
+        assert!(!rec.next_epoch_fits().unwrap());
+    }
+
+    #[test]
+    fn bad_budgets_are_refused_before_training() {
+        let m = matrix(500);
+        let err = |c: DpConfig, model: ModelParams| {
+            DpSgd::plan(Some(&c), None, &model, &m, 10)
+                .err()
+                .expect("refused")
+                .to_string()
+        };
+        assert!(err(config(0.0, 1e-4), rbm(100)).contains("dp-epsilon"));
+        let e = err(config(1.0, 0.002), rbm(100));
+        assert!(e.contains("dp-delta") && e.contains("n = 500"), "{e}");
+        let fixed = DpConfig {
+            noise_multiplier: Some(0.3),
+            ..config(1.0, 1e-4)
+        };
+        let e = err(fixed, rbm(100));
+        assert!(e.contains("before the first epoch"), "{e}");
+        let hclt = ModelParams::defaults(crate::ModelKind::Hclt);
+        assert!(err(config(1.0, 1e-4), hclt).contains("rbm and gan"));
+        assert!(
+            DpSgd::plan(
+                Some(&config(8.0, 1e-4)),
+                None,
+                &ModelParams::Gan(GanParams::default()),
+                &m,
+                10
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_individual_is_clipped_as_a_whole() {
+        let m = matrix(3);
+        let c = DpConfig {
+            clip: Some(1.0),
+            ..config(1.0, 1e-3)
+        };
+        let dp = DpSgd::plan(Some(&c), None, &rbm(2), &m, 1)
+            .unwrap()
+            .unwrap();
+        // Individual 0: rows 0, 1 (norms 0.25 + 0.25 fit); individual 2: rows 4, 5 (3 + 1).
+        let s = dp.clip_scales(&[0, 1, 4, 5], &[0.25, 0.25, 3.0, 1.0]);
+        assert_eq!(s, vec![1.0, 1.0, 0.25, 0.25]);
+        let mut r = ChaCha8Rng::seed_from_u64(1);
+        let batches: Vec<Vec<u32>> = (0..200).map(|_| dp.poisson_batch(&mut r)).collect();
+        assert!(batches.iter().all(|b| b.len() % 2 == 0));
+        let mean = batches.iter().map(Vec::len).sum::<usize>() as f64 / 200.0;
+        // q = 2/6: one individual (two rows) expected per batch.
+        assert!((mean - 2.0).abs() < 0.3, "{mean}");
+    }
+}
