@@ -1,6 +1,7 @@
 //! One module per subcommand: `Args` (clap) and `run(args, &Context)`.
 
 pub(crate) mod convert;
+pub(crate) mod dp;
 pub(crate) mod eval;
 pub(crate) mod generate;
 pub(crate) mod info;

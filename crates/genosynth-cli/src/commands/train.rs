@@ -16,6 +16,7 @@ use genosynth_models::{
 use genosynth::{Selection, ValidationSplit};
 
 use crate::Context;
+use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
 use crate::commands::selection::{SelectionArgs, validation_text};
@@ -43,6 +44,8 @@ pub(crate) struct Args {
     run: RunArgs,
     #[command(flatten)]
     selection: SelectionArgs,
+    #[command(flatten)]
+    dp: DpArgs,
     #[command(flatten)]
     hyper: HyperArgs,
     #[command(flatten)]
@@ -286,6 +289,7 @@ impl HyperArgs {
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = ModelKind::from(args.run.model);
     let mut config = train_config(&args.run, args.hyper.params(kind), None)?;
+    config.dp = args.dp.config();
     let fraction = args.selection.fraction(0.0)?;
     let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
@@ -343,6 +347,7 @@ pub(crate) fn train_config(
         seed: run.seed,
         device,
         save_every: run.save_every,
+        dp: None,
     })
 }
 
@@ -461,6 +466,7 @@ pub(crate) fn run_training(
     if let Some(state) = &summary.selection {
         print_selection(state, ctx);
     }
+    crate::commands::dp::print_privacy(&summary, ctx);
     Ok(summary)
 }
 
