@@ -589,6 +589,44 @@ pub fn render_html(r: &Report) -> String {
                     _ => "–".into(),
                 },
             ],
+            match &pr.likelihood_attack {
+                Some(l) => vec![
+                    format!(
+                        "likelihood attack ({}, {} vs {} people): AUC, TPR at 1% / 0.1% FPR",
+                        esc(&l.score),
+                        l.members,
+                        l.non_members
+                    ),
+                    format!(
+                        "{}, {} / {}",
+                        num(l.auc),
+                        num(l.tpr_at_1pct_fpr),
+                        num(l.tpr_at_0_1pct_fpr)
+                    ),
+                ],
+                None => vec![
+                    "likelihood attack".into(),
+                    "– (needs eval --model with a likelihood or free energy, and --holdout)"
+                        .into(),
+                ],
+            },
+            vec![
+                "differential privacy of the model".into(),
+                match &r.differential_privacy {
+                    Some(d) => format!(
+                        "{} per {}: ε = {} at δ = {:e} ({} steps, noise multiplier {}, sampling rate {}, clip {})",
+                        esc(&d.mechanism),
+                        esc(&d.unit),
+                        num(d.epsilon),
+                        d.delta,
+                        d.steps,
+                        num(d.noise_multiplier),
+                        num(d.sampling_rate),
+                        num(d.clip)
+                    ),
+                    None => "none recorded (an empirical check only)".into(),
+                },
+            ],
             vec![
                 "AGs identical to a training haplotype".into(),
                 format!(

@@ -63,6 +63,7 @@
 mod aats;
 mod af;
 mod align;
+pub mod attack;
 mod columns;
 pub mod distance;
 mod error;
@@ -86,6 +87,7 @@ pub use af::{
     AlleleFrequencyStats, allele_frequency_correlation, allele_frequency_stats, folded_sfs,
 };
 pub use align::SiteMatch;
+pub use attack::{ScoreAttack, score_attack};
 pub use error::Error;
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
@@ -93,7 +95,7 @@ pub use html::render_html;
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
-pub use provenance::{GuardInfo, Trajectory, TrajectoryPoint};
+pub use provenance::{DpGuarantee, GuardInfo, Trajectory, TrajectoryPoint};
 pub use report::{
     Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
     SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,

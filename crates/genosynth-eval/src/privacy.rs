@@ -177,6 +177,10 @@ pub struct PrivacyStats {
     pub membership_tpr_at_1pct_fpr: Option<f64>,
     /// The same at 0.1% (with fewer than 1,000 holdout haplotypes: no false positive).
     pub membership_tpr_at_0_1pct_fpr: Option<f64>,
+    /// The likelihood attack (training vs holdout people scored by the model), when the caller
+    /// has the model ([`crate::score_attack`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likelihood_attack: Option<crate::ScoreAttack>,
 }
 
 /// Precomputed streamed passes the privacy measures are read from.
@@ -347,6 +351,7 @@ pub fn privacy_stats(
         membership_auc: membership,
         membership_tpr_at_1pct_fpr: tpr_at(0.01),
         membership_tpr_at_0_1pct_fpr: tpr_at(0.001),
+        likelihood_attack: None,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Where the AGs came from, as the report records it: how their checkpoint was chosen on
-//! held-out people, and what the generation guard did.
+//! held-out people, what the generation guard did, and the model's DP guarantee.
 
 use serde::Serialize;
 
@@ -48,4 +48,25 @@ pub struct GuardInfo {
     pub redrawn: usize,
     /// Rounds of redrawing.
     pub rounds: usize,
+}
+
+/// The differential-privacy guarantee of the model behind the AGs (DP-SGD training).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DpGuarantee {
+    /// `dp-sgd`.
+    pub mechanism: String,
+    /// What one protected record is: `individual`.
+    pub unit: String,
+    /// ε spent at `delta`.
+    pub epsilon: f64,
+    /// δ.
+    pub delta: f64,
+    /// σ: noise standard deviation over the clipping norm.
+    pub noise_multiplier: f64,
+    /// Probability that an individual is in a step's batch.
+    pub sampling_rate: f64,
+    /// Training steps.
+    pub steps: u64,
+    /// Per-individual gradient norm bound.
+    pub clip: f64,
 }

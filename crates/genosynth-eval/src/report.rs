@@ -13,7 +13,7 @@ use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
 use crate::pca::fit_pca;
 use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
-use crate::provenance::{GuardInfo, Trajectory};
+use crate::provenance::{DpGuarantee, GuardInfo, Trajectory};
 use crate::stats::{sd, wasserstein, wasserstein_counts};
 use crate::triplets::{TripletStats, triplet_correlations};
 use crate::verdict::{Verdict, verdict};
@@ -232,6 +232,10 @@ pub struct Report {
     /// What the generation guard did, when the caller knows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<GuardInfo>,
+    /// The DP-SGD guarantee of the model behind the AGs, when the caller knows it (from the
+    /// model directory or the AGs' header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub differential_privacy: Option<DpGuarantee>,
 }
 
 fn check_settings(s: &Settings) -> Result<(), Error> {
@@ -444,6 +448,7 @@ pub fn evaluate_with_progress(
         verdict: Verdict::default(),
         selection: None,
         guard: None,
+        differential_privacy: None,
     };
     report.verdict = verdict(&report);
     Ok(report)

@@ -75,6 +75,7 @@ mod layers;
 mod model;
 mod rbm;
 mod rng;
+mod score;
 mod selection;
 mod tensors;
 mod train;
@@ -91,6 +92,7 @@ pub use error::Error;
 pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
 pub use hclt::HcltParams;
 pub use rng::RngState;
+pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{SelectionRule, SelectionState, ValidationScores};
 pub use train::{EpochReport, TrainSummary, Validation, train, train_with_validation};
 

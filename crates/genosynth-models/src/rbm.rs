@@ -120,6 +120,16 @@ impl Rbm {
         )
     }
 
+    /// Negative free energy `v·b + Σₖ softplus(cₖ + (vW)ₖ)` of each row of `v`: the
+    /// log-likelihood up to the (intractable) log partition function, the same for every row.
+    pub(crate) fn negative_free_energy(&self, v: &Tensor) -> Result<Tensor> {
+        let x = v.matmul(&self.weight)?.broadcast_add(&self.hidden_bias)?;
+        // softplus(x) = max(x, 0) + ln(1 + e^(−|x|)), stable for large |x|.
+        let softplus = (x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
+        let vb = v.matmul(&self.visible_bias.unsqueeze(1)?)?.squeeze(1)?;
+        Ok((softplus.sum(1)? + vb)?)
+    }
+
     /// `n` haplotypes as 0/1 bytes, row-major: `steps` Gibbs steps from random visible states.
     pub(crate) fn sample(&self, n: usize, steps: usize, r: &mut ChaCha8Rng) -> Result<Vec<u8>> {
         const CHUNK: usize = 1000;

@@ -1,7 +1,9 @@
-//! What the evaluation report learns from the model directory and the guard.
+//! What the evaluation report learns from the model directory and the guard: the selection
+//! trajectory, the guard, the DP-SGD guarantee and the likelihood membership attack.
 
-use genosynth_eval::{GuardInfo, Trajectory, TrajectoryPoint};
-use genosynth_models::{Checkpoint, ValidationScores};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_eval::{DpGuarantee, GuardInfo, ScoreAttack, Trajectory, TrajectoryPoint};
+use genosynth_models::{Checkpoint, PrivacyRecord, ValidationScores};
 
 use crate::GuardReport;
 
@@ -67,6 +69,92 @@ pub fn guard_from_header(value: &str) -> Option<GuardInfo> {
     })
 }
 
+/// The report's view of a DP-SGD record (`model.json`'s `privacy`).
+pub fn dp_guarantee(p: &PrivacyRecord) -> DpGuarantee {
+    DpGuarantee {
+        mechanism: p.mechanism.clone(),
+        unit: p.unit.clone(),
+        epsilon: p.epsilon,
+        delta: p.delta,
+        noise_multiplier: p.noise_multiplier,
+        sampling_rate: p.sampling_rate,
+        steps: p.steps,
+        clip: p.clip,
+    }
+}
+
+/// The `##genosynthDp=` header value of AGs from a private model:
+/// `<ID=dp,mechanism=dp-sgd,unit=individual,epsilon=2.97,delta=1e-5,...>`.
+pub fn dp_header(p: &PrivacyRecord) -> String {
+    format!(
+        "<ID=dp,mechanism={},unit={},epsilon={},delta={:e},noise_multiplier={},sampling_rate={},steps={},clip={}>",
+        p.mechanism,
+        p.unit,
+        p.epsilon,
+        p.delta,
+        p.noise_multiplier,
+        p.sampling_rate,
+        p.steps,
+        p.clip
+    )
+}
+
+/// The guarantee recorded by [`dp_header`]; `None` when it does not parse.
+pub fn dp_from_header(value: &str) -> Option<DpGuarantee> {
+    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
+    let field = |name: &str| {
+        inner
+            .split(',')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    Some(DpGuarantee {
+        mechanism: field("mechanism")?.to_string(),
+        unit: field("unit")?.to_string(),
+        epsilon: field("epsilon")?.parse().ok()?,
+        delta: field("delta")?.parse().ok()?,
+        noise_multiplier: field("noise_multiplier")?.parse().ok()?,
+        sampling_rate: field("sampling_rate")?.parse().ok()?,
+        steps: field("steps")?.parse().ok()?,
+        clip: field("clip")?.parse().ok()?,
+    })
+}
+
+/// The likelihood membership attack: each training person (member) and each held-out person
+/// (non-member) scored by the mean of the model's score of their haplotypes
+/// ([`genosynth_models::haplotype_scores`]); `None` for models without a likelihood or free
+/// energy.
+///
+/// # Errors
+/// Either set's sites differ from the model's.
+pub fn likelihood_attack(
+    checkpoint: &Checkpoint,
+    members: &HaplotypeMatrix,
+    non_members: &HaplotypeMatrix,
+) -> crate::Result<Option<ScoreAttack>> {
+    let Some((kind, member_scores)) = genosynth_models::haplotype_scores(checkpoint, members)?
+    else {
+        return Ok(None);
+    };
+    let (_, non_scores) = genosynth_models::haplotype_scores(checkpoint, non_members)?
+        .expect("the same model scores both sets");
+    Ok(Some(genosynth_eval::score_attack(
+        kind.name(),
+        &per_person(members, &member_scores),
+        &per_person(non_members, &non_scores),
+    )))
+}
+
+/// Mean score of each sample's haplotypes.
+fn per_person(m: &HaplotypeMatrix, scores: &[f64]) -> Vec<f64> {
+    let mut sums = vec![(0.0, 0usize); m.samples().len()];
+    for (id, s) in m.haplotype_ids().iter().zip(scores) {
+        let e = &mut sums[id.sample as usize];
+        e.0 += s;
+        e.1 += 1;
+    }
+    sums.into_iter().map(|(s, n)| s / n.max(1) as f64).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +169,24 @@ mod tests {
         };
         assert_eq!(guard_from_header(&g.header_value()), Some(guard_info(&g)));
         assert_eq!(guard_from_header("<ID=guard,min_distance=x>"), None);
+    }
+
+    #[test]
+    fn the_dp_header_round_trips() {
+        let p = PrivacyRecord {
+            mechanism: "dp-sgd".into(),
+            unit: "individual".into(),
+            noise_multiplier: 1.25,
+            sampling_rate: 0.2495,
+            steps: 500,
+            steps_per_epoch: 5,
+            clip: 100.0,
+            delta: 1e-4,
+            epsilon: 2.9871,
+            epsilon_budget: 3.0,
+            accountant: "rdp".into(),
+        };
+        assert_eq!(dp_from_header(&dp_header(&p)), Some(dp_guarantee(&p)));
+        assert_eq!(dp_from_header("<ID=dp,epsilon=x>"), None);
     }
 }

@@ -100,8 +100,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         };
         (train, join(synthetic), holdout.map(join))
     });
-    // The guard that generated the AGs, as their header records it.
+    // The guard that generated the AGs and the model's DP guarantee, as their header records.
     let mut guard = None;
+    let mut dp_header = None;
     let mut accept = |result: Result<genosynth_vcf::Haplotypes, genosynth_vcf::Error>,
                       path: &Path,
                       role: &str|
@@ -113,12 +114,15 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 ctx.printer
                     .info(format!("{role} {}: {}", path.display(), h.report.summary()));
                 if role == "synthetic" {
-                    guard = h
-                        .report
-                        .metadata
-                        .iter()
-                        .find(|(k, _)| k == "genosynthGuard")
-                        .and_then(|(_, v)| genosynth::guard_from_header(v));
+                    let meta = |key: &str| {
+                        h.report
+                            .metadata
+                            .iter()
+                            .find(|(k, _)| k == key)
+                            .map(|(_, v)| v.clone())
+                    };
+                    guard = meta("genosynthGuard").and_then(|v| genosynth::guard_from_header(&v));
+                    dp_header = meta("genosynthDp").and_then(|v| genosynth::dp_from_header(&v));
                 }
                 Ok(Some(h.matrix))
             }
@@ -166,12 +170,30 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         stop: Some(&ctx.stop),
     };
-    let annotations = Annotations {
-        selection: match &args.model {
-            Some(dir) => genosynth::trajectory(&genosynth_models::Checkpoint::load(dir)?),
-            None => None,
+    let checkpoint = args
+        .model
+        .as_deref()
+        .map(genosynth_models::Checkpoint::load)
+        .transpose()?;
+    let likelihood_attack = match (&checkpoint, &holdout) {
+        (Some(ck), Some(holdout)) => match genosynth::likelihood_attack(ck, &train, holdout) {
+            Ok(attack) => attack,
+            Err(e) => {
+                ctx.printer.warn(format!("likelihood attack left out: {e}"));
+                None
+            }
         },
+        _ => None,
+    };
+    let annotations = Annotations {
+        selection: checkpoint.as_ref().and_then(genosynth::trajectory),
         guard,
+        differential_privacy: checkpoint
+            .as_ref()
+            .and_then(|ck| ck.meta.privacy.as_ref())
+            .map(genosynth::dp_guarantee)
+            .or(dp_header),
+        likelihood_attack,
     };
     match evaluate_and_write(
         &input,
@@ -191,6 +213,8 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 pub(crate) struct Annotations {
     pub(crate) selection: Option<genosynth_eval::Trajectory>,
     pub(crate) guard: Option<genosynth_eval::GuardInfo>,
+    pub(crate) differential_privacy: Option<genosynth_eval::DpGuarantee>,
+    pub(crate) likelihood_attack: Option<genosynth_eval::ScoreAttack>,
 }
 
 /// Evaluates with progress on stderr, writes `report.json` and `report.html` into `output`
@@ -221,6 +245,8 @@ pub(crate) fn evaluate_and_write(
     };
     report.selection = annotations.selection;
     report.guard = annotations.guard;
+    report.differential_privacy = annotations.differential_privacy;
+    report.privacy.likelihood_attack = annotations.likelihood_attack;
     if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(None);
     }
@@ -321,6 +347,20 @@ fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
             p.privacy_loss,
             p.membership_auc,
             p.ld_r2
+        )?;
+    }
+    if let Some(d) = &r.differential_privacy {
+        writeln!(
+            out,
+            "differential privacy: {} per {}, ε = {:.3} at δ = {:e}",
+            d.mechanism, d.unit, d.epsilon, d.delta
+        )?;
+    }
+    if let Some(l) = &r.privacy.likelihood_attack {
+        writeln!(
+            out,
+            "likelihood attack ({}): AUC {:.3}, TPR {:.3} at 1% FPR, {:.3} at 0.1% FPR",
+            l.score, l.auc, l.tpr_at_1pct_fpr, l.tpr_at_0_1pct_fpr
         )?;
     }
     if let Some(g) = &r.guard {

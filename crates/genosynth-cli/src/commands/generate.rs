@@ -226,6 +226,11 @@ pub(crate) fn generate_and_write(
             .metadata
             .push(("genosynthGuard".to_string(), g.header_value()));
     }
+    if let Some(p) = &checkpoint.meta.privacy {
+        write
+            .metadata
+            .push(("genosynthDp".to_string(), genosynth::dp_header(p)));
+    }
     match genosynth_vcf::write(&out.output, &matrix, &write) {
         Err(e) if e.is_interrupted() => return Ok(None),
         other => other.with_context(|| format!("writing {}", out.output.display()))?,

@@ -221,9 +221,15 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         settings: genosynth::settings(args.seed),
         stop: Some(&ctx.stop),
     };
+    let likelihood_attack = match &split {
+        Some(s) => genosynth::likelihood_attack(&checkpoint, fit, &s.validation)?,
+        None => None,
+    };
     let annotations = Annotations {
         selection: genosynth::trajectory(&checkpoint),
         guard: written.guard.as_ref().map(genosynth::guard_info),
+        differential_privacy: None,
+        likelihood_attack,
     };
     // The AGs may be going to stdout: the summary table then goes to stderr.
     let to_stdout = args.out.output.as_os_str() == "-";

@@ -246,3 +246,20 @@ pub(crate) fn mean_log_likelihood(h: &Hclt, dense: &[f32], n: usize) -> Result<f
     }
     Ok(total / n as f64)
 }
+
+/// Log-likelihood (nats) of each haplotype of `dense` (row-major `n × sites`) under `h`.
+pub(crate) fn log_likelihoods(h: &Hclt, dense: &[f32], n: usize) -> Result<Vec<f64>> {
+    let l = h.tree.len();
+    let dev = h.pi.device();
+    let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
+    let chunk = h.params.chunk.max(1);
+    let mut out = Vec::with_capacity(n);
+    for start in (0..n).step_by(chunk) {
+        let x = data_t
+            .narrow(1, start, chunk.min(n - start))?
+            .contiguous()?;
+        let (_, _, log) = upward(h, &x)?;
+        out.extend(log.to_dtype(candle_core::DType::F64)?.to_vec1::<f64>()?);
+    }
+    Ok(out)
+}

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
-pub(crate) use em::{HcltTrainer, mean_log_likelihood};
+pub(crate) use em::{HcltTrainer, log_likelihoods, mean_log_likelihood};
 pub(crate) use tree::Tree;
 
 /// Per-epoch figure of the HCLT: mean log-likelihood of the training haplotypes (nats).

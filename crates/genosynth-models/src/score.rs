@@ -1,0 +1,69 @@
+//! Per-haplotype scores of a trained model, for likelihood membership attacks: a training
+//! member tends to score higher than someone the model never saw when the model overfits.
+
+use candle_core::{Device, Tensor};
+use genosynth_core::HaplotypeMatrix;
+
+use crate::checkpoint::Checkpoint;
+use crate::config::ModelParams;
+use crate::hclt::Hclt;
+use crate::rbm::Rbm;
+use crate::{Error, Result};
+
+/// What a model's score is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreKind {
+    /// The exact log-likelihood (HCLT).
+    LogLikelihood,
+    /// The RBM's negative free energy: the log-likelihood up to a constant.
+    NegativeFreeEnergy,
+}
+
+impl ScoreKind {
+    /// `log-likelihood` or `negative free energy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreKind::LogLikelihood => "log-likelihood",
+            ScoreKind::NegativeFreeEnergy => "negative free energy",
+        }
+    }
+}
+
+/// Each haplotype's score under the checkpoint's weights, or `None` for models without a
+/// likelihood or free energy (the GANs, and the CRBM whose windows are conditional).
+///
+/// # Errors
+/// The matrix's sites differ from the model's, or a tensor computation fails.
+pub fn haplotype_scores(
+    checkpoint: &Checkpoint,
+    matrix: &HaplotypeMatrix,
+) -> Result<Option<(ScoreKind, Vec<f64>)>> {
+    if matrix.sites().as_slice() != checkpoint.meta.sites.as_slice() {
+        return Err(Error::Data(format!(
+            "scoring needs the model's {} sites in order; these haplotypes have {} other sites",
+            checkpoint.meta.sites.len(),
+            matrix.n_sites()
+        )));
+    }
+    let n_sites = matrix.n_sites();
+    let dense = matrix.to_dense_f32();
+    let rows = matrix.n_haplotypes();
+    let bad = |r: String| Error::checkpoint(&checkpoint.dir, r);
+    match &checkpoint.meta.model {
+        ModelParams::Rbm(p) => {
+            let rbm = Rbm::from_tensors(p.clone(), n_sites, &checkpoint.weights).map_err(bad)?;
+            let v = Tensor::from_slice(&dense, (rows, n_sites), &Device::Cpu)?;
+            let s = rbm.negative_free_energy(&v)?.to_vec1::<f32>()?;
+            Ok(Some((
+                ScoreKind::NegativeFreeEnergy,
+                s.into_iter().map(f64::from).collect(),
+            )))
+        }
+        ModelParams::Hclt(p) => {
+            let h = Hclt::from_tensors(p.clone(), n_sites, &checkpoint.weights).map_err(bad)?;
+            let s = crate::hclt::log_likelihoods(&h, &dense, rows)?;
+            Ok(Some((ScoreKind::LogLikelihood, s)))
+        }
+        _ => Ok(None),
+    }
+}
