@@ -10,6 +10,9 @@
 //!   `history.jsonl`) that `--resume` continues bit-identically on the CPU.
 //! - [`Checkpoint::load`] reads one back; [`generate`] samples artificial haplotypes from it.
 //! - [`select_device`] turns `--device auto|cpu|cuda[:N]` into a device and says which.
+//! - [`TrainConfig::dp`] trains the RBM or the GAN with DP-SGD ([`DpConfig`]) under an (ε, δ)
+//!   budget per individual, accounted by [`dp`] and recorded as a [`PrivacyRecord`];
+//!   [`haplotype_scores`] scores haplotypes for likelihood membership attacks.
 //!
 //! All randomness comes from ChaCha8 streams of the seed, so CPU runs repeat exactly.
 //!
