@@ -6,6 +6,7 @@
 mod bench;
 mod ci;
 mod cuda_check;
+mod dp_utility;
 mod frontier;
 mod gpu_bundle;
 mod gpu_report;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("cuda-check") => cuda_check::run(&args[1..]),
+        Some("dp-utility") => dp_utility::run(&args[1..]),
         Some("gpu-bundle") => gpu_bundle::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
@@ -60,6 +62,8 @@ commands:
                   length; --models/--datasets run a part); --smoke is the CI guard;
                   --frontier: every model under checkpoint selection on held-out people and the
                   fidelity-privacy frontier -> docs/reproduction-frontier.md
+  dp-utility      RBM utility and membership attacks at DP-SGD budgets eps 1, 3, 8 and without DP
+                  -> docs/privacy.md (about 25 min on 2 cores; never in CI)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
   gpu-bundle      release CUDA binaries + run.sh + inputs in gpu-bundle/ for a GPU machine without

@@ -21,6 +21,7 @@ fn every_command_answers_help() {
         "bench",
         "ci",
         "cuda-check",
+        "dp-utility",
         "gpu-bundle",
         "reproduce",
         "report-check",

@@ -20,7 +20,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 mod plot;
-mod targets;
+pub(crate) mod targets;
 
 use crate::bench::environment::Environment;
 use crate::reproduce::{

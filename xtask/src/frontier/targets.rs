@@ -39,19 +39,25 @@ pub(super) const TARGETS_AGBL4: Targets = Targets {
 /// One set of figures; `None` where the set does not measure it (the real test people have
 /// no privacy loss, validations count no copies).
 #[derive(Default)]
-pub(super) struct Figures {
-    pub(super) ld: Option<f64>,
-    pub(super) aa_truth: Option<f64>,
-    pub(super) aa_syn: Option<f64>,
-    pub(super) loss: Option<f64>,
-    pub(super) auc: Option<f64>,
-    pub(super) pca: Option<f64>,
-    pub(super) copies: Option<f64>,
+pub(crate) struct Figures {
+    pub(crate) ld: Option<f64>,
+    pub(crate) aa_truth: Option<f64>,
+    pub(crate) aa_syn: Option<f64>,
+    pub(crate) loss: Option<f64>,
+    pub(crate) auc: Option<f64>,
+    pub(crate) pca: Option<f64>,
+    pub(crate) copies: Option<f64>,
+    /// Distance attack's true-positive rate at 1% false positives.
+    pub(crate) tpr_1pct: Option<f64>,
+    /// Likelihood attack's true-positive rate at 1% false positives (models with one).
+    pub(crate) likelihood_tpr_1pct: Option<f64>,
+    /// ε spent by DP-SGD training (models trained privately).
+    pub(crate) epsilon: Option<f64>,
 }
 
 impl Figures {
     /// The figures of one report.json: the one place the frontier reads its layout.
-    pub(super) fn from_report(r: &Value) -> Self {
+    pub(crate) fn from_report(r: &Value) -> Self {
         let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
         Figures {
             ld: num("/ld/window/synthetic/pearson_r"),
@@ -61,6 +67,9 @@ impl Figures {
             auc: num("/privacy/membership_auc"),
             pca: pca_w(r),
             copies: num("/privacy/exact_copies/synthetic_copies"),
+            tpr_1pct: num("/privacy/membership_tpr_at_1pct_fpr"),
+            likelihood_tpr_1pct: num("/privacy/likelihood_attack/tpr_at_1pct_fpr"),
+            epsilon: num("/differential_privacy/epsilon"),
         }
     }
 
@@ -73,7 +82,7 @@ impl Figures {
             loss: num("privacy_loss"),
             auc: num("membership_auc"),
             pca: num("pca_w"),
-            copies: None,
+            ..Figures::default()
         }
     }
 }
@@ -244,6 +253,7 @@ mod tests {
             auc: Some(0.5),
             pca: Some(0.1),
             copies: Some(0.0),
+            ..Figures::default()
         };
         assert!(TARGETS_805.misses(&ok).is_empty());
         let noisy = Figures {
