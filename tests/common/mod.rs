@@ -59,6 +59,25 @@ pub(crate) fn has_bcftools() -> bool {
     ok
 }
 
+/// Whether plink2 is installed (prints a SKIP line when not); with
+/// `GENOSYNTH_REQUIRE_PLINK2=1` (set by `.ci/run`) a missing plink2 fails the test instead.
+pub(crate) fn has_plink2() -> bool {
+    let ok = Command::new("plink2")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("GENOSYNTH_REQUIRE_PLINK2").as_deref() != Ok("1"),
+            "plink2 is not installed and GENOSYNTH_REQUIRE_PLINK2=1 (apt-get install plink2)"
+        );
+        eprintln!("SKIP: plink2 is not installed (.ci/run installs it)");
+    }
+    ok
+}
+
 /// Runs a command, asserting success; returns its output.
 pub(crate) fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("command starts");

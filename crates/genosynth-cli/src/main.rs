@@ -43,7 +43,8 @@ struct GlobalArgs {
 enum Command {
     /// Summarise a VCF/BCF/.hapt file: sites, samples, ploidy, phasing, allele spectrum.
     Info(commands::info::Args),
-    /// Convert between VCF, BGZF VCF, BCF and .hapt, with region, sample and site policies.
+    /// Convert between VCF, BGZF VCF, BCF and .hapt, or to phased PLINK 2, with region, sample
+    /// and site policies.
     Convert(commands::convert::Args),
     /// Split samples into train and holdout sets by individual.
     Split(commands::split::Args),

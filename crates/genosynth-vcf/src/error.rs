@@ -143,7 +143,7 @@ pub enum ErrorKind {
     Unwritable(String),
     /// The output format cannot be inferred.
     #[error(
-        "cannot tell the output format from the file name\n  hint: use an extension (.vcf, .vcf.gz, .bcf, .hapt) or pass -O v|z|b|u|h"
+        "cannot tell the output format from the file name\n  hint: use an extension (.vcf, .vcf.gz, .bcf, .hapt, .pgen) or pass -O v|z|b|u|h|p"
     )]
     UnknownOutputFormat,
     /// Ctrl-C (the stop flag) was set.

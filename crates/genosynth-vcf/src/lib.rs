@@ -8,8 +8,8 @@
 //! - [`read`]: VCF (plain, gzip, BGZF), BCF or `.hapt` (`-` = stdin), format detected from the
 //!   content; regions through `.tbi`/`.csi`, sample subsets, and strict policies for
 //!   multiallelic records, non-SNPs, unphased and missing genotypes ([`ReadOptions`]).
-//! - [`write()`]: VCF, BGZF VCF, BCF or `.hapt`, atomically, with an optional index
-//!   ([`WriteOptions`]).
+//! - [`write()`]: VCF, BGZF VCF, BCF, `.hapt` or phased PLINK 2 (`.pgen`/`.pvar`/`.psam`),
+//!   atomically, with an optional index ([`WriteOptions`]).
 //! - [`inspect`]: counts every category of a file without refusing it (`genosynth info`).
 //!
 //! Reading a VCF, keeping SNPs only and splitting multiallelic records (like
@@ -55,6 +55,7 @@ mod hapt;
 mod input;
 mod inspect;
 mod options;
+mod pgen;
 mod read;
 mod record;
 mod region;

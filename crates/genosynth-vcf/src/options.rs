@@ -122,10 +122,14 @@ pub enum OutputFormat {
     BcfUncompressed,
     /// The `.hapt` text format (`-O h`).
     Hapt,
+    /// PLINK 2 (`-O p`): `X.pgen` with phased hardcalls, plus `X.pvar` (sites) and `X.psam`
+    /// (samples, SEX unknown). Haploid samples are written as homozygous calls, the PLINK 2
+    /// convention. Needs a file name ending in `.pgen`; cannot go to stdout.
+    Pgen,
 }
 
 impl OutputFormat {
-    /// The format a file name implies (`.vcf`, `.vcf.gz`/`.vcf.bgz`, `.bcf`, `.hapt`).
+    /// The format a file name implies (`.vcf`, `.vcf.gz`/`.vcf.bgz`, `.bcf`, `.hapt`, `.pgen`).
     pub fn from_path(path: &std::path::Path) -> Option<Self> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         if name.ends_with(".vcf.gz") || name.ends_with(".vcf.bgz") {
@@ -136,12 +140,14 @@ impl OutputFormat {
             Some(Self::Bcf)
         } else if name.ends_with(".hapt") || name.ends_with(".hapt.gz") {
             Some(Self::Hapt)
+        } else if name.ends_with(".pgen") {
+            Some(Self::Pgen)
         } else {
             None
         }
     }
 
-    /// Parses a bcftools `-O` letter: `v`, `z`, `b`, `u`, or `h` for `.hapt`.
+    /// Parses a bcftools `-O` letter: `v`, `z`, `b`, `u`, `h` for `.hapt` or `p` for PLINK 2.
     pub fn from_letter(letter: &str) -> Option<Self> {
         match letter {
             "v" => Some(Self::Vcf),
@@ -149,6 +155,7 @@ impl OutputFormat {
             "b" => Some(Self::Bcf),
             "u" => Some(Self::BcfUncompressed),
             "h" => Some(Self::Hapt),
+            "p" => Some(Self::Pgen),
             _ => None,
         }
     }
@@ -158,7 +165,7 @@ impl OutputFormat {
         match self {
             Self::VcfGz => Some("tbi"),
             Self::Bcf | Self::BcfUncompressed => Some("csi"),
-            Self::Vcf | Self::Hapt => None,
+            Self::Vcf | Self::Hapt | Self::Pgen => None,
         }
     }
 }

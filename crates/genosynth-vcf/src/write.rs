@@ -1,4 +1,4 @@
-//! [`write`]: a matrix to VCF, BGZF VCF, BCF or `.hapt`, atomically.
+//! [`write`]: a matrix to VCF, BGZF VCF, BCF, `.hapt` or PLINK 2, atomically.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind};
 use crate::hapt;
 use crate::input::{is_stdio, with_extension, worker_count};
 use crate::options::{OutputFormat, WriteOptions};
+use crate::pgen;
 
 /// Writes `matrix` to `path` (`-` = stdout) in the format of `options` or of the extension.
 ///
@@ -20,7 +21,9 @@ use crate::options::{OutputFormat, WriteOptions};
 /// disk, then renamed over `path`; the index likewise. An error or a Ctrl-C (the stop flag)
 /// leaves neither output nor temporary file. Writing without an index removes a stale
 /// `.tbi`/`.csi` of an older file at `path`. Writing `.hapt` also writes the sites beside it
-/// (`X.sites`, see [`companion_sites_path`](crate::companion_sites_path)).
+/// (`X.sites`, see [`companion_sites_path`](crate::companion_sites_path)). Writing PLINK 2
+/// (`X.pgen`) also writes `X.pvar` and `X.psam`, all three renamed into place only once each
+/// is complete; phase is kept (see [`OutputFormat::Pgen`]).
 ///
 /// Samples come from the matrix: diploid samples are written `a|b`, haploid ones `a`; INFO
 /// `AC`, `AN`, `AF` are computed from the written genotypes.
@@ -33,12 +36,20 @@ pub fn write(path: &Path, matrix: &HaplotypeMatrix, options: &WriteOptions) -> R
 }
 
 /// The format `write` would use for `path`.
+///
+/// # Errors
+/// No format given and none implied by the name, or PLINK 2 output to stdout or to a name
+/// not ending in `.pgen` (checked here so that callers can refuse before long work).
 pub fn output_format(path: &Path, options: &WriteOptions) -> Result<OutputFormat, Error> {
-    options
+    let format = options
         .format
         .or_else(|| OutputFormat::from_path(path))
         .or_else(|| is_stdio(path).then_some(OutputFormat::Vcf))
-        .ok_or_else(|| Error::new(path, ErrorKind::UnknownOutputFormat))
+        .ok_or_else(|| Error::new(path, ErrorKind::UnknownOutputFormat))?;
+    if format == OutputFormat::Pgen {
+        pgen::check_path(path).map_err(|kind| Error::new(path, kind))?;
+    }
+    Ok(format)
 }
 
 fn write_kind(
@@ -64,14 +75,10 @@ fn write_kind(
     // `-o out/ags.vcf.gz` where `out/` does not exist yet: create it, as the temporary file
     // must live beside the output for the final rename.
     std::fs::create_dir_all(&dir).map_err(ErrorKind::Open)?;
-    let temp = || {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".genosynth-");
-        // Temporary files are private (0600) by default; the output is an ordinary file.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        builder.tempfile_in(&dir).map_err(ErrorKind::Open)
-    };
+    if format == OutputFormat::Pgen {
+        return pgen::write(path, &dir, matrix, options);
+    }
+    let temp = || temp_file(&dir);
     let data = temp()?;
     let gz = path.to_string_lossy().ends_with(".gz");
     let file = data.as_file().try_clone().map_err(ErrorKind::Io)?;
@@ -117,6 +124,17 @@ fn write_kind(
             .map_err(|e| ErrorKind::Io(e.error))?;
     }
     Ok(())
+}
+
+/// A temporary file in `dir` (the output's directory, so that the final rename is atomic),
+/// removed unless persisted.
+pub(crate) fn temp_file(dir: &Path) -> Result<tempfile::NamedTempFile, ErrorKind> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".genosynth-");
+    // Temporary files are private (0600) by default; the output is an ordinary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    builder.tempfile_in(dir).map_err(ErrorKind::Open)
 }
 
 fn stopped_now(options: &WriteOptions) -> bool {
@@ -179,6 +197,9 @@ fn encode<W: Write + Send + 'static>(
                 w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
             }
         }
+        OutputFormat::Pgen => Err(ErrorKind::Unwritable(
+            "PLINK 2 output is three files, written by pgen::write".into(),
+        )),
     }
 }
 
@@ -252,7 +273,10 @@ fn validate(
     if format == OutputFormat::Hapt {
         return Ok(());
     }
-    if matrix.samples().len() >= 1 << 24 {
+    if format == OutputFormat::Pgen {
+        pgen::validate(matrix, options.write_index)?;
+    }
+    if format != OutputFormat::Pgen && matrix.samples().len() >= 1 << 24 {
         return bad("BCF holds fewer than 16,777,216 samples".into());
     }
     let mut finished: std::collections::HashSet<&str> = std::collections::HashSet::new();

@@ -1,5 +1,5 @@
-//! `genosynth convert`: between VCF, BGZF VCF, BCF and .hapt, with region, sample and site
-//! policies.
+//! `genosynth convert`: between VCF, BGZF VCF, BCF and .hapt, or to phased PLINK 2, with
+//! region, sample and site policies.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,18 +7,18 @@ use std::process::ExitCode;
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
 
 use crate::Context;
-use crate::commands::io_args::{InputArgs, output_format, write_options};
+use crate::commands::io_args::{InputArgs, checked_output_format, write_options};
 
-/// Convert between VCF, BGZF VCF, BCF and .hapt.
+/// Convert between VCF, BGZF VCF, BCF and .hapt, or to phased PLINK 2 (.pgen/.pvar/.psam).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Input VCF, VCF.gz, BCF or .hapt (`-` = stdin); the format is detected from the content.
     input: PathBuf,
-    /// Output file (`-` = stdout).
+    /// Output file (`-` = stdout); PLINK 2 output `X.pgen` also writes `X.pvar` and `X.psam`.
     #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
     output: PathBuf,
-    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt (default: from the
-    /// extension; VCF on stdout).
+    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt, p PLINK 2 with phase
+    /// (default: from the extension; VCF on stdout).
     #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
     output_type: Option<String>,
     /// Also write an index: .tbi for VCF.gz, .csi for BCF.
@@ -34,7 +34,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = output_format(args.output_type.as_deref())?;
+    let format = checked_output_format(args.output_type.as_deref(), &args.output)?;
     let mut options = args.input_args.read_options(ctx.stop.clone())?;
     options.hapt_haploid = args.ploidy == Some(1);
     let haplotypes = match genosynth_vcf::read(&args.input, &options) {

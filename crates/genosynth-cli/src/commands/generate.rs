@@ -10,7 +10,7 @@ use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
 use genosynth::{GuardReport, MinDistance};
 
 use crate::Context;
-use crate::commands::io_args::{output_format, write_options};
+use crate::commands::io_args::{checked_output_format, write_options};
 use crate::commands::selection::GuardArgs;
 
 /// Sample artificial genomes (AGs) from a model directory written by `genosynth train`.
@@ -50,11 +50,11 @@ pub(crate) struct Args {
 /// Output flags shared with `synth`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct OutputArgs {
-    /// Output file (`-` = stdout).
+    /// Output file (`-` = stdout); PLINK 2 output `X.pgen` also writes `X.pvar` and `X.psam`.
     #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
     pub(crate) output: PathBuf,
-    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt (default: from the
-    /// extension; VCF on stdout).
+    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt, p PLINK 2 with phase
+    /// (default: from the extension; VCF on stdout).
     #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
     pub(crate) output_type: Option<String>,
     /// Also write an index: .tbi for VCF.gz, .csi for BCF.
@@ -173,7 +173,7 @@ pub(crate) fn generate_and_write(
     guard: Option<Guard<'_>>,
     ctx: &Context,
 ) -> anyhow::Result<Option<Written>> {
-    let format = output_format(out.output_type.as_deref())?;
+    let format = checked_output_format(out.output_type.as_deref(), &out.output)?;
     anyhow::ensure!(
         out.ploidy == 1 || n.is_multiple_of(2),
         "-n {n}: an odd number of haplotypes cannot pair into diploid samples (use --ploidy 1)"

@@ -157,17 +157,33 @@ fn read_regions_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// `-O v|z|b|u|h`: bcftools output type letters, plus `h` for `.hapt`.
+/// `-O v|z|b|u|h|p`: bcftools output type letters, plus `h` for `.hapt` and `p` for PLINK 2.
 pub(crate) fn output_format(
     letter: Option<&str>,
 ) -> anyhow::Result<Option<genosynth_vcf::OutputFormat>> {
     letter
         .map(|l| {
             genosynth_vcf::OutputFormat::from_letter(l).with_context(|| {
-                format!("-O {l:?}: expected v (VCF), z (VCF.gz), b (BCF), u (uncompressed BCF) or h (.hapt)")
+                format!("-O {l:?}: expected v (VCF), z (VCF.gz), b (BCF), u (uncompressed BCF), h (.hapt) or p (PLINK 2 .pgen)")
             })
         })
         .transpose()
+}
+
+/// `-O` checked against `-o` before any work: an output name that implies no format, or PLINK 2
+/// output without an `X.pgen` name, fails now rather than after reading or training.
+pub(crate) fn checked_output_format(
+    letter: Option<&str>,
+    output: &std::path::Path,
+) -> anyhow::Result<Option<genosynth_vcf::OutputFormat>> {
+    let format = output_format(letter)?;
+    let probe = genosynth_vcf::WriteOptions {
+        format,
+        ..Default::default()
+    };
+    // The library's error names the file and hints at -O and the extensions.
+    genosynth_vcf::output_format(output, &probe)?;
+    Ok(format)
 }
 
 /// Write options for a command: format, index, the command line and the contigs read.

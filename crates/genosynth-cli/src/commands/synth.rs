@@ -139,13 +139,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         .selection((config.epochs / VALIDATIONS_PER_RUN).max(1))?;
     let min_distance = args.min_distance.unwrap_or(MinDistance::Auto);
     // Fail before minutes of training, not after: the output's format must be known now.
-    let format = crate::commands::io_args::output_format(args.out.output_type.as_deref())?;
-    let probe = genosynth_vcf::WriteOptions {
-        format,
-        ..Default::default()
-    };
-    genosynth_vcf::output_format(&args.out.output, &probe).context(
-        "choose the AG output format with -O or an extension (.vcf, .vcf.gz, .bcf, .hapt)",
+    crate::commands::io_args::checked_output_format(
+        args.out.output_type.as_deref(),
+        &args.out.output,
     )?;
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
         return Ok(crate::commands::convert::interrupted(ctx));
