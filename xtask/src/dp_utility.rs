@@ -196,14 +196,14 @@ fn render(
     )?;
     writeln!(
         s,
-        "| run | ε spent | LD r² corr. | AA_truth | AA_syn | privacy loss | PCA W | AUC | TPR@1% distance | TPR@1% likelihood | train s |"
+        "| run | ε spent | LD r² corr. | AA_truth | AA_syn | privacy loss | PCA W | AUC | TPR@1% distance | TPR@1% likelihood |"
     )?;
-    writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|")?;
+    writeln!(s, "|---|---|---|---|---|---|---|---|---|---|")?;
     let mut line = |name: &str, row: &Row| -> anyhow::Result<()> {
         let f = Figures::from_report(&row.report);
         writeln!(
             s,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             fmt(f.epsilon, 2),
             fmt(f.ld, 3),
             fmt(f.aa_truth, 3),
@@ -213,7 +213,6 @@ fn render(
             fmt(f.auc, 3),
             fmt(f.tpr_1pct, 3),
             fmt(f.likelihood_tpr_1pct, 3),
-            fmt(row.train_s, 0),
         )?;
         Ok(())
     };
