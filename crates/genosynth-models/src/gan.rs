@@ -319,20 +319,7 @@ impl GanTrainer {
             self.adam_d.step(&grads)?;
             logits[1].push(d.output);
 
-            let d = self
-                .gan
-                .forward(&self.gan.discriminator, &fake.output, false)?;
-            let dl = bce_logits_grad(&d.output, &ones)?;
-            let (_, dx) = self
-                .gan
-                .backward(&self.gan.discriminator, &d, &dl, false, true)?;
-            let tanh_grad = (1.0 - fake.output.sqr()?)?;
-            let d_last = (dx.expect("asked") * tanh_grad)?;
-            let (grads, _) = self
-                .gan
-                .backward(&self.gan.generator, &fake, &d_last, true, false)?;
-            self.adam_g.step(&grads)?;
-            logits[2].push(d.output);
+            logits[2].push(self.generator_step(&fake, &ones)?);
         }
         // Losses are computed once per epoch from the kept logits: no device sync per batch.
         let targets = [
@@ -393,19 +380,7 @@ impl GanTrainer {
             self.adam_d.step(&grads)?;
             logits[0].push(logit);
 
-            let d = self
-                .gan
-                .forward(&self.gan.discriminator, &fake.output, false)?;
-            let dl = bce_logits_grad(&d.output, &ones)?;
-            let (_, dx) = self
-                .gan
-                .backward(&self.gan.discriminator, &d, &dl, false, true)?;
-            let d_last = (dx.expect("asked") * (1.0 - fake.output.sqr()?)?)?;
-            let (grads, _) = self
-                .gan
-                .backward(&self.gan.generator, &fake, &d_last, true, false)?;
-            self.adam_g.step(&grads)?;
-            logits[1].push(d.output);
+            logits[1].push(self.generator_step(&fake, &ones)?);
         }
         let targets = [
             Tensor::zeros((steps * b, 1), DType::F32, &dev)?,
@@ -419,6 +394,25 @@ impl GanTrainer {
                 Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
             })
             .collect()
+    }
+
+    /// The generator's step through the frozen discriminator with labels 1 (`ones`); returns
+    /// the discriminator's logits of the fakes.
+    fn generator_step(&mut self, fake: &Trace, ones: &Tensor) -> Result<Tensor> {
+        let d = self
+            .gan
+            .forward(&self.gan.discriminator, &fake.output, false)?;
+        let dl = bce_logits_grad(&d.output, ones)?;
+        let (_, dx) = self
+            .gan
+            .backward(&self.gan.discriminator, &d, &dl, false, true)?;
+        let tanh_grad = (1.0 - fake.output.sqr()?)?;
+        let d_last = (dx.expect("asked") * tanh_grad)?;
+        let (grads, _) = self
+            .gan
+            .backward(&self.gan.generator, fake, &d_last, true, false)?;
+        self.adam_g.step(&grads)?;
+        Ok(d.output)
     }
 
     /// The discriminator's BCE gradients of rows `x` with targets `y`, each row's scaled by

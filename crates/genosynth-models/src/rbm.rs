@@ -291,17 +291,12 @@ impl RbmTrainer {
                 .t()?
                 .matmul(&h_model.broadcast_sub(lambda)?)?;
             let grad_w = ((pos / b as f64)? - (neg / p.chains as f64)?)?;
-            let grad_vb = ((v_data.mean(0)? - v_model.mean(0)?)?
-                - grad_w.matmul(&lambda.unsqueeze(1)?)?.squeeze(1)?)?;
-            let grad_hb = ((h_data.mean(0)? - h_model.mean(0)?)?
-                - grad_w.t()?.matmul(&mu.unsqueeze(1)?)?.squeeze(1)?)?;
-            let lr = p.lr as f64;
-            let decay = 1.0 - lr * p.l2 as f64;
-            self.rbm.weight = (self.rbm.weight.affine(decay, 0.0)? + (grad_w * lr)?)?;
-            self.rbm.visible_bias = (&self.rbm.visible_bias + (grad_vb * lr)?)?;
-            self.rbm.hidden_bias = (&self.rbm.hidden_bias + (grad_hb * lr)?)?;
-            let rate = p.hidden_offset_rate as f64;
-            self.hidden_offset = (lambda.affine(1.0 - rate, 0.0)? + (h_data.mean(0)? * rate)?)?;
+            self.step(
+                grad_w,
+                (v_data.mean(0)? - v_model.mean(0)?)?,
+                (h_data.mean(0)? - h_model.mean(0)?)?,
+            )?;
+            self.hidden_offset = follow(&self.hidden_offset, &h_data, p.hidden_offset_rate)?;
             if p.persistent {
                 self.chains = Some(v_model);
             }
@@ -358,23 +353,35 @@ impl RbmTrainer {
                 (a.t()?.matmul(&b)?, a.sum(0)?, b.broadcast_mul(&s)?.sum(0)?)
             };
             let grad_w = (dp.privatize(&sum_w, r)? - neg)?;
-            let grad_vb = ((dp.privatize(&sum_a, r)? - am.mean(0)?)?
-                - grad_w.matmul(&lambda.unsqueeze(1)?)?.squeeze(1)?)?;
-            let grad_hb = ((dp.privatize(&sum_b, r)? - bm.mean(0)?)?
-                - grad_w.t()?.matmul(&mu.unsqueeze(1)?)?.squeeze(1)?)?;
-            let lr = p.lr as f64;
-            let decay = 1.0 - lr * p.l2 as f64;
-            self.rbm.weight = (self.rbm.weight.affine(decay, 0.0)? + (grad_w * lr)?)?;
-            self.rbm.visible_bias = (&self.rbm.visible_bias + (grad_vb * lr)?)?;
-            self.rbm.hidden_bias = (&self.rbm.hidden_bias + (grad_hb * lr)?)?;
-            let rate = p.hidden_offset_rate as f64;
-            self.visible_offset = (mu.affine(1.0 - rate, 0.0)? + (v_model.mean(0)? * rate)?)?;
-            self.hidden_offset = (lambda.affine(1.0 - rate, 0.0)? + (h_model.mean(0)? * rate)?)?;
+            self.step(
+                grad_w,
+                (dp.privatize(&sum_a, r)? - am.mean(0)?)?,
+                (dp.privatize(&sum_b, r)? - bm.mean(0)?)?,
+            )?;
+            let rate = p.hidden_offset_rate;
+            self.visible_offset = follow(&self.visible_offset, &v_model, rate)?;
+            self.hidden_offset = follow(&self.hidden_offset, &h_model, rate)?;
             if p.persistent {
                 self.chains = Some(v_model);
             }
         }
         Ok(Vec::new())
+    }
+
+    /// One step of the centered gradient (Melchior et al. 2016): the weight gradient and the
+    /// data − model differences of the visible and hidden means; the biases' gradients are
+    /// those differences corrected by the offsets.
+    fn step(&mut self, grad_w: Tensor, visible_diff: Tensor, hidden_diff: Tensor) -> Result<()> {
+        let p = &self.rbm.params;
+        let (mu, lambda) = (&self.visible_offset, &self.hidden_offset);
+        let grad_vb = (visible_diff - grad_w.matmul(&lambda.unsqueeze(1)?)?.squeeze(1)?)?;
+        let grad_hb = (hidden_diff - grad_w.t()?.matmul(&mu.unsqueeze(1)?)?.squeeze(1)?)?;
+        let lr = p.lr as f64;
+        let decay = 1.0 - lr * p.l2 as f64;
+        self.rbm.weight = (self.rbm.weight.affine(decay, 0.0)? + (grad_w * lr)?)?;
+        self.rbm.visible_bias = (&self.rbm.visible_bias + (grad_vb * lr)?)?;
+        self.rbm.hidden_bias = (&self.rbm.hidden_bias + (grad_hb * lr)?)?;
+        Ok(())
     }
 
     /// Offsets and PCD chains for `optimizer.safetensors`.
@@ -413,4 +420,10 @@ impl RbmTrainer {
         }
         Ok(())
     }
+}
+
+/// An offset moved towards the column means of `states` at `rate` (a moving average).
+fn follow(offset: &Tensor, states: &Tensor, rate: f32) -> Result<Tensor> {
+    let rate = rate as f64;
+    Ok((offset.affine(1.0 - rate, 0.0)? + (states.mean(0)? * rate)?)?)
 }
