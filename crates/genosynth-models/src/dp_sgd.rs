@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ModelParams;
+use crate::crbm::window_spans;
 use crate::dp;
 use crate::{Error, Result};
 
@@ -130,7 +131,9 @@ impl DpSgd {
         let record = match (previous, config) {
             (Some(p), _) => p.clone(),
             (None, None) => return Ok(None),
-            (None, Some(c)) => new_record(c, model, rows.len(), n_haplotypes, epochs)?,
+            (None, Some(c)) => {
+                new_record(c, model, rows.len(), n_haplotypes, matrix.n_sites(), epochs)?
+            }
         };
         Ok(Some(Self {
             record,
@@ -235,17 +238,20 @@ fn new_record(
     model: &ModelParams,
     individuals: usize,
     n_haplotypes: usize,
+    n_sites: usize,
     epochs: usize,
 ) -> Result<PrivacyRecord> {
-    let batch = match model {
-        ModelParams::Rbm(p) => p.batch_size,
-        ModelParams::Gan(p) => p.batch_size,
+    // Each CRBM window is its own mechanism on the same people: an epoch composes all.
+    let (batch, mechanisms) = match model {
+        ModelParams::Rbm(p) => (p.batch_size, 1),
+        ModelParams::Gan(p) => (p.batch_size, 1),
+        ModelParams::Crbm(p) => (p.batch_size, window_spans(n_sites, p.window).len()),
         other => {
             return Err(Error::config(
                 "dp",
                 format!(
-                    "DP-SGD is implemented for the rbm and gan models, not {} (its training \
-                     is not a per-example gradient step)",
+                    "DP-SGD is implemented for the rbm, crbm and gan models, not {} (its \
+                     training is not a per-example gradient step)",
                     other.kind()
                 ),
             ));
@@ -274,7 +280,7 @@ fn new_record(
         return Err(Error::config("dp-clip", format!("{clip} is not > 0")));
     }
     let q = (batch as f64 / n_haplotypes as f64).min(1.0);
-    let steps_per_epoch = (1.0 / q).ceil() as u64;
+    let steps_per_epoch = (1.0 / q).ceil() as u64 * mechanisms as u64;
     let planned = steps_per_epoch * epochs as u64;
     let sigma = match c.noise_multiplier {
         Some(s) => {
@@ -381,7 +387,7 @@ mod tests {
         let e = err(fixed, rbm(100));
         assert!(e.contains("before the first epoch"), "{e}");
         let hclt = ModelParams::defaults(crate::ModelKind::Hclt);
-        assert!(err(config(1.0, 1e-4), hclt).contains("rbm and gan"));
+        assert!(err(config(1.0, 1e-4), hclt).contains("rbm, crbm and gan"));
         assert!(
             DpSgd::plan(
                 Some(&config(8.0, 1e-4)),

@@ -36,6 +36,8 @@ pub(crate) struct TrainingSet<'a> {
     pub(crate) dense: &'a [f32],
     pub(crate) n_haplotypes: usize,
     pub(crate) frequencies: &'a [f32],
+    /// DP-SGD training: nothing may be computed from the data outside the mechanism.
+    pub(crate) private: bool,
 }
 
 impl Trainer {
@@ -113,6 +115,7 @@ impl Trainer {
                         p.clone(),
                         dev,
                         seed,
+                        data.private,
                     )?),
                 }
             }
@@ -142,7 +145,7 @@ impl Trainer {
     pub(crate) fn loss_names(&self, dp: bool) -> &'static [&'static str] {
         match self {
             Trainer::Gan(_) if dp => &GAN_DP_LOSSES,
-            Trainer::Rbm(_) if dp => &[],
+            Trainer::Rbm(_) | Trainer::Crbm(_) if dp => &[],
             Trainer::Gan(_) => &GAN_LOSSES,
             Trainer::Rbm(_) => &RBM_LOSSES,
             Trainer::Wgan(_) => &WGAN_LOSSES,
@@ -157,6 +160,7 @@ impl Trainer {
         match (self, dp) {
             (Trainer::Gan(t), Some(dp)) => t.epoch_dp(dp, r),
             (Trainer::Rbm(t), Some(dp)) => t.epoch_dp(dp, r),
+            (Trainer::Crbm(t), Some(dp)) => t.epoch_dp(dp, r).map(|()| Vec::new()),
             (_, Some(_)) => Err(crate::Error::config(
                 "dp",
                 "DP-SGD is not implemented for this model",

@@ -216,6 +216,7 @@ pub fn train_with_validation(
         dense: &dense,
         n_haplotypes: matrix.n_haplotypes(),
         frequencies: &frequencies,
+        private: false,
     };
     let previous_privacy = previous.as_ref().and_then(|ck| ck.meta.privacy.as_ref());
     if config.dp.is_some() && previous.is_some() && previous_privacy.is_none() {
@@ -247,6 +248,7 @@ pub fn train_with_validation(
             public_frequencies = vec![0.5f32; frequencies.len()];
             TrainingSet {
                 frequencies: &public_frequencies,
+                private: true,
                 ..data
             }
         }

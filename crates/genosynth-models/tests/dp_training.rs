@@ -1,4 +1,4 @@
-//! DP-SGD training: the RBM learns under a budget, the GAN trains under one, the spent ε is the accountant's
+//! DP-SGD training: the RBM and the CRBM learn under a budget, the GAN trains under one, the spent ε is the accountant's
 //! for the steps taken, a fixed noise stops at the budget, resume continues the accounting,
 //! and settings that cannot be honoured are refused before training.
 
@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use genosynth_models::{
     Checkpoint, DeviceChoice, DpConfig, GanParams, GenerateOptions, ModelParams, RbmParams,
-    TrainConfig, TrainSummary, dp, generate, train,
+    TrainConfig, TrainSummary, crbm::CrbmConfig, dp, generate, train,
 };
 
 fn rbm() -> ModelParams {
@@ -113,6 +113,28 @@ fn private_rbm_learns_the_blocks_within_its_budget() {
 }
 
 #[test]
+fn private_crbm_learns_the_blocks_and_counts_every_window() {
+    let data = common::linked_blocks(400, 11);
+    let model = ModelParams::Crbm(CrbmConfig {
+        window: 6,
+        n_hidden: 16,
+        lr: 0.3,
+        batch_size: 100,
+        gibbs_steps: 20,
+        labels: None,
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let (summary, eps) = run(&data, &private(model, 100, budget(8.0)), &dir, false);
+    assert_eq!(eps.len(), 100);
+    let p = summary.privacy.unwrap();
+    // Three windows over 12 sites, each its own mechanism: 3 × 4 steps an epoch.
+    assert_eq!((p.steps_per_epoch, p.steps), (12, 1200));
+    assert!(p.epsilon <= 8.0 && p.epsilon > 7.8, "{}", p.epsilon);
+    common::assert_learned(&sample(&dir), &common::BLOCK_FREQUENCIES, 0.1, 0.5, 0.05);
+}
+
+#[test]
 fn private_gan_trains_and_records_its_guarantee() {
     // Training runs and is accounted for; what a private GAN learns is measured in
     // docs/privacy.md (on 200 people the toy GAN does not converge under DP).
@@ -213,7 +235,7 @@ fn settings_that_cannot_hold_are_refused_before_training() {
     assert!(e.contains("before the first epoch"), "{e}");
     let hclt = ModelParams::defaults(genosynth_models::ModelKind::Hclt);
     let e = fail(&private(hclt, 10, budget(1.0)), "d", false);
-    assert!(e.contains("rbm and gan"), "{e}");
+    assert!(e.contains("rbm, crbm and gan"), "{e}");
 
     // A checkpoint trained without DP cannot become private on resume.
     let plain = TrainConfig {

@@ -7,7 +7,7 @@ use crate::Context;
 /// Train with DP-SGD under an (ε, δ) budget.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct DpArgs {
-    /// Train with DP-SGD (rbm, gan) so the model is (ε, δ)-differentially private with respect
+    /// Train with DP-SGD (rbm, crbm, gan) so the model is (ε, δ)-differentially private with respect
     /// to each training individual; training stops before the budget would be exceeded.
     #[arg(
         long,
@@ -24,7 +24,7 @@ pub(crate) struct DpArgs {
         help_heading = "Differential privacy"
     )]
     dp_delta: Option<f64>,
-    /// Per-individual gradient norm bound [default: rbm 100, gan 1].
+    /// Per-individual gradient norm bound [default: rbm and crbm 100, gan 1].
     #[arg(
         long,
         value_name = "C",

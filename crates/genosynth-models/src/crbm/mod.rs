@@ -144,6 +144,7 @@ impl Crbm {
 impl CrbmTrainer {
     /// A fresh model for row-major `n × n_sites` 0/1 `haplotypes`, with optional labels
     /// (class index per haplotype, `n_labels` classes); window `i` draws from `seed + i`.
+    /// With `private` (DP-SGD), the windows start from data-free values.
     pub fn new(
         haplotypes: &[f32],
         n_sites: usize,
@@ -151,6 +152,7 @@ impl CrbmTrainer {
         config: CrbmConfig,
         device: &Device,
         seed: u64,
+        private: bool,
     ) -> Result<Self> {
         let n_labels = labels.map_or(0, |(_, k)| k);
         let spans = window_spans(n_sites, config.window);
@@ -160,7 +162,8 @@ impl CrbmTrainer {
             .map(|(i, &span)| {
                 let data = window_data(haplotypes, n_sites, span, labels, device)?;
                 let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(i as u64));
-                let rbm = WindowRbm::new(span, n_labels, config.n_hidden, &data, &mut rng)?;
+                let rbm =
+                    WindowRbm::new(span, n_labels, config.n_hidden, &data, private, &mut rng)?;
                 Ok((rbm, data))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -224,6 +227,33 @@ impl CrbmTrainer {
             })
             .collect::<Result<Vec<f64>>>()?;
         Ok(errors.iter().sum::<f64>() / errors.len().max(1) as f64)
+    }
+}
+
+impl CrbmTrainer {
+    /// One epoch of DP-SGD: every window runs its share of the epoch's steps (each window is
+    /// its own mechanism on the same people, so the accountant counts every window's steps),
+    /// windows in parallel, each from its own stream seeded from `rng`.
+    pub(crate) fn epoch_dp(
+        &mut self,
+        dp: &crate::dp_sgd::DpSgd,
+        rng: &mut ChaCha8Rng,
+    ) -> crate::Result<()> {
+        let config = self.crbm.config.clone();
+        let steps = dp.steps_per_epoch() / self.crbm.windows.len().max(1) as u64;
+        if let Some(first) = self.data.first().filter(|d| !d.device().is_cpu()) {
+            first.device().set_seed(rng.random())?;
+        }
+        let seeds: Vec<u64> = self.data.iter().map(|_| rng.random()).collect();
+        self.crbm
+            .windows
+            .par_iter_mut()
+            .zip(self.data.par_iter())
+            .zip(seeds.par_iter())
+            .try_for_each(|((rbm, data), &seed)| {
+                let mut r = ChaCha8Rng::seed_from_u64(seed);
+                rbm.train_steps_dp(data, &config, dp, steps, &mut r)
+            })
     }
 }
 

@@ -32,7 +32,7 @@ fn chained_windows_learn_frequencies_and_keep_ld_across_borders() {
     let data = mosaic(n, sites, 5, 0.03, 21);
     let mut rng = ChaCha8Rng::seed_from_u64(77);
     let mut trainer =
-        CrbmTrainer::new(&data, sites, None, small_config(), &Device::Cpu, 1).unwrap();
+        CrbmTrainer::new(&data, sites, None, small_config(), &Device::Cpu, 1, false).unwrap();
     assert_eq!(trainer.crbm.windows.len(), 5);
     let first = trainer.epoch(&mut rng).unwrap();
     let mut last = first;
@@ -101,7 +101,7 @@ fn named_tensors_round_trip_and_generation_is_seeded() {
     let data = mosaic(n, sites, 3, 0.05, 4);
     let mut rng = ChaCha8Rng::seed_from_u64(77);
     let mut trainer =
-        CrbmTrainer::new(&data, sites, None, small_config(), &Device::Cpu, 9).unwrap();
+        CrbmTrainer::new(&data, sites, None, small_config(), &Device::Cpu, 9, false).unwrap();
     trainer.epoch(&mut rng).unwrap();
     let tensors: HashMap<String, candle_core::Tensor> =
         trainer.crbm.named_tensors().into_iter().collect();
@@ -158,6 +158,7 @@ fn label_units_condition_generation_on_the_population() {
         small_config(),
         &Device::Cpu,
         2,
+        false,
     )
     .unwrap();
     for _ in 0..30 {
@@ -404,7 +405,7 @@ fn a_chain_generates_100000_sites_as_well_as_single_windows() {
     let data = mosaic(n, sites, 4, 0.01, 8);
     let train = |data: &[f32], sites: usize| {
         let mut trainer =
-            CrbmTrainer::new(data, sites, None, config.clone(), &Device::Cpu, 3).unwrap();
+            CrbmTrainer::new(data, sites, None, config.clone(), &Device::Cpu, 3, false).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         for _ in 0..epochs {
             trainer.epoch(&mut rng).unwrap();

@@ -7,6 +7,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::dp_sgd::DpSgd;
+
 /// Where a window sits in the site sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WindowSpan {
@@ -133,13 +135,15 @@ pub struct WindowRbm {
 }
 
 impl WindowRbm {
-    /// Initial window: weights N(0,1)·1e-4, visible biases the logit of the frequencies
-    /// (clamped to 1e-5), hidden biases 0, hidden offsets 0.5.
+    /// Initial window: weights N(0,1)·1e-4, visible offsets the data's frequencies and visible
+    /// biases their logit (clamped to 1e-5), hidden biases 0, hidden offsets 0.5.
+    /// With `private` (DP-SGD) nothing is read from `data`: offsets ½ and visible biases 0.
     pub fn new(
         span: WindowSpan,
         n_labels: usize,
         n_hidden: usize,
         data: &Tensor,
+        private: bool,
         rng: &mut ChaCha8Rng,
     ) -> Result<Self> {
         let device = data.device();
@@ -147,7 +151,11 @@ impl WindowRbm {
         let w: Vec<f32> = (0..v * n_hidden)
             .map(|_| 1e-4 * Distribution::<f32>::sample(&StandardNormal, rng))
             .collect();
-        let mu = data.mean(0)?;
+        let mu = if private {
+            Tensor::full(0.5f32, v, device)?
+        } else {
+            data.mean(0)?
+        };
         let freq = mu.clamp(1e-5f32, 1.0 - 1e-5)?;
         let b = (freq.log()? - (1.0 - &freq)?.log()?)?;
         Ok(Self {
@@ -248,19 +256,95 @@ impl WindowRbm {
             self.b = (&self.b + (db * config.lr)?)?;
             self.c = (&self.c + (dc * config.lr)?)?;
 
-            // Move the hidden offsets towards the data's activations, re-expressing b so the
-            // model's distribution is unchanged by the move.
-            let new_lambda =
-                ((&self.lambda * (1.0 - OFFSET_RATE))? + (ph_data.mean(0)? * OFFSET_RATE)?)?;
-            let shift = (&new_lambda - &self.lambda)?;
-            self.b = (&self.b + self.w.matmul(&shift.unsqueeze(1)?)?.squeeze(1)?)?;
-            self.lambda = new_lambda;
+            self.follow_hidden(&ph_data.mean(0)?)?;
 
             let recon = self.visible_probs(&ph_data)?;
             error += (recon - &x)?.abs()?.mean_all()?.to_scalar::<f32>()? as f64;
             batches += 1.0;
         }
         Ok(error / batches)
+    }
+
+    /// `steps` steps of DP-SGD ([`crate::dp_sgd`]) on `data` `(N, V)`, each on a Poisson
+    /// sample of individuals. A haplotype's chain is clamped to its own conditioned units, so
+    /// its gradient pairs its data and model terms: `a bᵀ − a′b′ᵀ`, `x − v′`, `b − b′`
+    /// (`a = x − μ`, `b = h − λ`, primes for its chain), of norm² `‖a‖²‖b‖² + ‖a′‖²‖b′‖²
+    /// − 2(a·a′)(b·b′) + ‖x − v′‖² + ‖b − b′‖²`. The mechanism privatizes these sums; the
+    /// centering transform of the biases works on the noisy result, and the hidden offsets
+    /// follow the model's chains.
+    pub(crate) fn train_steps_dp(
+        &mut self,
+        data: &Tensor,
+        config: &CrbmConfig,
+        dp: &DpSgd,
+        steps: u64,
+        rng: &mut ChaCha8Rng,
+    ) -> crate::Result<()> {
+        let device = data.device().clone();
+        let keep = self.clamp_mask(&device)?;
+        for _ in 0..steps {
+            let batch = dp.poisson_batch(rng);
+            let (sum_w, sum_v, sum_h, model_h) = if batch.is_empty() {
+                (
+                    self.w.zeros_like()?,
+                    self.b.zeros_like()?,
+                    self.c.zeros_like()?,
+                    None,
+                )
+            } else {
+                let m = batch.len();
+                let x = data.index_select(&Tensor::from_slice(&batch, m, &device)?, 0)?;
+                let ph_data = self.hidden_probs(&x)?;
+                let start = bernoulli(&Tensor::full(0.5f32, x.dims(), &device)?, rng)?;
+                let start = (x.broadcast_mul(&keep)? + start.broadcast_mul(&(1.0 - &keep)?)?)?;
+                let v_model = self.gibbs(start, &keep, &x, config.gibbs_steps, rng)?;
+                let ph_model = self.hidden_probs(&v_model)?;
+                let (a, a2) = (x.broadcast_sub(&self.mu)?, v_model.broadcast_sub(&self.mu)?);
+                let (b, b2) = (
+                    ph_data.broadcast_sub(&self.lambda)?,
+                    ph_model.broadcast_sub(&self.lambda)?,
+                );
+                let (dv, dh) = ((&x - &v_model)?, (&b - &b2)?);
+                let sq = |t: &Tensor| t.sqr()?.sum(1);
+                let dot = |s: &Tensor, t: &Tensor| (s * t)?.sum(1);
+                let outer = ((sq(&a)? * sq(&b)?)? + (sq(&a2)? * sq(&b2)?)?
+                    - ((dot(&a, &a2)? * dot(&b, &b2)?)? * 2.0)?)?;
+                // Rounding can take a zero norm slightly below 0.
+                let norms = (outer + sq(&dv)? + sq(&dh)?)?.relu()?.sqrt()?;
+                let scales = dp.clip_scales(&batch, &norms.to_vec1::<f32>()?);
+                let s = Tensor::from_vec(scales, (m, 1), &device)?;
+                let w = (a.broadcast_mul(&s)?.t()?.matmul(&b)?
+                    - a2.broadcast_mul(&s)?.t()?.matmul(&b2)?)?;
+                (
+                    w,
+                    dv.broadcast_mul(&s)?.sum(0)?,
+                    dh.broadcast_mul(&s)?.sum(0)?,
+                    Some(ph_model.mean(0)?),
+                )
+            };
+            let dw = dp.privatize(&sum_w, rng)?;
+            let db = (dp.privatize(&sum_v, rng)?
+                - dw.matmul(&self.lambda.unsqueeze(1)?)?.squeeze(1)?)?;
+            let dc = (dp.privatize(&sum_h, rng)?
+                - dw.t()?.matmul(&self.mu.unsqueeze(1)?)?.squeeze(1)?)?;
+            self.w = (&self.w + (dw * config.lr)?)?;
+            self.b = (&self.b + (db * config.lr)?)?;
+            self.c = (&self.c + (dc * config.lr)?)?;
+            if let Some(mean) = model_h {
+                self.follow_hidden(&mean)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the hidden offsets towards `mean`, re-expressing b so the model's distribution is
+    /// unchanged by the move.
+    fn follow_hidden(&mut self, mean: &Tensor) -> Result<()> {
+        let new_lambda = ((&self.lambda * (1.0 - OFFSET_RATE))? + (mean * OFFSET_RATE)?)?;
+        let shift = (&new_lambda - &self.lambda)?;
+        self.b = (&self.b + self.w.matmul(&shift.unsqueeze(1)?)?.squeeze(1)?)?;
+        self.lambda = new_lambda;
+        Ok(())
     }
 
     /// Samples `(n, V)` visible states: `conditioned` `(n, V)` holds the values of the clamped
