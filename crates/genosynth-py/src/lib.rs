@@ -4,15 +4,14 @@
 //! Built into an abi3 wheel by maturin (`pip install ./crates/genosynth-py`); the API is
 //! documented in `docs/python.md` and typed in `python/genosynth/__init__.pyi`:
 //!
-//! - [`read`](io::read) / [`write`](io::write) and the [`Haplotypes`](haplotypes::Haplotypes)
-//!   class (numpy genotypes, sites, samples), over genosynth-vcf and genosynth-core;
-//! - [`train`](model::train) / [`load`](model::load) and the [`Model`](model::Model) class,
-//!   over genosynth-models and the `genosynth` facade (selection on held-out people, guard);
-//! - [`evaluate`](report::evaluate) / [`write_report`](report::write_report) and the
-//!   [`Report`](report::Report) class, over genosynth-eval.
+//! - `read` / `write` and the `Haplotypes` class (numpy genotypes, sites, samples), over
+//!   genosynth-vcf and genosynth-core (`io.rs`, `haplotypes.rs`);
+//! - `train` / `load` and the `Model` class, over genosynth-models and the `genosynth` facade
+//!   (selection on held-out people, the guard) (`model.rs`, `params.rs`);
+//! - `evaluate` / `write_report` and the `Report` class, over genosynth-eval (`report.rs`).
 //!
 //! Long calls release the GIL; errors become `ValueError` (bad input or settings), `OSError`
-//! (files) or `RuntimeError` (computation), with the library's message ([`errors`]).
+//! (files) or `RuntimeError` (computation), with the library's message (`errors.rs`).
 
 mod errors;
 mod haplotypes;
