@@ -70,6 +70,10 @@ const XTASKS: &[(&str, &[&str])] = &[
         "reproduction smoke test: models beat the independent-sites floor on LD",
         &["reproduce", "--smoke"],
     ),
+    (
+        "Python package: wheel built, installed in a venv, pytest (and docs/python.md)",
+        &["python-check"],
+    ),
 ];
 
 /// Runs every step; stops at the first failure.
@@ -111,6 +115,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             "report-check" => crate::report_check::run(&args[1..]),
             "gpu-bundle" => crate::gpu_bundle::run(&args[1..]),
             "reproduce" => crate::reproduce::run(&args[1..]),
+            "python-check" => crate::python_check::run(&args[1..]),
             other => unreachable!("unknown CI xtask {other}"),
         };
         eprintln!("<== {name} ({:.0} s)", t.elapsed().as_secs_f64());

@@ -10,6 +10,7 @@ mod dp_utility;
 mod frontier;
 mod gpu_bundle;
 mod gpu_report;
+mod python_check;
 mod report_check;
 mod reproduce;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some("cuda-check") => cuda_check::run(&args[1..]),
         Some("dp-utility") => dp_utility::run(&args[1..]),
         Some("gpu-bundle") => gpu_bundle::run(&args[1..]),
+        Some("python-check") => python_check::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -64,6 +66,8 @@ commands:
                   fidelity-privacy frontier -> docs/reproduction-frontier.md
   dp-utility      RBM utility and membership attacks at DP-SGD budgets eps 1, 3, 8 and without DP
                   -> docs/privacy.md (about 25 min on 2 cores; never in CI)
+  python-check    build the Python wheel (maturin), install it into a cached venv, run its pytest
+                  suite and docs/python.md (CI runs it)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
   gpu-bundle      release CUDA binaries + run.sh + inputs in gpu-bundle/ for a GPU machine without

@@ -1,0 +1,237 @@
+//! `evaluate`, `write_report` and the `Report` class over genosynth-eval.
+//!
+//! `report.html` is drawn from data that `report.json` leaves out (PCA coordinates, population
+//! labels), so a `Report` keeps the library's report struct: it reads like the `report.json`
+//! dict (`report["verdict"]`, `.keys()`, `.to_dict()`), and `write_report` writes both files
+//! from it exactly as `genosynth eval` does.
+
+use std::path::{Path, PathBuf};
+
+use genosynth_eval::{EvalInput, Settings};
+use pyo3::exceptions::{PyKeyError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+
+use crate::errors;
+use crate::haplotypes::Haplotypes;
+use crate::model::{Model, to_python};
+
+/// The evaluation of a set of AGs: the content of `report.json`, read-only.
+#[pyclass(module = "genosynth", frozen, mapping)]
+pub(crate) struct Report {
+    report: genosynth_eval::Report,
+    dict: PyOnceLock<Py<PyDict>>,
+}
+
+impl Report {
+    /// `report.json` as a Python dict, made once.
+    fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.dict
+            .get_or_try_init(py, || {
+                Ok(to_python(py, &self.report)?.cast_into::<PyDict>()?.unbind())
+            })
+            .map(|d| d.bind(py).clone())
+    }
+}
+
+#[pymethods]
+impl Report {
+    /// A new dict with the content of `report.json` (nested dicts and lists).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.report)
+    }
+
+    /// `report.json` as text (pretty-printed, as written).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string_pretty(&self.report)
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// The overall verdict: `pass`, `warn` or `fail`.
+    #[getter]
+    fn verdict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.dict(py)?
+            .get_item("verdict")?
+            .expect("every report has a verdict")
+            .get_item("overall")
+    }
+
+    /// The top-level keys of `report.json`.
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.dict(py)?.keys().into_any())
+    }
+
+    /// `(key, value)` pairs of the top level.
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.dict(py)?.items().into_any())
+    }
+
+    /// The values of the top level.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.dict(py)?.values().into_any())
+    }
+
+    /// `report[key]`, or `default` when absent.
+    #[pyo3(signature = (key, default = None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(self.dict(py)?.get_item(key)?.or(default))
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.dict(py)?
+            .get_item(key)?
+            .ok_or_else(|| PyKeyError::new_err(key.to_string()))
+    }
+
+    fn __contains__(&self, py: Python<'_>, key: &str) -> PyResult<bool> {
+        self.dict(py)?.contains(key)
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.dict(py)?.keys().into_any().try_iter()?.into_any())
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.dict(py)?.len())
+    }
+
+    fn __repr__(&self) -> String {
+        let inputs = &self.report.inputs;
+        format!(
+            "Report(verdict={:?}, train={}, synthetic={}, holdout={}, sites={})",
+            format!("{:?}", self.report.verdict.overall).to_lowercase(),
+            inputs.train_haplotypes,
+            inputs.synthetic_haplotypes,
+            inputs
+                .holdout_haplotypes
+                .map_or("None".to_string(), |n| n.to_string()),
+            inputs.sites.common
+        )
+    }
+}
+
+/// Evaluates AGs (`synthetic`) against the haplotypes the model was trained on (`train`) and,
+/// when given, real haplotypes it never saw (`holdout`): fidelity (allele frequencies, LD,
+/// distances, PCA, 3-point correlations, haplotype frequencies, Fst), privacy (AATS, DCR,
+/// copies, membership inference, privacy loss) and a verdict, as `genosynth eval`.
+///
+/// `model`: the `Model` the AGs came from adds its checkpoint selection, DP guarantee and
+/// (with a holdout) the likelihood attack. The other options are `genosynth eval`'s.
+#[pyfunction]
+#[pyo3(signature = (train, synthetic, holdout = None, *, model = None, seed = 42, max_haplotypes = None, aats_repeats = 10, ld_window = 100, n_triplets = 2000, triplet_window = 20, haplotype_windows = None, pca_components = 6))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the keyword arguments of one Python function"
+)]
+pub(crate) fn evaluate(
+    py: Python<'_>,
+    train: &Haplotypes,
+    synthetic: &Haplotypes,
+    holdout: Option<&Haplotypes>,
+    model: Option<&Model>,
+    seed: u64,
+    max_haplotypes: Option<usize>,
+    aats_repeats: usize,
+    ld_window: usize,
+    n_triplets: usize,
+    triplet_window: usize,
+    haplotype_windows: Option<Vec<usize>>,
+    pca_components: usize,
+) -> PyResult<Report> {
+    let settings = Settings {
+        seed,
+        max_haplotypes,
+        aats_repeats,
+        ld_window,
+        n_triplets,
+        triplet_window,
+        haplotype_windows: haplotype_windows
+            .unwrap_or_else(|| Settings::default().haplotype_windows),
+        pca_components,
+    };
+    let input = EvalInput {
+        train: &train.matrix,
+        synthetic: &synthetic.matrix,
+        holdout: holdout.map(|h| &h.matrix),
+        panel: None,
+        synthetic_panel: None,
+        settings,
+        stop: None,
+    };
+    let checkpoint = model.map(Model::checkpoint);
+    let meta = |key: &str| {
+        synthetic
+            .metadata
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let report = py.detach(|| -> PyResult<genosynth_eval::Report> {
+        let mut report = genosynth_eval::evaluate(&input).map_err(errors::eval)?;
+        report.selection = checkpoint.and_then(genosynth::trajectory);
+        report.guard = meta("genosynthGuard").and_then(genosynth::guard_from_header);
+        report.differential_privacy = checkpoint
+            .and_then(|ck| ck.meta.privacy.as_ref())
+            .map(genosynth::dp_guarantee)
+            .or_else(|| meta("genosynthDp").and_then(genosynth::dp_from_header));
+        if let (Some(ck), Some(holdout)) = (checkpoint, holdout) {
+            report.privacy.likelihood_attack =
+                genosynth::likelihood_attack(ck, &train.matrix, &holdout.matrix)
+                    .map_err(errors::pipeline)?;
+        }
+        Ok(report)
+    })?;
+    Ok(Report {
+        report,
+        dict: PyOnceLock::new(),
+    })
+}
+
+/// Writes `report.json` and the self-contained `report.html` of a `Report` into `directory`
+/// (created if needed), atomically, as `genosynth eval -o` does.
+#[pyfunction]
+pub(crate) fn write_report(
+    py: Python<'_>,
+    report: &Bound<'_, PyAny>,
+    directory: PathBuf,
+) -> PyResult<()> {
+    let report = report.cast::<Report>().map_err(|_| {
+        PyTypeError::new_err(
+            "write_report needs the Report that evaluate() returned (report.html is drawn from data that a report.json dict leaves out)",
+        )
+    })?;
+    let report = &report.get().report;
+    py.detach(|| {
+        std::fs::create_dir_all(&directory).map_err(|e| {
+            (
+                e,
+                format!("cannot create report directory {}", directory.display()),
+            )
+        })?;
+        let json = serde_json::to_string_pretty(report).expect("reports serialise");
+        let html = genosynth_eval::render_html(report);
+        write_atomic(&directory.join("report.json"), json.as_bytes())?;
+        write_atomic(&directory.join("report.html"), html.as_bytes())
+    })
+    .map_err(|(e, context)| errors::os_error(&e, format!("{context}: {e}")))
+}
+
+/// Writes `bytes` beside `path` and renames it into place.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (std::io::Error, String)> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("report");
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| (e, format!("cannot write {}", path.display())))
+}
