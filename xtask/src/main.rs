@@ -64,8 +64,8 @@ commands:
                   length; --models/--datasets run a part); --smoke is the CI guard;
                   --frontier: every model under checkpoint selection on held-out people and the
                   fidelity-privacy frontier -> docs/reproduction-frontier.md
-  dp-utility      RBM utility and membership attacks at DP-SGD budgets eps 1, 3, 8 and without DP
-                  -> docs/privacy.md (about 25 min on 2 cores; never in CI)
+  dp-utility      RBM and CRBM utility and membership attacks at DP-SGD budgets eps 1, 3, 8 and
+                  without DP -> docs/privacy.md (about an hour on 2 cores; never in CI)
   python-check    build the Python wheel (maturin), install it into a cached venv, run its pytest
                   suite and docs/python.md (CI runs it)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL

@@ -22,6 +22,7 @@ fn every_command_answers_help() {
         "ci",
         "cuda-check",
         "dp-utility",
+        "python-check",
         "gpu-bundle",
         "reproduce",
         "report-check",
