@@ -16,8 +16,8 @@ use plotters::prelude::*;
 use crate::bench::environment::Environment;
 use crate::frontier::targets::Figures;
 use crate::reproduce::{
-    Row, evaluate_with, run_quiet, run_visible, split_80_20, summed_epoch_seconds,
-    write_independent_sites,
+    Row, ceiling_and_floor, evaluate_with, run_quiet, run_visible, split_80_20,
+    summed_epoch_seconds,
 };
 
 const DOC: &str = "docs/privacy.md";
@@ -99,28 +99,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())?.matrix;
     let n = matrix.n_haplotypes();
-    let floor = out.join("independent.vcf.gz");
-    write_independent_sites(&matrix, n, SEED, &floor)?;
-    let ceiling = evaluate_with(
-        &genosynth,
-        &out,
-        "test people (ceiling)",
-        &train,
-        &test,
-        None,
-        None,
-        &[],
-    )?;
-    let floor = evaluate_with(
-        &genosynth,
-        &out,
-        "independent sites (floor)",
-        &train,
-        &floor,
-        Some(&test),
-        None,
-        &[],
-    )?;
+    let (ceiling, floor) = ceiling_and_floor(&genosynth, &out, &train, &test, &matrix)?;
     let mut rows = Vec::new();
     for model in &MODELS {
         for budget in BUDGETS {

@@ -479,6 +479,41 @@ pub(crate) fn evaluate_with(
     })
 }
 
+/// The two reference rows of a split: the real test people (ceiling) and the independent-sites
+/// floor (as many AGs as training haplotypes, drawn from `matrix`, the haplotypes of `train`)
+/// scored against them, both against `train`.
+pub(crate) fn ceiling_and_floor(
+    genosynth: &Path,
+    dir: &Path,
+    train: &Path,
+    test: &Path,
+    matrix: &HaplotypeMatrix,
+) -> anyhow::Result<(Row, Row)> {
+    let floor = dir.join("independent.vcf.gz");
+    write_independent_sites(matrix, matrix.n_haplotypes(), SEED, &floor)?;
+    let ceiling = evaluate_with(
+        genosynth,
+        dir,
+        "test people (ceiling)",
+        train,
+        test,
+        None,
+        None,
+        &[],
+    )?;
+    let floor = evaluate_with(
+        genosynth,
+        dir,
+        "independent sites (floor)",
+        train,
+        &floor,
+        Some(test),
+        None,
+        &[],
+    )?;
+    Ok((ceiling, floor))
+}
+
 /// The floor: every site drawn independently at its training frequency.
 pub(crate) fn write_independent_sites(
     train: &HaplotypeMatrix,

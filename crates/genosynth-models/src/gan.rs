@@ -327,14 +327,7 @@ impl GanTrainer {
             Tensor::zeros((batches * b, 1), DType::F32, &dev)?,
             Tensor::ones((batches * b, 1), DType::F32, &dev)?,
         ];
-        logits
-            .iter()
-            .zip(&targets)
-            .map(|(l, t)| {
-                let l = Tensor::cat(l, 0)?;
-                Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
-            })
-            .collect()
+        mean_losses(&logits, &targets)
     }
 
     /// One epoch of DP-SGD for the discriminator ([`crate::dp_sgd`]): per step, its real
@@ -386,14 +379,7 @@ impl GanTrainer {
             Tensor::zeros((steps * b, 1), DType::F32, &dev)?,
             Tensor::ones((steps * b, 1), DType::F32, &dev)?,
         ];
-        logits
-            .iter()
-            .zip(&targets)
-            .map(|(l, t)| {
-                let l = Tensor::cat(l, 0)?;
-                Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
-            })
-            .collect()
+        mean_losses(&logits, &targets)
     }
 
     /// The generator's step through the frozen discriminator with labels 1 (`ones`); returns
@@ -475,6 +461,18 @@ impl GanTrainer {
         }
         Ok(())
     }
+}
+
+/// The mean BCE of each kind of step's kept logits against its targets.
+fn mean_losses(logits: &[Vec<Tensor>], targets: &[Tensor]) -> Result<Vec<f64>> {
+    logits
+        .iter()
+        .zip(targets)
+        .map(|(l, t)| {
+            let l = Tensor::cat(l, 0)?;
+            Ok(bce_with_logits(&l, t)?.to_scalar::<f32>()? as f64)
+        })
+        .collect()
 }
 
 #[cfg(test)]

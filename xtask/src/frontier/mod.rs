@@ -24,8 +24,8 @@ pub(crate) mod targets;
 
 use crate::bench::environment::Environment;
 use crate::reproduce::{
-    Row, evaluate_with, run_quiet, run_visible, slug, split_80_20, summed_epoch_seconds,
-    write_independent_sites,
+    Row, ceiling_and_floor, evaluate_with, run_quiet, run_visible, slug, split_80_20,
+    summed_epoch_seconds,
 };
 
 const DOC: &str = "docs/reproduction-frontier.md";
@@ -226,28 +226,7 @@ fn frontier_dataset(
     }
     let matrix = genosynth_vcf::read(&train, &genosynth_vcf::ReadOptions::default())?.matrix;
     let n = matrix.n_haplotypes();
-    let floor = dir.join("independent.vcf.gz");
-    write_independent_sites(&matrix, n, SEED, &floor)?;
-    let ceiling = evaluate_with(
-        genosynth,
-        &dir,
-        "test people (ceiling)",
-        &train,
-        &test,
-        None,
-        None,
-        &[],
-    )?;
-    let floor = evaluate_with(
-        genosynth,
-        &dir,
-        "independent sites (floor)",
-        &train,
-        &floor,
-        Some(&test),
-        None,
-        &[],
-    )?;
+    let (ceiling, floor) = ceiling_and_floor(genosynth, &dir, &train, &test, &matrix)?;
     let (mut rows, mut trajectories) = (Vec::new(), Vec::new());
     for plan in plans {
         let model_dir = dir.join(format!("{}-model", plan.model));
