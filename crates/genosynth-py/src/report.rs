@@ -165,21 +165,12 @@ pub(crate) fn evaluate(
         stop: None,
     };
     let checkpoint = model.map(Model::checkpoint);
-    let meta = |key: &str| {
-        synthetic
-            .metadata
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
     let report = py.detach(|| -> PyResult<genosynth_eval::Report> {
         let mut report = genosynth_eval::evaluate(&input).map_err(errors::eval)?;
-        report.selection = checkpoint.and_then(genosynth::trajectory);
-        report.guard = meta("genosynthGuard").and_then(genosynth::guard_from_header);
-        report.differential_privacy = checkpoint
-            .and_then(|ck| ck.meta.privacy.as_ref())
-            .map(genosynth::dp_guarantee)
-            .or_else(|| meta("genosynthDp").and_then(genosynth::dp_from_header));
+        let provenance = genosynth::provenance(checkpoint, &synthetic.metadata);
+        report.selection = provenance.selection;
+        report.guard = provenance.guard;
+        report.differential_privacy = provenance.differential_privacy;
         if let (Some(ck), Some(holdout)) = (checkpoint, holdout) {
             report.privacy.likelihood_attack =
                 genosynth::likelihood_attack(ck, &train.matrix, &holdout.matrix)

@@ -37,8 +37,8 @@ pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
 };
 pub use report::{
-    dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info, likelihood_attack,
-    trajectory,
+    Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
+    likelihood_attack, provenance, trajectory,
 };
 pub use trained_on::training_haplotypes;
 pub use training::{Selection, train_selected};

@@ -69,6 +69,36 @@ pub fn guard_from_header(value: &str) -> Option<GuardInfo> {
     })
 }
 
+/// Where AGs came from, as their report records it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    /// The checkpoint's selection trajectory.
+    pub selection: Option<Trajectory>,
+    /// The generation guard, from the AGs' `##genosynthGuard` header.
+    pub guard: Option<GuardInfo>,
+    /// The DP-SGD guarantee: the checkpoint's, or else the AGs' `##genosynthDp` header's.
+    pub differential_privacy: Option<DpGuarantee>,
+}
+
+/// What the model directory (when known) and the AG file's header metadata (`(key, value)`
+/// pairs, as genosynth-vcf reads them) say about the AGs.
+pub fn provenance(checkpoint: Option<&Checkpoint>, header: &[(String, String)]) -> Provenance {
+    let meta = |key: &str| {
+        header
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    Provenance {
+        selection: checkpoint.and_then(trajectory),
+        guard: meta("genosynthGuard").and_then(guard_from_header),
+        differential_privacy: checkpoint
+            .and_then(|ck| ck.meta.privacy.as_ref())
+            .map(dp_guarantee)
+            .or_else(|| meta("genosynthDp").and_then(dp_from_header)),
+    }
+}
+
 /// The report's view of a DP-SGD record (`model.json`'s `privacy`).
 pub fn dp_guarantee(p: &PrivacyRecord) -> DpGuarantee {
     DpGuarantee {

@@ -100,9 +100,8 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         };
         (train, join(synthetic), holdout.map(join))
     });
-    // The guard that generated the AGs and the model's DP guarantee, as their header records.
-    let mut guard = None;
-    let mut dp_header = None;
+    // The AGs' header metadata: the guard and DP record that generated them.
+    let mut header = Vec::new();
     let mut accept = |result: Result<genosynth_vcf::Haplotypes, genosynth_vcf::Error>,
                       path: &Path,
                       role: &str|
@@ -114,15 +113,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 ctx.printer
                     .info(format!("{role} {}: {}", path.display(), h.report.summary()));
                 if role == "synthetic" {
-                    let meta = |key: &str| {
-                        h.report
-                            .metadata
-                            .iter()
-                            .find(|(k, _)| k == key)
-                            .map(|(_, v)| v.clone())
-                    };
-                    guard = meta("genosynthGuard").and_then(|v| genosynth::guard_from_header(&v));
-                    dp_header = meta("genosynthDp").and_then(|v| genosynth::dp_from_header(&v));
+                    header = h.report.metadata;
                 }
                 Ok(Some(h.matrix))
             }
@@ -185,14 +176,11 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         _ => None,
     };
+    let provenance = genosynth::provenance(checkpoint.as_ref(), &header);
     let annotations = Annotations {
-        selection: checkpoint.as_ref().and_then(genosynth::trajectory),
-        guard,
-        differential_privacy: checkpoint
-            .as_ref()
-            .and_then(|ck| ck.meta.privacy.as_ref())
-            .map(genosynth::dp_guarantee)
-            .or(dp_header),
+        selection: provenance.selection,
+        guard: provenance.guard,
+        differential_privacy: provenance.differential_privacy,
         likelihood_attack,
     };
     match evaluate_and_write(
