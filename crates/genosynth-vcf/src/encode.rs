@@ -18,6 +18,19 @@ const KEY_AN: u8 = 2;
 const KEY_AF: u8 = 3;
 const KEY_GT: u8 = 4;
 
+/// `##contig=<ID=chrom>`, with `,length=L` when the options know it (no newline).
+pub(crate) fn contig_line(chrom: &str, options: &WriteOptions) -> String {
+    let length = options
+        .contig_lengths
+        .iter()
+        .find(|(c, _)| c == chrom)
+        .and_then(|(_, l)| *l);
+    match length {
+        Some(l) => format!("##contig=<ID={chrom},length={l}>"),
+        None => format!("##contig=<ID={chrom}>"),
+    }
+}
+
 /// The VCF header text, through the `#CHROM` line (with newline).
 pub(crate) fn header_text(matrix: &HaplotypeMatrix, options: &WriteOptions) -> String {
     let mut h = String::from("##fileformat=VCFv4.3\n");
@@ -27,15 +40,8 @@ pub(crate) fn header_text(matrix: &HaplotypeMatrix, options: &WriteOptions) -> S
     h.push_str("##INFO=<ID=AF,Number=A,Type=Float,Description=\"Allele frequency\">\n");
     h.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
     for chrom in matrix.sites().chromosomes() {
-        let length = options
-            .contig_lengths
-            .iter()
-            .find(|(c, _)| c == chrom)
-            .and_then(|(_, l)| *l);
-        match length {
-            Some(l) => h.push_str(&format!("##contig=<ID={chrom},length={l}>\n")),
-            None => h.push_str(&format!("##contig=<ID={chrom}>\n")),
-        }
+        h.push_str(&contig_line(chrom, options));
+        h.push('\n');
     }
     h.push_str(&format!(
         "##source=genosynth {}\n",
@@ -56,7 +62,8 @@ pub(crate) fn header_text(matrix: &HaplotypeMatrix, options: &WriteOptions) -> S
     h
 }
 
-fn one_line(s: &str) -> String {
+/// A header value on one line: newlines become spaces.
+pub(crate) fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 

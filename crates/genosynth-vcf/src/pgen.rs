@@ -290,21 +290,13 @@ fn write_pvar(
 ) -> std::io::Result<()> {
     writeln!(w, "##source=genosynth {}", env!("CARGO_PKG_VERSION"))?;
     if let Some(cmd) = &options.command_line {
-        writeln!(w, "##genosynthCommand={}", one_line(cmd))?;
+        writeln!(w, "##genosynthCommand={}", crate::encode::one_line(cmd))?;
     }
     for (k, v) in &options.metadata {
-        writeln!(w, "##{k}={}", one_line(v))?;
+        writeln!(w, "##{k}={}", crate::encode::one_line(v))?;
     }
     for chrom in matrix.sites().chromosomes() {
-        let length = options
-            .contig_lengths
-            .iter()
-            .find(|(c, _)| c == chrom)
-            .and_then(|(_, l)| *l);
-        match length {
-            Some(l) => writeln!(w, "##contig=<ID={chrom},length={l}>")?,
-            None => writeln!(w, "##contig=<ID={chrom}>")?,
-        }
+        writeln!(w, "{}", crate::encode::contig_line(chrom, options))?;
     }
     writeln!(w, "#CHROM\tPOS\tID\tREF\tALT")?;
     for site in matrix.sites() {
@@ -329,10 +321,6 @@ fn write_psam(w: &mut dyn Write, matrix: &HaplotypeMatrix) -> std::io::Result<()
         writeln!(w, "{}\tNA", s.name)?;
     }
     Ok(())
-}
-
-fn one_line(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]
