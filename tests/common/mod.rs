@@ -45,14 +45,19 @@ pub(crate) fn shared_data(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// Whether bcftools is installed (prints a SKIP line when not).
-pub(crate) fn has_bcftools() -> bool {
-    let ok = Command::new("bcftools")
+/// Whether `tool --version` runs and succeeds.
+fn answers(tool: &str) -> bool {
+    Command::new(tool)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether bcftools is installed (prints a SKIP line when not).
+pub(crate) fn has_bcftools() -> bool {
+    let ok = answers("bcftools");
     if !ok {
         eprintln!("SKIP: bcftools is not installed (.ci/run installs it)");
     }
@@ -62,12 +67,7 @@ pub(crate) fn has_bcftools() -> bool {
 /// Whether plink2 is installed (prints a SKIP line when not); with
 /// `GENOSYNTH_REQUIRE_PLINK2=1` (set by `.ci/run`) a missing plink2 fails the test instead.
 pub(crate) fn has_plink2() -> bool {
-    let ok = Command::new("plink2")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok = answers("plink2");
     if !ok {
         assert!(
             std::env::var("GENOSYNTH_REQUIRE_PLINK2").as_deref() != Ok("1"),

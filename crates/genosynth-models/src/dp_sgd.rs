@@ -126,19 +126,22 @@ impl DpSgd {
         matrix: &HaplotypeMatrix,
         epochs: usize,
     ) -> Result<Option<Self>> {
-        let rows = individual_rows(matrix);
-        let n_haplotypes = matrix.n_haplotypes();
         let record = match (previous, config) {
             (Some(p), _) => p.clone(),
             (None, None) => return Ok(None),
-            (None, Some(c)) => {
-                new_record(c, model, rows.len(), n_haplotypes, matrix.n_sites(), epochs)?
-            }
+            (None, Some(c)) => new_record(
+                c,
+                model,
+                matrix.samples().len(),
+                matrix.n_haplotypes(),
+                matrix.n_sites(),
+                epochs,
+            )?,
         };
         Ok(Some(Self {
             record,
-            rows,
-            n_haplotypes,
+            rows: individual_rows(matrix),
+            n_haplotypes: matrix.n_haplotypes(),
         }))
     }
 
