@@ -33,6 +33,8 @@ mod panel;
 mod sample;
 mod site;
 mod split;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 pub use builder::HaplotypeMatrixBuilder;
 pub use error::{Axis, Error};

@@ -7,31 +7,22 @@
 
 use std::sync::atomic::AtomicBool;
 
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_core::test_util::TestPopulation;
 use genosynth_models::{DeviceChoice, ModelKind, ModelParams, TrainConfig, train};
-use rand::{Rng, SeedableRng};
 
 fn data() -> HaplotypeMatrix {
-    let (haps, sites) = (2504usize, 805usize);
-    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     // 40 founder haplotypes copied with mutation noise: realistic sparsity and LD.
-    let founders: Vec<Vec<u8>> = (0..40)
-        .map(|_| (0..sites).map(|_| r.random_bool(0.2) as u8).collect())
-        .collect();
-    let mut alleles = Vec::with_capacity(haps * sites);
-    for _ in 0..haps {
-        let f = &founders[r.random_range(0..40)];
-        alleles.extend(f.iter().map(|&a| a ^ r.random_bool(0.01) as u8));
+    TestPopulation {
+        people: 2504 / 2,
+        blocks: 805,
+        block_size: 1,
+        founders: 40,
+        founder_alt_frequency: 0.2,
+        switch_rate: 0.0,
+        mutation_rate: 0.01,
     }
-    let s: Sites = (1..=sites as u64)
-        .map(|p| Site::new("1", p, "A", "G"))
-        .collect();
-    HaplotypeMatrix::from_dense_u8(
-        &alleles,
-        s,
-        Sample::numbered("S", haps / 2, Ploidy::Diploid),
-    )
-    .expect("consistent sizes")
+    .generate(5)
 }
 
 fn main() {

@@ -7,43 +7,21 @@ use genosynth::{
     MinDistance, Selection, ValidationSplit, auto_threshold, generate_guarded, split_validation,
     train_selected,
 };
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_core::test_util::TestPopulation;
 use genosynth_models::{
     Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig,
 };
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
 
 /// `people` diploid samples over 8 blocks of 3 linked sites, each block carrying one of a few
 /// founder alleles: realistic enough that AGs, real people and copies differ in distance.
 fn population(people: usize, seed: u64) -> HaplotypeMatrix {
-    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let founders: Vec<Vec<u8>> = (0..4)
-        .map(|_| (0..8).map(|_| r.random_bool(0.4) as u8).collect())
-        .collect();
-    let mut alleles = Vec::new();
-    for _ in 0..people * 2 {
-        let mut f = r.random_range(0..founders.len());
-        for block in 0..8 {
-            if r.random_bool(0.2) {
-                f = r.random_range(0..founders.len());
-            }
-            let mut a = founders[f][block];
-            if r.random_bool(0.03) {
-                a ^= 1;
-            }
-            alleles.extend([a; 3]);
-        }
+    TestPopulation {
+        people,
+        ..TestPopulation::default()
     }
-    let sites: Sites = (0..24u64)
-        .map(|i| Site::new("1", 100 + 10 * i, "A", "G"))
-        .collect();
-    HaplotypeMatrix::from_dense_u8(
-        &alleles,
-        sites,
-        Sample::numbered("P", people, Ploidy::Diploid),
-    )
-    .unwrap()
+    .generate(seed)
 }
 
 fn rbm_config(epochs: usize) -> TrainConfig {
