@@ -2,21 +2,23 @@
 //! 2,504 × 2,504 haplotypes over 805 sites, the 1000 Genomes example's shape.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_core::test_util::TestPopulation;
 use genosynth_eval::distance::{RowSet, scan_between, scan_within};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
+/// `n_hap` haplotypes over `n_sites` sites, each site from a random one of 40 founders: about
+/// 20% ALT alleles; the kernel's speed does not depend on the values.
 fn random_matrix(n_hap: usize, n_sites: usize, seed: u64) -> HaplotypeMatrix {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let v: Vec<u8> = (0..n_hap * n_sites)
-        .map(|_| rng.random_bool(0.2) as u8)
-        .collect();
-    let sites: Sites = (0..n_sites)
-        .map(|i| Site::new("1", i as u64 + 1, "A", "C"))
-        .collect();
-    HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("h", n_hap, Ploidy::Haploid))
-        .expect("sizes agree")
+    TestPopulation {
+        people: n_hap / 2,
+        blocks: n_sites,
+        block_size: 1,
+        founders: 40,
+        founder_alt_frequency: 0.2,
+        switch_rate: 1.0,
+        mutation_rate: 0.0,
+    }
+    .generate(seed)
 }
 
 fn distance_kernel(c: &mut Criterion) {

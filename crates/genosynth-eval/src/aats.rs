@@ -4,17 +4,19 @@
 use genosynth_core::HaplotypeMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::distance::{Nearest, PairScan, RowSet, scan_between, scan_within};
 use crate::stats::{mean, quantile, sd};
 
 /// A value averaged over repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanSd {
     /// Mean over repeats.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub mean: f64,
     /// Sample standard deviation over repeats (0 for one repeat).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub sd: f64,
 }
 
@@ -29,21 +31,26 @@ impl MeanSd {
 
 /// Nearest-neighbour adversarial accuracy of one real set against one synthetic set of equal
 /// size (Yale et al. 2020, as in Yelmen et al. 2021's code; Hamming = Manhattan on 0/1).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AatsOnce {
     /// Share of real haplotypes whose nearest synthetic one is farther than their nearest
     /// other real one: `mean(d_TS > d_TT)`. ≈ 1 means AGs sit away from real data.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aa_truth: f64,
     /// Share of AGs whose nearest real haplotype is farther than their nearest other AG:
     /// `mean(d_ST > d_SS)`. ≈ 1 means AGs cluster among themselves; ≈ 0 means AGs are nearer
     /// to real haplotypes than to each other: copies when AA_truth is ≈ 0 too, noisy AGs when
     /// AA_truth is ≈ 1 (see [`aats_reading`]).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aa_syn: f64,
     /// `(aa_truth + aa_syn) / 2`; 0.5 is ideal.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aats: f64,
     /// AATS counting ties (`d_TS == d_TT`, `d_ST == d_SS`) as ½ instead of 0.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aats_ties_half: f64,
     /// Share of all comparisons that were ties.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub tie_rate: f64,
     /// The medians of the four nearest-neighbour distances behind the two shares.
     pub nearest_median: NearestMedians,
@@ -51,15 +58,19 @@ pub struct AatsOnce {
 
 /// Medians (in sites) of the nearest-neighbour distances AATS compares: they show where the AGs
 /// lie, which the two shares only give as a direction.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NearestMedians {
     /// `d_TT`: a real haplotype to its nearest other real one.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub real_to_real: f64,
     /// `d_TS`: a real haplotype to its nearest AG.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub real_to_synthetic: f64,
     /// `d_ST`: an AG to its nearest real haplotype.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub synthetic_to_real: f64,
     /// `d_SS`: an AG to its nearest other AG.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub synthetic_to_synthetic: f64,
 }
 
@@ -141,7 +152,7 @@ pub fn aats_from_distances(d_tt: &[u32], d_ss: &[u32], d_ts: &[u32], d_st: &[u32
 }
 
 /// AATS averaged over repeats of equal-size subsamples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Aats {
     /// Haplotypes per side in each repeat (the smaller set's size).
     pub set_size: usize,

@@ -1,7 +1,7 @@
 //! Allele frequencies: per-site agreement and the site frequency spectrum.
 
 use genosynth_core::HaplotypeMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{pearson, rmse};
 
@@ -30,17 +30,22 @@ pub fn allele_frequency_correlation(real: &HaplotypeMatrix, synthetic: &Haplotyp
 }
 
 /// Per-site allele frequency agreement of a matrix with the reference one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlleleFrequencyStats {
     /// Pearson r of per-site ALT frequencies.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pearson_r: f64,
     /// Root mean squared frequency difference.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub rmse: f64,
     /// Largest absolute frequency difference.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub max_abs_diff: f64,
     /// Reference (real) ALT frequency per site.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub reference: Vec<f64>,
     /// Compared (synthetic or holdout) ALT frequency per site.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub compared: Vec<f64>,
 }
 

@@ -7,12 +7,12 @@ use genosynth_core::{HaplotypeMatrix, Ploidy, Site, SiteKey};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
 /// How many sites of each input were used, and which were left out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteMatch {
     /// Sites present in every input (the ones evaluated), in train order.
     pub common: usize,

@@ -3,11 +3,11 @@
 //! judged, as Carlini et al. (2022) ask, by the true-positive rate at low false-positive rates
 //! beside the ROC AUC.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One score-based membership attack, members (training people) against non-members
 /// (held-out people).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreAttack {
     /// What the score is (`negative free energy`, `log-likelihood`).
     pub score: String,
@@ -16,10 +16,13 @@ pub struct ScoreAttack {
     /// Non-members scored.
     pub non_members: usize,
     /// ROC AUC (ties count ½): 0.5 = the score does not tell members apart.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub auc: f64,
     /// True-positive rate at a false-positive rate of at most 1%.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub tpr_at_1pct_fpr: f64,
     /// The same at 0.1%.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub tpr_at_0_1pct_fpr: f64,
 }
 

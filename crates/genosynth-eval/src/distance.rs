@@ -4,7 +4,7 @@
 
 use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Rows of one side processed together; small enough to balance work across threads.
 const QUERY_BLOCK: usize = 32;
@@ -12,7 +12,7 @@ const QUERY_BLOCK: usize = 32;
 const REFERENCE_TILE: usize = 256;
 
 /// The nearest and second-nearest row of another set (or of the same set, self excluded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Nearest {
     /// Hamming distance to the nearest row (`u32::MAX` when the other set is empty).
     pub distance: u32,

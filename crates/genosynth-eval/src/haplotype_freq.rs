@@ -3,12 +3,12 @@
 
 use genosynth_core::{HaplotypeMatrix, read_bits};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::pearson;
 
 /// Haplotype frequency agreement for one window size.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowHaplotypeStats {
     /// Sites per window.
     pub window: usize,
@@ -16,11 +16,14 @@ pub struct WindowHaplotypeStats {
     pub n_windows: usize,
     /// Pearson r of (reference, compared) frequencies over every haplotype seen in either
     /// set in every window.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pearson_r: f64,
     /// Share of compared window-haplotypes (occurrences) never seen in the reference.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub unseen_share: f64,
     /// (reference frequency, compared frequency) per distinct window-haplotype, thinned to at
     /// most a few thousand points for plotting.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub points: Vec<(f64, f64)>,
 }
 

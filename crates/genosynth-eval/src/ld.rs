@@ -2,7 +2,7 @@
 
 use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::columns::Columns;
 use crate::stats::pearson;
@@ -72,17 +72,20 @@ pub fn ld_r2_correlation(
 }
 
 /// r² matrices of one window of consecutive sites for the reference and a compared set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LdWindow {
     /// Index of the first site of the window.
     pub first_site: usize,
     /// Number of sites in the window.
     pub n_sites: usize,
     /// Reference r², upper triangle (i < j) row by row; `null` where undefined.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub reference_r2: Vec<f64>,
     /// Compared r², same layout.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub compared_r2: Vec<f64>,
     /// Pearson r of the two r² vectors.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pearson_r: f64,
 }
 
@@ -105,13 +108,15 @@ pub fn ld_window(
 }
 
 /// Mean r² as a function of distance between sites.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LdDecay {
     /// Mean r² for site pairs 1, 2, ..., `max_site_distance` sites apart.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub by_sites: Vec<f64>,
     /// Lower edges (bp) of the base-pair distance bins, doubling: 1, 2, 4, ...
     pub bp_bin_starts: Vec<u64>,
     /// Mean r² per base-pair distance bin (`null` for an empty bin).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub by_bp: Vec<f64>,
 }
 

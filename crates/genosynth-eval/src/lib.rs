@@ -32,11 +32,12 @@
 //! The full evaluation behind `genosynth eval` ([`evaluate`]) matches sites by
 //! CHROM/POS/REF/ALT, computes every statistic for the AGs and, when given, for a holdout of
 //! real unseen haplotypes (the "perfect generator" reference), judges them in a [`Verdict`],
-//! and renders one self-contained HTML page ([`render_html`]):
+//! and renders one self-contained HTML page (`render_html`, with the default `html` feature;
+//! without it the statistics build without plotters):
 //!
 //! ```
 //! # use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
-//! use genosynth_eval::{EvalInput, Settings, evaluate, render_html};
+//! use genosynth_eval::{EvalInput, Settings, evaluate};
 //! # let sites: Sites = (1..=30u64).map(|p| Site::new("1", p, "A", "G")).collect();
 //! # let m = |n: usize, k: u64| {
 //! #     let v: Vec<u8> = (0..n * 30).map(|i| ((i as u64 * 2_654_435_761 + k) >> 9) as u8 & 1).collect();
@@ -54,7 +55,8 @@
 //! })
 //! .expect("same sites, enough haplotypes");
 //! println!("AATS {:.3}, verdict {:?}", report.privacy.aats_train.aats.mean, report.verdict.overall);
-//! assert!(render_html(&report).starts_with("<!DOCTYPE html>"));
+//! # #[cfg(feature = "html")]
+//! assert!(genosynth_eval::render_html(&report).starts_with("<!DOCTYPE html>"));
 //! # Ok::<(), genosynth_core::Error>(())
 //! ```
 
@@ -69,12 +71,12 @@ pub mod distance;
 mod error;
 mod fst;
 mod haplotype_freq;
+#[cfg(feature = "html")]
 mod html;
-mod html_selection;
 mod ld;
 mod linalg;
+mod nan;
 mod pca;
-mod plots;
 mod populations;
 pub mod privacy;
 mod provenance;
@@ -91,6 +93,7 @@ pub use attack::{ScoreAttack, score_attack};
 pub use error::Error;
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
+#[cfg(feature = "html")]
 pub use html::render_html;
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};

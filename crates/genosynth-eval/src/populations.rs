@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use genosynth_core::{HaplotypeMatrix, Panel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::af::allele_frequency_correlation;
 use crate::fst::hudson_fst;
@@ -15,7 +15,7 @@ use crate::privacy::{passes, privacy_stats};
 pub(crate) const UNKNOWN: &str = "unknown";
 
 /// One population's AGs against its own real haplotypes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PopulationStats {
     /// Population label (the panel's population column).
     pub population: String,
@@ -26,13 +26,16 @@ pub struct PopulationStats {
     /// Holdout haplotypes with this label (with a holdout).
     pub holdout_haplotypes: Option<usize>,
     /// Pearson r of allele frequencies, this population's AGs vs its training haplotypes.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub af_r: f64,
     /// Hudson Fst of this population's AGs vs its training haplotypes (0: one population).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub fst: f64,
     /// Hudson Fst of this population's AGs vs all other populations' training haplotypes:
     /// larger than [`PopulationStats::fst`] when the label steered generation.
     pub fst_other_populations: Option<f64>,
     /// AATS of this population's training haplotypes vs its AGs (0.5 ideal).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aats: f64,
     /// AATS(holdout) − AATS(train) within the population (with enough labelled holdout).
     pub privacy_loss: Option<f64>,

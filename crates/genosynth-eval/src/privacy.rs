@@ -4,7 +4,7 @@
 //! false-positive rates, as Carlini et al. 2022 judge attacks).
 
 use genosynth_core::HaplotypeMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::distance::{PairScan, RowSet, scan_between, scan_within};
 use crate::stats::{mean, quantile};
@@ -78,17 +78,21 @@ pub fn membership_tpr_at_fpr(
 }
 
 /// Summary of a distance distribution, with its histogram.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistanceSummary {
     /// Number of values.
     pub n: usize,
     /// Mean.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub mean: f64,
     /// Median.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub median: f64,
     /// 1st percentile.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub p1: f64,
     /// 5th percentile.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub p5: f64,
     /// `histogram[d]` = values equal to `d`, up to the largest value.
     pub histogram: Vec<u64>,
@@ -115,7 +119,7 @@ impl DistanceSummary {
 }
 
 /// Distance to closest record and related measures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DcrStats {
     /// Each AG's Hamming distance to its nearest training haplotype.
     pub to_train: DistanceSummary,
@@ -131,28 +135,33 @@ pub struct DcrStats {
     /// Which reference was used: `holdout_to_train` or `train_leave_one_out`.
     pub reference_kind: String,
     /// Share of AGs closer to a training haplotype than the reference's 1st percentile.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub share_below_reference_p1: f64,
     /// Share of AGs closer to a training haplotype than the reference's 5th percentile.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub share_below_reference_p5: f64,
     /// Median over AGs of nearest / second-nearest training distance (NNDR; 1 when both are 0).
     /// Values near 0 mean an AG is much closer to one training haplotype than to any other.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub nndr_median: f64,
 }
 
 /// Exact copies of real haplotypes among the AGs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExactCopies {
     /// AGs identical to some training haplotype.
     pub synthetic_copies: usize,
     /// Their share of all AGs.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub synthetic_share: f64,
     /// Base rate among real data: share of holdout haplotypes identical to a training one, or
     /// without a holdout share of training haplotypes with an identical twin in training.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub base_share: f64,
 }
 
 /// Everything about privacy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrivacyStats {
     /// AATS of train vs AGs.
     pub aats_train: Aats,

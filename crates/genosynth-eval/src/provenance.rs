@@ -1,33 +1,40 @@
 //! Where the AGs came from, as the report records it: how their checkpoint was chosen on
 //! held-out people, what the generation guard did, and the model's DP guarantee.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One validated checkpoint of a training run that selected on held-out people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrajectoryPoint {
     /// Epoch of the checkpoint.
     pub epoch: usize,
     /// AATS halves of its AGs against the training haplotypes.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aa_truth: f64,
     /// See `aa_truth`.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub aa_syn: f64,
     /// AATS(validation) − AATS(train).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub privacy_loss: f64,
     /// Membership-inference AUC (training vs validation people).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub membership_auc: f64,
     /// LD r² correlation against the training haplotypes.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub ld_r2: f64,
     /// Largest PCA Wasserstein distance (training sd).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pca_w: f64,
     /// Pairwise-distance Wasserstein distance (sites).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pairwise_w: f64,
     /// Mean held-out log-likelihood (nats per haplotype), for models with one.
     pub heldout_log_likelihood: Option<f64>,
 }
 
 /// How the checkpoint behind the AGs was chosen: every validation of training, and the rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trajectory {
     /// The selection rule, in words.
     pub rule: String,
@@ -38,7 +45,7 @@ pub struct Trajectory {
 }
 
 /// What the generation guard did (`generate --min-distance`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardInfo {
     /// Minimum Hamming distance (sites) of every AG from every training haplotype.
     pub min_distance: u32,
@@ -51,22 +58,27 @@ pub struct GuardInfo {
 }
 
 /// The differential-privacy guarantee of the model behind the AGs (DP-SGD training).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DpGuarantee {
     /// `dp-sgd`.
     pub mechanism: String,
     /// What one protected record is: `individual`.
     pub unit: String,
     /// ε spent at `delta`.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub epsilon: f64,
     /// δ.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub delta: f64,
     /// σ: noise standard deviation over the clipping norm.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub noise_multiplier: f64,
     /// Probability that an individual is in a step's batch.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub sampling_rate: f64,
     /// Training steps.
     pub steps: u64,
     /// Per-individual gradient norm bound.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub clip: f64,
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use genosynth_core::{HaplotypeMatrix, Panel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::af::{AlleleFrequencyStats, allele_frequency_stats, folded_sfs};
 use crate::align::{SiteMatch, align, subsample};
@@ -45,7 +45,7 @@ pub struct EvalInput<'a> {
 }
 
 /// Tunable settings; [`Settings::default`] is what the CLI uses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// Seed of every random choice (subsamples, triplets, Lanczos start).
     pub seed: u64,
@@ -82,7 +82,7 @@ impl Default for Settings {
 
 /// A statistic of the AGs against train, and the same statistic of the holdout against train
 /// (what a perfect generator would score) when a holdout is given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Compared<T> {
     /// AGs vs train.
     pub synthetic: T,
@@ -91,7 +91,7 @@ pub struct Compared<T> {
 }
 
 /// Sizes of the inputs after matching and subsampling.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
     /// Training haplotypes evaluated.
     pub train_haplotypes: usize,
@@ -104,20 +104,23 @@ pub struct Inputs {
 }
 
 /// Site frequency spectra.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SfsStats {
     /// MAF bins over (0, 0.5]; entry 0 of each spectrum is the monomorphic share.
     pub bins: usize,
     /// Train spectrum.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub train: Vec<f64>,
     /// AG spectrum.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub synthetic: Vec<f64>,
     /// Holdout spectrum.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub holdout: Option<Vec<f64>>,
 }
 
 /// Linkage disequilibrium.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LdStats {
     /// r² in the first window (train upper triangle, compared lower triangle in the plot).
     pub window: Compared<LdWindow>,
@@ -130,7 +133,7 @@ pub struct LdStats {
 }
 
 /// Pairwise Hamming distance distributions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistanceStats {
     /// Sites compared (distances range over 0..=sites).
     pub n_sites: usize,
@@ -145,24 +148,29 @@ pub struct DistanceStats {
     /// Between a holdout and a training haplotype.
     pub holdout_train: Option<Vec<u64>>,
     /// Mean of each histogram, same order: train, synthetic, train–synthetic.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub means: [f64; 3],
     /// 1-Wasserstein distance (in sites) of within-AG vs within-train distances.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub wasserstein_within: f64,
     /// Same for within-holdout vs within-train: the reference.
     pub wasserstein_within_holdout: Option<f64>,
 }
 
 /// Principal components fitted on train.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PcaStats {
     /// Sites used (polymorphic in train).
     pub n_sites_used: usize,
     /// Share of variance per component.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub explained_variance_ratio: Vec<f64>,
     /// Per PC: 1-Wasserstein distance of AG vs train coordinates, divided by the train
     /// coordinates' standard deviation.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub wasserstein_synthetic: Vec<f64>,
     /// Same for holdout vs train: the reference.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub wasserstein_holdout: Option<Vec<f64>>,
     /// Train coordinates (haplotypes × PCs); in memory for plots, not in report.json.
     #[serde(skip)]
@@ -182,19 +190,21 @@ pub struct PcaStats {
 }
 
 /// Hudson Fst.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FstStats {
     /// Train vs AGs.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub train_synthetic: f64,
     /// Train vs holdout (reference).
     pub train_holdout: Option<f64>,
     /// Per population of the panel: (population, train haplotypes, Fst of that population's
     /// train haplotypes vs the AGs).
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub per_population: Vec<(String, usize, f64)>,
 }
 
 /// The whole evaluation; serialised as `report.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Layout version ([`SCHEMA_VERSION`]).
     pub schema_version: u32,

@@ -4,23 +4,26 @@
 use genosynth_core::HaplotypeMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::columns::Columns;
 use crate::stats::pearson;
 
 /// Connected 3-point correlations of the same random triplets in two data sets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TripletStats {
     /// Triplets drawn (sites `i < j < k` with `k − i < window`).
     pub n_triplets: usize,
     /// Largest distance in sites within a triplet, plus one.
     pub window: usize,
     /// Correlation per triplet in the reference set.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub reference: Vec<f64>,
     /// Correlation per triplet in the compared set.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub compared: Vec<f64>,
     /// Pearson r of the two.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub pearson_r: f64,
 }
 

@@ -1,14 +1,14 @@
 //! Pass / warn / fail judgements that an average cannot hide: AA_truth and AA_syn are judged
-//! separately (AGs drawn site by site at the training frequencies score AATS ≈ 0.56 but
-//! AA_truth ≈ 1 and AA_syn ≈ 0.13), and LD, distance and PCA figures are judged against what
-//! real unseen data (the holdout) scores when a holdout is given.
+//! separately (noisy AGs can average to a fine AATS: docs/measured-choices.md), and LD,
+//! distance and PCA figures are judged against what real unseen data (the holdout) scores when
+//! a holdout is given.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::report::Report;
 
 /// Outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Within the pass threshold.
@@ -21,11 +21,12 @@ pub enum Status {
 }
 
 /// One judged figure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Short name (`aa_truth`, `ld_r2_correlation`, ...).
     pub name: String,
     /// The AGs' value.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
     pub value: f64,
     /// The holdout's value of the same figure, when it sets the threshold.
     pub reference: Option<f64>,
@@ -38,7 +39,7 @@ pub struct Check {
 }
 
 /// All checks and the overall outcome (the worst check).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Verdict {
     /// Worst status over all checks.
     pub overall: Status,

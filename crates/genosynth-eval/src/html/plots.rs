@@ -12,14 +12,18 @@ const MAX_POINTS: usize = 2500;
 const WIDTH: u32 = 560;
 const HEIGHT: u32 = 420;
 
-/// Colour of the training data in every figure.
-pub(crate) const TRAIN: RGBColor = RGBColor(31, 119, 180);
-/// Colour of the AGs.
+/// Colour of the training data in every figure (and the HTML legend).
+pub(crate) const TRAIN: RGBColor = PALETTE[0];
+/// Colour of the AGs: tab10's red, kept out of [`PALETTE`] so no population wears it.
 pub(crate) const SYNTHETIC: RGBColor = RGBColor(214, 39, 40);
 /// Colour of the holdout.
-pub(crate) const HOLDOUT: RGBColor = RGBColor(44, 160, 44);
+pub(crate) const HOLDOUT: RGBColor = PALETTE[2];
+/// Train–AG distances, beside the within-set ones.
+pub(crate) const TRAIN_TO_AG: RGBColor = PALETTE[3];
+/// AG → holdout distances, beside AG → train.
+pub(crate) const AG_TO_HOLDOUT: RGBColor = PALETTE[1];
 
-/// Colours for populations (tab10).
+/// Colours for populations (tab10 without its red, which the AGs wear).
 pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),

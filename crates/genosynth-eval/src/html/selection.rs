@@ -1,8 +1,8 @@
 //! The report's section on how the checkpoint was chosen (its validation trajectory) and on
 //! the generation guard.
 
-use crate::html::{Page, num};
-use crate::plots::{HOLDOUT, SYNTHETIC, Series, TRAIN, lines, scatter};
+use super::plots::{HOLDOUT, SYNTHETIC, Series, TRAIN, lines, scatter};
+use super::{Page, num};
 use crate::report::Report;
 
 /// Appends the selection and guard section when the report carries them.

@@ -1,0 +1,264 @@
+//! The privacy sections: AATS and its halves, membership and likelihood attacks, DP, exact
+//! copies, distance to closest record, and per-population figures.
+
+use super::plots::{AG_TO_HOLDOUT, HOLDOUT, SYNTHETIC, Series, lines};
+use super::{Page, esc, hist_points, num, opt};
+use crate::privacy::{Aats, DistanceSummary};
+use crate::report::Report;
+
+/// AATS with its halves, nearest-neighbour medians and the privacy figures table.
+pub(super) fn privacy(p: &mut Page, r: &Report) {
+    p.section("Privacy");
+    let pr = &r.privacy;
+    let mut rows = vec![aats_row("train vs AGs", &pr.aats_train)];
+    if let Some(a) = &pr.aats_holdout {
+        rows.push(aats_row("holdout vs AGs", a));
+    }
+    if let Some(a) = &pr.aats_holdout_vs_train {
+        rows.push(aats_row("train vs holdout (reference)", a));
+    }
+    p.table(
+        &[
+            "real vs other",
+            "AA_truth",
+            "AA_syn",
+            "AATS",
+            "AATS (ties ½)",
+            "tie rate",
+            "size × repeats",
+        ],
+        &rows,
+    );
+    p.note("AATS 0.5 is ideal; > 0.5 under-fits (AGs unlike real data); < 0.5 copies (AGs sit on real haplotypes). Judge AA_truth and AA_syn separately: both should be near 0.5, and together they tell copies (both low), collapse (both high) and noise (AA_truth high, AA_syn low) apart.");
+    let m = &pr.aats_train.nearest_median;
+    p.table(
+        &[
+            "median nearest-neighbour distance (sites)",
+            "real → real",
+            "real → AG",
+            "AG → real",
+            "AG → AG",
+        ],
+        &[vec![
+            "train vs AGs".into(),
+            num(m.real_to_real),
+            num(m.real_to_synthetic),
+            num(m.synthetic_to_real),
+            num(m.synthetic_to_synthetic),
+        ]],
+    );
+    p.note(&format!(
+        "Reading (train vs AGs): {}.",
+        crate::privacy::aats_reading(pr.aats_train.aa_truth.mean, pr.aats_train.aa_syn.mean)
+    ));
+    p.table(
+        &["figure", "value"],
+        &[
+            vec![
+                "privacy loss = AATS(holdout) − AATS(train)".into(),
+                opt(pr.privacy_loss),
+            ],
+            vec![
+                "membership-inference ROC AUC".into(),
+                opt(pr.membership_auc),
+            ],
+            vec![
+                "membership TPR at 1% / 0.1% FPR (no leak: 0.01 / 0.001)".into(),
+                match (
+                    pr.membership_tpr_at_1pct_fpr,
+                    pr.membership_tpr_at_0_1pct_fpr,
+                ) {
+                    (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
+                    _ => "–".into(),
+                },
+            ],
+            match &pr.likelihood_attack {
+                Some(l) => vec![
+                    format!(
+                        "likelihood attack ({}, {} vs {} people): AUC, TPR at 1% / 0.1% FPR",
+                        esc(&l.score),
+                        l.members,
+                        l.non_members
+                    ),
+                    format!(
+                        "{}, {} / {}",
+                        num(l.auc),
+                        num(l.tpr_at_1pct_fpr),
+                        num(l.tpr_at_0_1pct_fpr)
+                    ),
+                ],
+                None => vec![
+                    "likelihood attack".into(),
+                    "– (needs eval --model with a likelihood or free energy, and --holdout)"
+                        .into(),
+                ],
+            },
+            vec![
+                "differential privacy of the model".into(),
+                match &r.differential_privacy {
+                    Some(d) => format!(
+                        "{} per {}: ε = {} at δ = {:e} ({} steps, noise multiplier {}, sampling rate {}, clip {})",
+                        esc(&d.mechanism),
+                        esc(&d.unit),
+                        num(d.epsilon),
+                        d.delta,
+                        d.steps,
+                        num(d.noise_multiplier),
+                        num(d.sampling_rate),
+                        num(d.clip)
+                    ),
+                    None => "none recorded (an empirical check only)".into(),
+                },
+            ],
+            vec![
+                "AGs identical to a training haplotype".into(),
+                format!(
+                    "{} ({:.2}%)",
+                    pr.exact_copies.synthetic_copies,
+                    100.0 * pr.exact_copies.synthetic_share
+                ),
+            ],
+            vec![
+                "real base rate of identical haplotypes".into(),
+                format!("{:.2}%", 100.0 * pr.exact_copies.base_share),
+            ],
+            vec![
+                "median DCR(train) / median DCR(holdout)".into(),
+                opt(pr.dcr.median_ratio),
+            ],
+            vec![
+                format!(
+                    "AGs closer than the 1st percentile of {}",
+                    pr.dcr.reference_kind
+                ),
+                format!("{:.2}%", 100.0 * pr.dcr.share_below_reference_p1),
+            ],
+            vec![
+                format!(
+                    "AGs closer than the 5th percentile of {}",
+                    pr.dcr.reference_kind
+                ),
+                format!("{:.2}%", 100.0 * pr.dcr.share_below_reference_p5),
+            ],
+            vec![
+                "median NNDR (nearest / second-nearest training distance)".into(),
+                num(pr.dcr.nndr_median),
+            ],
+        ],
+    );
+}
+
+/// Distance to closest record: summary table and distributions.
+pub(super) fn closest_records(p: &mut Page, r: &Report) {
+    let pr = &r.privacy;
+    let mut rows = vec![dist_row("AG → nearest train (DCR)", &pr.dcr.to_train)];
+    if let Some(h) = &pr.dcr.to_holdout {
+        rows.push(dist_row("AG → nearest holdout", h));
+    }
+    rows.push(dist_row(
+        &format!("reference: {}", pr.dcr.reference_kind),
+        &pr.dcr.reference,
+    ));
+    p.table(
+        &[
+            "distance to closest record",
+            "n",
+            "mean",
+            "median",
+            "1st pct",
+            "5th pct",
+        ],
+        &rows,
+    );
+    let mut series = vec![Series::new(
+        "AG → train",
+        SYNTHETIC,
+        hist_points(&pr.dcr.to_train.histogram, 1.0),
+    )];
+    if let Some(h) = &pr.dcr.to_holdout {
+        series.push(Series::new(
+            "AG → holdout",
+            AG_TO_HOLDOUT,
+            hist_points(&h.histogram, 1.0),
+        ));
+    }
+    series.push(Series::new(
+        format!("real reference ({})", pr.dcr.reference_kind),
+        HOLDOUT,
+        hist_points(&pr.dcr.reference.histogram, 1.0),
+    ));
+    p.figure(
+        lines("Distance to closest record", "Hamming distance to the nearest haplotype", "share", &series),
+        "Distance to closest record",
+        "AG → train should look like AG → holdout and like real unseen data; mass at 0 means copies of training haplotypes",
+    );
+}
+
+/// Each population's AGs against its own real haplotypes (with both panels).
+pub(super) fn per_population(p: &mut Page, r: &Report) {
+    if r.populations.is_empty() {
+        return;
+    }
+    p.section("Per population");
+    let rows: Vec<Vec<String>> = r
+        .populations
+        .iter()
+        .map(|x| {
+            vec![
+                x.population.clone(),
+                format!(
+                    "{} / {} / {}",
+                    x.train_haplotypes,
+                    x.synthetic_haplotypes,
+                    x.holdout_haplotypes.map_or("–".into(), |n| n.to_string())
+                ),
+                num(x.af_r),
+                num(x.fst),
+                opt(x.fst_other_populations),
+                num(x.aats),
+                opt(x.privacy_loss),
+                opt(x.membership_auc),
+                x.exact_copies.to_string(),
+            ]
+        })
+        .collect();
+    p.table(
+        &[
+            "population",
+            "haplotypes train / AGs / holdout",
+            "AF r",
+            "Fst vs own train",
+            "Fst vs other populations",
+            "AATS",
+            "privacy loss",
+            "membership AUC",
+            "exact copies",
+        ],
+        &rows,
+    );
+    p.note("Each population's AGs against its own real haplotypes: Fst vs own train should be near 0 and well below Fst vs the other populations, or the label did not steer generation. A small population generated in large numbers needs its own privacy figures near 0 loss and AUC 0.5.");
+}
+
+fn aats_row(name: &str, a: &Aats) -> Vec<String> {
+    let ms = |m: crate::privacy::MeanSd| format!("{} ± {}", num(m.mean), num(m.sd));
+    vec![
+        name.into(),
+        ms(a.aa_truth),
+        ms(a.aa_syn),
+        ms(a.aats),
+        ms(a.aats_ties_half),
+        ms(a.tie_rate),
+        format!("{} × {}", a.set_size, a.repeats),
+    ]
+}
+
+fn dist_row(name: &str, d: &DistanceSummary) -> Vec<String> {
+    vec![
+        name.into(),
+        d.n.to_string(),
+        num(d.mean),
+        num(d.median),
+        num(d.p1),
+        num(d.p5),
+    ]
+}
