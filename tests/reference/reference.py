@@ -8,7 +8,7 @@ Usage:
 Fixtures are small 0/1 text matrices (one haplotype per line, one character per site) cut from
 examples/805_SNP_1000G_real.train.vcf.gz: `train.txt`, `holdout.txt` (other real haplotypes) and
 `synthetic.txt` (real haplotypes with a few alleles flipped, so it resembles but does not copy
-train). The Rust test tests/eval_reference.rs computes the same statistics and compares with
+train). The Rust test crates/genosynth-eval/tests/reference.rs computes the same statistics and compares with
 fixtures/expected.json to 1e-6 (PCA up to the sign of each component).
 """
 

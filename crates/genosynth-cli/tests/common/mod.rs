@@ -15,9 +15,11 @@ pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A file of the bundled test data (`tests/data/...`).
+/// A file of the bundled test data (`crates/genosynth-cli/tests/data/...`).
 pub(crate) fn test_data(relative: &str) -> PathBuf {
-    repo_root().join("tests/data").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
 }
 
 /// The bundled example (always present).

@@ -190,13 +190,13 @@ bad!(
 bad!(
     hapt_bad_allele,
     "hapt_bad_allele.hapt",
-    ["--sites", "../../tests/data/bad/hapt.sites.txt"],
+    ["--sites", "tests/data/bad/hapt.sites.txt"],
     ["line 2", "allele 2 is \"2\"", "0 or 1"]
 );
 bad!(
     hapt_ragged,
     "hapt_ragged.hapt",
-    ["--sites", "../../tests/data/bad/hapt.sites.txt"],
+    ["--sites", "tests/data/bad/hapt.sites.txt"],
     ["line 2", "2 alleles, but line 1 has 3"]
 );
 
