@@ -15,10 +15,10 @@ use plotters::prelude::*;
 
 use crate::bench::environment::Environment;
 use crate::frontier::targets::Figures;
-use crate::reproduce::{
-    Row, ceiling_and_floor, evaluate_with, run_quiet, run_visible, split_80_20,
-    summed_epoch_seconds,
+use crate::harness::{
+    Row, evaluate_with, run_quiet, run_visible, split_80_20, summed_epoch_seconds,
 };
+use crate::reproduce::floor::ceiling_and_floor;
 
 const DOC: &str = "docs/privacy.md";
 const PLOT: &str = "docs/privacy-utility.svg";
@@ -231,9 +231,7 @@ fn render(
          at 1% false positives (distance: nearest AG; likelihood: the model's free energy).\n",
         n = rows
             .first()
-            .map_or(0, |m| m.row.report["inputs"]["synthetic_haplotypes"]
-                .as_u64()
-                .unwrap_or(0)),
+            .map_or(0, |m| m.row.report.inputs.synthetic_haplotypes),
     )?;
     writeln!(
         s,

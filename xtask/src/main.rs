@@ -10,6 +10,7 @@ mod dp_utility;
 mod frontier;
 mod gpu_bundle;
 mod gpu_report;
+mod harness;
 mod python_check;
 mod report_check;
 mod reproduce;
@@ -23,7 +24,19 @@ fn main() -> ExitCode {
         eprintln!("error: cannot enter the workspace root: {err}");
         return ExitCode::FAILURE;
     }
-    let result = match args.first().map(String::as_str) {
+    let result = dispatch(&args);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the xtask `args` name (help for none, `-h`, `--help` or `help`).
+fn dispatch(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("cuda-check") => cuda_check::run(&args[1..]),
@@ -32,24 +45,13 @@ fn main() -> ExitCode {
         Some("python-check") => python_check::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
-        Some("-h" | "--help" | "help") => {
+        None | Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
         }
         Some(other) => Err(anyhow::anyhow!(
             "unknown xtask command {other:?}\n\n{USAGE}"
         )),
-        None => {
-            println!("{USAGE}");
-            Ok(())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
     }
 }
 

@@ -78,9 +78,8 @@ impl Python {
         let mut cmd = Command::new(&self.interpreter);
         cmd.arg(script(script_name)).env("PYTHONPATH", script(""));
         cmd.env("TF_CPP_MIN_LOG_LEVEL", "2");
-        // OpenMP's default spin-waiting makes torch 4-5x slower whenever anything else runs on
-        // the cores (measured: 55 vs 12 s/epoch for the RBM on a loaded 2-core machine); idle
-        // threads sleeping instead costs nothing measurable on a quiet one.
+        // OpenMP's default spin-waiting slows torch several-fold whenever anything else runs on
+        // the cores (figures in docs/measured-choices.md); sleeping idle threads cost nothing.
         cmd.env("OMP_WAIT_POLICY", "PASSIVE");
         cmd
     }

@@ -23,12 +23,20 @@ mod plot;
 pub(crate) mod targets;
 
 use crate::bench::environment::Environment;
-use crate::reproduce::{
-    Row, ceiling_and_floor, evaluate_with, run_quiet, run_visible, slug, split_80_20,
+use crate::harness::{
+    Row, SHARED_1000G, evaluate_with, run_quiet, run_visible, slug, snp805_path, split_80_20,
     summed_epoch_seconds,
 };
+use crate::reproduce::floor::ceiling_and_floor;
 
 const DOC: &str = "docs/reproduction-frontier.md";
+const USAGE: &str =
+    "usage: cargo xtask reproduce --frontier [--models rbm,gan,hclt] [--datasets 805,agbl4]
+                         [--epochs N] [--out DIR] [--resume]
+
+every model under checkpoint selection on held-out people, and the fidelity-privacy frontier
+of all their checkpoints -> docs/reproduction-frontier.md (hours on 2 cores; never in CI);
+--epochs N: a shorter run to try the pipeline.";
 const PLOTS: &str = "docs/reproduction-frontier";
 const SEED: u64 = 42;
 
@@ -43,9 +51,8 @@ struct Plan {
 
 /// The models and lengths per data set. The 805-SNP RBM and GAN at the papers' settings
 /// (the RBM with the quick preset's 0.1 initial weights, which learn LD sooner); the GAN for
-/// 3,000 of the paper's 20,000 epochs (35 minutes on 2 cores: its validations show the trend);
-/// the HCLT as `synth`'s share preset trains it. On AGBL4 the dense GAN costs ~20× more per
-/// epoch and is left out, and the RBM runs 400 epochs (5 s each on 2 cores).
+/// 3,000 of the paper's 20,000 epochs; the HCLT as `synth`'s share preset trains it. On AGBL4
+/// the dense GAN is left out and the RBM runs 400 epochs (timings in docs/measured-choices.md).
 fn plans(dataset: &str) -> Vec<Plan> {
     let rbm = Plan {
         model: "rbm",
@@ -103,6 +110,10 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--frontier" => {}
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
             "--resume" => resume = true,
             "--models" => {
                 models = Some(
@@ -184,16 +195,12 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
 }
 
 fn dataset(key: &str) -> anyhow::Result<Dataset> {
-    let shared = Path::new("../shared/data/1000g");
+    let shared = Path::new(SHARED_1000G);
     Ok(match key {
         "805" => Dataset {
             key: "805",
             name: "1000G 805 SNPs",
-            path: if shared.join("805_SNP_1000G_real.train.vcf.gz").exists() {
-                shared.join("805_SNP_1000G_real.train.vcf.gz")
-            } else {
-                PathBuf::from("examples/805_SNP_1000G_real.train.vcf.gz")
-            },
+            path: snp805_path(),
             input_flags: &[],
             targets: targets::TARGETS_805,
         },
@@ -405,8 +412,9 @@ fn render_section(
             f(fig.pca),
             fig.copies.map_or("–".into(), |c| format!("{c:.0}")),
             row.report
-                .pointer("/guard/redrawn")
-                .map_or("–".into(), |v| v.to_string()),
+                .guard
+                .as_ref()
+                .map_or("–".into(), |g| g.redrawn.to_string()),
             row.train_s.map_or("–".into(), |t| format!("{:.0} s", t)),
         )?;
     }

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
+use genosynth_eval::Report;
 use serde_json::Value;
 
 use super::{Trajectory, aa_distance};
-use crate::reproduce::Row;
+use crate::harness::{Row, finite};
 
 /// Bounds the AGs must meet, on people the model never saw.
 pub(super) struct Targets {
@@ -56,20 +57,26 @@ pub(crate) struct Figures {
 }
 
 impl Figures {
-    /// The figures of one report.json: the one place the frontier reads its layout.
-    pub(crate) fn from_report(r: &Value) -> Self {
-        let num = |p: &str| r.pointer(p).and_then(Value::as_f64);
+    /// The figures of one report: the one place the frontier reads its layout.
+    pub(crate) fn from_report(r: &Report) -> Self {
+        let p = &r.privacy;
         Figures {
-            ld: num("/ld/window/synthetic/pearson_r"),
-            aa_truth: num("/privacy/aats_train/aa_truth/mean"),
-            aa_syn: num("/privacy/aats_train/aa_syn/mean"),
-            loss: num("/privacy/privacy_loss"),
-            auc: num("/privacy/membership_auc"),
+            ld: finite(r.ld.window.synthetic.pearson_r),
+            aa_truth: finite(p.aats_train.aa_truth.mean),
+            aa_syn: finite(p.aats_train.aa_syn.mean),
+            loss: p.privacy_loss.and_then(finite),
+            auc: p.membership_auc.and_then(finite),
             pca: pca_w(r),
-            copies: num("/privacy/exact_copies/synthetic_copies"),
-            tpr_1pct: num("/privacy/membership_tpr_at_1pct_fpr"),
-            likelihood_tpr_1pct: num("/privacy/likelihood_attack/tpr_at_1pct_fpr"),
-            epsilon: num("/differential_privacy/epsilon"),
+            copies: Some(p.exact_copies.synthetic_copies as f64),
+            tpr_1pct: p.membership_tpr_at_1pct_fpr.and_then(finite),
+            likelihood_tpr_1pct: p
+                .likelihood_attack
+                .as_ref()
+                .and_then(|l| finite(l.tpr_at_1pct_fpr)),
+            epsilon: r
+                .differential_privacy
+                .as_ref()
+                .and_then(|d| finite(d.epsilon)),
         }
     }
 
@@ -88,14 +95,15 @@ impl Figures {
 }
 
 /// Largest PCA Wasserstein distance over PC1 and PC2 (training sd).
-fn pca_w(r: &Value) -> Option<f64> {
-    let w = r.pointer("/pca/wasserstein_synthetic")?.as_array()?;
-    Some(
+fn pca_w(r: &Report) -> Option<f64> {
+    let w = &r.pca.wasserstein_synthetic;
+    (!w.is_empty()).then(|| {
         w.iter()
             .take(2)
-            .filter_map(Value::as_f64)
-            .fold(f64::NAN, f64::max),
-    )
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::NAN, f64::max)
+    })
 }
 
 impl Targets {
