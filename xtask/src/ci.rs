@@ -45,6 +45,17 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        name: "genosynth-eval without its html feature (the statistics alone, no plotters)",
+        program: "cargo",
+        args: &[
+            "check",
+            "--package",
+            "genosynth-eval",
+            "--no-default-features",
+        ],
+        env: &[],
+    },
+    Step {
         name: "rustdoc",
         program: "cargo",
         args: &["doc", "--workspace", "--no-deps"],
@@ -54,6 +65,10 @@ const STEPS: &[Step] = &[
 
 /// Steps that are xtask commands themselves, run after the cargo steps.
 const XTASKS: &[(&str, &[&str])] = &[
+    (
+        "architecture invariants (dependencies, no candle in the models' public API)",
+        &["arch-check"],
+    ),
     (
         "docs/benchmarks.md is complete and current (no bench is run)",
         &["bench", "--check"],
@@ -111,6 +126,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         eprintln!("==> {name}: cargo xtask {}", args.join(" "));
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let result = match args[0].as_str() {
+            "arch-check" => crate::arch_check::run(&args[1..]),
             "bench" => crate::bench::run(&args[1..]),
             "report-check" => crate::report_check::run(&args[1..]),
             "gpu-bundle" => crate::gpu_bundle::run(&args[1..]),

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; `main` only moves to the workspace root and
 //! dispatches (rust-analyzer's xtask layout).
 
+mod arch_check;
 mod bench;
 mod ci;
 mod cuda_check;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
 /// Runs the xtask `args` name (help for none, `-h`, `--help` or `help`).
 fn dispatch(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
+        Some("arch-check") => arch_check::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci::run(&args[1..]),
         Some("cuda-check") => cuda_check::run(&args[1..]),
@@ -58,6 +60,8 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  arch-check      docs/architecture.md's invariants: which crates depend on noodles, candle and
+                  anyhow, and no candle in genosynth-models' public API (CI runs it)
   bench           genosynth vs bcftools, Keras/PyTorch, numpy/scikit-allel, plink2 -> docs/benchmarks.md
                   (`cargo xtask bench --help`; slow, never in CI)
   ci              format, clippy, tests, rustdoc (what .ci/run runs after installing tools)

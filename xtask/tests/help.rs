@@ -18,6 +18,7 @@ fn every_command_answers_help() {
         assert!(help(&[flag]).contains("usage: cargo xtask <command>"));
     }
     for command in [
+        "arch-check",
         "bench",
         "ci",
         "cuda-check",
@@ -30,6 +31,7 @@ fn every_command_answers_help() {
         let usage = help(&[command, "--help"]);
         assert!(usage.contains(command), "{command}: {usage}");
     }
+    assert!(help(&["reproduce", "--frontier", "-h"]).contains("reproduce --frontier"));
 }
 
 #[test]
