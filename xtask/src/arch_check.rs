@@ -153,7 +153,8 @@ fn pure_crate_problems(metadata: &Value, packages: &[Value]) -> anyhow::Result<V
 fn candle_in_models_api() -> anyhow::Result<Vec<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Candle's own docs first: rustdoc links a type into another crate only when that crate's
-    // docs sit beside it.
+    // docs sit beside it. The models crate is named too, so both runs resolve candle's features
+    // alike and share the dependencies' build.
     run_visible(Command::new(&cargo).args([
         "doc",
         "--no-deps",
@@ -161,6 +162,8 @@ fn candle_in_models_api() -> anyhow::Result<Vec<String>> {
         "candle-core",
         "--package",
         "candle-nn",
+        "--package",
+        "genosynth-models",
     ]))?;
     // A flag of this run's own makes cargo re-document the crate now that candle's docs exist.
     let stamp = std::time::SystemTime::now()
