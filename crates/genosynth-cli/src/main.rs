@@ -5,6 +5,7 @@
 
 mod commands;
 mod printer;
+mod reporter;
 
 use std::io;
 use std::process::ExitCode;

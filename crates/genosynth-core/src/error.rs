@@ -61,6 +61,12 @@ pub enum Error {
     /// A split fraction outside (0, 1), or a split that leaves one side empty.
     #[error("cannot split: {0}")]
     Split(String),
+    /// Pairing haplotypes into diploid samples needs haploid samples only.
+    #[error("the input mixes haploid and diploid samples")]
+    MixedPloidy,
+    /// Pairing haplotypes into diploid samples needs an even number of them.
+    #[error("{0} haplotypes cannot pair into diploid samples")]
+    OddHaplotypes(usize),
     /// A sample that the operation needs is not known.
     #[error("sample {0:?} is not in the panel")]
     UnknownSample(String),

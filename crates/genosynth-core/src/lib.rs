@@ -4,7 +4,8 @@
 //! no file I/O (see `genosynth-vcf`) and knows nothing of neural networks (see `genosynth-models`).
 //!
 //! - [`Site`] / [`Sites`]: the variant sites (chromosome, 1-based position, id, REF, ALT).
-//! - [`Sample`] / [`Ploidy`]: who the haplotypes belong to.
+//! - [`Sample`] / [`Ploidy`]: who the haplotypes belong to
+//!   ([`HaplotypeMatrix::with_ploidy`] regroups them).
 //! - [`HaplotypeMatrix`]: haplotypes × sites, bit-packed one row per haplotype, so the Hamming
 //!   distance of two haplotypes is an XOR and a popcount per 64 sites.
 //! - [`Panel`]: population labels in the 1000 Genomes `.panel` layout.
@@ -30,6 +31,7 @@ mod builder;
 mod error;
 mod matrix;
 mod panel;
+mod ploidy;
 mod sample;
 mod site;
 mod split;

@@ -126,6 +126,29 @@ impl Panel {
         self.entries.is_empty()
     }
 
+    /// The panel as text: a `sample<TAB>pop[<TAB>super_pop]` header, then one line per sample
+    /// in order; the super-population column only when some sample has one. [`Panel::parse`]
+    /// reads it back.
+    pub fn to_text(&self) -> String {
+        let with_super = self.entries.iter().any(|e| !e.super_population.is_empty());
+        let mut text = String::from(if with_super {
+            "sample\tpop\tsuper_pop\n"
+        } else {
+            "sample\tpop\n"
+        });
+        for e in &self.entries {
+            text.push_str(&e.sample);
+            text.push('\t');
+            text.push_str(&e.population);
+            if with_super {
+                text.push('\t');
+                text.push_str(&e.super_population);
+            }
+            text.push('\n');
+        }
+        text
+    }
+
     /// Labels for `samples` in order (population codes), failing on the first sample missing
     /// from the panel.
     pub fn labels_for<'a>(
@@ -157,5 +180,14 @@ mod tests {
         assert!(matches!(err, Error::Panel { line: 2, .. }));
         let err = Panel::parse("A GBR\nA YRI\n").unwrap_err();
         assert!(err.to_string().contains("twice"));
+    }
+
+    #[test]
+    fn text_reads_back() {
+        let two = Panel::parse("A GBR\nB YRI\n").unwrap();
+        assert_eq!(two.to_text(), "sample\tpop\nA\tGBR\nB\tYRI\n");
+        let three = Panel::parse("A GBR EUR male\nB YRI AFR female\n").unwrap();
+        assert_eq!(Panel::parse(&three.to_text()).unwrap(), three);
+        assert_eq!(Panel::parse(&two.to_text()).unwrap(), two);
     }
 }

@@ -101,7 +101,7 @@ pub use populations::PopulationStats;
 pub use provenance::{DpGuarantee, GuardInfo, Trajectory, TrajectoryPoint};
 pub use report::{
     Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
-    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress,
+    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress, progress_steps,
 };
 pub use triplets::{TripletStats, triplet_correlations};
 pub use verdict::{Check, Status, Verdict, verdict};

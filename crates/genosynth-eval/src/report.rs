@@ -286,7 +286,14 @@ pub fn evaluate(input: &EvalInput<'_>) -> Result<Report, Error> {
     evaluate_with_progress(input, &mut |_| {})
 }
 
-/// [`evaluate`], calling `progress` with the name of each step as it starts.
+/// How many steps [`evaluate_with_progress`] reports for `input` when it runs to the end: one
+/// per statistic, and the per-population figures when both panels are given.
+pub fn progress_steps(input: &EvalInput<'_>) -> u64 {
+    9 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
+}
+
+/// [`evaluate`], calling `progress` with the name of each step as it starts
+/// ([`progress_steps`] of them).
 pub fn evaluate_with_progress(
     input: &EvalInput<'_>,
     progress: &mut dyn FnMut(&str),

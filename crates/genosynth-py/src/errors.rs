@@ -5,7 +5,7 @@
 //!
 //! | error | exception |
 //! | --- | --- |
-//! | a file cannot be opened, read or written | `FileNotFoundError`, `PermissionError` or `OSError` |
+//! | a file or directory cannot be opened, read, written or created | `FileNotFoundError`, `PermissionError` or `OSError` |
 //! | corrupt compressed data; a model directory that is missing, damaged or already used | `OSError` |
 //! | malformed records, policies, settings, hyperparameters, mismatched data | `ValueError` |
 //! | tensor computation, the generation guard giving up | `RuntimeError` |
@@ -75,11 +75,15 @@ pub(crate) fn eval(err: genosynth_eval::Error) -> PyErr {
 
 /// A pipeline error of the `genosynth` facade.
 pub(crate) fn pipeline(err: genosynth::Error) -> PyErr {
+    let message = chain(&err);
     match err {
         genosynth::Error::Models(e) => models(e),
         genosynth::Error::Eval(e) => eval(e),
-        genosynth::Error::GuardExhausted { .. } => PyRuntimeError::new_err(chain(&err)),
-        _ => PyValueError::new_err(chain(&err)),
+        genosynth::Error::Vcf(e) => vcf(e),
+        genosynth::Error::Directory { source, .. } => os_error(&source, message),
+        genosynth::Error::Interrupted => PyKeyboardInterrupt::new_err(message),
+        genosynth::Error::GuardExhausted { .. } => PyRuntimeError::new_err(message),
+        _ => PyValueError::new_err(message),
     }
 }
 

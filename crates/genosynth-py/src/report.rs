@@ -5,7 +5,7 @@
 //! dict (`report["verdict"]`, `.keys()`, `.to_dict()`), and `write_report` writes both files
 //! from it exactly as `genosynth eval` does.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use genosynth_eval::{EvalInput, Settings};
 use pyo3::exceptions::{PyKeyError, PyTypeError};
@@ -198,31 +198,6 @@ pub(crate) fn write_report(
         )
     })?;
     let report = &report.get().report;
-    py.detach(|| {
-        std::fs::create_dir_all(&directory).map_err(|e| {
-            (
-                e,
-                format!("cannot create report directory {}", directory.display()),
-            )
-        })?;
-        let json = serde_json::to_string_pretty(report).expect("reports serialise");
-        let html = genosynth_eval::render_html(report);
-        write_atomic(&directory.join("report.json"), json.as_bytes())?;
-        write_atomic(&directory.join("report.html"), html.as_bytes())
-    })
-    .map_err(|(e, context)| errors::os_error(&e, format!("{context}: {e}")))
-}
-
-/// Writes `bytes` beside `path` and renames it into place.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (std::io::Error, String)> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| (e, format!("cannot write {}", path.display())))
+    py.detach(|| genosynth::write_report(&directory, report))
+        .map_err(errors::pipeline)
 }

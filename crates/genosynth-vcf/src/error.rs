@@ -117,6 +117,14 @@ pub enum ErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// A line of a regions file is malformed.
+    #[error("line {line}: {message}")]
+    RegionsFile {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A `.hapt` line is malformed or does not match its sites.
     #[error("line {line}: {message}")]
     Hapt {

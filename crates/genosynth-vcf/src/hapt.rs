@@ -12,7 +12,6 @@ use crate::input::{self, InputFormat};
 use crate::options::{ReadOptions, SampleSelection, stopped};
 use crate::read::{Haplotypes, ReadReport};
 use crate::record::{RawRecord, is_snp};
-use crate::region::parse_regions;
 use crate::source::{self, Opened};
 
 /// The sites file written beside `X.hapt`: `X.sites`.
@@ -71,7 +70,7 @@ pub(crate) fn read(
         records_read,
         ..Default::default()
     };
-    let regions = parse_regions(&options.regions)?;
+    let regions = &options.regions;
     let keep: Vec<usize> = matrix
         .sites()
         .iter()

@@ -11,6 +11,9 @@
 //! - [`write()`]: VCF, BGZF VCF, BCF, `.hapt` or phased PLINK 2 (`.pgen`/`.pvar`/`.psam`),
 //!   atomically, with an optional index ([`WriteOptions`]).
 //! - [`inspect`]: counts every category of a file without refusing it (`genosynth info`).
+//! - [`Region`] and [`read_regions_file`] (bcftools `-r`/`-R`, BED), [`read_panel`] /
+//!   [`write_panel`] (population labels), and [`write_atomic`], the atomic file write every
+//!   genosynth crate uses.
 //!
 //! Reading a VCF, keeping SNPs only and splitting multiallelic records (like
 //! `bcftools norm -m- | bcftools view -v snps`), then writing BCF with a CSI index
@@ -48,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod assemble;
+mod atomic;
 mod bcf_in;
 mod encode;
 mod error;
@@ -55,6 +59,7 @@ mod hapt;
 mod input;
 mod inspect;
 mod options;
+mod panel;
 mod pgen;
 mod read;
 mod record;
@@ -63,6 +68,7 @@ mod source;
 mod vcf_text;
 mod write;
 
+pub use atomic::write_atomic;
 pub use error::{Error, ErrorKind, RecordProblem};
 pub use hapt::companion_sites_path;
 pub use input::InputFormat;
@@ -70,5 +76,7 @@ pub use inspect::{ChromSpan, FileInfo, MafSpectrum, inspect};
 pub use options::{
     MissingPolicy, MultiallelicPolicy, OutputFormat, ReadOptions, SampleSelection, WriteOptions,
 };
+pub use panel::{companion_panel_path, read_panel, write_panel};
 pub use read::{Haplotypes, ReadReport, read};
+pub use region::{Region, read_regions_file};
 pub use write::{output_format, write};

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::Region;
+
 /// What to do with records that have more than one ALT allele.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MultiallelicPolicy {
@@ -85,9 +87,10 @@ impl SampleSelection {
 /// samples, error on multiallelic records, unphased heterozygous genotypes and missing data.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
-    /// Regions `chr1:100-200`, `chr1:100`, `chr1` (1-based, inclusive); empty = whole file.
-    /// Uses the `.tbi`/`.csi` index when there is one, otherwise filters while streaming.
-    pub regions: Vec<String>,
+    /// Regions (parse `chr1:100-200`, `chr1:100`, `chr1` with [`Region::parse`], or read a
+    /// regions file with [`crate::read_regions_file`]); empty = whole file. Uses the
+    /// `.tbi`/`.csi` index when there is one, otherwise filters while streaming.
+    pub regions: Vec<Region>,
     /// Which samples to read; `None` = all.
     pub samples: Option<SampleSelection>,
     /// Records with several ALT alleles.

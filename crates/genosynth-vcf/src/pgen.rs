@@ -25,9 +25,9 @@ use std::path::{Path, PathBuf};
 
 use genosynth_core::{HaplotypeMatrix, Ploidy};
 
+use crate::atomic::temp_file;
 use crate::error::ErrorKind;
 use crate::options::{WriteOptions, stopped};
-use crate::write::temp_file;
 
 /// Variants per block of the header index.
 const BLOCK: usize = 1 << 16;

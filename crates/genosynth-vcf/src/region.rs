@@ -1,4 +1,7 @@
-//! Regions (`chr1`, `chr1:100`, `chr1:100-200`, 1-based inclusive) and index queries.
+//! Regions (`chr1`, `chr1:100`, `chr1:100-200`, 1-based inclusive), regions files, and index
+//! queries.
+
+use std::path::Path;
 
 use noodles_bgzf as bgzf;
 use noodles_core::Position;
@@ -6,19 +9,32 @@ use noodles_core::region::Interval;
 use noodles_csi::BinningIndex;
 use noodles_csi::binning_index::index::reference_sequence::bin::Chunk;
 
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 
-/// A parsed region.
+/// A genomic region: one chromosome, 1-based inclusive positions (`end` is `u64::MAX` for "to
+/// the end of the chromosome").
+///
+/// ```
+/// use genosynth_vcf::Region;
+/// let r: Region = "chr1:1,000-2000".parse()?;
+/// assert_eq!((r.chrom.as_str(), r.start, r.end), ("chr1", 1000, 2000));
+/// assert_eq!(r.to_string(), "chr1:1000-2000");
+/// assert_eq!("X".parse::<Region>()?.end, u64::MAX);
+/// # Ok::<(), genosynth_vcf::ErrorKind>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Region {
-    pub(crate) chrom: String,
-    pub(crate) start: u64,
-    pub(crate) end: u64,
+pub struct Region {
+    /// Chromosome name as the file spells it.
+    pub chrom: String,
+    /// First position (1-based).
+    pub start: u64,
+    /// Last position (1-based, inclusive); `u64::MAX` = to the end.
+    pub end: u64,
 }
 
 impl Region {
     /// Parses `chr1`, `chr1:100`, `chr1:100-200`, `chr1:100-` (thousands separators allowed).
-    pub(crate) fn parse(text: &str) -> Result<Self, ErrorKind> {
+    pub fn parse(text: &str) -> Result<Self, ErrorKind> {
         let bad = |message: &str| ErrorKind::Region {
             region: text.to_string(),
             message: message.to_string(),
@@ -63,15 +79,69 @@ impl Region {
     }
 
     /// Whether a record at `pos` spanning `len` reference bases overlaps (bcftools `-r`).
-    pub(crate) fn overlaps(&self, chrom: &str, pos: u64, len: usize) -> bool {
+    pub fn overlaps(&self, chrom: &str, pos: u64, len: usize) -> bool {
         let last = pos + (len.max(1) as u64) - 1;
         chrom == self.chrom && pos <= self.end && last >= self.start
     }
 }
 
-/// Parses `-r` regions and `-R` file lines (`CHROM[\tSTART[\tEND]]`, `#` comments skipped).
-pub(crate) fn parse_regions(texts: &[String]) -> Result<Vec<Region>, ErrorKind> {
-    texts.iter().map(|t| Region::parse(t)).collect()
+impl std::str::FromStr for Region {
+    type Err = ErrorKind;
+
+    fn from_str(text: &str) -> Result<Self, ErrorKind> {
+        Self::parse(text)
+    }
+}
+
+/// The text [`Region::parse`] reads back: `chr1`, `chr1:100-200` or `chr1:100-`.
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.start, self.end) {
+            (1, u64::MAX) => write!(f, "{}", self.chrom),
+            (start, u64::MAX) => write!(f, "{}:{start}-", self.chrom),
+            (start, end) => write!(f, "{}:{start}-{end}", self.chrom),
+        }
+    }
+}
+
+/// Reads a regions file: `CHROM`, `CHROM POS` or `CHROM START END` per line, whitespace
+/// separated, 1-based inclusive like bcftools `-R`; a `.bed` file is 0-based half-open, as in
+/// BED. Empty lines, `#` comments and `track` lines are skipped.
+pub fn read_regions_file(path: &Path) -> Result<Vec<Region>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::new(path, ErrorKind::Open(e)))?;
+    let bed = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("bed"));
+    parse_regions_text(&text, bed).map_err(|kind| Error::new(path, kind))
+}
+
+/// The lines of a regions file ([`read_regions_file`]); `bed`: 0-based half-open starts.
+fn parse_regions_text(text: &str, bed: bool) -> Result<Vec<Region>, ErrorKind> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() || cols[0].starts_with('#') || cols[0] == "track" {
+            continue;
+        }
+        let at_line = |message: String| ErrorKind::RegionsFile {
+            line: i + 1,
+            message,
+        };
+        let num = |s: &str| -> Result<u64, ErrorKind> {
+            s.parse()
+                .map_err(|_| at_line(format!("{s:?} is not a position")))
+        };
+        let text = match cols.as_slice() {
+            [chrom] => chrom.to_string(),
+            [chrom, pos] => format!("{chrom}:{}", num(pos)? + u64::from(bed)),
+            [chrom, start, end, ..] => {
+                format!("{chrom}:{}-{}", num(start)? + u64::from(bed), num(end)?)
+            }
+            [] => unreachable!("empty lines are skipped"),
+        };
+        out.push(Region::parse(&text).map_err(|e| at_line(e.to_string()))?);
+    }
+    Ok(out)
 }
 
 /// Index chunks covering `regions`, in file order, given how the index numbers chromosomes.
@@ -160,6 +230,44 @@ mod tests {
         assert!(Region::parse("1:9-5").is_err());
         assert!(Region::parse("1:a-5").is_err());
         assert!(Region::parse("").is_err());
+    }
+
+    #[test]
+    fn display_reads_back() {
+        for text in ["chr1", "chr1:5-", "chr1:5-9", "1:7-7"] {
+            let r = Region::parse(text).unwrap();
+            assert_eq!(Region::parse(&r.to_string()).unwrap(), r, "{text}");
+        }
+        assert_eq!(Region::parse("1:7").unwrap().to_string(), "1:7-7");
+    }
+
+    #[test]
+    fn regions_files_are_one_based_and_bed_files_zero_based() {
+        let text = "# comment\ntrack name=x\n\nchr1\nchr2 10\nchr3 10 20 name\n";
+        let plain = parse_regions_text(text, false).unwrap();
+        let bed = parse_regions_text(text, true).unwrap();
+        let spans = |r: &[Region]| r.iter().map(|r| (r.start, r.end)).collect::<Vec<_>>();
+        assert_eq!(spans(&plain), [(1, u64::MAX), (10, 10), (10, 20)]);
+        assert_eq!(spans(&bed), [(1, u64::MAX), (11, 11), (11, 20)]);
+        assert_eq!(bed[2].chrom, "chr3");
+    }
+
+    #[test]
+    fn regions_file_errors_name_the_line_and_value() {
+        let err = parse_regions_text("chr1 5\nchr1 x 9\n", false).unwrap_err();
+        assert_eq!(err.to_string(), "line 2: \"x\" is not a position");
+        let err = parse_regions_text("chr1 0 9\n", false).unwrap_err();
+        assert!(
+            err.to_string().starts_with("line 1: region \"chr1:0-9\""),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.bed");
+        let err = read_regions_file(&missing).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&missing.display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::error::{ErrorKind, RecordProblem};
 use crate::input::{self, InputFormat};
 use crate::options::{ReadOptions, SampleSelection};
 use crate::record::RawRecord;
-use crate::region::{ChunkCursor, Region, parse_regions, plan_chunks};
+use crate::region::{ChunkCursor, Region, plan_chunks};
 use crate::vcf_text::{self, RecordParser, trim_newline};
 
 /// An opened file: either records, or `.hapt` text for the `.hapt` reader.
@@ -266,7 +266,7 @@ pub(crate) fn select_samples(
 /// Opens `path` for reading records with `options` (regions, samples).
 pub(crate) fn open(path: &Path, options: &ReadOptions) -> Result<Opened, ErrorKind> {
     let input = input::open(path, options.threads)?;
-    let regions = parse_regions(&options.regions)?;
+    let regions = options.regions.clone();
     let indexable = !regions.is_empty() && !input::is_stdio(path);
     match input.format {
         InputFormat::Hapt => Ok(Opened::Hapt(input.reader)),

@@ -2,12 +2,13 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use genosynth_core::HaplotypeMatrix;
 use noodles_bgzf as bgzf;
 use noodles_bgzf::io::writer::CompressionLevel;
 
+use crate::atomic::{parent_dir, temp_file};
 use crate::encode::{bcf_header, header_text, write_bcf_records, write_vcf_records};
 use crate::error::{Error, ErrorKind};
 use crate::hapt;
@@ -68,10 +69,7 @@ fn write_kind(
         encode(format, io::stdout(), matrix, options, false)?;
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(path);
     // `-o out/ags.vcf.gz` where `out/` does not exist yet: create it, as the temporary file
     // must live beside the output for the final rename.
     std::fs::create_dir_all(&dir).map_err(ErrorKind::Open)?;
@@ -124,17 +122,6 @@ fn write_kind(
             .map_err(|e| ErrorKind::Io(e.error))?;
     }
     Ok(())
-}
-
-/// A temporary file in `dir` (the output's directory, so that the final rename is atomic),
-/// removed unless persisted.
-pub(crate) fn temp_file(dir: &Path) -> Result<tempfile::NamedTempFile, ErrorKind> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".genosynth-");
-    // Temporary files are private (0600) by default; the output is an ordinary file.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    builder.tempfile_in(dir).map_err(ErrorKind::Open)
 }
 
 fn stopped_now(options: &WriteOptions) -> bool {

@@ -183,7 +183,7 @@ fn sample_selection_and_regions() {
     );
     let opts = ReadOptions {
         samples: Some(SampleSelection::parse_list("M,A")),
-        regions: vec!["1:15-30".into(), "2".into()],
+        regions: vec!["1:15-30".parse().unwrap(), "2".parse().unwrap()],
         ..Default::default()
     };
     let m = read(&path, &opts).unwrap().matrix;

@@ -95,7 +95,7 @@ pub fn generate_guarded(
 ) -> Result<(HaplotypeMatrix, GuardReport)> {
     if train.sites() != &checkpoint.sites() {
         return Err(Error::InvalidOption {
-            name: "min-distance",
+            name: "training haplotypes",
             reason: "the training haplotypes given do not have the model's sites; pass the file the model was trained on".into(),
         });
     }

@@ -2,9 +2,16 @@
 //! generate artificial genomes (AGs) that keep their distance from the training data, and
 //! evaluate them on the people the model never saw.
 //!
-//! The crates below do one job each (genosynth-core: haplotype data; genosynth-models: the
-//! models, on candle; genosynth-eval: statistics); this crate wires them the way `genosynth
-//! synth` does, so the CLI and other programs share one pipeline.
+//! The crates below do one job each (genosynth-core: haplotype data; genosynth-vcf: files;
+//! genosynth-models: the models, on candle; genosynth-eval: statistics); this crate wires them
+//! the way `genosynth synth` does, so the CLI and other programs share one pipeline:
+//!
+//! - [`synth`]: the whole pipeline over a [`SynthConfig`] (built with a [`Preset`]).
+//! - Its steps as plain functions: [`read_haplotypes`], [`hold_out`], [`train`] (a
+//!   [`TrainJob`], with [`Selection`] on validation people), [`load_for_generation`],
+//!   [`generate`] (a [`GenerateConfig`] and an optional [`Guard`]), [`write_ags`],
+//!   [`evaluate`] (with [`Annotations`]) and [`write_report`].
+//! - Progress: every step reports [`Event`]s to a [`Progress`] (any `FnMut(Event)`).
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -26,20 +33,35 @@
 #![deny(missing_docs)]
 
 mod error;
+mod evaluation;
 mod guard;
+mod output;
+mod pipeline;
+mod preset;
+mod progress;
 mod report;
+mod synth;
 mod trained_on;
 mod training;
 mod validation;
 
 pub use error::{Error, Result};
+pub use evaluation::{Annotations, evaluate, write_report};
 pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
 };
+pub use output::{GenerateConfig, Generated, Guard, ag_panel, generate, write_ags};
+pub use pipeline::{TrainJob, hold_out, load_for_generation, read_haplotypes, train};
+pub use preset::{
+    Preset, QUICK_RBM_INIT_STD, SYNTH_VALIDATION_FRACTION, VALIDATIONS_PER_RUN,
+    synth_validate_every,
+};
+pub use progress::{Event, Progress};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,
 };
+pub use synth::{Stage, SynthConfig, SynthOutcome, Synthesized, synth};
 pub use trained_on::training_haplotypes;
 pub use training::{Selection, train_selected};
 pub use validation::{

@@ -16,7 +16,7 @@ pub fn training_haplotypes(
     input: &HaplotypeMatrix,
 ) -> Result<HaplotypeMatrix> {
     let mismatch = |reason: String| Error::InvalidOption {
-        name: "train",
+        name: "training haplotypes",
         reason: format!(
             "{reason}\n  hint: pass the file the model in {} was trained from",
             checkpoint.dir.display()

@@ -34,12 +34,12 @@ pub fn split_validation(
     let people = matrix.samples().len();
     if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::InvalidOption {
-            name: "validation-fraction",
+            name: "validation fraction",
             reason: format!("{fraction} is not strictly between 0 and 1 (0 turns validation off)"),
         });
     }
     let too_few = |side: &str, count: usize| Error::InvalidOption {
-        name: "validation-fraction",
+        name: "validation fraction",
         reason: format!(
             "{fraction} of {people} people leaves {count} on the {side} side; at least 2 are needed on each side (choose a fraction between {:.2} and {:.2})",
             2.0 / people as f64,
@@ -83,7 +83,7 @@ pub fn split_named(
     }
     if validation.len() != wanted.len() {
         return Err(Error::InvalidOption {
-            name: "resume",
+            name: "validation people",
             reason: format!(
                 "the model held out {} validation people, {} of them are in this input; resume with the input it was trained from",
                 wanted.len(),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
+use genosynth_core::{HaplotypeMatrix, Ploidy};
 
 use crate::Context;
 use crate::commands::io_args::{InputArgs, checked_output_format, write_options};
@@ -78,39 +78,17 @@ pub(crate) fn interrupted(ctx: &Context) -> ExitCode {
     ExitCode::from(130)
 }
 
-/// Re-groups haplotypes: `1` = one haploid sample per haplotype, `2` = consecutive haplotypes
-/// paired into diploid samples.
+/// Re-groups haplotypes into samples of `--ploidy` (see `HaplotypeMatrix::with_ploidy`).
 fn set_ploidy(matrix: HaplotypeMatrix, ploidy: u8) -> anyhow::Result<HaplotypeMatrix> {
-    let samples: Vec<Sample> = if ploidy == 1 {
-        matrix
-            .samples()
-            .iter()
-            .flat_map(|s| match s.ploidy {
-                Ploidy::Haploid => vec![s.clone()],
-                Ploidy::Diploid => vec![
-                    Sample::new(format!("{}_A", s.name), Ploidy::Haploid),
-                    Sample::new(format!("{}_B", s.name), Ploidy::Haploid),
-                ],
-            })
-            .collect()
+    let target = if ploidy == 1 {
+        Ploidy::Haploid
     } else {
-        if matrix.samples().iter().all(|s| s.ploidy == Ploidy::Diploid) {
-            return Ok(matrix);
-        }
-        anyhow::ensure!(
-            matrix.samples().iter().all(|s| s.ploidy == Ploidy::Haploid),
-            "--ploidy 2: the input mixes haploid and diploid samples"
-        );
-        anyhow::ensure!(
-            matrix.n_haplotypes().is_multiple_of(2),
-            "--ploidy 2: {} haplotypes cannot pair into diploid samples (use --ploidy 1)",
-            matrix.n_haplotypes()
-        );
-        matrix
-            .samples()
-            .chunks_exact(2)
-            .map(|p| Sample::new(p[0].name.clone(), Ploidy::Diploid))
-            .collect()
+        Ploidy::Diploid
     };
-    Ok(matrix.with_samples(samples)?)
+    matrix.with_ploidy(target).map_err(|e| match e {
+        genosynth_core::Error::OddHaplotypes(_) => {
+            anyhow::anyhow!("--ploidy {ploidy}: {e} (use --ploidy 1)")
+        }
+        e => anyhow::Error::new(e).context(format!("--ploidy {ploidy}")),
+    })
 }

@@ -1,17 +1,20 @@
 //! `genosynth eval`: fidelity and privacy of artificial genomes against real haplotypes,
 //! written as `report.json` and a self-contained `report.html`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::{HaplotypeMatrix, Panel};
-use genosynth_eval::{EvalInput, Report, Settings, Status, evaluate_with_progress, render_html};
+use genosynth::Annotations;
+use genosynth_core::HaplotypeMatrix;
+use genosynth_eval::{EvalInput, Settings};
+use genosynth_vcf::{Region, read_panel};
 
 use crate::Context;
 use crate::commands::convert::interrupted;
 use crate::commands::io_args::{InputArgs, PolicyArgs, SelectArgs};
+use crate::commands::summary::{print_summary, report_written};
+use crate::reporter::Reporter;
 
 /// Evaluate artificial genomes against real haplotypes: allele frequencies, LD, distances,
 /// PCA, 3-point correlations, haplotype frequencies, Fst and privacy (AATS, DCR, copies,
@@ -68,7 +71,7 @@ pub(crate) struct Args {
         value_delimiter = ',',
         value_name = "REGION"
     )]
-    regions: Vec<String>,
+    regions: Vec<Region>,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -132,13 +135,18 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         },
         _ => None,
     };
-    let panel = args.panel.as_deref().map(read_panel).transpose()?;
+    let panel = args
+        .panel
+        .as_deref()
+        .map(read_panel)
+        .transpose()
+        .context("--panel")?;
     // `generate --population` writes the AGs' labels beside them; with a real panel they are
     // picked up, so per-population figures need no extra flag.
-    let beside = crate::commands::population::ag_panel_path(&args.synthetic)
+    let beside = genosynth_vcf::companion_panel_path(&args.synthetic)
         .filter(|p| panel.is_some() && p.is_file());
     let synthetic_panel = match (&args.synthetic_panel, beside) {
-        (Some(path), _) => Some(read_panel(path)?),
+        (Some(path), _) => Some(read_panel(path).context("--synthetic-panel")?),
         (None, Some(path)) => {
             ctx.printer
                 .info(format!("AG population labels: {}", path.display()));
@@ -183,215 +191,12 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         differential_privacy: provenance.differential_privacy,
         likelihood_attack,
     };
-    match evaluate_and_write(
-        &input,
-        annotations,
-        Some(&args.output),
-        &mut std::io::stdout().lock(),
-        ctx,
-    )? {
-        Some(_) => Ok(ExitCode::SUCCESS),
-        None => Ok(interrupted(ctx)),
-    }
-}
-
-/// What the report learns besides the haplotypes: how the checkpoint was chosen and what the
-/// generation guard did.
-#[derive(Debug, Default)]
-pub(crate) struct Annotations {
-    pub(crate) selection: Option<genosynth_eval::Trajectory>,
-    pub(crate) guard: Option<genosynth_eval::GuardInfo>,
-    pub(crate) differential_privacy: Option<genosynth_eval::DpGuarantee>,
-    pub(crate) likelihood_attack: Option<genosynth_eval::ScoreAttack>,
-}
-
-/// Evaluates with progress on stderr, writes `report.json` and `report.html` into `output`
-/// atomically (when given) and prints the summary table to `summary`. `None` when Ctrl-C
-/// stopped it (nothing is written then). Shared by `eval` and `synth`.
-pub(crate) fn evaluate_and_write(
-    input: &EvalInput<'_>,
-    annotations: Annotations,
-    output: Option<&Path>,
-    summary: &mut dyn Write,
-    ctx: &Context,
-) -> anyhow::Result<Option<Report>> {
-    let steps = 9 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some());
-    let mut progress = ctx.printer.progress(Some(steps), "eval", "steps");
-    let mut step = 0;
-    let started = std::time::Instant::now();
-    let result = evaluate_with_progress(input, &mut |name| {
-        ctx.printer
-            .debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
-        progress.update(step, name);
-        step += 1;
-    });
-    progress.update(step, "done");
-    progress.finish();
-    let mut report = match result {
-        Err(genosynth_eval::Error::Interrupted) => return Ok(None),
+    let report = match genosynth::evaluate(&input, annotations, &mut Reporter::new(ctx)) {
+        Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),
         other => other?,
     };
-    report.selection = annotations.selection;
-    report.guard = annotations.guard;
-    report.differential_privacy = annotations.differential_privacy;
-    report.privacy.likelihood_attack = annotations.likelihood_attack;
-    if ctx.stop.load(std::sync::atomic::Ordering::SeqCst) {
-        return Ok(None);
-    }
-    let Some(output) = output else {
-        print_summary(&report, summary)?;
-        return Ok(Some(report));
-    };
-    std::fs::create_dir_all(output)
-        .with_context(|| format!("cannot create report directory {}", output.display()))?;
-    // Serialising and drawing the plots are independent; do them side by side.
-    let (json, html) = rayon::join(
-        || serde_json::to_string_pretty(&report),
-        || render_html(&report),
-    );
-    let json = json.context("cannot serialise the report")?;
-    write_atomic(&output.join("report.json"), json.as_bytes())?;
-    write_atomic(&output.join("report.html"), html.as_bytes())?;
-    print_summary(&report, summary)?;
-    ctx.printer.info(format!(
-        "wrote {} and {}",
-        output.join("report.json").display(),
-        output.join("report.html").display()
-    ));
-    Ok(Some(report))
-}
-
-fn read_panel(path: &Path) -> anyhow::Result<Panel> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read panel {}", path.display()))?;
-    Panel::parse(&text).with_context(|| format!("panel {}", path.display()))
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
-/// never sees a half-written report.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .with_context(|| format!("cannot write {}", path.display()));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
-    let fmt = |x: f64| {
-        if x.is_finite() {
-            format!("{x:.4}")
-        } else {
-            "n/a".into()
-        }
-    };
-    let word = |s: Status| match s {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-    };
-    writeln!(
-        out,
-        "train {} haplotypes, synthetic {}, holdout {}, {} common sites",
-        r.inputs.train_haplotypes,
-        r.inputs.synthetic_haplotypes,
-        r.inputs
-            .holdout_haplotypes
-            .map_or("none".to_string(), |n| n.to_string()),
-        r.inputs.sites.common
-    )?;
-    writeln!(
-        out,
-        "{:<32} {:>10} {:>10}  status",
-        "check", "AGs", "holdout"
-    )?;
-    for c in &r.verdict.checks {
-        writeln!(
-            out,
-            "{:<32} {:>10} {:>10}  {}",
-            c.name,
-            fmt(c.value),
-            c.reference.map_or("-".to_string(), fmt),
-            word(c.status)
-        )?;
-    }
-    if let Some(t) = &r.selection
-        && let Some(p) = t.points.iter().find(|p| Some(p.epoch) == t.selected_epoch)
-    {
-        writeln!(
-            out,
-            "checkpoint: epoch {} chosen among {} validated on held-out people (validation: AA {:.3}/{:.3}, privacy loss {:.3}, membership AUC {:.3}, LD {:.3})",
-            p.epoch,
-            t.points.len(),
-            p.aa_truth,
-            p.aa_syn,
-            p.privacy_loss,
-            p.membership_auc,
-            p.ld_r2
-        )?;
-    }
-    if let Some(d) = &r.differential_privacy {
-        writeln!(
-            out,
-            "differential privacy: {} per {}, ε = {:.3} at δ = {:e}",
-            d.mechanism, d.unit, d.epsilon, d.delta
-        )?;
-    }
-    if let Some(l) = &r.privacy.likelihood_attack {
-        writeln!(
-            out,
-            "likelihood attack ({}): AUC {:.3}, TPR {:.3} at 1% FPR, {:.3} at 0.1% FPR",
-            l.score, l.auc, l.tpr_at_1pct_fpr, l.tpr_at_0_1pct_fpr
-        )?;
-    }
-    if let Some(g) = &r.guard {
-        writeln!(
-            out,
-            "guard: every AG at least {} sites from every training haplotype{}; {} redrawn",
-            g.min_distance,
-            if g.auto { " (auto)" } else { "" },
-            g.redrawn
-        )?;
-    }
-    let a = &r.privacy.aats_train;
-    let m = &a.nearest_median;
-    writeln!(
-        out,
-        "AATS halves: {}\n  median nearest-neighbour distance (sites): real-real {:.1}, real-AG {:.1}, AG-real {:.1}, AG-AG {:.1}",
-        genosynth_eval::privacy::aats_reading(a.aa_truth.mean, a.aa_syn.mean),
-        m.real_to_real,
-        m.real_to_synthetic,
-        m.synthetic_to_real,
-        m.synthetic_to_synthetic,
-    )?;
-    if !r.populations.is_empty() {
-        writeln!(
-            out,
-            "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
-            "population", "train", "AGs", "AF r", "Fst own", "Fst other", "AATS", "privacy loss"
-        )?;
-        for p in &r.populations {
-            writeln!(
-                out,
-                "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
-                p.population,
-                p.train_haplotypes,
-                p.synthetic_haplotypes,
-                fmt(p.af_r),
-                fmt(p.fst),
-                p.fst_other_populations.map_or("-".to_string(), fmt),
-                fmt(p.aats),
-                p.privacy_loss.map_or("-".to_string(), fmt),
-            )?;
-        }
-    }
-    writeln!(out, "verdict: {}", word(r.verdict.overall))?;
-    Ok(())
+    genosynth::write_report(&args.output, &report)?;
+    print_summary(&report, &mut std::io::stdout().lock())?;
+    report_written(&args.output, ctx);
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,14 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
-use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_models::{Checkpoint, DeviceChoice};
 
-use genosynth::{GuardReport, MinDistance};
+use genosynth::{GenerateConfig, Guard};
 
 use crate::Context;
-use crate::commands::io_args::{checked_output_format, write_options};
+use crate::commands::io_args::{OutputArgs, checked_output_format, write_options};
 use crate::commands::selection::GuardArgs;
+use crate::reporter::Reporter;
 
 /// Sample artificial genomes (AGs) from a model directory written by `genosynth train`.
 #[derive(Debug, clap::Args)]
@@ -47,30 +48,9 @@ pub(crate) struct Args {
     guard: GuardArgs,
 }
 
-/// Output flags shared with `synth`.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct OutputArgs {
-    /// Output file (`-` = stdout); PLINK 2 output `X.pgen` also writes `X.pvar` and `X.psam`.
-    #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
-    pub(crate) output: PathBuf,
-    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt, p PLINK 2 with phase
-    /// (default: from the extension; VCF on stdout).
-    #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
-    pub(crate) output_type: Option<String>,
-    /// Also write an index: .tbi for VCF.gz, .csi for BCF.
-    #[arg(long)]
-    pub(crate) write_index: bool,
-    /// 2 pairs consecutive haplotypes into diploid samples AG_000001...; 1 writes one haploid
-    /// sample per haplotype.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2")]
-    pub(crate) ploidy: u8,
-    /// RBM: Gibbs steps from random states (default: the training --gibbs-steps).
-    #[arg(long = "sample-gibbs-steps", value_name = "K")]
-    pub(crate) sample_gibbs_steps: Option<usize>,
-}
-
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let checkpoint = load_for_generation(&args.model_dir, args.last, ctx)?;
+    let mut reporter = Reporter::new(ctx);
+    let checkpoint = genosynth::load_for_generation(&args.model_dir, args.last, &mut reporter)?;
     let device: DeviceChoice = args.device.parse().context("--device")?;
     let train = match (&args.guard.train, args.guard.min_distance) {
         (Some(path), Some(_)) => Some(read_training_haplotypes(path, &checkpoint, ctx)?),
@@ -89,39 +69,36 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.population.as_deref(),
         args.out.ploidy,
     )?;
-    match generate_and_write(
-        &checkpoint,
-        n,
-        labels.as_deref(),
-        args.seed,
+    let out = &args.out;
+    let format = checked_output_format(out.output_type.as_deref(), &out.output)?;
+    anyhow::ensure!(
+        out.ploidy == 1 || n.is_multiple_of(2),
+        "-n {n}: an odd number of haplotypes cannot pair into diploid samples (use --ploidy 1)"
+    );
+    let config = GenerateConfig {
+        n_haplotypes: n,
+        labels,
+        seed: args.seed,
         device,
-        &args.out,
-        guard,
-        ctx,
-    )? {
-        Some(_) => Ok(ExitCode::SUCCESS),
-        None => Ok(crate::commands::convert::interrupted(ctx)),
-    }
-}
-
-/// The checkpoint to sample: the one chosen on validation people unless `last`.
-pub(crate) fn load_for_generation(
-    dir: &Path,
-    last: bool,
-    ctx: &Context,
-) -> anyhow::Result<Checkpoint> {
-    let checkpoint = if last {
-        Checkpoint::load(dir)?
-    } else {
-        Checkpoint::load_selected(dir)?
+        gibbs_steps: out.sample_gibbs_steps,
+        ploidy: out.ploidy(),
     };
-    if checkpoint.epoch != checkpoint.meta.epochs_done {
-        ctx.printer.info(format!(
-            "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",
-            checkpoint.epoch, checkpoint.meta.epochs_done, checkpoint.meta.epochs_done
-        ));
+    let ags = genosynth::generate(&checkpoint, &config, guard, &mut reporter)
+        .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
+    let write = write_options(ctx, format, out.write_index, Vec::new());
+    match genosynth::write_ags(
+        &out.output,
+        &ags,
+        &checkpoint,
+        args.seed,
+        config.labels.as_deref(),
+        write,
+        &mut reporter,
+    ) {
+        Err(e) if e.is_interrupted() => Ok(crate::commands::convert::interrupted(ctx)),
+        Err(e) => Err(e).with_context(|| format!("writing {}", out.output.display())),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
-    Ok(checkpoint)
 }
 
 /// The haplotypes `checkpoint` was trained on, from the file it was trained from.
@@ -143,141 +120,4 @@ fn read_training_haplotypes(
         .matrix;
     genosynth::training_haplotypes(checkpoint, &input)
         .with_context(|| format!("--train {}", path.display()))
-}
-
-/// The training haplotypes AGs must keep their distance from.
-pub(crate) struct Guard<'a> {
-    pub(crate) train: &'a HaplotypeMatrix,
-    pub(crate) min_distance: MinDistance,
-}
-
-/// AGs written by [`generate_and_write`], and what the guard did.
-pub(crate) struct Written {
-    pub(crate) matrix: HaplotypeMatrix,
-    pub(crate) guard: Option<GuardReport>,
-}
-
-/// Samples `n` haplotypes (kept `guard.min_distance` away from the training haplotypes), writes
-/// them, and returns them (`None` when Ctrl-C stopped writing).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the flags of one command, passed through"
-)]
-pub(crate) fn generate_and_write(
-    checkpoint: &Checkpoint,
-    n: usize,
-    labels: Option<&[usize]>,
-    seed: u64,
-    device: DeviceChoice,
-    out: &OutputArgs,
-    guard: Option<Guard<'_>>,
-    ctx: &Context,
-) -> anyhow::Result<Option<Written>> {
-    let format = checked_output_format(out.output_type.as_deref(), &out.output)?;
-    anyhow::ensure!(
-        out.ploidy == 1 || n.is_multiple_of(2),
-        "-n {n}: an odd number of haplotypes cannot pair into diploid samples (use --ploidy 1)"
-    );
-    let options = GenerateOptions {
-        n_haplotypes: n,
-        seed,
-        device,
-        gibbs_steps: out.sample_gibbs_steps,
-    };
-    let sampling = || format!("sampling from {}", checkpoint.dir.display());
-    let (generated, guard_report) = match guard {
-        Some(g) => {
-            let (m, report) =
-                genosynth::generate_guarded(checkpoint, &options, labels, g.train, g.min_distance)
-                    .with_context(sampling)?;
-            ctx.printer.info(format!(
-                "guard: every AG is at least {} sites from every training haplotype{}; {} redrawn",
-                report.threshold,
-                if report.auto { " (auto)" } else { "" },
-                report.redrawn
-            ));
-            (m, Some(report))
-        }
-        None => {
-            let g = match labels {
-                Some(l) => genosynth_models::generate_labelled(checkpoint, &options, l),
-                None => genosynth_models::generate(checkpoint, &options),
-            }
-            .with_context(sampling)?;
-            ctx.printer.debug(format!("generated on {}", g.device));
-            (g.matrix, None)
-        }
-    };
-    let matrix = if out.ploidy == 2 {
-        generated.with_samples(Sample::numbered("AG_", n / 2, Ploidy::Diploid))?
-    } else {
-        generated
-    };
-    let mut write = write_options(ctx, format, out.write_index, contigs(&matrix));
-    write.metadata = vec![
-        (
-            "genosynthModel".to_string(),
-            model_header(checkpoint, &checkpoint.dir),
-        ),
-        ("genosynthSeed".to_string(), seed.to_string()),
-    ];
-    if let Some(g) = &guard_report {
-        write
-            .metadata
-            .push(("genosynthGuard".to_string(), g.header_value()));
-    }
-    if let Some(p) = &checkpoint.meta.privacy {
-        write
-            .metadata
-            .push(("genosynthDp".to_string(), genosynth::dp_header(p)));
-    }
-    match genosynth_vcf::write(&out.output, &matrix, &write) {
-        Err(e) if e.is_interrupted() => return Ok(None),
-        other => other.with_context(|| format!("writing {}", out.output.display()))?,
-    }
-    if let (Some(labels), Some(path)) = (
-        labels,
-        crate::commands::population::ag_panel_path(&out.output),
-    ) {
-        crate::commands::population::write_ag_panel(&path, &matrix, labels, checkpoint)?;
-    }
-    if out.output.as_os_str() != "-" {
-        ctx.printer.info(format!(
-            "wrote {} ({} AG samples, {} haplotypes, {} sites)",
-            out.output.display(),
-            matrix.samples().len(),
-            matrix.n_haplotypes(),
-            matrix.n_sites()
-        ));
-    }
-    Ok(Some(Written {
-        matrix,
-        guard: guard_report,
-    }))
-}
-
-/// `<ID=model,kind=rbm,epochs=800,dir="models/rbm">` for `##genosynthModel=` (`epochs` is the epoch
-/// sampled; `trained_epochs` follows when selection chose an earlier one).
-fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
-    let trained = if checkpoint.epoch != checkpoint.meta.epochs_done {
-        format!(",trained_epochs={}", checkpoint.meta.epochs_done)
-    } else {
-        String::new()
-    };
-    format!(
-        "<ID=model,kind={},epochs={}{trained},dir=\"{}\">",
-        checkpoint.kind(),
-        checkpoint.epoch,
-        dir.display()
-    )
-}
-
-/// Chromosomes in first-seen order, lengths unknown.
-fn contigs(matrix: &HaplotypeMatrix) -> Vec<(String, Option<u64>)> {
-    matrix
-        .sites()
-        .chromosomes()
-        .into_iter()
-        .map(|c| (c.to_string(), None))
-        .collect()
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context as _;
-use genosynth_vcf::{MissingPolicy, MultiallelicPolicy, ReadOptions, SampleSelection};
+use genosynth_vcf::{MissingPolicy, MultiallelicPolicy, ReadOptions, Region, SampleSelection};
 
 /// Which part of a file to read: regions, samples, and where `.hapt` sites come from.
 #[derive(Debug, Clone, clap::Args)]
@@ -18,7 +18,7 @@ pub(crate) struct SelectArgs {
         value_delimiter = ',',
         value_name = "REGION"
     )]
-    pub(crate) regions: Vec<String>,
+    pub(crate) regions: Vec<Region>,
     /// Regions file: `CHROM[<tab>START[<tab>END]]` per line (1-based; a .bed file is 0-based).
     #[arg(short = 'R', long = "regions-file", value_name = "FILE")]
     pub(crate) regions_file: Option<PathBuf>,
@@ -101,7 +101,7 @@ impl SelectArgs {
     pub(crate) fn read_options(&self, stop: Arc<AtomicBool>) -> anyhow::Result<ReadOptions> {
         let mut regions = self.regions.clone();
         if let Some(path) = &self.regions_file {
-            regions.extend(read_regions_file(path)?);
+            regions.extend(genosynth_vcf::read_regions_file(path).context("--regions-file")?);
         }
         let samples = match (&self.samples, &self.samples_file) {
             (Some(list), _) => Some(SampleSelection::parse_list(list)),
@@ -127,34 +127,37 @@ impl SelectArgs {
     }
 }
 
-/// Regions from a file: `CHROM`, `CHROM POS`, or `CHROM START END` per line (1-based
-/// inclusive; `.bed` files are 0-based half-open, as in BED).
-fn read_regions_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read regions file {}", path.display()))?;
-    let bed = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("bed"));
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.is_empty() || cols[0].starts_with('#') || cols[0] == "track" {
-            continue;
+/// Output flags of the commands that write AGs (`generate`, `synth`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OutputArgs {
+    /// Output file (`-` = stdout); PLINK 2 output `X.pgen` also writes `X.pvar` and `X.psam`.
+    #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]
+    pub(crate) output: PathBuf,
+    /// Output type: v VCF, z BGZF VCF, b BCF, u uncompressed BCF, h .hapt, p PLINK 2 with phase
+    /// (default: from the extension; VCF on stdout).
+    #[arg(short = 'O', long = "output-type", value_name = "TYPE")]
+    pub(crate) output_type: Option<String>,
+    /// Also write an index: .tbi for VCF.gz, .csi for BCF.
+    #[arg(long)]
+    pub(crate) write_index: bool,
+    /// 2 pairs consecutive haplotypes into diploid samples AG_000001...; 1 writes one haploid
+    /// sample per haplotype.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2), value_name = "1|2")]
+    pub(crate) ploidy: u8,
+    /// RBM: Gibbs steps from random states (default: the training --gibbs-steps).
+    #[arg(long = "sample-gibbs-steps", value_name = "K")]
+    pub(crate) sample_gibbs_steps: Option<usize>,
+}
+
+impl OutputArgs {
+    /// `--ploidy` as a ploidy.
+    pub(crate) fn ploidy(&self) -> genosynth_core::Ploidy {
+        if self.ploidy == 1 {
+            genosynth_core::Ploidy::Haploid
+        } else {
+            genosynth_core::Ploidy::Diploid
         }
-        let num = |s: &str| -> anyhow::Result<u64> {
-            s.parse()
-                .with_context(|| format!("{}:{}: {s:?} is not a position", path.display(), i + 1))
-        };
-        out.push(match cols.as_slice() {
-            [chrom] => chrom.to_string(),
-            [chrom, pos] => format!("{chrom}:{}", num(pos)? + u64::from(bed)),
-            [chrom, start, end, ..] => {
-                format!("{chrom}:{}-{}", num(start)? + u64::from(bed), num(end)?)
-            }
-            [] => unreachable!("empty lines are skipped"),
-        });
     }
-    Ok(out)
 }
 
 /// `-O v|z|b|u|h|p`: bcftools output type letters, plus `h` for `.hapt` and `p` for PLINK 2.

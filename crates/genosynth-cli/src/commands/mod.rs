@@ -9,5 +9,6 @@ pub(crate) mod io_args;
 pub(crate) mod population;
 pub(crate) mod selection;
 pub(crate) mod split;
+pub(crate) mod summary;
 pub(crate) mod synth;
 pub(crate) mod train;

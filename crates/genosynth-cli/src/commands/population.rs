@@ -1,8 +1,6 @@
 //! Population labels on the command line: `train --panel` makes a conditional WGAN or CRBM,
 //! `generate --population EUR=500,AFR=500` draws AGs per label and writes their panel.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::{Context as _, bail};
 use genosynth_core::{HaplotypeMatrix, Panel};
 use genosynth_models::conditional::{
@@ -17,13 +15,6 @@ pub(crate) enum LabelColumn {
     Pop,
     /// Super-population code (third panel column: EUR, AFR, ...).
     SuperPop,
-}
-
-/// Reads a population panel.
-pub(crate) fn read_panel(path: &Path) -> anyhow::Result<Panel> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading panel {}", path.display()))?;
-    Panel::parse(&text).with_context(|| format!("panel {}", path.display()))
 }
 
 /// Adds the labels of `panel` to a WGAN or CRBM. Other models refuse a panel unless it only
@@ -97,40 +88,4 @@ pub(crate) fn generation_plan(
         );
     }
     Ok((wanted.len(), Some(wanted)))
-}
-
-/// Where the AGs' panel goes: beside the output, `OUT.panel` (none for stdout).
-pub(crate) fn ag_panel_path(output: &Path) -> Option<PathBuf> {
-    if output.as_os_str() == "-" {
-        return None;
-    }
-    let mut name = output.as_os_str().to_owned();
-    name.push(".panel");
-    Some(PathBuf::from(name))
-}
-
-/// Writes `sample<TAB>pop` for every AG sample (its haplotypes share one label).
-pub(crate) fn write_ag_panel(
-    path: &Path,
-    ags: &HaplotypeMatrix,
-    labels: &[usize],
-    checkpoint: &Checkpoint,
-) -> anyhow::Result<()> {
-    let names = &checkpoint_labels(checkpoint)
-        .context("model has no labels")?
-        .names;
-    let mut text = String::from("sample\tpop\n");
-    let mut seen = vec![false; ags.samples().len()];
-    for (h, id) in ags.haplotype_ids().iter().enumerate() {
-        let s = id.sample as usize;
-        if !seen[s] {
-            seen[s] = true;
-            text.push_str(&format!(
-                "{}\t{}\n",
-                ags.samples()[s].name,
-                names[labels[h]]
-            ));
-        }
-    }
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::{Panel, split_by_individual};
+use genosynth_core::split_by_individual;
 
 use crate::Context;
 use crate::commands::convert::interrupted;
@@ -48,14 +48,12 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         "-o and --holdout-out name the same file"
     );
     let format = output_format(args.output_type.as_deref())?;
-    let panel = match &args.panel {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read panel {}", path.display()))?;
-            Some(Panel::parse(&text).with_context(|| format!("panel {}", path.display()))?)
-        }
-        None => None,
-    };
+    let panel = args
+        .panel
+        .as_deref()
+        .map(genosynth_vcf::read_panel)
+        .transpose()
+        .context("--panel")?;
     let options = args.input_args.read_options(ctx.stop.clone())?;
     let haplotypes = match genosynth_vcf::read(&args.input, &options) {
         Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),

@@ -1,25 +1,24 @@
 //! `genosynth train`: fit a GAN or RBM (Yelmen et al. 2021) to phased haplotypes and keep a
 //! checkpoint directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::HaplotypeMatrix;
 use genosynth_models::crbm::CrbmConfig;
 use genosynth_models::wgan::WganConfig;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, EpochReport, GanParams, HcltParams, ModelKind, ModelParams,
-    RbmParams, TrainConfig, TrainSummary,
+    Checkpoint, DeviceChoice, GanParams, HcltParams, ModelKind, ModelParams, RbmParams, TrainConfig,
 };
 
-use genosynth::{Selection, ValidationSplit};
+use genosynth::TrainJob;
 
 use crate::Context;
 use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
-use crate::commands::selection::{SelectionArgs, validation_text};
+use crate::commands::selection::SelectionArgs;
+use crate::reporter::Reporter;
 
 /// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
@@ -288,18 +287,22 @@ impl HyperArgs {
 
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = ModelKind::from(args.run.model);
-    let mut config = train_config(&args.run, args.hyper.params(kind), None)?;
+    let mut config = args.run.train_config(args.hyper.params(kind), None)?;
     config.dp = args.dp.config();
     let fraction = args.selection.fraction(0.0)?;
     let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
-    let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
-        return Ok(crate::commands::convert::interrupted(ctx));
+    let mut reporter = Reporter::new(ctx);
+    let options = args.input_args.read_options(ctx.stop.clone())?;
+    let matrix = match genosynth::read_haplotypes(&args.input, &options, &mut reporter) {
+        Err(e) if e.is_interrupted() => return Ok(crate::commands::convert::interrupted(ctx)),
+        other => other?.matrix,
     };
     let panel = args
         .panel
         .as_deref()
-        .map(population::read_panel)
-        .transpose()?;
+        .map(genosynth_vcf::read_panel)
+        .transpose()
+        .context("--panel")?;
     // A resumed run keeps the people its checkpoint held out.
     let recorded = if args.resume && genosynth_models::is_checkpoint(&args.output) {
         Checkpoint::load(&args.output)?.meta.selection
@@ -307,13 +310,18 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         None
     };
     let split = match (recorded, fraction) {
-        (Some(state), _) => Some(genosynth::split_named(&matrix, &state.validation_samples)?),
+        (Some(state), _) => {
+            Some(genosynth::split_named(&matrix, &state.validation_samples).context("--resume")?)
+        }
         (None, Some(_)) if args.resume => anyhow::bail!(
             "--validation-fraction: {} was trained without validation people; it cannot start selecting on resume",
             args.output.display()
         ),
         (None, f) => f
-            .map(|f| hold_out(&matrix, f, config.seed, panel.as_ref(), ctx))
+            .map(|f| {
+                genosynth::hold_out(&matrix, f, config.seed, panel.as_ref(), &mut reporter)
+                    .context("--validation-fraction")
+            })
             .transpose()?,
     };
     let fit = split.as_ref().map_or(&matrix, |s| &s.fit);
@@ -324,165 +332,40 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         fit,
         split.is_some(),
     )?;
-    let selection = split.as_ref().map(|s| (s, &selection));
-    let summary = run_training(fit, &config, &args.output, args.resume, selection, ctx)?;
+    let job = TrainJob {
+        config: &config,
+        dir: &args.output,
+        resume: args.resume,
+        selection: split.as_ref().map(|s| (s, &selection)),
+    };
+    let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop)?;
     if summary.stopped {
         return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A validated training configuration from the flags; `default_epochs` overrides the paper's.
-pub(crate) fn train_config(
-    run: &RunArgs,
-    model: ModelParams,
-    default_epochs: Option<usize>,
-) -> anyhow::Result<TrainConfig> {
-    let device: DeviceChoice = run.device.parse().context("--device")?;
-    model.validate()?;
-    let paper = TrainConfig::paper(model.kind());
-    Ok(TrainConfig {
-        model,
-        epochs: run.epochs.or(default_epochs).unwrap_or(paper.epochs),
-        seed: run.seed,
-        device,
-        save_every: run.save_every,
-        dp: None,
-    })
-}
-
-/// Reads the training haplotypes; `None` when Ctrl-C interrupted reading.
-pub(crate) fn read_input(
-    input: &Path,
-    input_args: &InputArgs,
-    ctx: &Context,
-) -> anyhow::Result<Option<HaplotypeMatrix>> {
-    let options = input_args.read_options(ctx.stop.clone())?;
-    let haplotypes = match genosynth_vcf::read(input, &options) {
-        Err(e) if e.is_interrupted() => return Ok(None),
-        other => other?,
-    };
-    ctx.printer.info(format!(
-        "read {}: {}",
-        input.display(),
-        haplotypes.report.summary()
-    ));
-    Ok(Some(haplotypes.matrix))
+impl RunArgs {
+    /// A validated training configuration from these flags; `default_epochs` overrides the
+    /// paper's.
+    pub(crate) fn train_config(
+        &self,
+        model: ModelParams,
+        default_epochs: Option<usize>,
+    ) -> anyhow::Result<TrainConfig> {
+        let device: DeviceChoice = self.device.parse().context("--device")?;
+        model.validate()?;
+        let paper = TrainConfig::paper(model.kind());
+        Ok(TrainConfig {
+            model,
+            epochs: self.epochs.or(default_epochs).unwrap_or(paper.epochs),
+            seed: self.seed,
+            device,
+            save_every: self.save_every,
+            dp: None,
+        })
+    }
 }
 
 /// Epochs between validations in `train` unless --validate-every says otherwise.
 const DEFAULT_VALIDATE_EVERY: usize = 10;
-
-/// Holds a `fraction` of the people out of training and says so.
-pub(crate) fn hold_out(
-    matrix: &HaplotypeMatrix,
-    fraction: f64,
-    seed: u64,
-    panel: Option<&genosynth_core::Panel>,
-    ctx: &Context,
-) -> anyhow::Result<ValidationSplit> {
-    let split = genosynth::split_validation(matrix, fraction, seed, panel)
-        .context("--validation-fraction")?;
-    ctx.printer.info(format!(
-        "holding out {} of {} people ({} haplotypes) for validation: never trained on, used to choose the checkpoint and to judge privacy",
-        split.validation.samples().len(),
-        matrix.samples().len(),
-        split.validation.n_haplotypes()
-    ));
-    Ok(split)
-}
-
-/// Trains with an epoch progress bar and prints the outcome; with `selection`, trains on its
-/// split's `fit` part and chooses the checkpoint on its validation people.
-pub(crate) fn run_training(
-    matrix: &HaplotypeMatrix,
-    config: &TrainConfig,
-    dir: &Path,
-    resume: bool,
-    selection: Option<(&ValidationSplit, &Selection)>,
-    ctx: &Context,
-) -> anyhow::Result<TrainSummary> {
-    let device = genosynth_models::select_device(config.device)?;
-    ctx.printer.info(format!(
-        "training {} on {} haplotypes × {} sites for {} epochs, device: {}",
-        config.model.kind(),
-        matrix.n_haplotypes(),
-        matrix.n_sites(),
-        config.epochs,
-        device.description
-    ));
-    let mut progress = ctx
-        .printer
-        .progress(Some(config.epochs as u64), "train", "epochs");
-    let mut first = true;
-    let mut observer = |r: &EpochReport| {
-        if std::mem::take(&mut first) && r.epoch > 1 {
-            progress.resume_at(r.epoch as u64 - 1);
-        }
-        progress.update(
-            r.epoch as u64,
-            format!(
-                "{} {:.2} s/epoch{}",
-                r.losses_text(),
-                r.seconds,
-                validation_text(r)
-            ),
-        );
-    };
-    let summary = match selection {
-        Some((split, selection)) => genosynth::train_selected(
-            split,
-            config,
-            dir,
-            resume,
-            selection,
-            &mut observer,
-            &ctx.stop,
-        )?,
-        None => genosynth_models::train(matrix, config, dir, resume, &mut observer, &ctx.stop)?,
-    };
-    progress.finish();
-    if summary.stopped {
-        ctx.printer.warn(format!(
-            "interrupted: checkpoint saved at epoch {} in {}; continue with --resume",
-            summary.epochs_done,
-            dir.display()
-        ));
-    } else {
-        ctx.printer.info(format!(
-            "trained {} epochs ({} in total, {:.2} s/epoch on {}){}; model in {}",
-            summary.epochs_run,
-            summary.epochs_done,
-            summary.seconds_per_epoch,
-            summary.device,
-            if summary.early_stopped {
-                ", stopped early: no better checkpoint for --patience validations"
-            } else {
-                ""
-            },
-            dir.display()
-        ));
-    }
-    if let Some(state) = &summary.selection {
-        print_selection(state, ctx);
-    }
-    crate::commands::dp::print_privacy(&summary, ctx);
-    Ok(summary)
-}
-
-/// Which checkpoint selection chose, and whether it is within the privacy bounds.
-fn print_selection(state: &genosynth_models::SelectionState, ctx: &Context) {
-    let (Some(epoch), Some(best)) = (state.best_epoch, &state.best) else {
-        return;
-    };
-    ctx.printer.info(format!(
-        "selected epoch {epoch} on the validation people: AA_truth {:.3}, AA_syn {:.3}, privacy loss {:.3}, membership AUC {:.3}, LD r² correlation {:.3}",
-        best.aa_truth, best.aa_syn, best.privacy_loss, best.membership_auc, best.ld_r2
-    ));
-    if !state.rule.within_bounds(best) {
-        ctx.printer.warn(format!(
-            "no validated checkpoint was within the privacy bounds (privacy loss ≤ {}, membership AUC ≤ {}): the one nearest them was kept",
-            state.rule.max_privacy_loss, state.rule.max_membership_auc
-        ));
-    }
-}

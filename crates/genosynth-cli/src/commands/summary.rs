@@ -1,0 +1,130 @@
+//! The evaluation's summary table, printed by `eval` and `synth` after the report is written.
+
+use std::io::Write;
+use std::path::Path;
+
+use genosynth_eval::{Report, Status};
+
+use crate::Context;
+
+/// Says where `report.json` and `report.html` went.
+pub(crate) fn report_written(dir: &Path, ctx: &Context) {
+    ctx.printer.info(format!(
+        "wrote {} and {}",
+        dir.join("report.json").display(),
+        dir.join("report.html").display()
+    ));
+}
+
+/// The figures of the verdict, the provenance lines and the AATS reading, as a table.
+pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
+    let fmt = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.4}")
+        } else {
+            "n/a".into()
+        }
+    };
+    let word = |s: Status| match s {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+    };
+    writeln!(
+        out,
+        "train {} haplotypes, synthetic {}, holdout {}, {} common sites",
+        r.inputs.train_haplotypes,
+        r.inputs.synthetic_haplotypes,
+        r.inputs
+            .holdout_haplotypes
+            .map_or("none".to_string(), |n| n.to_string()),
+        r.inputs.sites.common
+    )?;
+    writeln!(
+        out,
+        "{:<32} {:>10} {:>10}  status",
+        "check", "AGs", "holdout"
+    )?;
+    for c in &r.verdict.checks {
+        writeln!(
+            out,
+            "{:<32} {:>10} {:>10}  {}",
+            c.name,
+            fmt(c.value),
+            c.reference.map_or("-".to_string(), fmt),
+            word(c.status)
+        )?;
+    }
+    if let Some(t) = &r.selection
+        && let Some(p) = t.points.iter().find(|p| Some(p.epoch) == t.selected_epoch)
+    {
+        writeln!(
+            out,
+            "checkpoint: epoch {} chosen among {} validated on held-out people (validation: AA {:.3}/{:.3}, privacy loss {:.3}, membership AUC {:.3}, LD {:.3})",
+            p.epoch,
+            t.points.len(),
+            p.aa_truth,
+            p.aa_syn,
+            p.privacy_loss,
+            p.membership_auc,
+            p.ld_r2
+        )?;
+    }
+    if let Some(d) = &r.differential_privacy {
+        writeln!(
+            out,
+            "differential privacy: {} per {}, ε = {:.3} at δ = {:e}",
+            d.mechanism, d.unit, d.epsilon, d.delta
+        )?;
+    }
+    if let Some(l) = &r.privacy.likelihood_attack {
+        writeln!(
+            out,
+            "likelihood attack ({}): AUC {:.3}, TPR {:.3} at 1% FPR, {:.3} at 0.1% FPR",
+            l.score, l.auc, l.tpr_at_1pct_fpr, l.tpr_at_0_1pct_fpr
+        )?;
+    }
+    if let Some(g) = &r.guard {
+        writeln!(
+            out,
+            "guard: every AG at least {} sites from every training haplotype{}; {} redrawn",
+            g.min_distance,
+            if g.auto { " (auto)" } else { "" },
+            g.redrawn
+        )?;
+    }
+    let a = &r.privacy.aats_train;
+    let m = &a.nearest_median;
+    writeln!(
+        out,
+        "AATS halves: {}\n  median nearest-neighbour distance (sites): real-real {:.1}, real-AG {:.1}, AG-real {:.1}, AG-AG {:.1}",
+        genosynth_eval::privacy::aats_reading(a.aa_truth.mean, a.aa_syn.mean),
+        m.real_to_real,
+        m.real_to_synthetic,
+        m.synthetic_to_real,
+        m.synthetic_to_synthetic,
+    )?;
+    if !r.populations.is_empty() {
+        writeln!(
+            out,
+            "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
+            "population", "train", "AGs", "AF r", "Fst own", "Fst other", "AATS", "privacy loss"
+        )?;
+        for p in &r.populations {
+            writeln!(
+                out,
+                "{:<12} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8} {:>12}",
+                p.population,
+                p.train_haplotypes,
+                p.synthetic_haplotypes,
+                fmt(p.af_r),
+                fmt(p.fst),
+                p.fst_other_populations.map_or("-".to_string(), fmt),
+                fmt(p.aats),
+                p.privacy_loss.map_or("-".to_string(), fmt),
+            )?;
+        }
+    }
+    writeln!(out, "verdict: {}", word(r.verdict.overall))?;
+    Ok(())
+}

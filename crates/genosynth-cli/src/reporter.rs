@@ -1,0 +1,180 @@
+//! The pipeline's events ([`genosynth::Event`]) as the [`Printer`](crate::printer::Printer)
+//! shows them: status lines, the epoch bar of training and the step bar of the evaluation.
+//! Every command that runs a pipeline step reports through one [`Reporter`].
+
+use std::time::Instant;
+
+use genosynth::{Event, Progress};
+use genosynth_models::{SelectionState, TrainSummary};
+
+use crate::Context;
+use crate::commands::selection::validation_text;
+use crate::printer;
+
+/// Shows pipeline events on stderr.
+pub(crate) struct Reporter<'a> {
+    ctx: &'a Context,
+    /// The epoch bar, and whether the first epoch is still to come (a resumed run starts the
+    /// bar where the checkpoint left off).
+    training: Option<(printer::Progress, bool)>,
+    /// The evaluation's step bar and when it started.
+    evaluation: Option<(printer::Progress, Instant)>,
+}
+
+impl<'a> Reporter<'a> {
+    pub(crate) fn new(ctx: &'a Context) -> Self {
+        Self {
+            ctx,
+            training: None,
+            evaluation: None,
+        }
+    }
+}
+
+impl Progress for Reporter<'_> {
+    fn event(&mut self, event: Event<'_>) {
+        let printer = &self.ctx.printer;
+        match event {
+            Event::Read { path, report } => {
+                printer.info(format!("read {}: {}", path.display(), report.summary()));
+            }
+            Event::HeldOut { split, people } => printer.info(format!(
+                "holding out {} of {people} people ({} haplotypes) for validation: never trained on, used to choose the checkpoint and to judge privacy",
+                split.validation.samples().len(),
+                split.validation.n_haplotypes()
+            )),
+            Event::TrainingStarted {
+                config,
+                haplotypes,
+                sites,
+                device,
+            } => {
+                printer.info(format!(
+                    "training {} on {haplotypes} haplotypes × {sites} sites for {} epochs, device: {device}",
+                    config.model.kind(),
+                    config.epochs,
+                ));
+                let bar = printer.progress(Some(config.epochs as u64), "train", "epochs");
+                self.training = Some((bar, true));
+            }
+            Event::Epoch(r) => {
+                if let Some((bar, first)) = &mut self.training {
+                    if std::mem::take(first) && r.epoch > 1 {
+                        bar.resume_at(r.epoch as u64 - 1);
+                    }
+                    bar.update(
+                        r.epoch as u64,
+                        format!(
+                            "{} {:.2} s/epoch{}",
+                            r.losses_text(),
+                            r.seconds,
+                            validation_text(r)
+                        ),
+                    );
+                }
+            }
+            Event::Trained { summary, dir } => {
+                if let Some((bar, _)) = self.training.take() {
+                    bar.finish();
+                }
+                print_trained(summary, dir, self.ctx);
+            }
+            Event::Sampling { checkpoint } => {
+                if checkpoint.epoch != checkpoint.meta.epochs_done {
+                    printer.info(format!(
+                        "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",
+                        checkpoint.epoch, checkpoint.meta.epochs_done, checkpoint.meta.epochs_done
+                    ));
+                }
+            }
+            Event::Generated { guard, device } => match (guard, device) {
+                (Some(report), _) => printer.info(format!(
+                    "guard: every AG is at least {} sites from every training haplotype{}; {} redrawn",
+                    report.threshold,
+                    if report.auto { " (auto)" } else { "" },
+                    report.redrawn
+                )),
+                (None, Some(device)) => printer.debug(format!("generated on {device}")),
+                (None, None) => {}
+            },
+            Event::Wrote { path, matrix } => {
+                if path.as_os_str() != "-" {
+                    printer.info(format!(
+                        "wrote {} ({} AG samples, {} haplotypes, {} sites)",
+                        path.display(),
+                        matrix.samples().len(),
+                        matrix.n_haplotypes(),
+                        matrix.n_sites()
+                    ));
+                }
+            }
+            Event::Fidelity { af, ld, sites } => printer.info(format!(
+                "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {sites} sites) = {ld:.4}"
+            )),
+            Event::EvalStarted { steps } => {
+                let bar = printer.progress(Some(steps), "eval", "steps");
+                self.evaluation = Some((bar, Instant::now()));
+            }
+            Event::EvalStep { step, name } => {
+                if let Some((bar, started)) = &mut self.evaluation {
+                    printer.debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
+                    bar.update(step, name);
+                }
+            }
+            Event::EvalFinished { steps } => {
+                if let Some((mut bar, _)) = self.evaluation.take() {
+                    bar.update(steps, "done");
+                    bar.finish();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How training ended: stopped (and how to continue) or done, the checkpoint selection chose,
+/// and the DP-SGD guarantee.
+fn print_trained(summary: &TrainSummary, dir: &std::path::Path, ctx: &Context) {
+    if summary.stopped {
+        ctx.printer.warn(format!(
+            "interrupted: checkpoint saved at epoch {} in {}; continue with --resume",
+            summary.epochs_done,
+            dir.display()
+        ));
+    } else {
+        ctx.printer.info(format!(
+            "trained {} epochs ({} in total, {:.2} s/epoch on {}){}; model in {}",
+            summary.epochs_run,
+            summary.epochs_done,
+            summary.seconds_per_epoch,
+            summary.device,
+            if summary.early_stopped {
+                ", stopped early: no better checkpoint for --patience validations"
+            } else {
+                ""
+            },
+            dir.display()
+        ));
+    }
+    if let Some(state) = &summary.selection {
+        print_selection(state, ctx);
+    }
+    crate::commands::dp::print_privacy(summary, ctx);
+}
+
+/// Which checkpoint selection chose, and whether it is within the privacy bounds.
+fn print_selection(state: &SelectionState, ctx: &Context) {
+    let (Some(epoch), Some(best)) = (state.best_epoch, &state.best) else {
+        return;
+    };
+    ctx.printer.info(format!(
+        "selected epoch {epoch} on the validation people: AA_truth {:.3}, AA_syn {:.3}, privacy loss {:.3}, membership AUC {:.3}, LD r² correlation {:.3}",
+        best.aa_truth, best.aa_syn, best.privacy_loss, best.membership_auc, best.ld_r2
+    ));
+    if !state.rule.within_bounds(best) {
+        ctx.printer.warn(format!(
+            "no validated checkpoint was within the privacy bounds (privacy loss ≤ {}, membership AUC ≤ {}): the one nearest them was kept",
+            state.rule.max_privacy_loss, state.rule.max_membership_auc
+        ));
+    }
+}

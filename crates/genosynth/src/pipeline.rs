@@ -1,0 +1,121 @@
+//! The pipeline's first half as plain functions: read, hold people out, train, and pick the
+//! checkpoint to sample. Each reports through a [`Progress`].
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use genosynth_core::{HaplotypeMatrix, Panel};
+use genosynth_models::{Checkpoint, TrainConfig, TrainSummary};
+use genosynth_vcf::{Haplotypes, ReadOptions};
+
+use crate::progress::{Event, Progress};
+use crate::{Result, Selection, ValidationSplit, split_validation, train_selected};
+
+/// Reads haplotypes from `path` (`-` = stdin).
+///
+/// # Errors
+/// The file cannot be read ([`Error::Vcf`]); a stop flag in `options` gives
+/// [`Error::is_interrupted`].
+pub fn read_haplotypes(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn Progress,
+) -> Result<Haplotypes> {
+    let haplotypes = genosynth_vcf::read(path, options)?;
+    progress.event(Event::Read {
+        path,
+        report: &haplotypes.report,
+    });
+    Ok(haplotypes)
+}
+
+/// Holds `fraction` of the people out of training ([`split_validation`]) and says so.
+///
+/// # Errors
+/// See [`split_validation`].
+pub fn hold_out(
+    matrix: &HaplotypeMatrix,
+    fraction: f64,
+    seed: u64,
+    panel: Option<&Panel>,
+    progress: &mut dyn Progress,
+) -> Result<ValidationSplit> {
+    let split = split_validation(matrix, fraction, seed, panel)?;
+    progress.event(Event::HeldOut {
+        split: &split,
+        people: matrix.samples().len(),
+    });
+    Ok(split)
+}
+
+/// One training run: what to train and where the checkpoints go.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainJob<'a> {
+    /// Model, length, seed, device.
+    pub config: &'a TrainConfig,
+    /// The model directory.
+    pub dir: &'a Path,
+    /// Continue the checkpoint in `dir` up to `config.epochs`.
+    pub resume: bool,
+    /// Train on the split's `fit` part and choose the checkpoint on its validation people.
+    pub selection: Option<(&'a ValidationSplit, &'a Selection)>,
+}
+
+/// Trains on `matrix` (or, with `job.selection`, on its split's `fit` part), reporting every
+/// epoch; a set `stop` flag ends it early with a checkpoint saved (`summary.stopped`).
+///
+/// # Errors
+/// An unusable device or configuration, or a failure to train or save.
+pub fn train(
+    matrix: &HaplotypeMatrix,
+    job: &TrainJob<'_>,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+) -> Result<TrainSummary> {
+    let config = job.config;
+    let device = genosynth_models::select_device(config.device)?;
+    progress.event(Event::TrainingStarted {
+        config,
+        haplotypes: matrix.n_haplotypes(),
+        sites: matrix.n_sites(),
+        device: &device.description,
+    });
+    let mut observer = |r: &genosynth_models::EpochReport| progress.event(Event::Epoch(r));
+    let summary = match job.selection {
+        Some((split, selection)) => train_selected(
+            split,
+            config,
+            job.dir,
+            job.resume,
+            selection,
+            &mut observer,
+            stop,
+        )?,
+        None => genosynth_models::train(matrix, config, job.dir, job.resume, &mut observer, stop)?,
+    };
+    progress.event(Event::Trained {
+        summary: &summary,
+        dir: job.dir,
+    });
+    Ok(summary)
+}
+
+/// The checkpoint to sample in `dir`: the one chosen on validation people unless `last`.
+///
+/// # Errors
+/// No readable checkpoint in `dir`.
+pub fn load_for_generation(
+    dir: &Path,
+    last: bool,
+    progress: &mut dyn Progress,
+) -> Result<Checkpoint> {
+    let checkpoint = if last {
+        Checkpoint::load(dir)?
+    } else {
+        Checkpoint::load_selected(dir)?
+    };
+    progress.event(Event::Sampling {
+        checkpoint: &checkpoint,
+    });
+    Ok(checkpoint)
+}

@@ -1,0 +1,108 @@
+//! What the pipeline tells its caller while it runs: one [`Event`] per step, handed to a
+//! [`Progress`] (any `FnMut(Event)` closure is one), so a CLI can draw bars and a notebook
+//! can log without the pipeline knowing either.
+
+use std::path::Path;
+
+use genosynth_core::HaplotypeMatrix;
+use genosynth_models::{Checkpoint, EpochReport, TrainConfig, TrainSummary};
+use genosynth_vcf::ReadReport;
+
+use crate::{GuardReport, ValidationSplit};
+
+/// One step of the pipeline, as it happens.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Haplotypes were read from `path`.
+    Read {
+        /// The file.
+        path: &'a Path,
+        /// What reading kept and dropped.
+        report: &'a ReadReport,
+    },
+    /// People were held out of training for validation.
+    HeldOut {
+        /// The split.
+        split: &'a ValidationSplit,
+        /// People in the data before the split.
+        people: usize,
+    },
+    /// Training starts.
+    TrainingStarted {
+        /// Its configuration.
+        config: &'a TrainConfig,
+        /// Haplotypes trained on.
+        haplotypes: usize,
+        /// Sites of each haplotype.
+        sites: usize,
+        /// The device chosen, e.g. `cpu (2 threads)`.
+        device: &'a str,
+    },
+    /// An epoch ended.
+    Epoch(&'a EpochReport),
+    /// Training ended (`summary.stopped`: the stop flag ended it early).
+    Trained {
+        /// How it went.
+        summary: &'a TrainSummary,
+        /// The model directory.
+        dir: &'a Path,
+    },
+    /// The checkpoint about to be sampled (selection may have chosen an earlier epoch).
+    Sampling {
+        /// The checkpoint.
+        checkpoint: &'a Checkpoint,
+    },
+    /// AGs were drawn.
+    Generated {
+        /// What the generation guard did, when it ran.
+        guard: Option<&'a GuardReport>,
+        /// The device they were drawn on (without the guard).
+        device: Option<&'a str>,
+    },
+    /// AGs were written to `path` (`-`: stdout).
+    Wrote {
+        /// The output.
+        path: &'a Path,
+        /// What was written.
+        matrix: &'a HaplotypeMatrix,
+    },
+    /// `synth`'s first look at the AGs against the training haplotypes.
+    Fidelity {
+        /// Allele-frequency correlation.
+        af: f64,
+        /// LD r² correlation over the first `sites` sites.
+        ld: f64,
+        /// Sites in the LD window.
+        sites: usize,
+    },
+    /// The evaluation starts, in `steps` steps.
+    EvalStarted {
+        /// Number of [`Event::EvalStep`]s a complete evaluation reports.
+        steps: u64,
+    },
+    /// An evaluation step starts.
+    EvalStep {
+        /// 0-based step number.
+        step: u64,
+        /// Its name, e.g. `pairwise distances`.
+        name: &'a str,
+    },
+    /// The evaluation ended (completed, failed or stopped) after `steps` steps.
+    EvalFinished {
+        /// Steps started.
+        steps: u64,
+    },
+}
+
+/// Receives the pipeline's [`Event`]s.
+pub trait Progress {
+    /// Called once per event, in order.
+    fn event(&mut self, event: Event<'_>);
+}
+
+impl<F: FnMut(Event<'_>)> Progress for F {
+    fn event(&mut self, event: Event<'_>) {
+        self(event)
+    }
+}
