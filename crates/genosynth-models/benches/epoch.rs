@@ -5,10 +5,10 @@
 //! `GENOSYNTH_BENCH_EPOCHS` for more epochs). The side-by-side comparison with Keras and
 //! PyTorch is `cargo xtask bench train`.
 
-use std::sync::atomic::AtomicBool;
-
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
-use genosynth_models::{DeviceChoice, ModelKind, ModelParams, TrainConfig, train};
+use genosynth_models::{
+    DeviceChoice, EpochReport, ModelKind, ModelParams, TrainConfig, TrainOptions, train,
+};
 use rand::{Rng, SeedableRng};
 
 fn data() -> HaplotypeMatrix {
@@ -55,17 +55,13 @@ fn main() {
             dp: None,
         };
         let out = dir.path().join(kind.name());
-        let stop = AtomicBool::new(false);
         let mut times = Vec::new();
-        let summary = train(
-            &matrix,
-            &config,
-            &out,
-            false,
-            &mut |r| times.push(r.seconds),
-            &stop,
-        )
-        .expect("training runs");
+        let mut observer = |r: &EpochReport| times.push(r.seconds);
+        let options = TrainOptions {
+            observer: Some(&mut observer),
+            ..TrainOptions::new(&out)
+        };
+        let summary = train(&matrix, &config, options).expect("training runs");
         let best = times.iter().copied().fold(f64::INFINITY, f64::min);
         println!(
             "{kind}: {epochs} epochs on {}: mean {:.3} s/epoch, best {best:.3} s/epoch",

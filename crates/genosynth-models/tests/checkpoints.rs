@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use genosynth_models::{
     Checkpoint, DeviceChoice, Error, GanParams, GenerateOptions, ModelKind, ModelParams, RbmParams,
-    TrainConfig, generate, train,
+    TrainConfig, TrainOptions, generate, train,
 };
 
 fn small(kind: ModelKind) -> ModelParams {
@@ -40,8 +40,15 @@ fn config(model: ModelParams, epochs: usize) -> TrainConfig {
 }
 
 fn run(data: &genosynth_core::HaplotypeMatrix, cfg: &TrainConfig, dir: &Path, resume: bool) {
-    let stop = AtomicBool::new(false);
-    train(data, cfg, dir, resume, &mut |_| {}, &stop).unwrap();
+    train(
+        data,
+        cfg,
+        TrainOptions {
+            resume,
+            ..TrainOptions::new(dir)
+        },
+    )
+    .unwrap();
 }
 
 fn read(dir: &Path, file: &str) -> Vec<u8> {
@@ -138,26 +145,20 @@ fn existing_model_without_resume_and_other_data_on_resume_are_errors() {
     let dir = tmp.path().join("m");
     run(&data, &config(small(ModelKind::Rbm), 1), &dir, false);
     let stop = AtomicBool::new(false);
-    let err = train(
-        &data,
-        &config(small(ModelKind::Rbm), 2),
-        &dir,
-        false,
-        &mut |_| {},
-        &stop,
-    )
-    .unwrap_err();
+    let options = TrainOptions {
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let err = train(&data, &config(small(ModelKind::Rbm), 2), options).unwrap_err();
     assert!(err.to_string().contains("already holds a model"), "{err}");
+    assert!(matches!(err, Error::CheckpointExists { .. }), "{err}");
     let other = common::linked_blocks(80, 5);
-    let err = train(
-        &other,
-        &config(small(ModelKind::Rbm), 2),
-        &dir,
-        true,
-        &mut |_| {},
-        &stop,
-    )
-    .unwrap_err();
+    let options = TrainOptions {
+        resume: true,
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let err = train(&other, &config(small(ModelKind::Rbm), 2), options).unwrap_err();
     assert!(matches!(err, Error::ResumeMismatch { .. }), "{err}");
 }
 
@@ -169,19 +170,17 @@ fn stop_flag_saves_and_returns() {
     let stop = AtomicBool::new(false);
     let mut cfg = config(small(ModelKind::Gan), 100);
     cfg.save_every = 0;
-    let summary = train(
-        &data,
-        &cfg,
-        &dir,
-        false,
-        &mut |r| {
-            if r.epoch == 3 {
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        },
-        &stop,
-    )
-    .unwrap();
+    let mut observer = |r: &genosynth_models::EpochReport| {
+        if r.epoch == 3 {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    let options = TrainOptions {
+        observer: Some(&mut observer),
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let summary = train(&data, &cfg, options).unwrap();
     assert!(summary.stopped);
     assert_eq!(summary.epochs_done, 3);
     assert_eq!(Checkpoint::load(&dir).unwrap().meta.epochs_done, 3);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_models::{DeviceChoice, ModelKind, ModelParams};
+use genosynth_models::{DeviceChoice, ModelKind, ModelParams, TrainOptions};
 
 use genosynth::MinDistance;
 
@@ -166,8 +166,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let summary = run_training(
         fit,
         &config,
-        &dir,
-        false,
+        TrainOptions::new(&dir),
         split.as_ref().map(|s| (s, &selection)),
         ctx,
     )?;
