@@ -262,3 +262,50 @@ fn corrupt_missing_and_foreign_checkpoints_are_clear_errors() {
 
     assert!(msg(&tmp.path().join("nowhere")).contains("model.json is missing"));
 }
+
+/// A labelled CRBM checkpoint written by genosynth 0.1.0 while the labels were a field of the
+/// CRBM's hyperparameters (`genosynth train tiny.vcf --model crbm --epochs 2 --window 4
+/// --crbm-hidden-units 3 --gibbs-steps 2 --panel tiny.panel --label-column pop --seed 7`, on 12
+/// samples × 8 sites, the first 6 samples in population A): it loads with its labels, its
+/// `model.json` is written back byte for byte, and it draws the AGs that release drew
+/// (`genosynth generate --population A=4,B=6 --seed 3`).
+#[test]
+fn a_labelled_checkpoint_of_0_1_0_loads_and_samples_as_before() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crbm-labelled-0.1.0");
+    let ck = Checkpoint::load(&dir).unwrap();
+    let ModelParams::Crbm(p) = &ck.meta.model else {
+        panic!("a CRBM, not {}", ck.kind());
+    };
+    assert_eq!((p.window, p.n_hidden, p.gibbs_steps), (4, 3, 2));
+    let labels = ck.meta.labels.as_ref().expect("labels kept");
+    assert_eq!(labels.names, ["A", "B"]);
+    assert_eq!(labels.counts(), [12, 12]);
+    let text = std::fs::read_to_string(dir.join(genosynth_models::META_FILE)).unwrap();
+    assert_eq!(
+        serde_json::to_string_pretty(&ck.meta).unwrap(),
+        text.trim_end()
+    );
+
+    let wanted = genosynth_models::conditional::expand_counts(&[(0, 4), (1, 6)]);
+    let options = GenerateOptions {
+        n_haplotypes: wanted.len(),
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let ags = genosynth_models::generate_labelled(&ck, &options, &wanted)
+        .unwrap()
+        .matrix;
+    let rows: Vec<String> = ags
+        .to_dense_u8()
+        .chunks(8)
+        .map(|h| h.iter().map(|a| char::from(b'0' + a)).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "11001110", "11011010", "10010001", "10001100", "01000010", "00100010", "11010011",
+            "10111110", "10011110", "00100110"
+        ]
+    );
+}
