@@ -5,11 +5,11 @@
 //! `GENOSYNTH_BENCH_EPOCHS` for more epochs). The side-by-side comparison with Keras and
 //! PyTorch is `cargo xtask bench train`.
 
-use std::sync::atomic::AtomicBool;
-
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::TestPopulation;
-use genosynth_models::{DeviceChoice, ModelKind, ModelParams, TrainConfig, train};
+use genosynth_models::{
+    DeviceChoice, EpochReport, ModelKind, ModelParams, TrainConfig, TrainOptions, train,
+};
 
 fn data() -> HaplotypeMatrix {
     // 40 founder haplotypes copied with mutation noise: realistic sparsity and LD.
@@ -46,17 +46,13 @@ fn main() {
             dp: None,
         };
         let out = dir.path().join(kind.name());
-        let stop = AtomicBool::new(false);
         let mut times = Vec::new();
-        let summary = train(
-            &matrix,
-            &config,
-            &out,
-            false,
-            &mut |r| times.push(r.seconds),
-            &stop,
-        )
-        .expect("training runs");
+        let mut observer = |r: &EpochReport| times.push(r.seconds);
+        let options = TrainOptions {
+            observer: Some(&mut observer),
+            ..TrainOptions::new(&out)
+        };
+        let summary = train(&matrix, &config, options).expect("training runs");
         let best = times.iter().copied().fold(f64::INFINITY, f64::min);
         println!(
             "{kind}: {epochs} epochs on {}: mean {:.3} s/epoch, best {best:.3} s/epoch",

@@ -10,6 +10,7 @@ use candle_core::{Device, Tensor};
 use genosynth_core::{HaplotypeMatrix, Site, Sites};
 use serde::{Deserialize, Serialize};
 
+use crate::conditional::HaplotypeLabels;
 use crate::config::{ModelKind, ModelParams};
 use crate::rng::RngState;
 use crate::tensors::NamedTensors;
@@ -62,6 +63,10 @@ impl TrainingData {
 
 /// Contents of `model.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    from = "crate::meta_json::MetaJson",
+    into = "crate::meta_json::MetaJson"
+)]
 pub struct ModelMeta {
     /// [`FORMAT_VERSION`] of the writer.
     pub format_version: u32,
@@ -69,6 +74,9 @@ pub struct ModelMeta {
     pub genosynth_version: String,
     /// Model kind and every hyperparameter.
     pub model: ModelParams,
+    /// Population label of every training haplotype, for a conditional WGAN or CRBM
+    /// (`None`: unconditional).
+    pub labels: Option<HaplotypeLabels>,
     /// Epochs trained so far.
     pub epochs_done: usize,
     /// The `--seed` of training.
@@ -76,7 +84,6 @@ pub struct ModelMeta {
     /// Where the training random stream stands (resume continues from here).
     pub rng: RngState,
     /// Adam steps taken `[generator, discriminator]` (GAN only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_steps: Option<[u64; 2]>,
     /// The device that trained the last epochs.
     pub device: String,
@@ -85,10 +92,8 @@ pub struct ModelMeta {
     /// The training sites, in order: generated haplotypes are written at these.
     pub sites: Vec<Site>,
     /// Selection on validation people, when training held some out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<crate::SelectionState>,
     /// The DP-SGD guarantee, when training was differentially private.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<crate::PrivacyRecord>,
 }
 

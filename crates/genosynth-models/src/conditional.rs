@@ -1,6 +1,6 @@
 //! Population labels for conditional models: which label each training haplotype carries
-//! (from a [`Panel`] via sample names) and how many AGs to draw per label
-//! (`--population EUR=500,AFR=500`).
+//! (from a [`Panel`] via sample names) and one label per AG to draw
+//! ([`expand_counts`], for [`crate::generate_labelled`]).
 
 use std::collections::BTreeSet;
 
@@ -29,26 +29,6 @@ pub enum LabelError {
     MissingLabel {
         /// The sample name.
         sample: String,
-    },
-    /// A `NAME=COUNT` item of `--population` cannot be parsed.
-    #[error("--population item {item:?}: expected NAME=COUNT")]
-    BadCount {
-        /// The offending item.
-        item: String,
-    },
-    /// `--population` names a label the model was not trained on.
-    #[error("--population {name}: not a label of the model (labels: {known})")]
-    UnknownLabel {
-        /// The requested label.
-        name: String,
-        /// The model's labels, comma-separated.
-        known: String,
-    },
-    /// `--population` names a label twice.
-    #[error("--population {name}: given twice")]
-    DuplicateLabel {
-        /// The repeated label.
-        name: String,
     },
 }
 
@@ -116,55 +96,9 @@ impl HaplotypeLabels {
     }
 }
 
-/// Parses `EUR=500,AFR=500` against a model's label `names` into `(label index, count)` pairs
-/// in the order given.
-pub fn parse_population_counts(
-    spec: &str,
-    names: &[String],
-) -> Result<Vec<(usize, usize)>, LabelError> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let bad = || LabelError::BadCount {
-            item: item.to_string(),
-        };
-        let (name, count) = item.split_once('=').ok_or_else(bad)?;
-        let count: usize = count.trim().parse().map_err(|_| bad())?;
-        let name = name.trim();
-        let index =
-            names
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| LabelError::UnknownLabel {
-                    name: name.to_string(),
-                    known: names.join(","),
-                })?;
-        if out.iter().any(|&(i, _)| i == index) {
-            return Err(LabelError::DuplicateLabel {
-                name: name.to_string(),
-            });
-        }
-        out.push((index, count));
-    }
-    if out.is_empty() {
-        return Err(LabelError::BadCount {
-            item: spec.to_string(),
-        });
-    }
-    Ok(out)
-}
-
 /// The population labels a checkpoint was trained with (`None`: unconditional model).
 pub fn checkpoint_labels(checkpoint: &crate::Checkpoint) -> Option<&HaplotypeLabels> {
-    params_labels(&checkpoint.meta.model)
-}
-
-/// The training labels of a conditional model's hyperparameters.
-pub(crate) fn params_labels(params: &crate::ModelParams) -> Option<&HaplotypeLabels> {
-    match params {
-        crate::ModelParams::Wgan(p) => p.labels.as_ref(),
-        crate::ModelParams::Crbm(p) => p.labels.as_ref(),
-        _ => None,
-    }
+    checkpoint.meta.labels.as_ref()
 }
 
 /// One label index per AG to generate, label blocks in the order of `counts`.
@@ -223,30 +157,8 @@ mod tests {
     }
 
     #[test]
-    fn population_counts_parse_and_expand() {
-        let names = vec!["AFR".to_string(), "EUR".to_string()];
-        let counts = parse_population_counts("EUR=3, AFR=2", &names).unwrap();
-        assert_eq!(counts, vec![(1, 3), (0, 2)]);
-        assert_eq!(expand_counts(&counts), vec![1, 1, 1, 0, 0]);
-        assert!(matches!(
-            parse_population_counts("EAS=1", &names),
-            Err(LabelError::UnknownLabel { .. })
-        ));
-        assert!(matches!(
-            parse_population_counts("EUR=x", &names),
-            Err(LabelError::BadCount { .. })
-        ));
-        assert!(matches!(
-            parse_population_counts("EUR", &names),
-            Err(LabelError::BadCount { .. })
-        ));
-        assert!(matches!(
-            parse_population_counts("EUR=1,EUR=2", &names),
-            Err(LabelError::DuplicateLabel { .. })
-        ));
-        assert!(matches!(
-            parse_population_counts("", &names),
-            Err(LabelError::BadCount { .. })
-        ));
+    fn counts_expand_in_order() {
+        assert_eq!(expand_counts(&[(1, 3), (0, 2)]), vec![1, 1, 1, 0, 0]);
+        assert!(expand_counts(&[]).is_empty());
     }
 }

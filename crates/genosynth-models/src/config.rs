@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crbm::CrbmConfig;
+use crate::crbm::CrbmParams;
 use crate::device::DeviceChoice;
-use crate::wgan::WganConfig;
+use crate::wgan::WganParams;
 use crate::{Error, Result};
 
 /// Which model to train.
@@ -210,9 +210,9 @@ pub enum ModelParams {
     /// RBM.
     Rbm(RbmParams),
     /// Convolutional WGAN-GP.
-    Wgan(WganConfig),
+    Wgan(WganParams),
     /// Conditional RBM over chained windows.
-    Crbm(CrbmConfig),
+    Crbm(CrbmParams),
     /// Hidden Chow-Liu tree.
     Hclt(crate::hclt::HcltParams),
 }
@@ -223,8 +223,8 @@ impl ModelParams {
         match kind {
             ModelKind::Gan => ModelParams::Gan(GanParams::default()),
             ModelKind::Rbm => ModelParams::Rbm(RbmParams::default()),
-            ModelKind::Wgan => ModelParams::Wgan(WganConfig::default()),
-            ModelKind::Crbm => ModelParams::Crbm(CrbmConfig::default()),
+            ModelKind::Wgan => ModelParams::Wgan(WganParams::default()),
+            ModelKind::Crbm => ModelParams::Crbm(CrbmParams::default()),
             ModelKind::Hclt => ModelParams::Hclt(crate::hclt::HcltParams::default()),
         }
     }

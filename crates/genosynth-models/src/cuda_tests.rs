@@ -7,18 +7,15 @@
 //! bundle's `run.sh` sets it), which turns a missing GPU into a failure.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use candle_core::Device;
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::crbm::CrbmConfig;
-use crate::wgan::WganConfig;
 use crate::{
-    Checkpoint, DeviceChoice, GanParams, GenerateOptions, ModelParams, RbmParams, TrainConfig,
-    generate, train,
+    Checkpoint, CrbmParams, DeviceChoice, GanParams, GenerateOptions, ModelParams, RbmParams,
+    TrainConfig, TrainOptions, WganParams, generate, train,
 };
 
 /// The first GPU, or `None` (after saying so) when none answers and none is required.
@@ -128,8 +125,7 @@ fn train_on(
         save_every: 0,
         dp: None,
     };
-    let stop = AtomicBool::new(false);
-    let summary = train(data, &config, dir, false, &mut |_| {}, &stop).expect("training runs");
+    let summary = train(data, &config, TrainOptions::new(dir)).expect("training runs");
     assert_eq!(summary.epochs_done, epochs);
 }
 
@@ -183,11 +179,11 @@ fn gan_epoch_on_cuda_matches_cpu() {
 
 #[test]
 fn wgan_epoch_on_cuda_matches_cpu() {
-    let model = ModelParams::Wgan(WganConfig {
+    let model = ModelParams::Wgan(WganParams {
         multiplier: 1.0,
         batch_size: 24,
         n_critic: 2,
-        ..WganConfig::default()
+        ..WganParams::default()
     });
     assert_epoch_matches_cpu(model, 1e-3);
 }
@@ -265,13 +261,12 @@ fn crbm_learns_on_cuda() {
         return;
     }
     let data = blocks(400, 13);
-    let model = ModelParams::Crbm(CrbmConfig {
+    let model = ModelParams::Crbm(CrbmParams {
         window: 6,
         n_hidden: 12,
         lr: 0.1,
         batch_size: 100,
         gibbs_steps: 20,
-        labels: None,
     });
     let ags = trained_and_sampled_on_cuda(&data, &model);
     for (s, f) in ags.allele_frequencies().iter().enumerate() {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub enum Error {
     /// A tensor operation failed (shape bug, out of device memory, CUDA error).
     #[error("tensor computation: {0}")]
-    Tensor(#[from] candle_core::Error),
+    Compute(ComputeError),
     /// Reading or writing a checkpoint file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -14,7 +14,7 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// `--device` could not be parsed or the device is not available.
+    /// A device choice could not be parsed or the device is not available.
     #[error("device {choice}: {reason}")]
     Device {
         /// What the user asked for.
@@ -25,7 +25,7 @@ pub enum Error {
     /// A hyperparameter or option is out of range.
     #[error("invalid {name}: {reason}")]
     InvalidConfig {
-        /// The hyperparameter (flag) name.
+        /// The hyperparameter or option name.
         name: &'static str,
         /// What is wrong with it.
         reason: String,
@@ -41,7 +41,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// `--resume` with data that differs from what the checkpoint was trained on.
+    /// A new training run was pointed at a directory that already holds a model (resume it
+    /// instead, or choose another directory).
+    #[error("checkpoint {}: already holds a model; resume it or choose another directory", dir.display())]
+    CheckpointExists {
+        /// The checkpoint directory.
+        dir: PathBuf,
+    },
+    /// Resuming with data that differs from what the checkpoint was trained on.
     #[error("checkpoint {}: {reason}", dir.display())]
     ResumeMismatch {
         /// The checkpoint directory.
@@ -57,7 +64,46 @@ pub enum Error {
     Core(#[from] genosynth_core::Error),
 }
 
+/// What a failed tensor computation said, kept opaque so that the backend is no part of this
+/// crate's API.
+#[derive(Debug)]
+pub struct ComputeError(Box<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for ComputeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ComputeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+// Lets `?` wrap candle's errors inside the crate; hidden because callers never hold one.
+#[doc(hidden)]
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::Compute(ComputeError(Box::new(e)))
+    }
+}
+
 impl Error {
+    /// A failed computation described by a message (a tensor of the wrong shape or missing).
+    pub(crate) fn compute(reason: impl Into<String>) -> Self {
+        Error::Compute(ComputeError(reason.into().into()))
+    }
+
+    /// The reason alone: a computation's own message without the `tensor computation:`
+    /// prefix, for errors reported inside a checkpoint's.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Error::Compute(e) => e.to_string(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -39,15 +39,20 @@ pub fn generate(checkpoint: &Checkpoint, options: &GenerateOptions) -> Result<Ge
 }
 
 /// [`generate`] for a conditional model (WGAN or CRBM trained with population labels):
-/// haplotype `i` is drawn for label index `labels[i]` (see
-/// [`crate::conditional::parse_population_counts`]); `labels.len()` must equal `n_haplotypes`.
+/// haplotype `i` is drawn for label index `labels[i]`, an index into the names of
+/// [`crate::conditional::checkpoint_labels`] (see [`crate::conditional::expand_counts`]);
+/// `labels.len()` must equal `n_haplotypes`.
 pub fn generate_labelled(
     checkpoint: &Checkpoint,
     options: &GenerateOptions,
     labels: &[usize],
 ) -> Result<Generated> {
-    let names = crate::conditional::checkpoint_labels(checkpoint)
-        .ok_or_else(|| Error::config("population", "the model was trained without --panel"))?;
+    let names = crate::conditional::checkpoint_labels(checkpoint).ok_or_else(|| {
+        Error::config(
+            "population",
+            "the model was trained without population labels",
+        )
+    })?;
     if labels.len() != options.n_haplotypes || labels.iter().any(|&l| l >= names.names.len()) {
         return Err(Error::config(
             "population",

@@ -5,11 +5,13 @@
 //! [`genosynth_core::HaplotypeMatrix`] and plain Rust values.
 //!
 //! - [`train`] runs epochs over a matrix with a [`TrainConfig`] (paper defaults in
-//!   [`GanParams`] / [`RbmParams`]), reports each epoch to an observer, polls a stop flag, and
-//!   keeps a checkpoint directory (`model.safetensors`, `optimizer.safetensors`, `model.json`,
-//!   `history.jsonl`) that `--resume` continues bit-identically on the CPU.
+//!   [`GanParams`], [`RbmParams`], [`WganParams`], [`CrbmParams`], [`HcltParams`]) and
+//!   [`TrainOptions`]: it reports each epoch to an observer, polls a stop flag, and keeps a
+//!   checkpoint directory (`model.safetensors`, `optimizer.safetensors`, `model.json`,
+//!   `history.jsonl`) that a resumed run continues bit-identically on the CPU. A WGAN or CRBM
+//!   given population labels ([`conditional::HaplotypeLabels`]) becomes conditional.
 //! - [`Checkpoint::load`] reads one back; [`generate`] samples artificial haplotypes from it.
-//! - [`select_device`] turns `--device auto|cpu|cuda[:N]` into a device and says which.
+//! - [`select_device`] turns `auto`, `cpu` or `cuda[:N]` into a device and says which.
 //! - [`TrainConfig::dp`] trains the RBM or the GAN with DP-SGD ([`DpConfig`]) under an (ε, δ)
 //!   budget per individual, accounted by [`dp`] and recorded as a [`PrivacyRecord`];
 //!   [`haplotype_scores`] scores haplotypes for likelihood membership attacks.
@@ -21,6 +23,7 @@
 //! use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 //! use genosynth_models::{
 //!     Checkpoint, DeviceChoice, GenerateOptions, ModelKind, ModelParams, RbmParams, TrainConfig,
+//!     TrainOptions,
 //! };
 //!
 //! // 40 haplotypes over 6 sites: two blocks of 3 perfectly linked sites.
@@ -44,8 +47,9 @@
 //! };
 //! let dir = tempfile::tempdir()?;
 //! let model_dir = dir.path().join("model");
-//! let stop = AtomicBool::new(false);
-//! let summary = genosynth_models::train(&matrix, &config, &model_dir, false, &mut |_| {}, &stop)?;
+//! let stop = AtomicBool::new(false); // set it (from a Ctrl-C handler, say) to stop early
+//! let options = TrainOptions { stop: Some(&stop), ..TrainOptions::new(&model_dir) };
+//! let summary = genosynth_models::train(&matrix, &config, options)?;
 //! assert_eq!(summary.epochs_done, 3);
 //!
 //! let checkpoint = Checkpoint::load(&model_dir)?;
@@ -62,7 +66,7 @@ mod adam;
 mod checkpoint;
 pub mod conditional;
 mod config;
-pub mod crbm;
+mod crbm;
 #[cfg(feature = "cuda")]
 mod cuda_ops;
 #[cfg(all(test, feature = "cuda"))]
@@ -75,6 +79,7 @@ mod gan;
 mod generate;
 mod hclt;
 mod layers;
+mod meta_json;
 mod model;
 mod rbm;
 mod rng;
@@ -82,22 +87,24 @@ mod score;
 mod selection;
 mod tensors;
 mod train;
-pub mod wgan;
+mod wgan;
 
 pub use checkpoint::{
     BEST_FILE, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE,
     ModelMeta, OPTIMIZER_FILE, TrainingData, is_checkpoint,
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
+pub use crbm::CrbmParams;
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
-pub use error::Error;
+pub use error::{ComputeError, Error};
 pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
 pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{SelectionRule, SelectionState, ValidationScores};
-pub use train::{EpochReport, TrainSummary, Validation, train, train_with_validation};
+pub use train::{EpochReport, TrainOptions, TrainSummary, Validation, train};
+pub use wgan::WganParams;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

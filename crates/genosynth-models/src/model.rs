@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
 use crate::checkpoint::ModelMeta;
+use crate::conditional::HaplotypeLabels;
 use crate::config::ModelParams;
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::dp_sgd::DpSgd;
@@ -44,6 +45,7 @@ impl Trainer {
     /// A fresh model (`weights = None`) or one from checkpoint weights.
     pub(crate) fn build(
         params: &ModelParams,
+        labels: Option<&HaplotypeLabels>,
         data: &TrainingSet<'_>,
         weights: Option<&HashMap<String, Tensor>>,
         seed: u64,
@@ -86,26 +88,26 @@ impl Trainer {
                 )?)
             }
             ModelParams::Wgan(p) => {
-                let (labels, n_labels) = training_labels(p.labels.as_ref(), data.n_haplotypes)?;
+                let (labels, n_labels) = training_labels(labels, data.n_haplotypes)?;
                 let wgan = match weights {
                     Some(w) => Wgan::from_tensors(n_sites, n_labels, p.clone(), &on_device(w)?)
-                        .map_err(|e| crate::Error::Data(e.to_string()))?,
+                        .map_err(|e| crate::Error::Data(e.reason()))?,
                     None => Wgan::new(n_sites, n_labels, p.clone(), dev, DType::F32, seed)?,
                 };
                 let labels = labels.map(<[usize]>::to_vec);
                 Trainer::Wgan(Box::new(WganTrainer::new(wgan, data.dense, labels)?))
             }
             ModelParams::Crbm(p) => {
-                let (labels, n_labels) = training_labels(p.labels.as_ref(), data.n_haplotypes)?;
+                let (labels, n_labels) = training_labels(labels, data.n_haplotypes)?;
                 match weights {
                     Some(w) => {
                         let w = on_device(w)?;
                         let crbm = Crbm::from_named_tensors(p.clone(), n_sites, n_labels, |name| {
-                            w.get(name).cloned().ok_or_else(|| {
-                                candle_core::Error::Msg(format!("tensor {name} is missing"))
-                            })
+                            w.get(name)
+                                .cloned()
+                                .ok_or_else(|| format!("tensor {name} is missing"))
                         })
-                        .map_err(|e| crate::Error::Data(e.to_string()))?;
+                        .map_err(crate::Error::Data)?;
                         Trainer::Crbm(CrbmTrainer::with_model(crbm, data.dense, labels)?)
                     }
                     None => Trainer::Crbm(CrbmTrainer::new(
@@ -238,8 +240,7 @@ impl Trainer {
             Trainer::Rbm(t) => t.restore_optimizer(tensors),
             Trainer::Wgan(t) => {
                 let steps = adam_steps.ok_or("model.json has no adam_steps")?;
-                t.restore_optimizer(tensors, steps)
-                    .map_err(|e| e.to_string())
+                t.restore_optimizer(tensors, steps).map_err(|e| e.reason())
             }
             Trainer::Crbm(_) | Trainer::Hclt(_) => Ok(()),
         }
@@ -265,18 +266,20 @@ impl Sampler {
             ModelParams::Gan(p) => Sampler::Gan(Gan::from_tensors(p.clone(), n, weights)?),
             ModelParams::Rbm(p) => Sampler::Rbm(Rbm::from_tensors(p.clone(), n, weights)?),
             ModelParams::Wgan(p) => Sampler::Wgan(Box::new(
-                Wgan::from_tensors(n, label_count(p.labels.as_ref()), p.clone(), weights)
-                    .map_err(|e| e.to_string())?,
+                Wgan::from_tensors(n, label_count(meta.labels.as_ref()), p.clone(), weights)
+                    .map_err(|e| e.reason())?,
             )),
-            ModelParams::Crbm(p) => Sampler::Crbm(
-                Crbm::from_named_tensors(p.clone(), n, label_count(p.labels.as_ref()), |name| {
+            ModelParams::Crbm(p) => Sampler::Crbm(Crbm::from_named_tensors(
+                p.clone(),
+                n,
+                label_count(meta.labels.as_ref()),
+                |name| {
                     weights
                         .get(name)
                         .cloned()
-                        .ok_or_else(|| candle_core::Error::Msg(format!("tensor {name} is missing")))
-                })
-                .map_err(|e| e.to_string())?,
-            ),
+                        .ok_or_else(|| format!("tensor {name} is missing"))
+                },
+            )?),
             ModelParams::Hclt(p) => {
                 Sampler::Hclt(Box::new(Hclt::from_tensors(p.clone(), n, weights)?))
             }
@@ -295,7 +298,7 @@ pub(crate) fn check_weights(
 /// The per-haplotype label indices of a conditional model and the number of labels, checked
 /// against the training data.
 fn training_labels(
-    labels: Option<&crate::conditional::HaplotypeLabels>,
+    labels: Option<&HaplotypeLabels>,
     n_haplotypes: usize,
 ) -> Result<(Option<&[usize]>, usize)> {
     match labels {
@@ -308,6 +311,6 @@ fn training_labels(
     }
 }
 
-fn label_count(labels: Option<&crate::conditional::HaplotypeLabels>) -> usize {
+fn label_count(labels: Option<&HaplotypeLabels>) -> usize {
     labels.map_or(0, |l| l.names.len())
 }

@@ -13,7 +13,8 @@ use rand::Rng;
 use crate::checkpoint::{
     self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot, TrainingData,
 };
-use crate::config::TrainConfig;
+use crate::conditional::HaplotypeLabels;
+use crate::config::{ModelParams, TrainConfig};
 use crate::device::select_device;
 use crate::dp_sgd::{DpSgd, PrivacyRecord};
 use crate::generate::sample_matrix;
@@ -122,42 +123,140 @@ pub struct TrainSummary {
     pub privacy: Option<PrivacyRecord>,
 }
 
-/// Trains a model on `matrix` and keeps a checkpoint in `out_dir`.
+/// How [`train`] runs, besides the data and the hyperparameters: where the checkpoint goes,
+/// whether to resume it, the population labels of a conditional model, who hears of each
+/// epoch, what stops training early, and selection on held-out people.
 ///
-/// With `resume`, `out_dir` must hold a checkpoint of the same data; its hyperparameters, seed
-/// and random stream are used (those in `config` are ignored, except `epochs`, `device` and
-/// `save_every`), and training continues to `config.epochs` in total. On the CPU, a resumed
-/// run reaches the same weights bit for bit as an uninterrupted one with the same thread count.
-/// Without `resume`, `out_dir` must not hold a checkpoint already.
+/// ```
+/// # use std::path::Path;
+/// # use std::sync::atomic::AtomicBool;
+/// use genosynth_models::TrainOptions;
+/// let stop = AtomicBool::new(false);
+/// let options = TrainOptions { resume: true, stop: Some(&stop), ..TrainOptions::new(Path::new("model")) };
+/// ```
+pub struct TrainOptions<'a> {
+    /// The checkpoint directory.
+    pub model_dir: &'a Path,
+    /// Continue the checkpoint in `model_dir` instead of starting a new one.
+    pub resume: bool,
+    /// Population label of every training haplotype: trains a conditional WGAN or CRBM
+    /// (ignored on resume, which keeps the checkpoint's).
+    pub labels: Option<&'a HaplotypeLabels>,
+    /// Called after every epoch.
+    pub observer: Option<&'a mut dyn FnMut(&EpochReport)>,
+    /// When it becomes true, the current epoch finishes, the checkpoint is saved and
+    /// training returns with [`TrainSummary::stopped`] set.
+    pub stop: Option<&'a AtomicBool>,
+    /// Selection on held-out people (the training data must not contain them).
+    pub validation: Option<Validation<'a>>,
+}
+
+impl<'a> TrainOptions<'a> {
+    /// A new run in `model_dir`: no resume, no labels, no observer, no stop flag, no
+    /// selection.
+    pub fn new(model_dir: &'a Path) -> Self {
+        Self {
+            model_dir,
+            resume: false,
+            labels: None,
+            observer: None,
+            stop: None,
+            validation: None,
+        }
+    }
+
+    /// These options with `observer` called after every epoch (it may live shorter than
+    /// them: a caller can add its own observer to options it was given).
+    pub fn with_observer<'b>(self, observer: &'b mut dyn FnMut(&EpochReport)) -> TrainOptions<'b>
+    where
+        'a: 'b,
+    {
+        TrainOptions {
+            observer: Some(observer),
+            ..self.reborrow()
+        }
+    }
+
+    /// These options with a stop flag.
+    pub fn with_stop<'b>(self, stop: &'b AtomicBool) -> TrainOptions<'b>
+    where
+        'a: 'b,
+    {
+        TrainOptions {
+            stop: Some(stop),
+            ..self.reborrow()
+        }
+    }
+
+    /// These options with selection on held-out people.
+    pub fn with_validation<'b>(self, validation: Validation<'b>) -> TrainOptions<'b>
+    where
+        'a: 'b,
+    {
+        TrainOptions {
+            validation: Some(validation),
+            ..self.reborrow()
+        }
+    }
+
+    /// The same options for a shorter lifetime (`&mut dyn` fields do not shorten by
+    /// themselves).
+    fn reborrow<'b>(self) -> TrainOptions<'b>
+    where
+        'a: 'b,
+    {
+        TrainOptions {
+            model_dir: self.model_dir,
+            resume: self.resume,
+            labels: self.labels,
+            observer: self
+                .observer
+                .map(|o| -> &'b mut dyn FnMut(&EpochReport) { o }),
+            stop: self.stop,
+            validation: self.validation.map(|v| Validation {
+                every: v.every,
+                patience: v.patience,
+                n_samples: v.n_samples,
+                state: v.state,
+                heldout: v.heldout,
+                score: v.score,
+            }),
+        }
+    }
+}
+
+/// Trains a model on `matrix` and keeps a checkpoint in `options.model_dir`.
 ///
-/// `observer` is called after every epoch; when `stop` becomes true the current epoch
-/// finishes, the checkpoint is saved and the function returns with `stopped` set.
+/// With `options.resume`, the directory must hold a checkpoint of the same data; its
+/// hyperparameters, labels, seed and random stream are used (those in `config` are ignored,
+/// except `epochs`, `device` and `save_every`), and training continues to `config.epochs` in
+/// total. On the CPU, a resumed run reaches the same weights bit for bit as an uninterrupted
+/// one with the same thread count. Without it, the directory must not hold a checkpoint
+/// already.
+///
+/// The observer is called after every epoch; when the stop flag becomes true the current
+/// epoch finishes, the checkpoint is saved and the function returns with `stopped` set.
 ///
 /// With `config.dp`, training is DP-SGD ([`crate::DpConfig`]): the noise is planned for
 /// `config.epochs` (or fixed), ε is reported as the `epsilon` figure of every epoch and
 /// recorded in `model.json`, and training stops (`budget_spent`) before an epoch that would
 /// exceed the budget. A resumed private run continues its own plan and accounting.
+///
+/// With `options.validation`, every `every` epochs the checkpoint is scored on the held-out
+/// people and the best one kept (see [`Validation`]).
 pub fn train(
     matrix: &HaplotypeMatrix,
     config: &TrainConfig,
-    out_dir: &Path,
-    resume: bool,
-    observer: &mut dyn FnMut(&EpochReport),
-    stop: &AtomicBool,
+    options: TrainOptions<'_>,
 ) -> Result<TrainSummary> {
-    train_with_validation(matrix, config, out_dir, resume, observer, stop, None)
-}
-
-/// [`train`] with selection on held-out people: `matrix` must not contain them.
-pub fn train_with_validation(
-    matrix: &HaplotypeMatrix,
-    config: &TrainConfig,
-    out_dir: &Path,
-    resume: bool,
-    observer: &mut dyn FnMut(&EpochReport),
-    stop: &AtomicBool,
-    mut validation: Option<Validation<'_>>,
-) -> Result<TrainSummary> {
+    let TrainOptions {
+        model_dir: out_dir,
+        resume,
+        labels,
+        mut observer,
+        stop,
+        mut validation,
+    } = options;
     if let Some(v) = &validation {
         if v.every == 0 {
             return Err(Error::config("validate-every", "must be at least 1"));
@@ -197,12 +296,12 @@ pub fn train_with_validation(
         Some(ck)
     } else {
         if checkpoint::is_checkpoint(out_dir) {
-            return Err(Error::checkpoint(
-                out_dir,
-                "already holds a model; pass --resume to continue it or choose another directory",
-            ));
+            return Err(Error::CheckpointExists {
+                dir: out_dir.to_path_buf(),
+            });
         }
         config.model.validate()?;
+        check_labels(&config.model, labels)?;
         None
     };
 
@@ -254,9 +353,9 @@ pub fn train_with_validation(
         }
         None => data,
     };
-    let (params, seed) = match &previous {
-        Some(ck) => (ck.meta.model.clone(), ck.meta.seed),
-        None => (config.model.clone(), config.seed),
+    let (params, labels, seed) = match &previous {
+        Some(ck) => (ck.meta.model.clone(), ck.meta.labels.clone(), ck.meta.seed),
+        None => (config.model.clone(), labels.cloned(), config.seed),
     };
     let mut init_rng = rng::rng(seed, STREAM_INIT);
     // Selection continues a resumed run's state (under the rule asked for now).
@@ -276,8 +375,15 @@ pub fn train_with_validation(
     };
     let (mut trainer, mut train_rng, mut epochs_done, mut history) = match previous {
         Some(ck) => {
-            let mut t =
-                Trainer::build(&params, &data, Some(&ck.weights), seed, dev, &mut init_rng)?;
+            let mut t = Trainer::build(
+                &params,
+                labels.as_ref(),
+                &data,
+                Some(&ck.weights),
+                seed,
+                dev,
+                &mut init_rng,
+            )?;
             let opt = ck.optimizer()?;
             t.restore_optimizer(&opt, ck.meta.adam_steps)
                 .map_err(|r| Error::checkpoint(out_dir, format!("optimizer.safetensors: {r}")))?;
@@ -288,7 +394,15 @@ pub fn train_with_validation(
             (t, r, ck.meta.epochs_done, history)
         }
         None => {
-            let t = Trainer::build(&params, &data, None, seed, dev, &mut init_rng)?;
+            let t = Trainer::build(
+                &params,
+                labels.as_ref(),
+                &data,
+                None,
+                seed,
+                dev,
+                &mut init_rng,
+            )?;
             (t, rng::rng(seed, STREAM_TRAIN), 0, Vec::new())
         }
     };
@@ -297,6 +411,7 @@ pub fn train_with_validation(
         format_version: FORMAT_VERSION,
         genosynth_version: GENOSYNTH_VERSION.to_string(),
         model: params.clone(),
+        labels,
         epochs_done,
         seed,
         rng: rng::save_state(seed, &train_rng),
@@ -340,7 +455,7 @@ pub fn train_with_validation(
     let mut saved_at = None;
     let mut budget_spent = false;
     while epochs_done < config.epochs {
-        if stop.load(Ordering::Relaxed) {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             stopped = true;
             break;
         }
@@ -401,7 +516,9 @@ pub fn train_with_validation(
             saved_at = Some(epochs_done);
             report.saved = true;
         }
-        observer(&report);
+        if let Some(observer) = observer.as_mut() {
+            observer(&report);
+        }
         last = Some(report);
         if early_stopped {
             break;
@@ -437,6 +554,20 @@ pub fn train_with_validation(
     })
 }
 
+/// Labels make a conditional model; only the WGAN and the CRBM have label units.
+fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result<()> {
+    match (model, labels) {
+        (ModelParams::Wgan(_) | ModelParams::Crbm(_), _) | (_, None) => Ok(()),
+        (other, Some(_)) => Err(Error::config(
+            "labels",
+            format!(
+                "model {} is not conditional; only the WGAN and the CRBM take population labels",
+                other.kind()
+            ),
+        )),
+    }
+}
+
 /// Generates AGs from the current weights and scores them.
 fn validate(
     trainer: &Trainer,
@@ -452,7 +583,7 @@ fn validate(
     // validation (common random numbers): checkpoints differ by their weights, not by which
     // draws they got, which keeps sampling noise out of the comparison.
     let mut r = rng::rng(seed, STREAM_VALIDATE);
-    let labels = crate::conditional::params_labels(&meta.model).map(|l| {
+    let labels = meta.labels.as_ref().map(|l| {
         (0..v.n_samples)
             .map(|_| l.index[r.random_range(0..l.index.len())])
             .collect::<Vec<_>>()

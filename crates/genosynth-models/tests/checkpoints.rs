@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use genosynth_models::{
     Checkpoint, DeviceChoice, Error, GanParams, GenerateOptions, ModelKind, ModelParams, RbmParams,
-    TrainConfig, generate, train,
+    TrainConfig, TrainOptions, generate, train,
 };
 
 fn small(kind: ModelKind) -> ModelParams {
@@ -40,8 +40,15 @@ fn config(model: ModelParams, epochs: usize) -> TrainConfig {
 }
 
 fn run(data: &genosynth_core::HaplotypeMatrix, cfg: &TrainConfig, dir: &Path, resume: bool) {
-    let stop = AtomicBool::new(false);
-    train(data, cfg, dir, resume, &mut |_| {}, &stop).unwrap();
+    train(
+        data,
+        cfg,
+        TrainOptions {
+            resume,
+            ..TrainOptions::new(dir)
+        },
+    )
+    .unwrap();
 }
 
 fn read(dir: &Path, file: &str) -> Vec<u8> {
@@ -138,26 +145,20 @@ fn existing_model_without_resume_and_other_data_on_resume_are_errors() {
     let dir = tmp.path().join("m");
     run(&data, &config(small(ModelKind::Rbm), 1), &dir, false);
     let stop = AtomicBool::new(false);
-    let err = train(
-        &data,
-        &config(small(ModelKind::Rbm), 2),
-        &dir,
-        false,
-        &mut |_| {},
-        &stop,
-    )
-    .unwrap_err();
+    let options = TrainOptions {
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let err = train(&data, &config(small(ModelKind::Rbm), 2), options).unwrap_err();
     assert!(err.to_string().contains("already holds a model"), "{err}");
+    assert!(matches!(err, Error::CheckpointExists { .. }), "{err}");
     let other = common::linked_blocks(80, 5);
-    let err = train(
-        &other,
-        &config(small(ModelKind::Rbm), 2),
-        &dir,
-        true,
-        &mut |_| {},
-        &stop,
-    )
-    .unwrap_err();
+    let options = TrainOptions {
+        resume: true,
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let err = train(&other, &config(small(ModelKind::Rbm), 2), options).unwrap_err();
     assert!(matches!(err, Error::ResumeMismatch { .. }), "{err}");
 }
 
@@ -169,19 +170,17 @@ fn stop_flag_saves_and_returns() {
     let stop = AtomicBool::new(false);
     let mut cfg = config(small(ModelKind::Gan), 100);
     cfg.save_every = 0;
-    let summary = train(
-        &data,
-        &cfg,
-        &dir,
-        false,
-        &mut |r| {
-            if r.epoch == 3 {
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        },
-        &stop,
-    )
-    .unwrap();
+    let mut observer = |r: &genosynth_models::EpochReport| {
+        if r.epoch == 3 {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    let options = TrainOptions {
+        observer: Some(&mut observer),
+        stop: Some(&stop),
+        ..TrainOptions::new(&dir)
+    };
+    let summary = train(&data, &cfg, options).unwrap();
     assert!(summary.stopped);
     assert_eq!(summary.epochs_done, 3);
     assert_eq!(Checkpoint::load(&dir).unwrap().meta.epochs_done, 3);
@@ -262,4 +261,51 @@ fn corrupt_missing_and_foreign_checkpoints_are_clear_errors() {
     assert!(msg(&d).contains("rbm.weight has shape"), "{}", msg(&d));
 
     assert!(msg(&tmp.path().join("nowhere")).contains("model.json is missing"));
+}
+
+/// A labelled CRBM checkpoint written by genosynth 0.1.0 while the labels were a field of the
+/// CRBM's hyperparameters (`genosynth train tiny.vcf --model crbm --epochs 2 --window 4
+/// --crbm-hidden-units 3 --gibbs-steps 2 --panel tiny.panel --label-column pop --seed 7`, on 12
+/// samples × 8 sites, the first 6 samples in population A): it loads with its labels, its
+/// `model.json` is written back byte for byte, and it draws the AGs that release drew
+/// (`genosynth generate --population A=4,B=6 --seed 3`).
+#[test]
+fn a_labelled_checkpoint_of_0_1_0_loads_and_samples_as_before() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crbm-labelled-0.1.0");
+    let ck = Checkpoint::load(&dir).unwrap();
+    let ModelParams::Crbm(p) = &ck.meta.model else {
+        panic!("a CRBM, not {}", ck.kind());
+    };
+    assert_eq!((p.window, p.n_hidden, p.gibbs_steps), (4, 3, 2));
+    let labels = ck.meta.labels.as_ref().expect("labels kept");
+    assert_eq!(labels.names, ["A", "B"]);
+    assert_eq!(labels.counts(), [12, 12]);
+    let text = std::fs::read_to_string(dir.join(genosynth_models::META_FILE)).unwrap();
+    assert_eq!(
+        serde_json::to_string_pretty(&ck.meta).unwrap(),
+        text.trim_end()
+    );
+
+    let wanted = genosynth_models::conditional::expand_counts(&[(0, 4), (1, 6)]);
+    let options = GenerateOptions {
+        n_haplotypes: wanted.len(),
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let ags = genosynth_models::generate_labelled(&ck, &options, &wanted)
+        .unwrap()
+        .matrix;
+    let rows: Vec<String> = ags
+        .to_dense_u8()
+        .chunks(8)
+        .map(|h| h.iter().map(|a| char::from(b'0' + a)).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "11001110", "11011010", "10010001", "10001100", "01000010", "00100010", "11010011",
+            "10111110", "10011110", "00100110"
+        ]
+    );
 }

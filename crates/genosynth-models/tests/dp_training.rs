@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use genosynth_models::{
-    Checkpoint, DeviceChoice, DpConfig, GanParams, GenerateOptions, ModelParams, RbmParams,
-    TrainConfig, TrainSummary, crbm::CrbmConfig, dp, generate, train,
+    Checkpoint, CrbmParams, DeviceChoice, DpConfig, GanParams, GenerateOptions, ModelParams,
+    RbmParams, TrainConfig, TrainOptions, TrainSummary, dp, generate, train,
 };
 
 fn rbm() -> ModelParams {
@@ -52,18 +52,17 @@ fn run(
 ) -> (TrainSummary, Vec<f64>) {
     let stop = AtomicBool::new(false);
     let mut eps = Vec::new();
-    let summary = train(
-        data,
-        config,
-        dir,
+    let mut observer = |r: &genosynth_models::EpochReport| {
+        let e = r.losses.iter().find(|(n, _)| *n == "epsilon");
+        eps.push(e.expect("every private epoch reports ε").1);
+    };
+    let options = TrainOptions {
         resume,
-        &mut |r| {
-            let e = r.losses.iter().find(|(n, _)| *n == "epsilon");
-            eps.push(e.expect("every private epoch reports ε").1);
-        },
-        &stop,
-    )
-    .unwrap();
+        observer: Some(&mut observer),
+        stop: Some(&stop),
+        ..TrainOptions::new(dir)
+    };
+    let summary = train(data, config, options).unwrap();
     (summary, eps)
 }
 
@@ -115,13 +114,12 @@ fn private_rbm_learns_the_blocks_within_its_budget() {
 #[test]
 fn private_crbm_learns_the_blocks_and_counts_every_window() {
     let data = common::linked_blocks(400, 11);
-    let model = ModelParams::Crbm(CrbmConfig {
+    let model = ModelParams::Crbm(CrbmParams {
         window: 6,
         n_hidden: 16,
         lr: 0.3,
         batch_size: 100,
         gibbs_steps: 20,
-        labels: None,
     });
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("m");
@@ -202,12 +200,18 @@ fn a_fixed_noise_stops_at_the_budget_and_resume_keeps_accounting() {
 fn settings_that_cannot_hold_are_refused_before_training() {
     let data = common::linked_blocks(400, 11);
     let tmp = tempfile::tempdir().unwrap();
-    let stop = AtomicBool::new(false);
     let fail = |config: &TrainConfig, dir: &str, resume: bool| {
         let dir = tmp.path().join(dir);
-        let err = train(&data, config, &dir, resume, &mut |_| {}, &stop)
-            .expect_err("refused")
-            .to_string();
+        let err = train(
+            &data,
+            config,
+            TrainOptions {
+                resume,
+                ..TrainOptions::new(&dir)
+            },
+        )
+        .expect_err("refused")
+        .to_string();
         assert!(!dir.join("model.json").exists() || resume, "{err}");
         err
     };
@@ -248,6 +252,5 @@ fn settings_that_cannot_hold_are_refused_before_training() {
 }
 
 fn run_plain(data: &genosynth_core::HaplotypeMatrix, config: &TrainConfig, dir: &Path) {
-    let stop = AtomicBool::new(false);
-    train(data, config, dir, false, &mut |_| {}, &stop).unwrap();
+    train(data, config, TrainOptions::new(dir)).unwrap();
 }

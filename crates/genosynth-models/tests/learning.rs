@@ -2,11 +2,9 @@
 
 mod common;
 
-use std::sync::atomic::AtomicBool;
-
 use genosynth_models::{
     Checkpoint, DeviceChoice, GanParams, GenerateOptions, ModelParams, RbmParams, TrainConfig,
-    generate, train,
+    TrainOptions, generate, train,
 };
 
 fn train_and_sample(
@@ -26,17 +24,13 @@ fn train_and_sample(
         save_every: 0,
         dp: None,
     };
-    let stop = AtomicBool::new(false);
     let mut reports = Vec::new();
-    let summary = train(
-        &data,
-        &config,
-        &out,
-        false,
-        &mut |r| reports.push(r.clone()),
-        &stop,
-    )
-    .unwrap();
+    let mut observer = |r: &genosynth_models::EpochReport| reports.push(r.clone());
+    let options = TrainOptions {
+        observer: Some(&mut observer),
+        ..TrainOptions::new(&out)
+    };
+    let summary = train(&data, &config, options).unwrap();
     assert_eq!(summary.epochs_done, epochs);
     assert_eq!(reports.len(), epochs);
     assert!(

@@ -7,8 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use genosynth_models::{
     BEST_FILE, Checkpoint, DeviceChoice, GanParams, GenerateOptions, ModelParams, SelectionRule,
-    SelectionState, TrainConfig, Validation, ValidationScores, generate, train,
-    train_with_validation,
+    SelectionState, TrainConfig, TrainOptions, Validation, ValidationScores, generate, train,
 };
 
 #[test]
@@ -52,19 +51,15 @@ fn the_chosen_epoch_is_the_one_sampled() {
         heldout: None,
         score: &mut score,
     };
-    let summary = train_with_validation(
-        &data,
-        &config(3),
-        &selected,
-        false,
-        &mut |_| {},
-        &stop,
-        Some(validation),
-    )
-    .unwrap();
+    let options = TrainOptions {
+        stop: Some(&stop),
+        validation: Some(validation),
+        ..TrainOptions::new(&selected)
+    };
+    let summary = train(&data, &config(3), options).unwrap();
     assert_eq!(summary.selection.unwrap().best_epoch, Some(1));
     assert!(selected.join(BEST_FILE).is_file());
-    train(&data, &config(1), &first, false, &mut |_| {}, &stop).unwrap();
+    train(&data, &config(1), TrainOptions::new(&first)).unwrap();
 
     let options = GenerateOptions {
         n_haplotypes: 50,

@@ -59,7 +59,11 @@ pub(crate) fn models(err: genosynth_models::Error) -> PyErr {
     match &err {
         Error::Io { source, .. } => os_error(source, message),
         Error::Checkpoint { .. } => PyOSError::new_err(message),
-        Error::Tensor(_) => PyRuntimeError::new_err(message),
+        Error::CheckpointExists { dir } => PyOSError::new_err(format!(
+            "checkpoint {}: already holds a model; pass resume=True to continue it or choose another directory",
+            dir.display()
+        )),
+        Error::Compute(_) => PyRuntimeError::new_err(message),
         _ => PyValueError::new_err(message),
     }
 }

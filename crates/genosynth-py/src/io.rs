@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use genosynth_vcf::{
     MissingPolicy, MultiallelicPolicy, OutputFormat, ReadOptions, SampleSelection, WriteOptions,
 };
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -103,23 +103,27 @@ pub(crate) fn write(
         .map_err(errors::vcf)
 }
 
-/// Regions from a str (comma-separated) or a sequence of str.
-fn regions(region: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+/// Regions from a str (comma-separated) or a sequence of str, parsed like bcftools `-r`.
+fn regions(region: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Region>> {
     let Some(region) = region else {
         return Ok(Vec::new());
     };
-    if let Ok(text) = region.cast::<PyString>() {
-        return Ok(text
-            .to_cow()?
+    let texts: Vec<String> = if let Ok(text) = region.cast::<PyString>() {
+        text.to_cow()?
             .split(',')
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_string)
-            .collect());
-    }
-    region
-        .extract()
-        .map_err(|_| PyTypeError::new_err("region must be a str or a list of str"))
+            .collect()
+    } else {
+        region
+            .extract()
+            .map_err(|_| PyTypeError::new_err("region must be a str or a list of str"))?
+    };
+    texts
+        .iter()
+        .map(|t| Region::parse(t).map_err(|e| PyValueError::new_err(format!("region {t:?}: {e}"))))
+        .collect()
 }
 
 /// Samples from a bcftools-style str or a list of names to include.

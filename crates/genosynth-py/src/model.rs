@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use genosynth::parse_population_counts;
 use genosynth::{MinDistance, Selection};
 use genosynth_core::{Ploidy, Sample};
-use genosynth_models::conditional::{checkpoint_labels, expand_counts, parse_population_counts};
-use genosynth_models::{Checkpoint, DeviceChoice, EpochReport, GenerateOptions, TrainConfig};
+use genosynth_models::conditional::{checkpoint_labels, expand_counts};
+use genosynth_models::{
+    Checkpoint, DeviceChoice, EpochReport, GenerateOptions, TrainConfig, TrainOptions,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
@@ -92,30 +95,23 @@ pub(crate) fn train(
             }
         });
     };
-    let trained = py.detach(|| match &split {
-        None => genosynth_models::train(
-            &haplotypes.matrix,
-            &config,
-            &out,
+    let trained = py.detach(|| {
+        let options = TrainOptions {
             resume,
-            &mut observer,
-            &stop,
-        )
-        .map_err(genosynth::Error::from),
-        Some(split) => {
-            let selection = Selection {
-                every: validate_every,
-                ..Selection::default()
-            };
-            genosynth::train_selected(
-                split,
-                &config,
-                &out,
-                resume,
-                &selection,
-                &mut observer,
-                &stop,
-            )
+            observer: Some(&mut observer),
+            stop: Some(&stop),
+            ..TrainOptions::new(&out)
+        };
+        match &split {
+            None => genosynth_models::train(&haplotypes.matrix, &config, options)
+                .map_err(genosynth::Error::from),
+            Some(split) => {
+                let selection = Selection {
+                    every: validate_every,
+                    ..Selection::default()
+                };
+                genosynth::train_selected(split, &config, &selection, options)
+            }
         }
     });
     if let Some(e) = failure {
@@ -346,7 +342,7 @@ impl Model {
             Err(_) => spec.extract()?,
         };
         let counts = parse_population_counts(&spec, &labels.names)
-            .map_err(|e| errors::value(format!("population: {}", errors::chain(&e))))?;
+            .map_err(|e| errors::value(e.to_string()))?;
         Ok(expand_counts(&counts))
     }
 }

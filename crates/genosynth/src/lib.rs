@@ -16,13 +16,16 @@
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
 //! use genosynth::{MinDistance, Selection, split_validation, train_selected, generate_guarded};
-//! use genosynth_models::{Checkpoint, GenerateOptions, DeviceChoice, TrainConfig, ModelKind};
+//! use genosynth_models::{
+//!     Checkpoint, DeviceChoice, GenerateOptions, ModelKind, TrainConfig, TrainOptions,
+//! };
 //! # fn load() -> genosynth_core::HaplotypeMatrix { unimplemented!() }
 //! let haplotypes = load(); // e.g. genosynth_vcf::read(...)
 //! let split = split_validation(&haplotypes, 0.2, 42, None)?;
 //! let config = TrainConfig { epochs: 80, ..TrainConfig::paper(ModelKind::Rbm) };
 //! let stop = AtomicBool::new(false);
-//! let summary = train_selected(&split, &config, "model".as_ref(), false, &Selection::default(), &mut |_| {}, &stop)?;
+//! let options = TrainOptions { stop: Some(&stop), ..TrainOptions::new("model".as_ref()) };
+//! let summary = train_selected(&split, &config, &Selection::default(), options)?;
 //! let model = Checkpoint::load_selected("model".as_ref())?;
 //! let options = GenerateOptions { n_haplotypes: 1000, seed: 7, device: DeviceChoice::Auto, gibbs_steps: None };
 //! let (ags, guard) = generate_guarded(&model, &options, None, &split.fit, MinDistance::Auto)?;
@@ -39,6 +42,7 @@ mod output;
 mod pipeline;
 mod preset;
 mod progress;
+mod population;
 mod report;
 mod synth;
 mod trained_on;
@@ -57,6 +61,7 @@ pub use preset::{
     synth_validate_every,
 };
 pub use progress::{Event, Progress};
+pub use population::{PopulationCountError, parse_population_counts};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use genosynth_core::{HaplotypeMatrix, Panel};
-use genosynth_models::{Checkpoint, TrainConfig, TrainSummary};
+use genosynth_models::conditional::HaplotypeLabels;
+use genosynth_models::{Checkpoint, TrainConfig, TrainOptions, TrainSummary};
 use genosynth_vcf::{Haplotypes, ReadOptions};
 
 use crate::progress::{Event, Progress};
@@ -57,6 +58,8 @@ pub struct TrainJob<'a> {
     pub dir: &'a Path,
     /// Continue the checkpoint in `dir` up to `config.epochs`.
     pub resume: bool,
+    /// Each training haplotype's population: makes a WGAN or CRBM conditional.
+    pub labels: Option<&'a HaplotypeLabels>,
     /// Train on the split's `fit` part and choose the checkpoint on its validation people.
     pub selection: Option<(&'a ValidationSplit, &'a Selection)>,
 }
@@ -81,17 +84,16 @@ pub fn train(
         device: &device.description,
     });
     let mut observer = |r: &genosynth_models::EpochReport| progress.event(Event::Epoch(r));
+    let options = TrainOptions {
+        resume: job.resume,
+        labels: job.labels,
+        ..TrainOptions::new(job.dir)
+    }
+    .with_observer(&mut observer)
+    .with_stop(stop);
     let summary = match job.selection {
-        Some((split, selection)) => train_selected(
-            split,
-            config,
-            job.dir,
-            job.resume,
-            selection,
-            &mut observer,
-            stop,
-        )?,
-        None => genosynth_models::train(matrix, config, job.dir, job.resume, &mut observer, stop)?,
+        Some((split, selection)) => train_selected(split, config, selection, options)?,
+        None => genosynth_models::train(matrix, config, options)?,
     };
     progress.event(Event::Trained {
         summary: &summary,

@@ -125,6 +125,7 @@ pub fn synth(
         config: &config.train,
         dir: &dir,
         resume: false,
+        labels: None,
         selection: split.as_ref().map(|s| (s, &config.selection)),
     };
     if train(fit, &job, progress, stop)?.stopped {

@@ -1,11 +1,7 @@
 //! Training with checkpoint selection on held-out people.
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
-
 use genosynth_models::{
-    EpochReport, SelectionRule, SelectionState, TrainConfig, TrainSummary, Validation,
-    train_with_validation,
+    SelectionRule, SelectionState, TrainConfig, TrainOptions, TrainSummary, Validation, train,
 };
 
 use crate::Result;
@@ -41,16 +37,15 @@ impl Default for Selection {
 /// privacy loss that 400 AGs against 400 validation haplotypes showed (±0.02–0.03 between
 /// sampling seeds alone, on the 805-SNP set).
 ///
-/// With `resume`, the directory's selection state continues (its validation samples must be
-/// the same people: the split's seed and fraction must not change).
+/// `options` says where the checkpoint goes, whether to resume it, the labels of a
+/// conditional model, the observer and the stop flag; its `validation` is replaced by the
+/// one built here. On resume, the directory's selection state continues (its validation
+/// samples must be the same people: the split's seed and fraction must not change).
 pub fn train_selected(
     split: &ValidationSplit,
     config: &TrainConfig,
-    dir: &Path,
-    resume: bool,
     selection: &Selection,
-    observer: &mut dyn FnMut(&EpochReport),
-    stop: &AtomicBool,
+    options: TrainOptions<'_>,
 ) -> Result<TrainSummary> {
     let names: Vec<String> = split
         .validation
@@ -72,13 +67,9 @@ pub fn train_selected(
         heldout: Some(&split.validation),
         score: &mut scorer,
     };
-    Ok(train_with_validation(
+    Ok(train(
         &split.fit,
         config,
-        dir,
-        resume,
-        observer,
-        stop,
-        Some(validation),
+        options.with_validation(validation),
     )?)
 }

@@ -3,11 +3,12 @@
 //! gives them away through its free energy.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use genosynth_core::HaplotypeMatrix;
 use genosynth_eval::{ScoreAttack, score_attack};
-use genosynth_models::{Checkpoint, DeviceChoice, ModelParams, RbmParams, TrainConfig};
+use genosynth_models::{
+    Checkpoint, DeviceChoice, ModelParams, RbmParams, TrainConfig, TrainOptions,
+};
 
 fn example() -> HaplotypeMatrix {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,8 +110,7 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rbm");
-    let stop = AtomicBool::new(false);
-    genosynth_models::train(&members, &config, &dir, false, &mut |_| {}, &stop).unwrap();
+    genosynth_models::train(&members, &config, TrainOptions::new(&dir)).unwrap();
     let ck = Checkpoint::load(&dir).unwrap();
     let a = genosynth::likelihood_attack(&ck, &members, &non)
         .unwrap()

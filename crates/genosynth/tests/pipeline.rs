@@ -1,8 +1,6 @@
 //! The pipeline's pieces on small data with known structure: selection on validation people
 //! (history, best checkpoint, resume, early stopping) and the generation guard.
 
-use std::sync::atomic::AtomicBool;
-
 use genosynth::{
     MinDistance, Selection, ValidationSplit, auto_threshold, generate_guarded, split_validation,
     train_selected,
@@ -10,7 +8,7 @@ use genosynth::{
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::TestPopulation;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig,
+    Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig, TrainOptions,
 };
 use proptest::prelude::*;
 
@@ -67,17 +65,13 @@ fn selection_validates_keeps_the_best_and_resumes_its_state() {
         every: 5,
         ..Selection::default()
     };
-    let stop = AtomicBool::new(false);
     let dir = tempfile::tempdir().unwrap();
     let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));
     let summary = train_selected(
         &split,
         &rbm_config(30),
-        &whole,
-        false,
         &selection,
-        &mut |_| {},
-        &stop,
+        TrainOptions::new(&whole),
     )
     .unwrap();
     let state = summary.selection.clone().unwrap();
@@ -112,21 +106,18 @@ fn selection_validates_keeps_the_best_and_resumes_its_state() {
     train_selected(
         &split,
         &rbm_config(15),
-        &part,
-        false,
         &selection,
-        &mut |_| {},
-        &stop,
+        TrainOptions::new(&part),
     )
     .unwrap();
     let resumed = train_selected(
         &split,
         &rbm_config(30),
-        &part,
-        true,
         &selection,
-        &mut |_| {},
-        &stop,
+        TrainOptions {
+            resume: true,
+            ..TrainOptions::new(&part)
+        },
     )
     .unwrap();
     assert_eq!(resumed.selection.unwrap(), state);
@@ -154,17 +145,13 @@ fn patience_stops_training_after_validations_without_improvement() {
         patience: 2,
         ..Selection::default()
     };
-    let stop = AtomicBool::new(false);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m");
     let summary = train_selected(
         &split,
         &rbm_config(400),
-        &out,
-        false,
         &selection,
-        &mut |_| {},
-        &stop,
+        TrainOptions::new(&out),
     )
     .unwrap();
     let state = summary.selection.unwrap();
@@ -209,8 +196,7 @@ static MODEL: std::sync::LazyLock<(ValidationSplit, Checkpoint)> = std::sync::La
     let split = split();
     let dir = tempfile::tempdir().unwrap().keep();
     let out = dir.join("m");
-    let stop = AtomicBool::new(false);
-    genosynth_models::train(&split.fit, &rbm_config(40), &out, false, &mut |_| {}, &stop).unwrap();
+    genosynth_models::train(&split.fit, &rbm_config(40), TrainOptions::new(&out)).unwrap();
     let model = Checkpoint::load(&out).unwrap();
     (split, model)
 });

@@ -1,10 +1,11 @@
 //! Population labels on the command line: `train --panel` makes a conditional WGAN or CRBM,
 //! `generate --population EUR=500,AFR=500` draws AGs per label and writes their panel.
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, anyhow, bail};
+use genosynth::parse_population_counts;
 use genosynth_core::{HaplotypeMatrix, Panel};
 use genosynth_models::conditional::{
-    HaplotypeLabels, LabelLevel, checkpoint_labels, expand_counts, parse_population_counts,
+    HaplotypeLabels, LabelLevel, checkpoint_labels, expand_counts,
 };
 use genosynth_models::{Checkpoint, ModelParams};
 
@@ -17,33 +18,27 @@ pub(crate) enum LabelColumn {
     SuperPop,
 }
 
-/// Adds the labels of `panel` to a WGAN or CRBM. Other models refuse a panel unless it only
-/// stratified the validation split (`stratified`).
-pub(crate) fn apply_panel(
-    model: ModelParams,
+/// The labels of `panel` that make a WGAN or CRBM conditional. Other models refuse a panel
+/// unless it only stratified the validation split (`stratified`: no labels).
+pub(crate) fn panel_labels(
+    model: &ModelParams,
     panel: Option<&Panel>,
     column: LabelColumn,
     matrix: &HaplotypeMatrix,
     stratified: bool,
-) -> anyhow::Result<ModelParams> {
+) -> anyhow::Result<Option<HaplotypeLabels>> {
     let Some(panel) = panel else {
-        return Ok(model);
+        return Ok(None);
     };
     let level = match column {
         LabelColumn::Pop => LabelLevel::Population,
         LabelColumn::SuperPop => LabelLevel::SuperPopulation,
     };
-    let labels = || HaplotypeLabels::from_panel(matrix, panel, level).context("--panel");
     Ok(match model {
-        ModelParams::Wgan(mut p) => {
-            p.labels = Some(labels()?);
-            ModelParams::Wgan(p)
+        ModelParams::Wgan(_) | ModelParams::Crbm(_) => {
+            Some(HaplotypeLabels::from_panel(matrix, panel, level).context("--panel")?)
         }
-        ModelParams::Crbm(mut p) => {
-            p.labels = Some(labels()?);
-            ModelParams::Crbm(p)
-        }
-        other if stratified => other,
+        _ if stratified => None,
         other => bail!(
             "--panel: model {} is not conditional; use --model wgan or --model crbm (or --validation-fraction, which the panel stratifies)",
             other.kind()
@@ -68,7 +63,7 @@ pub(crate) fn generation_plan(
             checkpoint.dir.display()
         );
     };
-    let counts = parse_population_counts(spec, &labels.names)?;
+    let counts = parse_population_counts(spec, &labels.names).map_err(|e| anyhow!("--{e}"))?;
     if ploidy == 2
         && let Some(&(label, count)) = counts.iter().find(|(_, c)| c % 2 == 1)
     {

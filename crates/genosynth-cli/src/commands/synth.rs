@@ -140,7 +140,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         model_dir: args.model_dir.clone(),
         report_dir: args.report.clone(),
     };
-    let done = match genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)? {
+    let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
+        .map_err(crate::commands::train::with_flags)?;
+    let done = match outcome {
         SynthOutcome::Done(done) => done,
         SynthOutcome::Stopped(Stage::Training) => {
             if args.model_dir.is_none() {

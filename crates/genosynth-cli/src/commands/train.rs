@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_models::crbm::CrbmConfig;
-use genosynth_models::wgan::WganConfig;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, GanParams, HcltParams, ModelKind, ModelParams, RbmParams, TrainConfig,
+    Checkpoint, CrbmParams, DeviceChoice, GanParams, HcltParams, ModelKind, ModelParams,
+    RbmParams, TrainConfig, WganParams,
 };
 
 use genosynth::TrainJob;
@@ -169,37 +168,37 @@ pub(crate) struct HyperArgs {
     #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM hyperparameters")]
     hidden_offset_rate: f32,
     /// WGAN: channel multiplier; layer widths run from 52× down to 0.5× of it.
-    #[arg(long, default_value_t = WganConfig::default().multiplier, value_name = "M", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().multiplier, value_name = "M", help_heading = "WGAN hyperparameters")]
     channel_multiplier: f64,
     /// WGAN: residual blocks per resolution in each network.
-    #[arg(long, default_value_t = WganConfig::default().residual_blocks, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().residual_blocks, value_name = "N", help_heading = "WGAN hyperparameters")]
     residual_blocks: usize,
     /// WGAN: haplotypes per critic sample (PacGAN packing).
-    #[arg(long, default_value_t = WganConfig::default().pack, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().pack, value_name = "N", help_heading = "WGAN hyperparameters")]
     pack: usize,
     /// WGAN: haplotypes per batch.
-    #[arg(long, default_value_t = WganConfig::default().batch_size, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().batch_size, value_name = "N", help_heading = "WGAN hyperparameters")]
     wgan_batch_size: usize,
     /// WGAN: critic steps per generator step.
-    #[arg(long, default_value_t = WganConfig::default().n_critic, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().n_critic, value_name = "N", help_heading = "WGAN hyperparameters")]
     n_critic: usize,
     /// WGAN: gradient-penalty weight.
-    #[arg(long, default_value_t = WganConfig::default().gp_weight, value_name = "W", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().gp_weight, value_name = "W", help_heading = "WGAN hyperparameters")]
     gp_weight: f64,
     /// WGAN: Adam learning rate of both networks (betas 0.5, 0.9).
-    #[arg(long, default_value_t = WganConfig::default().lr, value_name = "LR", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().lr, value_name = "LR", help_heading = "WGAN hyperparameters")]
     wgan_lr: f64,
     /// CRBM: sites per window; windows step by half a window (capped at the number of sites).
-    #[arg(long, default_value_t = CrbmConfig::default().window, value_name = "W", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().window, value_name = "W", help_heading = "CRBM hyperparameters")]
     window: usize,
     /// CRBM: hidden units per window.
-    #[arg(long, default_value_t = CrbmConfig::default().n_hidden, value_name = "N", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().n_hidden, value_name = "N", help_heading = "CRBM hyperparameters")]
     crbm_hidden_units: usize,
     /// CRBM: learning rate.
-    #[arg(long, default_value_t = CrbmConfig::default().lr, value_name = "LR", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().lr, value_name = "LR", help_heading = "CRBM hyperparameters")]
     crbm_lr: f64,
     /// CRBM: minibatch size (also the number of negative chains); Gibbs steps: --gibbs-steps.
-    #[arg(long, default_value_t = CrbmConfig::default().batch_size, value_name = "N", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().batch_size, value_name = "N", help_heading = "CRBM hyperparameters")]
     crbm_batch_size: usize,
     /// HCLT: hidden states per site.
     #[arg(long, default_value_t = HcltParams::default().states, value_name = "K", help_heading = "HCLT hyperparameters")]
@@ -256,7 +255,7 @@ impl HyperArgs {
                 init_std: self.init_std.unwrap_or(RbmParams::default().init_std),
                 hidden_offset_rate: self.hidden_offset_rate,
             }),
-            ModelKind::Wgan => ModelParams::Wgan(WganConfig {
+            ModelKind::Wgan => ModelParams::Wgan(WganParams {
                 multiplier: self.channel_multiplier,
                 residual_blocks: self.residual_blocks,
                 pack: self.pack,
@@ -264,15 +263,14 @@ impl HyperArgs {
                 n_critic: self.n_critic,
                 gp_weight: self.gp_weight,
                 lr: self.wgan_lr,
-                ..WganConfig::default()
+                ..WganParams::default()
             }),
-            ModelKind::Crbm => ModelParams::Crbm(CrbmConfig {
+            ModelKind::Crbm => ModelParams::Crbm(CrbmParams {
                 window: self.window,
                 n_hidden: self.crbm_hidden_units,
                 lr: self.crbm_lr,
                 batch_size: self.crbm_batch_size,
                 gibbs_steps: self.gibbs_steps,
-                labels: None,
             }),
             ModelKind::Hclt => ModelParams::Hclt(HcltParams {
                 states: self.hclt_states,
@@ -325,8 +323,8 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             .transpose()?,
     };
     let fit = split.as_ref().map_or(&matrix, |s| &s.fit);
-    config.model = population::apply_panel(
-        config.model,
+    let labels = population::panel_labels(
+        &config.model,
         panel.as_ref(),
         args.label_column,
         fit,
@@ -336,9 +334,10 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         config: &config,
         dir: &args.output,
         resume: args.resume,
+        labels: labels.as_ref(),
         selection: split.as_ref().map(|s| (s, &selection)),
     };
-    let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop)?;
+    let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop).map_err(with_flags)?;
     if summary.stopped {
         return Ok(ExitCode::from(130));
     }
@@ -369,3 +368,16 @@ impl RunArgs {
 
 /// Epochs between validations in `train` unless --validate-every says otherwise.
 const DEFAULT_VALIDATE_EVERY: usize = 10;
+
+/// Names the flag that fixes an error where the library can only name the value.
+pub(crate) fn with_flags(err: genosynth::Error) -> anyhow::Error {
+    match err {
+        genosynth::Error::Models(genosynth_models::Error::CheckpointExists { dir }) => {
+            anyhow::anyhow!(
+                "checkpoint {}: already holds a model; pass --resume to continue it or choose another directory",
+                dir.display()
+            )
+        }
+        other => other.into(),
+    }
+}

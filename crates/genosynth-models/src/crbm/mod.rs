@@ -13,30 +13,33 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-use candle_core::{Device, Result, Tensor};
+use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-pub use window::{CrbmConfig, WindowRbm, WindowSpan, window_spans};
+use crate::Result;
+
+pub use window::CrbmParams;
+pub(crate) use window::{WindowRbm, WindowSpan, window_spans};
 
 /// A trained (or training) chain of window RBMs.
 #[derive(Debug, Clone)]
-pub struct Crbm {
+pub(crate) struct Crbm {
     /// Hyperparameters.
-    pub config: CrbmConfig,
+    pub(crate) config: CrbmParams,
     /// Total number of sites.
-    pub n_sites: usize,
+    pub(crate) n_sites: usize,
     /// Label classes (0: unconditional).
-    pub n_labels: usize,
+    pub(crate) n_labels: usize,
     /// One RBM per window, in site order.
-    pub windows: Vec<WindowRbm>,
+    pub(crate) windows: Vec<WindowRbm>,
 }
 
 /// Training state: the model, each window's data (sites + one-hot labels) and RNG.
-pub struct CrbmTrainer {
+pub(crate) struct CrbmTrainer {
     /// The model being trained.
-    pub crbm: Crbm,
+    pub(crate) crbm: Crbm,
     data: Vec<Tensor>,
 }
 
@@ -49,7 +52,7 @@ impl Crbm {
     /// `n` artificial haplotypes, row-major `n × n_sites` 0/1, window after window.
     ///
     /// `labels` gives each haplotype's class for a conditional model.
-    pub fn generate(
+    pub(crate) fn generate(
         &self,
         n: usize,
         labels: Option<&[usize]>,
@@ -92,7 +95,7 @@ impl Crbm {
     }
 
     /// Every tensor of every window by name (`window{i}.{w,b,c,mu,lambda}`), for checkpoints.
-    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+    pub(crate) fn named_tensors(&self) -> Vec<(String, Tensor)> {
         self.windows
             .iter()
             .enumerate()
@@ -111,12 +114,12 @@ impl Crbm {
     }
 
     /// Rebuilds a model from [`Crbm::named_tensors`] output; `get` looks a tensor up by name.
-    pub fn from_named_tensors(
-        config: CrbmConfig,
+    pub(crate) fn from_named_tensors(
+        config: CrbmParams,
         n_sites: usize,
         n_labels: usize,
-        mut get: impl FnMut(&str) -> Result<Tensor>,
-    ) -> Result<Self> {
+        mut get: impl FnMut(&str) -> std::result::Result<Tensor, String>,
+    ) -> std::result::Result<Self, String> {
         let windows = window_spans(n_sites, config.window)
             .into_iter()
             .enumerate()
@@ -131,7 +134,7 @@ impl Crbm {
                     lambda: get(&format!("window{i}.lambda"))?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<std::result::Result<Vec<_>, String>>()?;
         Ok(Self {
             config,
             n_sites,
@@ -145,11 +148,11 @@ impl CrbmTrainer {
     /// A fresh model for row-major `n × n_sites` 0/1 `haplotypes`, with optional labels
     /// (class index per haplotype, `n_labels` classes); window `i` draws from `seed + i`.
     /// With `private` (DP-SGD), the windows start from data-free values.
-    pub fn new(
+    pub(crate) fn new(
         haplotypes: &[f32],
         n_sites: usize,
         labels: Option<(&[usize], usize)>,
-        config: CrbmConfig,
+        config: CrbmParams,
         device: &Device,
         seed: u64,
         private: bool,
@@ -186,7 +189,11 @@ impl CrbmTrainer {
 
     /// Continues training `crbm` (e.g. loaded from a checkpoint) on the same data layout as
     /// [`CrbmTrainer::new`].
-    pub fn with_model(crbm: Crbm, haplotypes: &[f32], labels: Option<&[usize]>) -> Result<Self> {
+    pub(crate) fn with_model(
+        crbm: Crbm,
+        haplotypes: &[f32],
+        labels: Option<&[usize]>,
+    ) -> Result<Self> {
         let device = crbm
             .windows
             .first()
@@ -210,7 +217,7 @@ impl CrbmTrainer {
     /// One epoch of every window, windows in parallel; each window draws from its own stream
     /// seeded from `rng` (so results do not depend on thread scheduling and resume exactly).
     /// Returns the mean reconstruction error.
-    pub fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
+    pub(crate) fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
         let config = self.crbm.config.clone();
         if let Some(first) = self.data.first().filter(|d| !d.device().is_cpu()) {
             first.device().set_seed(rng.random())?; // see crate::rng::seed_device
@@ -238,7 +245,7 @@ impl CrbmTrainer {
         &mut self,
         dp: &crate::dp_sgd::DpSgd,
         rng: &mut ChaCha8Rng,
-    ) -> crate::Result<()> {
+    ) -> Result<()> {
         let config = self.crbm.config.clone();
         let steps = dp.steps_per_epoch() / self.crbm.windows.len().max(1) as u64;
         if let Some(first) = self.data.first().filter(|d| !d.device().is_cpu()) {
@@ -275,5 +282,5 @@ fn window_data(
             dst[span.len + l[row]] = 1.0;
         }
     }
-    Tensor::from_vec(values, (n, v), device)
+    Ok(Tensor::from_vec(values, (n, v), device)?)
 }

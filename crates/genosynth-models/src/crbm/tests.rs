@@ -11,14 +11,13 @@ use crate::wgan::testdata::{
     frequencies, independent_sites, ld_profile, mosaic, near_pairs, pearson,
 };
 
-fn small_config() -> CrbmConfig {
-    CrbmConfig {
+fn small_config() -> CrbmParams {
+    CrbmParams {
         window: 40,
         n_hidden: 48,
         lr: 0.1,
         batch_size: 50,
         gibbs_steps: 20,
-        labels: None,
     }
 }
 
@@ -110,7 +109,7 @@ fn named_tensors_round_trip_and_generation_is_seeded() {
         tensors
             .get(name)
             .cloned()
-            .ok_or_else(|| candle_core::Error::Msg(format!("missing {name}")))
+            .ok_or_else(|| format!("missing {name}"))
     })
     .unwrap();
     let a = trainer
@@ -195,11 +194,10 @@ fn label_units_condition_generation_on_the_population() {
 #[test]
 fn train_resume_and_generate_through_the_crate_api() {
     use crate::{
-        Checkpoint, DeviceChoice, GenerateOptions, ModelKind, ModelParams, TrainConfig, generate,
-        train,
+        Checkpoint, DeviceChoice, GenerateOptions, ModelKind, ModelParams, TrainConfig,
+        TrainOptions, generate, train,
     };
     use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
-    use std::sync::atomic::AtomicBool;
 
     let sites = 50;
     let data = mosaic(60, sites, 3, 0.05, 3);
@@ -214,15 +212,14 @@ fn train_resume_and_generate_through_the_crate_api() {
     )
     .unwrap();
     let models = [
-        ModelParams::Crbm(CrbmConfig {
+        ModelParams::Crbm(CrbmParams {
             window: 20,
             n_hidden: 8,
             lr: 0.05,
             batch_size: 20,
             gibbs_steps: 3,
-            labels: None,
         }),
-        ModelParams::Wgan(crate::wgan::WganConfig {
+        ModelParams::Wgan(crate::wgan::WganParams {
             multiplier: 1.0,
             batch_size: 12,
             n_critic: 2,
@@ -241,10 +238,13 @@ fn train_resume_and_generate_through_the_crate_api() {
         };
         let dir = tempfile::tempdir().unwrap();
         let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));
-        let stop = AtomicBool::new(false);
-        train(&matrix, &config(3), &whole, false, &mut |_| {}, &stop).unwrap();
-        train(&matrix, &config(1), &part, false, &mut |_| {}, &stop).unwrap();
-        train(&matrix, &config(3), &part, true, &mut |_| {}, &stop).unwrap();
+        train(&matrix, &config(3), TrainOptions::new(&whole)).unwrap();
+        train(&matrix, &config(1), TrainOptions::new(&part)).unwrap();
+        let resume = TrainOptions {
+            resume: true,
+            ..TrainOptions::new(&part)
+        };
+        train(&matrix, &config(3), resume).unwrap();
         let (a, b) = (
             Checkpoint::load(&whole).unwrap(),
             Checkpoint::load(&part).unwrap(),
@@ -275,13 +275,12 @@ fn train_resume_and_generate_through_the_crate_api() {
 /// A CRBM trained with population labels generates each population on request.
 #[test]
 fn labelled_generation_through_the_crate_api() {
-    use crate::conditional::{HaplotypeLabels, LabelLevel, expand_counts, parse_population_counts};
+    use crate::conditional::{HaplotypeLabels, LabelLevel, expand_counts};
     use crate::{
-        Checkpoint, DeviceChoice, GenerateOptions, ModelParams, TrainConfig, generate_labelled,
-        train,
+        Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig,
+        TrainOptions, generate_labelled, train,
     };
     use genosynth_core::{HaplotypeMatrix, Panel, Ploidy, Sample, Site, Sites};
-    use std::sync::atomic::AtomicBool;
 
     // Population A carries the alternate allele at every site, population B at none (1% noise).
     let (n_samples, sites) = (40, 30);
@@ -313,13 +312,12 @@ fn labelled_generation_through_the_crate_api() {
     .unwrap();
     assert_eq!(labels.counts(), vec![20, 60]);
     let config = TrainConfig {
-        model: ModelParams::Crbm(CrbmConfig {
+        model: ModelParams::Crbm(CrbmParams {
             window: 20,
             n_hidden: 16,
             lr: 0.1,
             batch_size: 10,
             gibbs_steps: 5,
-            labels: Some(labels.clone()),
         }),
         epochs: 120,
         seed: 5,
@@ -328,18 +326,24 @@ fn labelled_generation_through_the_crate_api() {
         dp: None,
     };
     let dir = tempfile::tempdir().unwrap();
-    train(
-        &matrix,
-        &config,
-        dir.path(),
-        false,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let options = TrainOptions {
+        labels: Some(&labels),
+        ..TrainOptions::new(dir.path())
+    };
+    train(&matrix, &config, options).unwrap();
     let checkpoint = Checkpoint::load(dir.path()).unwrap();
-    let counts = parse_population_counts("A=50,B=50", &labels.names).unwrap();
-    let wanted = expand_counts(&counts);
+    assert_eq!(checkpoint.meta.labels.as_ref(), Some(&labels));
+    // model.json keeps the labels inside the model object, where older checkpoints have them.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(crate::META_FILE)).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["model"]["labels"]["names"],
+        serde_json::json!(["A", "B"])
+    );
+    assert!(json.get("labels").is_none());
+    assert_eq!(labels.names, ["A", "B"]);
+    let wanted = expand_counts(&[(0, 50), (1, 50)]);
     let options = GenerateOptions {
         n_haplotypes: 100,
         seed: 1,
@@ -365,6 +369,21 @@ fn labelled_generation_through_the_crate_api() {
     assert!(a > 0.8 && b < 0.2, "population A alt frequency {a}, B {b}");
     // An unconditional request on a labelled model is refused clearly.
     assert!(generate_labelled(&checkpoint, &options, &wanted[..10]).is_err());
+    // Only the WGAN and the CRBM have label units.
+    let rbm = TrainConfig {
+        model: ModelParams::Rbm(RbmParams::default()),
+        ..config
+    };
+    let other = tempfile::tempdir().unwrap();
+    let options = TrainOptions {
+        labels: Some(&labels),
+        ..TrainOptions::new(other.path())
+    };
+    let err = train(&matrix, &rbm, options).unwrap_err();
+    assert!(
+        err.to_string().contains("model rbm is not conditional"),
+        "{err}"
+    );
 }
 
 /// LD r (near pairs) of each window's own sites, AGs against the data, in window order.
@@ -394,13 +413,12 @@ fn a_chain_generates_100000_sites_as_well_as_single_windows() {
     // Measured at 5,000 sites: lr 0.2 and minibatch 10 learn in 15 epochs what lr 0.1 and
     // minibatch 50 had not learned in 30 (LD r 0.78 vs 0.12); windows of 1,000 sites keep the
     // test near 20 s, as per-window overheads dominate small windows.
-    let config = CrbmConfig {
+    let config = CrbmParams {
         window: 1_000,
         n_hidden: 32,
         lr: 0.2,
         batch_size: 10,
         gibbs_steps: 3,
-        labels: None,
     };
     let data = mosaic(n, sites, 4, 0.01, 8);
     let train = |data: &[f32], sites: usize| {

@@ -1,29 +1,30 @@
 //! One window of the chained conditional RBM: a centered binary RBM whose first `clamp`
 //! visible units (the overlap with the previous window) and label units are conditioned on.
 
-use candle_core::{DType, Device, Result, Tensor};
+use candle_core::{DType, Device, Tensor};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::Result;
 use crate::dp_sgd::DpSgd;
 
 /// Where a window sits in the site sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WindowSpan {
+pub(crate) struct WindowSpan {
     /// First site of the window.
-    pub start: usize,
+    pub(crate) start: usize,
     /// Number of sites.
-    pub len: usize,
+    pub(crate) len: usize,
     /// Leading sites shared with the previous window, clamped in the negative phase and at
     /// generation (0 for the first window).
-    pub clamp: usize,
+    pub(crate) clamp: usize,
 }
 
 /// Windows of `window` sites stepping by `window / 2` over `n_sites`; the last one is moved
 /// back to end at the last site, so it overlaps its predecessor by at least half a window.
-pub fn window_spans(n_sites: usize, window: usize) -> Vec<WindowSpan> {
+pub(crate) fn window_spans(n_sites: usize, window: usize) -> Vec<WindowSpan> {
     let window = window.clamp(2, n_sites.max(2)).min(n_sites);
     if n_sites <= window {
         return vec![WindowSpan {
@@ -56,7 +57,7 @@ pub fn window_spans(n_sites: usize, window: usize) -> Vec<WindowSpan> {
 
 /// Training hyperparameters shared by all windows.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CrbmConfig {
+pub struct CrbmParams {
     /// Sites per window (10,000; capped at the number of sites).
     pub window: usize,
     /// Hidden units per window (2,000).
@@ -67,13 +68,9 @@ pub struct CrbmConfig {
     pub batch_size: usize,
     /// Gibbs steps of the negative phase and of generation (50).
     pub gibbs_steps: usize,
-    /// Population labels of the training haplotypes for a conditional model (label units
-    /// clamped); `None`: unconditional.
-    #[serde(default)]
-    pub labels: Option<crate::conditional::HaplotypeLabels>,
 }
 
-impl Default for CrbmConfig {
+impl Default for CrbmParams {
     fn default() -> Self {
         Self {
             window: 10_000,
@@ -81,14 +78,13 @@ impl Default for CrbmConfig {
             lr: 0.001,
             batch_size: 500,
             gibbs_steps: 50,
-            labels: None,
         }
     }
 }
 
-impl CrbmConfig {
+impl CrbmParams {
     /// Checks every value is in range.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> Result<()> {
         for (name, v) in [
             ("window", self.window.saturating_sub(1)),
             ("hidden-units", self.n_hidden),
@@ -117,28 +113,28 @@ const OFFSET_RATE: f64 = 0.01;
 /// Energy `-(v-μ)ᵀW(h-λ) - bᵀv - cᵀh`: `μ` is the data mean of the visible units, `λ` a running
 /// mean of the hidden activations (the centered gradient of Melchior et al.).
 #[derive(Debug, Clone)]
-pub struct WindowRbm {
+pub(crate) struct WindowRbm {
     /// Position in the site sequence.
-    pub span: WindowSpan,
+    pub(crate) span: WindowSpan,
     /// Number of label units after the sites.
-    pub n_labels: usize,
+    pub(crate) n_labels: usize,
     /// Weights `(V, H)`, `V = span.len + n_labels`.
-    pub w: Tensor,
+    pub(crate) w: Tensor,
     /// Visible biases `(V,)`.
-    pub b: Tensor,
+    pub(crate) b: Tensor,
     /// Hidden biases `(H,)`.
-    pub c: Tensor,
+    pub(crate) c: Tensor,
     /// Visible offsets `(V,)`.
-    pub mu: Tensor,
+    pub(crate) mu: Tensor,
     /// Hidden offsets `(H,)`.
-    pub lambda: Tensor,
+    pub(crate) lambda: Tensor,
 }
 
 impl WindowRbm {
     /// Initial window: weights N(0,1)·1e-4, visible offsets the data's frequencies and visible
     /// biases their logit (clamped to 1e-5), hidden biases 0, hidden offsets 0.5.
     /// With `private` (DP-SGD) nothing is read from `data`: offsets ½ and visible biases 0.
-    pub fn new(
+    pub(crate) fn new(
         span: WindowSpan,
         n_labels: usize,
         n_hidden: usize,
@@ -174,7 +170,7 @@ impl WindowRbm {
             .broadcast_sub(&self.mu)?
             .matmul(&self.w)?
             .broadcast_add(&self.c)?;
-        candle_nn::ops::sigmoid(&pre)
+        Ok(candle_nn::ops::sigmoid(&pre)?)
     }
 
     fn visible_probs(&self, h: &Tensor) -> Result<Tensor> {
@@ -182,7 +178,7 @@ impl WindowRbm {
             .broadcast_sub(&self.lambda)?
             .matmul(&self.w.t()?)?
             .broadcast_add(&self.b)?;
-        candle_nn::ops::sigmoid(&pre)
+        Ok(candle_nn::ops::sigmoid(&pre)?)
     }
 
     /// `steps` block-Gibbs sweeps from `v`, keeping the units where `keep` is 1 at the values of
@@ -215,16 +211,16 @@ impl WindowRbm {
                 }
             })
             .collect();
-        Tensor::from_vec(m, (1, v), device)
+        Ok(Tensor::from_vec(m, (1, v), device)?)
     }
 
     /// One epoch of centered-gradient learning on `data` `(N, V)`; negative chains start from
     /// uniform noise every minibatch (the authors' out-of-equilibrium learning) with the
     /// conditioned units clamped to the minibatch. Returns the mean reconstruction error.
-    pub fn train_epoch(
+    pub(crate) fn train_epoch(
         &mut self,
         data: &Tensor,
-        config: &CrbmConfig,
+        config: &CrbmParams,
         rng: &mut ChaCha8Rng,
     ) -> Result<f64> {
         let device = data.device().clone();
@@ -275,11 +271,11 @@ impl WindowRbm {
     pub(crate) fn train_steps_dp(
         &mut self,
         data: &Tensor,
-        config: &CrbmConfig,
+        config: &CrbmParams,
         dp: &DpSgd,
         steps: u64,
         rng: &mut ChaCha8Rng,
-    ) -> crate::Result<()> {
+    ) -> Result<()> {
         let device = data.device().clone();
         let keep = self.clamp_mask(&device)?;
         for _ in 0..steps {
@@ -350,7 +346,7 @@ impl WindowRbm {
     /// Samples `(n, V)` visible states: `conditioned` `(n, V)` holds the values of the clamped
     /// units (first `clamp` sites and labels; the rest is ignored), the free units start
     /// from uniform noise and run `steps` Gibbs sweeps.
-    pub fn sample(
+    pub(crate) fn sample(
         &self,
         conditioned: &Tensor,
         steps: usize,
@@ -369,12 +365,12 @@ impl WindowRbm {
 /// copied to the device each Gibbs step made CUDA epochs host-bound.
 fn bernoulli(p: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor> {
     if !p.device().is_cpu() {
-        return p.gt(&p.rand_like(0.0, 1.0)?)?.to_dtype(DType::F32);
+        return Ok(p.gt(&p.rand_like(0.0, 1.0)?)?.to_dtype(DType::F32)?);
     }
     let n = p.elem_count();
     let u: Vec<f32> = (0..n).map(|_| rng.random::<f32>()).collect();
     let u = Tensor::from_vec(u, p.dims(), p.device())?;
-    p.gt(&u)?.to_dtype(DType::F32)
+    Ok(p.gt(&u)?.to_dtype(DType::F32)?)
 }
 
 #[cfg(test)]

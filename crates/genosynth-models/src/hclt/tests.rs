@@ -1,5 +1,4 @@
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
 
 use candle_core::{Device, Tensor};
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
@@ -7,7 +6,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::{Checkpoint, DeviceChoice, GenerateOptions, ModelParams, TrainConfig, generate, train};
+use crate::{
+    Checkpoint, DeviceChoice, GenerateOptions, ModelParams, TrainConfig, TrainOptions, generate,
+    train,
+};
 
 /// `n` haplotypes over `blocks` independent blocks of 3 identical sites at `freq`.
 fn blocks(n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
@@ -125,10 +127,13 @@ fn tensors_round_trip_and_resume_is_exact() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (whole, part) = (dir.path().join("whole"), dir.path().join("part"));
-    let stop = AtomicBool::new(false);
-    train(&m, &config(6), &whole, false, &mut |_| {}, &stop).unwrap();
-    train(&m, &config(2), &part, false, &mut |_| {}, &stop).unwrap();
-    train(&m, &config(6), &part, true, &mut |_| {}, &stop).unwrap();
+    train(&m, &config(6), TrainOptions::new(&whole)).unwrap();
+    train(&m, &config(2), TrainOptions::new(&part)).unwrap();
+    let resume = TrainOptions {
+        resume: true,
+        ..TrainOptions::new(&part)
+    };
+    train(&m, &config(6), resume).unwrap();
     let options = GenerateOptions {
         n_haplotypes: 50,
         seed: 3,

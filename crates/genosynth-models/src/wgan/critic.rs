@@ -11,7 +11,8 @@
 //! transpose, LeakyReLU masks, InstanceNorm adjoint, convolution adjoints) from differentiable
 //! ops: a first-order `backward` of the penalty then gives exact parameter gradients.
 
-use candle_core::{Result, Tensor};
+use crate::Result;
+use candle_core::Tensor;
 
 use super::layout::Layout;
 use super::ops::{
@@ -57,15 +58,14 @@ struct LayerCache {
 
 /// Intermediate values of one critic forward pass.
 #[derive(Debug, Clone)]
-pub struct CriticCache {
+pub(crate) struct CriticCache {
     stages: Vec<(LayerCache, Vec<LayerCache>)>,
     batch: usize,
 }
 
 /// The WGAN critic over packed haplotypes.
 #[derive(Debug, Clone)]
-pub struct Critic {
-    layout: Layout,
+pub(crate) struct Critic {
     pack: usize,
     n_labels: usize,
     stages: Vec<DownStage>,
@@ -119,7 +119,6 @@ impl Critic {
         )?;
         let lin_b = p.get("critic.linear.bias", &[1], ParamInit::Const(0.0))?;
         Ok(Self {
-            layout,
             pack,
             n_labels,
             stages,
@@ -130,14 +129,9 @@ impl Critic {
         })
     }
 
-    /// Haplotypes per critic sample (PacGAN packing).
-    pub fn pack(&self) -> usize {
-        self.pack
-    }
-
     /// Critic input from `(B, 1, padded)` haplotypes and optional one-hot labels `(B, n_labels)`:
     /// `(B / pack, pack × (1 + n_labels), padded)`; `B` must be a multiple of `pack`.
-    pub fn pack_input(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
+    pub(crate) fn pack_input(&self, x: &Tensor, labels: Option<&Tensor>) -> Result<Tensor> {
         let (b, _, l) = x.dims3()?;
         let packed = x.reshape((b / self.pack, self.pack, l))?;
         match labels {
@@ -146,26 +140,27 @@ impl Critic {
                     .to_dtype(x.dtype())?
                     .reshape((b / self.pack, self.pack * self.n_labels, 1))?
                     .broadcast_as((b / self.pack, self.pack * self.n_labels, l))?;
-                Tensor::cat(&[&packed, &lab], 1)
+                Ok(Tensor::cat(&[&packed, &lab], 1)?)
             }
             _ => Ok(packed),
         }
     }
 
     /// Critic scores `(B', 1)` of packed input `(B', channels, padded)`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    pub(crate) fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(self.forward_cached(x, |_| {})?.0)
     }
 
     /// Shapes `(B', channels, length)` after every stage (what the shape tests check).
-    pub fn block_shapes(&self, x: &Tensor) -> Result<Vec<Vec<usize>>> {
+    #[cfg(test)]
+    pub(crate) fn block_shapes(&self, x: &Tensor) -> Result<Vec<Vec<usize>>> {
         let mut shapes = Vec::new();
         self.forward_cached(x, |h| shapes.push(h.dims().to_vec()))?;
         Ok(shapes)
     }
 
     /// Forward pass keeping what the input gradient needs; `on_block` sees each stage's output.
-    pub fn forward_cached(
+    pub(crate) fn forward_cached(
         &self,
         x: &Tensor,
         mut on_block: impl FnMut(&Tensor),
@@ -205,7 +200,7 @@ impl Critic {
 
     /// `∂D(x)/∂x` for every packed sample, over the haplotype channels only:
     /// `(B', pack, padded)`, as a differentiable function of the critic's parameters.
-    pub fn input_gradient(&self, cache: &CriticCache) -> Result<Tensor> {
+    pub(crate) fn input_gradient(&self, cache: &CriticCache) -> Result<Tensor> {
         let b = cache.batch;
         let len = self.lin_w.dim(1)?;
         let g = self.lin_w.broadcast_as((b, len))?.reshape((b, 1, len))?;
@@ -223,12 +218,7 @@ impl Critic {
             let cat = conv3_up(&pre, &stage.down.conv)?;
             g = cat.narrow(1, 0, cat.dim(1)? - 1)?; // drop the location channel
         }
-        g.narrow(1, 0, self.pack)
-    }
-
-    /// The layout the critic reads.
-    pub fn layout(&self) -> Layout {
-        self.layout
+        Ok(g.narrow(1, 0, self.pack)?)
     }
 }
 

@@ -11,7 +11,8 @@
 //! Convolutions before a BatchNorm have no bias. The `Conv1d(k=2)` on the 4-position latent is
 //! what brings it to the base length 3 from which `L → 2L+1` reaches exactly `2^k - 1`.
 
-use candle_core::{Result, Tensor};
+use crate::Result;
+use candle_core::Tensor;
 
 use super::layout::{BASE_LENGTH, LATENT_POSITIONS, Layout, NOISE_CHANNELS};
 use super::ops::{batch_norm, conv3_same, conv3_up, leaky_relu};
@@ -51,7 +52,7 @@ struct UpStage {
 
 /// The WGAN generator; parameters live in the `VarMap` of the `ParamMaker` that built it.
 #[derive(Debug, Clone)]
-pub struct Generator {
+pub(crate) struct Generator {
     layout: Layout,
     n_labels: usize,
     latent_conv: Tensor,
@@ -150,18 +151,8 @@ impl Generator {
         })
     }
 
-    /// The padded layout this generator produces.
-    pub fn layout(&self) -> Layout {
-        self.layout
-    }
-
-    /// Number of label classes it is conditioned on (0: unconditional).
-    pub fn n_labels(&self) -> usize {
-        self.n_labels
-    }
-
     /// Shapes of the per-stage noise inputs for a batch: `(B, 2, L_in(s))`.
-    pub fn noise_shapes(&self, batch: usize) -> Vec<(usize, usize, usize)> {
+    pub(crate) fn noise_shapes(&self, batch: usize) -> Vec<(usize, usize, usize)> {
         (0..self.stages.len())
             .map(|s| {
                 let l = if s == 0 {
@@ -178,7 +169,7 @@ impl Generator {
     ///
     /// `latent`: `(B, 2, 4)`; `labels`: one-hot `(B, n_labels)` for a conditional generator;
     /// `noise`: one tensor per stage with the shapes of [`Generator::noise_shapes`].
-    pub fn forward(
+    pub(crate) fn forward(
         &self,
         latent: &Tensor,
         labels: Option<&Tensor>,
@@ -186,12 +177,13 @@ impl Generator {
     ) -> Result<Tensor> {
         let h = self.hidden(latent, labels, noise, |_| {})?;
         let out = conv3_same(&h, &self.out_w)?.broadcast_add(&self.out_b.reshape((1, 1, 1))?)?;
-        candle_nn::ops::sigmoid(&out)?.broadcast_mul(&self.mask)
+        Ok(candle_nn::ops::sigmoid(&out)?.broadcast_mul(&self.mask)?)
     }
 
     /// Shapes `(B, channels, length)` after the latent projection and after every stage (what
     /// the shape tests check).
-    pub fn block_shapes(
+    #[cfg(test)]
+    pub(crate) fn block_shapes(
         &self,
         latent: &Tensor,
         labels: Option<&Tensor>,

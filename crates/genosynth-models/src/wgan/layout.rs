@@ -1,6 +1,7 @@
 //! Sizes of the convolutional WGAN: padded length, resolutions and channels of every block.
 
-use candle_core::{Device, Result, Tensor};
+use crate::Result;
+use candle_core::{Device, Tensor};
 
 /// Length of the generator's latent noise (positions), as in the authors' code.
 pub(super) const LATENT_POSITIONS: usize = 4;
@@ -19,20 +20,20 @@ pub(super) const NARROWEST: f64 = 0.5;
 /// the real data and multiplied by zero in the generator's output (see [`Layout::mask`]), so
 /// the critic cannot tell real from fake there.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// Number of real sites.
-    pub n_sites: usize,
+    pub(crate) n_sites: usize,
     /// `k` with `padded = 2^k - 1`.
-    pub k: u32,
+    pub(crate) k: u32,
     /// Padded length `2^k - 1`.
-    pub padded: usize,
+    pub(crate) padded: usize,
     /// Channel multiplier (the authors' 10).
-    pub multiplier: f64,
+    pub(crate) multiplier: f64,
 }
 
 impl Layout {
     /// The smallest `2^k - 1 >= max(n_sites, 7)` (at least one upsampling block).
-    pub fn new(n_sites: usize, multiplier: f64) -> Self {
+    pub(crate) fn new(n_sites: usize, multiplier: f64) -> Self {
         let mut k = 3;
         while (1usize << k) - 1 < n_sites {
             k += 1;
@@ -46,13 +47,13 @@ impl Layout {
     }
 
     /// Number of resolution stages (generator upsampling blocks = critic downsampling blocks).
-    pub fn n_stages(&self) -> usize {
+    pub(crate) fn n_stages(&self) -> usize {
         self.k as usize - 2
     }
 
     /// Sequence length after generator stage `s` (= before critic stage `n_stages - 1 - s`):
     /// `2^(s+3) - 1`.
-    pub fn stage_length(&self, s: usize) -> usize {
+    pub(crate) fn stage_length(&self, s: usize) -> usize {
         (1 << (s + 3)) - 1
     }
 
@@ -60,7 +61,7 @@ impl Layout {
     ///
     /// Channels narrow geometrically from `52 × multiplier` (the latent projection) to
     /// `0.5 × multiplier` (the last block), at least one channel.
-    pub fn generator_channels(&self, s: Option<usize>) -> usize {
+    pub(crate) fn generator_channels(&self, s: Option<usize>) -> usize {
         let steps = self.n_stages() as f64;
         let t = s.map_or(0.0, |s| (s + 1) as f64 / steps);
         let c = self.multiplier * WIDEST * (NARROWEST / WIDEST).powf(t);
@@ -69,20 +70,20 @@ impl Layout {
 
     /// Critic channels after critic stage `s` (the mirror of the generator: stage 0 reads the
     /// full-length input and has the generator's last width).
-    pub fn critic_channels(&self, s: usize) -> usize {
+    pub(crate) fn critic_channels(&self, s: usize) -> usize {
         self.generator_channels(Some(self.n_stages() - 1 - s))
     }
 
     /// `(1, 1, padded)` tensor with 1 on real sites and 0 on padding.
-    pub fn mask(&self, device: &Device) -> Result<Tensor> {
+    pub(crate) fn mask(&self, device: &Device) -> Result<Tensor> {
         let v: Vec<f32> = (0..self.padded)
             .map(|i| if i < self.n_sites { 1.0 } else { 0.0 })
             .collect();
-        Tensor::from_vec(v, (1, 1, self.padded), device)
+        Ok(Tensor::from_vec(v, (1, 1, self.padded), device)?)
     }
 
     /// Pads row-major `rows × n_sites` 0/1 values to `rows × padded` with zeros.
-    pub fn pad_rows(&self, values: &[f32]) -> Vec<f32> {
+    pub(crate) fn pad_rows(&self, values: &[f32]) -> Vec<f32> {
         let rows = values.len() / self.n_sites.max(1);
         let mut out = vec![0.0; rows * self.padded];
         for (src, dst) in values

@@ -15,10 +15,8 @@ mod train;
 #[cfg(test)]
 mod tests;
 
-pub use critic::{Critic, CriticCache};
-pub use generator::Generator;
-pub use layout::Layout;
-pub use train::{Wgan, WganConfig, WganLosses, WganTrainer};
+pub use train::WganParams;
+pub(crate) use train::{Wgan, WganTrainer};
 
 #[cfg(test)]
 pub(crate) mod testdata;

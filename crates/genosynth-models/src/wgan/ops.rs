@@ -9,7 +9,8 @@
 //! Shapes: activations are `(batch, channels, length)`; kernels of `Conv1d` are
 //! `(c_out, c_in, 3)`, kernels of `ConvTranspose1d` are `(c_in, c_out, 3)` (the PyTorch layouts).
 
-use candle_core::{D, Result, Tensor};
+use crate::Result;
+use candle_core::{D, Tensor};
 
 /// Negative slope of every LeakyReLU (the authors' 0.01).
 pub(super) const LEAKY_SLOPE: f64 = 0.01;
@@ -52,9 +53,9 @@ pub(super) fn conv3_up(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     let even_kernel = Tensor::cat(&[wt.narrow(2, 2, 1)?, wt.narrow(2, 0, 1)?], 2)?;
     let even = conv1d_unfolded(&x.pad_with_zeros(2, 1, 1)?, &even_kernel, 1)?; // (B, c_out, L+1)
     let odd = conv1d_unfolded(x, &wt.narrow(2, 1, 1)?, 1)?.pad_with_zeros(2, 0, 1)?; // (B, c_out, L+1)
-    Tensor::stack(&[even, odd], 3)?
+    Ok(Tensor::stack(&[even, odd], 3)?
         .reshape((b, c_out, 2 * (l + 1)))?
-        .narrow(2, 0, 2 * l + 1)
+        .narrow(2, 0, 2 * l + 1)?)
 }
 
 /// Valid (unpadded) convolution of `(B, C, L)` with a `(c_out, C, k)` kernel at stride 1 or 2,
@@ -67,7 +68,9 @@ fn conv1d_unfolded(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
     let (b, c, l) = x.dims3()?;
     let (c_out, c_w, k) = w.dims3()?;
     if c_w != c {
-        candle_core::bail!("conv: input has {c} channels, kernel expects {c_w}");
+        return Err(crate::Error::compute(format!(
+            "conv: input has {c} channels, kernel expects {c_w}"
+        )));
     }
     let m = (l - k) / stride + 1;
     let taps = (0..k)
@@ -76,10 +79,11 @@ fn conv1d_unfolded(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
             if stride == 1 {
                 Ok(span)
             } else {
-                span.pad_with_zeros(2, 0, stride - 1)?
+                Ok(span
+                    .pad_with_zeros(2, 0, stride - 1)?
                     .reshape((b, c, m, stride))?
                     .narrow(3, 0, 1)?
-                    .squeeze(3)
+                    .squeeze(3)?)
             }
         })
         .collect::<Result<Vec<_>>>()?;
@@ -87,18 +91,18 @@ fn conv1d_unfolded(x: &Tensor, w: &Tensor, stride: usize) -> Result<Tensor> {
         .reshape((b, c * k, m))?
         .transpose(0, 1)?
         .reshape((c * k, b * m))?;
-    w.reshape((c_out, c * k))?
+    Ok(w.reshape((c_out, c * k))?
         .matmul(&cols)?
         .reshape((c_out, b, m))?
-        .transpose(0, 1)
+        .transpose(0, 1)?)
 }
 
 /// Reverses the kernel taps (last axis) of a 3-tap kernel.
 fn flip_taps(w: &Tensor) -> Result<Tensor> {
-    Tensor::cat(
+    Ok(Tensor::cat(
         &[w.narrow(2, 2, 1)?, w.narrow(2, 1, 1)?, w.narrow(2, 0, 1)?],
         2,
-    )
+    )?)
 }
 
 /// LeakyReLU(0.01) and its derivative mask (1 where the input is positive, 0.01 elsewhere).
@@ -132,9 +136,9 @@ pub(super) fn batch_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Te
     let centred = x.broadcast_sub(&mean)?;
     let var = centred.sqr()?.mean_keepdim(2)?.mean_keepdim(0)?;
     let x_hat = centred.broadcast_div(&(var + NORM_EPS)?.sqrt()?)?;
-    x_hat
+    Ok(x_hat
         .broadcast_mul(&gamma.reshape((1, c, 1))?)?
-        .broadcast_add(&beta.reshape((1, c, 1))?)
+        .broadcast_add(&beta.reshape((1, c, 1))?)?)
 }
 
 /// Instance normalisation (statistics over length per sample and channel) with affine
@@ -170,7 +174,7 @@ pub(super) fn instance_norm_adjoint(
     let inner = g_hat
         .broadcast_sub(&mean_g)?
         .sub(&cache.x_hat.broadcast_mul(&mean_gx)?)?;
-    inner.broadcast_mul(&cache.inv_std)
+    Ok(inner.broadcast_mul(&cache.inv_std)?)
 }
 
 #[cfg(test)]

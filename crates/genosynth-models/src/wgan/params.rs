@@ -2,7 +2,8 @@
 //! every WGAN weight is drawn here from a `ChaCha8Rng` and registered in a `VarMap` by name
 //! (which is what checkpoints save and load).
 
-use candle_core::{DType, Device, Result, Tensor, Var};
+use crate::Result;
+use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::VarMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -57,10 +58,10 @@ impl ParamMaker<'_> {
         let mut data = self.varmap.data().lock().expect("varmap lock poisoned");
         if let Some(existing) = data.get(name) {
             if existing.dims() != shape {
-                candle_core::bail!(
+                return Err(crate::Error::compute(format!(
                     "tensor {name} has shape {:?}, expected {shape:?}",
                     existing.dims()
-                );
+                )));
             }
             return Ok(existing.as_tensor().clone());
         }

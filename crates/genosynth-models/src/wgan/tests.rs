@@ -6,11 +6,11 @@ use rand_chacha::ChaCha8Rng;
 
 use super::*;
 
-fn small_config(multiplier: f64) -> WganConfig {
-    WganConfig {
+fn small_config(multiplier: f64) -> WganParams {
+    WganParams {
         multiplier,
         batch_size: 6,
-        ..WganConfig::default()
+        ..WganParams::default()
     }
 }
 
@@ -101,7 +101,7 @@ fn conditional_inputs_carry_label_channels() {
 /// A small f64 critic with a real input for gradient checks.
 fn f64_critic(n_sites: usize) -> (Wgan, Tensor) {
     let dev = Device::Cpu;
-    let config = WganConfig {
+    let config = WganParams {
         multiplier: 0.5,
         residual_blocks: 1,
         ..small_config(0.5)
@@ -247,11 +247,11 @@ fn critic_learns_to_separate_real_from_a_fixed_generator() {
     // No generator step: only the critic trains, against the untrained generator. Since the
     // real-score weights are normalised the Wasserstein estimate reads 0.40 after 200 critic
     // steps and 3.5 after 400, so the test runs 200 epochs (400 steps).
-    let config = WganConfig {
+    let config = WganParams {
         multiplier: 4.0,
         n_critic: usize::MAX,
         lr: 2e-3,
-        ..WganConfig::default()
+        ..WganParams::default()
     };
     let wgan = Wgan::new(sites, 0, config, &Device::Cpu, DType::F32, 2).unwrap();
     let mut trainer = WganTrainer::new(wgan, &data, None).unwrap();
@@ -274,11 +274,11 @@ fn critic_learns_to_separate_real_from_a_fixed_generator() {
 fn tensors_and_optimizer_state_round_trip() {
     let sites = 20;
     let data = super::testdata::mosaic(12, sites, 2, 0.05, 1);
-    let config = WganConfig {
+    let config = WganParams {
         multiplier: 1.0,
         n_critic: 1,
         batch_size: 6,
-        ..WganConfig::default()
+        ..WganParams::default()
     };
     let wgan = Wgan::new(sites, 0, config.clone(), &Device::Cpu, DType::F32, 2).unwrap();
     let mut trainer = WganTrainer::new(wgan, &data, None).unwrap();
@@ -310,9 +310,9 @@ fn tensors_and_optimizer_state_round_trip() {
         Wgan::from_tensors(
             sites,
             0,
-            WganConfig {
+            WganParams {
                 multiplier: 1.0,
-                ..WganConfig::default()
+                ..WganParams::default()
             },
             &missing
         )
@@ -331,10 +331,10 @@ fn wgan_learns_frequencies_and_ld_beyond_the_independent_sites_floor() {
     use super::testdata::{frequencies, independent_sites, ld_profile, near_pairs, pearson};
     let (n, sites) = (960, 30);
     let data = super::testdata::mosaic(n, sites, 4, 0.03, 1);
-    let config = WganConfig {
+    let config = WganParams {
         // 5 critic steps per generator step, not the authors' 10, halves the test's time.
         n_critic: 5,
-        ..WganConfig::default()
+        ..WganParams::default()
     };
     let wgan = Wgan::new(sites, 0, config, &Device::Cpu, DType::F32, 2).unwrap();
     let mut trainer = WganTrainer::new(wgan, &data, None).unwrap();

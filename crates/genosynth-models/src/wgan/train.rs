@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Result, Tensor, Var};
+use crate::Result;
+use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::VarMap;
 use rand::Rng;
 use rand::SeedableRng;
@@ -20,7 +21,7 @@ use super::params::ParamMaker;
 
 /// Hyperparameters of the convolutional WGAN-GP (defaults: the authors' values).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WganConfig {
+pub struct WganParams {
     /// Channel multiplier (10); widths run from 52× down to 0.5× of it.
     pub multiplier: f64,
     /// Residual blocks per resolution in each network (1).
@@ -42,13 +43,9 @@ pub struct WganConfig {
     /// Real critic scores are weighted by `1 - U(0, real_label_noise)` (0.1), normalised to
     /// mean 1 per batch: the authors' noisy real labels.
     pub real_label_noise: f64,
-    /// Population labels of the training haplotypes for a conditional model (one-hot label
-    /// concatenated to the latent and to the critic input); `None`: unconditional.
-    #[serde(default)]
-    pub labels: Option<crate::conditional::HaplotypeLabels>,
 }
 
-impl Default for WganConfig {
+impl Default for WganParams {
     fn default() -> Self {
         Self {
             multiplier: 10.0,
@@ -61,14 +58,13 @@ impl Default for WganConfig {
             beta1: 0.5,
             beta2: 0.9,
             real_label_noise: 0.1,
-            labels: None,
         }
     }
 }
 
-impl WganConfig {
+impl WganParams {
     /// Checks every value is in range.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> Result<()> {
         let bad = |name, reason: String| Err(crate::Error::config(name, reason));
         if !(self.multiplier.is_finite() && self.multiplier > 0.0) {
             return bad(
@@ -111,43 +107,43 @@ impl WganConfig {
 
 /// Losses of one epoch (means over its steps).
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WganLosses {
+pub(crate) struct WganLosses {
     /// Critic loss `D(fake) - D(real) + λ·GP`.
-    pub critic: f64,
+    pub(crate) critic: f64,
     /// Gradient penalty (before the weight λ).
-    pub gradient_penalty: f64,
+    pub(crate) gradient_penalty: f64,
     /// Wasserstein estimate `D(real) - D(fake)`.
-    pub wasserstein: f64,
+    pub(crate) wasserstein: f64,
     /// Generator loss `-D(G(z))` (NaN when the epoch had no generator step).
-    pub generator: f64,
+    pub(crate) generator: f64,
 }
 
 /// A convolutional WGAN-GP: generator, critic and their parameters.
-pub struct Wgan {
+pub(crate) struct Wgan {
     /// Hyperparameters.
-    pub config: WganConfig,
+    pub(crate) config: WganParams,
     /// Padded layout of the sites.
-    pub layout: Layout,
+    pub(crate) layout: Layout,
     /// Label classes (0: unconditional).
-    pub n_labels: usize,
+    pub(crate) n_labels: usize,
     /// The generator.
-    pub generator: Generator,
+    pub(crate) generator: Generator,
     /// The critic.
-    pub critic: Critic,
+    pub(crate) critic: Critic,
     /// Generator parameters (names `gen.*`).
-    pub generator_vars: VarMap,
+    pub(crate) generator_vars: VarMap,
     /// Critic parameters (names `critic.*`).
-    pub critic_vars: VarMap,
+    pub(crate) critic_vars: VarMap,
     device: Device,
     dtype: DType,
 }
 
 impl Wgan {
     /// A freshly initialised model for `n_sites` sites; weights drawn from `seed`.
-    pub fn new(
+    pub(crate) fn new(
         n_sites: usize,
         n_labels: usize,
-        config: WganConfig,
+        config: WganParams,
         device: &Device,
         dtype: DType,
         seed: u64,
@@ -165,10 +161,10 @@ impl Wgan {
     }
 
     /// A model with the weights of [`Wgan::tensors`] (f32, on their device).
-    pub fn from_tensors(
+    pub(crate) fn from_tensors(
         n_sites: usize,
         n_labels: usize,
-        config: WganConfig,
+        config: WganParams,
         tensors: &HashMap<String, Tensor>,
     ) -> Result<Self> {
         let device = tensors
@@ -182,7 +178,9 @@ impl Wgan {
             } else if name.starts_with("critic.") {
                 &critic_vars
             } else {
-                candle_core::bail!("tensor {name} is not a WGAN weight");
+                return Err(crate::Error::compute(format!(
+                    "tensor {name} is not a WGAN weight"
+                )));
             };
             map.data()
                 .lock()
@@ -201,16 +199,16 @@ impl Wgan {
             critic_vars,
         )?;
         if wgan.tensors().len() != expected {
-            candle_core::bail!(
+            return Err(crate::Error::compute(format!(
                 "{expected} WGAN tensors given, the architecture has {}",
                 wgan.tensors().len()
-            );
+            )));
         }
         Ok(wgan)
     }
 
     /// Every weight by name (`gen.*` then `critic.*`, sorted), for checkpoints.
-    pub fn tensors(&self) -> NamedTensors {
+    pub(crate) fn tensors(&self) -> NamedTensors {
         let mut out = Vec::new();
         for map in [&self.generator_vars, &self.critic_vars] {
             out.extend(
@@ -226,7 +224,7 @@ impl Wgan {
     fn build(
         n_sites: usize,
         n_labels: usize,
-        config: WganConfig,
+        config: WganParams,
         device: &Device,
         dtype: DType,
         seed: u64,
@@ -272,7 +270,7 @@ impl Wgan {
     }
 
     /// Generator inputs for a batch: latent `(B, 2, 4)` and per-stage noise, all N(0, 1).
-    pub fn generator_inputs(
+    pub(crate) fn generator_inputs(
         &self,
         batch: usize,
         rng: &mut ChaCha8Rng,
@@ -293,7 +291,7 @@ impl Wgan {
     }
 
     /// One-hot `(B, n_labels)` for label indices, or `None` for an unconditional model.
-    pub fn one_hot(&self, labels: &[usize]) -> Result<Option<Tensor>> {
+    pub(crate) fn one_hot(&self, labels: &[usize]) -> Result<Option<Tensor>> {
         if self.n_labels == 0 {
             return Ok(None);
         }
@@ -311,7 +309,7 @@ impl Wgan {
     ///
     /// `labels` gives each haplotype's class for a conditional model (ignored otherwise).
     /// Generation runs in full batches of `batch_size` because BatchNorm uses batch statistics.
-    pub fn generate(
+    pub(crate) fn generate(
         &self,
         n: usize,
         labels: Option<&[usize]>,
@@ -342,9 +340,9 @@ impl Wgan {
 }
 
 /// Training state: the model, both Adam optimisers, the data on the device and the RNG.
-pub struct WganTrainer {
+pub(crate) struct WganTrainer {
     /// The model being trained.
-    pub wgan: Wgan,
+    pub(crate) wgan: Wgan,
     generator_opt: Adam,
     critic_opt: Adam,
     generator_params: Vec<(String, Var)>,
@@ -356,7 +354,7 @@ pub struct WganTrainer {
 
 impl WganTrainer {
     /// Prepares training on row-major `n × n_sites` 0/1 `haplotypes` with optional labels.
-    pub fn new(wgan: Wgan, haplotypes: &[f32], labels: Option<Vec<usize>>) -> Result<Self> {
+    pub(crate) fn new(wgan: Wgan, haplotypes: &[f32], labels: Option<Vec<usize>>) -> Result<Self> {
         let layout = wgan.layout;
         let rows = haplotypes.len() / layout.n_sites;
         let data = Tensor::from_vec(
@@ -375,8 +373,8 @@ impl WganTrainer {
         let critic_params = sorted_vars(&wgan.critic_vars);
         let no_l2 =
             |p: &[(String, Var)]| p.iter().map(|(_, v)| (v.clone(), 0.0)).collect::<Vec<_>>();
-        let generator_opt = Adam::new(adam, &no_l2(&generator_params)).map_err(to_candle)?;
-        let critic_opt = Adam::new(adam, &no_l2(&critic_params)).map_err(to_candle)?;
+        let generator_opt = Adam::new(adam, &no_l2(&generator_params))?;
+        let critic_opt = Adam::new(adam, &no_l2(&critic_params))?;
         let mask = layout.mask(&wgan.device)?.to_dtype(wgan.dtype)?;
         Ok(Self {
             wgan,
@@ -392,20 +390,19 @@ impl WganTrainer {
 
     /// Adam moments of both networks (`{weight}.adam_m`, `{weight}.adam_v`) and their step
     /// counts `[generator, critic]`, for resume.
-    pub fn optimizer_state(&self) -> Result<(NamedTensors, [u64; 2])> {
+    pub(crate) fn optimizer_state(&self) -> Result<(NamedTensors, [u64; 2])> {
         let mut out = Vec::new();
         for (adam, params) in [
             (&self.generator_opt, &self.generator_params),
             (&self.critic_opt, &self.critic_params),
         ] {
-            adam.push_moment_tensors(params.iter().map(|(n, _)| n.as_str()), &mut out)
-                .map_err(to_candle)?;
+            adam.push_moment_tensors(params.iter().map(|(n, _)| n.as_str()), &mut out)?;
         }
         Ok((out, [self.generator_opt.steps(), self.critic_opt.steps()]))
     }
 
     /// Restores what [`WganTrainer::optimizer_state`] saved.
-    pub fn restore_optimizer(
+    pub(crate) fn restore_optimizer(
         &mut self,
         tensors: &HashMap<String, Tensor>,
         steps: [u64; 2],
@@ -418,27 +415,27 @@ impl WganTrainer {
             for (name, var) in params {
                 let get = |suffix: &str| -> Result<Vec<f32>> {
                     let key = format!("{name}.{suffix}");
-                    let t = tensors.get(&key).ok_or_else(|| {
-                        candle_core::Error::Msg(format!("tensor {key} is missing"))
-                    })?;
+                    let t = tensors
+                        .get(&key)
+                        .ok_or_else(|| crate::Error::compute(format!("tensor {key} is missing")))?;
                     if t.elem_count() != var.elem_count() {
-                        candle_core::bail!(
+                        return Err(crate::Error::compute(format!(
                             "tensor {key} has {} values, expected {}",
                             t.elem_count(),
                             var.elem_count()
-                        );
+                        )));
                     }
-                    t.flatten_all()?.to_vec1::<f32>()
+                    Ok(t.flatten_all()?.to_vec1::<f32>()?)
                 };
                 moments.push((get("adam_m")?, get("adam_v")?));
             }
-            adam.restore(step, moments).map_err(to_candle)?;
+            adam.restore(step, moments)?;
         }
         Ok(())
     }
 
     /// One pass over the data: a critic step per batch, a generator step every `n_critic`.
-    pub fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<WganLosses> {
+    pub(crate) fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<WganLosses> {
         let cfg = self.wgan.config.clone();
         let rows = self.data.dim(0)?;
         let batch = (cfg.batch_size.min(rows) / cfg.pack) * cfg.pack;
@@ -531,7 +528,7 @@ impl WganTrainer {
         let loss =
             ((d_fake.mean_all()? - (d_real * weights)?.mean_all()?)? + (&gp * cfg.gp_weight)?)?;
         let grads = gradients(&loss, &self.critic_params)?;
-        self.critic_opt.step(&grads).map_err(to_candle)?;
+        self.critic_opt.step(&grads)?;
         Ok(WganLosses {
             critic: scalar(&loss)?,
             gradient_penalty: scalar(&gp)?,
@@ -551,7 +548,7 @@ impl WganTrainer {
             .mean_all()?
             .neg()?;
         let grads = gradients(&loss, &self.generator_params)?;
-        self.generator_opt.step(&grads).map_err(to_candle)?;
+        self.generator_opt.step(&grads)?;
         scalar(&loss)
     }
 }
@@ -571,21 +568,17 @@ fn gradients(loss: &Tensor, params: &[(String, Var)]) -> Result<Vec<Tensor>> {
         .iter()
         .map(|(_, v)| match grads.get(v) {
             Some(g) => Ok(g.clone()),
-            None => v.zeros_like(),
+            None => Ok(v.zeros_like()?),
         })
         .collect()
-}
-
-fn to_candle(e: crate::Error) -> candle_core::Error {
-    candle_core::Error::Msg(e.to_string())
 }
 
 fn normal(shape: &[usize], rng: &mut ChaCha8Rng, dtype: DType, device: &Device) -> Result<Tensor> {
     let n: usize = shape.iter().product();
     let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
-    Tensor::from_vec(v, shape, device)?.to_dtype(dtype)
+    Ok(Tensor::from_vec(v, shape, device)?.to_dtype(dtype)?)
 }
 
 fn scalar(t: &Tensor) -> Result<f64> {
-    t.to_dtype(DType::F64)?.to_scalar::<f64>()
+    Ok(t.to_dtype(DType::F64)?.to_scalar::<f64>()?)
 }

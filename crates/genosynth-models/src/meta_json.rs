@@ -1,0 +1,109 @@
+//! The layout of `model.json`. Population labels live beside the hyperparameters in memory
+//! ([`ModelMeta::labels`]) but inside the `model` object on disk, where checkpoints written
+//! before the split keep them, so old and new checkpoints read alike.
+
+use genosynth_core::Site;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{ModelMeta, TrainingData};
+use crate::conditional::HaplotypeLabels;
+use crate::config::{GanParams, ModelParams, RbmParams};
+use crate::crbm::CrbmParams;
+use crate::hclt::HcltParams;
+use crate::rng::RngState;
+use crate::wgan::WganParams;
+use crate::{PrivacyRecord, SelectionState};
+
+/// `model.json`, field for field in the order written.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct MetaJson {
+    format_version: u32,
+    genosynth_version: String,
+    model: ModelJson,
+    epochs_done: usize,
+    seed: u64,
+    rng: RngState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    adam_steps: Option<[u64; 2]>,
+    device: String,
+    training: TrainingData,
+    sites: Vec<Site>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selection: Option<SelectionState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    privacy: Option<PrivacyRecord>,
+}
+
+/// The `model` object: the kind tag, the hyperparameters and, for the conditional models,
+/// their `labels` (`null` when unconditional).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum ModelJson {
+    Gan(GanParams),
+    Rbm(RbmParams),
+    Wgan(Labelled<WganParams>),
+    Crbm(Labelled<CrbmParams>),
+    Hclt(HcltParams),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Labelled<P> {
+    #[serde(flatten)]
+    params: P,
+    #[serde(default)]
+    labels: Option<HaplotypeLabels>,
+}
+
+impl From<ModelMeta> for MetaJson {
+    fn from(m: ModelMeta) -> Self {
+        let labels = m.labels;
+        let model = match m.model {
+            ModelParams::Gan(p) => ModelJson::Gan(p),
+            ModelParams::Rbm(p) => ModelJson::Rbm(p),
+            ModelParams::Wgan(params) => ModelJson::Wgan(Labelled { params, labels }),
+            ModelParams::Crbm(params) => ModelJson::Crbm(Labelled { params, labels }),
+            ModelParams::Hclt(p) => ModelJson::Hclt(p),
+        };
+        Self {
+            format_version: m.format_version,
+            genosynth_version: m.genosynth_version,
+            model,
+            epochs_done: m.epochs_done,
+            seed: m.seed,
+            rng: m.rng,
+            adam_steps: m.adam_steps,
+            device: m.device,
+            training: m.training,
+            sites: m.sites,
+            selection: m.selection,
+            privacy: m.privacy,
+        }
+    }
+}
+
+impl From<MetaJson> for ModelMeta {
+    fn from(m: MetaJson) -> Self {
+        let (model, labels) = match m.model {
+            ModelJson::Gan(p) => (ModelParams::Gan(p), None),
+            ModelJson::Rbm(p) => (ModelParams::Rbm(p), None),
+            ModelJson::Wgan(l) => (ModelParams::Wgan(l.params), l.labels),
+            ModelJson::Crbm(l) => (ModelParams::Crbm(l.params), l.labels),
+            ModelJson::Hclt(p) => (ModelParams::Hclt(p), None),
+        };
+        Self {
+            format_version: m.format_version,
+            genosynth_version: m.genosynth_version,
+            model,
+            labels,
+            epochs_done: m.epochs_done,
+            seed: m.seed,
+            rng: m.rng,
+            adam_steps: m.adam_steps,
+            device: m.device,
+            training: m.training,
+            sites: m.sites,
+            selection: m.selection,
+            privacy: m.privacy,
+        }
+    }
+}
