@@ -215,7 +215,7 @@ fn stitching_refuses_incomplete_repeated_and_foreign_windows() {
     let whole = dir.path().join("whole");
     let stop = AtomicBool::new(false);
     train(&m, &c, &whole, false, &mut |_| {}, &stop).unwrap();
-    let err = message(&[whole.clone()]);
+    let err = message(std::slice::from_ref(&whole));
     assert!(
         err.contains("is a whole crbm model, not a CRBM window checkpoint"),
         "{err}"
