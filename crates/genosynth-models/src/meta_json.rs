@@ -12,7 +12,7 @@ use crate::crbm::CrbmParams;
 use crate::hclt::HcltParams;
 use crate::rng::RngState;
 use crate::wgan::WganParams;
-use crate::{PrivacyRecord, SelectionState};
+use crate::{CrbmWindowPart, PrivacyRecord, SelectionState};
 
 /// `model.json`, field for field in the order written.
 #[derive(Serialize, Deserialize)]
@@ -32,6 +32,8 @@ pub(crate) struct MetaJson {
     selection: Option<SelectionState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     privacy: Option<PrivacyRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window_part: Option<CrbmWindowPart>,
 }
 
 /// The `model` object: the kind tag, the hyperparameters and, for the conditional models,
@@ -77,6 +79,7 @@ impl From<ModelMeta> for MetaJson {
             sites: m.sites,
             selection: m.selection,
             privacy: m.privacy,
+            window_part: m.window_part,
         }
     }
 }
@@ -104,6 +107,7 @@ impl From<MetaJson> for ModelMeta {
             sites: m.sites,
             selection: m.selection,
             privacy: m.privacy,
+            window_part: m.window_part,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::checkpoint::{
 };
 use crate::conditional::HaplotypeLabels;
 use crate::config::{ModelParams, TrainConfig};
+use crate::crbm::parts::{CrbmWindowPart, PartTrainer};
 use crate::device::select_device;
 use crate::dp_sgd::{DpSgd, PrivacyRecord};
 use crate::generate::sample_matrix;
@@ -249,6 +250,17 @@ pub fn train(
     config: &TrainConfig,
     options: TrainOptions<'_>,
 ) -> Result<TrainSummary> {
+    train_inner(matrix, config, options, None)
+}
+
+/// [`train`], or with `part` the training of one CRBM window whose sites `matrix` holds
+/// ([`crate::train_crbm_window`]).
+pub(crate) fn train_inner(
+    matrix: &HaplotypeMatrix,
+    config: &TrainConfig,
+    options: TrainOptions<'_>,
+    part: Option<&CrbmWindowPart>,
+) -> Result<TrainSummary> {
     let TrainOptions {
         model_dir: out_dir,
         resume,
@@ -279,6 +291,20 @@ pub fn train(
     let training = TrainingData::of(matrix);
     let previous = if resume {
         let ck = Checkpoint::load(out_dir)?;
+        // A window's sites differ from every other window's: say which window it is first.
+        let place = |p: &CrbmWindowPart| (p.window, p.windows);
+        if ck.meta.window_part.as_ref().map(place) != part.map(place) {
+            return Err(Error::ResumeMismatch {
+                dir: out_dir.to_path_buf(),
+                reason: match &ck.meta.window_part {
+                    Some(p) => format!(
+                        "holds window {} of a {}-window chain, not this window",
+                        p.window.index, p.windows
+                    ),
+                    None => "holds a whole model, not this window of a chain".to_string(),
+                },
+            });
+        }
         if ck.meta.training != training || ck.meta.sites.as_slice() != matrix.sites().as_slice() {
             return Err(Error::ResumeMismatch {
                 dir: out_dir.to_path_buf(),
@@ -291,6 +317,14 @@ pub fn train(
                     training.n_sites,
                     &training.matrix_blake3[..16]
                 ),
+            });
+        }
+        if ck.meta.window_part.as_ref() != part {
+            return Err(Error::ResumeMismatch {
+                dir: out_dir.to_path_buf(),
+                reason: "this window was trained within a chain over other data (sites, samples \
+                         or genotypes elsewhere on the chromosome differ)"
+                    .to_string(),
             });
         }
         Some(ck)
@@ -375,7 +409,7 @@ pub fn train(
     };
     let (mut trainer, mut train_rng, mut epochs_done, mut history) = match previous {
         Some(ck) => {
-            let mut t = Trainer::build(
+            let mut t = build_trainer(
                 &params,
                 labels.as_ref(),
                 &data,
@@ -383,6 +417,7 @@ pub fn train(
                 seed,
                 dev,
                 &mut init_rng,
+                part,
             )?;
             let opt = ck.optimizer()?;
             t.restore_optimizer(&opt, ck.meta.adam_steps)
@@ -394,7 +429,7 @@ pub fn train(
             (t, r, ck.meta.epochs_done, history)
         }
         None => {
-            let t = Trainer::build(
+            let t = build_trainer(
                 &params,
                 labels.as_ref(),
                 &data,
@@ -402,6 +437,7 @@ pub fn train(
                 seed,
                 dev,
                 &mut init_rng,
+                part,
             )?;
             (t, rng::rng(seed, STREAM_TRAIN), 0, Vec::new())
         }
@@ -421,6 +457,7 @@ pub fn train(
         sites: matrix.sites().as_slice().to_vec(),
         selection: selection.clone(),
         privacy: dp.as_ref().map(|d| d.record.clone()),
+        window_part: part.cloned(),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,
@@ -565,6 +602,40 @@ fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result
                 other.kind()
             ),
         )),
+    }
+}
+
+/// The model's trainer, or one CRBM window's when training a `part` of a chain.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "Trainer::build's arguments and the window"
+)]
+fn build_trainer(
+    params: &ModelParams,
+    labels: Option<&HaplotypeLabels>,
+    data: &TrainingSet<'_>,
+    weights: Option<&HashMap<String, Tensor>>,
+    seed: u64,
+    dev: &candle_core::Device,
+    init_rng: &mut rand_chacha::ChaCha8Rng,
+    part: Option<&CrbmWindowPart>,
+) -> Result<Trainer> {
+    match (part, params) {
+        (Some(p), ModelParams::Crbm(c)) => Ok(Trainer::CrbmPart(PartTrainer::build(
+            c,
+            labels,
+            p,
+            data.dense,
+            data.n_haplotypes,
+            weights,
+            seed,
+            dev,
+        )?)),
+        (Some(_), other) => Err(Error::config(
+            "window-index",
+            format!("only a crbm trains chain windows (model: {})", other.kind()),
+        )),
+        (None, _) => Trainer::build(params, labels, data, weights, seed, dev, init_rng),
     }
 }
 

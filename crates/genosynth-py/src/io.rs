@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use genosynth_vcf::{
-    MissingPolicy, MultiallelicPolicy, OutputFormat, ReadOptions, SampleSelection, WriteOptions,
+    MissingPolicy, MultiallelicPolicy, OutputFormat, ReadOptions, Region, SampleSelection,
+    WriteOptions,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;

@@ -40,14 +40,15 @@ mod evaluation;
 mod guard;
 mod output;
 mod pipeline;
+mod population;
 mod preset;
 mod progress;
-mod population;
 mod report;
 mod synth;
 mod trained_on;
 mod training;
 mod validation;
+mod windows;
 
 pub use error::{Error, Result};
 pub use evaluation::{Annotations, evaluate, write_report};
@@ -55,13 +56,15 @@ pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
 };
 pub use output::{GenerateConfig, Generated, Guard, ag_panel, generate, write_ags};
-pub use pipeline::{TrainJob, hold_out, load_for_generation, read_haplotypes, train};
+pub use pipeline::{
+    TrainJob, hold_out, load_for_generation, read_haplotypes, train, train_crbm_window,
+};
+pub use population::{PopulationCountError, parse_population_counts};
 pub use preset::{
     Preset, QUICK_RBM_INIT_STD, SYNTH_VALIDATION_FRACTION, VALIDATIONS_PER_RUN,
     synth_validate_every,
 };
 pub use progress::{Event, Progress};
-pub use population::{PopulationCountError, parse_population_counts};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,
@@ -73,3 +76,4 @@ pub use validation::{
     LD_WINDOW, ValidationSplit, paired_like, score, scores_of, settings, split_named,
     split_validation,
 };
+pub use windows::{PlannedWindow, WindowPlan, plan_windows, segments};

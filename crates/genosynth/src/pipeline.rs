@@ -75,12 +75,58 @@ pub fn train(
     progress: &mut dyn Progress,
     stop: &AtomicBool,
 ) -> Result<TrainSummary> {
+    train_reporting(matrix.n_sites(), matrix, job, progress, stop, |options| {
+        Ok(match job.selection {
+            Some((split, selection)) => train_selected(split, job.config, selection, options)?,
+            None => genosynth_models::train(matrix, job.config, options)?,
+        })
+    })
+}
+
+/// Trains window `index` of a CRBM chain over `matrix`'s sites (the windows of
+/// [`crate::plan_windows`]) into a window checkpoint that
+/// [`genosynth_models::stitch_crbm_windows`] joins; reports like [`train`].
+///
+/// # Errors
+/// Not a CRBM, an index past the last window, selection asked for (it judges whole models),
+/// or a failure to train or save.
+pub fn train_crbm_window(
+    matrix: &HaplotypeMatrix,
+    job: &TrainJob<'_>,
+    index: usize,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+) -> Result<TrainSummary> {
+    let sites = match &job.config.model {
+        genosynth_models::ModelParams::Crbm(p) => {
+            genosynth_models::crbm_windows(matrix.n_sites(), p.window)
+                .get(index)
+                .map_or(matrix.n_sites(), |w| w.end - w.start)
+        }
+        _ => matrix.n_sites(),
+    };
+    train_reporting(sites, matrix, job, progress, stop, |options| {
+        Ok(genosynth_models::train_crbm_window(
+            matrix, job.config, index, options,
+        )?)
+    })
+}
+
+/// Reports the start, every epoch and the end of `run`, which trains with the options of `job`.
+fn train_reporting(
+    sites: usize,
+    matrix: &HaplotypeMatrix,
+    job: &TrainJob<'_>,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+    run: impl FnOnce(TrainOptions<'_>) -> Result<TrainSummary>,
+) -> Result<TrainSummary> {
     let config = job.config;
     let device = genosynth_models::select_device(config.device)?;
     progress.event(Event::TrainingStarted {
         config,
         haplotypes: matrix.n_haplotypes(),
-        sites: matrix.n_sites(),
+        sites,
         device: &device.description,
     });
     let mut observer = |r: &genosynth_models::EpochReport| progress.event(Event::Epoch(r));
@@ -91,10 +137,7 @@ pub fn train(
     }
     .with_observer(&mut observer)
     .with_stop(stop);
-    let summary = match job.selection {
-        Some((split, selection)) => train_selected(split, config, selection, options)?,
-        None => genosynth_models::train(matrix, config, options)?,
-    };
+    let summary = run(options)?;
     progress.event(Event::Trained {
         summary: &summary,
         dir: job.dir,

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use genosynth_models::{
-    Checkpoint, CrbmParams, DeviceChoice, GanParams, HcltParams, ModelKind, ModelParams,
-    RbmParams, TrainConfig, WganParams,
+    Checkpoint, CrbmParams, DeviceChoice, GanParams, HcltParams, ModelKind, ModelParams, RbmParams,
+    TrainConfig, WganParams,
 };
 
 use genosynth::TrainJob;
@@ -17,6 +17,7 @@ use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
 use crate::commands::selection::SelectionArgs;
+use crate::commands::window::{WindowArgs, WindowJob};
 use crate::reporter::Reporter;
 
 /// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
@@ -46,6 +47,8 @@ pub(crate) struct Args {
     dp: DpArgs,
     #[command(flatten)]
     hyper: HyperArgs,
+    #[command(flatten)]
+    window: WindowArgs,
     #[command(flatten)]
     input_args: InputArgs,
 }
@@ -289,6 +292,37 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     config.dp = args.dp.config();
     let fraction = args.selection.fraction(0.0)?;
     let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
+    if let (Some(index), Some(window_sites)) = (args.window.window_index, args.window.window_sites)
+    {
+        anyhow::ensure!(
+            fraction.is_none(),
+            "--validation-fraction cannot be used with --window-index: selection judges AGs of \
+             the whole model; hold people out with `genosynth split` instead"
+        );
+        let panel = args
+            .panel
+            .as_deref()
+            .map(genosynth_vcf::read_panel)
+            .transpose()
+            .context("--panel")?;
+        let job = WindowJob {
+            input: &args.input,
+            input_args: &args.input_args,
+            output: &args.output,
+            resume: args.resume,
+            panel: panel.as_ref(),
+            label_column: args.label_column,
+            index,
+            window_sites,
+        };
+        return Ok(
+            match crate::commands::window::train_window(&job, config, ctx)? {
+                None => crate::commands::convert::interrupted(ctx),
+                Some(s) if s.stopped => ExitCode::from(130),
+                Some(_) => ExitCode::SUCCESS,
+            },
+        );
+    }
     let mut reporter = Reporter::new(ctx);
     let options = args.input_args.read_options(ctx.stop.clone())?;
     let matrix = match genosynth::read_haplotypes(&args.input, &options, &mut reporter) {
