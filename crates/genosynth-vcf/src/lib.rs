@@ -10,6 +10,8 @@
 //!   multiallelic records, non-SNPs, unphased and missing genotypes ([`ReadOptions`]).
 //! - [`write()`]: VCF, BGZF VCF, BCF, `.hapt` or phased PLINK 2 (`.pgen`/`.pvar`/`.psam`),
 //!   atomically, with an optional index ([`WriteOptions`]).
+//! - [`StreamWriter`]: the same files written chunk by chunk as haplotypes are made, in
+//!   memory bounded by a batch of rows (site-major formats spill to a temporary file).
 //! - [`inspect`]: counts every category of a file without refusing it (`genosynth info`).
 //!
 //! Reading a VCF, keeping SNPs only and splitting multiallelic records (like
@@ -60,6 +62,7 @@ mod read;
 mod record;
 mod region;
 mod source;
+mod stream;
 mod vcf_text;
 mod write;
 
@@ -71,4 +74,5 @@ pub use options::{
     MissingPolicy, MultiallelicPolicy, OutputFormat, ReadOptions, SampleSelection, WriteOptions,
 };
 pub use read::{Haplotypes, ReadReport, read};
+pub use stream::StreamWriter;
 pub use write::{output_format, write};
