@@ -92,7 +92,9 @@ pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
 pub use error::Error;
-pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
+pub use generate::{
+    GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
+};
 pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};

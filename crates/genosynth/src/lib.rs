@@ -25,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+mod chunked;
 mod error;
 mod guard;
 mod report;
@@ -32,6 +33,7 @@ mod trained_on;
 mod training;
 mod validation;
 
+pub use chunked::{Chunk, Chunked, DEFAULT_CHUNK, generate_chunked};
 pub use error::{Error, Result};
 pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
