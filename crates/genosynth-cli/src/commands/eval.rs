@@ -392,6 +392,22 @@ fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
             )?;
         }
     }
+    if let Some(a) = &r.ancestry {
+        let shares: Vec<String> = a
+            .populations
+            .iter()
+            .map(|p| format!("{} {:.1}%", p.population, 100.0 * p.synthetic_share))
+            .collect();
+        writeln!(
+            out,
+            "ancestry of AG samples (nearest real population): {}; real people recovered {:.1}%{}",
+            shares.join(", "),
+            100.0 * a.real_agreement,
+            a.label_agreement
+                .map(|l| format!(", AGs in their own label's population {:.1}%", 100.0 * l))
+                .unwrap_or_default()
+        )?;
+    }
     writeln!(out, "verdict: {}", word(r.verdict.overall))?;
     Ok(())
 }

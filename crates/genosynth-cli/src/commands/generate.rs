@@ -41,6 +41,12 @@ pub(crate) struct Args {
     /// people (by default the chosen one is sampled).
     #[arg(long)]
     last: bool,
+    /// Haplotypes sampled and written at a time: memory is bounded by a chunk, not by -n.
+    /// The same seed and chunk size give the same AGs; -n up to one chunk gives what one
+    /// draw of -n gives.
+    #[arg(long, default_value_t = genosynth::DEFAULT_CHUNK, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..).map(|v| v as usize))]
+    chunk: usize,
     #[command(flatten)]
     out: OutputArgs,
     #[command(flatten)]
@@ -89,18 +95,23 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.population.as_deref(),
         args.out.ploidy,
     )?;
-    match generate_and_write(
-        &checkpoint,
+    let plan = crate::commands::generate_stream::Plan {
         n,
-        labels.as_deref(),
-        args.seed,
+        labels: labels.as_deref(),
+        seed: args.seed,
         device,
+        chunk: args.chunk,
+    };
+    if crate::commands::generate_stream::generate_streaming(
+        &checkpoint,
+        &plan,
         &args.out,
         guard,
         ctx,
     )? {
-        Some(_) => Ok(ExitCode::SUCCESS),
-        None => Ok(crate::commands::convert::interrupted(ctx)),
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(crate::commands::convert::interrupted(ctx))
     }
 }
 
@@ -157,8 +168,9 @@ pub(crate) struct Written {
     pub(crate) guard: Option<GuardReport>,
 }
 
-/// Samples `n` haplotypes (kept `guard.min_distance` away from the training haplotypes), writes
-/// them, and returns them (`None` when Ctrl-C stopped writing).
+/// Samples `n` haplotypes in one draw (kept `guard.min_distance` away from the training
+/// haplotypes), writes them, and returns them for `synth` to evaluate (`generate` streams
+/// instead: `generate_stream.rs`); `None` when Ctrl-C stopped writing.
 #[allow(
     clippy::too_many_arguments,
     reason = "the flags of one command, passed through"
@@ -213,7 +225,7 @@ pub(crate) fn generate_and_write(
     } else {
         generated
     };
-    let mut write = write_options(ctx, format, out.write_index, contigs(&matrix));
+    let mut write = write_options(ctx, format, out.write_index, contigs_of(matrix.sites()));
     write.metadata = vec![
         (
             "genosynthModel".to_string(),
@@ -239,7 +251,7 @@ pub(crate) fn generate_and_write(
         labels,
         crate::commands::population::ag_panel_path(&out.output),
     ) {
-        crate::commands::population::write_ag_panel(&path, &matrix, labels, checkpoint)?;
+        crate::commands::population::write_ag_panel(&path, matrix.samples(), labels, checkpoint)?;
     }
     if out.output.as_os_str() != "-" {
         ctx.printer.info(format!(
@@ -258,7 +270,7 @@ pub(crate) fn generate_and_write(
 
 /// `<ID=model,kind=rbm,epochs=800,dir="models/rbm">` for `##genosynthModel=` (`epochs` is the epoch
 /// sampled; `trained_epochs` follows when selection chose an earlier one).
-fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
+pub(crate) fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
     let trained = if checkpoint.epoch != checkpoint.meta.epochs_done {
         format!(",trained_epochs={}", checkpoint.meta.epochs_done)
     } else {
@@ -273,9 +285,8 @@ fn model_header(checkpoint: &Checkpoint, dir: &Path) -> String {
 }
 
 /// Chromosomes in first-seen order, lengths unknown.
-fn contigs(matrix: &HaplotypeMatrix) -> Vec<(String, Option<u64>)> {
-    matrix
-        .sites()
+pub(crate) fn contigs_of(sites: &genosynth_core::Sites) -> Vec<(String, Option<u64>)> {
+    sites
         .chromosomes()
         .into_iter()
         .map(|c| (c.to_string(), None))

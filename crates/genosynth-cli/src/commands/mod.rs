@@ -4,6 +4,7 @@ pub(crate) mod convert;
 pub(crate) mod dp;
 pub(crate) mod eval;
 pub(crate) mod generate;
+pub(crate) mod generate_stream;
 pub(crate) mod info;
 pub(crate) mod io_args;
 pub(crate) mod population;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use genosynth_core::{HaplotypeMatrix, Panel};
+use genosynth_core::{HaplotypeMatrix, Panel, Sample};
 use genosynth_models::conditional::{
     HaplotypeLabels, LabelLevel, checkpoint_labels, expand_counts, parse_population_counts,
 };
@@ -109,10 +109,11 @@ pub(crate) fn ag_panel_path(output: &Path) -> Option<PathBuf> {
     Some(PathBuf::from(name))
 }
 
-/// Writes `sample<TAB>pop` for every AG sample (its haplotypes share one label).
+/// Writes `sample<TAB>pop` for every AG sample (its haplotypes share one label: the label of
+/// its first haplotype, rows counted sample after sample).
 pub(crate) fn write_ag_panel(
     path: &Path,
-    ags: &HaplotypeMatrix,
+    samples: &[Sample],
     labels: &[usize],
     checkpoint: &Checkpoint,
 ) -> anyhow::Result<()> {
@@ -120,17 +121,10 @@ pub(crate) fn write_ag_panel(
         .context("model has no labels")?
         .names;
     let mut text = String::from("sample\tpop\n");
-    let mut seen = vec![false; ags.samples().len()];
-    for (h, id) in ags.haplotype_ids().iter().enumerate() {
-        let s = id.sample as usize;
-        if !seen[s] {
-            seen[s] = true;
-            text.push_str(&format!(
-                "{}\t{}\n",
-                ags.samples()[s].name,
-                names[labels[h]]
-            ));
-        }
+    let mut row = 0;
+    for s in samples {
+        text.push_str(&format!("{}\t{}\n", s.name, names[labels[row]]));
+        row += s.ploidy.copies();
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
