@@ -45,7 +45,7 @@ pub(crate) struct Args {
     /// The same seed and chunk size give the same AGs; -n up to one chunk gives what one
     /// draw of -n gives.
     #[arg(long, default_value_t = genosynth::DEFAULT_CHUNK, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..).map(|v| v as usize))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     chunk: usize,
     #[command(flatten)]
     out: OutputArgs,
