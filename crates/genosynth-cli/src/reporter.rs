@@ -19,6 +19,8 @@ pub(crate) struct Reporter<'a> {
     training: Option<(printer::Progress, bool)>,
     /// The evaluation's step bar and when it started.
     evaluation: Option<(printer::Progress, Instant)>,
+    /// The bar of a chunked generation.
+    drawing: Option<printer::Progress>,
 }
 
 impl<'a> Reporter<'a> {
@@ -27,6 +29,7 @@ impl<'a> Reporter<'a> {
             ctx,
             training: None,
             evaluation: None,
+            drawing: None,
         }
     }
 }
@@ -97,14 +100,27 @@ impl Progress for Reporter<'_> {
                 (None, Some(device)) => printer.debug(format!("generated on {device}")),
                 (None, None) => {}
             },
-            Event::Wrote { path, matrix } => {
+            Event::Drawn { haplotypes, total } => {
+                let bar = self.drawing.get_or_insert_with(|| {
+                    printer.progress(Some(total as u64), "generating", "haplotypes")
+                });
+                bar.update(haplotypes as u64, "");
+                if haplotypes >= total
+                    && let Some(bar) = self.drawing.take()
+                {
+                    bar.finish();
+                }
+            }
+            Event::Wrote {
+                path,
+                samples,
+                haplotypes,
+                sites,
+            } => {
                 if path.as_os_str() != "-" {
                     printer.info(format!(
-                        "wrote {} ({} AG samples, {} haplotypes, {} sites)",
+                        "wrote {} ({samples} AG samples, {haplotypes} haplotypes, {sites} sites)",
                         path.display(),
-                        matrix.samples().len(),
-                        matrix.n_haplotypes(),
-                        matrix.n_sites()
                     ));
                 }
             }

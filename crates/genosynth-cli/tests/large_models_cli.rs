@@ -201,6 +201,30 @@ fn panel_labels_and_population_counts() {
         assert!(p["af_r"].as_f64().unwrap().is_finite(), "{p}");
         assert!(p["fst_other_populations"].as_f64().is_some(), "{p}");
     }
+    // Ancestry: one assignment per diploid AG, to a real population, with the AG's own label.
+    let ancestry = &json["ancestry"];
+    let assigned = ancestry["samples"].as_array().unwrap();
+    assert_eq!(assigned.len(), 5, "{ancestry}");
+    for a in assigned {
+        assert!(
+            ["BIG", "SMALL"].contains(&a["population"].as_str().unwrap()),
+            "{a}"
+        );
+        assert!(
+            ["BIG", "SMALL"].contains(&a["label"].as_str().unwrap()),
+            "{a}"
+        );
+        assert!(a["distance"].as_f64().unwrap() >= 0.0);
+    }
+    let shares: f64 = ancestry["populations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["synthetic_share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{ancestry}");
+    let agreement = ancestry["label_agreement"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&agreement));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout

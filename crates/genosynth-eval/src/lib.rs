@@ -65,6 +65,7 @@
 mod aats;
 mod af;
 mod align;
+mod ancestry;
 pub mod attack;
 mod columns;
 pub mod distance;
@@ -89,6 +90,7 @@ pub use af::{
     AlleleFrequencyStats, allele_frequency_correlation, allele_frequency_stats, folded_sfs,
 };
 pub use align::SiteMatch;
+pub use ancestry::{AncestryAssignment, AncestryShare, AncestryStats, assign_ancestry};
 pub use attack::{ScoreAttack, score_attack};
 pub use error::Error;
 pub use fst::hudson_fst;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::af::{AlleleFrequencyStats, allele_frequency_stats, folded_sfs};
 use crate::align::{SiteMatch, align, subsample};
+use crate::ancestry::AncestryStats;
 use crate::distance::histogram_mean;
 use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
@@ -234,6 +235,9 @@ pub struct Report {
     pub privacy: PrivacyStats,
     /// Per population, its AGs against its own real haplotypes (empty without both panels).
     pub populations: Vec<PopulationStats>,
+    /// With a real panel: each AG sample's nearest real population in the real PCA space.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ancestry: Option<AncestryStats>,
     /// Pass / warn / fail per check.
     pub verdict: Verdict,
     /// How the model's checkpoint was chosen, when the caller knows (`synth`, `eval --model`).
@@ -387,6 +391,14 @@ pub fn evaluate_with_progress(
         .synthetic_panel
         .filter(|_| input.panel.is_some())
         .map(|p| haplotype_populations(s, p));
+    let ancestry = input.panel.and_then(|real_panel| {
+        crate::ancestry::ancestry_in(
+            &model,
+            (t, &coords_train, real_panel),
+            (s, &coords_synthetic),
+            input.synthetic_panel,
+        )
+    });
     let pca = PcaStats {
         n_sites_used: model.sites.len(),
         explained_variance_ratio: model.explained_variance_ratio.clone(),
@@ -462,6 +474,7 @@ pub fn evaluate_with_progress(
         fst,
         privacy,
         populations,
+        ancestry,
         verdict: Verdict::default(),
         selection: None,
         guard: None,

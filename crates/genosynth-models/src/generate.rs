@@ -1,9 +1,9 @@
 //! Sampling artificial haplotypes from a checkpoint.
 
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample};
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Sites};
 
 use crate::checkpoint::Checkpoint;
-use crate::device::{DeviceChoice, select_device};
+use crate::device::{DeviceChoice, SelectedDevice, select_device};
 use crate::model::Sampler;
 use crate::{Error, Result, rng};
 
@@ -47,18 +47,6 @@ pub fn generate_labelled(
     options: &GenerateOptions,
     labels: &[usize],
 ) -> Result<Generated> {
-    let names = crate::conditional::checkpoint_labels(checkpoint).ok_or_else(|| {
-        Error::config(
-            "population",
-            "the model was trained without population labels",
-        )
-    })?;
-    if labels.len() != options.n_haplotypes || labels.iter().any(|&l| l >= names.names.len()) {
-        return Err(Error::config(
-            "population",
-            "labels do not match the model's",
-        ));
-    }
     generate_with_labels(checkpoint, options, Some(labels))
 }
 
@@ -67,38 +55,118 @@ fn generate_with_labels(
     options: &GenerateOptions,
     labels: Option<&[usize]>,
 ) -> Result<Generated> {
-    if options.n_haplotypes == 0 {
-        return Err(Error::config(
-            "n",
-            "at least one haplotype must be generated",
-        ));
-    }
-    if options.gibbs_steps == Some(0) {
-        return Err(Error::config("gibbs-steps", "must be at least 1"));
-    }
-    let device = select_device(options.device)?;
-    let dev = &device.device;
-    let weights = checkpoint
-        .weights
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), t.to_device(dev)?)))
-        .collect::<Result<_>>()?;
-    let sampler = Sampler::from_weights(&checkpoint.meta, &weights)
-        .map_err(|r| Error::checkpoint(&checkpoint.dir, r))?;
-    let mut r = rng::rng(options.seed, STREAM_SAMPLE);
-    let matrix = sample_matrix(
-        &sampler,
-        options.n_haplotypes,
-        labels,
-        options.gibbs_steps,
-        &mut r,
-        dev,
-        checkpoint.sites(),
-    )?;
+    let generator = Generator::new(checkpoint, options.device, options.gibbs_steps)?;
+    let matrix = generator.sample(options.n_haplotypes, options.seed, labels)?;
     Ok(Generated {
         matrix,
-        device: device.description,
+        device: generator.device.description,
     })
+}
+
+/// A model loaded once for many draws, e.g. the chunks of a streamed generation
+/// ([`chunk_seed`] gives each chunk its seed).
+pub struct Generator {
+    sampler: Sampler,
+    device: SelectedDevice,
+    sites: Sites,
+    /// How many population labels a conditional model knows.
+    n_labels: Option<usize>,
+    gibbs_steps: Option<usize>,
+}
+
+impl Generator {
+    /// Loads `checkpoint` onto `device`; `gibbs_steps` as in [`GenerateOptions`].
+    ///
+    /// # Errors
+    /// No such device, `gibbs_steps` of 0, or weights that do not fit the model.
+    pub fn new(
+        checkpoint: &Checkpoint,
+        device: DeviceChoice,
+        gibbs_steps: Option<usize>,
+    ) -> Result<Self> {
+        if gibbs_steps == Some(0) {
+            return Err(Error::config("gibbs-steps", "must be at least 1"));
+        }
+        let device = select_device(device)?;
+        let dev = &device.device;
+        let weights = checkpoint
+            .weights
+            .iter()
+            .map(|(k, t)| Ok((k.clone(), t.to_device(dev)?)))
+            .collect::<Result<_>>()?;
+        let sampler = Sampler::from_weights(&checkpoint.meta, &weights)
+            .map_err(|r| Error::checkpoint(&checkpoint.dir, r))?;
+        Ok(Self {
+            sampler,
+            device,
+            sites: checkpoint.sites(),
+            n_labels: crate::conditional::checkpoint_labels(checkpoint).map(|l| l.names.len()),
+            gibbs_steps,
+        })
+    }
+
+    /// The device, e.g. `cpu (2 threads)` or `cuda:0`.
+    pub fn device(&self) -> &str {
+        &self.device.description
+    }
+
+    /// The model's sites.
+    pub fn sites(&self) -> &Sites {
+        &self.sites
+    }
+
+    /// `n` haploid AGs `AG_000001`, ... drawn with `seed` (haplotype `i` for label
+    /// `labels[i]` of a conditional model); the same seed gives the same AGs on the CPU.
+    ///
+    /// # Errors
+    /// `n` of 0, labels for a model trained without them or not one per haplotype, or a
+    /// failure of the model.
+    pub fn sample(&self, n: usize, seed: u64, labels: Option<&[usize]>) -> Result<HaplotypeMatrix> {
+        if n == 0 {
+            return Err(Error::config(
+                "n",
+                "at least one haplotype must be generated",
+            ));
+        }
+        if let Some(labels) = labels {
+            let known = self.n_labels.ok_or_else(|| {
+                Error::config(
+                    "population",
+                    "the model was trained without population labels",
+                )
+            })?;
+            if labels.len() != n || labels.iter().any(|&l| l >= known) {
+                return Err(Error::config(
+                    "population",
+                    "labels do not match the model's",
+                ));
+            }
+        }
+        let mut r = rng::rng(seed, STREAM_SAMPLE);
+        sample_matrix(
+            &self.sampler,
+            n,
+            labels,
+            self.gibbs_steps,
+            &mut r,
+            &self.device.device,
+            self.sites.clone(),
+        )
+    }
+}
+
+/// The seed of chunk `index` of a generation made chunk by chunk: chunk 0 draws with `seed`
+/// itself (so a single chunk is exactly what [`generate`] draws), later chunks with a seed
+/// mixed from `(seed, index)` (SplitMix64). The AGs depend on the chunk size, as each chunk is
+/// one draw of its own length: the same seed and chunk size give the same AGs.
+pub fn chunk_seed(seed: u64, index: usize) -> u64 {
+    if index == 0 {
+        return seed;
+    }
+    let mut z = seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// `n` haplotypes `AG_000001`, ... from a model, at `sites`.

@@ -100,7 +100,9 @@ pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
 pub use error::{ComputeError, Error};
-pub use generate::{GenerateOptions, Generated, generate, generate_labelled};
+pub use generate::{
+    GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
+};
 pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};

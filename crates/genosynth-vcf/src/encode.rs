@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use genosynth_core::{HaplotypeMatrix, Ploidy};
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Sites};
 
 use crate::error::ErrorKind;
 use crate::options::{WriteOptions, stopped};
@@ -32,14 +32,14 @@ pub(crate) fn contig_line(chrom: &str, options: &WriteOptions) -> String {
 }
 
 /// The VCF header text, through the `#CHROM` line (with newline).
-pub(crate) fn header_text(matrix: &HaplotypeMatrix, options: &WriteOptions) -> String {
+pub(crate) fn header_text(sites: &Sites, samples: &[Sample], options: &WriteOptions) -> String {
     let mut h = String::from("##fileformat=VCFv4.3\n");
     h.push_str("##FILTER=<ID=PASS,Description=\"All filters passed\">\n");
     h.push_str("##INFO=<ID=AC,Number=A,Type=Integer,Description=\"Allele count in genotypes\">\n");
     h.push_str("##INFO=<ID=AN,Number=1,Type=Integer,Description=\"Total number of alleles in called genotypes\">\n");
     h.push_str("##INFO=<ID=AF,Number=A,Type=Float,Description=\"Allele frequency\">\n");
     h.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
-    for chrom in matrix.sites().chromosomes() {
+    for chrom in sites.chromosomes() {
         h.push_str(&contig_line(chrom, options));
         h.push('\n');
     }
@@ -54,7 +54,7 @@ pub(crate) fn header_text(matrix: &HaplotypeMatrix, options: &WriteOptions) -> S
         h.push_str(&format!("##{k}={}\n", one_line(v)));
     }
     h.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT");
-    for s in matrix.samples() {
+    for s in samples {
         h.push('\t');
         h.push_str(&s.name);
     }
@@ -67,27 +67,44 @@ pub(crate) fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-/// Iterates sites in blocks of 64, giving each site's alleles as bits of a gathered word.
-struct Blocks<'m> {
-    matrix: &'m HaplotypeMatrix,
-    /// Haplotype `h`'s word for the current block.
-    column: Vec<u64>,
+/// Where the genotypes of a block of 64 sites come from: a matrix in memory, or the spill
+/// file of a streamed write ([`crate::StreamWriter`]).
+pub(crate) trait Columns {
+    /// Fills `column[h]` with haplotype `h`'s word of site block `block`.
+    fn gather(&mut self, block: usize, column: &mut [u64]) -> Result<(), ErrorKind>;
 }
 
-impl<'m> Blocks<'m> {
-    fn new(matrix: &'m HaplotypeMatrix) -> Self {
+/// The blocks of a matrix in memory: one strided pass per block.
+pub(crate) struct MatrixColumns<'m>(pub(crate) &'m HaplotypeMatrix);
+
+impl Columns for MatrixColumns<'_> {
+    fn gather(&mut self, block: usize, column: &mut [u64]) -> Result<(), ErrorKind> {
+        let wpr = self.0.words_per_row();
+        let words = self.0.words();
+        for (h, w) in column.iter_mut().enumerate() {
+            *w = words[h * wpr + block];
+        }
+        Ok(())
+    }
+}
+
+/// Iterates sites in blocks of 64, giving each site's alleles as bits of a gathered word.
+pub(crate) struct Blocks<'c> {
+    source: &'c mut dyn Columns,
+    /// Haplotype `h`'s word for the current block.
+    pub(crate) column: Vec<u64>,
+}
+
+impl<'c> Blocks<'c> {
+    pub(crate) fn new(source: &'c mut dyn Columns, n_haplotypes: usize) -> Self {
         Self {
-            matrix,
-            column: vec![0; matrix.n_haplotypes()],
+            source,
+            column: vec![0; n_haplotypes],
         }
     }
 
-    fn gather(&mut self, block: usize) {
-        let wpr = self.matrix.words_per_row();
-        let words = self.matrix.words();
-        for (h, w) in self.column.iter_mut().enumerate() {
-            *w = words[h * wpr + block];
-        }
+    pub(crate) fn gather(&mut self, block: usize) -> Result<(), ErrorKind> {
+        self.source.gather(block, &mut self.column)
     }
 
     /// Alleles at bit `bit` of the block: count of ALT.
@@ -97,14 +114,19 @@ impl<'m> Blocks<'m> {
 }
 
 /// For each sample, the row of its first haplotype.
-fn first_rows(matrix: &HaplotypeMatrix) -> Vec<(usize, Ploidy)> {
-    let mut out = Vec::with_capacity(matrix.samples().len());
+pub(crate) fn first_rows(samples: &[Sample]) -> Vec<(usize, Ploidy)> {
+    let mut out = Vec::with_capacity(samples.len());
     let mut h = 0;
-    for s in matrix.samples() {
+    for s in samples {
         out.push((h, s.ploidy));
         h += s.ploidy.copies();
     }
     out
+}
+
+/// Haplotype rows of `samples`.
+pub(crate) fn n_haplotypes(samples: &[Sample]) -> usize {
+    samples.iter().map(|s| s.ploidy.copies()).sum()
 }
 
 /// Formats AF the way bcftools does (`%g`-like, shortest f32 form).
@@ -116,23 +138,26 @@ fn push_af(line: &mut Vec<u8>, ac: u32, an: u32) {
     }
 }
 
-/// Writes the VCF records of `matrix` to `out`.
+/// Writes the VCF records of `sites` × `samples`, genotypes from `source`, to `out`.
 pub(crate) fn write_vcf_records(
     out: &mut dyn Write,
-    matrix: &HaplotypeMatrix,
+    sites: &Sites,
+    samples: &[Sample],
+    source: &mut dyn Columns,
     stop: &Option<Arc<AtomicBool>>,
 ) -> Result<(), ErrorKind> {
-    let mut blocks = Blocks::new(matrix);
-    let rows = first_rows(matrix);
-    let an = matrix.n_haplotypes() as u32;
-    let mut line = Vec::with_capacity(matrix.n_haplotypes() * 2 + 256);
-    for (s, site) in matrix.sites().iter().enumerate() {
+    let n_hap = n_haplotypes(samples);
+    let mut blocks = Blocks::new(source, n_hap);
+    let rows = first_rows(samples);
+    let an = n_hap as u32;
+    let mut line = Vec::with_capacity(n_hap * 2 + 256);
+    for (s, site) in sites.iter().enumerate() {
         let bit = s % 64;
         if bit == 0 {
             if stopped(stop) {
                 return Err(ErrorKind::Interrupted);
             }
-            blocks.gather(s / 64);
+            blocks.gather(s / 64)?;
         }
         let ac = blocks.alt_count(bit);
         line.clear();
@@ -194,33 +219,36 @@ fn typed_str(buf: &mut Vec<u8>, s: &[u8]) {
     buf.extend_from_slice(s);
 }
 
-/// Writes the BCF records of `matrix` to `out` (contig IDs in order of first appearance,
-/// matching the `##contig` lines of [`header_text`]).
+/// Writes the BCF records of `sites` × `samples` to `out` (contig IDs in order of first
+/// appearance, matching the `##contig` lines of [`header_text`]).
 pub(crate) fn write_bcf_records(
     out: &mut dyn Write,
-    matrix: &HaplotypeMatrix,
+    sites: &Sites,
+    samples: &[Sample],
+    source: &mut dyn Columns,
     stop: &Option<Arc<AtomicBool>>,
 ) -> Result<(), ErrorKind> {
-    let mut blocks = Blocks::new(matrix);
-    let rows = first_rows(matrix);
-    let chroms = matrix.sites().chromosomes();
-    let max_ploidy = if matrix.samples().iter().any(|s| s.ploidy == Ploidy::Diploid) {
+    let n_hap = n_haplotypes(samples);
+    let mut blocks = Blocks::new(source, n_hap);
+    let rows = first_rows(samples);
+    let chroms = sites.chromosomes();
+    let max_ploidy = if samples.iter().any(|s| s.ploidy == Ploidy::Diploid) {
         2u8
     } else {
         1u8
     };
-    let an = matrix.n_haplotypes() as u32;
-    let n_samples = matrix.samples().len() as u32;
+    let an = n_hap as u32;
+    let n_samples = samples.len() as u32;
     let mut shared = Vec::with_capacity(256);
     let mut indiv = Vec::with_capacity(rows.len() * 2 + 8);
     let mut chrom_id = 0usize;
-    for (s, site) in matrix.sites().iter().enumerate() {
+    for (s, site) in sites.iter().enumerate() {
         let bit = s % 64;
         if bit == 0 {
             if stopped(stop) {
                 return Err(ErrorKind::Interrupted);
             }
-            blocks.gather(s / 64);
+            blocks.gather(s / 64)?;
         }
         if chroms[chrom_id] != site.chrom {
             chrom_id = chroms

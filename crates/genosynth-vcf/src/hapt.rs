@@ -326,21 +326,44 @@ pub(crate) fn write_rows(
         }
         let id = matrix.haplotype_id(h);
         let sample = &matrix.samples()[id.sample as usize];
-        line.clear();
-        line.extend_from_slice(group.as_bytes());
-        line.push(b' ');
-        line.extend_from_slice(sample.name.as_bytes());
-        if sample.ploidy == Ploidy::Diploid {
-            line.extend_from_slice(if id.copy == 0 { b"_A" } else { b"_B" });
-        }
-        for a in matrix.row_alleles(h) {
-            line.push(b' ');
-            line.push(if a { b'1' } else { b'0' });
-        }
-        line.push(b'\n');
-        out.write_all(&line).map_err(ErrorKind::Io)?;
+        let row = matrix.row(h);
+        write_row(
+            out,
+            &mut line,
+            group,
+            sample,
+            id.copy,
+            row,
+            matrix.n_sites(),
+        )?;
     }
     Ok(())
+}
+
+/// Writes the `.hapt` line of copy `copy` of `sample`, its `n_sites` alleles packed in `row`;
+/// `line` is a reused buffer.
+pub(crate) fn write_row(
+    out: &mut dyn Write,
+    line: &mut Vec<u8>,
+    group: &str,
+    sample: &Sample,
+    copy: u8,
+    row: &[u64],
+    n_sites: usize,
+) -> Result<(), ErrorKind> {
+    line.clear();
+    line.extend_from_slice(group.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(sample.name.as_bytes());
+    if sample.ploidy == Ploidy::Diploid {
+        line.extend_from_slice(if copy == 0 { b"_A" } else { b"_B" });
+    }
+    for s in 0..n_sites {
+        line.push(b' ');
+        line.push(b'0' + ((row[s / 64] >> (s % 64)) & 1) as u8);
+    }
+    line.push(b'\n');
+    out.write_all(line).map_err(ErrorKind::Io)
 }
 
 /// Writes a sites table (`#CHROM POS ID REF ALT`).

@@ -10,6 +10,8 @@
 //!   multiallelic records, non-SNPs, unphased and missing genotypes ([`ReadOptions`]).
 //! - [`write()`]: VCF, BGZF VCF, BCF, `.hapt` or phased PLINK 2 (`.pgen`/`.pvar`/`.psam`),
 //!   atomically, with an optional index ([`WriteOptions`]).
+//! - [`StreamWriter`]: the same files written chunk by chunk as haplotypes are made, in
+//!   memory bounded by a batch of rows (site-major formats spill to a temporary file).
 //! - [`inspect`]: counts every category of a file without refusing it (`genosynth info`).
 //! - [`Region`] and [`read_regions_file`] (bcftools `-r`/`-R`, BED), [`read_panel`] /
 //!   [`write_panel`] (population labels), and [`write_atomic`], the atomic file write every
@@ -65,6 +67,7 @@ mod read;
 mod record;
 mod region;
 mod source;
+mod stream;
 mod vcf_text;
 mod write;
 
@@ -79,4 +82,5 @@ pub use options::{
 pub use panel::{companion_panel_path, read_panel, write_panel};
 pub use read::{Haplotypes, ReadReport, read};
 pub use region::{Region, read_regions_file};
+pub use stream::StreamWriter;
 pub use write::{output_format, write};

@@ -23,9 +23,10 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use genosynth_core::{HaplotypeMatrix, Ploidy};
+use genosynth_core::{Ploidy, Sample, Sites};
 
 use crate::atomic::temp_file;
+use crate::encode::{Blocks, Columns, first_rows, n_haplotypes};
 use crate::error::ErrorKind;
 use crate::options::{WriteOptions, stopped};
 
@@ -64,18 +65,22 @@ pub(crate) fn check_path(path: &Path) -> Result<(PathBuf, PathBuf), ErrorKind> {
 }
 
 /// What PLINK 2 cannot hold beyond what VCF cannot (checked by `write::validate` first).
-pub(crate) fn validate(matrix: &HaplotypeMatrix, write_index: bool) -> Result<(), ErrorKind> {
+pub(crate) fn validate(
+    sites: &Sites,
+    samples: &[Sample],
+    write_index: bool,
+) -> Result<(), ErrorKind> {
     let bad = |m: String| Err(ErrorKind::Unwritable(m));
     if write_index {
         return bad("PLINK 2 output cannot be indexed (use -O z or -O b)".into());
     }
-    if matrix.n_sites() == 0 || matrix.samples().is_empty() {
+    if sites.is_empty() || samples.is_empty() {
         return bad("PLINK 2 output needs at least one site and one sample".into());
     }
-    if matrix.n_sites() > MAX_VARIANTS || matrix.samples().len() > MAX_SAMPLES {
+    if sites.len() > MAX_VARIANTS || samples.len() > MAX_SAMPLES {
         return bad("too many sites or samples for PLINK 2 (at most 2^31 - 3)".into());
     }
-    for s in matrix.samples() {
+    for s in samples {
         if s.name == "0" || s.name.starts_with('#') {
             return bad(format!(
                 "sample name {:?}: PLINK 2 reserves \"0\" and names starting with '#'",
@@ -90,20 +95,24 @@ pub(crate) fn validate(matrix: &HaplotypeMatrix, write_index: bool) -> Result<()
 pub(crate) fn write(
     path: &Path,
     dir: &Path,
-    matrix: &HaplotypeMatrix,
+    sites: &Sites,
+    samples: &[Sample],
+    source: &mut dyn Columns,
     options: &WriteOptions,
 ) -> Result<(), ErrorKind> {
     let (pvar_path, psam_path) = check_path(path)?;
     let pgen = temp_file(dir)?;
     write_pgen(
         pgen.as_file().try_clone().map_err(ErrorKind::Io)?,
-        matrix,
+        sites.len(),
+        samples,
+        source,
         options,
     )?;
     let pvar = temp_file(dir)?;
-    write_text(pvar.as_file(), |w| write_pvar(w, matrix, options))?;
+    write_text(pvar.as_file(), |w| write_pvar(w, sites, options))?;
     let psam = temp_file(dir)?;
-    write_text(psam.as_file(), |w| write_psam(w, matrix))?;
+    write_text(psam.as_file(), |w| write_psam(w, samples))?;
     if stopped(&options.stop) {
         return Err(ErrorKind::Interrupted);
     }
@@ -145,10 +154,12 @@ fn header_len(n_variants: usize, width: usize) -> usize {
 /// Writes the `.pgen`: a zeroed header, the records, then the header over the zeros.
 pub(crate) fn write_pgen(
     file: File,
-    matrix: &HaplotypeMatrix,
+    m: usize,
+    samples: &[Sample],
+    source: &mut dyn Columns,
     options: &WriteOptions,
 ) -> Result<(), ErrorKind> {
-    let (m, n) = (matrix.n_sites(), matrix.samples().len());
+    let n = samples.len();
     let width = length_width(n);
     let start = header_len(m, width);
     let mut out = BufWriter::with_capacity(1 << 20, file);
@@ -157,13 +168,13 @@ pub(crate) fn write_pgen(
 
     let mut types = Vec::with_capacity(m);
     let mut lengths = Vec::with_capacity(m);
-    let mut encoder = Encoder::new(matrix);
+    let mut encoder = Encoder::new(samples, source);
     for s in 0..m {
         if s.is_multiple_of(64) {
             if stopped(&options.stop) {
                 return Err(ErrorKind::Interrupted);
             }
-            encoder.gather(s / 64);
+            encoder.blocks.gather(s / 64)?;
         }
         let (kind, record) = encoder.record(s % 64);
         out.write_all(record).map_err(io)?;
@@ -206,44 +217,25 @@ fn header(n_samples: usize, width: usize, types: &[u8], lengths: &[u32]) -> Vec<
 }
 
 /// Encodes the records of one block of 64 sites at a time.
-struct Encoder<'m> {
-    matrix: &'m HaplotypeMatrix,
+struct Encoder<'c> {
     /// Each sample's first haplotype row and its ploidy.
     samples: Vec<(usize, Ploidy)>,
-    /// Haplotype `h`'s word of the current block of 64 sites.
-    column: Vec<u64>,
+    /// The current block of 64 sites.
+    blocks: Blocks<'c>,
     /// The record being built: genotype vector, then the phase track.
     record: Vec<u8>,
     /// Phase bits of the current record.
     phase: Vec<u8>,
 }
 
-impl<'m> Encoder<'m> {
-    fn new(matrix: &'m HaplotypeMatrix) -> Self {
-        let mut row = 0;
-        let samples = matrix
-            .samples()
-            .iter()
-            .map(|s| {
-                row += s.ploidy.copies();
-                (row - s.ploidy.copies(), s.ploidy)
-            })
-            .collect();
-        let n = matrix.samples().len();
+impl<'c> Encoder<'c> {
+    fn new(samples: &[Sample], source: &'c mut dyn Columns) -> Self {
+        let n = samples.len();
         Self {
-            matrix,
-            samples,
-            column: vec![0; matrix.n_haplotypes()],
+            samples: first_rows(samples),
+            blocks: Blocks::new(source, n_haplotypes(samples)),
             record: Vec::with_capacity(genovec_bytes(n) + 1 + n / 8),
             phase: Vec::with_capacity(1 + n / 8),
-        }
-    }
-
-    fn gather(&mut self, block: usize) {
-        let wpr = self.matrix.words_per_row();
-        let words = self.matrix.words();
-        for (h, w) in self.column.iter_mut().enumerate() {
-            *w = words[h * wpr + block];
         }
     }
 
@@ -256,11 +248,11 @@ impl<'m> Encoder<'m> {
         self.phase.push(0);
         let mut hets = 0usize;
         for (i, &(h, ploidy)) in self.samples.iter().enumerate() {
-            let a = ((self.column[h] >> bit) & 1) as u8;
+            let a = ((self.blocks.column[h] >> bit) & 1) as u8;
             let code = match ploidy {
                 Ploidy::Haploid => 2 * a,
                 Ploidy::Diploid => {
-                    let b = ((self.column[h + 1] >> bit) & 1) as u8;
+                    let b = ((self.blocks.column[h + 1] >> bit) & 1) as u8;
                     if a != b {
                         hets += 1;
                         if hets.is_multiple_of(8) {
@@ -283,11 +275,7 @@ impl<'m> Encoder<'m> {
 }
 
 /// The `.pvar`: provenance and contig lines, then `#CHROM POS ID REF ALT`.
-fn write_pvar(
-    w: &mut dyn Write,
-    matrix: &HaplotypeMatrix,
-    options: &WriteOptions,
-) -> std::io::Result<()> {
+fn write_pvar(w: &mut dyn Write, sites: &Sites, options: &WriteOptions) -> std::io::Result<()> {
     writeln!(w, "##source=genosynth {}", env!("CARGO_PKG_VERSION"))?;
     if let Some(cmd) = &options.command_line {
         writeln!(w, "##genosynthCommand={}", crate::encode::one_line(cmd))?;
@@ -295,11 +283,11 @@ fn write_pvar(
     for (k, v) in &options.metadata {
         writeln!(w, "##{k}={}", crate::encode::one_line(v))?;
     }
-    for chrom in matrix.sites().chromosomes() {
+    for chrom in sites.chromosomes() {
         writeln!(w, "{}", crate::encode::contig_line(chrom, options))?;
     }
     writeln!(w, "#CHROM\tPOS\tID\tREF\tALT")?;
-    for site in matrix.sites() {
+    for site in sites {
         let id = site.id.as_deref().filter(|id| !id.is_empty());
         writeln!(
             w,
@@ -315,9 +303,9 @@ fn write_pvar(
 }
 
 /// The `.psam`: `#IID SEX`, SEX unknown (`NA`).
-fn write_psam(w: &mut dyn Write, matrix: &HaplotypeMatrix) -> std::io::Result<()> {
+fn write_psam(w: &mut dyn Write, samples: &[Sample]) -> std::io::Result<()> {
     writeln!(w, "#IID\tSEX")?;
-    for s in matrix.samples() {
+    for s in samples {
         writeln!(w, "{}\tNA", s.name)?;
     }
     Ok(())

@@ -2,14 +2,16 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use genosynth_core::HaplotypeMatrix;
+use genosynth_core::{HaplotypeMatrix, Sample, Sites};
 use noodles_bgzf as bgzf;
 use noodles_bgzf::io::writer::CompressionLevel;
 
 use crate::atomic::{parent_dir, temp_file};
-use crate::encode::{bcf_header, header_text, write_bcf_records, write_vcf_records};
+use crate::encode::{
+    Columns, MatrixColumns, bcf_header, header_text, write_bcf_records, write_vcf_records,
+};
 use crate::error::{Error, ErrorKind};
 use crate::hapt;
 use crate::input::{is_stdio, with_extension, worker_count};
@@ -59,31 +61,58 @@ fn write_kind(
     options: &WriteOptions,
 ) -> Result<(), ErrorKind> {
     let format = output_format(path, options).map_err(|e| e.kind)?;
-    validate(matrix, format, options)?;
+    let (sites, samples) = (matrix.sites(), matrix.samples());
+    validate(sites, samples, format, options)?;
+    let mut source = MatrixColumns(matrix);
     if is_stdio(path) {
         if options.write_index {
             return Err(ErrorKind::Unwritable(
                 "cannot write an index for stdout".into(),
             ));
         }
-        encode(format, io::stdout(), matrix, options, false)?;
+        if format == OutputFormat::Hapt {
+            encode_hapt(io::stdout(), matrix, options, false)?;
+        } else {
+            encode(format, io::stdout(), sites, samples, &mut source, options)?;
+        }
         return Ok(());
     }
-    let dir = parent_dir(path);
-    // `-o out/ags.vcf.gz` where `out/` does not exist yet: create it, as the temporary file
-    // must live beside the output for the final rename.
-    std::fs::create_dir_all(&dir).map_err(ErrorKind::Open)?;
+    let dir = output_dir(path)?;
     if format == OutputFormat::Pgen {
-        return pgen::write(path, &dir, matrix, options);
+        return pgen::write(path, &dir, sites, samples, &mut source, options);
     }
-    let temp = || temp_file(&dir);
-    let data = temp()?;
+    let data = temp_file(&dir)?;
     let gz = path.to_string_lossy().ends_with(".gz");
     let file = data.as_file().try_clone().map_err(ErrorKind::Io)?;
-    let file = encode(format, file, matrix, options, gz)?;
+    let file = if format == OutputFormat::Hapt {
+        encode_hapt(file, matrix, options, gz)?
+    } else {
+        encode(format, file, sites, samples, &mut source, options)?
+    };
     file.sync_all().map_err(ErrorKind::Io)?;
     drop(file);
+    persist_output(path, &dir, format, data, sites, options)
+}
 
+/// The directory of `path`, created if missing: `-o out/ags.vcf.gz` where `out/` does not
+/// exist yet, as the temporary file must live beside the output for the final rename.
+pub(crate) fn output_dir(path: &Path) -> Result<PathBuf, ErrorKind> {
+    let dir = parent_dir(path);
+    std::fs::create_dir_all(&dir).map_err(ErrorKind::Open)?;
+    Ok(dir)
+}
+
+/// Indexes the complete temporary file `data` if asked, writes a `.hapt`'s sites beside it,
+/// then renames everything into place (unless Ctrl-C was pressed).
+pub(crate) fn persist_output(
+    path: &Path,
+    dir: &Path,
+    format: OutputFormat,
+    data: tempfile::NamedTempFile,
+    sites: &Sites,
+    options: &WriteOptions,
+) -> Result<(), ErrorKind> {
+    let temp = || temp_file(dir);
     let mut index = None;
     if options.write_index {
         let ext = format.index_extension().ok_or_else(|| {
@@ -95,12 +124,12 @@ fn write_kind(
         write_index(format, data.path(), idx.path())?;
         index = Some((idx, ext));
     }
-    let mut sites = None;
+    let mut sites_file = None;
     if format == OutputFormat::Hapt {
         let mut s = temp()?;
-        hapt::write_sites(s.as_file_mut(), matrix.sites())?;
+        hapt::write_sites(s.as_file_mut(), sites)?;
         s.as_file().sync_all().map_err(ErrorKind::Io)?;
-        sites = Some(s);
+        sites_file = Some(s);
     }
     if stopped_now(options) {
         return Err(ErrorKind::Interrupted);
@@ -117,7 +146,7 @@ fn write_kind(
         idx.persist(with_extension(path, ext))
             .map_err(|e| ErrorKind::Io(e.error))?;
     }
-    if let Some(s) = sites {
+    if let Some(s) = sites_file {
         s.persist(hapt::companion_sites_path(path))
             .map_err(|e| ErrorKind::Io(e.error))?;
     }
@@ -128,33 +157,40 @@ fn stopped_now(options: &WriteOptions) -> bool {
     crate::options::stopped(&options.stop)
 }
 
-/// Writes `matrix` into `out` in `format`; returns `out` after flushing.
-fn encode<W: Write + Send + 'static>(
+/// A multithreaded BGZF writer over `out`.
+pub(crate) fn bgzf_writer<W: Write + Send + 'static>(
+    out: W,
+    level: CompressionLevel,
+    options: &WriteOptions,
+) -> bgzf::io::MultithreadedWriter<W> {
+    bgzf::io::multithreaded_writer::Builder::default()
+        .set_worker_count(worker_count(options.threads.max(1)))
+        .set_compression_level(level)
+        .build_from_writer(out)
+}
+
+/// Writes the VCF or BCF of `sites` × `samples` (genotypes from `source`) into `out` in
+/// `format`; returns `out` after flushing.
+pub(crate) fn encode<W: Write + Send + 'static>(
     format: OutputFormat,
     out: W,
-    matrix: &HaplotypeMatrix,
+    sites: &Sites,
+    samples: &[Sample],
+    source: &mut dyn Columns,
     options: &WriteOptions,
-    gz: bool,
 ) -> Result<W, ErrorKind> {
-    let header = header_text(matrix, options);
-    let workers = worker_count(options.threads.max(1));
-    let bgzf_mt = |out: W, level: CompressionLevel| {
-        bgzf::io::multithreaded_writer::Builder::default()
-            .set_worker_count(workers)
-            .set_compression_level(level)
-            .build_from_writer(out)
-    };
+    let header = header_text(sites, samples, options);
     match format {
         OutputFormat::Vcf => {
             let mut w = BufWriter::with_capacity(1 << 20, out);
             w.write_all(header.as_bytes()).map_err(ErrorKind::Io)?;
-            write_vcf_records(&mut w, matrix, &options.stop)?;
+            write_vcf_records(&mut w, sites, samples, source, &options.stop)?;
             w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
         }
         OutputFormat::VcfGz => {
-            let mut w = bgzf_mt(out, CompressionLevel::default());
+            let mut w = bgzf_writer(out, CompressionLevel::default(), options);
             w.write_all(header.as_bytes()).map_err(ErrorKind::Io)?;
-            write_vcf_records(&mut w, matrix, &options.stop)?;
+            write_vcf_records(&mut w, sites, samples, source, &options.stop)?;
             w.finish().map_err(ErrorKind::Io)
         }
         OutputFormat::Bcf | OutputFormat::BcfUncompressed => {
@@ -163,30 +199,42 @@ fn encode<W: Write + Send + 'static>(
             } else {
                 CompressionLevel::NONE
             };
-            let mut w = bgzf_mt(out, level);
+            let mut w = bgzf_writer(out, level, options);
             w.write_all(&bcf_header(&header)).map_err(ErrorKind::Io)?;
-            write_bcf_records(&mut w, matrix, &options.stop)?;
+            write_bcf_records(&mut w, sites, samples, source, &options.stop)?;
             w.finish().map_err(ErrorKind::Io)
         }
-        OutputFormat::Hapt => {
-            let group = options
-                .metadata
-                .iter()
-                .find(|(k, _)| k == "haptGroup")
-                .map_or("genosynth", |(_, v)| v.as_str());
-            if gz {
-                let mut w = bgzf_mt(out, CompressionLevel::default());
-                hapt::write_rows(&mut w, matrix, group, &options.stop)?;
-                w.finish().map_err(ErrorKind::Io)
-            } else {
-                let mut w = BufWriter::with_capacity(1 << 20, out);
-                hapt::write_rows(&mut w, matrix, group, &options.stop)?;
-                w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
-            }
-        }
-        OutputFormat::Pgen => Err(ErrorKind::Unwritable(
-            "PLINK 2 output is three files, written by pgen::write".into(),
-        )),
+        OutputFormat::Hapt | OutputFormat::Pgen => Err(ErrorKind::Unwritable(format!(
+            "{format:?} output is not written record by record"
+        ))),
+    }
+}
+
+/// The `haptGroup` metadata value (the first column of `.hapt` lines).
+pub(crate) fn hapt_group(options: &WriteOptions) -> &str {
+    options
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "haptGroup")
+        .map_or("genosynth", |(_, v)| v.as_str())
+}
+
+/// Writes the `.hapt` lines of `matrix` into `out` (BGZF when `gz`); returns `out`.
+fn encode_hapt<W: Write + Send + 'static>(
+    out: W,
+    matrix: &HaplotypeMatrix,
+    options: &WriteOptions,
+    gz: bool,
+) -> Result<W, ErrorKind> {
+    let group = hapt_group(options);
+    if gz {
+        let mut w = bgzf_writer(out, CompressionLevel::default(), options);
+        hapt::write_rows(&mut w, matrix, group, &options.stop)?;
+        w.finish().map_err(ErrorKind::Io)
+    } else {
+        let mut w = BufWriter::with_capacity(1 << 20, out);
+        hapt::write_rows(&mut w, matrix, group, &options.stop)?;
+        w.into_inner().map_err(|e| ErrorKind::Io(e.into_error()))
     }
 }
 
@@ -229,14 +277,15 @@ const RESERVED_KEYS: [&str; 10] = [
 ];
 
 /// Checks what VCF/BCF cannot represent before anything is written.
-fn validate(
-    matrix: &HaplotypeMatrix,
+pub(crate) fn validate(
+    sites: &Sites,
+    samples: &[Sample],
     format: OutputFormat,
     options: &WriteOptions,
 ) -> Result<(), ErrorKind> {
     let bad = |m: String| Err(ErrorKind::Unwritable(m));
     let mut names = std::collections::HashSet::new();
-    for s in matrix.samples() {
+    for s in samples {
         if s.name.is_empty() || s.name.contains(['\t', '\n', '\r', ' ']) {
             return bad(format!(
                 "sample name {:?} is empty or contains whitespace",
@@ -247,28 +296,19 @@ fn validate(
             return bad(format!("sample name {:?} is repeated", s.name));
         }
     }
-    for (k, _) in &options.metadata {
-        if k.is_empty()
-            || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            || RESERVED_KEYS.contains(&k.as_str())
-        {
-            return bad(format!(
-                "metadata key {k:?} is not a plain name or is reserved"
-            ));
-        }
-    }
+    validate_metadata(options)?;
     if format == OutputFormat::Hapt {
         return Ok(());
     }
     if format == OutputFormat::Pgen {
-        pgen::validate(matrix, options.write_index)?;
+        pgen::validate(sites, samples, options.write_index)?;
     }
-    if format != OutputFormat::Pgen && matrix.samples().len() >= 1 << 24 {
+    if format != OutputFormat::Pgen && samples.len() >= 1 << 24 {
         return bad("BCF holds fewer than 16,777,216 samples".into());
     }
     let mut finished: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut prev: Option<(&str, u64)> = None;
-    for site in matrix.sites() {
+    for site in sites {
         let fields = [&site.chrom, &site.reference, &site.alternate];
         if fields
             .iter()
@@ -298,6 +338,21 @@ fn validate(
             None => {}
         }
         prev = Some((&site.chrom, site.pos));
+    }
+    Ok(())
+}
+
+/// Metadata keys must be plain names that do not clash with the lines genosynth writes.
+pub(crate) fn validate_metadata(options: &WriteOptions) -> Result<(), ErrorKind> {
+    for (k, _) in &options.metadata {
+        if k.is_empty()
+            || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || RESERVED_KEYS.contains(&k.as_str())
+        {
+            return Err(ErrorKind::Unwritable(format!(
+                "metadata key {k:?} is not a plain name or is reserved"
+            )));
+        }
     }
     Ok(())
 }

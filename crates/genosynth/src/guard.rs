@@ -8,7 +8,7 @@
 
 use genosynth_core::HaplotypeMatrix;
 use genosynth_eval::distance::{RowSet, scan_between, scan_within};
-use genosynth_models::{Checkpoint, GenerateOptions};
+use genosynth_models::{Checkpoint, GenerateOptions, Generator};
 
 use crate::{Error, Result};
 
@@ -93,77 +93,99 @@ pub fn generate_guarded(
     train: &HaplotypeMatrix,
     min_distance: MinDistance,
 ) -> Result<(HaplotypeMatrix, GuardReport)> {
-    if train.sites() != &checkpoint.sites() {
-        return Err(Error::InvalidOption {
-            name: "training haplotypes",
-            reason: "the training haplotypes given do not have the model's sites; pass the file the model was trained on".into(),
-        });
-    }
-    let (threshold, auto) = match min_distance {
-        MinDistance::Auto => (auto_threshold(train), true),
-        MinDistance::Sites(n) => (n, false),
-    };
-    let first = generate_with_labels(checkpoint, options, labels)?.matrix;
-    let mut dense = first.to_dense_u8();
-    let n_sites = first.n_sites();
-    let mut too_near = too_near(&first, train, threshold);
-    let (mut redrawn, mut rounds) = (too_near.len(), 0);
-    while !too_near.is_empty() && rounds < MAX_ROUNDS {
-        rounds += 1;
-        let retry = GenerateOptions {
-            n_haplotypes: too_near.len(),
-            seed: options
-                .seed
-                .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(rounds as u64)),
-            ..options.clone()
-        };
-        let sub_labels: Option<Vec<usize>> =
-            labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
-        let fresh = generate_with_labels(checkpoint, &retry, sub_labels.as_deref())?.matrix;
-        let fresh_dense = fresh.to_dense_u8();
-        let still = too_near_rows(&fresh, train, threshold);
-        let mut next = Vec::new();
-        for (k, &row) in too_near.iter().enumerate() {
-            dense[row * n_sites..(row + 1) * n_sites]
-                .copy_from_slice(&fresh_dense[k * n_sites..(k + 1) * n_sites]);
-            if still[k] {
-                next.push(row);
-            }
-        }
-        redrawn += next.len();
-        too_near = next;
-    }
-    if !too_near.is_empty() {
-        return Err(Error::GuardExhausted {
-            n: options.n_haplotypes,
-            left: too_near.len(),
-            threshold,
-            rounds,
-        });
-    }
-    let matrix =
-        HaplotypeMatrix::from_dense_u8(&dense, first.sites().clone(), first.samples().to_vec())?;
-    Ok((
-        matrix,
-        GuardReport {
-            threshold,
-            auto,
-            redrawn,
-            rounds,
-        },
-    ))
+    let guard = Guard::new(checkpoint, train, min_distance)?;
+    let generator = Generator::new(checkpoint, options.device, options.gibbs_steps)?;
+    guard.draw(&generator, options.n_haplotypes, options.seed, labels)
 }
 
-/// AGs from a model, per label for a conditional one.
-fn generate_with_labels(
-    checkpoint: &Checkpoint,
-    options: &GenerateOptions,
-    labels: Option<&[usize]>,
-) -> Result<genosynth_models::Generated> {
-    Ok(match labels {
-        Some(l) => genosynth_models::generate_labelled(checkpoint, options, l)?,
-        None => genosynth_models::generate(checkpoint, options)?,
-    })
+/// The training haplotypes and the distance AGs keep from them, fixed once for many draws.
+pub(crate) struct Guard<'t> {
+    train: &'t HaplotypeMatrix,
+    threshold: u32,
+    auto: bool,
+}
+
+impl<'t> Guard<'t> {
+    /// Checks that `train` has the model's sites and fixes the threshold.
+    pub(crate) fn new(
+        checkpoint: &Checkpoint,
+        train: &'t HaplotypeMatrix,
+        min_distance: MinDistance,
+    ) -> Result<Self> {
+        if train.sites() != &checkpoint.sites() {
+            return Err(Error::InvalidOption {
+                name: "min-distance",
+                reason: "the training haplotypes given do not have the model's sites; pass the file the model was trained on".into(),
+            });
+        }
+        let (threshold, auto) = match min_distance {
+            MinDistance::Auto => (auto_threshold(train), true),
+            MinDistance::Sites(n) => (n, false),
+        };
+        Ok(Self {
+            train,
+            threshold,
+            auto,
+        })
+    }
+
+    /// `n` AGs drawn with `seed`, the ones too near `train` redrawn.
+    pub(crate) fn draw(
+        &self,
+        generator: &Generator,
+        n: usize,
+        seed: u64,
+        labels: Option<&[usize]>,
+    ) -> Result<(HaplotypeMatrix, GuardReport)> {
+        let (train, threshold) = (self.train, self.threshold);
+        let first = generator.sample(n, seed, labels)?;
+        let mut dense = first.to_dense_u8();
+        let n_sites = first.n_sites();
+        let mut too_near = too_near(&first, train, threshold);
+        let (mut redrawn, mut rounds) = (too_near.len(), 0);
+        while !too_near.is_empty() && rounds < MAX_ROUNDS {
+            rounds += 1;
+            let retry_seed =
+                seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(rounds as u64));
+            let sub_labels: Option<Vec<usize>> =
+                labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
+            let fresh = generator.sample(too_near.len(), retry_seed, sub_labels.as_deref())?;
+            let fresh_dense = fresh.to_dense_u8();
+            let still = too_near_rows(&fresh, train, threshold);
+            let mut next = Vec::new();
+            for (k, &row) in too_near.iter().enumerate() {
+                dense[row * n_sites..(row + 1) * n_sites]
+                    .copy_from_slice(&fresh_dense[k * n_sites..(k + 1) * n_sites]);
+                if still[k] {
+                    next.push(row);
+                }
+            }
+            redrawn += next.len();
+            too_near = next;
+        }
+        if !too_near.is_empty() {
+            return Err(Error::GuardExhausted {
+                n,
+                left: too_near.len(),
+                threshold,
+                rounds,
+            });
+        }
+        let matrix = HaplotypeMatrix::from_dense_u8(
+            &dense,
+            first.sites().clone(),
+            first.samples().to_vec(),
+        )?;
+        Ok((
+            matrix,
+            GuardReport {
+                threshold,
+                auto: self.auto,
+                redrawn,
+                rounds,
+            },
+        ))
+    }
 }
 
 /// Rows of `ags` nearer than `threshold` to a row of `train`.

@@ -35,6 +35,7 @@
 
 #![deny(missing_docs)]
 
+mod chunked;
 mod error;
 mod evaluation;
 mod guard;
@@ -44,12 +45,14 @@ mod population;
 mod preset;
 mod progress;
 mod report;
+mod streamed;
 mod synth;
 mod trained_on;
 mod training;
 mod validation;
 mod windows;
 
+pub use chunked::{Chunk, Chunked, DEFAULT_CHUNK, generate_chunked};
 pub use error::{Error, Result};
 pub use evaluation::{Annotations, evaluate, write_report};
 pub use guard::{
@@ -69,6 +72,7 @@ pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,
 };
+pub use streamed::generate_to_file;
 pub use synth::{Stage, SynthConfig, SynthOutcome, Synthesized, synth};
 pub use trained_on::training_haplotypes;
 pub use training::{Selection, train_selected};

@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use genosynth_core::{HaplotypeMatrix, Panel, PanelEntry, Ploidy, Sample};
-use genosynth_models::conditional::checkpoint_labels;
+use genosynth_core::{HaplotypeMatrix, Panel, Ploidy, Sample};
 use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
 use genosynth_vcf::WriteOptions;
 
@@ -147,7 +146,12 @@ pub fn write_ags(
     if let (Some(labels), Some(panel_path)) = (labels, genosynth_vcf::companion_panel_path(path)) {
         genosynth_vcf::write_panel(&panel_path, &ag_panel(matrix, labels, checkpoint)?)?;
     }
-    progress.event(Event::Wrote { path, matrix });
+    progress.event(Event::Wrote {
+        path,
+        samples: matrix.samples().len(),
+        haplotypes: matrix.n_haplotypes(),
+        sites: matrix.n_sites(),
+    });
     Ok(())
 }
 
@@ -156,33 +160,12 @@ pub fn write_ags(
 /// # Errors
 /// The model has no population labels.
 pub fn ag_panel(ags: &HaplotypeMatrix, labels: &[usize], checkpoint: &Checkpoint) -> Result<Panel> {
-    let names = &checkpoint_labels(checkpoint)
-        .ok_or_else(|| Error::InvalidOption {
-            name: "population labels",
-            reason: format!(
-                "the model in {} has no population labels",
-                checkpoint.dir.display()
-            ),
-        })?
-        .names;
-    let mut entries = Vec::new();
-    let mut seen = vec![false; ags.samples().len()];
-    for (h, id) in ags.haplotype_ids().iter().enumerate() {
-        let s = id.sample as usize;
-        if !std::mem::replace(&mut seen[s], true) {
-            entries.push(PanelEntry {
-                sample: ags.samples()[s].name.clone(),
-                population: names[labels[h]].clone(),
-                super_population: String::new(),
-            });
-        }
-    }
-    Ok(Panel::from_entries(entries))
+    crate::streamed::panel_of(ags.samples(), labels, checkpoint)
 }
 
 /// `<ID=model,kind=rbm,epochs=800,dir="models/rbm">` for `##genosynthModel=` (`epochs` is the epoch
 /// sampled; `trained_epochs` follows when selection chose an earlier one).
-fn model_header(checkpoint: &Checkpoint) -> String {
+pub(crate) fn model_header(checkpoint: &Checkpoint) -> String {
     let trained = if checkpoint.epoch != checkpoint.meta.epochs_done {
         format!(",trained_epochs={}", checkpoint.meta.epochs_done)
     } else {

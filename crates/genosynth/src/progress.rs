@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use genosynth_core::HaplotypeMatrix;
 use genosynth_models::{Checkpoint, EpochReport, TrainConfig, TrainSummary};
 use genosynth_vcf::ReadReport;
 
@@ -60,12 +59,23 @@ pub enum Event<'a> {
         /// The device they were drawn on (without the guard).
         device: Option<&'a str>,
     },
+    /// A chunk of AGs was drawn and handed to the writer.
+    Drawn {
+        /// Haplotypes drawn so far.
+        haplotypes: usize,
+        /// Haplotypes to draw in all.
+        total: usize,
+    },
     /// AGs were written to `path` (`-`: stdout).
     Wrote {
         /// The output.
         path: &'a Path,
-        /// What was written.
-        matrix: &'a HaplotypeMatrix,
+        /// AG samples written.
+        samples: usize,
+        /// AG haplotypes written.
+        haplotypes: usize,
+        /// Sites of each.
+        sites: usize,
     },
     /// `synth`'s first look at the AGs against the training haplotypes.
     Fidelity {

@@ -1,9 +1,11 @@
 //! The pipeline's pieces on small data with known structure: selection on validation people
 //! (history, best checkpoint, resume, early stopping) and the generation guard.
 
+use std::sync::atomic::AtomicBool;
+
 use genosynth::{
-    MinDistance, Selection, ValidationSplit, auto_threshold, generate_guarded, split_validation,
-    train_selected,
+    Chunk, MinDistance, Selection, ValidationSplit, auto_threshold, generate_chunked,
+    generate_guarded, split_validation, train_selected,
 };
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::TestPopulation;
@@ -228,4 +230,154 @@ fn auto_threshold_is_a_low_quantile_of_training_distances_and_at_least_one() {
             guard.redrawn, guard.rounds
         )
     );
+}
+
+/// Every chunk of a chunked generation, in order.
+fn chunks(n: usize, chunk: usize, guard: Option<MinDistance>) -> (Vec<Chunk>, genosynth::Chunked) {
+    let (split, model) = &*MODEL;
+    let options = GenerateOptions {
+        n_haplotypes: n,
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let mut got = Vec::new();
+    let done = generate_chunked::<genosynth::Error>(
+        model,
+        &options,
+        chunk,
+        None,
+        guard.map(|g| (&split.fit, g)),
+        &AtomicBool::new(false),
+        &mut |c| {
+            got.push(c);
+            Ok(())
+        },
+    )
+    .unwrap();
+    (got, done)
+}
+
+#[test]
+fn one_chunk_draws_what_generate_draws_and_chunks_are_reproducible() {
+    let (split, model) = &*MODEL;
+    let options = GenerateOptions {
+        n_haplotypes: 40,
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let whole = genosynth_models::generate(model, &options).unwrap().matrix;
+    let (one, done) = chunks(40, 100, None);
+    assert_eq!((one.len(), done.haplotypes, done.chunks), (1, 40, 1));
+    assert_eq!(one[0].matrix, whole);
+    let (guarded, _) =
+        generate_guarded(model, &options, None, &split.fit, MinDistance::Sites(2)).unwrap();
+    let (one, done) = chunks(40, 40, Some(MinDistance::Sites(2)));
+    assert_eq!(one[0].matrix, guarded);
+    assert_eq!(done.guard.unwrap().threshold, 2);
+
+    // 40 in chunks of 7: six chunks, the last of 5, each its own draw, the same on a rerun.
+    let (sevens, done) = chunks(40, 7, None);
+    let sizes: Vec<(usize, usize)> = sevens
+        .iter()
+        .map(|c| (c.first, c.matrix.n_haplotypes()))
+        .collect();
+    assert_eq!(sizes, [(0, 7), (7, 7), (14, 7), (21, 7), (28, 7), (35, 5)]);
+    assert_eq!(done.haplotypes, 40);
+    let first = genosynth_models::generate(
+        model,
+        &GenerateOptions {
+            n_haplotypes: 7,
+            ..options.clone()
+        },
+    )
+    .unwrap()
+    .matrix;
+    assert_eq!(sevens[0].matrix, first);
+    assert_ne!(sevens[1].matrix, sevens[0].matrix);
+    let (again, _) = chunks(40, 7, None);
+    for (a, b) in sevens.iter().zip(&again) {
+        assert_eq!(a.matrix, b.matrix);
+    }
+}
+
+#[test]
+fn guarded_chunks_keep_their_distance_and_sum_what_was_redrawn() {
+    let (split, _) = &*MODEL;
+    let (got, done) = chunks(45, 10, Some(MinDistance::Sites(3)));
+    let guard = done.guard.unwrap();
+    assert_eq!(guard.threshold, 3);
+    let fit = split.fit.to_dense_u8();
+    let n = split.fit.n_sites();
+    for c in &got {
+        for ag in c.matrix.to_dense_u8().chunks(n) {
+            let nearest = fit
+                .chunks(n)
+                .map(|h| h.iter().zip(ag).filter(|(a, b)| a != b).count())
+                .min()
+                .unwrap();
+            assert!(
+                nearest >= 3,
+                "chunk {}: an AG {nearest} sites away",
+                c.index
+            );
+        }
+    }
+    assert_eq!(got.len(), 5);
+}
+
+#[test]
+fn chunked_generation_refuses_chunk_zero_and_honours_stop() {
+    let (_, model) = &*MODEL;
+    let options = GenerateOptions {
+        n_haplotypes: 10,
+        seed: 3,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let never = &mut |_: Chunk| -> Result<(), genosynth::Error> { panic!("no chunk expected") };
+    let err = generate_chunked(
+        model,
+        &options,
+        0,
+        None,
+        None,
+        &AtomicBool::new(false),
+        never,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("chunk"), "{err}");
+    let done = generate_chunked(
+        model,
+        &options,
+        4,
+        None,
+        None,
+        &AtomicBool::new(true),
+        never,
+    )
+    .unwrap();
+    assert!(done.stopped);
+    assert_eq!(done.haplotypes, 0);
+    // A failing consumer stops the generation with its error.
+    let mut calls = 0;
+    let err = generate_chunked(
+        model,
+        &options,
+        4,
+        None,
+        None,
+        &AtomicBool::new(false),
+        &mut |_| {
+            calls += 1;
+            Err(genosynth::Error::InvalidOption {
+                name: "sink",
+                reason: "full".into(),
+            })
+        },
+    )
+    .unwrap_err();
+    assert_eq!(calls, 1);
+    assert!(err.to_string().contains("full"), "{err}");
 }

@@ -42,6 +42,12 @@ pub(crate) struct Args {
     /// people (by default the chosen one is sampled).
     #[arg(long)]
     last: bool,
+    /// Haplotypes sampled and written at a time: memory is bounded by a chunk, not by -n.
+    /// The same seed and chunk size give the same AGs; -n up to one chunk gives what one
+    /// draw of -n gives.
+    #[arg(long, default_value_t = genosynth::DEFAULT_CHUNK, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    chunk: usize,
     #[command(flatten)]
     out: OutputArgs,
     #[command(flatten)]
@@ -83,22 +89,28 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         gibbs_steps: out.sample_gibbs_steps,
         ploidy: out.ploidy(),
     };
-    let ags = genosynth::generate(&checkpoint, &config, guard, &mut reporter)
-        .with_context(|| format!("sampling from {}", checkpoint.dir.display()))?;
     let write = write_options(ctx, format, out.write_index, Vec::new());
-    match genosynth::write_ags(
+    let written = genosynth::generate_to_file(
         &out.output,
-        &ags,
         &checkpoint,
-        args.seed,
-        config.labels.as_deref(),
+        &config,
+        args.chunk,
+        guard,
         write,
         &mut reporter,
-    ) {
-        Err(e) if e.is_interrupted() => Ok(crate::commands::convert::interrupted(ctx)),
-        Err(e) => Err(e).with_context(|| format!("writing {}", out.output.display())),
-        Ok(()) => Ok(ExitCode::SUCCESS),
-    }
+        &ctx.stop,
+    )
+    .with_context(|| {
+        format!(
+            "sampling from {} into {}",
+            checkpoint.dir.display(),
+            out.output.display()
+        )
+    })?;
+    Ok(match written {
+        Some(_) => ExitCode::SUCCESS,
+        None => crate::commands::convert::interrupted(ctx),
+    })
 }
 
 /// The haplotypes `checkpoint` was trained on, from the file it was trained from.

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::options::OutputFormat;
+use genosynth_core::HaplotypeMatrix;
 use genosynth_core::{Sample, Site, Sites};
 use proptest::prelude::*;
 
