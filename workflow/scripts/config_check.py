@@ -155,13 +155,20 @@ def check(config: dict) -> dict[str, int]:
                         f"panel: {len(unlabelled)} samples of {first_samples[0]} are not in "
                         f"{panel} (first: {unlabelled[0]})"
                     )
-            if counts:
+            if counts and not (
+                isinstance(counts, dict) and all(str(v).isdigit() and int(v) > 0 for v in counts.values())
+            ):
+                problems.append(
+                    f"population_counts: must map labels to positive people counts, e.g. "
+                    f"{{AFR: 100, EUR: 100}} (got {counts!r})"
+                )
+            elif counts:
                 unknown = sorted(set(counts) - set(labels.values()))
                 if unknown:
                     problems.append(f"population_counts: labels not in the panel: {', '.join(unknown)}")
-                elif sum(counts.values()) != config["n_ags"]:
+                elif sum(int(v) for v in counts.values()) != config["n_ags"]:
                     problems.append(
-                        f"population_counts: adds up to {sum(counts.values())} people, "
+                        f"population_counts: adds up to {sum(int(v) for v in counts.values())} people, "
                         f"but n_ags is {config['n_ags']}"
                     )
     elif counts:
