@@ -68,13 +68,23 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
                 .arg(&sim),
         )
     })?;
-    timed("workflow Python tests (config validation, labels, summary)", || {
-        env.run(
-            Command::new("python3")
-                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "workflow/tests"])
-                .env("WORKFLOW_TEST_SIM", &sim),
-        )
-    })?;
+    timed(
+        "workflow Python tests (config validation, labels, summary)",
+        || {
+            env.run(
+                Command::new("python3")
+                    .args([
+                        "-m",
+                        "pytest",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                        "workflow/tests",
+                    ])
+                    .env("WORKFLOW_TEST_SIM", &sim),
+            )
+        },
+    )?;
     let local = work.join("local");
     timed("local run (--cores 2) and its outputs", || {
         std::fs::create_dir_all(&local)?;
@@ -147,7 +157,10 @@ fn kubernetes_dry_run(env: &Env, sim: &Path, dir: &Path) -> anyhow::Result<()> {
     }
     let out = Command::new("snakemake")
         .args(["-s", &env.file("workflow/Snakefile"), "-n"])
-        .args(["--workflow-profile", &env.file("workflow/profiles/kubernetes")])
+        .args([
+            "--workflow-profile",
+            &env.file("workflow/profiles/kubernetes"),
+        ])
         .arg("--default-storage-prefix")
         .arg(dir)
         .args(["--configfile", &env.file("workflow/tests/config.yaml")])
@@ -157,7 +170,8 @@ fn kubernetes_dry_run(env: &Env, sim: &Path, dir: &Path) -> anyhow::Result<()> {
         .env("PATH", &env.path)
         .output()
         .context("cannot run snakemake")?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     ensure!(
         out.status.success(),
         "kubernetes dry run failed ({}):\n{text}",
@@ -166,7 +180,8 @@ fn kubernetes_dry_run(env: &Env, sim: &Path, dir: &Path) -> anyhow::Result<()> {
     // The rules resolve up to the checkpoint: split, subset, labels and plan are planned.
     for rule in ["split", "subset", "labels", "plan", "summary"] {
         ensure!(
-            text.lines().any(|l| l.split_whitespace().next() == Some(rule)),
+            text.lines()
+                .any(|l| l.split_whitespace().next() == Some(rule)),
             "kubernetes dry run did not plan rule {rule}:\n{text}"
         );
     }
@@ -198,7 +213,11 @@ fn build_genosynth() -> anyhow::Result<PathBuf> {
         ]),
     )?;
     let bin = crate::bench::cargo_target_dir().join("debug/genosynth");
-    ensure!(bin.exists(), "cargo build succeeded but {} is missing", bin.display());
+    ensure!(
+        bin.exists(),
+        "cargo build succeeded but {} is missing",
+        bin.display()
+    );
     Ok(std::path::absolute(&bin)?)
 }
 
@@ -220,7 +239,10 @@ fn prepare_venv(venv: &Path) -> anyhow::Result<()> {
     if python.is_file() && std::fs::read(&stamp).is_ok_and(|have| have == wanted) {
         return Ok(());
     }
-    eprintln!("workflow-check: installing {REQUIREMENTS} into {}", venv.display());
+    eprintln!(
+        "workflow-check: installing {REQUIREMENTS} into {}",
+        venv.display()
+    );
     let _ = std::fs::remove_dir_all(venv);
     run_visible(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
     run_visible(Command::new(&python).args(["-m", "pip", "install", "-q", "-r", REQUIREMENTS]))?;
