@@ -52,6 +52,10 @@ enum Command {
     Eval(commands::eval::Args),
     /// Train a GAN or RBM (Yelmen et al. 2021) on phased haplotypes into a model directory.
     Train(commands::train::Args),
+    /// Plan the training windows of one chromosome (JSON) for one job per window.
+    Plan(commands::plan::Args),
+    /// Join CRBM window checkpoints (`train --window-index`) into one chain model.
+    Stitch(commands::stitch::Args),
     /// Sample artificial genomes from a trained model directory.
     Generate(commands::generate::Args),
     /// Train and generate in one go, then print the fidelity and privacy summary and verdict.
@@ -101,6 +105,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Split(args) => commands::split::run(args, &ctx),
         Command::Eval(args) => commands::eval::run(args, &ctx),
         Command::Train(args) => commands::train::run(args, &ctx),
+        Command::Plan(args) => commands::plan::run(args, &ctx),
+        Command::Stitch(args) => commands::stitch::run(args, &ctx),
         Command::Generate(args) => commands::generate::run(args, &ctx),
         Command::Synth(args) => commands::synth::run(args, &ctx),
     }

@@ -90,6 +90,10 @@ pub struct ModelMeta {
     /// The DP-SGD guarantee, when training was differentially private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<crate::PrivacyRecord>,
+    /// For one window of a CRBM chain trained on its own: where it sits in the chain. Such a
+    /// checkpoint holds that window only; stitching all windows makes the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_part: Option<crate::CrbmWindowPart>,
 }
 
 /// A loaded checkpoint: metadata, weights (on the CPU) and history.

@@ -52,6 +52,10 @@ pub enum Error {
     /// Scoring a checkpoint on validation people failed.
     #[error("validation: {0}")]
     Validation(String),
+    /// CRBM window checkpoints cannot be joined into one chain (missing, repeated or from
+    /// different chains).
+    #[error("stitch: {0}")]
+    Stitch(String),
     /// Building the output haplotype matrix failed.
     #[error(transparent)]
     Core(#[from] genosynth_core::Error),

@@ -89,6 +89,8 @@ pub use checkpoint::{
     ModelMeta, OPTIMIZER_FILE, TrainingData, is_checkpoint,
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
+pub use crbm::parts::{ChainWindow, CrbmWindowPart, crbm_windows, train_crbm_window};
+pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
 pub use error::Error;

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::Result;
 use crate::checkpoint::ModelMeta;
 use crate::config::ModelParams;
+use crate::crbm::parts::PartTrainer;
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::dp_sgd::DpSgd;
 use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
@@ -23,6 +24,8 @@ pub(crate) enum Trainer {
     Rbm(RbmTrainer),
     Wgan(Box<WganTrainer>),
     Crbm(CrbmTrainer),
+    /// One window of a CRBM chain trained on its own.
+    CrbmPart(PartTrainer),
     Hclt(HcltTrainer),
 }
 
@@ -145,11 +148,11 @@ impl Trainer {
     pub(crate) fn loss_names(&self, dp: bool) -> &'static [&'static str] {
         match self {
             Trainer::Gan(_) if dp => &GAN_DP_LOSSES,
-            Trainer::Rbm(_) | Trainer::Crbm(_) if dp => &[],
+            Trainer::Rbm(_) | Trainer::Crbm(_) | Trainer::CrbmPart(_) if dp => &[],
             Trainer::Gan(_) => &GAN_LOSSES,
             Trainer::Rbm(_) => &RBM_LOSSES,
             Trainer::Wgan(_) => &WGAN_LOSSES,
-            Trainer::Crbm(_) => &CRBM_LOSSES,
+            Trainer::Crbm(_) | Trainer::CrbmPart(_) => &CRBM_LOSSES,
             Trainer::Hclt(_) => &HCLT_LOSSES,
         }
     }
@@ -183,6 +186,7 @@ impl Trainer {
                 ])
             }
             Trainer::Crbm(t) => Ok(vec![t.epoch(r)?]),
+            Trainer::CrbmPart(t) => Ok(vec![t.epoch(r)?]),
             Trainer::Hclt(t) => t.epoch(r),
         }
     }
@@ -208,6 +212,7 @@ impl Trainer {
             Trainer::Rbm(t) => t.rbm.tensors(),
             Trainer::Wgan(t) => t.wgan.tensors(),
             Trainer::Crbm(t) => t.crbm.named_tensors(),
+            Trainer::CrbmPart(t) => t.weights(),
             Trainer::Hclt(t) => t.hclt.tensors(),
         }
     }
@@ -219,7 +224,7 @@ impl Trainer {
             Trainer::Rbm(t) => Ok((t.optimizer_state(), None)),
             Trainer::Wgan(t) => Ok(t.optimizer_state().map(|(n, s)| (n, Some(s)))?),
             // Plain SGD with chains restarted every minibatch: nothing to keep.
-            Trainer::Crbm(_) => Ok((Vec::new(), None)),
+            Trainer::Crbm(_) | Trainer::CrbmPart(_) => Ok((Vec::new(), None)),
             // EM keeps no state between iterations.
             Trainer::Hclt(_) => Ok((Vec::new(), None)),
         }
@@ -241,7 +246,7 @@ impl Trainer {
                 t.restore_optimizer(tensors, steps)
                     .map_err(|e| e.to_string())
             }
-            Trainer::Crbm(_) | Trainer::Hclt(_) => Ok(()),
+            Trainer::Crbm(_) | Trainer::CrbmPart(_) | Trainer::Hclt(_) => Ok(()),
         }
     }
 }
@@ -261,6 +266,13 @@ impl Sampler {
         weights: &HashMap<String, Tensor>,
     ) -> std::result::Result<Self, String> {
         let n = meta.training.n_sites;
+        if let Some(part) = &meta.window_part {
+            return Err(format!(
+                "holds window {} of a {}-window CRBM chain only; join every window with \
+                 `genosynth stitch` and generate from the result",
+                part.window.index, part.windows
+            ));
+        }
         Ok(match &meta.model {
             ModelParams::Gan(p) => Sampler::Gan(Gan::from_tensors(p.clone(), n, weights)?),
             ModelParams::Rbm(p) => Sampler::Rbm(Rbm::from_tensors(p.clone(), n, weights)?),
@@ -289,12 +301,15 @@ pub(crate) fn check_weights(
     meta: &ModelMeta,
     weights: &HashMap<String, Tensor>,
 ) -> std::result::Result<(), String> {
-    Sampler::from_weights(meta, weights).map(|_| ())
+    match &meta.window_part {
+        Some(part) => crate::crbm::parts::check_part_weights(meta, part, weights),
+        None => Sampler::from_weights(meta, weights).map(|_| ()),
+    }
 }
 
 /// The per-haplotype label indices of a conditional model and the number of labels, checked
 /// against the training data.
-fn training_labels(
+pub(crate) fn training_labels(
     labels: Option<&crate::conditional::HaplotypeLabels>,
     n_haplotypes: usize,
 ) -> Result<(Option<&[usize]>, usize)> {

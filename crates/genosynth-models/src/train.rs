@@ -14,6 +14,7 @@ use crate::checkpoint::{
     self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot, TrainingData,
 };
 use crate::config::TrainConfig;
+use crate::crbm::parts::{CrbmWindowPart, PartTrainer};
 use crate::device::select_device;
 use crate::dp_sgd::{DpSgd, PrivacyRecord};
 use crate::generate::sample_matrix;
@@ -156,7 +157,28 @@ pub fn train_with_validation(
     resume: bool,
     observer: &mut dyn FnMut(&EpochReport),
     stop: &AtomicBool,
+    validation: Option<Validation<'_>>,
+) -> Result<TrainSummary> {
+    train_inner(
+        matrix, config, out_dir, resume, observer, stop, validation, None,
+    )
+}
+
+/// [`train_with_validation`], or with `part` the training of one CRBM window whose sites
+/// `matrix` holds ([`crate::train_crbm_window`]).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "train_with_validation's arguments and the window"
+)]
+pub(crate) fn train_inner(
+    matrix: &HaplotypeMatrix,
+    config: &TrainConfig,
+    out_dir: &Path,
+    resume: bool,
+    observer: &mut dyn FnMut(&EpochReport),
+    stop: &AtomicBool,
     mut validation: Option<Validation<'_>>,
+    part: Option<&CrbmWindowPart>,
 ) -> Result<TrainSummary> {
     if let Some(v) = &validation {
         if v.every == 0 {
@@ -192,6 +214,18 @@ pub fn train_with_validation(
                     training.n_sites,
                     &training.matrix_blake3[..16]
                 ),
+            });
+        }
+        if ck.meta.window_part.as_ref() != part {
+            return Err(Error::ResumeMismatch {
+                dir: out_dir.to_path_buf(),
+                reason: match &ck.meta.window_part {
+                    Some(p) => format!(
+                        "holds window {} of a {}-window chain, not this window",
+                        p.window.index, p.windows
+                    ),
+                    None => "holds a whole model, not this window of a chain".to_string(),
+                },
             });
         }
         Some(ck)
@@ -276,8 +310,15 @@ pub fn train_with_validation(
     };
     let (mut trainer, mut train_rng, mut epochs_done, mut history) = match previous {
         Some(ck) => {
-            let mut t =
-                Trainer::build(&params, &data, Some(&ck.weights), seed, dev, &mut init_rng)?;
+            let mut t = build_trainer(
+                &params,
+                &data,
+                Some(&ck.weights),
+                seed,
+                dev,
+                &mut init_rng,
+                part,
+            )?;
             let opt = ck.optimizer()?;
             t.restore_optimizer(&opt, ck.meta.adam_steps)
                 .map_err(|r| Error::checkpoint(out_dir, format!("optimizer.safetensors: {r}")))?;
@@ -288,7 +329,7 @@ pub fn train_with_validation(
             (t, r, ck.meta.epochs_done, history)
         }
         None => {
-            let t = Trainer::build(&params, &data, None, seed, dev, &mut init_rng)?;
+            let t = build_trainer(&params, &data, None, seed, dev, &mut init_rng, part)?;
             (t, rng::rng(seed, STREAM_TRAIN), 0, Vec::new())
         }
     };
@@ -306,6 +347,7 @@ pub fn train_with_validation(
         sites: matrix.sites().as_slice().to_vec(),
         selection: selection.clone(),
         privacy: dp.as_ref().map(|d| d.record.clone()),
+        window_part: part.cloned(),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,
@@ -435,6 +477,34 @@ pub fn train_with_validation(
         budget_spent,
         privacy: dp.map(|d| d.record),
     })
+}
+
+/// The model's trainer, or one CRBM window's when training a `part` of a chain.
+fn build_trainer(
+    params: &crate::ModelParams,
+    data: &TrainingSet<'_>,
+    weights: Option<&HashMap<String, Tensor>>,
+    seed: u64,
+    dev: &candle_core::Device,
+    init_rng: &mut rand_chacha::ChaCha8Rng,
+    part: Option<&CrbmWindowPart>,
+) -> Result<Trainer> {
+    match (part, params) {
+        (Some(p), crate::ModelParams::Crbm(c)) => Ok(Trainer::CrbmPart(PartTrainer::build(
+            c,
+            p,
+            data.dense,
+            data.n_haplotypes,
+            weights,
+            seed,
+            dev,
+        )?)),
+        (Some(_), other) => Err(Error::config(
+            "window-index",
+            format!("only a crbm trains chain windows (model: {})", other.kind()),
+        )),
+        (None, _) => Trainer::build(params, data, weights, seed, dev, init_rng),
+    }
 }
 
 /// Generates AGs from the current weights and scores them.

@@ -31,6 +31,7 @@ mod report;
 mod trained_on;
 mod training;
 mod validation;
+mod windows;
 
 pub use error::{Error, Result};
 pub use guard::{
@@ -46,3 +47,4 @@ pub use validation::{
     LD_WINDOW, ValidationSplit, paired_like, score, scores_of, settings, split_named,
     split_validation,
 };
+pub use windows::{PlannedWindow, WindowPlan, plan_windows, segments};

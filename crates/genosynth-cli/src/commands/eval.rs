@@ -269,7 +269,7 @@ fn read_panel(path: &Path) -> anyhow::Result<Panel> {
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
 /// never sees a half-written report.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())

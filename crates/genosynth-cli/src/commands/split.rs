@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::{Panel, split_by_individual};
+use genosynth_core::{HaplotypeMatrix, Panel, split_by_individual};
 
 use crate::Context;
 use crate::commands::convert::interrupted;
@@ -22,12 +22,24 @@ pub(crate) struct Args {
     /// Random seed: the same seed gives the same split.
     #[arg(long, value_name = "S")]
     seed: u64,
-    /// Training set output.
-    #[arg(short = 'o', long = "output", value_name = "TRAIN")]
-    output: PathBuf,
-    /// Holdout set output.
-    #[arg(long = "holdout-out", value_name = "HOLDOUT")]
-    holdout_out: PathBuf,
+    /// Training set output (with --holdout-out).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "TRAIN",
+        requires = "holdout_out"
+    )]
+    output: Option<PathBuf>,
+    /// Holdout set output (with -o).
+    #[arg(long = "holdout-out", value_name = "HOLDOUT", requires = "output")]
+    holdout_out: Option<PathBuf>,
+    /// Names of the training samples, one per line (for -S/--samples-file), with
+    /// --holdout-list; no genotypes are written unless -o and --holdout-out are given too.
+    #[arg(long, value_name = "FILE", requires = "holdout_list")]
+    train_list: Option<PathBuf>,
+    /// Names of the held-out samples, one per line (with --train-list).
+    #[arg(long, value_name = "FILE", requires = "train_list")]
+    holdout_list: Option<PathBuf>,
     /// Population panel (1000 Genomes layout: sample pop super_pop gender): split each
     /// population separately.
     #[arg(long, value_name = "P")]
@@ -43,10 +55,22 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let files = args.output.as_ref().zip(args.holdout_out.as_ref());
+    let lists = args.train_list.as_ref().zip(args.holdout_list.as_ref());
     anyhow::ensure!(
-        args.output != args.holdout_out,
-        "-o and --holdout-out name the same file"
+        files.is_some() || lists.is_some(),
+        "nothing to write: give -o TRAIN with --holdout-out HOLDOUT (genotypes), --train-list \
+         with --holdout-list (sample names), or both"
     );
+    if let Some((train, holdout)) = files {
+        anyhow::ensure!(train != holdout, "-o and --holdout-out name the same file");
+    }
+    if let Some((train, holdout)) = lists {
+        anyhow::ensure!(
+            train != holdout,
+            "--train-list and --holdout-list name the same file"
+        );
+    }
     let format = output_format(args.output_type.as_deref())?;
     let panel = match &args.panel {
         Some(path) => {
@@ -85,23 +109,42 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.seed,
         panel.as_ref(),
     )?;
+    if let Some((train, holdout)) = lists {
+        for (path, matrix, side) in [
+            (train, &split.train, "train"),
+            (holdout, &split.holdout, "holdout"),
+        ] {
+            write_sample_list(path, matrix)?;
+            ctx.printer.info(format!(
+                "{side}: {} sample names -> {}",
+                matrix.samples().len(),
+                path.display()
+            ));
+        }
+    }
+    let Some((train_out, holdout_out)) = files else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let write = write_options(ctx, format, args.write_index, haplotypes.report.contigs);
     let mut write = write;
     write
         .metadata
         .push(("genosynthSplitSeed".into(), args.seed.to_string()));
     for (path, matrix, side) in [
-        (&args.output, &split.train, "train"),
-        (&args.holdout_out, &split.holdout, "holdout"),
+        (train_out, &split.train, "train"),
+        (holdout_out, &split.holdout, "holdout"),
     ] {
         write.metadata.retain(|(k, _)| k != "genosynthSplitSide");
         write
             .metadata
             .push(("genosynthSplitSide".into(), side.into()));
         if let Err(e) = genosynth_vcf::write(path, matrix, &write) {
-            // Both files or neither: remove the train set if the holdout failed.
+            // All outputs or none: remove the train set if the holdout failed, and the lists.
             if side == "holdout" {
-                remove_written(&args.output);
+                remove_written(train_out);
+            }
+            for list in lists.iter().flat_map(|(a, b)| [a, b]) {
+                let _ = std::fs::remove_file(list);
             }
             if e.is_interrupted() {
                 return Ok(interrupted(ctx));
@@ -116,6 +159,16 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the sample names of `matrix`, one per line, atomically.
+fn write_sample_list(path: &std::path::Path, matrix: &HaplotypeMatrix) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for sample in matrix.samples() {
+        text.push_str(&sample.name);
+        text.push('\n');
+    }
+    crate::commands::eval::write_atomic(path, text.as_bytes())
 }
 
 /// Removes a file this command wrote, with its index and `.hapt` sites companion.

@@ -20,6 +20,7 @@ use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
 use crate::commands::selection::{SelectionArgs, validation_text};
+use crate::commands::window::{WindowArgs, WindowJob};
 
 /// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
@@ -48,6 +49,8 @@ pub(crate) struct Args {
     dp: DpArgs,
     #[command(flatten)]
     hyper: HyperArgs,
+    #[command(flatten)]
+    window: WindowArgs,
     #[command(flatten)]
     input_args: InputArgs,
 }
@@ -292,6 +295,36 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     config.dp = args.dp.config();
     let fraction = args.selection.fraction(0.0)?;
     let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
+    if let (Some(index), Some(window_sites)) = (args.window.window_index, args.window.window_sites)
+    {
+        anyhow::ensure!(
+            fraction.is_none(),
+            "--validation-fraction cannot be used with --window-index: selection judges AGs of \
+             the whole model; hold people out with `genosynth split` instead"
+        );
+        let panel = args
+            .panel
+            .as_deref()
+            .map(population::read_panel)
+            .transpose()?;
+        let job = WindowJob {
+            input: &args.input,
+            input_args: &args.input_args,
+            output: &args.output,
+            resume: args.resume,
+            panel: panel.as_ref(),
+            label_column: args.label_column,
+            index,
+            window_sites,
+        };
+        return Ok(
+            match crate::commands::window::train_window(&job, config, ctx)? {
+                None => crate::commands::convert::interrupted(ctx),
+                Some(s) if s.stopped => ExitCode::from(130),
+                Some(_) => ExitCode::SUCCESS,
+            },
+        );
+    }
     let Some(matrix) = read_input(&args.input, &args.input_args, ctx)? else {
         return Ok(crate::commands::convert::interrupted(ctx));
     };
@@ -402,12 +435,39 @@ pub(crate) fn run_training(
     selection: Option<(&ValidationSplit, &Selection)>,
     ctx: &Context,
 ) -> anyhow::Result<TrainSummary> {
+    run_training_with(
+        matrix.n_haplotypes(),
+        matrix.n_sites(),
+        config,
+        dir,
+        ctx,
+        &mut |observer| {
+            Ok(match selection {
+                Some((split, selection)) => genosynth::train_selected(
+                    split, config, dir, resume, selection, observer, &ctx.stop,
+                )?,
+                None => genosynth_models::train(matrix, config, dir, resume, observer, &ctx.stop)?,
+            })
+        },
+    )
+}
+
+/// Runs `train` (which trains `n_haplotypes × n_sites` under `config` into `dir`) with an
+/// epoch progress bar and prints the outcome.
+pub(crate) fn run_training_with(
+    n_haplotypes: usize,
+    n_sites: usize,
+    config: &TrainConfig,
+    dir: &Path,
+    ctx: &Context,
+    train: &mut dyn FnMut(&mut dyn FnMut(&EpochReport)) -> anyhow::Result<TrainSummary>,
+) -> anyhow::Result<TrainSummary> {
     let device = genosynth_models::select_device(config.device)?;
     ctx.printer.info(format!(
         "training {} on {} haplotypes × {} sites for {} epochs, device: {}",
         config.model.kind(),
-        matrix.n_haplotypes(),
-        matrix.n_sites(),
+        n_haplotypes,
+        n_sites,
         config.epochs,
         device.description
     ));
@@ -429,18 +489,7 @@ pub(crate) fn run_training(
             ),
         );
     };
-    let summary = match selection {
-        Some((split, selection)) => genosynth::train_selected(
-            split,
-            config,
-            dir,
-            resume,
-            selection,
-            &mut observer,
-            &ctx.stop,
-        )?,
-        None => genosynth_models::train(matrix, config, dir, resume, &mut observer, &ctx.stop)?,
-    };
+    let summary = train(&mut observer)?;
     progress.finish();
     if summary.stopped {
         ctx.printer.warn(format!(

@@ -8,8 +8,12 @@
 //! Label units (one-hot populations) are clamped the same way for conditional generation.
 //! Windows are independent during training and train in parallel (rayon).
 
+pub(crate) mod parts;
+pub(crate) mod stitch;
 mod window;
 
+#[cfg(test)]
+mod parts_tests;
 #[cfg(test)]
 mod tests;
 
@@ -207,24 +211,24 @@ impl CrbmTrainer {
         Ok(Self { crbm, data })
     }
 
-    /// One epoch of every window, windows in parallel; each window draws from its own stream
-    /// seeded from `rng` (so results do not depend on thread scheduling and resume exactly).
+    /// One epoch of every window, windows in parallel; window `i` draws from stream `i` of a
+    /// key taken from `rng` (so results do not depend on thread scheduling and resume exactly).
     /// Returns the mean reconstruction error.
     pub fn epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
         let config = self.crbm.config.clone();
         if let Some(first) = self.data.first().filter(|d| !d.device().is_cpu()) {
             first.device().set_seed(rng.random())?; // see crate::rng::seed_device
         }
-        let seeds: Vec<u64> = self.data.iter().map(|_| rng.random()).collect();
+        // One key per epoch, window i on stream i of it: a window's draws do not depend on how
+        // many windows there are, so a window trained alone (parts.rs) draws the same.
+        let key: u64 = rng.random();
         let errors = self
             .crbm
             .windows
             .par_iter_mut()
             .zip(self.data.par_iter())
-            .zip(seeds.par_iter())
-            .map(|((rbm, data), &seed)| {
-                rbm.train_epoch(data, &config, &mut ChaCha8Rng::seed_from_u64(seed))
-            })
+            .enumerate()
+            .map(|(i, (rbm, data))| rbm.train_epoch(data, &config, &mut parts::window_rng(key, i)))
             .collect::<Result<Vec<f64>>>()?;
         Ok(errors.iter().sum::<f64>() / errors.len().max(1) as f64)
     }

@@ -1,0 +1,97 @@
+//! `genosynth train --window-sites W --window-index K`: one window of a chromosome as its own
+//! training job (the windows of `genosynth plan`).
+
+use std::path::Path;
+
+use anyhow::bail;
+use genosynth_core::Panel;
+use genosynth_models::{ModelKind, ModelParams, TrainConfig, TrainSummary};
+
+use crate::Context;
+use crate::commands::io_args::InputArgs;
+use crate::commands::population::{self, LabelColumn};
+
+/// Which window of the plan to train.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct WindowArgs {
+    /// Train only window K of `genosynth plan --window-sites W` (0-based): for crbm, chain
+    /// window K conditioned on its overlap with window K-1, into a window checkpoint that
+    /// `genosynth stitch` joins; for other models an ordinary model of segment K's sites.
+    #[arg(long, value_name = "K", requires = "window_sites")]
+    pub(crate) window_index: Option<usize>,
+    /// Sites per window for --window-index (for crbm it is the chain's --window).
+    #[arg(long, value_name = "W", requires = "window_index")]
+    pub(crate) window_sites: Option<usize>,
+}
+
+/// What a window job needs from `train`'s flags.
+pub(crate) struct WindowJob<'a> {
+    pub(crate) input: &'a Path,
+    pub(crate) input_args: &'a InputArgs,
+    pub(crate) output: &'a Path,
+    pub(crate) resume: bool,
+    pub(crate) panel: Option<&'a Panel>,
+    pub(crate) label_column: LabelColumn,
+    pub(crate) index: usize,
+    pub(crate) window_sites: usize,
+}
+
+/// Trains window `job.index`; `None` when Ctrl-C interrupted reading.
+pub(crate) fn train_window(
+    job: &WindowJob<'_>,
+    mut config: TrainConfig,
+    ctx: &Context,
+) -> anyhow::Result<Option<TrainSummary>> {
+    let Some(matrix) = crate::commands::plan::read_chromosome(job.input, job.input_args, ctx)?
+    else {
+        return Ok(None);
+    };
+    let kind = config.model.kind();
+    let plan = genosynth::plan_windows(
+        &matrix,
+        &job.input.display().to_string(),
+        kind,
+        job.window_sites,
+    )?;
+    let window = *plan.window(job.index)?;
+    config.model =
+        population::apply_panel(config.model, job.panel, job.label_column, &matrix, false)?;
+    ctx.printer.info(format!(
+        "window {} of {}: sites {}..{} (positions {}-{}){}",
+        job.index,
+        plan.windows.len(),
+        window.window.start,
+        window.window.end,
+        window.first_pos,
+        window.last_pos,
+        if window.window.clamp > 0 {
+            format!(", conditioned on its first {} sites", window.window.clamp)
+        } else {
+            String::new()
+        }
+    ));
+    let summary = if kind == ModelKind::Crbm {
+        let ModelParams::Crbm(p) = &mut config.model else {
+            bail!("the crbm's hyperparameters are missing");
+        };
+        p.window = job.window_sites;
+        let (index, output, resume) = (job.index, job.output, job.resume);
+        crate::commands::train::run_training_with(
+            matrix.n_haplotypes(),
+            window.window.end - window.window.start,
+            &config,
+            output,
+            ctx,
+            &mut |observer| {
+                Ok(genosynth_models::train_crbm_window(
+                    &matrix, &config, index, output, resume, observer, &ctx.stop,
+                )?)
+            },
+        )?
+    } else {
+        let sites: Vec<usize> = (window.window.start..window.window.end).collect();
+        let segment = matrix.select_sites(&sites)?;
+        crate::commands::train::run_training(&segment, &config, job.output, job.resume, None, ctx)?
+    };
+    Ok(Some(summary))
+}
