@@ -105,7 +105,7 @@ started=$(date +%s)
 snakemake -s "$workflow_dir/Snakefile" --workflow-profile "$workflow_dir/profiles/slurm" \
     --slurm-no-account --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
     --slurm-keep-successful-logs \
-    --set-threads train_window=1 evaluate=1 \
+    --set-threads train_window=1 evaluate=1 generate=1 \
     --default-resources runtime=30 mem_mb=1000 cpus_per_task=1 \
     --set-resources train_window:mem_mb=1500 evaluate:mem_mb=2000 ancestry:mem_mb=1000 \
         generate:mem_mb=1000 generate_segment:mem_mb=1000 subset:mem_mb=1000 stitch:mem_mb=1000 \
