@@ -2,7 +2,9 @@
 # Runs the workflow through the SLURM profile on a real single-node SLURM cluster brought up on
 # this machine (Debian slurm-wlm + munge; slurmctld and slurmd on localhost), then checks the
 # outputs. The daemons use their own config, key, socket, ports and state in a temp folder and
-# are always stopped on exit. Needs root (installs slurm-wlm munge when missing).
+# are always stopped on exit; its slurm.conf goes to /etc/slurm (the default path, which
+# nested srun needs), and whatever was there is put back. Needs root (installs slurm-wlm munge
+# when missing).
 #
 #   workflow/tests/slurm_test.sh SIMDIR WORKDIR
 #
@@ -22,9 +24,14 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
 fi
 
+run="$work/slurm-run"
 cluster="$(mktemp -d /tmp/genosynth-slurm.XXXXXX)"
 mkdir -p "$cluster/state" "$cluster/spool" "$cluster/munge"
-export SLURM_CONF="$cluster/slurm.conf"
+# The config must sit at the default path: the jobstep plugin's nested srun drops SLURM_*
+# variables, SLURM_CONF included. A config already there is put back on exit.
+export SLURM_CONF=/etc/slurm/slurm.conf
+mkdir -p /etc/slurm
+if [ -e "$SLURM_CONF" ]; then cp -p "$SLURM_CONF" "$cluster/slurm.conf.orig"; fi
 
 stop_cluster() {
     local rc=$?
@@ -34,9 +41,15 @@ stop_cluster() {
         if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
     done
     sleep 1
+    if [ -e "$cluster/slurm.conf.orig" ]; then
+        cp -p "$cluster/slurm.conf.orig" "$SLURM_CONF"
+    else
+        rm -f "$SLURM_CONF"
+    fi
     if [ $rc -ne 0 ]; then
         echo "slurm-test: failed; daemon logs:" >&2
         tail -n 30 "$cluster"/*.log >&2 || true
+        find "$run/.snakemake/slurm_logs" -name '*.log' -exec tail -n 20 {} + >&2 2>/dev/null || true
     fi
     rm -rf "$cluster"
     exit $rc
@@ -95,14 +108,14 @@ done
 echo "slurm-test: cluster up: node $host, $cpus CPUs, $memory MiB" >&2
 srun -N1 -n1 true
 
-run="$work/slurm-run"
 rm -rf "$run"
 mkdir -p "$run"
 cd "$run"
 started=$(date +%s)
 # Through the profile, with requests that fit this node; no accounting database: no account,
 # and squeue (MinJobAge above) answers the status checks.
-snakemake -s "$workflow_dir/Snakefile" --workflow-profile "$workflow_dir/profiles/slurm" \
+# A bound on the whole run: a stuck job fails the test instead of hanging CI.
+timeout 1500 snakemake -s "$workflow_dir/Snakefile" --workflow-profile "$workflow_dir/profiles/slurm" \
     --slurm-no-account --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
     --slurm-keep-successful-logs \
     --set-threads train_window=1 evaluate=1 generate=1 \
