@@ -313,7 +313,8 @@ fn windows_trained_apart_and_stitched_generate_like_the_chain() {
 
     let mut stitch: Vec<&str> = vec!["stitch", "-q"];
     stitch.extend(parts.iter().rev().map(|x| p(x)));
-    stitch.extend(["-o", p(&d("stitched"))]);
+    let stitched = d("stitched");
+    stitch.extend(["-o", p(&stitched)]);
     genosynth_ok(&stitch);
     assert_eq!(
         std::fs::read(d("whole/model.safetensors")).unwrap(),

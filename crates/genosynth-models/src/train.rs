@@ -202,6 +202,20 @@ pub(crate) fn train_inner(
     let training = TrainingData::of(matrix);
     let previous = if resume {
         let ck = Checkpoint::load(out_dir)?;
+        // A window's sites differ from every other window's: say which window it is first.
+        let place = |p: &CrbmWindowPart| (p.window, p.windows);
+        if ck.meta.window_part.as_ref().map(place) != part.map(place) {
+            return Err(Error::ResumeMismatch {
+                dir: out_dir.to_path_buf(),
+                reason: match &ck.meta.window_part {
+                    Some(p) => format!(
+                        "holds window {} of a {}-window chain, not this window",
+                        p.window.index, p.windows
+                    ),
+                    None => "holds a whole model, not this window of a chain".to_string(),
+                },
+            });
+        }
         if ck.meta.training != training || ck.meta.sites.as_slice() != matrix.sites().as_slice() {
             return Err(Error::ResumeMismatch {
                 dir: out_dir.to_path_buf(),
@@ -219,13 +233,9 @@ pub(crate) fn train_inner(
         if ck.meta.window_part.as_ref() != part {
             return Err(Error::ResumeMismatch {
                 dir: out_dir.to_path_buf(),
-                reason: match &ck.meta.window_part {
-                    Some(p) => format!(
-                        "holds window {} of a {}-window chain, not this window",
-                        p.window.index, p.windows
-                    ),
-                    None => "holds a whole model, not this window of a chain".to_string(),
-                },
+                reason: "this window was trained within a chain over other data (sites, samples \
+                         or genotypes elsewhere on the chromosome differ)"
+                    .to_string(),
             });
         }
         Some(ck)

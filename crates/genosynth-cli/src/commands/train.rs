@@ -452,6 +452,10 @@ pub(crate) fn run_training(
     )
 }
 
+/// A training run given the per-epoch observer.
+pub(crate) type TrainWith<'a> =
+    dyn FnMut(&mut dyn FnMut(&EpochReport)) -> anyhow::Result<TrainSummary> + 'a;
+
 /// Runs `train` (which trains `n_haplotypes × n_sites` under `config` into `dir`) with an
 /// epoch progress bar and prints the outcome.
 pub(crate) fn run_training_with(
@@ -460,7 +464,7 @@ pub(crate) fn run_training_with(
     config: &TrainConfig,
     dir: &Path,
     ctx: &Context,
-    train: &mut dyn FnMut(&mut dyn FnMut(&EpochReport)) -> anyhow::Result<TrainSummary>,
+    train: &mut TrainWith<'_>,
 ) -> anyhow::Result<TrainSummary> {
     let device = genosynth_models::select_device(config.device)?;
     ctx.printer.info(format!(
