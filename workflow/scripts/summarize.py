@@ -100,6 +100,17 @@ def ancestry_measure(tables: dict) -> dict:
     return result
 
 
+def eval_ancestry_table(report: dict):
+    """report.json's per-AG assignment (`ancestry.samples`) in read_ancestry's layout, or None."""
+    samples = (report.get("ancestry") or {}).get("samples")
+    if not samples:
+        return None
+    return {
+        "holdout": {},
+        "ag": {s["sample"]: (s.get("label") or ".", s["population"]) for s in samples},
+    }
+
+
 def holdout_accuracy(tables: dict) -> dict:
     """Per chromosome, the share of held-out real people assigned to their own population."""
     return {
@@ -139,6 +150,15 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
                 "costs": job_costs(root, chrom),
             }
         entry = {"chromosomes": per_chrom}
+        # genosynth eval's own assignment (report.json `ancestry`, newer genosynth), when present.
+        from_eval = {}
+        for chrom in chroms:
+            with open(f"{root}/reports/{chrom}/report.json") as f:
+                table = eval_ancestry_table(json.load(f))
+            if table is not None:
+                from_eval[chrom] = table
+        if len(from_eval) == len(chroms):
+            entry["ancestry_from_eval"] = ancestry_measure(from_eval)
         tables = {}
         for chrom in chroms:
             path = f"{root}/ancestry/{chrom}.tsv"

@@ -75,3 +75,19 @@ def test_the_ancestry_measure_counts_agreement_across_chromosomes():
     assert measure["pairwise_agreement"]["chr1~chr2"] == 0.75
     assert measure["matches_label"]["chr1"] == 0.5
     assert measure["labels_identical_across_chromosomes"] is True
+
+
+def test_eval_ancestry_in_report_json_feeds_the_same_measure():
+    def report(assigned):
+        return {"ancestry": {"samples": [
+            {"sample": f"AG_{i}", "population": a, "distance": 1.0, "label": "AFR"}
+            for i, a in enumerate(assigned)
+        ]}}
+    tables = {
+        "chr1": summarize.eval_ancestry_table(report(["AFR", "EUR"])),
+        "chr2": summarize.eval_ancestry_table(report(["AFR", "AFR"])),
+    }
+    measure = summarize.ancestry_measure(tables)
+    assert measure["same_population_on_every_chromosome"] == 0.5
+    assert measure["matches_label"] == {"chr1": 0.5, "chr2": 1.0}
+    assert summarize.eval_ancestry_table({"verdict": {}}) is None
