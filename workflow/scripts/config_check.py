@@ -13,6 +13,17 @@ POLICIES = {"multiallelic": ("error", "split", "drop"), "missing": ("error", "ma
 LABEL_COLUMNS = {"super_pop": "super-pop", "pop": "pop"}
 
 
+BOOLEANS = ("snps_only", "baseline")
+
+
+def normalise_booleans(config: dict) -> None:
+    """`--config baseline=false` arrives as the string "false": make such values booleans."""
+    for key in BOOLEANS:
+        value = config.get(key)
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            config[key] = value.lower() == "true"
+
+
 class ConfigError(Exception):
     """The config cannot run; the message lists every problem found."""
 
@@ -94,8 +105,10 @@ def check(config: dict) -> dict[str, int]:
     for key, allowed in POLICIES.items():
         if config.get(key) not in allowed:
             problems.append(f"{key}: must be one of {', '.join(allowed)} (got {config.get(key)!r})")
-    if not isinstance(config.get("snps_only"), bool):
-        problems.append(f"snps_only: must be true or false (got {config.get('snps_only')!r})")
+    normalise_booleans(config)
+    for key in BOOLEANS:
+        if not isinstance(config.get(key, False), bool):
+            problems.append(f"{key}: must be true or false (got {config.get(key)!r})")
     if config.get("label_column") not in LABEL_COLUMNS:
         problems.append(f"label_column: must be super_pop or pop (got {config.get('label_column')!r})")
     if shutil.which("bcftools") is None:

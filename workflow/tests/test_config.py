@@ -62,6 +62,7 @@ def test_a_good_config_plans_every_step_up_to_the_windows(sim, tmp_path):
         ("train_fraction=1.5", "train_fraction: must be a number strictly between 0 and 1"),
         ("multiallelic=keep", "multiallelic: must be one of error, split, drop"),
         ("n_ags=0", "n_ags: must be a positive integer"),
+        ("baseline=maybe", "baseline: must be true or false"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
@@ -93,3 +94,11 @@ def test_population_counts_must_name_panel_labels_and_add_up(sim, tmp_path):
     assert code != 0 and "labels not in the panel: XYZ" in text, text
     code, text = dry_run(tmp_path, *good(sim), "population_counts={AFR: 10, EUR: 5}")
     assert code != 0 and "adds up to 15 people, but n_ags is 30" in text, text
+
+
+def test_baseline_false_on_the_command_line_turns_the_baseline_off(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "baseline=false")
+    assert code == 0, text
+    assert "out/baseline" not in text
+    code, text = dry_run(tmp_path, *good(sim), "baseline=true")
+    assert code == 0 and "out/baseline/" in text, text
