@@ -189,7 +189,7 @@ def render_html(summary: dict) -> str:
         chroms = entry["chromosomes"]
         checks = sorted({name for c in chroms.values() for name in c["checks"]})
         head = ["chromosome", "sites", "windows", "verdict", *checks,
-                "train jobs", "train s (sum / max)", "train CPU s", "train max RSS MiB", "generate s", "eval s", "eval max RSS MiB"]
+                "train jobs", "train s (sum / max)", "train CPU s (sampled, undercounts)", "train max RSS MiB", "generate s", "eval s", "eval max RSS MiB"]
         parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
         for chrom, c in chroms.items():
             info = summary["chromosomes"][chrom]
