@@ -55,6 +55,8 @@ stop_cluster() {
     exit $rc
 }
 trap stop_cluster EXIT
+# A signal (timeout, Ctrl-C) exits, so the EXIT trap stops the daemons too.
+trap "exit 143" TERM INT
 
 # munge: a fresh key and a private socket, so a system munged (if any) is left alone.
 dd if=/dev/urandom of="$cluster/munge/munge.key" bs=1024 count=1 status=none
