@@ -89,6 +89,10 @@ const XTASKS: &[(&str, &[&str])] = &[
         "Python package: wheel built, installed in a venv, pytest (and docs/python.md)",
         &["python-check"],
     ),
+    (
+        "Snakemake workflow: local run, Kubernetes dry run, single-node SLURM run",
+        &["workflow-check"],
+    ),
 ];
 
 /// Runs every step; stops at the first failure.
@@ -132,6 +136,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             "gpu-bundle" => crate::gpu_bundle::run(&args[1..]),
             "reproduce" => crate::reproduce::run(&args[1..]),
             "python-check" => crate::python_check::run(&args[1..]),
+            "workflow-check" => crate::workflow_check::run(&args[1..]),
             other => unreachable!("unknown CI xtask {other}"),
         };
         eprintln!("<== {name} ({:.0} s)", t.elapsed().as_secs_f64());

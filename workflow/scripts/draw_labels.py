@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Draws the AGs' population labels once for the whole genome (the workflow's `labels` rule).
+
+Every chromosome is then generated with the same `--population` counts, so AG_000001 has the
+same label on chr1 and chr22. Counts come from the config (`population_counts`, people per label)
+or are drawn, seeded, in the proportions of the training people's labels in the panel.
+
+    draw_labels.py --panel panel.txt --train-list train.txt --column super_pop \
+        --n-ags 300 --seed 1 -o labels.json --population-out labels.population
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from config_check import panel_labels  # noqa: E402
+
+
+def draw(labels_of_train: list[str], n_ags: int, seed: int) -> dict[str, int]:
+    """People per label: a multinomial draw of n_ags in the training labels' proportions."""
+    names = sorted(set(labels_of_train))
+    shares = np.array([labels_of_train.count(name) for name in names], dtype=float)
+    shares /= shares.sum()
+    counts = np.random.default_rng(seed).multinomial(n_ags, shares)
+    return {name: int(n) for name, n in zip(names, counts) if n > 0}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--panel", required=True)
+    parser.add_argument("--train-list", required=True, help="training people, one per line")
+    parser.add_argument("--column", default="super_pop", choices=("super_pop", "pop"))
+    parser.add_argument("--n-ags", type=int, required=True, help="AG people (diploid)")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--counts", help="JSON object of people per label, instead of drawing")
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--population-out", help="also write generate's --population argument here")
+    args = parser.parse_args(argv)
+
+    labels = panel_labels(args.panel, args.column)
+    with open(args.train_list) as f:
+        train = [line.strip() for line in f if line.strip()]
+    missing = [s for s in train if s not in labels]
+    if missing:
+        sys.exit(f"error: {args.train_list}: {len(missing)} people not in {args.panel} (first: {missing[0]})")
+    if args.counts:
+        counts = {k: int(v) for k, v in json.loads(args.counts).items() if int(v) > 0}
+        source = "config population_counts"
+    else:
+        counts = draw([labels[s] for s in train], args.n_ags, args.seed)
+        source = f"drawn in the training people's proportions (seed {args.seed})"
+    # generate's --population counts haplotypes: two per diploid AG.
+    population = ",".join(f"{label}={2 * n}" for label, n in counts.items())
+    result = {"label_column": args.column, "people": counts, "source": source, "population_arg": population}
+    tmp = args.output + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(tmp, args.output)
+    if args.population_out:
+        with open(args.population_out + ".tmp", "w") as f:
+            f.write(population + "\n")
+        os.replace(args.population_out + ".tmp", args.population_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

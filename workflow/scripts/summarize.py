@@ -1,0 +1,251 @@
+"""The workflow's genome-wide summary: `{outdir}/summary.json` and `summary.html`.
+
+Per chromosome and run (the main run and, with `baseline: true`, the unconditioned baseline):
+sites, windows, the eval verdict and its checks, and the time and peak memory of every job
+(Snakemake `benchmark:` files). Across chromosomes: how often an AG keeps one ancestry (its
+nearest real population in PCA space, from the `ancestry` rule), for the main run and the
+baseline, with the same assignment on held-out real people as the yardstick.
+"""
+
+import csv
+import glob
+import html
+import json
+import os
+from collections import defaultdict
+
+RUNS = (("main", ""), ("baseline", "baseline"))
+
+
+def read_benchmark(path: str) -> dict:
+    """Seconds and peak RSS (MiB) of one job from its Snakemake benchmark TSV."""
+    with open(path) as f:
+        row = next(csv.DictReader(f, delimiter="\t"))
+    def number(key):
+        value = row.get(key, "NA")
+        return float(value) if value not in ("NA", "-", "") else None
+
+    # cpu_time: CPU seconds of the job's processes; on a shared machine the fairer figure.
+    return {"s": float(row["s"]), "max_rss_mib": number("max_rss"), "cpu_s": number("cpu_time")}
+
+
+def job_costs(root: str, chrom: str) -> dict:
+    """Time and memory per step of one chromosome: windows summed and maxed, other steps as is."""
+    costs = {}
+    bench = os.path.join(root, "benchmarks")
+    windows = [read_benchmark(p) for p in sorted(glob.glob(f"{bench}/train/{chrom}/*.tsv"))]
+    if windows:
+        costs["train_windows"] = {
+            "jobs": len(windows),
+            "total_s": round(sum(w["s"] for w in windows), 2),
+            "max_s": round(max(w["s"] for w in windows), 2),
+            "cpu_s": round(sum(w["cpu_s"] or 0 for w in windows), 2),
+            "max_rss_mib": max((w["max_rss_mib"] or 0) for w in windows),
+        }
+    for step in ("subset", "stitch", "generate", "concat", "eval", "ancestry"):
+        # {chrom}.tsv, {chrom}.{part}.tsv (subset) or {chrom}/{k}.tsv (per-segment generate)
+        paths = sorted(
+            glob.glob(f"{bench}/{step}/{chrom}.tsv")
+            + glob.glob(f"{bench}/{step}/{chrom}.*.tsv")
+            + glob.glob(f"{bench}/{step}/{chrom}/*.tsv")
+        )
+        if paths:
+            rows = [read_benchmark(p) for p in paths]
+            costs[step] = {
+                "jobs": len(rows),
+                "total_s": round(sum(r["s"] for r in rows), 2),
+                "cpu_s": round(sum(r["cpu_s"] or 0 for r in rows), 2),
+                "max_rss_mib": max((r["max_rss_mib"] or 0) for r in rows),
+            }
+    return costs
+
+
+def read_ancestry(path: str) -> dict:
+    """The `ancestry` rule's table: {"holdout": {sample: (label, assigned)}, "ag": {...}}."""
+    table = {"holdout": {}, "ag": {}}
+    with open(path) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            table[row["kind"]][row["sample"]] = (row["label"], row["assigned"])
+    return table
+
+
+def ancestry_measure(tables: dict) -> dict:
+    """Agreement of each AG's assigned population across chromosomes (and with its label)."""
+    chroms = list(tables)
+    ags = sorted(set.intersection(*(set(t["ag"]) for t in tables.values())))
+    same_everywhere = sum(len({tables[c]["ag"][s][1] for c in chroms}) == 1 for s in ags)
+    pairs = [(a, b) for i, a in enumerate(chroms) for b in chroms[i + 1 :]]
+    pair_agreement = {
+        f"{a}~{b}": round(sum(tables[a]["ag"][s][1] == tables[b]["ag"][s][1] for s in ags) / len(ags), 4)
+        for a, b in pairs
+    }
+    result = {
+        "ags": len(ags),
+        "same_population_on_every_chromosome": round(same_everywhere / len(ags), 4) if ags else None,
+        "pairwise_agreement": pair_agreement,
+        "assigned_counts": {
+            c: dict(sorted(_count(v[1] for v in tables[c]["ag"].values()).items())) for c in chroms
+        },
+    }
+    labelled = [s for s in ags if tables[chroms[0]]["ag"][s][0] != "."]
+    if labelled:
+        result["matches_label"] = {
+            c: round(sum(tables[c]["ag"][s][0] == tables[c]["ag"][s][1] for s in labelled) / len(labelled), 4)
+            for c in chroms
+        }
+        labels_per_chrom = {c: {s: tables[c]["ag"][s][0] for s in labelled} for c in chroms}
+        result["labels_identical_across_chromosomes"] = all(
+            labels_per_chrom[c] == labels_per_chrom[chroms[0]] for c in chroms
+        )
+    return result
+
+
+def eval_ancestry_table(report: dict):
+    """report.json's per-AG assignment (`ancestry.samples`) in read_ancestry's layout, or None."""
+    samples = (report.get("ancestry") or {}).get("samples")
+    if not samples:
+        return None
+    return {
+        "holdout": {},
+        "ag": {s["sample"]: (s.get("label") or ".", s["population"]) for s in samples},
+    }
+
+
+def holdout_accuracy(tables: dict) -> dict:
+    """Per chromosome, the share of held-out real people assigned to their own population."""
+    return {
+        c: round(sum(lab == got for lab, got in t["holdout"].values()) / len(t["holdout"]), 4)
+        for c, t in tables.items()
+        if t["holdout"]
+    }
+
+
+def _count(values) -> dict:
+    counts = defaultdict(int)
+    for v in values:
+        counts[v] += 1
+    return dict(counts)
+
+
+def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
+    summary = {"config": config, "chromosomes": {}, "runs": {}}
+    for chrom in chroms:
+        with open(f"{outdir}/plan/{chrom}.json") as f:
+            plan = json.load(f)
+        summary["chromosomes"][chrom] = {"sites": plan["n_sites"], "windows": len(plan["windows"])}
+    for run, sub in RUNS:
+        root = os.path.join(outdir, sub) if sub else outdir
+        if not os.path.isfile(f"{root}/reports/{chroms[0]}/report.json"):
+            continue
+        per_chrom = {}
+        for chrom in chroms:
+            with open(f"{root}/reports/{chrom}/report.json") as f:
+                report = json.load(f)
+            per_chrom[chrom] = {
+                "verdict": report["verdict"]["overall"],
+                "checks": {
+                    c["name"]: {"value": c["value"], "reference": c.get("reference"), "status": c["status"]}
+                    for c in report["verdict"]["checks"]
+                },
+                "costs": job_costs(root, chrom),
+            }
+        entry = {"chromosomes": per_chrom}
+        # genosynth eval's own assignment (report.json `ancestry`, newer genosynth), when present.
+        from_eval = {}
+        for chrom in chroms:
+            with open(f"{root}/reports/{chrom}/report.json") as f:
+                table = eval_ancestry_table(json.load(f))
+            if table is not None:
+                from_eval[chrom] = table
+        if len(from_eval) == len(chroms):
+            entry["ancestry_from_eval"] = ancestry_measure(from_eval)
+        tables = {}
+        for chrom in chroms:
+            path = f"{root}/ancestry/{chrom}.tsv"
+            if os.path.isfile(path):
+                tables[chrom] = read_ancestry(path)
+        if len(tables) == len(chroms):
+            entry["ancestry"] = ancestry_measure(tables)
+            entry["ancestry"]["holdout_assignment_accuracy"] = holdout_accuracy(tables)
+        summary["runs"][run] = entry
+    if os.path.isfile(f"{outdir}/labels.json"):
+        with open(f"{outdir}/labels.json") as f:
+            summary["labels"] = json.load(f)
+    return summary
+
+
+def render_html(summary: dict) -> str:
+    """One self-contained page: a table per run, the ancestry measure, the config."""
+    e = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>genosynth genome summary</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}"
+        ".pass{color:#060}.warn{color:#a60}.fail{color:#b00}</style></head><body>",
+        "<h1>genosynth: genome-wide summary</h1>",
+    ]
+    for run, entry in summary["runs"].items():
+        parts.append(f"<h2>{e(run)} run</h2>")
+        chroms = entry["chromosomes"]
+        checks = sorted({name for c in chroms.values() for name in c["checks"]})
+        head = ["chromosome", "sites", "windows", "verdict", *checks,
+                "train jobs", "train s (sum / max)", "train CPU s (sampled, undercounts)", "train max RSS MiB", "generate s", "eval s", "eval max RSS MiB"]
+        parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
+        for chrom, c in chroms.items():
+            info = summary["chromosomes"][chrom]
+            costs = c["costs"]
+            train = costs.get("train_windows", {})
+            gen = costs.get("generate", costs.get("concat", {}))
+            ev = costs.get("eval", {})
+            cells = [e(chrom), info["sites"], info["windows"], f"<span class='{c['verdict']}'>{c['verdict']}</span>"]
+            for name in checks:
+                check = c["checks"].get(name)
+                cells.append(
+                    f"<span class='{check['status']}'>{_fmt(check['value'])}</span>" if check else "-"
+                )
+            cells += [
+                train.get("jobs", "-"),
+                f"{_fmt(train.get('total_s'))} / {_fmt(train.get('max_s'))}",
+                _fmt(train.get("cpu_s")),
+                _fmt(train.get("max_rss_mib")),
+                _fmt(gen.get("total_s")),
+                _fmt(ev.get("total_s")),
+                _fmt(ev.get("max_rss_mib")),
+            ]
+            parts.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+        parts.append("</table>")
+        if "ancestry" in entry:
+            a = entry["ancestry"]
+            parts.append(
+                f"<p>Ancestry: {_fmt(a['same_population_on_every_chromosome'])} of {a['ags']} AGs are "
+                "assigned the same population on every chromosome (nearest real population centroid in "
+                f"PCA space); pairwise {e(json.dumps(a['pairwise_agreement']))}."
+            )
+            if "matches_label" in a:
+                parts.append(f" Share matching the AG's label: {e(json.dumps(a['matches_label']))}.")
+            parts.append(
+                " Held-out real people assigned to their own population: "
+                f"{e(json.dumps(a['holdout_assignment_accuracy']))}.</p>"
+            )
+    if "labels" in summary:
+        parts.append(f"<h2>AG labels</h2><p>{e(json.dumps(summary['labels']['people']))} "
+                     f"({e(summary['labels']['source'])})</p>")
+    parts.append(f"<h2>Config</h2><pre>{e(json.dumps(summary['config'], indent=2))}</pre></body></html>")
+    return "".join(parts)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def write(outdir: str, chroms: list[str], config: dict, json_path: str, html_path: str) -> None:
+    """Writes both files (each through a temp file, renamed when complete)."""
+    summary = summarize(outdir, chroms, config)
+    for path, text in ((json_path, json.dumps(summary, indent=2)), (html_path, render_html(summary))):
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Checks a finished workflow run with bcftools and its summary.json (the workflow tests).
+
+For every chromosome: the AGs' VCF has its .tbi, as many sites as the training file, n_ags
+samples named AG_..., only phased diploid genotypes; the eval report exists; the summary lists
+every chromosome with a verdict and, with a panel, the ancestry measure of both runs, and the AG
+labels are the same on every chromosome.
+
+    check_outputs.py OUTDIR --chromosomes chr1 chr2
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def bcftools(*args: str) -> str:
+    return subprocess.run(["bcftools", *args], capture_output=True, text=True, check=True).stdout
+
+
+def fail(message: str) -> None:
+    sys.exit(f"error: {message}")
+
+
+def check_chromosome(outdir: str, chrom: str, n_ags: int) -> None:
+    ags = f"{outdir}/ags/{chrom}.vcf.gz"
+    if not os.path.isfile(ags + ".tbi"):
+        fail(f"{ags}.tbi missing")
+    # Sites: from the index of the AGs and of the training file they were modelled on.
+    counts = {
+        line.split("\t")[0]: int(line.split("\t")[2]) for line in bcftools("index", "-s", ags).splitlines()
+    }
+    train_counts = {
+        line.split("\t")[0]: int(line.split("\t")[2])
+        for line in bcftools("index", "-s", f"{outdir}/data/{chrom}.train.vcf.gz").splitlines()
+    }
+    if list(counts) != [chrom] or counts[chrom] != train_counts[chrom]:
+        fail(f"{ags}: sites per contig {counts}, expected {chrom}: {train_counts[chrom]}")
+    samples = bcftools("query", "-l", ags).split()
+    if len(samples) != n_ags or not all(s.startswith("AG_") for s in samples):
+        fail(f"{ags}: {len(samples)} samples ({samples[:3]}...), expected {n_ags} AG_ samples")
+    genotypes = bcftools("query", "-f", "[%GT\\n]", ags).split()
+    unphased = [gt for gt in genotypes if len(gt) != 3 or gt[1] != "|" or gt[0] not in "01" or gt[2] not in "01"]
+    if unphased or len(genotypes) != n_ags * counts[chrom]:
+        fail(f"{ags}: {len(unphased)} genotypes not phased biallelic diploid (first: {unphased[:3]})")
+    if not os.path.isfile(f"{outdir}/reports/{chrom}/report.json"):
+        fail(f"{outdir}/reports/{chrom}/report.json missing")
+    print(f"check: {ags}: {counts[chrom]} sites, {len(samples)} AGs, all phased, indexed")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("outdir")
+    parser.add_argument("--chromosomes", nargs="+", required=True)
+    args = parser.parse_args(argv)
+    with open(f"{args.outdir}/summary.json") as f:
+        summary = json.load(f)
+    n_ags = summary["config"]["n_ags"]
+    for chrom in args.chromosomes:
+        check_chromosome(args.outdir, chrom, n_ags)
+    main_run = summary["runs"].get("main")
+    if main_run is None or sorted(main_run["chromosomes"]) != sorted(args.chromosomes):
+        fail(f"summary.json: the main run does not list {args.chromosomes}")
+    for chrom, entry in main_run["chromosomes"].items():
+        if entry["verdict"] not in ("pass", "warn", "fail") or "train_windows" not in entry["costs"]:
+            fail(f"summary.json: {chrom} lacks a verdict or the training jobs' costs: {entry}")
+    if summary["config"].get("panel"):
+        ancestry = main_run.get("ancestry")
+        if ancestry is None or ancestry["ags"] != n_ags:
+            fail(f"summary.json: no ancestry measure over {n_ags} AGs: {ancestry}")
+        if "labels" in summary and ancestry.get("labels_identical_across_chromosomes") is not True:
+            fail("summary.json: the AGs' labels differ between chromosomes")
+        if summary["config"].get("baseline") and "ancestry" not in summary["runs"].get("baseline", {}):
+            fail("summary.json: baseline run without its ancestry measure")
+        print(
+            "check: ancestry kept on every chromosome: "
+            f"{ancestry['same_population_on_every_chromosome']} (main), "
+            f"{summary['runs'].get('baseline', {}).get('ancestry', {}).get('same_population_on_every_chromosome')} (baseline)"
+        )
+    if not os.path.isfile(f"{args.outdir}/summary.html"):
+        fail(f"{args.outdir}/summary.html missing")
+    print(f"check: {args.outdir}: all outputs present and consistent")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Bad configs fail at parse time with clear messages, before any job (snakemake -n).
+
+Needs the simulation of `cargo xtask workflow-check` ($WORKFLOW_TEST_SIM: chr1.vcf.gz,
+chr2.vcf.gz, panel.txt), or simulates a small one itself.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SNAKEFILE = os.path.join(os.path.dirname(HERE), "Snakefile")
+SIMULATE = os.path.join(os.path.dirname(HERE), "scripts", "simulate.py")
+
+
+@pytest.fixture(scope="session")
+def sim(tmp_path_factory):
+    given = os.environ.get("WORKFLOW_TEST_SIM")
+    if given:
+        return given
+    out = tmp_path_factory.mktemp("sim")
+    subprocess.run(
+        [sys.executable, SIMULATE, "--chromosomes", "2", "--length-mb", "0.1",
+         "--per-population", "5", "--seed", "5", "-o", str(out)],
+        check=True,
+    )
+    return str(out)
+
+
+def dry_run(tmp_path, *config):
+    """`snakemake -n` with the test config and `config` overrides; (exit code, output)."""
+    out = subprocess.run(
+        ["snakemake", "-s", SNAKEFILE, "-n", "--cores", "1",
+         "--configfile", os.path.join(HERE, "config.yaml"), "--config", *config],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    return out.returncode, out.stdout + out.stderr
+
+
+def good(sim):
+    return [f"vcf={sim}/{{chrom}}.vcf.gz", f"panel={sim}/panel.txt", "outdir=out", "window_sites=50"]
+
+
+def test_a_good_config_plans_every_step_up_to_the_windows(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim))
+    assert code == 0, text
+    for rule in ("split", "subset", "labels", "plan", "summary"):
+        assert any(line.split()[:1] == [rule] for line in text.splitlines()), rule
+    assert not (tmp_path / "out").exists(), "a dry run must not write outputs"
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("vcf={sim}/chr1.vcf.gz", "has no {chrom} placeholder"),
+        ("chromosomes=[chr1,chr7]", "chr7.vcf.gz does not exist"),
+        ("window_sites=100000000", "is larger than chromosome chr1"),
+        ("model=vae", "unknown model 'vae'"),
+        ("train_fraction=1.5", "train_fraction: must be a number strictly between 0 and 1"),
+        ("multiallelic=keep", "multiallelic: must be one of error, split, drop"),
+        ("n_ags=0", "n_ags: must be a positive integer"),
+        ("baseline=maybe", "baseline: must be true or false"),
+    ],
+)
+def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
+    config = [c for c in good(sim) if c.split("=")[0] != override.split("=")[0]]
+    code, text = dry_run(tmp_path, *config, override.format(sim=sim))
+    assert code != 0
+    assert "invalid workflow config" in text
+    assert message in text, text
+    assert "Building DAG of jobs" not in text, "the config must fail before the DAG is built"
+
+
+def test_a_chromosome_absent_from_its_vcf_is_named_with_what_the_index_lists(sim, tmp_path):
+    # chrX.vcf.gz exists but holds chr1: the index shows the chromosome is absent.
+    data = tmp_path / "data"
+    data.mkdir()
+    for suffix in ("", ".tbi"):
+        shutil.copy(f"{sim}/chr1.vcf.gz{suffix}", data / f"chr1.vcf.gz{suffix}")
+        shutil.copy(f"{sim}/chr1.vcf.gz{suffix}", data / f"chrX.vcf.gz{suffix}")
+    code, text = dry_run(
+        tmp_path, f"vcf={data}/{{chrom}}.vcf.gz", "chromosomes=[chr1,chrX]",
+        f"panel={sim}/panel.txt", "outdir=out", "window_sites=50",
+    )
+    assert code != 0
+    assert "chromosome chrX: absent from" in text and "its index lists: chr1" in text, text
+
+
+def test_population_counts_must_name_panel_labels_and_add_up(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "population_counts={AFR: 10, XYZ: 20}")
+    assert code != 0 and "labels not in the panel: XYZ" in text, text
+    code, text = dry_run(tmp_path, *good(sim), "population_counts={AFR: 10, EUR: 5}")
+    assert code != 0 and "adds up to 15 people, but n_ags is 30" in text, text
+
+
+def test_baseline_false_on_the_command_line_turns_the_baseline_off(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "baseline=false")
+    assert code == 0, text
+    assert "out/baseline" not in text
+    code, text = dry_run(tmp_path, *good(sim), "baseline=true")
+    assert code == 0 and "out/baseline/" in text, text

@@ -1,0 +1,93 @@
+"""The workflow's helper scripts: label draw, simulation output, ancestry measure."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+
+import ancestry  # noqa: E402
+import draw_labels  # noqa: E402
+import summarize  # noqa: E402
+
+
+def test_labels_are_drawn_once_in_the_training_proportions_and_repeat_with_the_seed():
+    train = ["AFR"] * 600 + ["EUR"] * 300 + ["EAS"] * 100
+    counts = draw_labels.draw(train, 10_000, seed=3)
+    assert sum(counts.values()) == 10_000
+    assert abs(counts["AFR"] / 10_000 - 0.6) < 0.02 and abs(counts["EAS"] / 10_000 - 0.1) < 0.02
+    assert draw_labels.draw(train, 10_000, seed=3) == counts
+    assert draw_labels.draw(train, 10_000, seed=4) != counts
+
+
+def test_the_simulation_writes_phased_biallelic_indexed_chromosomes_with_a_panel(tmp_path):
+    script = os.path.join(os.path.dirname(HERE), "scripts", "simulate.py")
+    subprocess.run(
+        [sys.executable, script, "--chromosomes", "2", "--length-mb", "0.05",
+         "--per-population", "4", "--seed", "9", "-o", str(tmp_path)],
+        check=True,
+    )
+    panel = (tmp_path / "panel.txt").read_text().splitlines()
+    assert panel[0].split("\t") == ["sample", "pop", "super_pop", "gender"]
+    assert {line.split("\t")[2] for line in panel[1:]} == {"AFR", "EUR", "EAS"}
+    for chrom in ("chr1", "chr2"):
+        vcf = str(tmp_path / f"{chrom}.vcf.gz")
+        assert os.path.isfile(vcf + ".tbi")
+        samples = subprocess.run(["bcftools", "query", "-l", vcf], capture_output=True, text=True).stdout.split()
+        assert samples == [line.split("\t")[0] for line in panel[1:]]
+        records = subprocess.run(
+            ["bcftools", "query", "-f", "%CHROM\t%POS\t%ALT\t[%GT ]\n", vcf], capture_output=True, text=True
+        ).stdout.splitlines()
+        assert len(records) > 10
+        positions = [int(r.split("\t")[1]) for r in records]
+        assert positions == sorted(set(positions)), "one record per position"
+        for record in records:
+            c, _, alt, gts = record.split("\t")
+            assert c == chrom and "," not in alt
+            assert all(g in ("0|0", "0|1", "1|0", "1|1") for g in gts.split())
+
+
+def test_ancestry_assignment_recovers_well_separated_populations():
+    rng = np.random.default_rng(0)
+    freqs = {"A": rng.uniform(0.05, 0.3, 400), "B": rng.uniform(0.7, 0.95, 400)}
+    def people(label, n):
+        return rng.binomial(2, freqs[label], size=(n, 400)).astype(float)
+    train = np.vstack([people("A", 30), people("B", 30)])
+    others = [np.vstack([people("B", 5), people("A", 5)])]
+    (assigned,) = ancestry.assign(train, ["A"] * 30 + ["B"] * 30, others, components=2)
+    assert assigned == ["B"] * 5 + ["A"] * 5
+
+
+def test_the_ancestry_measure_counts_agreement_across_chromosomes():
+    def table(assigned):
+        return {"holdout": {}, "ag": {f"AG_{i}": ("EUR", a) for i, a in enumerate(assigned)}}
+    tables = {
+        "chr1": table(["EUR", "EUR", "AFR", "EAS"]),
+        "chr2": table(["EUR", "AFR", "AFR", "EAS"]),
+        "chr3": table(["EUR", "EUR", "AFR", "EUR"]),
+    }
+    measure = summarize.ancestry_measure(tables)
+    assert measure["ags"] == 4
+    assert measure["same_population_on_every_chromosome"] == 0.5
+    assert measure["pairwise_agreement"]["chr1~chr2"] == 0.75
+    assert measure["matches_label"]["chr1"] == 0.5
+    assert measure["labels_identical_across_chromosomes"] is True
+
+
+def test_eval_ancestry_in_report_json_feeds_the_same_measure():
+    def report(assigned):
+        return {"ancestry": {"samples": [
+            {"sample": f"AG_{i}", "population": a, "distance": 1.0, "label": "AFR"}
+            for i, a in enumerate(assigned)
+        ]}}
+    tables = {
+        "chr1": summarize.eval_ancestry_table(report(["AFR", "EUR"])),
+        "chr2": summarize.eval_ancestry_table(report(["AFR", "AFR"])),
+    }
+    measure = summarize.ancestry_measure(tables)
+    assert measure["same_population_on_every_chromosome"] == 0.5
+    assert measure["matches_label"] == {"chr1": 0.5, "chr2": 1.0}
+    assert summarize.eval_ancestry_table({"verdict": {}}) is None
