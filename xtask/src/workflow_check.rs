@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 
-use crate::reproduce::run_visible;
+use crate::harness::run_visible;
 
 const REQUIREMENTS: &str = "workflow/requirements.txt";
 const USAGE: &str = "usage: cargo xtask workflow-check [--skip-slurm]

@@ -82,13 +82,11 @@ impl Progress for Reporter<'_> {
                 }
                 print_trained(summary, dir, self.ctx);
             }
-            Event::Sampling { checkpoint } => {
-                if checkpoint.epoch != checkpoint.meta.epochs_done {
-                    printer.info(format!(
-                        "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",
-                        checkpoint.epoch, checkpoint.meta.epochs_done, checkpoint.meta.epochs_done
-                    ));
-                }
+            Event::Sampling { checkpoint } if checkpoint.epoch != checkpoint.meta.epochs_done => {
+                printer.info(format!(
+                    "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",
+                    checkpoint.epoch, checkpoint.meta.epochs_done, checkpoint.meta.epochs_done
+                ));
             }
             Event::Generated { guard, device } => match (guard, device) {
                 (Some(report), _) => printer.info(format!(
@@ -116,13 +114,11 @@ impl Progress for Reporter<'_> {
                 samples,
                 haplotypes,
                 sites,
-            } => {
-                if path.as_os_str() != "-" {
-                    printer.info(format!(
-                        "wrote {} ({samples} AG samples, {haplotypes} haplotypes, {sites} sites)",
-                        path.display(),
-                    ));
-                }
+            } if path.as_os_str() != "-" => {
+                printer.info(format!(
+                    "wrote {} ({samples} AG samples, {haplotypes} haplotypes, {sites} sites)",
+                    path.display(),
+                ));
             }
             Event::Fidelity { af, ld, sites } => printer.info(format!(
                 "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {sites} sites) = {ld:.4}"

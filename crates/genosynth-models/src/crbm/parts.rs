@@ -147,7 +147,7 @@ impl PartTrainer {
         }
         let key: u64 = rng.random();
         let mut r = window_rng(key, self.index);
-        Ok(self.rbm.train_epoch(&self.data, &self.config, &mut r)?)
+        self.rbm.train_epoch(&self.data, &self.config, &mut r)
     }
 
     /// The window's tensors under the names the whole chain gives them.
