@@ -20,6 +20,9 @@ use crate::populations::{UNKNOWN, haplotype_populations};
 pub struct AncestryStats {
     /// Principal components of the real data the assignment uses.
     pub components: usize,
+    /// The panel column populations are named by: `population`, or `super_population` when
+    /// the AGs were labelled by super-population (their panel names no population).
+    pub level: String,
     /// Share of labelled real samples assigned to their own population (the rule's accuracy
     /// on people whose population is known; AGs cannot be assigned more sharply than this).
     #[serde(deserialize_with = "crate::nan::deserialize")]
@@ -93,6 +96,15 @@ pub(crate) fn ancestry_in(
     synthetic_panel: Option<&Panel>,
 ) -> Option<AncestryStats> {
     let k = model.components.len();
+    let level = label_level(real_panel, synthetic_panel);
+    let super_panel;
+    let real_panel = match level {
+        Level::Population => real_panel,
+        Level::SuperPopulation => {
+            super_panel = by_super_population(real_panel);
+            &super_panel
+        }
+    };
     let real_points = sample_points(real, real_coords, k);
     let real_labels = sample_labels(real, real_panel);
     let mut sums: BTreeMap<&str, (Vec<f64>, usize)> = BTreeMap::new();
@@ -175,6 +187,7 @@ pub(crate) fn ancestry_in(
         .collect();
     Some(AncestryStats {
         components: k,
+        level: level.name().to_string(),
         real_agreement,
         label_agreement: synthetic_panel
             .filter(|_| agree.1 > 0)
@@ -199,6 +212,55 @@ fn sample_points(m: &HaplotypeMatrix, coords: &[Vec<f64>], k: usize) -> Vec<Vec<
 }
 
 /// Each sample's panel population ([`UNKNOWN`] when not listed).
+/// Which panel column the AGs' labels name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Population,
+    SuperPopulation,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Population => "population",
+            Level::SuperPopulation => "super_population",
+        }
+    }
+}
+
+/// Super-population when every AG label is a super-population of the real panel and none is
+/// a population (a model conditioned with `--label-column super-pop`); population otherwise.
+fn label_level(real: &Panel, synthetic: Option<&Panel>) -> Level {
+    let Some(synthetic) = synthetic.filter(|p| !p.is_empty()) else {
+        return Level::Population;
+    };
+    let is = |label: &str, pick: fn(&genosynth_core::PanelEntry) -> &str| {
+        real.entries().iter().any(|e| pick(e) == label)
+    };
+    let all_super = synthetic.entries().iter().all(|e| {
+        is(&e.population, |r| &r.super_population) && !is(&e.population, |r| &r.population)
+    });
+    if all_super {
+        Level::SuperPopulation
+    } else {
+        Level::Population
+    }
+}
+
+/// `panel` with each sample's super-population in the population column.
+fn by_super_population(panel: &Panel) -> Panel {
+    Panel::from_entries(
+        panel
+            .entries()
+            .iter()
+            .map(|e| genosynth_core::PanelEntry {
+                population: e.super_population.clone(),
+                ..e.clone()
+            })
+            .collect(),
+    )
+}
+
 fn sample_labels(m: &HaplotypeMatrix, panel: &Panel) -> Vec<String> {
     let per_haplotype = haplotype_populations(m, panel);
     let mut labels = vec![String::new(); m.samples().len()];

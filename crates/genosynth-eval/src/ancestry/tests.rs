@@ -108,3 +108,32 @@ fn no_labelled_real_sample_means_no_assignment() {
     let other = Panel::parse("sample\tpop\nNOBODY\tAAA\n").unwrap();
     assert!(assign_ancestry(&real, &other, &real, None, 2, 1).is_none());
 }
+
+#[test]
+fn ags_labelled_by_super_population_are_judged_by_super_population() {
+    // Real populations AAA and BBB form super-population SUP1, CCC is SUP2.
+    let real_pops: Vec<usize> = (0..60).map(|i| i % 3).collect();
+    let real = people("R", &real_pops, 1);
+    let mut text = String::from("sample\tpop\tsuper_pop\tgender\n");
+    for (s, &p) in real.samples().iter().zip(&real_pops) {
+        let sup = if p == 2 { "SUP2" } else { "SUP1" };
+        text.push_str(&format!("{}\t{}\t{sup}\tunknown\n", s.name, POPS[p]));
+    }
+    let real_panel = Panel::parse(&text).unwrap();
+    let ag_pops = [0, 1, 2, 2];
+    let ags = people("AG_", &ag_pops, 2);
+    let mut ag_text = String::from("sample\tpop\n");
+    for (s, sup) in ags.samples().iter().zip(["SUP1", "SUP1", "SUP2", "SUP1"]) {
+        ag_text.push_str(&format!("{}\t{sup}\n", s.name));
+    }
+    let ag_panel = Panel::parse(&ag_text).unwrap();
+
+    let a = assign_ancestry(&real, &real_panel, &ags, Some(&ag_panel), 4, 7).unwrap();
+    assert_eq!(a.level, "super_population");
+    let assigned: Vec<&str> = a.samples.iter().map(|s| s.population.as_str()).collect();
+    assert_eq!(assigned, ["SUP1", "SUP1", "SUP2", "SUP2"]);
+    assert_eq!(a.label_agreement, Some(0.75));
+    // Labels that are populations keep the population level.
+    let b = assign_ancestry(&real, &real_panel, &ags, Some(&panel(&ags, &ag_pops)), 4, 7).unwrap();
+    assert_eq!(b.level, "population");
+}
