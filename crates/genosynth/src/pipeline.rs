@@ -15,8 +15,8 @@ use crate::{Result, Selection, ValidationSplit, split_validation, train_selected
 /// Reads haplotypes from `path` (`-` = stdin).
 ///
 /// # Errors
-/// The file cannot be read ([`Error::Vcf`]); a stop flag in `options` gives
-/// [`Error::is_interrupted`].
+/// The file cannot be read ([`Error::Vcf`](crate::Error::Vcf)); a stop flag in `options` gives
+/// [`Error::is_interrupted`](crate::Error::is_interrupted).
 pub fn read_haplotypes(
     path: &Path,
     options: &ReadOptions,
