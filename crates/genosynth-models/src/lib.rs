@@ -87,6 +87,7 @@ mod score;
 mod selection;
 mod tensors;
 mod train;
+mod train_options;
 mod wgan;
 
 pub use checkpoint::{
