@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use genosynth_core::{HaplotypeMatrix, Panel, Ploidy, Sample};
+use genosynth_core::{HaplotypeMatrix, Panel, Ploidy, Sample, Sites};
 use genosynth_models::{Checkpoint, DeviceChoice, GenerateOptions};
 use genosynth_vcf::WriteOptions;
 
@@ -127,7 +127,7 @@ pub fn write_ags(
     progress: &mut dyn Progress,
 ) -> Result<()> {
     let matrix = &ags.matrix;
-    options.contig_lengths = contigs(matrix);
+    options.contig_lengths = contigs(matrix.sites());
     options.metadata = vec![
         ("genosynthModel".to_string(), model_header(checkpoint)),
         ("genosynthSeed".to_string(), seed.to_string()),
@@ -180,9 +180,8 @@ pub(crate) fn model_header(checkpoint: &Checkpoint) -> String {
 }
 
 /// Chromosomes in first-seen order, lengths unknown.
-fn contigs(matrix: &HaplotypeMatrix) -> Vec<(String, Option<u64>)> {
-    matrix
-        .sites()
+pub(crate) fn contigs(sites: &Sites) -> Vec<(String, Option<u64>)> {
+    sites
         .chromosomes()
         .into_iter()
         .map(|c| (c.to_string(), None))

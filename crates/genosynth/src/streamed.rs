@@ -9,7 +9,7 @@ use genosynth_models::conditional::checkpoint_labels;
 use genosynth_models::{Checkpoint, GenerateOptions};
 use genosynth_vcf::{StreamWriter, WriteOptions};
 
-use crate::output::{GenerateConfig, Guard, model_header};
+use crate::output::{GenerateConfig, Guard, contigs, model_header};
 use crate::progress::{Event, Progress};
 use crate::{Chunked, Error, Result, dp_header, generate_chunked};
 
@@ -55,11 +55,7 @@ pub fn generate_to_file(
         None => None,
     };
     let sites = checkpoint.sites();
-    options.contig_lengths = sites
-        .chromosomes()
-        .into_iter()
-        .map(|c| (c.to_string(), None))
-        .collect();
+    options.contig_lengths = contigs(&sites);
     options.metadata = vec![
         ("genosynthModel".to_string(), model_header(checkpoint)),
         ("genosynthSeed".to_string(), config.seed.to_string()),
