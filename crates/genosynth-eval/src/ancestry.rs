@@ -27,6 +27,10 @@ pub struct AncestryStats {
     /// on people whose population is known; AGs cannot be assigned more sharply than this).
     #[serde(deserialize_with = "crate::nan::deserialize")]
     pub real_agreement: f64,
+    /// The same share among labelled held-out real samples (people the PCA and centroids were
+    /// not fitted on: the honest yardstick for AGs); absent without a holdout.
+    #[serde(default)]
+    pub holdout_agreement: Option<f64>,
     /// With the AGs' own labels: share of labelled AG samples assigned to the population
     /// they were generated for.
     pub label_agreement: Option<f64>,
@@ -70,21 +74,25 @@ pub struct AncestryAssignment {
 
 /// Fits a PCA of `n_components` on `real` and assigns every sample of `synthetic` to its
 /// nearest population of `real_panel`; `synthetic_panel` (the AGs' own labels) adds their
-/// agreement. `None` when no real sample is in the panel.
+/// agreement, and `holdout` (real people on the same sites, labelled in `real_panel`) the
+/// rule's accuracy on people it was not fitted on. `None` when no real sample is in the panel.
 pub fn assign_ancestry(
     real: &HaplotypeMatrix,
     real_panel: &Panel,
     synthetic: &HaplotypeMatrix,
     synthetic_panel: Option<&Panel>,
+    holdout: Option<&HaplotypeMatrix>,
     n_components: usize,
     seed: u64,
 ) -> Option<AncestryStats> {
     let model = fit_pca(real, n_components, seed);
+    let holdout_coords = holdout.map(|h| model.transform(h));
     ancestry_in(
         &model,
         (real, &model.transform(real), real_panel),
         (synthetic, &model.transform(synthetic)),
         synthetic_panel,
+        holdout.zip(holdout_coords.as_deref()),
     )
 }
 
@@ -94,6 +102,7 @@ pub(crate) fn ancestry_in(
     (real, real_coords, real_panel): (&HaplotypeMatrix, &[Vec<f64>], &Panel),
     (synthetic, synthetic_coords): (&HaplotypeMatrix, &[Vec<f64>]),
     synthetic_panel: Option<&Panel>,
+    holdout: Option<(&HaplotypeMatrix, &[Vec<f64>])>,
 ) -> Option<AncestryStats> {
     let k = model.components.len();
     let level = label_level(real_panel, synthetic_panel);
@@ -134,19 +143,25 @@ pub(crate) fn ancestry_in(
             )
     };
 
-    let labelled_real: Vec<(usize, &String)> = real_points
-        .iter()
-        .zip(&real_labels)
-        .filter(|(_, l)| l.as_str() != UNKNOWN)
-        .map(|(p, l)| (nearest(p).0, l))
-        .collect();
-    let real_agreement = share(
-        labelled_real
+    // (samples with a label, of them assigned to it)
+    let recovered = |points: &[Vec<f64>], labels: &[String]| -> (usize, usize) {
+        points
             .iter()
-            .filter(|(i, l)| centroids[*i].0 == l.as_str())
-            .count(),
-        labelled_real.len(),
-    );
+            .zip(labels)
+            .filter(|(_, l)| l.as_str() != UNKNOWN)
+            .fold((0, 0), |(n, hit), (p, l)| {
+                (
+                    n + 1,
+                    hit + usize::from(centroids[nearest(p).0].0 == l.as_str()),
+                )
+            })
+    };
+    let (n_labelled_real, real_hits) = recovered(&real_points, &real_labels);
+    let real_agreement = share(real_hits, n_labelled_real);
+    let holdout_agreement = holdout
+        .map(|(h, coords)| recovered(&sample_points(h, coords, k), &sample_labels(h, real_panel)))
+        .filter(|&(n, _)| n > 0)
+        .map(|(n, hits)| share(hits, n));
 
     let mut counts = vec![0usize; centroids.len()];
     let mut agree = (0usize, 0usize);
@@ -179,7 +194,7 @@ pub(crate) fn ancestry_in(
             AncestryShare {
                 population: pop.to_string(),
                 real_samples,
-                real_share: share(real_samples, labelled_real.len()),
+                real_share: share(real_samples, n_labelled_real),
                 synthetic_samples: n,
                 synthetic_share: share(n, samples.len()),
             }
@@ -189,6 +204,7 @@ pub(crate) fn ancestry_in(
         components: k,
         level: level.name().to_string(),
         real_agreement,
+        holdout_agreement,
         label_agreement: synthetic_panel
             .filter(|_| agree.1 > 0)
             .map(|_| share(agree.0, agree.1)),

@@ -397,6 +397,7 @@ pub fn evaluate_with_progress(
             (t, &coords_train, real_panel),
             (s, &coords_synthetic),
             input.synthetic_panel,
+            h.zip(coords_holdout.as_deref()),
         )
     });
     let pca = PcaStats {

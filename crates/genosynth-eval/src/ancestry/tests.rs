@@ -48,7 +48,7 @@ fn ags_are_assigned_to_the_population_they_were_drawn_from() {
     labels[0] = 2;
     let ag_panel = panel(&ags, &labels);
 
-    let a = assign_ancestry(&real, &real_panel, &ags, Some(&ag_panel), 4, 7).unwrap();
+    let a = assign_ancestry(&real, &real_panel, &ags, Some(&ag_panel), None, 4, 7).unwrap();
     assert_eq!(a.components, 4);
     assert_eq!(
         a.real_agreement, 1.0,
@@ -88,7 +88,7 @@ fn one_assignment_per_sample_from_the_mean_of_its_haplotypes() {
         .unwrap()
         .with_samples(Sample::numbered("X", 2, Ploidy::Haploid))
         .unwrap();
-    let a = assign_ancestry(&real, &real_panel, &haploid, None, 4, 7).unwrap();
+    let a = assign_ancestry(&real, &real_panel, &haploid, None, None, 4, 7).unwrap();
     assert_eq!(a.samples.len(), 2);
     assert_eq!(a.samples[0].population, "AAA");
     assert_eq!(a.samples[1].population, "CCC");
@@ -97,16 +97,45 @@ fn one_assignment_per_sample_from_the_mean_of_its_haplotypes() {
     let diploid = haploid
         .with_samples(Sample::numbered("D", 1, Ploidy::Diploid))
         .unwrap();
-    let d = assign_ancestry(&real, &real_panel, &diploid, None, 4, 7).unwrap();
+    let d = assign_ancestry(&real, &real_panel, &diploid, None, None, 4, 7).unwrap();
     assert_eq!(d.samples.len(), 1);
     assert_eq!(d.samples[0].sample, "D000001");
+}
+
+#[test]
+fn held_out_people_measure_the_rule_on_people_it_was_not_fitted_on() {
+    let real_pops: Vec<usize> = (0..60).map(|i| i % 3).collect();
+    let real = people("R", &real_pops, 1);
+    let hold_pops: Vec<usize> = (0..12).map(|i| i % 3).collect();
+    let holdout = people("H", &hold_pops, 8);
+    // One panel names both groups; one held-out person is listed under the wrong population,
+    // and one is not listed at all (not counted).
+    let mut text = String::from("sample\tpop\tsuper_pop\tgender\n");
+    for (m, pops) in [(&real, &real_pops), (&holdout, &hold_pops)] {
+        for (i, (s, &p)) in m.samples().iter().zip(pops.iter()).enumerate() {
+            let p = if s.name.starts_with('H') && i == 0 {
+                1
+            } else {
+                p
+            };
+            if !(s.name.starts_with('H') && i == 11) {
+                text.push_str(&format!("{}\t{}\tALL\tunknown\n", s.name, POPS[p]));
+            }
+        }
+    }
+    let real_panel = Panel::parse(&text).unwrap();
+    let a = assign_ancestry(&real, &real_panel, &holdout, None, Some(&holdout), 4, 7).unwrap();
+    assert_eq!(a.real_agreement, 1.0);
+    assert_eq!(a.holdout_agreement, Some(10.0 / 11.0));
+    let none = assign_ancestry(&real, &real_panel, &holdout, None, None, 4, 7).unwrap();
+    assert_eq!(none.holdout_agreement, None);
 }
 
 #[test]
 fn no_labelled_real_sample_means_no_assignment() {
     let real = people("R", &[0, 1, 2], 5);
     let other = Panel::parse("sample\tpop\nNOBODY\tAAA\n").unwrap();
-    assert!(assign_ancestry(&real, &other, &real, None, 2, 1).is_none());
+    assert!(assign_ancestry(&real, &other, &real, None, None, 2, 1).is_none());
 }
 
 #[test]
@@ -128,12 +157,21 @@ fn ags_labelled_by_super_population_are_judged_by_super_population() {
     }
     let ag_panel = Panel::parse(&ag_text).unwrap();
 
-    let a = assign_ancestry(&real, &real_panel, &ags, Some(&ag_panel), 4, 7).unwrap();
+    let a = assign_ancestry(&real, &real_panel, &ags, Some(&ag_panel), None, 4, 7).unwrap();
     assert_eq!(a.level, "super_population");
     let assigned: Vec<&str> = a.samples.iter().map(|s| s.population.as_str()).collect();
     assert_eq!(assigned, ["SUP1", "SUP1", "SUP2", "SUP2"]);
     assert_eq!(a.label_agreement, Some(0.75));
     // Labels that are populations keep the population level.
-    let b = assign_ancestry(&real, &real_panel, &ags, Some(&panel(&ags, &ag_pops)), 4, 7).unwrap();
+    let b = assign_ancestry(
+        &real,
+        &real_panel,
+        &ags,
+        Some(&panel(&ags, &ag_pops)),
+        None,
+        4,
+        7,
+    )
+    .unwrap();
     assert_eq!(b.level, "population");
 }
