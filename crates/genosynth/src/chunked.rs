@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use genosynth_core::HaplotypeMatrix;
 use genosynth_models::{Checkpoint, GenerateOptions, Generator, chunk_seed};
 
-use crate::guard::Guard;
+use crate::guard::ResolvedGuard;
 use crate::{Error, GuardReport, MinDistance};
 
 /// Haplotypes per chunk when the caller does not say.
@@ -84,7 +84,7 @@ pub fn generate_chunked<E: From<Error>>(
         .into());
     }
     let guard = guard
-        .map(|(train, min)| Guard::new(checkpoint, train, min))
+        .map(|(train, min)| ResolvedGuard::new(checkpoint, train, min))
         .transpose()?;
     let generator =
         Generator::new(checkpoint, options.device, options.gibbs_steps).map_err(Error::from)?;

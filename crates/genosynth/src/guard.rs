@@ -93,19 +93,20 @@ pub fn generate_guarded(
     train: &HaplotypeMatrix,
     min_distance: MinDistance,
 ) -> Result<(HaplotypeMatrix, GuardReport)> {
-    let guard = Guard::new(checkpoint, train, min_distance)?;
+    let guard = ResolvedGuard::new(checkpoint, train, min_distance)?;
     let generator = Generator::new(checkpoint, options.device, options.gibbs_steps)?;
     guard.draw(&generator, options.n_haplotypes, options.seed, labels)
 }
 
-/// The training haplotypes and the distance AGs keep from them, fixed once for many draws.
-pub(crate) struct Guard<'t> {
+/// A [`crate::Guard`] checked against the model, its `auto` threshold resolved: fixed once for
+/// many draws.
+pub(crate) struct ResolvedGuard<'t> {
     train: &'t HaplotypeMatrix,
     threshold: u32,
     auto: bool,
 }
 
-impl<'t> Guard<'t> {
+impl<'t> ResolvedGuard<'t> {
     /// Checks that `train` has the model's sites and fixes the threshold.
     pub(crate) fn new(
         checkpoint: &Checkpoint,
