@@ -148,6 +148,29 @@ fn generate_is_seeded_and_bcftools_reads_it_at_the_checkpoint_sites() {
         .args(["-n", "5", "--ploidy", "1", "-O", "v", "-o"])
         .arg(&h));
     assert_eq!(bcftools(&["query", "-l"], &h).lines().count(), 5);
+
+    // Another sample name prefix: the same AGs under names that can share a file with others'.
+    let p = dir.path().join("p.vcf");
+    run(genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "5", "--ploidy", "1", "--sample-prefix", "AG_EUR_"])
+        .args(["-O", "v", "-o"])
+        .arg(&p));
+    let names = bcftools(&["query", "-l"], &p);
+    assert_eq!(names.lines().next(), Some("AG_EUR_000001"));
+    assert_eq!(gts(&p), gts(&h));
+    let bad = genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "4", "--sample-prefix", "AG EUR", "-o"])
+        .arg(dir.path().join("bad.vcf"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success(), "{stderr}");
+    assert!(stderr.contains("sample name prefix"), "{stderr}");
+    assert!(!dir.path().join("bad.vcf").exists(), "no partial output");
 }
 
 #[test]

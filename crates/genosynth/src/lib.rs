@@ -58,7 +58,9 @@ pub use evaluation::{Annotations, evaluate, write_report};
 pub use guard::{
     AUTO_QUANTILE, GuardReport, MAX_ROUNDS, MinDistance, auto_threshold, generate_guarded,
 };
-pub use output::{GenerateConfig, Generated, Guard, ag_panel, generate, write_ags};
+pub use output::{
+    DEFAULT_SAMPLE_PREFIX, GenerateConfig, Generated, Guard, ag_panel, generate, write_ags,
+};
 pub use pipeline::{
     TrainJob, hold_out, load_for_generation, read_haplotypes, train, train_crbm_window,
 };

@@ -26,6 +26,37 @@ pub struct GenerateConfig {
     /// `Diploid` pairs consecutive haplotypes into samples `AG_000001`, ...; `Haploid` keeps
     /// one sample per haplotype.
     pub ploidy: Ploidy,
+    /// Sample names are this prefix and a 6-digit number ([`DEFAULT_SAMPLE_PREFIX`]:
+    /// `AG_000001`); AGs drawn from several models can then share one file.
+    pub sample_prefix: String,
+}
+
+/// The AGs' sample name prefix unless [`GenerateConfig::sample_prefix`] says otherwise.
+pub const DEFAULT_SAMPLE_PREFIX: &str = "AG_";
+
+/// The AG samples of `config`: `n_haplotypes` haplotypes grouped by its ploidy and named by its
+/// prefix.
+pub(crate) fn ag_samples(config: &GenerateConfig) -> Result<Vec<Sample>> {
+    let n = config.n_haplotypes;
+    let prefix = &config.sample_prefix;
+    if prefix.is_empty() || prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::InvalidOption {
+            name: "sample name prefix",
+            reason: format!(
+                "{prefix:?} cannot start VCF sample names (use letters, digits, '_' or '-')"
+            ),
+        });
+    }
+    match config.ploidy {
+        Ploidy::Diploid if !n.is_multiple_of(2) => Err(Error::InvalidOption {
+            name: "number of haplotypes",
+            reason: format!(
+                "{n} haplotypes cannot pair into diploid samples (draw an even number, or haploid samples)"
+            ),
+        }),
+        Ploidy::Diploid => Ok(Sample::numbered(prefix, n / 2, Ploidy::Diploid)),
+        Ploidy::Haploid => Ok(Sample::numbered(prefix, n, Ploidy::Haploid)),
+    }
 }
 
 /// The training haplotypes AGs must keep their distance from.
@@ -58,17 +89,9 @@ pub fn generate(
     guard: Option<Guard<'_>>,
     progress: &mut dyn Progress,
 ) -> Result<Generated> {
-    let n = config.n_haplotypes;
-    if config.ploidy == Ploidy::Diploid && !n.is_multiple_of(2) {
-        return Err(Error::InvalidOption {
-            name: "number of haplotypes",
-            reason: format!(
-                "{n} haplotypes cannot pair into diploid samples (draw an even number, or haploid samples)"
-            ),
-        });
-    }
+    let samples = ag_samples(config)?;
     let options = GenerateOptions {
-        n_haplotypes: n,
+        n_haplotypes: config.n_haplotypes,
         seed: config.seed,
         device: config.device,
         gibbs_steps: config.gibbs_steps,
@@ -96,14 +119,8 @@ pub fn generate(
             (g.matrix, None)
         }
     };
-    let matrix = match config.ploidy {
-        Ploidy::Diploid => {
-            generated.with_samples(Sample::numbered("AG_", n / 2, Ploidy::Diploid))?
-        }
-        Ploidy::Haploid => generated,
-    };
     Ok(Generated {
-        matrix,
+        matrix: generated.with_samples(samples)?,
         guard: guard_report,
     })
 }

@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use genosynth_core::{PanelEntry, Ploidy, Sample};
+use genosynth_core::{PanelEntry, Sample};
 use genosynth_models::conditional::checkpoint_labels;
 use genosynth_models::{Checkpoint, GenerateOptions};
 use genosynth_vcf::{StreamWriter, WriteOptions};
 
-use crate::output::{GenerateConfig, Guard, contigs, model_header};
+use crate::output::{GenerateConfig, Guard, ag_samples, contigs, model_header};
 use crate::progress::{Event, Progress};
 use crate::{Chunked, Error, Result, dp_header, generate_chunked};
 
@@ -37,18 +37,7 @@ pub fn generate_to_file(
     stop: &AtomicBool,
 ) -> Result<Option<Chunked>> {
     let n = config.n_haplotypes;
-    let samples = match config.ploidy {
-        Ploidy::Diploid if !n.is_multiple_of(2) => {
-            return Err(Error::InvalidOption {
-                name: "number of haplotypes",
-                reason: format!(
-                    "{n} haplotypes cannot pair into diploid samples (draw an even number, or haploid samples)"
-                ),
-            });
-        }
-        Ploidy::Diploid => Sample::numbered("AG_", n / 2, Ploidy::Diploid),
-        Ploidy::Haploid => Sample::numbered("AG_", n, Ploidy::Haploid),
-    };
+    let samples = ag_samples(config)?;
     // Known before any draw, so a model without labels fails before minutes of sampling.
     let panel = match config.labels.as_deref() {
         Some(labels) => Some(panel_of(&samples, labels, checkpoint)?),

@@ -139,6 +139,7 @@ pub fn synth(
         device: config.train.device,
         gibbs_steps: config.gibbs_steps,
         ploidy: config.ploidy,
+        sample_prefix: crate::DEFAULT_SAMPLE_PREFIX.to_string(),
     };
     let guard = (config.min_distance != MinDistance::Sites(0)).then_some(Guard {
         train: fit,

@@ -48,6 +48,10 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = genosynth::DEFAULT_CHUNK, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     chunk: usize,
+    /// Sample names: this prefix and a 6-digit number. Distinct prefixes let AGs drawn from
+    /// several models (e.g. one per population) be merged into one file.
+    #[arg(long, default_value = genosynth::DEFAULT_SAMPLE_PREFIX, value_name = "P")]
+    sample_prefix: String,
     #[command(flatten)]
     out: OutputArgs,
     #[command(flatten)]
@@ -88,6 +92,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         device,
         gibbs_steps: out.sample_gibbs_steps,
         ploidy: out.ploidy(),
+        sample_prefix: args.sample_prefix,
     };
     let write = write_options(ctx, format, out.write_index, Vec::new());
     let written = genosynth::generate_to_file(
