@@ -11,6 +11,9 @@ import subprocess
 MODELS = ("crbm", "wgan", "gan", "rbm", "hclt")
 POLICIES = {"multiallelic": ("error", "split", "drop"), "missing": ("error", "major")}
 LABEL_COLUMNS = {"super_pop": "super-pop", "pop": "pop"}
+CONDITIONING = ("stratified", "labels")
+# Models that take labels as inputs (`conditioning: labels`).
+LABEL_MODELS = ("crbm", "wgan")
 
 
 BOOLEANS = ("snps_only", "baseline")
@@ -109,6 +112,17 @@ def check(config: dict) -> dict[str, int]:
     for key in BOOLEANS:
         if not isinstance(config.get(key, False), bool):
             problems.append(f"{key}: must be true or false (got {config.get(key)!r})")
+    conditioning = config.get("conditioning", "stratified")
+    if conditioning not in CONDITIONING:
+        problems.append(
+            f"conditioning: must be stratified (a model per label) or labels (labels as model "
+            f"inputs) (got {conditioning!r})"
+        )
+    elif conditioning == "labels" and config["model"] in MODELS and config["model"] not in LABEL_MODELS:
+        problems.append(
+            f"conditioning: labels needs a model that takes labels ({', '.join(LABEL_MODELS)}), "
+            f"not {config['model']}; use conditioning: stratified"
+        )
     if config.get("label_column") not in LABEL_COLUMNS:
         problems.append(f"label_column: must be super_pop or pop (got {config.get('label_column')!r})")
     if shutil.which("bcftools") is None:

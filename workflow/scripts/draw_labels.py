@@ -3,15 +3,18 @@
 
 Every chromosome is then generated with the same `--population` counts, so AG_000001 has the
 same label on chr1 and chr22. Counts come from the config (`population_counts`, people per label)
-or are drawn, seeded, in the proportions of the training people's labels in the panel.
+or are drawn, seeded, in the proportions of the training people's labels in the panel. For
+stratified conditioning, --strata-dir gets, per drawn label, its training people (LABEL.txt, a
+sample list for `genosynth convert -S`) and its AGs' haplotype count (LABEL.haplotypes).
 
     draw_labels.py --panel panel.txt --train-list train.txt --column super_pop \
-        --n-ags 300 --seed 1 -o labels.json --population-out labels.population
+        --n-ags 300 --seed 1 -o labels.json --population-out labels.population --strata-dir strata
 """
 
 import argparse
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -29,6 +32,24 @@ def draw(labels_of_train: list[str], n_ags: int, seed: int) -> dict[str, int]:
     return {name: int(n) for name, n in zip(names, counts) if n > 0}
 
 
+def write_strata(folder: str, counts: dict[str, int], train_labels: dict[str, str]) -> None:
+    """Per label with AGs: LABEL.txt (its training people) and LABEL.haplotypes (2 per AG)."""
+    for label, n in counts.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", label) or label.startswith("."):
+            sys.exit(f"error: label {label!r} cannot name a stratum folder (letters, digits, _ . - only)")
+        people = [s for s, l in train_labels.items() if l == label]
+        if not people:
+            sys.exit(f"error: label {label} has {n} AGs but no training people to model them on")
+    os.makedirs(folder, exist_ok=True)
+    for label, n in counts.items():
+        people = [s for s, l in train_labels.items() if l == label]
+        for name, text in ((f"{label}.txt", "".join(f"{s}\n" for s in people)), (f"{label}.haplotypes", f"{2 * n}\n")):
+            path = os.path.join(folder, name)
+            with open(path + ".tmp", "w") as f:
+                f.write(text)
+            os.replace(path + ".tmp", path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--panel", required=True)
@@ -39,6 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--counts", help="JSON object of people per label, instead of drawing")
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--population-out", help="also write generate's --population argument here")
+    parser.add_argument("--strata-dir", help="also write each label's training people and AG haplotypes here")
     args = parser.parse_args(argv)
 
     labels = panel_labels(args.panel, args.column)
@@ -60,6 +82,8 @@ def main(argv=None) -> int:
     with open(tmp, "w") as f:
         json.dump(result, f, indent=2)
     os.replace(tmp, args.output)
+    if args.strata_dir:
+        write_strata(args.strata_dir, counts, {s: labels[s] for s in train})
     if args.population_out:
         with open(args.population_out + ".tmp", "w") as f:
             f.write(population + "\n")

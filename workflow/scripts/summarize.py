@@ -3,8 +3,10 @@
 Per chromosome and run (the main run and, with `baseline: true`, the unconditioned baseline):
 sites, windows, the eval verdict and its checks, and the time and peak memory of every job
 (Snakemake `benchmark:` files). Across chromosomes: how often an AG keeps one ancestry (its
-nearest real population in PCA space, from the `ancestry` rule), for the main run and the
-baseline, with the same assignment on held-out real people as the yardstick.
+nearest real population in PCA space, from `genosynth eval --panel`'s report.json `ancestry`),
+for the main run and the baseline, against the agreement expected by chance from each
+chromosome's population shares (a run whose AGs all land in one population agrees perfectly and
+means nothing), with the same assignment on held-out real people as the yardstick.
 """
 
 import csv
@@ -30,10 +32,16 @@ def read_benchmark(path: str) -> dict:
 
 
 def job_costs(root: str, chrom: str) -> dict:
-    """Time and memory per step of one chromosome: windows summed and maxed, other steps as is."""
+    """Time and memory per step of one chromosome: windows summed and maxed, other steps as is.
+
+    A stratified main run's costs include its strata's jobs (ROOT/strata/LABEL/benchmarks)."""
     costs = {}
-    bench = os.path.join(root, "benchmarks")
-    windows = [read_benchmark(p) for p in sorted(glob.glob(f"{bench}/train/{chrom}/*.tsv"))]
+    benches = [os.path.join(root, "benchmarks")] + sorted(glob.glob(f"{root}/strata/*/benchmarks"))
+
+    def paths(*patterns):
+        return sorted(p for bench in benches for pattern in patterns for p in glob.glob(f"{bench}/{pattern}"))
+
+    windows = [read_benchmark(p) for p in paths(f"train/{chrom}/*.tsv")]
     if windows:
         costs["train_windows"] = {
             "jobs": len(windows),
@@ -42,15 +50,11 @@ def job_costs(root: str, chrom: str) -> dict:
             "cpu_s": round(sum(w["cpu_s"] or 0 for w in windows), 2),
             "max_rss_mib": max((w["max_rss_mib"] or 0) for w in windows),
         }
-    for step in ("subset", "stitch", "generate", "concat", "eval", "ancestry"):
+    for step in ("subset", "stitch", "generate", "concat", "merge", "eval"):
         # {chrom}.tsv, {chrom}.{part}.tsv (subset) or {chrom}/{k}.tsv (per-segment generate)
-        paths = sorted(
-            glob.glob(f"{bench}/{step}/{chrom}.tsv")
-            + glob.glob(f"{bench}/{step}/{chrom}.*.tsv")
-            + glob.glob(f"{bench}/{step}/{chrom}/*.tsv")
-        )
-        if paths:
-            rows = [read_benchmark(p) for p in paths]
+        found = paths(f"{step}/{chrom}.tsv", f"{step}/{chrom}.*.tsv", f"{step}/{chrom}/*.tsv")
+        if found:
+            rows = [read_benchmark(p) for p in found]
             costs[step] = {
                 "jobs": len(rows),
                 "total_s": round(sum(r["s"] for r in rows), 2),
@@ -60,29 +64,47 @@ def job_costs(root: str, chrom: str) -> dict:
     return costs
 
 
-def read_ancestry(path: str) -> dict:
-    """The `ancestry` rule's table: {"holdout": {sample: (label, assigned)}, "ag": {...}}."""
-    table = {"holdout": {}, "ag": {}}
-    with open(path) as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            table[row["kind"]][row["sample"]] = (row["label"], row["assigned"])
-    return table
-
-
 def ancestry_measure(tables: dict) -> dict:
-    """Agreement of each AG's assigned population across chromosomes (and with its label)."""
+    """Agreement of each AG's assigned population across chromosomes (and with its label).
+
+    `tables`: per chromosome, {"ag": {sample: (label or ".", assigned)}}. Chance: the agreement
+    of independent assignments with each chromosome's shares, Σ_k Π_c p_c(k); kappa: how far
+    the observed agreement goes from chance towards 1 (0 = chance, 1 = every AG one ancestry).
+    """
     chroms = list(tables)
     ags = sorted(set.intersection(*(set(t["ag"]) for t in tables.values())))
     same_everywhere = sum(len({tables[c]["ag"][s][1] for c in chroms}) == 1 for s in ags)
-    pairs = [(a, b) for i, a in enumerate(chroms) for b in chroms[i + 1 :]]
-    pair_agreement = {
-        f"{a}~{b}": round(sum(tables[a]["ag"][s][1] == tables[b]["ag"][s][1] for s in ags) / len(ags), 4)
-        for a, b in pairs
+    shares = {
+        c: {k: n / len(ags) for k, n in _count(tables[c]["ag"][s][1] for s in ags).items()} for c in chroms
     }
+    populations = sorted({k for c in chroms for k in shares[c]})
+
+    def chance(cs):
+        total = 0.0
+        for k in populations:
+            product = 1.0
+            for c in cs:
+                product *= shares[c].get(k, 0.0)
+            total += product
+        return total
+
+    def kappa(observed, expected):
+        return round((observed - expected) / (1 - expected), 4) if expected < 1 else None
+
+    pairs = [(a, b) for i, a in enumerate(chroms) for b in chroms[i + 1 :]]
+    pair_agreement, pair_kappa = {}, {}
+    for a, b in pairs:
+        observed = sum(tables[a]["ag"][s][1] == tables[b]["ag"][s][1] for s in ags) / len(ags)
+        pair_agreement[f"{a}~{b}"] = round(observed, 4)
+        pair_kappa[f"{a}~{b}"] = kappa(observed, chance((a, b)))
+    everywhere = same_everywhere / len(ags) if ags else None
     result = {
         "ags": len(ags),
-        "same_population_on_every_chromosome": round(same_everywhere / len(ags), 4) if ags else None,
+        "same_population_on_every_chromosome": round(everywhere, 4) if ags else None,
+        "chance_same_population": round(chance(chroms), 4) if ags else None,
+        "kappa": kappa(everywhere, chance(chroms)) if ags else None,
         "pairwise_agreement": pair_agreement,
+        "pairwise_kappa": pair_kappa,
         "assigned_counts": {
             c: dict(sorted(_count(v[1] for v in tables[c]["ag"].values()).items())) for c in chroms
         },
@@ -101,22 +123,15 @@ def ancestry_measure(tables: dict) -> dict:
 
 
 def eval_ancestry_table(report: dict):
-    """report.json's per-AG assignment (`ancestry.samples`) in read_ancestry's layout, or None."""
-    samples = (report.get("ancestry") or {}).get("samples")
+    """report.json's ancestry as {"ag": {sample: (label or ".", assigned)}, "holdout_agreement":
+    share of held-out people assigned to their own population}, or None without one."""
+    ancestry = report.get("ancestry") or {}
+    samples = ancestry.get("samples")
     if not samples:
         return None
     return {
-        "holdout": {},
         "ag": {s["sample"]: (s.get("label") or ".", s["population"]) for s in samples},
-    }
-
-
-def holdout_accuracy(tables: dict) -> dict:
-    """Per chromosome, the share of held-out real people assigned to their own population."""
-    return {
-        c: round(sum(lab == got for lab, got in t["holdout"].values()) / len(t["holdout"]), 4)
-        for c, t in tables.items()
-        if t["holdout"]
+        "holdout_agreement": ancestry.get("holdout_agreement"),
     }
 
 
@@ -150,23 +165,17 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
                 "costs": job_costs(root, chrom),
             }
         entry = {"chromosomes": per_chrom}
-        # genosynth eval's own assignment (report.json `ancestry`, newer genosynth), when present.
-        from_eval = {}
+        tables = {}
         for chrom in chroms:
             with open(f"{root}/reports/{chrom}/report.json") as f:
                 table = eval_ancestry_table(json.load(f))
             if table is not None:
-                from_eval[chrom] = table
-        if len(from_eval) == len(chroms):
-            entry["ancestry_from_eval"] = ancestry_measure(from_eval)
-        tables = {}
-        for chrom in chroms:
-            path = f"{root}/ancestry/{chrom}.tsv"
-            if os.path.isfile(path):
-                tables[chrom] = read_ancestry(path)
+                tables[chrom] = table
         if len(tables) == len(chroms):
             entry["ancestry"] = ancestry_measure(tables)
-            entry["ancestry"]["holdout_assignment_accuracy"] = holdout_accuracy(tables)
+            entry["ancestry"]["holdout_assignment_accuracy"] = {
+                c: t["holdout_agreement"] for c, t in tables.items()
+            }
         summary["runs"][run] = entry
     if os.path.isfile(f"{outdir}/labels.json"):
         with open(f"{outdir}/labels.json") as f:
@@ -219,7 +228,8 @@ def render_html(summary: dict) -> str:
             parts.append(
                 f"<p>Ancestry: {_fmt(a['same_population_on_every_chromosome'])} of {a['ags']} AGs are "
                 "assigned the same population on every chromosome (nearest real population centroid in "
-                f"PCA space); pairwise {e(json.dumps(a['pairwise_agreement']))}."
+                f"PCA space), against {_fmt(a['chance_same_population'])} by chance "
+                f"(kappa {_fmt(a['kappa'])}); pairwise {e(json.dumps(a['pairwise_agreement']))}."
             )
             if "matches_label" in a:
                 parts.append(f" Share matching the AG's label: {e(json.dumps(a['matches_label']))}.")

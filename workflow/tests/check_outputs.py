@@ -2,9 +2,10 @@
 """Checks a finished workflow run with bcftools and its summary.json (the workflow tests).
 
 For every chromosome: the AGs' VCF has its .tbi, as many sites as the training file, n_ags
-samples named AG_..., only phased diploid genotypes; the eval report exists; the summary lists
-every chromosome with a verdict and, with a panel, the ancestry measure of both runs, and the AG
-labels are the same on every chromosome.
+samples named AG_..., only phased diploid genotypes; the eval report exists; with a panel, the
+AGs' panel labels every AG sample (stratified: with its stratum's label, as its name says). The
+summary lists every chromosome with a verdict and, with a panel, the ancestry measure of both
+runs, and the AG labels are the same on every chromosome.
 
     check_outputs.py OUTDIR --chromosomes chr1 chr2
 """
@@ -48,6 +49,24 @@ def check_chromosome(outdir: str, chrom: str, n_ags: int) -> None:
     if not os.path.isfile(f"{outdir}/reports/{chrom}/report.json"):
         fail(f"{outdir}/reports/{chrom}/report.json missing")
     print(f"check: {ags}: {counts[chrom]} sites, {len(samples)} AGs, all phased, indexed")
+    return samples
+
+
+def check_ag_panel(outdir: str, chrom: str, samples: list[str], conditioning: str) -> dict:
+    """The AGs' labels (OUT.panel): one per AG sample; stratified AGs are named by their label."""
+    path = f"{outdir}/ags/{chrom}.vcf.gz.panel"
+    if not os.path.isfile(path):
+        fail(f"{path} missing: the AGs' labels")
+    with open(path) as f:
+        rows = [line.split() for line in f.read().splitlines()[1:] if line.strip()]
+    labels = {row[0]: row[1] for row in rows}
+    if sorted(labels) != sorted(samples):
+        fail(f"{path}: labels {len(labels)} samples, the VCF has {len(samples)}")
+    if conditioning == "stratified":
+        wrong = [s for s, l in labels.items() if not s.startswith(f"AG_{l}_")]
+        if wrong:
+            fail(f"{path}: {wrong[0]} is labelled {labels[wrong[0]]} but drawn from another stratum")
+    return labels
 
 
 def main(argv=None) -> int:
@@ -58,8 +77,14 @@ def main(argv=None) -> int:
     with open(f"{args.outdir}/summary.json") as f:
         summary = json.load(f)
     n_ags = summary["config"]["n_ags"]
+    conditioning = summary["config"].get("conditioning", "stratified")
+    labels = []
     for chrom in args.chromosomes:
-        check_chromosome(args.outdir, chrom, n_ags)
+        samples = check_chromosome(args.outdir, chrom, n_ags)
+        if summary["config"].get("panel"):
+            labels.append(check_ag_panel(args.outdir, chrom, samples, conditioning))
+    if any(l != labels[0] for l in labels):
+        fail("the AGs' panels differ between chromosomes: an AG must keep one label")
     main_run = summary["runs"].get("main")
     if main_run is None or sorted(main_run["chromosomes"]) != sorted(args.chromosomes):
         fail(f"summary.json: the main run does not list {args.chromosomes}")
@@ -74,10 +99,12 @@ def main(argv=None) -> int:
             fail("summary.json: the AGs' labels differ between chromosomes")
         if summary["config"].get("baseline") and "ancestry" not in summary["runs"].get("baseline", {}):
             fail("summary.json: baseline run without its ancestry measure")
+        baseline = summary["runs"].get("baseline", {}).get("ancestry", {})
         print(
-            "check: ancestry kept on every chromosome: "
-            f"{ancestry['same_population_on_every_chromosome']} (main), "
-            f"{summary['runs'].get('baseline', {}).get('ancestry', {}).get('same_population_on_every_chromosome')} (baseline)"
+            f"check: ancestry kept on every chromosome ({conditioning}): "
+            f"{ancestry['same_population_on_every_chromosome']} (chance "
+            f"{ancestry['chance_same_population']}, kappa {ancestry['kappa']}); baseline "
+            f"{baseline.get('same_population_on_every_chromosome')} (kappa {baseline.get('kappa')})"
         )
     if not os.path.isfile(f"{args.outdir}/summary.html"):
         fail(f"{args.outdir}/summary.html missing")

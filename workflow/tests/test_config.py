@@ -63,6 +63,7 @@ def test_a_good_config_plans_every_step_up_to_the_windows(sim, tmp_path):
         ("multiallelic=keep", "multiallelic: must be one of error, split, drop"),
         ("n_ags=0", "n_ags: must be a positive integer"),
         ("baseline=maybe", "baseline: must be true or false"),
+        ("conditioning=both", "conditioning: must be stratified (a model per label) or labels"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
@@ -94,6 +95,11 @@ def test_population_counts_must_name_panel_labels_and_add_up(sim, tmp_path):
     assert code != 0 and "labels not in the panel: XYZ" in text, text
     code, text = dry_run(tmp_path, *good(sim), "population_counts={AFR: 10, EUR: 5}")
     assert code != 0 and "adds up to 15 people, but n_ags is 30" in text, text
+
+
+def test_label_units_need_a_model_that_takes_labels(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "conditioning=labels", "model=hclt")
+    assert code != 0 and "conditioning: labels needs a model that takes labels" in text, text
 
 
 def test_baseline_false_on_the_command_line_turns_the_baseline_off(sim, tmp_path):

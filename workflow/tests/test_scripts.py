@@ -4,12 +4,9 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
 
-import ancestry  # noqa: E402
 import draw_labels  # noqa: E402
 import summarize  # noqa: E402
 
@@ -50,20 +47,9 @@ def test_the_simulation_writes_phased_biallelic_indexed_chromosomes_with_a_panel
             assert all(g in ("0|0", "0|1", "1|0", "1|1") for g in gts.split())
 
 
-def test_ancestry_assignment_recovers_well_separated_populations():
-    rng = np.random.default_rng(0)
-    freqs = {"A": rng.uniform(0.05, 0.3, 400), "B": rng.uniform(0.7, 0.95, 400)}
-    def people(label, n):
-        return rng.binomial(2, freqs[label], size=(n, 400)).astype(float)
-    train = np.vstack([people("A", 30), people("B", 30)])
-    others = [np.vstack([people("B", 5), people("A", 5)])]
-    (assigned,) = ancestry.assign(train, ["A"] * 30 + ["B"] * 30, others, components=2)
-    assert assigned == ["B"] * 5 + ["A"] * 5
-
-
 def test_the_ancestry_measure_counts_agreement_across_chromosomes():
     def table(assigned):
-        return {"holdout": {}, "ag": {f"AG_{i}": ("EUR", a) for i, a in enumerate(assigned)}}
+        return {"ag": {f"AG_{i}": ("EUR", a) for i, a in enumerate(assigned)}}
     tables = {
         "chr1": table(["EUR", "EUR", "AFR", "EAS"]),
         "chr2": table(["EUR", "AFR", "AFR", "EAS"]),
@@ -75,11 +61,39 @@ def test_the_ancestry_measure_counts_agreement_across_chromosomes():
     assert measure["pairwise_agreement"]["chr1~chr2"] == 0.75
     assert measure["matches_label"]["chr1"] == 0.5
     assert measure["labels_identical_across_chromosomes"] is True
+    # Shares: chr1 EUR .5 AFR .25 EAS .25; chr2 EUR .25 AFR .5 EAS .25; chr3 EUR .75 AFR .25.
+    assert measure["chance_same_population"] == round(0.5 * 0.25 * 0.75 + 0.25 * 0.5 * 0.25, 4)
+    chance = 0.5 * 0.25 + 0.25 * 0.5 + 0.25 * 0.25
+    assert measure["pairwise_kappa"]["chr1~chr2"] == round((0.75 - chance) / (1 - chance), 4)
+
+
+def test_collapse_onto_one_population_agrees_only_by_chance():
+    # Every AG lands in AFR on both chromosomes: perfect agreement, and no information.
+    tables = {c: {"ag": {f"AG_{i}": (".", "AFR") for i in range(10)}} for c in ("chr1", "chr2")}
+    measure = summarize.ancestry_measure(tables)
+    assert measure["same_population_on_every_chromosome"] == 1.0
+    assert measure["chance_same_population"] == 1.0
+    assert measure["kappa"] is None
+    # Independent halves: chance level exactly, kappa 0.
+    half = {f"AG_{i}": (".", "AFR" if i % 2 else "EUR") for i in range(8)}
+    other = {f"AG_{i}": (".", "AFR" if i < 4 else "EUR") for i in range(8)}
+    measure = summarize.ancestry_measure({"chr1": {"ag": half}, "chr2": {"ag": other}})
+    assert measure["same_population_on_every_chromosome"] == 0.5
+    assert measure["kappa"] == 0.0
+
+
+def test_strata_get_their_training_people_and_haplotype_counts(tmp_path):
+    train = {"P1": "AFR", "P2": "EUR", "P3": "AFR", "P4": "EAS"}
+    draw_labels.write_strata(str(tmp_path / "strata"), {"AFR": 3, "EUR": 1}, train)
+    assert (tmp_path / "strata" / "AFR.txt").read_text() == "P1\nP3\n"
+    assert (tmp_path / "strata" / "AFR.haplotypes").read_text() == "6\n"
+    assert (tmp_path / "strata" / "EUR.txt").read_text() == "P2\n"
+    assert not (tmp_path / "strata" / "EAS.txt").exists(), "no AGs drawn for EAS: no model"
 
 
 def test_eval_ancestry_in_report_json_feeds_the_same_measure():
     def report(assigned):
-        return {"ancestry": {"samples": [
+        return {"ancestry": {"holdout_agreement": 0.9, "samples": [
             {"sample": f"AG_{i}", "population": a, "distance": 1.0, "label": "AFR"}
             for i, a in enumerate(assigned)
         ]}}
@@ -90,4 +104,5 @@ def test_eval_ancestry_in_report_json_feeds_the_same_measure():
     measure = summarize.ancestry_measure(tables)
     assert measure["same_population_on_every_chromosome"] == 0.5
     assert measure["matches_label"] == {"chr1": 0.5, "chr2": 1.0}
+    assert tables["chr1"]["holdout_agreement"] == 0.9
     assert summarize.eval_ancestry_table({"verdict": {}}) is None
