@@ -226,22 +226,30 @@ def render_html(summary: dict) -> str:
         if "ancestry" in entry:
             a = entry["ancestry"]
             parts.append(
-                f"<p>Ancestry: {_fmt(a['same_population_on_every_chromosome'])} of {a['ags']} AGs are "
+                f"<p>Ancestry: {_pct(a['same_population_on_every_chromosome'])} of {a['ags']} AGs are "
                 "assigned the same population on every chromosome (nearest real population centroid in "
-                f"PCA space), against {_fmt(a['chance_same_population'])} by chance "
-                f"(kappa {_fmt(a['kappa'])}); pairwise {e(json.dumps(a['pairwise_agreement']))}."
+                f"PCA space), against {_pct(a['chance_same_population'])} by chance "
+                f"(kappa {_fmt(a['kappa'])}); pairwise {_per_chrom(a['pairwise_agreement'])}."
             )
             if "matches_label" in a:
-                parts.append(f" Share matching the AG's label: {e(json.dumps(a['matches_label']))}.")
+                parts.append(f" Assigned to their own label: {_per_chrom(a['matches_label'])}.")
             parts.append(
                 " Held-out real people assigned to their own population: "
-                f"{e(json.dumps(a['holdout_assignment_accuracy']))}.</p>"
+                f"{_per_chrom(a['holdout_assignment_accuracy'])}.</p>"
             )
     if "labels" in summary:
         parts.append(f"<h2>AG labels</h2><p>{e(json.dumps(summary['labels']['people']))} "
                      f"({e(summary['labels']['source'])})</p>")
     parts.append(f"<h2>Config</h2><pre>{e(json.dumps(summary['config'], indent=2))}</pre></body></html>")
     return "".join(parts)
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _per_chrom(values: dict) -> str:
+    return html.escape(", ".join(f"{k} {_pct(v)}" for k, v in values.items()))
 
 
 def _fmt(value) -> str:
