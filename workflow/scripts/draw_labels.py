@@ -77,7 +77,16 @@ def main(argv=None) -> int:
         source = f"drawn in the training people's proportions (seed {args.seed})"
     # generate's --population counts haplotypes: two per diploid AG.
     population = ",".join(f"{label}={2 * n}" for label, n in counts.items())
-    result = {"label_column": args.column, "people": counts, "source": source, "population_arg": population}
+    # What each label's AGs are modelled on (stratified: its own model's people; few people
+    # make a small model, the privacy figures of which the eval reports).
+    training_people = {label: sum(labels[s] == label for s in train) for label in counts}
+    result = {
+        "label_column": args.column,
+        "people": counts,
+        "source": source,
+        "population_arg": population,
+        "training_people": training_people,
+    }
     tmp = args.output + ".tmp"
     with open(tmp, "w") as f:
         json.dump(result, f, indent=2)

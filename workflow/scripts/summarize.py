@@ -238,8 +238,16 @@ def render_html(summary: dict) -> str:
                 f"{_per_chrom(a['holdout_assignment_accuracy'])}.</p>"
             )
     if "labels" in summary:
-        parts.append(f"<h2>AG labels</h2><p>{e(json.dumps(summary['labels']['people']))} "
-                     f"({e(summary['labels']['source'])})</p>")
+        labels = summary["labels"]
+        trained_on = labels.get("training_people") or {}
+        rows = "".join(
+            f"<tr><td>{e(label)}</td><td>{n}</td><td>{trained_on.get(label, '-')}</td></tr>"
+            for label, n in labels["people"].items()
+        )
+        parts.append(
+            "<h2>AG labels</h2><table><tr><th>label</th><th>AG people</th>"
+            f"<th>training people with it</th></tr>{rows}</table><p>{e(labels['source'])}</p>"
+        )
     parts.append(f"<h2>Config</h2><pre>{e(json.dumps(summary['config'], indent=2))}</pre></body></html>")
     return "".join(parts)
 

@@ -1,5 +1,6 @@
 """The workflow's helper scripts: label draw, simulation output, ancestry measure."""
 
+import json
 import os
 import subprocess
 import sys
@@ -80,6 +81,28 @@ def test_collapse_onto_one_population_agrees_only_by_chance():
     measure = summarize.ancestry_measure({"chr1": {"ag": half}, "chr2": {"ag": other}})
     assert measure["same_population_on_every_chromosome"] == 0.5
     assert measure["kappa"] == 0.0
+
+
+def test_labels_json_records_each_labels_training_people(tmp_path):
+    panel = tmp_path / "panel.txt"
+    panel.write_text(
+        "sample\tpop\tsuper_pop\tgender\n"
+        + "".join(f"P{i}\tX\t{'AFR' if i < 3 else 'EUR'}\tmale\n" for i in range(5))
+    )
+    train = tmp_path / "train.txt"
+    train.write_text("P0\nP1\nP3\n")
+    out = tmp_path / "labels.json"
+    code = draw_labels.main([
+        "--panel", str(panel), "--train-list", str(train), "--n-ags", "4", "--seed", "1",
+        "--counts", '{"AFR": 3, "EUR": 1}', "-o", str(out), "--strata-dir", str(tmp_path / "strata"),
+    ])
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["people"] == {"AFR": 3, "EUR": 1}
+    assert result["training_people"] == {"AFR": 2, "EUR": 1}
+    assert (tmp_path / "strata" / "EUR.txt").read_text() == "P3\n"
+    page = summarize.render_html({"runs": {}, "labels": result, "config": {}})
+    assert "<td>AFR</td><td>3</td><td>2</td>" in page
 
 
 def test_strata_get_their_training_people_and_haplotype_counts(tmp_path):
