@@ -32,22 +32,30 @@ def draw(labels_of_train: list[str], n_ags: int, seed: int) -> dict[str, int]:
     return {name: int(n) for name, n in zip(names, counts) if n > 0}
 
 
-def write_strata(folder: str, counts: dict[str, int], train_labels: dict[str, str]) -> None:
-    """Per label with AGs: LABEL.txt (its training people) and LABEL.haplotypes (2 per AG)."""
+def people_by_label(counts: dict[str, int], train_labels: dict[str, str]) -> dict[str, list[str]]:
+    """Each label with AGs and its training people (sample -> label in `train_labels`)."""
+    return {label: [s for s, l in train_labels.items() if l == label] for label in counts}
+
+
+def write_strata(folder: str, counts: dict[str, int], people: dict[str, list[str]]) -> None:
+    """Per label with AGs: LABEL.txt (its training people) and LABEL.haplotypes (2 per AG).
+    Every label is checked before any file is written."""
     for label, n in counts.items():
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", label) or label.startswith("."):
             sys.exit(f"error: label {label!r} cannot name a stratum folder (letters, digits, _ . - only)")
-        people = [s for s, l in train_labels.items() if l == label]
-        if not people:
+        if not people[label]:
             sys.exit(f"error: label {label} has {n} AGs but no training people to model them on")
     os.makedirs(folder, exist_ok=True)
     for label, n in counts.items():
-        people = [s for s, l in train_labels.items() if l == label]
-        for name, text in ((f"{label}.txt", "".join(f"{s}\n" for s in people)), (f"{label}.haplotypes", f"{2 * n}\n")):
-            path = os.path.join(folder, name)
-            with open(path + ".tmp", "w") as f:
-                f.write(text)
-            os.replace(path + ".tmp", path)
+        write_atomic(os.path.join(folder, f"{label}.txt"), "".join(f"{s}\n" for s in people[label]))
+        write_atomic(os.path.join(folder, f"{label}.haplotypes"), f"{2 * n}\n")
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Writes `text` to a temporary file renamed to `path` when complete."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
 
 
 def main(argv=None) -> int:
@@ -79,7 +87,10 @@ def main(argv=None) -> int:
     population = ",".join(f"{label}={2 * n}" for label, n in counts.items())
     # What each label's AGs are modelled on (stratified: its own model's people; few people
     # make a small model, the privacy figures of which the eval reports).
-    training_people = {label: sum(labels[s] == label for s in train) for label in counts}
+    people = people_by_label(counts, {s: labels[s] for s in train})
+    if args.strata_dir:
+        write_strata(args.strata_dir, counts, people)
+    training_people = {label: len(members) for label, members in people.items()}
     result = {
         "label_column": args.column,
         "people": counts,
@@ -87,16 +98,9 @@ def main(argv=None) -> int:
         "population_arg": population,
         "training_people": training_people,
     }
-    tmp = args.output + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(result, f, indent=2)
-    os.replace(tmp, args.output)
-    if args.strata_dir:
-        write_strata(args.strata_dir, counts, {s: labels[s] for s in train})
+    write_atomic(args.output, json.dumps(result, indent=2))
     if args.population_out:
-        with open(args.population_out + ".tmp", "w") as f:
-            f.write(population + "\n")
-        os.replace(args.population_out + ".tmp", args.population_out)
+        write_atomic(args.population_out, population + "\n")
     return 0
 
 

@@ -107,7 +107,8 @@ def test_labels_json_records_each_labels_training_people(tmp_path):
 
 def test_strata_get_their_training_people_and_haplotype_counts(tmp_path):
     train = {"P1": "AFR", "P2": "EUR", "P3": "AFR", "P4": "EAS"}
-    draw_labels.write_strata(str(tmp_path / "strata"), {"AFR": 3, "EUR": 1}, train)
+    counts = {"AFR": 3, "EUR": 1}
+    draw_labels.write_strata(str(tmp_path / "strata"), counts, draw_labels.people_by_label(counts, train))
     assert (tmp_path / "strata" / "AFR.txt").read_text() == "P1\nP3\n"
     assert (tmp_path / "strata" / "AFR.haplotypes").read_text() == "6\n"
     assert (tmp_path / "strata" / "EUR.txt").read_text() == "P2\n"
