@@ -98,11 +98,12 @@ def ancestry_measure(tables: dict) -> dict:
         pair_agreement[f"{a}~{b}"] = round(observed, 4)
         pair_kappa[f"{a}~{b}"] = kappa(observed, chance((a, b)))
     everywhere = same_everywhere / len(ags) if ags else None
+    expected = chance(chroms) if ags else None
     result = {
         "ags": len(ags),
         "same_population_on_every_chromosome": round(everywhere, 4) if ags else None,
-        "chance_same_population": round(chance(chroms), 4) if ags else None,
-        "kappa": kappa(everywhere, chance(chroms)) if ags else None,
+        "chance_same_population": round(expected, 4) if ags else None,
+        "kappa": kappa(everywhere, expected) if ags else None,
         "pairwise_agreement": pair_agreement,
         "pairwise_kappa": pair_kappa,
         "assigned_counts": {
@@ -152,10 +153,13 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
         root = os.path.join(outdir, sub) if sub else outdir
         if not os.path.isfile(f"{root}/reports/{chroms[0]}/report.json"):
             continue
-        per_chrom = {}
+        per_chrom, tables = {}, {}
         for chrom in chroms:
             with open(f"{root}/reports/{chrom}/report.json") as f:
                 report = json.load(f)
+            table = eval_ancestry_table(report)
+            if table is not None:
+                tables[chrom] = table
             per_chrom[chrom] = {
                 "verdict": report["verdict"]["overall"],
                 "checks": {
@@ -165,12 +169,6 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
                 "costs": job_costs(root, chrom),
             }
         entry = {"chromosomes": per_chrom}
-        tables = {}
-        for chrom in chroms:
-            with open(f"{root}/reports/{chrom}/report.json") as f:
-                table = eval_ancestry_table(json.load(f))
-            if table is not None:
-                tables[chrom] = table
         if len(tables) == len(chroms):
             entry["ancestry"] = ancestry_measure(tables)
             entry["ancestry"]["holdout_assignment_accuracy"] = {
