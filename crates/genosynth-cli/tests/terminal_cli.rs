@@ -134,7 +134,7 @@ fn train_args(dir: &std::path::Path) -> Vec<String> {
         "--model",
         "hclt",
         "--epochs",
-        "6",
+        "4",
         "--validation-fraction",
         "0.2",
         "--validate-every",
@@ -183,7 +183,7 @@ fn training_in_80_columns_fits_and_leaves_one_line_per_bar() {
         "read examples/",
         "holding out",
         "training hclt",
-        "trained 6 epochs",
+        "trained 4 epochs",
     ] {
         assert_eq!(text.matches(line).count(), 1, "{line:?} once in:\n{text}");
     }
@@ -196,7 +196,7 @@ fn a_narrow_terminal_gets_the_short_bar() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (status, replay) = run_in_terminal(40, &args);
     assert!(status.success(), "{}", shown(&replay.screen));
-    assert!(replay.raw.contains("train 1/6 epochs"), "{}", replay.raw);
+    assert!(replay.raw.contains("train 1/4 epochs"), "{}", replay.raw);
     assert!(!replay.raw.contains("train ["), "{}", replay.raw);
     if let Some(screen) = &replay.overflow {
         panic!("a line ran past 40 columns and wrapped:\n{screen}");
