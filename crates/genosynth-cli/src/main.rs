@@ -16,15 +16,36 @@ use clap::{Parser, Subcommand};
 
 use crate::printer::Printer;
 
-/// Learn generative models from phased haplotypes and write artificial genomes (AGs).
+/// The command line: options every command takes, and one command.
 #[derive(Debug, Parser)]
-#[command(name = "genosynth", version, about, propagate_version = true)]
+#[command(
+    name = "genosynth",
+    version,
+    about = ABOUT,
+    long_about = None,
+    after_help = EXAMPLE,
+    propagate_version = true
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
+
+/// One sentence: what genosynth does.
+const ABOUT: &str = "Learn generative models from phased human haplotypes and write artificial \
+genomes (AGs) that carry a population's statistics but belong to no donor, judged for realism \
+and privacy.";
+
+/// The main path, shown after the command list.
+const EXAMPLE: &str = "\
+Example: hold people out, make AGs, judge them on the people the model never saw
+  genosynth split real.vcf.gz --seed 1 -o train.vcf.gz --holdout-out holdout.vcf.gz
+  genosynth synth train.vcf.gz -o ags.vcf.gz
+  genosynth eval --train train.vcf.gz --synthetic ags.vcf.gz --holdout holdout.vcf.gz -o report/
+
+`genosynth <COMMAND> --help` explains each command; `train --help` says which model to pick.";
 
 /// Options every subcommand accepts.
 #[derive(Debug, clap::Args)]
@@ -51,7 +72,9 @@ enum Command {
     Split(commands::split::Args),
     /// Evaluate artificial genomes against real haplotypes: fidelity, privacy, HTML report.
     Eval(commands::eval::Args),
-    /// Train a GAN or RBM (Yelmen et al. 2021) on phased haplotypes into a model directory.
+    /// Train one of five models (gan, rbm, wgan, crbm, hclt) on phased haplotypes into a
+    /// model directory.
+    #[command(long_about = commands::train::WHICH_MODEL)]
     Train(commands::train::Args),
     /// Plan the training windows of one chromosome (JSON) for one job per window.
     Plan(commands::plan::Args),

@@ -129,7 +129,9 @@ impl Progress for Reporter<'_> {
             }
             Event::EvalStep { step, name } => {
                 if let Some((bar, started)) = &mut self.evaluation {
-                    printer.debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()));
+                    bar.suspend(|| {
+                        printer.debug(format!("{:.2}s: {name}", started.elapsed().as_secs_f64()))
+                    });
                     bar.update(step, name);
                 }
             }

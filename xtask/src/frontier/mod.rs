@@ -9,7 +9,7 @@
 //! and the real test people (the ceiling) are evaluated the same way. Writes
 //! `docs/reproduction-frontier.md` with, per data set, the table and two plots of every
 //! validated checkpoint of every model: privacy loss and LD r² correlation against the
-//! distance of the AATS halves from 0.5.
+//! distance of the AATS halves from 0.5; then README.md's results tables from that doc.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 mod plot;
+mod readme;
 pub(crate) mod targets;
 
 use crate::bench::environment::Environment;
@@ -189,8 +190,15 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     for s in sections {
         doc.push_str(&s);
     }
-    std::fs::write(DOC, doc).with_context(|| format!("cannot write {DOC}"))?;
+    std::fs::write(DOC, &doc).with_context(|| format!("cannot write {DOC}"))?;
     eprintln!("frontier: wrote {DOC}");
+    // The README's results tables follow the doc (a test checks they agree).
+    let readme = std::fs::read_to_string(readme::README)?;
+    std::fs::write(
+        readme::README,
+        readme::with_tables(&readme, &readme::results_tables(&doc)?)?,
+    )?;
+    eprintln!("frontier: wrote the results tables of {}", readme::README);
     Ok(())
 }
 

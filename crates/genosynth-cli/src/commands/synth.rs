@@ -64,10 +64,11 @@ pub(crate) struct Args {
     /// 0 turns the guard off.
     #[arg(long, value_name = "auto|N", help_heading = "Generation guard")]
     min_distance: Option<MinDistance>,
+    #[command(flatten, next_help_heading = "Input")]
+    input_args: InputArgs,
+    // One heading per model, after the shared options.
     #[command(flatten)]
     hyper: HyperArgs,
-    #[command(flatten)]
-    input_args: InputArgs,
 }
 
 /// `--preset` values.

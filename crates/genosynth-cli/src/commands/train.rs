@@ -1,5 +1,5 @@
-//! `genosynth train`: fit a GAN or RBM (Yelmen et al. 2021) to phased haplotypes and keep a
-//! checkpoint directory.
+//! `genosynth train`: fit one of the five models (gan, rbm, wgan, crbm, hclt) to phased
+//! haplotypes and keep a checkpoint directory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +20,7 @@ use crate::commands::selection::SelectionArgs;
 use crate::commands::window::{WindowArgs, WindowJob};
 use crate::reporter::Reporter;
 
-/// Train a GAN or RBM on phased haplotypes; the model goes to a checkpoint directory.
+/// Train one of five models on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Input VCF, VCF.gz, BCF or .hapt with phased haplotypes (`-` = stdin).
@@ -28,6 +28,8 @@ pub(crate) struct Args {
     /// Model directory (model.safetensors, optimizer.safetensors, model.json, history.jsonl).
     #[arg(short = 'o', long = "output", value_name = "MODEL_DIR")]
     output: PathBuf,
+    #[command(flatten)]
+    run: RunArgs,
     /// Continue the checkpoint in MODEL_DIR (same data) up to --epochs in total; its
     /// hyperparameters and seed are used.
     #[arg(long)]
@@ -39,19 +41,42 @@ pub(crate) struct Args {
     /// Panel column used as the label.
     #[arg(long, value_enum, default_value_t = LabelColumn::SuperPop, requires = "panel")]
     label_column: LabelColumn,
-    #[command(flatten)]
-    run: RunArgs,
+    #[command(flatten, next_help_heading = "Input")]
+    input_args: InputArgs,
+    #[command(
+        flatten,
+        next_help_heading = "One window of a chromosome (genosynth plan)"
+    )]
+    window: WindowArgs,
     #[command(flatten)]
     selection: SelectionArgs,
     #[command(flatten)]
     dp: DpArgs,
+    // One heading per model, after the shared options.
     #[command(flatten)]
     hyper: HyperArgs,
-    #[command(flatten)]
-    window: WindowArgs,
-    #[command(flatten)]
-    input_args: InputArgs,
 }
+
+/// `train --help`: the five models and which to pick (figures: README.md and
+/// docs/reproduction-frontier.md, measured on the 805-SNP 1000 Genomes set).
+pub(crate) const WHICH_MODEL: &str = "\
+Train one of five models on phased haplotypes; the model goes to a checkpoint directory.
+
+Which model (--model):
+  hclt  hidden Chow-Liu tree, exact likelihood, trained by EM (an epoch is one
+        EM iteration): the most realistic AGs per CPU second (805 SNPs: 20 s on
+        2 cores), but leaks measurably more than rbm; the default of `synth`.
+  rbm   restricted Boltzmann machine (Yelmen et al. 2021): private but noisy.
+  gan   dense GAN (Yelmen et al. 2021), the paper's main model and the default
+        here: slow to converge (the paper ran 20,000 epochs).
+  wgan  convolutional WGAN-GP (Yelmen et al. 2023): long regions, 10k-65k sites.
+  crbm  conditional RBM over chained windows (Yelmen et al. 2023): any length,
+        whole chromosomes in windows (see `plan`, --window-index and `stitch`).
+With --validation-fraction, people are held out to choose the checkpoint; check
+the privacy figures with `genosynth eval` before sharing AGs.
+
+Options are grouped: shared ones first, then one group per model; a model reads
+only its own group.";
 
 /// Model kind, length, seed and device.
 #[derive(Debug, Clone, clap::Args)]
@@ -103,120 +128,120 @@ impl From<Model> for ModelKind {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct HyperArgs {
     /// GAN: size of the Gaussian latent vector.
-    #[arg(long, default_value_t = GanParams::default().latent_size, value_name = "N", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().latent_size, value_name = "N", help_heading = "GAN (--model gan)")]
     latent_size: usize,
     /// GAN: generator hidden layers have ⌊sites / D⌋ units.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().generator_divisors, value_name = "D1,D2", help_heading = "GAN hyperparameters")]
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().generator_divisors, value_name = "D1,D2", help_heading = "GAN (--model gan)")]
     generator_divisors: Vec<f64>,
     /// GAN: discriminator hidden layers have ⌊sites / D⌋ units.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().discriminator_divisors, value_name = "D1,D2", help_heading = "GAN hyperparameters")]
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = GanParams::default().discriminator_divisors, value_name = "D1,D2", help_heading = "GAN (--model gan)")]
     discriminator_divisors: Vec<f64>,
     /// GAN: negative slope of the LeakyReLU activations.
-    #[arg(long, default_value_t = GanParams::default().leaky_slope, value_name = "A", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().leaky_slope, value_name = "A", help_heading = "GAN (--model gan)")]
     leaky_slope: f32,
     /// GAN: L2 penalty (Keras l2) on hidden-layer kernels.
-    #[arg(long, default_value_t = GanParams::default().l2, value_name = "L", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().l2, value_name = "L", help_heading = "GAN (--model gan)")]
     gan_l2: f32,
     /// GAN: Adam learning rate of the discriminator.
-    #[arg(long, default_value_t = GanParams::default().discriminator_lr, value_name = "LR", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().discriminator_lr, value_name = "LR", help_heading = "GAN (--model gan)")]
     discriminator_lr: f32,
     /// GAN: Adam learning rate of the generator.
-    #[arg(long, default_value_t = GanParams::default().generator_lr, value_name = "LR", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().generator_lr, value_name = "LR", help_heading = "GAN (--model gan)")]
     generator_lr: f32,
     /// GAN: haplotypes per minibatch.
-    #[arg(long, default_value_t = GanParams::default().batch_size, value_name = "N", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().batch_size, value_name = "N", help_heading = "GAN (--model gan)")]
     gan_batch_size: usize,
     /// GAN: real inputs become x − U(0, A), drawn once.
-    #[arg(long, default_value_t = GanParams::default().real_input_noise, value_name = "A", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().real_input_noise, value_name = "A", help_heading = "GAN (--model gan)")]
     real_input_noise: f32,
     /// GAN: real labels are 1 − U(0, A) per minibatch.
-    #[arg(long, default_value_t = GanParams::default().real_label_noise, value_name = "A", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().real_label_noise, value_name = "A", help_heading = "GAN (--model gan)")]
     real_label_noise: f32,
     /// GAN: Adam β1.
-    #[arg(long, default_value_t = GanParams::default().beta1, value_name = "B", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().beta1, value_name = "B", help_heading = "GAN (--model gan)")]
     adam_beta1: f32,
     /// GAN: Adam β2.
-    #[arg(long, default_value_t = GanParams::default().beta2, value_name = "B", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().beta2, value_name = "B", help_heading = "GAN (--model gan)")]
     adam_beta2: f32,
     /// GAN: Adam ε.
-    #[arg(long, default_value_t = GanParams::default().epsilon, value_name = "E", help_heading = "GAN hyperparameters")]
+    #[arg(long, default_value_t = GanParams::default().epsilon, value_name = "E", help_heading = "GAN (--model gan)")]
     adam_epsilon: f32,
 
     /// RBM: number of hidden units.
-    #[arg(long, default_value_t = RbmParams::default().hidden_units, value_name = "N", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().hidden_units, value_name = "N", help_heading = "RBM (--model rbm)")]
     hidden_units: usize,
     /// RBM: SGD learning rate.
-    #[arg(long, default_value_t = RbmParams::default().lr, value_name = "LR", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().lr, value_name = "LR", help_heading = "RBM (--model rbm)")]
     rbm_lr: f32,
     /// RBM: haplotypes per minibatch.
-    #[arg(long, default_value_t = RbmParams::default().batch_size, value_name = "N", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().batch_size, value_name = "N", help_heading = "RBM (--model rbm)")]
     rbm_batch_size: usize,
     /// RBM: negative chains per minibatch.
-    #[arg(long, default_value_t = RbmParams::default().chains, value_name = "N", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().chains, value_name = "N", help_heading = "RBM (--model rbm)")]
     chains: usize,
-    /// RBM: Gibbs steps of the negative phase (and of sampling).
-    #[arg(long, default_value_t = RbmParams::default().gibbs_steps, value_name = "K", help_heading = "RBM hyperparameters")]
+    /// RBM and CRBM: Gibbs steps of the negative phase (and of sampling).
+    #[arg(long, default_value_t = RbmParams::default().gibbs_steps, value_name = "K", help_heading = "RBM (--model rbm)")]
     gibbs_steps: usize,
     /// RBM: keep the chains between minibatches (PCD) instead of restarting them at random.
-    #[arg(long, help_heading = "RBM hyperparameters")]
+    #[arg(long, help_heading = "RBM (--model rbm)")]
     persistent: bool,
     /// RBM: L2 penalty on the weights.
-    #[arg(long, default_value_t = RbmParams::default().l2, value_name = "L", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().l2, value_name = "L", help_heading = "RBM (--model rbm)")]
     rbm_l2: f32,
     /// RBM: standard deviation of the initial weights [default: 0.0001, the paper's; `synth
     /// --preset quick`: 0.1].
-    #[arg(long, value_name = "S", help_heading = "RBM hyperparameters")]
+    #[arg(long, value_name = "S", help_heading = "RBM (--model rbm)")]
     init_std: Option<f32>,
     /// RBM: rate of the moving average of the hidden offset (centered gradient).
-    #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM hyperparameters")]
+    #[arg(long, default_value_t = RbmParams::default().hidden_offset_rate, value_name = "R", help_heading = "RBM (--model rbm)")]
     hidden_offset_rate: f32,
     /// WGAN: channel multiplier; layer widths run from 52× down to 0.5× of it.
-    #[arg(long, default_value_t = WganParams::default().multiplier, value_name = "M", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().multiplier, value_name = "M", help_heading = "WGAN (--model wgan)")]
     channel_multiplier: f64,
     /// WGAN: residual blocks per resolution in each network.
-    #[arg(long, default_value_t = WganParams::default().residual_blocks, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().residual_blocks, value_name = "N", help_heading = "WGAN (--model wgan)")]
     residual_blocks: usize,
     /// WGAN: haplotypes per critic sample (PacGAN packing).
-    #[arg(long, default_value_t = WganParams::default().pack, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().pack, value_name = "N", help_heading = "WGAN (--model wgan)")]
     pack: usize,
     /// WGAN: haplotypes per batch.
-    #[arg(long, default_value_t = WganParams::default().batch_size, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().batch_size, value_name = "N", help_heading = "WGAN (--model wgan)")]
     wgan_batch_size: usize,
     /// WGAN: critic steps per generator step.
-    #[arg(long, default_value_t = WganParams::default().n_critic, value_name = "N", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().n_critic, value_name = "N", help_heading = "WGAN (--model wgan)")]
     n_critic: usize,
     /// WGAN: gradient-penalty weight.
-    #[arg(long, default_value_t = WganParams::default().gp_weight, value_name = "W", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().gp_weight, value_name = "W", help_heading = "WGAN (--model wgan)")]
     gp_weight: f64,
     /// WGAN: Adam learning rate of both networks (betas 0.5, 0.9).
-    #[arg(long, default_value_t = WganParams::default().lr, value_name = "LR", help_heading = "WGAN hyperparameters")]
+    #[arg(long, default_value_t = WganParams::default().lr, value_name = "LR", help_heading = "WGAN (--model wgan)")]
     wgan_lr: f64,
     /// CRBM: sites per window; windows step by half a window (capped at the number of sites).
-    #[arg(long, default_value_t = CrbmParams::default().window, value_name = "W", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().window, value_name = "W", help_heading = "CRBM (--model crbm)")]
     window: usize,
     /// CRBM: hidden units per window.
-    #[arg(long, default_value_t = CrbmParams::default().n_hidden, value_name = "N", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().n_hidden, value_name = "N", help_heading = "CRBM (--model crbm)")]
     crbm_hidden_units: usize,
     /// CRBM: learning rate.
-    #[arg(long, default_value_t = CrbmParams::default().lr, value_name = "LR", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().lr, value_name = "LR", help_heading = "CRBM (--model crbm)")]
     crbm_lr: f64,
     /// CRBM: minibatch size (also the number of negative chains); Gibbs steps: --gibbs-steps.
-    #[arg(long, default_value_t = CrbmParams::default().batch_size, value_name = "N", help_heading = "CRBM hyperparameters")]
+    #[arg(long, default_value_t = CrbmParams::default().batch_size, value_name = "N", help_heading = "CRBM (--model crbm)")]
     crbm_batch_size: usize,
     /// HCLT: hidden states per site.
-    #[arg(long, default_value_t = HcltParams::default().states, value_name = "K", help_heading = "HCLT hyperparameters")]
+    #[arg(long, default_value_t = HcltParams::default().states, value_name = "K", help_heading = "HCLT (--model hclt)")]
     hclt_states: usize,
     /// HCLT: pseudo-count pulling each state's allele frequency towards the site's.
-    #[arg(long, default_value_t = HcltParams::default().emission_prior, value_name = "A", help_heading = "HCLT hyperparameters")]
+    #[arg(long, default_value_t = HcltParams::default().emission_prior, value_name = "A", help_heading = "HCLT (--model hclt)")]
     emission_prior: f32,
     /// HCLT: pseudo-count added to every transition between hidden states.
-    #[arg(long, default_value_t = HcltParams::default().transition_prior, value_name = "A", help_heading = "HCLT hyperparameters")]
+    #[arg(long, default_value_t = HcltParams::default().transition_prior, value_name = "A", help_heading = "HCLT (--model hclt)")]
     transition_prior: f32,
     /// HCLT: sampling temperature of the emissions (below 1 sharpens each state's alleles).
-    #[arg(long, default_value_t = HcltParams::default().temperature, value_name = "T", help_heading = "HCLT hyperparameters")]
+    #[arg(long, default_value_t = HcltParams::default().temperature, value_name = "T", help_heading = "HCLT (--model hclt)")]
     temperature: f32,
     /// HCLT: haplotypes per E-step chunk (bounds memory; the result is the same).
-    #[arg(long, default_value_t = HcltParams::default().chunk, value_name = "N", help_heading = "HCLT hyperparameters")]
+    #[arg(long, default_value_t = HcltParams::default().chunk, value_name = "N", help_heading = "HCLT (--model hclt)")]
     hclt_chunk: usize,
 }
 
