@@ -55,6 +55,8 @@
 mod assemble;
 mod atomic;
 mod bcf_in;
+mod bgen_in;
+mod bytes;
 mod encode;
 mod error;
 mod hapt;
@@ -63,6 +65,8 @@ mod inspect;
 mod options;
 mod panel;
 mod pgen;
+mod pgen_in;
+mod plink_text;
 mod read;
 mod record;
 mod region;
