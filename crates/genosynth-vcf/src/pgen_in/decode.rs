@@ -359,7 +359,7 @@ mod tests {
         let mut d = RecordDecoder::new(300);
         let mut out = Vec::new();
         // Type 4: all hom REF except sample 5 (hom ALT) and 299 (missing); 2-byte IDs.
-        let rec = [2, 5, 0, 0b11_10, 294 % 128 | 0x80, 294 / 128];
+        let rec: [u8; 6] = [2, 5, 0, 0b11_10, (294 % 128) as u8 | 0x80, (294 / 128) as u8];
         d.decode(4, &rec, 2, &mut out).unwrap();
         assert_eq!(out[5].text(), "1|1");
         assert_eq!(out[299].text(), ".|.");
