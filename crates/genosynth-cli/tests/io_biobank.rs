@@ -91,11 +91,20 @@ fn thousand_genomes_805_snps_read_the_same_from_pgen_and_bgen() {
     let again = dir.path().join("again.pgen");
     genosynth_ok(&["convert", s(&pgen), "-o", s(&again), "-q"]);
     assert_eq!(read(&again, &all), read(&vcf, &all));
-    let renamed = dir.path().join("renamed.dat");
-    std::fs::copy(&pgen, &renamed).unwrap();
     let info = genosynth_ok(&["info", s(&pgen)]);
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(text.contains("PLINK 2"), "{text}");
+    // --input-format names a format the extension does not.
+    let renamed = dir.path().join("renamed.dat");
+    std::fs::copy(&bgen, &renamed).unwrap();
+    let info = genosynth_ok(&["info", "--input-format", "bgen", s(&renamed)]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("BGEN"), "{text}");
+    let wrong = genosynth()
+        .args(["info", "--input-format", "vcf", s(&renamed)])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
 }
 
 #[test]

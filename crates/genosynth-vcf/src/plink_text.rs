@@ -15,12 +15,13 @@ fn companion(path: &Path, message: impl Into<String>) -> ErrorKind {
     }
 }
 
-/// `X.pgen` → `X` + `ext` beside it.
+/// `X.pgen` → `X` + `ext` beside it (`X.dat` read as PLINK 2 → `X` + `ext` too).
 pub(crate) fn beside(path: &Path, strip: &str, ext: &str) -> Option<PathBuf> {
     let name = path.file_name()?.to_str()?;
     let stem = name
         .strip_suffix(strip)
-        .or_else(|| name.strip_suffix(&strip.to_ascii_uppercase()))?;
+        .or_else(|| name.strip_suffix(&strip.to_ascii_uppercase()))
+        .or_else(|| path.file_stem()?.to_str())?;
     Some(path.with_file_name(format!("{stem}{ext}")))
 }
 
