@@ -131,7 +131,14 @@ fn agbl4_reads_the_same_from_pgen_pvar_zst_and_bgen() {
     // plink2 exports biallelic BGEN only.
     let bfile = plink2(
         &vcf,
-        &["--max-alleles", "2", "--export", "bgen-1.2", "bits=8", "ref-first"],
+        &[
+            "--max-alleles",
+            "2",
+            "--export",
+            "bgen-1.2",
+            "bits=8",
+            "ref-first",
+        ],
         &dir.path().join("b"),
     );
     let drop = ReadOptions {

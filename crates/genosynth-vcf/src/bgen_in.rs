@@ -309,11 +309,7 @@ pub(crate) fn open(path: &Path) -> Result<OpenedBgen, ErrorKind> {
             if names.len() != s.n_samples {
                 return Err(ErrorKind::Companion {
                     path: file.display().to_string(),
-                    message: format!(
-                        "{} samples, but the .bgen has {}",
-                        names.len(),
-                        s.n_samples
-                    ),
+                    message: format!("{} samples, but the .bgen has {}", names.len(), s.n_samples),
                 });
             }
             names

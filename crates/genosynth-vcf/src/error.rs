@@ -155,7 +155,9 @@ pub enum ErrorKind {
     )]
     UnknownOutputFormat,
     /// A binary file (PGEN, BGEN) whose header does not follow its format.
-    #[error("malformed file: {0}\n  hint: the file is truncated or corrupt; check the download or export it again")]
+    #[error(
+        "malformed file: {0}\n  hint: the file is truncated or corrupt; check the download or export it again"
+    )]
     Malformed(String),
     /// A valid file that genosynth cannot use as it is (the message says how to convert it).
     #[error("{0}")]

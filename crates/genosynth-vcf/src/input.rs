@@ -57,7 +57,10 @@ impl InputFormat {
             .take(20)
             .read_to_end(&mut head)
             .ok()?;
-        if head.len() >= 3 && head[..2] == [0x6c, 0x1b] && matches!(head[2], 0x02..=0x04 | 0x10 | 0x11 | 0x20 | 0x21) {
+        if head.len() >= 3
+            && head[..2] == [0x6c, 0x1b]
+            && matches!(head[2], 0x02..=0x04 | 0x10 | 0x11 | 0x20 | 0x21)
+        {
             Some(Self::Pgen)
         } else if head.len() == 20 && &head[16..20] == b"bgen" {
             Some(Self::Bgen)

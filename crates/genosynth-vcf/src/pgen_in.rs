@@ -60,7 +60,11 @@ fn read_layout(file: &mut dyn Read, file_len: u64) -> Result<Layout, ErrorKind> 
             ));
         }
         0x02 | 0x10 | 0x11 => {}
-        other => return Err(malformed(format!("header: unknown storage mode {other:#04x}"))),
+        other => {
+            return Err(malformed(format!(
+                "header: unknown storage mode {other:#04x}"
+            )));
+        }
     }
     if got < 12 {
         return Err(malformed("header: truncated"));
@@ -89,7 +93,9 @@ fn read_layout(file: &mut dyn Read, file_len: u64) -> Result<Layout, ErrorKind> 
         });
     }
     if control & 15 > 7 {
-        return Err(malformed(format!("header: reserved control byte {control:#04x}")));
+        return Err(malformed(format!(
+            "header: reserved control byte {control:#04x}"
+        )));
     }
     let width = (control & 3) as usize + 1;
     let nibble_types = control & 4 == 0;

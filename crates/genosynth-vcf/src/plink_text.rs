@@ -37,11 +37,7 @@ fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>, ErrorKind> {
     }
 }
 
-fn read_line(
-    reader: &mut dyn BufRead,
-    line: &mut String,
-    path: &Path,
-) -> Result<bool, ErrorKind> {
+fn read_line(reader: &mut dyn BufRead, line: &mut String, path: &Path) -> Result<bool, ErrorKind> {
     line.clear();
     let n = reader
         .read_line(line)
@@ -195,9 +191,10 @@ pub(crate) fn read_psam(pgen: &Path) -> Result<Vec<String>, ErrorKind> {
         if line.trim().is_empty() {
             continue;
         }
-        let name = line.split_ascii_whitespace().nth(iid).ok_or_else(|| {
-            companion(&path, format!("line {}: no IID column", i + 1))
-        })?;
+        let name = line
+            .split_ascii_whitespace()
+            .nth(iid)
+            .ok_or_else(|| companion(&path, format!("line {}: no IID column", i + 1)))?;
         names.push(name.to_string());
     }
     Ok(names)
@@ -206,8 +203,8 @@ pub(crate) fn read_psam(pgen: &Path) -> Result<Vec<String>, ErrorKind> {
 /// Sample IDs of an Oxford `.sample` file: the ID_2 column (plink2 and UK Biobank write the
 /// sample's ID there), after the two header lines.
 pub(crate) fn read_oxford_sample(path: &Path) -> Result<Vec<String>, ErrorKind> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| companion(path, format!("cannot read: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| companion(path, format!("cannot read: {e}")))?;
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
     let cols: Vec<&str> = header.split_ascii_whitespace().collect();

@@ -286,7 +286,12 @@ fn open_binary(
         let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;
         let mut source = Box::new(opened.source);
         source.select(slots, samples.len());
-        (Source::Pgen(source), samples, opened.contigs, opened.metadata)
+        (
+            Source::Pgen(source),
+            samples,
+            opened.contigs,
+            opened.metadata,
+        )
     } else {
         let opened = bgen_in::open(path)?;
         let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;

@@ -138,10 +138,18 @@ fn bgen_every_bit_depth_and_compression_reads_the_calls() {
                 phased(10, bits, &[[0, 1], [1, 1], [1, 0]]),
                 phased(20, bits, &[[0, 0], [0, 1], [0, 0]]),
             ];
-            let path = save(dir.path(), "t.bgen", &bgen(&NAMES, &variants, compression, 2));
+            let path = save(
+                dir.path(),
+                "t.bgen",
+                &bgen(&NAMES, &variants, compression, 2),
+            );
             let h = read(&path, &ReadOptions::default()).unwrap();
             let m = &h.matrix;
-            assert_eq!(m.n_haplotypes(), 6, "bits {bits}, compression {compression}");
+            assert_eq!(
+                m.n_haplotypes(),
+                6,
+                "bits {bits}, compression {compression}"
+            );
             let column = |s: usize| (0..6).map(|h| m.get(h, s)).collect::<Vec<_>>();
             assert_eq!(column(0), [false, true, true, true, true, false]);
             assert_eq!(column(1), [false, false, false, true, false, false]);
@@ -170,7 +178,10 @@ fn bgen_policies_name_the_variant_and_sample() {
             problem: RecordProblem::NotHardCalls(message),
         } => {
             assert_eq!(record, "1:10");
-            assert!(message.contains("sample s2") && message.contains("0.7843"), "{message}");
+            assert!(
+                message.contains("sample s2") && message.contains("0.7843"),
+                "{message}"
+            );
         }
         other => panic!("{other}"),
     }
@@ -193,7 +204,11 @@ fn bgen_policies_name_the_variant_and_sample() {
         } => assert_eq!((record.as_str(), sample.as_str(), count), ("1:10", "s3", 1)),
         other => panic!("{other}"),
     }
-    let path = save(dir.path(), "h.bgen", &bgen(&NAMES, &[unphased(false)], 0, 2));
+    let path = save(
+        dir.path(),
+        "h.bgen",
+        &bgen(&NAMES, &[unphased(false)], 0, 2),
+    );
     assert_eq!(read(&path, &strict).unwrap().matrix.allele_counts(), [4]);
     // Ploidy 3.
     let mut v = phased(10, 8, &[[0, 1], [1, 1], [1, 0]]);
@@ -207,7 +222,10 @@ fn bgen_policies_name_the_variant_and_sample() {
     // Missing calls: an error by default, filled with the major allele on request.
     let v = phased(10, 8, &[[9, 9], [1, 1], [1, 0]]);
     let path = save(dir.path(), "m.bgen", &bgen(&NAMES, &[v], 2, 2));
-    assert!(matches!(error(&path, &strict), ErrorKind::Missing { count: 2, .. }));
+    assert!(matches!(
+        error(&path, &strict),
+        ErrorKind::Missing { count: 2, .. }
+    ));
     let major = ReadOptions {
         missing: MissingPolicy::Major,
         ..Default::default()
@@ -226,7 +244,10 @@ fn bgen_policies_name_the_variant_and_sample() {
     let path = save(dir.path(), "k.bgen", &bgen(&NAMES, &[multi], 1, 2));
     assert!(matches!(
         error(&path, &strict),
-        ErrorKind::Record { problem: RecordProblem::Multiallelic { .. }, .. }
+        ErrorKind::Record {
+            problem: RecordProblem::Multiallelic { .. },
+            ..
+        }
     ));
     let split = ReadOptions {
         multiallelic: MultiallelicPolicy::Split,
@@ -320,13 +341,19 @@ fn pgen_policies_name_the_variant_and_sample() {
     let path = pgen(dir.path(), 3, std::slice::from_ref(&ok), &["G,T"]);
     assert!(matches!(
         error(&path, &strict),
-        ErrorKind::Record { problem: RecordProblem::Multiallelic { .. }, .. }
+        ErrorKind::Record {
+            problem: RecordProblem::Multiallelic { .. },
+            ..
+        }
     ));
     // Dosages.
     let path = pgen(dir.path(), 3, &[(0x20, vec![0b01_10_01, 0])], &["G"]);
     assert!(matches!(
         error(&path, &strict),
-        ErrorKind::Record { problem: RecordProblem::NotHardCalls(_), .. }
+        ErrorKind::Record {
+            problem: RecordProblem::NotHardCalls(_),
+            ..
+        }
     ));
     // The .pvar and the .pgen disagree.
     let path = pgen(dir.path(), 3, std::slice::from_ref(&ok), &["G", "C"]);

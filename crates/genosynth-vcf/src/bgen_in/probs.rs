@@ -9,9 +9,15 @@ use crate::record::{Gt, MAX_ALTS, MISSING};
 pub(crate) enum ProbError {
     Malformed(Short),
     /// Sample `sample` (file index) has probabilities that are not a hard call.
-    NotHardCall { sample: usize, values: String },
+    NotHardCall {
+        sample: usize,
+        values: String,
+    },
     /// Sample `sample` has ploidy `ploidy` (only 1 and 2 are supported).
-    Ploidy { sample: usize, ploidy: u8 },
+    Ploidy {
+        sample: usize,
+        ploidy: u8,
+    },
     /// An unphased record with more than two alleles.
     UnphasedMultiallelic,
 }
@@ -65,14 +71,8 @@ pub(crate) fn decode(data: &[u8], n: usize, k: usize, out: &mut Vec<Gt>) -> Resu
         return Err(ProbError::UnphasedMultiallelic);
     }
     let per_copy = |z: usize| if phased { z * (k - 1) } else { z };
-    let total: usize = ploidy
-        .iter()
-        .map(|&p| per_copy(usize::from(p & 63)))
-        .sum();
-    let data = b.take(
-        (total * bits as usize).div_ceil(8),
-        "probabilities",
-    )?;
+    let total: usize = ploidy.iter().map(|&p| per_copy(usize::from(p & 63))).sum();
+    let data = b.take((total * bits as usize).div_ceil(8), "probabilities")?;
     if b.remaining() != 0 {
         return Err(format!("{} bytes after the probabilities", b.remaining()).into());
     }

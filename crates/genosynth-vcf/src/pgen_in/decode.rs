@@ -78,11 +78,9 @@ impl RecordDecoder {
         }));
         if kind & 8 != 0 {
             if allele_ct < 3 {
-                return Err(
-                    "multiallelic patch in a record the .pvar gives two alleles"
-                        .to_string()
-                        .into(),
-                );
+                return Err("multiallelic patch in a record the .pvar gives two alleles"
+                    .to_string()
+                    .into());
             }
             if allele_ct - 1 > MAX_ALTS {
                 return Err(format!("{allele_ct} alleles (at most {MAX_ALTS} ALTs)").into());
@@ -176,7 +174,10 @@ impl RecordDecoder {
                 7..=18 => 4,
                 _ => 8,
             };
-            let vals = b.take((chosen.len() * width).div_ceil(8), "multiallelic het values")?;
+            let vals = b.take(
+                (chosen.len() * width).div_ceil(8),
+                "multiallelic het values",
+            )?;
             for (j, &s) in chosen.iter().enumerate() {
                 let alt = if width == 0 {
                     2
@@ -203,8 +204,10 @@ impl RecordDecoder {
                     6..18 => 4,
                     _ => 8,
                 };
-                let vals =
-                    b.take((chosen.len() * 2 * width).div_ceil(8), "multiallelic values")?;
+                let vals = b.take(
+                    (chosen.len() * 2 * width).div_ceil(8),
+                    "multiallelic values",
+                )?;
                 for (j, &s) in chosen.iter().enumerate() {
                     let lo = packed(vals, 2 * j, width) as usize + 1;
                     let hi = packed(vals, 2 * j + 1, width) as usize + 1;
@@ -285,7 +288,9 @@ fn difflist(
             previous.unwrap_or(0) + step
         };
         if id >= n || previous.is_some_and(|p| id <= p) {
-            return Err(format!("difflist sample index {id} out of order or beyond {n}"));
+            return Err(format!(
+                "difflist sample index {id} out of order or beyond {n}"
+            ));
         }
         previous = Some(id);
         f(id, if with_values { packed(values, k, 2) } else { 0 });
@@ -359,7 +364,14 @@ mod tests {
         let mut d = RecordDecoder::new(300);
         let mut out = Vec::new();
         // Type 4: all hom REF except sample 5 (hom ALT) and 299 (missing); 2-byte IDs.
-        let rec: [u8; 6] = [2, 5, 0, 0b11_10, (294 % 128) as u8 | 0x80, (294 / 128) as u8];
+        let rec: [u8; 6] = [
+            2,
+            5,
+            0,
+            0b11_10,
+            (294 % 128) as u8 | 0x80,
+            (294 / 128) as u8,
+        ];
         d.decode(4, &rec, 2, &mut out).unwrap();
         assert_eq!(out[5].text(), "1|1");
         assert_eq!(out[299].text(), ".|.");
@@ -367,7 +379,10 @@ mod tests {
         // Type 3: the previous record inverted, sample 0 patched to hom ALT before inverting.
         d.decode(3, &[1, 0, 0, 0b10], 2, &mut out).unwrap();
         assert_eq!((out[0].text(), out[5].text()), ("0|0".into(), "0|0".into()));
-        assert_eq!((out[1].text(), out[299].text()), ("1|1".into(), ".|.".into()));
+        assert_eq!(
+            (out[1].text(), out[299].text()),
+            ("1|1".into(), ".|.".into())
+        );
     }
 
     #[test]
@@ -377,7 +392,10 @@ mod tests {
         assert_eq!(d.decode(0x20, &[0], 2, &mut out), Err(DecodeError::Dosage));
         assert!(d.decode(0, &[], 2, &mut out).is_err());
         assert!(d.decode(2, &[0], 2, &mut out).is_err(), "LD without a base");
-        assert!(d.decode(0x10, &[0], 2, &mut out).is_err(), "phase without hets");
+        assert!(
+            d.decode(0x10, &[0], 2, &mut out).is_err(),
+            "phase without hets"
+        );
     }
 
     #[test]
