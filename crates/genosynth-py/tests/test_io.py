@@ -40,15 +40,18 @@ def test_write_read_round_trip(real, tmp_path, name, fmt):
     path = tmp_path / name
     genosynth.write(real, path, fmt)
     if fmt == "p":
-        # genosynth reads no PLINK 2; the fileset is complete (plink2 reads it in the Rust tests).
         assert all((tmp_path / f"x.{ext}").stat().st_size > 0 for ext in ("pgen", "pvar", "psam"))
         assert len((tmp_path / "x.psam").read_text().splitlines()) == 1 + 1252
-        return
-    back = genosynth.read(path)
+    back = genosynth.read(path, input_format="pgen" if fmt == "p" else None)
     assert (back.genotypes == real.genotypes).all()
     assert back.samples == real.samples
     for key in ("chrom", "pos", "id", "ref", "alt"):
         assert (back.sites[key] == real.sites[key]).all(), key
+
+
+def test_read_rejects_an_unknown_input_format(example):
+    with pytest.raises(ValueError, match="input_format"):
+        genosynth.read(example, input_format="bed")
 
 
 def test_write_index(real, tmp_path):
