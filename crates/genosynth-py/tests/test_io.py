@@ -107,7 +107,7 @@ def test_missing_file_is_os_error_naming_the_path(tmp_path):
 def test_bad_content_and_options_are_value_errors(tmp_path, example, real):
     bad = tmp_path / "bad.vcf"
     bad.write_text("hello\n")
-    with pytest.raises(ValueError, match="not a VCF, BCF or .hapt file"):
+    with pytest.raises(ValueError, match="not a VCF, BCF, .hapt, .pgen or .bgen file"):
         genosynth.read(bad)
     with pytest.raises(ValueError, match="multiallelic"):
         genosynth.read(example, multiallelic="keep")
