@@ -41,6 +41,7 @@ pub(crate) struct BgenSource {
     plain: Vec<u8>,
     calls: Vec<Gt>,
     alleles: Vec<String>,
+    inflater: libdeflater::Decompressor,
 }
 
 /// What [`open`] found.
@@ -169,17 +170,23 @@ impl BgenSource {
             let size = self.uint(4, "uncompressed size")?;
             self.bytes(block - 4, "genotype block")?;
             self.plain.clear();
-            let read = if self.compression == 1 {
-                flate2::read::ZlibDecoder::new(&self.packed[..])
-                    .take(size)
-                    .read_to_end(&mut self.plain)
+            if self.compression == 1 {
+                // Deflate expands at most ~1032×: a larger size is corrupt, not a reason to
+                // allocate it.
+                if size > 1100 * block + 1024 {
+                    return Err(corrupt(format!("uncompressed size {size} is impossible")));
+                }
+                self.plain.resize(size as usize, 0);
+                let got = self
+                    .inflater
+                    .zlib_decompress(&self.packed, &mut self.plain)
+                    .map_err(|e| corrupt(format!("cannot decompress ({e:?})")))?;
+                self.plain.truncate(got);
             } else {
                 ruzstd::decoding::StreamingDecoder::new(&self.packed[..])
                     .map_err(std::io::Error::other)
                     .and_then(|d| d.take(size).read_to_end(&mut self.plain))
-            };
-            if let Err(e) = read {
-                return Err(corrupt(format!("cannot decompress ({e})")));
+                    .map_err(|e| corrupt(format!("cannot decompress ({e})")))?;
             }
             if self.plain.len() as u64 != size {
                 return Err(corrupt(format!(
@@ -249,6 +256,7 @@ pub(crate) fn open(path: &Path) -> Result<OpenedBgen, ErrorKind> {
         plain: Vec::new(),
         calls: Vec::new(),
         alleles: Vec::new(),
+        inflater: libdeflater::Decompressor::new(),
     };
     let offset = s.uint(4, "header")?;
     let header_len = s.uint(4, "header")?;

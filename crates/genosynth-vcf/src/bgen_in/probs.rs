@@ -29,7 +29,11 @@ impl From<Short> for ProbError {
 }
 
 /// The `bits`-bit value at bit `at` of `data` (the caller checked the length).
+#[inline]
 fn value(data: &[u8], at: usize, bits: u32) -> u32 {
+    if bits == 8 {
+        return u32::from(data[at / 8]);
+    }
     let byte = at / 8;
     let mut window = [0u8; 8];
     let end = (byte + 8).min(data.len());
@@ -108,7 +112,18 @@ pub(crate) fn decode(data: &[u8], n: usize, k: usize, out: &mut Vec<Gt>) -> Resu
                 .collect::<Vec<_>>()
                 .join(","),
         };
-        if phased {
+        if phased && k == 2 {
+            // The common case (UK Biobank): one stored probability per haplotype.
+            for h in 0..usize::from(z) {
+                let v = value(data, at, bits);
+                at += bits as usize;
+                gt.alleles[h] = match v {
+                    0 => 1,
+                    v if v == one => 0,
+                    v => return Err(not_hard(&[v])),
+                };
+            }
+        } else if phased {
             for h in 0..usize::from(z) {
                 stored.clear();
                 for _ in 0..k - 1 {
