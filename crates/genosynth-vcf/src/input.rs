@@ -51,6 +51,10 @@ impl InputFormat {
         if name.ends_with(".bgen") {
             return Some(Self::Bgen);
         }
+        // Only regular files are sniffed: bytes read from a pipe would be lost to the reader.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         let mut head = Vec::new();
         File::open(path)
             .ok()?
