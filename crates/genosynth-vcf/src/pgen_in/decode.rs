@@ -300,27 +300,26 @@ fn difflist(
 
 /// Aux track 2: the phase of each heterozygous call, in sample order.
 fn phase_track(b: &mut Bytes<'_>, out: &mut [Gt]) -> Result<(), Short> {
-    let hets: Vec<usize> = (0..out.len())
-        .filter(|&i| {
-            let [x, y] = out[i].alleles;
-            x != y && x != MISSING && y != MISSING
-        })
-        .collect();
-    if hets.is_empty() {
+    let is_het = |gt: &Gt| {
+        let [x, y] = gt.alleles;
+        x != y && x != MISSING && y != MISSING
+    };
+    let n_hets = out.iter().filter(|gt| is_het(gt)).count();
+    if n_hets == 0 {
         return Err("phase track in a record without heterozygous calls".into());
     }
-    let head = b.take((1 + hets.len()).div_ceil(8), "phase track")?;
+    let head = b.take((1 + n_hets).div_ceil(8), "phase track")?;
     let (present, info, offset): (Option<&[u8]>, &[u8], usize) = if bit(head, 0) {
-        let n_phased = (0..hets.len()).filter(|&j| bit(head, 1 + j)).count();
+        let n_phased = (0..n_hets).filter(|&j| bit(head, 1 + j)).count();
         let info = b.take(n_phased.div_ceil(8), "phase bits")?;
         (Some(head), info, 0)
     } else {
         (None, head, 1)
     };
-    let mut next = 0;
-    for (j, &s) in hets.iter().enumerate() {
+    let (mut j, mut next) = (0, 0);
+    for gt in out.iter_mut().filter(|gt| is_het(gt)) {
         let phased = present.is_none_or(|p| bit(p, 1 + j));
-        let gt = &mut out[s];
+        j += 1;
         gt.phased = phased;
         if phased {
             if bit(info, offset + next) {
