@@ -159,12 +159,12 @@ bad!(
 bad!(
     not_vcf,
     "not_vcf.txt",
-    ["not a VCF, BCF or .hapt file", "sample"]
+    ["not a VCF, BCF, .hapt, .pgen or .bgen file", "sample"]
 );
 bad!(
     binary_junk,
     "binary_junk.bin",
-    ["not a VCF, BCF or .hapt file", "\\x00"]
+    ["not a VCF, BCF, .hapt, .pgen or .bgen file", "\\x00"]
 );
 bad!(
     truncated_bgzf,

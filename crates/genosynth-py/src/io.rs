@@ -13,15 +13,17 @@ use pyo3::types::PyString;
 use crate::errors;
 use crate::haplotypes::Haplotypes;
 
-/// Reads a VCF (plain, gzip or BGZF), BCF or `.hapt` file into haplotypes.
+/// Reads a VCF (plain, gzip or BGZF), BCF, `.hapt`, phased PLINK 2 (`X.pgen` with `X.pvar`
+/// and `X.psam`) or phased BGEN v1.2 file into haplotypes.
 ///
 /// `region`: `"chr1"`, `"chr1:100-200"` (1-based, inclusive), comma-separated or a list (the
 /// index is used when there is one). `samples`: a list of names to keep, in that order, or a
 /// bcftools-style string (`"A,B"`, `"^A,B"` to exclude). `multiallelic`: `"error"`,
 /// `"split"` or `"drop"`; `missing`: `"error"` or `"major"`; `snps_only` drops indels;
-/// `sites` gives the sites of a `.hapt` file.
+/// `sites` gives the sites of a `.hapt` file. `input_format` (`"vcf"`, `"bcf"`, `"hapt"`,
+/// `"pgen"`, `"bgen"`) overrides detection from the extension and content.
 #[pyfunction]
-#[pyo3(signature = (path, *, region = None, samples = None, multiallelic = "error", missing = "error", snps_only = false, sites = None))]
+#[pyo3(signature = (path, *, region = None, samples = None, multiallelic = "error", missing = "error", snps_only = false, sites = None, input_format = None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "the keyword arguments of one Python function"
@@ -35,7 +37,17 @@ pub(crate) fn read(
     missing: &str,
     snps_only: bool,
     sites: Option<PathBuf>,
+    input_format: Option<&str>,
 ) -> PyResult<Haplotypes> {
+    let input_format = input_format
+        .map(|name| {
+            genosynth_vcf::InputFormat::from_name(name).ok_or_else(|| {
+                errors::value(format!(
+                    "input_format={name:?}: expected \"vcf\", \"bcf\", \"hapt\", \"pgen\" or \"bgen\""
+                ))
+            })
+        })
+        .transpose()?;
     let options = ReadOptions {
         regions: regions(region)?,
         samples: samples.map(sample_selection).transpose()?,
@@ -60,6 +72,7 @@ pub(crate) fn read(
         },
         snps_only,
         sites_file: sites,
+        input_format,
         ..ReadOptions::default()
     };
     let read = py

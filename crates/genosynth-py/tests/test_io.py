@@ -40,15 +40,18 @@ def test_write_read_round_trip(real, tmp_path, name, fmt):
     path = tmp_path / name
     genosynth.write(real, path, fmt)
     if fmt == "p":
-        # genosynth reads no PLINK 2; the fileset is complete (plink2 reads it in the Rust tests).
         assert all((tmp_path / f"x.{ext}").stat().st_size > 0 for ext in ("pgen", "pvar", "psam"))
         assert len((tmp_path / "x.psam").read_text().splitlines()) == 1 + 1252
-        return
-    back = genosynth.read(path)
+    back = genosynth.read(path, input_format="pgen" if fmt == "p" else None)
     assert (back.genotypes == real.genotypes).all()
     assert back.samples == real.samples
     for key in ("chrom", "pos", "id", "ref", "alt"):
         assert (back.sites[key] == real.sites[key]).all(), key
+
+
+def test_read_rejects_an_unknown_input_format(example):
+    with pytest.raises(ValueError, match="input_format"):
+        genosynth.read(example, input_format="bed")
 
 
 def test_write_index(real, tmp_path):
@@ -104,7 +107,7 @@ def test_missing_file_is_os_error_naming_the_path(tmp_path):
 def test_bad_content_and_options_are_value_errors(tmp_path, example, real):
     bad = tmp_path / "bad.vcf"
     bad.write_text("hello\n")
-    with pytest.raises(ValueError, match="not a VCF, BCF or .hapt file"):
+    with pytest.raises(ValueError, match="not a VCF, BCF, .hapt, .pgen or .bgen file"):
         genosynth.read(bad)
     with pytest.raises(ValueError, match="multiallelic"):
         genosynth.read(example, multiallelic="keep")

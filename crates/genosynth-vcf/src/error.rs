@@ -46,8 +46,8 @@ pub enum ErrorKind {
     /// The file holds no bytes at all.
     #[error("file is empty")]
     Empty,
-    /// The content is neither VCF, BCF nor `.hapt`.
-    #[error("not a VCF, BCF or .hapt file (it starts with \"{start}\")")]
+    /// The content is neither VCF, BCF, `.hapt`, PGEN nor BGEN.
+    #[error("not a VCF, BCF, .hapt, .pgen or .bgen file (it starts with \"{start}\")")]
     NotVcf {
         /// The first bytes, printable.
         start: String,
@@ -154,6 +154,22 @@ pub enum ErrorKind {
         "cannot tell the output format from the file name\n  hint: use an extension (.vcf, .vcf.gz, .bcf, .hapt, .pgen) or pass -O v|z|b|u|h|p"
     )]
     UnknownOutputFormat,
+    /// A binary file (PGEN, BGEN) whose header does not follow its format.
+    #[error(
+        "malformed file: {0}\n  hint: the file is truncated or corrupt; check the download or export it again"
+    )]
+    Malformed(String),
+    /// A valid file that genosynth cannot use as it is (the message says how to convert it).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A companion file (`.pvar`, `.psam`, `.sample`) is missing or malformed.
+    #[error("companion file {path}: {message}")]
+    Companion {
+        /// The companion file (or the main file when none was found).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Ctrl-C (the stop flag) was set.
     #[error("interrupted")]
     Interrupted,
@@ -216,6 +232,11 @@ pub enum RecordProblem {
     Duplicate,
     /// A chromosome not declared in a BCF header, or a malformed BCF record.
     Bcf(String),
+    /// A binary (PGEN, BGEN) record that is truncated or corrupt.
+    Corrupt(String),
+    /// Probabilities or dosages rather than phased hard calls (the text names the sample and
+    /// the fix).
+    NotHardCalls(String),
 }
 
 impl fmt::Display for RecordProblem {
@@ -254,7 +275,11 @@ impl fmt::Display for RecordProblem {
                 f,
                 "duplicate record (same CHROM, POS, REF and ALT as the previous one)\n  hint: remove duplicates first (bcftools norm -d exact)"
             ),
-            Self::Bcf(message) => write!(f, "{message}"),
+            Self::Bcf(message) | Self::NotHardCalls(message) => write!(f, "{message}"),
+            Self::Corrupt(message) => write!(
+                f,
+                "{message}\n  hint: the file is truncated or corrupt; check the download or export it again"
+            ),
         }
     }
 }

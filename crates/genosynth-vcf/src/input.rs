@@ -22,6 +22,56 @@ pub enum InputFormat {
     Bcf,
     /// The `.hapt` text format.
     Hapt,
+    /// PLINK 2 `.pgen` with `.pvar` and `.psam` beside it.
+    Pgen,
+    /// BGEN v1.2 (with `.sample` beside it or embedded sample IDs).
+    Bgen,
+}
+
+impl InputFormat {
+    /// Parses an `--input-format` name: `vcf`, `bcf`, `hapt`, `pgen` or `bgen`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "vcf" => Some(Self::Vcf),
+            "bcf" => Some(Self::Bcf),
+            "hapt" => Some(Self::Hapt),
+            "pgen" | "plink2" => Some(Self::Pgen),
+            "bgen" => Some(Self::Bgen),
+            _ => None,
+        }
+    }
+
+    /// The binary format a file name or its first bytes announce (`.pgen`: magic `6c 1b`;
+    /// `.bgen`: `bgen` at byte 16), `None` for text formats, which are told from their content.
+    pub(crate) fn binary(path: &Path) -> Option<Self> {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".pgen") {
+            return Some(Self::Pgen);
+        }
+        if name.ends_with(".bgen") {
+            return Some(Self::Bgen);
+        }
+        // Only regular files are sniffed: bytes read from a pipe would be lost to the reader.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let mut head = Vec::new();
+        File::open(path)
+            .ok()?
+            .take(20)
+            .read_to_end(&mut head)
+            .ok()?;
+        if head.len() >= 3
+            && head[..2] == [0x6c, 0x1b]
+            && matches!(head[2], 0x02..=0x04 | 0x10 | 0x11 | 0x20 | 0x21)
+        {
+            Some(Self::Pgen)
+        } else if head.len() == 20 && &head[16..20] == b"bgen" {
+            Some(Self::Bgen)
+        } else {
+            None
+        }
+    }
 }
 
 /// An opened, decompressed stream and what it holds.

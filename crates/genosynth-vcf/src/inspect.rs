@@ -212,6 +212,8 @@ fn format_name(format: InputFormat) -> &'static str {
         InputFormat::VcfGzip => "VCF (gzip, not BGZF)",
         InputFormat::Bcf => "BCF",
         InputFormat::Hapt => ".hapt",
+        InputFormat::Pgen => "PLINK 2 (.pgen)",
+        InputFormat::Bgen => "BGEN v1.2",
     }
 }
 

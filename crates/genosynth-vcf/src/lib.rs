@@ -1,4 +1,5 @@
-//! VCF, BCF and `.hapt` reading and writing for genosynth haplotype matrices.
+//! VCF, BCF, `.hapt`, PLINK 2 and BGEN reading and VCF/BCF/`.hapt`/PLINK 2 writing for
+//! genosynth haplotype matrices.
 //!
 //! This is the only genosynth crate that knows file formats. It reads phased genotypes into a
 //! bit-packed [`genosynth_core::HaplotypeMatrix`] and writes matrices back, built on noodles
@@ -6,8 +7,10 @@
 //! formatter for speed.
 //!
 //! - [`read`]: VCF (plain, gzip, BGZF), BCF or `.hapt` (`-` = stdin), format detected from the
-//!   content; regions through `.tbi`/`.csi`, sample subsets, and strict policies for
-//!   multiallelic records, non-SNPs, unphased and missing genotypes ([`ReadOptions`]).
+//!   content; phased PLINK 2 (`X.pgen` + `X.pvar` + `X.psam`) and phased BGEN v1.2 (`X.bgen`),
+//!   detected from the extension or magic bytes; regions through `.tbi`/`.csi`, sample
+//!   subsets, and strict policies for multiallelic records, non-SNPs, unphased and missing
+//!   genotypes ([`ReadOptions`]), the same for every format.
 //! - [`write()`]: VCF, BGZF VCF, BCF, `.hapt` or phased PLINK 2 (`.pgen`/`.pvar`/`.psam`),
 //!   atomically, with an optional index ([`WriteOptions`]).
 //! - [`StreamWriter`]: the same files written chunk by chunk as haplotypes are made, in
@@ -55,6 +58,8 @@
 mod assemble;
 mod atomic;
 mod bcf_in;
+mod bgen_in;
+mod bytes;
 mod encode;
 mod error;
 mod hapt;
@@ -63,6 +68,8 @@ mod inspect;
 mod options;
 mod panel;
 mod pgen;
+mod pgen_in;
+mod plink_text;
 mod read;
 mod record;
 mod region;

@@ -106,6 +106,9 @@ pub struct ReadOptions {
     /// For `.hapt` input: pair haplotype lines into diploid samples (`false` = one haploid
     /// sample per line). `.hapt` lines named `X_A`/`X_B` are always paired.
     pub hapt_haploid: bool,
+    /// The input format; `None` = from the file's name and content (PLINK 2 from `.pgen`,
+    /// BGEN from `.bgen` or its magic bytes, VCF/BCF/`.hapt` from the content).
+    pub input_format: Option<crate::InputFormat>,
     /// BGZF decompression threads (0 = choose).
     pub threads: usize,
     /// Ctrl-C flag: reading stops with [`crate::ErrorKind::Interrupted`] soon after it is set.

@@ -10,9 +10,11 @@ use noodles_csi::BinningIndex;
 use noodles_vcf as vcf;
 
 use crate::bcf_in::BcfDecoder;
+use crate::bgen_in::{self, BgenSource};
 use crate::error::{ErrorKind, RecordProblem};
 use crate::input::{self, InputFormat};
 use crate::options::{ReadOptions, SampleSelection};
+use crate::pgen_in::{self, PgenSource};
 use crate::record::RawRecord;
 use crate::region::{ChunkCursor, Region, plan_chunks};
 use crate::vcf_text::{self, RecordParser, trim_newline};
@@ -82,6 +84,8 @@ pub(crate) enum Source {
         count: u64,
         cursor: ChunkCursor,
     },
+    Pgen(Box<PgenSource>),
+    Bgen(Box<BgenSource>),
 }
 
 fn record_error((record, problem): (String, RecordProblem)) -> ErrorKind {
@@ -92,6 +96,8 @@ impl Source {
     /// Reads the next record into `rec`; `false` at the end.
     pub(crate) fn next(&mut self, rec: &mut RawRecord) -> Result<bool, ErrorKind> {
         match self {
+            Source::Pgen(source) => source.next(rec),
+            Source::Bgen(source) => source.next(rec),
             Source::Text {
                 reader,
                 parser,
@@ -263,13 +269,91 @@ pub(crate) fn select_samples(
     Ok((slots, selected))
 }
 
+/// Opens a `.pgen` or `.bgen` (`format`) for reading records with `options`.
+fn open_binary(
+    path: &Path,
+    format: InputFormat,
+    options: &ReadOptions,
+) -> Result<Opened, ErrorKind> {
+    if input::is_stdio(path) {
+        return Err(ErrorKind::Unsupported(
+            "PLINK 2 and BGEN input cannot come from stdin: pass the file name".into(),
+        ));
+    }
+    let regions = options.regions.clone();
+    let (source, names, contigs, metadata) = if format == InputFormat::Pgen {
+        let opened = pgen_in::open(path)?;
+        let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;
+        let mut source = Box::new(opened.source);
+        source.select(slots, samples.len());
+        (
+            Source::Pgen(source),
+            samples,
+            opened.contigs,
+            opened.metadata,
+        )
+    } else {
+        let opened = bgen_in::open(path)?;
+        let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;
+        let mut source = Box::new(opened.source);
+        source.select(slots, samples.len(), &regions);
+        (Source::Bgen(source), samples, Vec::new(), Vec::new())
+    };
+    let header_samples = match &source {
+        Source::Pgen(s) => s.names().len(),
+        Source::Bgen(s) => s.names().len(),
+        _ => 0,
+    };
+    Ok(Opened::Records(Box::new(Records {
+        source,
+        format,
+        samples: names,
+        header_samples,
+        contigs,
+        metadata,
+        regions,
+        used_index: false,
+    })))
+}
+
+/// Whether detected content `found` is what `--input-format` asked for.
+fn matches_forced(found: InputFormat, forced: InputFormat) -> bool {
+    match forced {
+        InputFormat::Vcf | InputFormat::VcfBgzf | InputFormat::VcfGzip => matches!(
+            found,
+            InputFormat::Vcf | InputFormat::VcfBgzf | InputFormat::VcfGzip
+        ),
+        other => found == other,
+    }
+}
+
 /// Opens `path` for reading records with `options` (regions, samples).
 pub(crate) fn open(path: &Path, options: &ReadOptions) -> Result<Opened, ErrorKind> {
-    let input = input::open(path, options.threads)?;
+    let binary = match options.input_format {
+        Some(f @ (InputFormat::Pgen | InputFormat::Bgen)) => Some(f),
+        Some(_) => None,
+        None if input::is_stdio(path) => None,
+        None => InputFormat::binary(path),
+    };
+    if let Some(format) = binary {
+        return open_binary(path, format, options);
+    }
+    let mut input = input::open(path, options.threads)?;
+    if let Some(forced) = options.input_format {
+        if forced == InputFormat::Hapt && input.format != InputFormat::Bcf {
+            input.format = InputFormat::Hapt;
+        } else if !matches_forced(input.format, forced) {
+            return Err(ErrorKind::Unsupported(format!(
+                "--input-format says {forced:?} but the content is {:?}\n  hint: leave --input-format out to detect the format from the file",
+                input.format
+            )));
+        }
+    }
     let regions = options.regions.clone();
     let indexable = !regions.is_empty() && !input::is_stdio(path);
     match input.format {
         InputFormat::Hapt => Ok(Opened::Hapt(input.reader)),
+        InputFormat::Pgen | InputFormat::Bgen => open_binary(path, input.format, options),
         InputFormat::Vcf | InputFormat::VcfBgzf | InputFormat::VcfGzip => {
             let compressed = input.format != InputFormat::Vcf;
             let mut reader = input.reader;

@@ -84,6 +84,8 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             samples: None,
             samples_file: None,
             sites: None,
+            // Each file's format comes from its own name and content.
+            input_format: None,
         },
         policy: args.policy.clone(),
     };

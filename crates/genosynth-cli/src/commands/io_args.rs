@@ -37,6 +37,15 @@ pub(crate) struct SelectArgs {
     /// table). Default: X.sites, X.vcf.gz, X.vcf or X.bcf beside X.hapt.
     #[arg(long, value_name = "FILE")]
     pub(crate) sites: Option<PathBuf>,
+    /// Input format: vcf, bcf, hapt, pgen (PLINK 2: X.pgen + X.pvar + X.psam) or bgen (v1.2,
+    /// X.sample or embedded IDs). Default: from the extension, then the content.
+    #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_input_format)]
+    pub(crate) input_format: Option<genosynth_vcf::InputFormat>,
+}
+
+fn parse_input_format(name: &str) -> Result<genosynth_vcf::InputFormat, String> {
+    genosynth_vcf::InputFormat::from_name(name)
+        .ok_or_else(|| format!("{name:?}: expected vcf, bcf, hapt, pgen or bgen"))
 }
 
 /// What to do with records genosynth cannot use as they are.
@@ -120,6 +129,7 @@ impl SelectArgs {
             regions,
             samples,
             sites_file: self.sites.clone(),
+            input_format: self.input_format,
             threads: rayon::current_num_threads(),
             stop: Some(stop),
             ..Default::default()

@@ -109,8 +109,9 @@ def read(
     missing: Literal["error", "major"] = "error",
     snps_only: bool = False,
     sites: Optional[_Path] = None,
+    input_format: Optional[Literal["vcf", "bcf", "hapt", "pgen", "bgen"]] = None,
 ) -> Haplotypes:
-    """Reads a VCF, BCF or .hapt file."""
+    """Reads a VCF, BCF, .hapt, PLINK 2 (.pgen/.pvar/.psam) or BGEN v1.2 file."""
 
 def write(
     haplotypes: Haplotypes,
