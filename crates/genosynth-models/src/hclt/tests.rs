@@ -298,3 +298,58 @@ fn bad_hyperparameters_are_refused() {
         assert!(err.contains(flag), "{err}");
     }
 }
+
+/// Seconds per E-step of the tensor passes and of the plain loops on the same model and data
+/// of AGBL4's shape (4,594 sites × 2,004 haplotypes, default states): a ratio that holds on a
+/// loaded machine, since the two run in turn. `cargo test -p genosynth-models --lib
+/// e_step_speed -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test"]
+fn e_step_speed_plain_loops_against_tensors() {
+    let m = genosynth_core::test_util::TestPopulation {
+        people: 1002,
+        blocks: 4594,
+        block_size: 1,
+        founders: 40,
+        founder_alt_frequency: 0.2,
+        switch_rate: 0.01,
+        mutation_rate: 0.01,
+    }
+    .generate(31);
+    let dense = m.to_dense_f32();
+    let (n, l) = (m.n_haplotypes(), m.n_sites());
+    let freqs: Vec<f32> = m.allele_frequencies().iter().map(|&f| f as f32).collect();
+    let mut r = ChaCha8Rng::seed_from_u64(32);
+    let start = std::time::Instant::now();
+    let t = HcltTrainer::new(
+        HcltParams::default(),
+        &dense,
+        n,
+        &freqs,
+        None,
+        &mut r,
+        &Device::Cpu,
+    )
+    .unwrap();
+    println!("bits + tree: {:.2} s", start.elapsed().as_secs_f64());
+    let h = &t.hclt;
+    let bits = bits::SiteBits::from_dense(&dense, n, l);
+    for _ in 0..2 {
+        let start = std::time::Instant::now();
+        let (_, _, _, ll) = em::tensor_e_step(h, &dense, n).unwrap();
+        let tensors = start.elapsed().as_secs_f64();
+        let start = std::time::Instant::now();
+        let host = passes::HostHclt::of(h).unwrap();
+        let c = passes::e_step(&host, &h.tree, &bits, h.params.chunk);
+        let loops = start.elapsed().as_secs_f64();
+        let k = h.params.states as f64;
+        let flops = (6.0 * k * k + 15.0 * k) * (n * l) as f64;
+        println!(
+            "tensors {tensors:.2} s, plain loops {loops:.2} s ({:.1}x, ~{:.1} GFLOP/s); \
+             log-likelihood {ll:.1} vs {:.1}",
+            tensors / loops,
+            flops / loops / 1e9,
+            c.log_likelihood
+        );
+    }
+}

@@ -4,6 +4,9 @@ use rayon::prelude::*;
 
 use super::bits::{SiteBits, both};
 
+/// Candidate edges scored per block of sites (16 bytes each): bounds the tree's memory.
+const BLOCK_EDGES: usize = 1 << 22;
+
 /// A rooted tree over the sites.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tree {
@@ -27,45 +30,51 @@ impl Tree {
     }
 
     /// The Chow-Liu tree of the haplotypes in `bits`, over the pairs of sites at most `band`
-    /// sites apart (linkage decays with distance), rooted at site 0: Kruskal's maximum
-    /// spanning tree of that sparse graph. Pair counts are popcounts of ANDs, so the time is
-    /// O(sites × band × haplotypes / 64) and the memory O(sites × band); with `band` ≥ sites − 1
-    /// it is the exact Chow-Liu tree. Frequencies are smoothed by half a count, so a monomorphic
-    /// site still has a defined (zero) mutual information. Ties go to the lower site pair.
+    /// sites apart (linkage decays with distance), rooted at site 0: the maximum spanning tree
+    /// of that sparse graph by Kruskal's algorithm. Pair counts are popcounts of ANDs, so the
+    /// time is O(sites × band × haplotypes / 64). Edges are taken a block of sites at a time
+    /// with the spanning forest so far (the forest of a graph plus new edges is the forest of
+    /// the old forest plus those edges), so memory is O(sites + block × band). With `band` ≥
+    /// sites − 1 it is the exact Chow-Liu tree. Frequencies are smoothed by half a count, so a
+    /// monomorphic site still has a defined (zero) mutual information. Ties go to the lower
+    /// site pair, which makes the tree unique.
     pub(crate) fn chow_liu(bits: &SiteBits, band: usize) -> Self {
         let l = bits.n_sites();
         let band = band.max(1);
         let counts = bits.counts();
         let n = bits.n_haplotypes();
-        // Sites 1 apart are always candidates, so the graph is connected.
-        let mut edges: Vec<(f64, u32, u32)> = (0..l)
-            .into_par_iter()
-            .flat_map_iter(|i| {
-                let counts = &counts;
-                let a = bits.site(i);
-                (i + 1..l.min(i + band + 1)).map(move |j| {
-                    let c11 = both(a, bits.site(j));
-                    let w = mutual_information(c11, counts[i], counts[j], n);
-                    (w, i as u32, j as u32)
+        let block = (BLOCK_EDGES / band).max(1);
+        let mut forest: Vec<(f64, u32, u32)> = Vec::new();
+        for first in (0..l).step_by(block) {
+            // Sites 1 apart are always candidates, so the graph is connected.
+            let mut edges: Vec<(f64, u32, u32)> = (first..l.min(first + block))
+                .into_par_iter()
+                .flat_map_iter(|i| {
+                    let counts = &counts;
+                    let a = bits.site(i);
+                    (i + 1..l.min(i + band + 1)).map(move |j| {
+                        let c11 = both(a, bits.site(j));
+                        let w = mutual_information(c11, counts[i], counts[j], n);
+                        (w, i as u32, j as u32)
+                    })
                 })
-            })
-            .collect();
-        edges.par_sort_unstable_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then(a.1.cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-        });
-        let mut sets = UnionFind::new(l);
-        let mut chosen = Vec::with_capacity(l.saturating_sub(1));
-        for &(_, i, j) in &edges {
-            if sets.union(i as usize, j as usize) {
-                chosen.push((i as usize, j as usize));
-                if chosen.len() + 1 == l {
-                    break;
-                }
-            }
+                .collect();
+            edges.append(&mut forest);
+            edges.par_sort_unstable_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(a.1.cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            let mut sets = UnionFind::new(l);
+            forest = edges
+                .into_iter()
+                .filter(|&(_, i, j)| sets.union(i as usize, j as usize))
+                .collect();
         }
-        drop(edges);
+        let chosen: Vec<(usize, usize)> = forest
+            .iter()
+            .map(|&(_, i, j)| (i as usize, j as usize))
+            .collect();
         Self::from_parent_links(orient(l, &chosen, 0))
     }
 
@@ -303,6 +312,8 @@ mod tests {
             let exact = prim_on_complete_graph(&dense, n, l);
             assert_eq!(Tree::chow_liu(&bits, l - 1), exact, "seed {seed}");
             assert_eq!(Tree::chow_liu(&bits, 10 * l), exact, "seed {seed}");
+            // Blocks of one site each: the forest carried between blocks loses nothing.
+            assert_eq!(Tree::chow_liu(&bits, BLOCK_EDGES), exact, "seed {seed}");
         }
     }
 
