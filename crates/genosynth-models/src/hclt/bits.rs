@@ -97,6 +97,10 @@ mod tests {
         assert_eq!(b.counts(), vec![35, 70, 0]);
         assert_eq!(both(b.site(0), b.site(1)), 35);
         assert_eq!(both(b.site(0), b.site(2)), 0);
-        assert_eq!(b.word(1, 1), (1u64 << 6) - 1, "the tail word holds 6 haplotypes");
+        assert_eq!(
+            b.word(1, 1),
+            (1u64 << 6) - 1,
+            "the tail word holds 6 haplotypes"
+        );
     }
 }

@@ -132,7 +132,10 @@ impl HcltTrainer {
             .map(|q| q + tp)
             .collect();
         let root_total: f64 = root_counts.iter().sum();
-        let pi: Vec<f32> = root_counts.iter().map(|q| (q / root_total) as f32).collect();
+        let pi: Vec<f32> = root_counts
+            .iter()
+            .map(|q| (q / root_total) as f32)
+            .collect();
         let mut transition = vec![1.0 / k as f32; l * k * k];
         for j in (0..l).filter(|&j| j != root) {
             let at = j * k * k;
@@ -328,13 +331,19 @@ pub(crate) fn log_likelihoods(h: &Hclt, dense: &[f32], n: usize) -> Result<Vec<f
 /// The tensor version's expected counts and log-likelihood of `dense` under `h` on `dev`:
 /// the reference the plain loops are tested against.
 #[cfg(test)]
+#[allow(
+    clippy::type_complexity,
+    reason = "the counts as flat vectors, for comparison"
+)]
 pub(crate) fn tensor_e_step(
     h: &Hclt,
     dense: &[f32],
     n: usize,
 ) -> Result<(Vec<f32>, Vec<f32>, Vec<Option<Vec<f32>>>, f64)> {
     let l = h.tree.len();
-    let x = Tensor::from_slice(dense, (n, l), h.pi.device())?.t()?.contiguous()?;
+    let x = Tensor::from_slice(dense, (n, l), h.pi.device())?
+        .t()?
+        .contiguous()?;
     let c = e_step(h, &x, true)?;
     let (mut q, mut q1) = (Vec::new(), Vec::new());
     for s in c.states {

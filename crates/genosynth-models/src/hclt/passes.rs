@@ -77,6 +77,9 @@ pub(crate) struct Counts {
     pub(crate) log_likelihood: f64,
 }
 
+/// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`]) and log-likelihood.
+type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
+
 /// Per-block buffers: `m` and `u` (later `o`) of every site, `(sites, 64, states)`.
 struct Scratch {
     m: Vec<f32>,
@@ -107,7 +110,7 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
     };
     let chunks = chunk_ranges(bits.words_per_site(), chunk);
     for wave in chunks.chunks(rayon::current_num_threads().max(1)) {
-        let parts: Vec<(Vec<f32>, Vec<f32>, Vec<f32>, f64)> = wave
+        let parts: Vec<ChunkSums> = wave
             .par_iter()
             .map(|words| {
                 let mut s = Scratch::new(l, k);
@@ -258,7 +261,10 @@ fn upward_k(
 }
 
 /// The downward pass of block `w` after [`upward`]: adds the block's expected counts.
-#[allow(clippy::too_many_arguments, reason = "the pass's inputs and its three sums")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pass's inputs and its three sums"
+)]
 fn downward(
     h: &HostHclt,
     tree: &Tree,

@@ -98,14 +98,19 @@ fn plain_loops_match_the_tensor_passes() {
             chunk: 100,
             ..small()
         };
-        let mut t = HcltTrainer::new(params, &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
+        let mut t =
+            HcltTrainer::new(params, &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
         t.epoch(&mut r).unwrap();
         let h = &t.hclt;
         let (q, q1, pairs, ll) = em::tensor_e_step(h, &dense, n).unwrap();
         let host = passes::HostHclt::of(h).unwrap();
         let bits = bits::SiteBits::from_dense(&dense, n, l);
         let c = passes::e_step(&host, &h.tree, &bits, 100);
-        assert!((c.log_likelihood - ll).abs() < 1e-3 * ll.abs(), "{} vs {ll}", c.log_likelihood);
+        assert!(
+            (c.log_likelihood - ll).abs() < 1e-3 * ll.abs(),
+            "{} vs {ll}",
+            c.log_likelihood
+        );
         let close = |a: f64, b: f32| (a - f64::from(b)).abs() < 1e-3 * (1.0 + a.abs());
         assert!(c.states.iter().zip(&q).all(|(&a, &b)| close(a, b)));
         assert!(c.alt.iter().zip(&q1).all(|(&a, &b)| close(a, b)));
@@ -175,7 +180,8 @@ fn em_never_lowers_the_log_likelihood() {
             ..HcltParams::default()
         };
         let mut r = ChaCha8Rng::seed_from_u64(seed);
-        let mut t = HcltTrainer::new(params, &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
+        let mut t =
+            HcltTrainer::new(params, &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
         let mut objective = Vec::new();
         for _ in 0..25 {
             let penalty = log_prior(&t.hclt, &freqs, n);

@@ -61,9 +61,7 @@ impl Tree {
                 .collect();
             edges.append(&mut forest);
             edges.par_sort_unstable_by(|a, b| {
-                b.0.total_cmp(&a.0)
-                    .then(a.1.cmp(&b.1))
-                    .then(a.2.cmp(&b.2))
+                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
             });
             let mut sets = UnionFind::new(l);
             forest = edges
@@ -140,10 +138,7 @@ impl Tree {
 /// count carrying both `c11`, over `n` haplotypes, smoothed by half a count.
 pub(crate) fn mutual_information(c11: u32, ci: u32, cj: u32, n: usize) -> f64 {
     let total = n as f64 + 1.0;
-    let (pi, pj) = (
-        (f64::from(ci) + 0.5) / total,
-        (f64::from(cj) + 0.5) / total,
-    );
+    let (pi, pj) = ((f64::from(ci) + 0.5) / total, (f64::from(cj) + 0.5) / total);
     let p11 = (f64::from(c11) + 0.25) / total;
     let cells = [
         (p11, pi, pj),
@@ -344,7 +339,11 @@ mod tests {
         let mut dense = vec![0f32; n * l];
         for j in 0..l {
             for h in 0..n {
-                let previous = if j == 0 { (h % 2) as f32 } else { dense[h * l + j - 1] };
+                let previous = if j == 0 {
+                    (h % 2) as f32
+                } else {
+                    dense[h * l + j - 1]
+                };
                 dense[h * l + j] = if h == j % n { 1.0 - previous } else { previous };
             }
         }
