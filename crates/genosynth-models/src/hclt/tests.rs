@@ -359,3 +359,11 @@ fn e_step_speed_plain_loops_against_tensors() {
         );
     }
 }
+
+/// Checkpoints written before the tree band existed read with the default band.
+#[test]
+fn hyperparameters_without_a_tree_band_read_as_the_default() {
+    let old = r#"{"states":8,"emission_prior":1.0,"transition_prior":0.1,"temperature":0.95,"chunk":1024}"#;
+    let p: HcltParams = serde_json::from_str(old).unwrap();
+    assert_eq!(p, HcltParams::default());
+}
