@@ -17,14 +17,21 @@ LABEL_MODELS = ("crbm", "wgan")
 
 
 BOOLEANS = ("snps_only", "baseline")
+# Extra command-line flags: `--config train_args=""` arrives as None, which the shell would
+# get as the word "None".
+FLAGS = ("train_args",)
 
 
 def normalise_booleans(config: dict) -> None:
-    """`--config baseline=false` arrives as the string "false": make such values booleans."""
+    """`--config baseline=false` arrives as the string "false": make such values booleans; an
+    empty flags value (None) means no extra flags."""
     for key in BOOLEANS:
         value = config.get(key)
         if isinstance(value, str) and value.lower() in ("true", "false"):
             config[key] = value.lower() == "true"
+    for key in FLAGS:
+        if key in config and config[key] is None:
+            config[key] = ""
 
 
 class ConfigError(Exception):

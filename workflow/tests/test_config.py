@@ -108,3 +108,15 @@ def test_baseline_false_on_the_command_line_turns_the_baseline_off(sim, tmp_path
     assert "out/baseline" not in text
     code, text = dry_run(tmp_path, *good(sim), "baseline=true")
     assert code == 0 and "out/baseline/" in text, text
+
+
+def test_empty_train_args_mean_no_extra_flags():
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+    import config_check
+
+    config = {"train_args": None, "baseline": "false"}
+    config_check.normalise_booleans(config)
+    assert config == {"train_args": "", "baseline": False}
+    config = {"train_args": "--hclt-states 6"}
+    config_check.normalise_booleans(config)
+    assert config["train_args"] == "--hclt-states 6"

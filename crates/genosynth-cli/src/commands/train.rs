@@ -243,6 +243,9 @@ pub(crate) struct HyperArgs {
     /// HCLT: haplotypes per E-step chunk (bounds memory; the result is the same).
     #[arg(long, default_value_t = HcltParams::default().chunk, value_name = "N", help_heading = "HCLT (--model hclt)")]
     hclt_chunk: usize,
+    /// HCLT: the Chow-Liu tree links sites at most this many sites apart.
+    #[arg(long, default_value_t = HcltParams::default().tree_band, value_name = "SITES", help_heading = "HCLT hyperparameters")]
+    hclt_tree_band: usize,
 }
 
 impl HyperArgs {
@@ -306,6 +309,7 @@ impl HyperArgs {
                 transition_prior: self.transition_prior,
                 temperature: self.temperature,
                 chunk: self.hclt_chunk,
+                tree_band: self.hclt_tree_band,
             }),
         }
     }

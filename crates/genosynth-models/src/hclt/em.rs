@@ -6,23 +6,31 @@
 //! `w = norm(o_j ⊙ m_j / u_c)` (the parent's posterior without `c`'s evidence), `o_c = norm(w T_c)`.
 //! The posterior of `z_j` is `norm(o_j ⊙ m_j)`; the expected transition counts of edge `c` are
 //! `T_c ⊙ ((w / Z)ᵀ m_c)` with `Z = Σ (w T_c) ⊙ m_c`. The M-step adds the pseudo-counts.
-//! Every step is a batched tensor operation over a chunk of haplotypes, so the same code runs on
-//! the CPU and on CUDA.
+//! Here every step is a batched tensor operation over a chunk of haplotypes: the CUDA path. On
+//! the CPU the same formulas run as plain loops ([`super::passes`]), much faster.
 
 use candle_core::{D, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
+use super::bits::SiteBits;
+use super::passes::{self, HostHclt};
 use super::{Hclt, HcltParams, Tree};
 use crate::Result;
 
-/// An HCLT with its training data on the device, in chunks of haplotypes.
+/// An HCLT with its training data: bit-packed by site on the CPU, or on the device in chunks
+/// of haplotypes.
 pub(crate) struct HcltTrainer {
     pub(crate) hclt: Hclt,
-    /// `(sites, haplotypes)` 0/1 chunks, each contiguous.
-    chunks: Vec<Tensor>,
+    data: TrainingData,
     /// Smoothed site frequencies `(sites)`, the target of the emission prior.
-    site_frequencies: Tensor,
+    site_frequencies: Vec<f32>,
     n_haplotypes: usize,
+}
+
+enum TrainingData {
+    Cpu(SiteBits),
+    /// `(sites, haplotypes)` 0/1 chunks, each contiguous.
+    Device(Vec<Tensor>),
 }
 
 /// Expected counts of one E-step.
@@ -47,35 +55,52 @@ impl HcltTrainer {
         dev: &Device,
     ) -> Result<Self> {
         let l = frequencies.len();
-        let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
+        let bits = SiteBits::from_dense(dense, n, l);
         let hclt = match weights {
             Some(h) => h,
             None => {
-                let tree = Tree::chow_liu(&data_t)?;
+                let tree = Tree::chow_liu(&bits, params.tree_band);
                 Hclt::init(params.clone(), tree, frequencies, init_rng, dev)?
             }
         };
-        let chunk = params.chunk.max(1);
-        let chunks = (0..n)
-            .step_by(chunk)
-            .map(|start| data_t.narrow(1, start, chunk.min(n - start))?.contiguous())
-            .collect::<candle_core::Result<Vec<_>>>()?;
-        let smoothed: Vec<f32> = frequencies
+        let data = if dev.is_cpu() {
+            TrainingData::Cpu(bits)
+        } else {
+            let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
+            let chunk = params.chunk.max(1);
+            TrainingData::Device(
+                (0..n)
+                    .step_by(chunk)
+                    .map(|start| data_t.narrow(1, start, chunk.min(n - start))?.contiguous())
+                    .collect::<candle_core::Result<Vec<_>>>()?,
+            )
+        };
+        let site_frequencies = frequencies
             .iter()
             .map(|&p| (p * n as f32 + 0.5) / (n as f32 + 1.0))
             .collect();
         Ok(Self {
             hclt,
-            chunks,
-            site_frequencies: Tensor::from_vec(smoothed, l, dev)?,
+            data,
+            site_frequencies,
             n_haplotypes: n,
         })
     }
 
     /// One EM iteration; returns the training data's mean log-likelihood before the update.
     pub(crate) fn epoch(&mut self, _r: &mut ChaCha8Rng) -> Result<Vec<f64>> {
+        let chunks = match &self.data {
+            TrainingData::Cpu(bits) => {
+                let host = HostHclt::of(&self.hclt)?;
+                let counts = passes::e_step(&host, &self.hclt.tree, bits, self.hclt.params.chunk);
+                let mean = counts.log_likelihood / self.n_haplotypes as f64;
+                self.m_step_host(&host, counts)?;
+                return Ok(vec![mean]);
+            }
+            TrainingData::Device(chunks) => chunks,
+        };
         let mut total: Option<Counts> = None;
-        for chunk in &self.chunks {
+        for chunk in chunks {
             let counts = e_step(&self.hclt, chunk, true)?;
             total = Some(match total {
                 None => counts,
@@ -86,6 +111,51 @@ impl HcltTrainer {
         let mean = total.log_likelihood / self.n_haplotypes as f64;
         self.m_step(total)?;
         Ok(vec![mean])
+    }
+
+    /// The M-step from host counts: the pseudo-counts are added here, as in [`Self::m_step`].
+    fn m_step_host(&mut self, host: &HostHclt, c: passes::Counts) -> Result<()> {
+        let h = &mut self.hclt;
+        let (k, l) = (host.k, h.tree.len());
+        let prior = f64::from(h.params.emission_prior);
+        let tp = f64::from(h.params.transition_prior);
+        // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
+        let emission: Vec<f32> = (0..l * k)
+            .map(|i| {
+                let target = prior * f64::from(self.site_frequencies[i / k]);
+                ((c.alt[i] + target) / (c.states[i] + prior)) as f32
+            })
+            .collect();
+        let root = h.tree.root();
+        let root_counts: Vec<f64> = c.states[root * k..(root + 1) * k]
+            .iter()
+            .map(|q| q + tp)
+            .collect();
+        let root_total: f64 = root_counts.iter().sum();
+        let pi: Vec<f32> = root_counts
+            .iter()
+            .map(|q| (q / root_total) as f32)
+            .collect();
+        let mut transition = vec![1.0 / k as f32; l * k * k];
+        for j in (0..l).filter(|&j| j != root) {
+            let at = j * k * k;
+            for a in 0..k {
+                let row = at + a * k..at + (a + 1) * k;
+                let counts: Vec<f64> = row
+                    .clone()
+                    .map(|i| f64::from(host.transition[i]) * c.pairs[i] + tp)
+                    .collect();
+                let sum: f64 = counts.iter().sum();
+                for (t, v) in transition[row].iter_mut().zip(counts) {
+                    *t = (v / sum) as f32;
+                }
+            }
+        }
+        let dev = h.pi.device().clone();
+        h.pi = Tensor::from_vec(pi, k, &dev)?;
+        h.transition = Tensor::from_vec(transition, (l, k, k), &dev)?;
+        h.emission = Tensor::from_vec(emission, (l, k), &dev)?;
+        Ok(())
     }
 
     fn m_step(&mut self, counts: Counts) -> Result<()> {
@@ -100,7 +170,8 @@ impl HcltTrainer {
         let (q, q1) = (Tensor::stack(&q, 0)?, Tensor::stack(&q1, 0)?);
         let prior = f64::from(p.emission_prior);
         // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
-        let target = (self.site_frequencies.unsqueeze(1)? * prior)?;
+        let frequencies = Tensor::from_slice(&self.site_frequencies, q.dim(0)?, q.device())?;
+        let target = (frequencies.unsqueeze(1)? * prior)?;
         h.emission = (q1.broadcast_add(&target)? / (q.clone() + prior)?)?;
         let tp = f64::from(p.transition_prior);
         let root_counts = (q.get(root)? + tp)?;
@@ -233,24 +304,17 @@ fn e_step(h: &Hclt, x: &Tensor, counts: bool) -> Result<Counts> {
 
 /// Mean log-likelihood (nats per haplotype) of `dense` (row-major `n × sites`) under `h`.
 pub(crate) fn mean_log_likelihood(h: &Hclt, dense: &[f32], n: usize) -> Result<f64> {
-    let l = h.tree.len();
-    let dev = h.pi.device();
-    let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
-    let chunk = h.params.chunk.max(1);
-    let mut total = 0.0;
-    for start in (0..n).step_by(chunk) {
-        let x = data_t
-            .narrow(1, start, chunk.min(n - start))?
-            .contiguous()?;
-        total += e_step(h, &x, false)?.log_likelihood;
-    }
-    Ok(total / n as f64)
+    Ok(log_likelihoods(h, dense, n)?.iter().sum::<f64>() / n as f64)
 }
 
 /// Log-likelihood (nats) of each haplotype of `dense` (row-major `n × sites`) under `h`.
 pub(crate) fn log_likelihoods(h: &Hclt, dense: &[f32], n: usize) -> Result<Vec<f64>> {
     let l = h.tree.len();
     let dev = h.pi.device();
+    if dev.is_cpu() {
+        let bits = SiteBits::from_dense(dense, n, l);
+        return Ok(passes::log_likelihoods(&HostHclt::of(h)?, &h.tree, &bits));
+    }
     let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
     let chunk = h.params.chunk.max(1);
     let mut out = Vec::with_capacity(n);
@@ -262,4 +326,35 @@ pub(crate) fn log_likelihoods(h: &Hclt, dense: &[f32], n: usize) -> Result<Vec<f
         out.extend(log.to_dtype(candle_core::DType::F64)?.to_vec1::<f64>()?);
     }
     Ok(out)
+}
+
+/// The tensor version's expected counts and log-likelihood of `dense` under `h` on `dev`:
+/// the reference the plain loops are tested against.
+#[cfg(test)]
+#[allow(
+    clippy::type_complexity,
+    reason = "the counts as flat vectors, for comparison"
+)]
+pub(crate) fn tensor_e_step(
+    h: &Hclt,
+    dense: &[f32],
+    n: usize,
+) -> Result<(Vec<f32>, Vec<f32>, Vec<Option<Vec<f32>>>, f64)> {
+    let l = h.tree.len();
+    let x = Tensor::from_slice(dense, (n, l), h.pi.device())?
+        .t()?
+        .contiguous()?;
+    let c = e_step(h, &x, true)?;
+    let (mut q, mut q1) = (Vec::new(), Vec::new());
+    for s in c.states {
+        let (a, b) = s.expect("every site counted");
+        q.extend(a.to_vec1::<f32>()?);
+        q1.extend(b.to_vec1::<f32>()?);
+    }
+    let t = c
+        .transitions
+        .into_iter()
+        .map(|t| t.map(|t| t.flatten_all()?.to_vec1::<f32>()).transpose())
+        .collect::<candle_core::Result<_>>()?;
+    Ok((q, q1, t, c.log_likelihood))
 }

@@ -11,7 +11,9 @@
 //! Sampling is ancestral, root to leaves, on the host ([`sample`]). The likelihood of people
 //! the model never saw measures overfitting directly.
 
+mod bits;
 mod em;
+mod passes;
 mod sample;
 #[cfg(test)]
 mod tests;
@@ -46,8 +48,19 @@ pub struct HcltParams {
     /// on the 805-SNP validation people it brought the AATS halves from 0.67/0.33 at 1.0 to
     /// 0.56/0.43, LD unchanged).
     pub temperature: f32,
-    /// Haplotypes per E-step chunk: bounds memory, not the result (1024).
+    /// Haplotypes per E-step chunk: the unit of parallel work, each with its own expected
+    /// counts; bounds memory, not the result (1024).
     pub chunk: usize,
+    /// The Chow-Liu tree considers pairs of sites at most this many sites apart (1024: linkage
+    /// decays with distance; 99% of the exact tree's edges on AGBL4 and all on the 805-SNP
+    /// set are within 1024 sites, docs/scale.md). Checkpoints written before it existed read
+    /// as the default; their trees are stored, not rebuilt.
+    #[serde(default = "default_tree_band")]
+    pub tree_band: usize,
+}
+
+fn default_tree_band() -> usize {
+    HcltParams::default().tree_band
 }
 
 impl Default for HcltParams {
@@ -58,6 +71,7 @@ impl Default for HcltParams {
             transition_prior: 0.1,
             temperature: 0.95,
             chunk: 1024,
+            tree_band: 1024,
         }
     }
 }
@@ -69,6 +83,9 @@ impl HcltParams {
         }
         if self.chunk == 0 {
             return Err(Error::config("hclt-chunk", "must be at least 1"));
+        }
+        if self.tree_band == 0 {
+            return Err(Error::config("hclt-tree-band", "must be at least 1"));
         }
         for (name, v) in [
             ("emission-prior", self.emission_prior),

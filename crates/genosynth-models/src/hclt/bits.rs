@@ -1,0 +1,106 @@
+//! Training haplotypes bit-packed by site: one row of `u64` words per site, bit `n % 64` of
+//! word `n / 64` is haplotype `n`'s allele. The tree counts pairs with popcounts of ANDs, and
+//! the EM reads one word per site for a block of 64 haplotypes.
+
+use rayon::prelude::*;
+
+/// Sites × haplotypes, bit-packed per site.
+#[derive(Debug, Clone)]
+pub(crate) struct SiteBits {
+    n_sites: usize,
+    n_haplotypes: usize,
+    words_per_site: usize,
+    words: Vec<u64>,
+}
+
+impl SiteBits {
+    /// From row-major `n × sites` 0/1 values (anything above 0.5 is the alternate allele).
+    pub(crate) fn from_dense(dense: &[f32], n: usize, n_sites: usize) -> Self {
+        let wps = n.div_ceil(64);
+        // One column of words per block of 64 haplotypes, read row by row (cache-friendly).
+        let columns: Vec<Vec<u64>> = (0..wps)
+            .into_par_iter()
+            .map(|w| {
+                let mut column = vec![0u64; n_sites];
+                for h in 64 * w..(64 * w + 64).min(n) {
+                    let hap = &dense[h * n_sites..(h + 1) * n_sites];
+                    for (word, &v) in column.iter_mut().zip(hap) {
+                        *word |= u64::from(v > 0.5) << (h % 64);
+                    }
+                }
+                column
+            })
+            .collect();
+        let mut words = vec![0u64; n_sites * wps];
+        for (w, column) in columns.iter().enumerate() {
+            for (j, &v) in column.iter().enumerate() {
+                words[j * wps + w] = v;
+            }
+        }
+        Self {
+            n_sites,
+            n_haplotypes: n,
+            words_per_site: wps,
+            words,
+        }
+    }
+
+    pub(crate) fn n_sites(&self) -> usize {
+        self.n_sites
+    }
+
+    pub(crate) fn n_haplotypes(&self) -> usize {
+        self.n_haplotypes
+    }
+
+    pub(crate) fn words_per_site(&self) -> usize {
+        self.words_per_site
+    }
+
+    /// Site `j`'s words.
+    pub(crate) fn site(&self, j: usize) -> &[u64] {
+        &self.words[j * self.words_per_site..(j + 1) * self.words_per_site]
+    }
+
+    /// Word `w` (haplotypes `64w..64w+63`) of site `j`.
+    pub(crate) fn word(&self, j: usize, w: usize) -> u64 {
+        self.words[j * self.words_per_site + w]
+    }
+
+    /// Alternate alleles per site.
+    pub(crate) fn counts(&self) -> Vec<u32> {
+        (0..self.n_sites)
+            .map(|j| self.site(j).iter().map(|w| w.count_ones()).sum())
+            .collect()
+    }
+}
+
+/// Haplotypes carrying the alternate allele at both sites.
+pub(crate) fn both(a: &[u64], b: &[u64]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_by_site_and_counts_pairs() {
+        // 70 haplotypes (two words), 3 sites: site 0 = even haplotypes, site 1 = all,
+        // site 2 = none.
+        let n = 70;
+        let dense: Vec<f32> = (0..n)
+            .flat_map(|h| [f32::from(h % 2 == 0), 1.0, 0.0])
+            .collect();
+        let b = SiteBits::from_dense(&dense, n, 3);
+        assert_eq!(b.words_per_site(), 2);
+        assert_eq!(b.counts(), vec![35, 70, 0]);
+        assert_eq!(both(b.site(0), b.site(1)), 35);
+        assert_eq!(both(b.site(0), b.site(2)), 0);
+        assert_eq!(
+            b.word(1, 1),
+            (1u64 << 6) - 1,
+            "the tail word holds 6 haplotypes"
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The HCLT's upward and downward passes on the CPU as plain loops over contiguous arrays.
+//!
+//! Haplotypes are taken 64 at a time (one word of [`SiteBits`] per site); a block keeps each
+//! site's upward messages `m_j`, `u_j` as `(64, states)` rows, and the downward pass overwrites
+//! `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
+//! `HcltParams::chunk` haplotypes that run in parallel, each with its own expected counts;
+//! chunks are added in their order, so the result does not depend on the thread count.
+//! The formulas are those of [`super::em`] (the tensor version, kept for CUDA).
+
+use rayon::prelude::*;
+
+use super::bits::SiteBits;
+use super::{Hclt, Tree};
+use crate::Result;
+
+/// Haplotypes per block: one word of bits per site.
+const BLOCK: usize = 64;
+/// Per-haplotype scale products are folded into the log below this, far above f64's floor.
+const RESCALE: f64 = 1e-200;
+
+/// The model's parameters on the host, row-major.
+pub(crate) struct HostHclt {
+    pub(crate) k: usize,
+    /// `(states)`.
+    pub(crate) pi: Vec<f32>,
+    /// `T_j[a, b] = p(z_j = b | z_parent = a)`, `(sites, states, states)`.
+    pub(crate) transition: Vec<f32>,
+    /// `Tᵀ_j`, for the upward products.
+    transition_t: Vec<f32>,
+    /// `p(x_j = 1 | z_j = a)`, `(sites, states)`.
+    pub(crate) emission: Vec<f32>,
+}
+
+impl HostHclt {
+    pub(crate) fn new(k: usize, pi: Vec<f32>, transition: Vec<f32>, emission: Vec<f32>) -> Self {
+        let mut transition_t = vec![0f32; transition.len()];
+        for (t, tt) in transition
+            .chunks_exact(k * k)
+            .zip(transition_t.chunks_exact_mut(k * k))
+        {
+            for a in 0..k {
+                for b in 0..k {
+                    tt[b * k + a] = t[a * k + b];
+                }
+            }
+        }
+        Self {
+            k,
+            pi,
+            transition,
+            transition_t,
+            emission,
+        }
+    }
+
+    /// The parameters of `h`, copied to the host.
+    pub(crate) fn of(h: &Hclt) -> Result<Self> {
+        let cpu = candle_core::Device::Cpu;
+        Ok(Self::new(
+            h.params.states,
+            h.pi.to_device(&cpu)?.to_vec1()?,
+            h.transition.to_device(&cpu)?.flatten_all()?.to_vec1()?,
+            h.emission.to_device(&cpu)?.flatten_all()?.to_vec1()?,
+        ))
+    }
+}
+
+/// Expected counts of an E-step, summed over haplotypes.
+pub(crate) struct Counts {
+    /// `Σ_n q_j(a)`, `(sites, states)`.
+    pub(crate) states: Vec<f64>,
+    /// `Σ_n x_nj q_j(a)`, `(sites, states)`.
+    pub(crate) alt: Vec<f64>,
+    /// `Σ_n (w_n(a) / Z_n) m_nj(b)`, `(sites, states, states)`: the expected transitions once
+    /// multiplied by `T_j` (the root's row stays zero).
+    pub(crate) pairs: Vec<f64>,
+    pub(crate) log_likelihood: f64,
+}
+
+/// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`]) and log-likelihood.
+type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
+
+/// Per-block buffers: `m` and `u` (later `o`) of every site, `(sites, 64, states)`.
+struct Scratch {
+    m: Vec<f32>,
+    u: Vec<f32>,
+    scale: Vec<f64>,
+    log: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(l: usize, k: usize) -> Self {
+        Self {
+            m: vec![0.0; l * BLOCK * k],
+            u: vec![0.0; l * BLOCK * k],
+            scale: vec![1.0; BLOCK],
+            log: vec![0.0; BLOCK],
+        }
+    }
+}
+
+/// Expected counts (and the log-likelihood) of every haplotype of `bits`.
+pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
+    let (l, k) = (tree.len(), h.k);
+    let mut total = Counts {
+        states: vec![0.0; l * k],
+        alt: vec![0.0; l * k],
+        pairs: vec![0.0; l * k * k],
+        log_likelihood: 0.0,
+    };
+    let chunks = chunk_ranges(bits.words_per_site(), chunk);
+    for wave in chunks.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<ChunkSums> = wave
+            .par_iter()
+            .map(|words| {
+                let mut s = Scratch::new(l, k);
+                let (mut q, mut q1, mut pairs) =
+                    (vec![0f32; l * k], vec![0f32; l * k], vec![0f32; l * k * k]);
+                let mut ll = 0.0;
+                for w in words.clone() {
+                    let rows = block_rows(bits, w);
+                    upward(h, tree, bits, w, rows, &mut s);
+                    downward(h, tree, bits, w, rows, &mut s, &mut q, &mut q1, &mut pairs);
+                    ll += s.log[..rows].iter().sum::<f64>();
+                }
+                (q, q1, pairs, ll)
+            })
+            .collect();
+        for (q, q1, pairs, ll) in parts {
+            add(&mut total.states, &q);
+            add(&mut total.alt, &q1);
+            add(&mut total.pairs, &pairs);
+            total.log_likelihood += ll;
+        }
+    }
+    total
+}
+
+/// Log-likelihood (nats) of each haplotype of `bits`, in order.
+pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec<f64> {
+    let (l, k) = (tree.len(), h.k);
+    let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
+        .into_par_iter()
+        .map_init(
+            || Scratch::new(l, k),
+            |s, w| {
+                let rows = block_rows(bits, w);
+                upward(h, tree, bits, w, rows, s);
+                s.log[..rows].to_vec()
+            },
+        )
+        .collect();
+    per_block.concat()
+}
+
+fn add(total: &mut [f64], part: &[f32]) {
+    for (t, &p) in total.iter_mut().zip(part) {
+        *t += f64::from(p);
+    }
+}
+
+/// Word ranges of about `chunk` haplotypes each.
+fn chunk_ranges(words: usize, chunk: usize) -> Vec<std::ops::Range<usize>> {
+    let per = chunk.div_ceil(BLOCK).max(1);
+    (0..words)
+        .step_by(per)
+        .map(|w| w..(w + per).min(words))
+        .collect()
+}
+
+fn block_rows(bits: &SiteBits, w: usize) -> usize {
+    (bits.n_haplotypes() - w * BLOCK).min(BLOCK)
+}
+
+/// Divides `v` by its sum and returns the sum.
+#[inline(always)]
+fn normalise(v: &mut [f32]) -> f32 {
+    let s: f32 = v.iter().sum();
+    let inv = 1.0 / s;
+    for x in v.iter_mut() {
+        *x *= inv;
+    }
+    s
+}
+
+/// The upward pass of block `w` (`rows` haplotypes): fills `s.m`, `s.u` and `s.log`.
+fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: &mut Scratch) {
+    match h.k {
+        // Constant state counts let the compiler unroll and vectorise the inner loops.
+        4 => upward_k(4, h, tree, bits, w, rows, s),
+        8 => upward_k(8, h, tree, bits, w, rows, s),
+        16 => upward_k(16, h, tree, bits, w, rows, s),
+        k => upward_k(k, h, tree, bits, w, rows, s),
+    }
+}
+
+#[inline(always)]
+fn upward_k(
+    k: usize,
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+) {
+    let stride = BLOCK * k;
+    s.scale[..rows].fill(1.0);
+    s.log[..rows].fill(0.0);
+    for &j in tree.order.iter().rev() {
+        let x = bits.word(j, w);
+        let b = &h.emission[j * k..(j + 1) * k];
+        let mj = &mut s.m[j * stride..j * stride + rows * k];
+        for (n, v) in mj.chunks_exact_mut(k).enumerate() {
+            let alt = (x >> n) & 1 == 1;
+            for (v, &b) in v.iter_mut().zip(b) {
+                *v = if alt { b } else { 1.0 - b };
+            }
+            let mut scale = s.scale[n];
+            for &c in &tree.children[j] {
+                let uc = &s.u[c * stride + n * k..c * stride + (n + 1) * k];
+                for (v, &u) in v.iter_mut().zip(uc) {
+                    *v *= u;
+                }
+                if tree.children[j].len() > 1 {
+                    // Many children could underflow f32 before the final normalisation.
+                    scale *= f64::from(normalise(v));
+                }
+            }
+            scale *= f64::from(normalise(v));
+            if tree.parent[j].is_none() {
+                let z: f32 = v.iter().zip(&h.pi).map(|(v, p)| v * p).sum();
+                scale *= f64::from(z);
+            }
+            if scale < RESCALE {
+                s.log[n] += scale.ln();
+                scale = 1.0;
+            }
+            s.scale[n] = scale;
+        }
+        if tree.parent[j].is_some() {
+            let tt = &h.transition_t[j * k * k..(j + 1) * k * k];
+            let mj = &s.m[j * stride..j * stride + rows * k];
+            let uj = &mut s.u[j * stride..j * stride + rows * k];
+            for (n, (u, m)) in uj.chunks_exact_mut(k).zip(mj.chunks_exact(k)).enumerate() {
+                // u[a] = Σ_b T[a, b] m[b], as a sum of rows of Tᵀ.
+                u.fill(0.0);
+                for (&mb, row) in m.iter().zip(tt.chunks_exact(k)) {
+                    for (u, &t) in u.iter_mut().zip(row) {
+                        *u += mb * t;
+                    }
+                }
+                let scale = s.scale[n] * f64::from(normalise(u));
+                s.scale[n] = scale;
+            }
+        }
+    }
+    for n in 0..rows {
+        s.log[n] += s.scale[n].ln();
+    }
+}
+
+/// The downward pass of block `w` after [`upward`]: adds the block's expected counts.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pass's inputs and its three sums"
+)]
+fn downward(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    q: &mut [f32],
+    q1: &mut [f32],
+    pairs: &mut [f32],
+) {
+    match h.k {
+        4 => downward_k(4, h, tree, bits, w, rows, s, q, q1, pairs),
+        8 => downward_k(8, h, tree, bits, w, rows, s, q, q1, pairs),
+        16 => downward_k(16, h, tree, bits, w, rows, s, q, q1, pairs),
+        k => downward_k(k, h, tree, bits, w, rows, s, q, q1, pairs),
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments, reason = "as downward")]
+fn downward_k(
+    k: usize,
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    q: &mut [f32],
+    q1: &mut [f32],
+    pairs: &mut [f32],
+) {
+    let stride = BLOCK * k;
+    let (mut om, mut wv, mut oc) = (vec![0f32; k], vec![0f32; k], vec![0f32; k]);
+    let root = tree.root();
+    for &j in &tree.order {
+        let x = bits.word(j, w);
+        for n in 0..rows {
+            let at = j * stride + n * k;
+            let oj = if j == root {
+                &h.pi[..]
+            } else {
+                &s.u[at..at + k]
+            };
+            for ((om, &o), &m) in om.iter_mut().zip(oj).zip(&s.m[at..at + k]) {
+                *om = o * m;
+            }
+            // The posterior of z_j is om normalised.
+            let inv = 1.0 / om.iter().sum::<f32>();
+            for (q, &o) in q[j * k..(j + 1) * k].iter_mut().zip(&om) {
+                *q += o * inv;
+            }
+            if (x >> n) & 1 == 1 {
+                for (q, &o) in q1[j * k..(j + 1) * k].iter_mut().zip(&om) {
+                    *q += o * inv;
+                }
+            }
+            for &c in &tree.children[j] {
+                let cat = c * stride + n * k;
+                // w: the parent's posterior without c's evidence.
+                for ((w, &o), &u) in wv.iter_mut().zip(&om).zip(&s.u[cat..cat + k]) {
+                    *w = o / u;
+                }
+                normalise(&mut wv);
+                let t = &h.transition[c * k * k..(c + 1) * k * k];
+                oc.fill(0.0);
+                for (&wa, row) in wv.iter().zip(t.chunks_exact(k)) {
+                    for (o, &t) in oc.iter_mut().zip(row) {
+                        *o += wa * t;
+                    }
+                }
+                let mc = &s.m[cat..cat + k];
+                let z: f32 = oc.iter().zip(mc).map(|(o, m)| o * m).sum();
+                let inv_z = 1.0 / z;
+                let acc = &mut pairs[c * k * k..(c + 1) * k * k];
+                for (&wa, row) in wv.iter().zip(acc.chunks_exact_mut(k)) {
+                    let f = wa * inv_z;
+                    for (p, &m) in row.iter_mut().zip(mc) {
+                        *p += f * m;
+                    }
+                }
+                normalise(&mut oc);
+                s.u[cat..cat + k].copy_from_slice(&oc);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_word_once() {
+        assert_eq!(chunk_ranges(5, 128), vec![0..2, 2..4, 4..5]);
+        assert_eq!(chunk_ranges(3, 1), vec![0..1, 1..2, 2..3]);
+        assert_eq!(chunk_ranges(0, 64), Vec::<std::ops::Range<usize>>::new());
+    }
+}
