@@ -16,9 +16,21 @@ use clap::{Parser, Subcommand};
 
 use crate::printer::Printer;
 
+/// Exit codes, for scripts and workflows (docs/user-guide.md lists them too).
+const EXIT_CODES: &str = "Exit codes:
+  0    success
+  1    error: bad input or options, a step failed (the message says which and how to fix it)
+  2    usage error: unknown or malformed arguments
+  3    privacy refusal: no validated checkpoint met the privacy bounds; no AGs written
+       (--accept-privacy-risk writes them anyway and records the risk)
+  130  interrupted (Ctrl-C): the checkpoint so far is saved, no partial output";
+
+/// The exit code of a run refused for privacy ([`genosynth::Error::PrivacyBounds`]).
+const EXIT_PRIVACY_REFUSAL: u8 = 3;
+
 /// Learn generative models from phased haplotypes and write artificial genomes (AGs).
 #[derive(Debug, Parser)]
-#[command(name = "genosynth", version, about, propagate_version = true)]
+#[command(name = "genosynth", version, about, propagate_version = true, after_help = EXIT_CODES)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -80,7 +92,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if is_privacy_refusal(&err) {
+                ExitCode::from(EXIT_PRIVACY_REFUSAL)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -136,5 +152,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             || cause.to_string().contains("Broken pipe")
+    })
+}
+
+/// Whether a run stopped because its model missed the privacy bounds.
+fn is_privacy_refusal(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<genosynth::Error>(),
+            Some(genosynth::Error::PrivacyBounds { .. })
+        )
     })
 }

@@ -107,7 +107,7 @@ pub use generate::{
 pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
-pub use selection::{SelectionRule, SelectionState, ValidationScores};
+pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
 pub use train::{EpochReport, TrainOptions, TrainSummary, Validation, train};
 pub use wgan::WganParams;
 

@@ -29,8 +29,17 @@ pub struct Validation<'a> {
     pub state: SelectionState,
     /// Validation haplotypes, for the held-out log-likelihood of models that have one.
     pub heldout: Option<&'a HaplotypeMatrix>,
-    /// Scores a set of AGs (the held-out log-likelihood is filled in by the loop).
+    /// Scores a set of AGs (the held-out log-likelihood and the likelihood attack are filled
+    /// in by the loop).
     pub score: &'a mut dyn FnMut(&HaplotypeMatrix) -> std::result::Result<ValidationScores, String>,
+    /// Judges the likelihood attack for models with a likelihood or free energy: given the
+    /// model's score of every training and every `heldout` haplotype (in the matrices' row
+    /// order), its AUC and, where resolvable, its TPR at 1% FPR. `None`: not judged.
+    #[allow(
+        clippy::type_complexity,
+        reason = "a callback with its arguments spelled out"
+    )]
+    pub attack: Option<&'a mut dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>)>,
 }
 
 /// What happened in one epoch, passed to the observer.
@@ -206,6 +215,9 @@ impl<'a> TrainOptions<'a> {
                 state: v.state,
                 heldout: v.heldout,
                 score: v.score,
+                attack: v
+                    .attack
+                    .map(|a| -> &'b mut dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>) { a }),
             }),
         }
     }

@@ -65,6 +65,7 @@ fn config(dir: &Path) -> SynthConfig {
         min_distance: MinDistance::Sites(1),
         model_dir: None,
         report_dir: Some(dir.join("report")),
+        accept_privacy_risk: false,
     }
 }
 
