@@ -346,7 +346,15 @@ fn hclt_trains_with_selection_and_a_heldout_likelihood() {
     run(genosynth()
         .arg("generate")
         .arg(&model)
-        .args(["-n", "2000", "--device", "cpu", "--last", "--accept-privacy-risk", "-o"])
+        .args([
+            "-n",
+            "2000",
+            "--device",
+            "cpu",
+            "--last",
+            "--accept-privacy-risk",
+            "-o",
+        ])
         .arg(&ags));
     run(genosynth()
         .arg("eval")
