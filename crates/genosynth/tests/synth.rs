@@ -66,7 +66,8 @@ fn config(dir: &Path) -> SynthConfig {
         model_dir: None,
         report_dir: Some(dir.join("report")),
         // Mechanics, not privacy: 12 validation people judge a 4-epoch model too noisily to
-        // let the bounds decide whether the steps below run (tests/privacy_cli.rs tests them).
+        // let the bounds decide whether the steps below run (genosynth-cli tests/privacy_cli.rs
+        // tests the refusal).
         accept_privacy_risk: true,
     }
 }
