@@ -108,7 +108,7 @@ pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
-pub use train::{EpochReport, TrainOptions, TrainSummary, Validation, train};
+pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
 pub use wgan::WganParams;
 
 /// A `Result` whose error is this crate's [`Error`].

@@ -24,7 +24,7 @@ use crate::selection::{SelectionState, ValidationScores};
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
-pub use crate::train_options::{EpochReport, TrainOptions, TrainSummary, Validation};
+pub use crate::train_options::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation};
 
 /// Trains a model on `matrix` and keeps a checkpoint in `options.model_dir`.
 ///

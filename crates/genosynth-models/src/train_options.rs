@@ -35,12 +35,11 @@ pub struct Validation<'a> {
     /// Judges the likelihood attack for models with a likelihood or free energy: given the
     /// model's score of every training and every `heldout` haplotype (in the matrices' row
     /// order), its AUC and, where resolvable, its TPR at 1% FPR. `None`: not judged.
-    #[allow(
-        clippy::type_complexity,
-        reason = "a callback with its arguments spelled out"
-    )]
-    pub attack: Option<&'a mut dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>)>,
+    pub attack: Option<&'a mut AttackScorer<'a>>,
 }
+
+/// See [`Validation::attack`]: (training scores, validation scores) → (AUC, TPR at 1% FPR).
+pub type AttackScorer<'a> = dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>) + 'a;
 
 /// What happened in one epoch, passed to the observer.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,9 +214,7 @@ impl<'a> TrainOptions<'a> {
                 state: v.state,
                 heldout: v.heldout,
                 score: v.score,
-                attack: v
-                    .attack
-                    .map(|a| -> &'b mut dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>) { a }),
+                attack: v.attack.map(|a| -> &'b mut AttackScorer<'b> { a }),
             }),
         }
     }
