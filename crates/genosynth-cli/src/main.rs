@@ -23,7 +23,7 @@ use crate::printer::Printer;
     version,
     about = ABOUT,
     long_about = None,
-    after_help = EXAMPLE,
+    after_help = AFTER_HELP,
     propagate_version = true
 )]
 struct Cli {
@@ -38,14 +38,26 @@ const ABOUT: &str = "Learn generative models from phased human haplotypes and wr
 genomes (AGs) that carry a population's statistics but belong to no donor, judged for realism \
 and privacy.";
 
-/// The main path, shown after the command list.
-const EXAMPLE: &str = "\
+/// The main path and the exit codes, shown after the command list (docs/user-guide.md lists
+/// the codes too).
+const AFTER_HELP: &str = "\
 Example: hold people out, make AGs, judge them on the people the model never saw
   genosynth split real.vcf.gz --seed 1 -o train.vcf.gz --holdout-out holdout.vcf.gz
   genosynth synth train.vcf.gz -o ags.vcf.gz
   genosynth eval --train train.vcf.gz --synthetic ags.vcf.gz --holdout holdout.vcf.gz -o report/
 
-`genosynth <COMMAND> --help` explains each command; `train --help` says which model to pick.";
+`genosynth <COMMAND> --help` explains each command; `train --help` says which model to pick.
+
+Exit codes:
+  0    success
+  1    error: bad input or options, a step failed (the message says which and how to fix it)
+  2    usage error: unknown or malformed arguments
+  3    privacy refusal: no validated checkpoint met the privacy bounds; no AGs written
+       (--accept-privacy-risk writes them anyway and records the risk)
+  130  interrupted (Ctrl-C): the checkpoint so far is saved, no partial output";
+
+/// The exit code of a run refused for privacy ([`genosynth::Error::PrivacyBounds`]).
+const EXIT_PRIVACY_REFUSAL: u8 = 3;
 
 /// Options every subcommand accepts.
 #[derive(Debug, clap::Args)]
@@ -103,7 +115,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if is_privacy_refusal(&err) {
+                ExitCode::from(EXIT_PRIVACY_REFUSAL)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -159,5 +175,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             || cause.to_string().contains("Broken pipe")
+    })
+}
+
+/// Whether a run stopped because its model missed the privacy bounds.
+fn is_privacy_refusal(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<genosynth::Error>(),
+            Some(genosynth::Error::PrivacyBounds { .. })
+        )
     })
 }

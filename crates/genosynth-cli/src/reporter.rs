@@ -185,10 +185,18 @@ fn print_selection(state: &SelectionState, ctx: &Context) {
         "selected epoch {epoch} on the validation people: AA_truth {:.3}, AA_syn {:.3}, privacy loss {:.3}, membership AUC {:.3}, LD r² correlation {:.3}",
         best.aa_truth, best.aa_syn, best.privacy_loss, best.membership_auc, best.ld_r2
     ));
-    if !state.rule.within_bounds(best) {
-        ctx.printer.warn(format!(
-            "no validated checkpoint was within the privacy bounds (privacy loss ≤ {}, membership AUC ≤ {}): the one nearest them was kept",
-            state.rule.max_privacy_loss, state.rule.max_membership_auc
+    if let Some(auc) = best.likelihood_auc {
+        ctx.printer.info(format!(
+            "likelihood attack at the selected epoch: AUC {auc:.3}, TPR at 1% FPR {}",
+            genosynth_eval::tpr_text(best.likelihood_tpr, state.validation_samples.len(), 0.01)
         ));
     }
+}
+
+/// Says loudly that AGs are written from a model outside the privacy bounds.
+pub(crate) fn warn_privacy_risk(risk: &genosynth_eval::PrivacyRisk, ctx: &Context) {
+    ctx.printer.warn(format!(
+        "--accept-privacy-risk: writing AGs of a model outside the privacy bounds ({}); recorded in their ##genosynthPrivacyRisk header and the report",
+        risk.failed.join("; ")
+    ));
 }

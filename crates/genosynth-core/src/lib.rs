@@ -9,6 +9,8 @@
 //! - [`HaplotypeMatrix`]: haplotypes × sites, bit-packed one row per haplotype, so the Hamming
 //!   distance of two haplotypes is an XOR and a popcount per 64 sites.
 //! - [`Panel`]: population labels in the 1000 Genomes `.panel` layout.
+//! - [`PrivacyBounds`]: the privacy bounds selection, the refusal to write AGs and the
+//!   verdict share.
 //! - [`split_by_individual`]: a seeded train/holdout split that keeps both haplotypes of a
 //!   person on the same side.
 //!
@@ -27,6 +29,7 @@
 //! # Ok::<(), genosynth_core::Error>(())
 //! ```
 
+mod bounds;
 mod builder;
 mod error;
 mod matrix;
@@ -38,6 +41,7 @@ mod split;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+pub use bounds::{ATTACK_FPR, PrivacyBounds, non_members_needed, resolvable};
 pub use builder::HaplotypeMatrixBuilder;
 pub use error::{Axis, Error};
 pub use matrix::{HaplotypeMatrix, hamming_words, read_bits};

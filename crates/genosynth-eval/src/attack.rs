@@ -1,8 +1,11 @@
 //! Membership attacks on scores: "member" when a candidate's score is high. The likelihood
 //! attack scores each person by the model's likelihood (or free energy) of their haplotypes;
 //! judged, as Carlini et al. (2022) ask, by the true-positive rate at low false-positive rates
-//! beside the ROC AUC.
+//! beside the ROC AUC. A rate below 1/(non-members) cannot be read from the data (the only
+//! reachable rate there is "no false positive"), so it is reported as not resolvable, never as
+//! a number.
 
+use genosynth_core::{non_members_needed, resolvable};
 use serde::{Deserialize, Serialize};
 
 /// One score-based membership attack, members (training people) against non-members
@@ -18,24 +21,40 @@ pub struct ScoreAttack {
     /// ROC AUC (ties count ½): 0.5 = the score does not tell members apart.
     #[serde(deserialize_with = "crate::nan::deserialize")]
     pub auc: f64,
-    /// True-positive rate at a false-positive rate of at most 1%.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
-    pub tpr_at_1pct_fpr: f64,
-    /// The same at 0.1%.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
-    pub tpr_at_0_1pct_fpr: f64,
+    /// True-positive rate at a false-positive rate of at most 1%; `None` (JSON `null`) when
+    /// fewer than 100 non-members make 1% unresolvable.
+    pub tpr_at_1pct_fpr: Option<f64>,
+    /// The same at 0.1% (`None` with fewer than 1,000 non-members).
+    pub tpr_at_0_1pct_fpr: Option<f64>,
 }
 
 /// The attack's figures for `members`' and `non_members`' scores (higher = more likely a
-/// member). NaN figures when either side is empty.
+/// member). NaN AUC when either side is empty; a TPR only where its rate is resolvable.
 pub fn score_attack(score: &str, members: &[f64], non_members: &[f64]) -> ScoreAttack {
+    let tpr = |fpr: f64| {
+        (!members.is_empty() && resolvable(non_members.len(), fpr))
+            .then(|| score_tpr_at_fpr(members, non_members, fpr))
+    };
     ScoreAttack {
         score: score.to_string(),
         members: members.len(),
         non_members: non_members.len(),
         auc: score_auc(members, non_members),
-        tpr_at_1pct_fpr: score_tpr_at_fpr(members, non_members, 0.01),
-        tpr_at_0_1pct_fpr: score_tpr_at_fpr(members, non_members, 0.001),
+        tpr_at_1pct_fpr: tpr(0.01),
+        tpr_at_0_1pct_fpr: tpr(0.001),
+    }
+}
+
+/// A true-positive rate for reports: `0.023`, or `not resolvable (32 non-members; 1% needs
+/// 100)` where `tpr` is `None` because `non_members` cannot resolve `fpr`.
+pub fn tpr_text(tpr: Option<f64>, non_members: usize, fpr: f64) -> String {
+    match tpr {
+        Some(v) => format!("{v:.3}"),
+        None => format!(
+            "not resolvable ({non_members} non-members; {}% needs {})",
+            fpr * 100.0,
+            non_members_needed(fpr)
+        ),
     }
 }
 
@@ -109,12 +128,33 @@ mod tests {
 
     #[test]
     fn separable_scores_expose_everyone() {
-        let a = score_attack("s", &[5.0, 6.0, 7.0], &[1.0, 2.0, 3.0]);
+        let non: Vec<f64> = (0..1000).map(f64::from).collect();
+        let a = score_attack("s", &[5000.0, 6000.0, 7000.0], &non);
         assert_eq!(
             (a.auc, a.tpr_at_1pct_fpr, a.tpr_at_0_1pct_fpr),
-            (1.0, 1.0, 1.0)
+            (1.0, Some(1.0), Some(1.0))
         );
-        let tied = score_attack("s", &[1.0; 4], &[1.0; 4]);
-        assert_eq!((tied.auc, tied.tpr_at_1pct_fpr), (0.5, 0.0));
+        let tied = score_attack("s", &[1.0; 4], &[1.0; 100]);
+        assert_eq!((tied.auc, tied.tpr_at_1pct_fpr), (0.5, Some(0.0)));
+    }
+
+    /// 32 non-members resolve no rate below 1/32: the TPR there is not a number.
+    #[test]
+    fn rates_below_one_over_the_non_members_are_not_resolvable() {
+        let a = score_attack("s", &[5.0, 6.0, 7.0], &[1.0; 32]);
+        assert_eq!(
+            (a.auc, a.tpr_at_1pct_fpr, a.tpr_at_0_1pct_fpr),
+            (1.0, None, None)
+        );
+        assert_eq!(
+            tpr_text(a.tpr_at_0_1pct_fpr, 32, 0.001),
+            "not resolvable (32 non-members; 0.1% needs 1000)"
+        );
+        let json = serde_json::to_string(&a).unwrap();
+        assert!(json.contains("\"tpr_at_1pct_fpr\":null"), "{json}");
+        assert_eq!(serde_json::from_str::<ScoreAttack>(&json).unwrap(), a);
+        let b = score_attack("s", &[5.0], &[1.0; 150]);
+        assert_eq!((b.tpr_at_1pct_fpr, b.tpr_at_0_1pct_fpr), (Some(1.0), None));
+        assert_eq!(tpr_text(Some(0.0234), 150, 0.01), "0.023");
     }
 }

@@ -91,7 +91,7 @@ pub use af::{
 };
 pub use align::SiteMatch;
 pub use ancestry::{AncestryAssignment, AncestryShare, AncestryStats, assign_ancestry};
-pub use attack::{ScoreAttack, score_attack};
+pub use attack::{ScoreAttack, score_attack, tpr_text};
 pub use error::Error;
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
@@ -100,7 +100,7 @@ pub use html::render_html;
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
-pub use provenance::{DpGuarantee, GuardInfo, Trajectory, TrajectoryPoint};
+pub use provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory, TrajectoryPoint};
 pub use report::{
     Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
     SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress, progress_steps,

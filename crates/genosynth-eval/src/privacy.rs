@@ -181,11 +181,15 @@ pub struct PrivacyStats {
     pub exact_copies: ExactCopies,
     /// Membership-inference ROC AUC (with a holdout): 0.5 = no leak.
     pub membership_auc: Option<f64>,
-    /// True-positive rate of the same attack at a false-positive rate of 1% (with a holdout):
-    /// 0.01 = no leak.
+    /// True-positive rate of the same attack at a false-positive rate of 1% (with a holdout of
+    /// at least 100 haplotypes; fewer cannot resolve 1%): 0.01 = no leak.
     pub membership_tpr_at_1pct_fpr: Option<f64>,
-    /// The same at 0.1% (with fewer than 1,000 holdout haplotypes: no false positive).
+    /// The same at 0.1% (with at least 1,000 holdout haplotypes).
     pub membership_tpr_at_0_1pct_fpr: Option<f64>,
+    /// Non-members (holdout haplotypes) the distance attack scored, which bound the
+    /// false-positive rates it resolves (with a holdout).
+    #[serde(default)]
+    pub membership_non_members: Option<usize>,
     /// The likelihood attack (training vs holdout people scored by the model), when the caller
     /// has the model ([`crate::score_attack`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -328,7 +332,11 @@ pub fn privacy_stats(
     });
     let attack = attack.as_ref();
     let membership = attack.map(|(m, n)| membership_auc(m, n));
-    let tpr_at = |fpr: f64| attack.map(|(m, n)| membership_tpr_at_fpr(m, n, fpr));
+    let tpr_at = |fpr: f64| {
+        attack
+            .filter(|(_, n)| genosynth_core::resolvable(n.len(), fpr))
+            .map(|(m, n)| membership_tpr_at_fpr(m, n, fpr))
+    };
     PrivacyStats {
         privacy_loss: aats_holdout
             .as_ref()
@@ -360,6 +368,7 @@ pub fn privacy_stats(
         membership_auc: membership,
         membership_tpr_at_1pct_fpr: tpr_at(0.01),
         membership_tpr_at_0_1pct_fpr: tpr_at(0.001),
+        membership_non_members: attack.map(|(_, n)| n.len()),
         likelihood_attack: None,
     }
 }
@@ -433,8 +442,9 @@ mod tests {
         let tpr = |p: &PrivacyStats| p.membership_tpr_at_1pct_fpr.unwrap();
         assert!(tpr(&good) < 0.03, "fresh AGs expose {}", tpr(&good));
         assert!(tpr(&bad) >= 0.2, "copies expose only {}", tpr(&bad));
-        assert!(bad.membership_tpr_at_0_1pct_fpr.unwrap() >= 0.2);
-        assert!(good.membership_tpr_at_0_1pct_fpr.unwrap() < 0.01);
+        // 500 holdout haplotypes cannot resolve 0.1%: no number is made up for it.
+        assert_eq!(bad.membership_non_members, Some(500));
+        assert_eq!(bad.membership_tpr_at_0_1pct_fpr, None);
     }
 
     proptest! {

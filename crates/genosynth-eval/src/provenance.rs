@@ -44,6 +44,19 @@ pub struct Trajectory {
     pub points: Vec<TrajectoryPoint>,
 }
 
+/// AGs written although no validated checkpoint of their model met the privacy bounds
+/// (`--accept-privacy-risk`): the bounds it missed, so no reader takes the AGs for private.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyRisk {
+    /// Always true: the risk was accepted explicitly (a model outside the bounds is otherwise
+    /// refused before any AG is written).
+    pub accepted: bool,
+    /// The checkpoint the AGs came from (the one nearest the bounds).
+    pub selected_epoch: Option<usize>,
+    /// Each missed bound, e.g. `likelihood-attack AUC 0.960 > 0.6 (by 0.360)`.
+    pub failed: Vec<String>,
+}
+
 /// What the generation guard did (`generate --min-distance`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardInfo {

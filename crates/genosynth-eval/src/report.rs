@@ -14,7 +14,7 @@ use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
 use crate::pca::fit_pca;
 use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
-use crate::provenance::{DpGuarantee, GuardInfo, Trajectory};
+use crate::provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory};
 use crate::stats::{sd, wasserstein, wasserstein_counts};
 use crate::triplets::{TripletStats, triplet_correlations};
 use crate::verdict::{Verdict, verdict};
@@ -250,6 +250,10 @@ pub struct Report {
     /// model directory or the AGs' header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub differential_privacy: Option<DpGuarantee>,
+    /// Set when the AGs were written although their model missed the privacy bounds on its
+    /// validation people (`--accept-privacy-risk`); the verdict then fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_risk: Option<PrivacyRisk>,
 }
 
 fn check_settings(s: &Settings) -> Result<(), Error> {
@@ -480,6 +484,7 @@ pub fn evaluate_with_progress(
         selection: None,
         guard: None,
         differential_privacy: None,
+        privacy_risk: None,
     };
     report.verdict = verdict(&report);
     Ok(report)

@@ -3,6 +3,7 @@
 //! distance and PCA figures are judged against what real unseen data (the holdout) scores when
 //! a holdout is given.
 
+use genosynth_core::PrivacyBounds;
 use serde::{Deserialize, Serialize};
 
 use crate::report::Report;
@@ -233,13 +234,15 @@ pub fn verdict(r: &Report) -> Verdict {
         "share of AGs identical to a training haplotype, vs the real base rate",
     );
 
+    // The bounds selection and the refusal to write AGs apply (genosynth_core::PrivacyBounds).
+    let bounds = PrivacyBounds::default();
     if let Some(auc) = r.privacy.membership_auc {
         add(
             "membership_auc",
             auc,
             None,
-            at_most(auc, 0.55, 0.6),
-            "pass ≤ 0.55, warn ≤ 0.60".into(),
+            at_most(auc, bounds.max_membership_auc, 0.6),
+            format!("pass ≤ {}, warn ≤ 0.60", bounds.max_membership_auc),
             "ROC AUC of telling train from holdout by distance to the nearest AG; 0.5 = no leak",
         );
     }
@@ -253,8 +256,109 @@ pub fn verdict(r: &Report) -> Verdict {
             "AATS(holdout, AGs) − AATS(train, AGs); > 0: AGs resemble training data more than unseen data",
         );
     }
+    if let Some(l) = &r.privacy.likelihood_attack {
+        let max = bounds.max_likelihood_auc;
+        add(
+            "likelihood_attack_auc",
+            l.auc,
+            None,
+            at_most(l.auc, max, max),
+            format!("pass ≤ {max}, fail above (the bound checkpoint selection applies)"),
+            "ROC AUC of telling train from holdout people by the model's own likelihood (or free energy) of them; 0.5 = no leak, near 1: the model memorised its training people",
+        );
+        if let Some(tpr) = l.tpr_at_1pct_fpr {
+            let max = bounds.max_likelihood_tpr;
+            add(
+                "likelihood_attack_tpr_at_1pct_fpr",
+                tpr,
+                None,
+                at_most(tpr, max, max),
+                format!("pass ≤ {max}, fail above (0.01 = chance)"),
+                "share of training people the likelihood attack exposes while accusing at most 1% of the holdout",
+            );
+        }
+    }
+    if let Some(risk) = &r.privacy_risk {
+        add(
+            "accepted_privacy_risk",
+            risk.failed.len() as f64,
+            None,
+            Status::Fail,
+            "fail whenever set: written with --accept-privacy-risk".into(),
+            "privacy bounds the model missed on its validation people when its AGs were written anyway",
+        );
+    }
     Verdict {
         overall: checks.iter().map(|c| c.status).max().unwrap_or_default(),
         checks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EvalInput, PrivacyRisk, Settings, evaluate, score_attack};
+    use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+
+    fn matrix(n: usize, seed: u64) -> HaplotypeMatrix {
+        let sites: Sites = (1..=60u64).map(|p| Site::new("1", p, "A", "G")).collect();
+        let v: Vec<u8> = (0..n * 60)
+            .map(|i| ((i as u64 * 2_654_435_761 + seed) >> 7) as u8 & 1)
+            .collect();
+        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("s", n / 2, Ploidy::Diploid))
+            .unwrap()
+    }
+
+    fn check<'v>(v: &'v Verdict, name: &str) -> Option<&'v Check> {
+        v.checks.iter().find(|c| c.name == name)
+    }
+
+    /// The likelihood attack fails the verdict beyond the bound selection applies; its TPR is
+    /// judged only where resolvable; an accepted privacy risk always fails.
+    #[test]
+    fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
+        let (t, s, h) = (matrix(40, 1), matrix(40, 2), matrix(40, 3));
+        let mut report = evaluate(&EvalInput {
+            train: &t,
+            synthetic: &s,
+            holdout: Some(&h),
+            panel: None,
+            synthetic_panel: None,
+            settings: Settings::default(),
+            stop: None,
+        })
+        .unwrap();
+        assert!(check(&report.verdict, "likelihood_attack_auc").is_none());
+        let members: Vec<f64> = (0..80).map(f64::from).collect();
+        let many: Vec<f64> = (0..150).map(|i| f64::from(i) - 70.0).collect();
+        // 16 non-members: AUC judged, TPR at 1% not resolvable, so not judged.
+        report.privacy.likelihood_attack = Some(score_attack("s", &members, &many[..16]));
+        let v = verdict(&report);
+        assert_eq!(
+            check(&v, "likelihood_attack_auc").unwrap().status,
+            Status::Fail
+        );
+        assert!(check(&v, "likelihood_attack_tpr_at_1pct_fpr").is_none());
+        assert_eq!(v.overall, Status::Fail);
+        // The same scores for both sides: chance, and 150 non-members resolve 1%.
+        report.privacy.likelihood_attack = Some(score_attack("s", &many, &many));
+        let v = verdict(&report);
+        assert_eq!(
+            check(&v, "likelihood_attack_auc").unwrap().status,
+            Status::Pass
+        );
+        let tpr = check(&v, "likelihood_attack_tpr_at_1pct_fpr").unwrap();
+        assert_eq!(tpr.status, Status::Pass, "{tpr:?}");
+        report.privacy_risk = Some(PrivacyRisk {
+            accepted: true,
+            selected_epoch: Some(3),
+            failed: vec!["privacy loss 0.050 > 0.03 (by 0.020)".into()],
+        });
+        let v = verdict(&report);
+        assert_eq!(
+            check(&v, "accepted_privacy_risk").unwrap().status,
+            Status::Fail
+        );
+        assert_eq!(v.overall, Status::Fail);
     }
 }

@@ -107,8 +107,8 @@ pub use generate::{
 pub use hclt::HcltParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
-pub use selection::{SelectionRule, SelectionState, ValidationScores};
-pub use train::{EpochReport, TrainOptions, TrainSummary, Validation, train};
+pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
+pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
 pub use wgan::WganParams;
 
 /// A `Result` whose error is this crate's [`Error`].

@@ -208,6 +208,28 @@ impl Trainer {
         }
     }
 
+    /// Each haplotype's score under the current weights, for the likelihood attack: the HCLT's
+    /// log-likelihood, the RBM's negative free energy; `None` for models without either.
+    pub(crate) fn haplotype_scores(
+        &self,
+        m: &genosynth_core::HaplotypeMatrix,
+    ) -> Result<Option<Vec<f64>>> {
+        match self {
+            Trainer::Hclt(t) => {
+                let dense = m.to_dense_f32();
+                crate::hclt::log_likelihoods(&t.hclt, &dense, m.n_haplotypes()).map(Some)
+            }
+            Trainer::Rbm(t) => {
+                let dense = m.to_dense_f32();
+                let dev = t.rbm.device();
+                let v = Tensor::from_slice(&dense, (m.n_haplotypes(), m.n_sites()), dev)?;
+                let s = t.rbm.negative_free_energy(&v)?.to_vec1::<f32>()?;
+                Ok(Some(s.into_iter().map(f64::from).collect()))
+            }
+            _ => Ok(None),
+        }
+    }
+
     pub(crate) fn weights(&self) -> NamedTensors {
         match self {
             Trainer::Gan(t) => t.gan.tensors(),

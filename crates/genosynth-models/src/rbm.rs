@@ -27,6 +27,11 @@ pub(crate) struct Rbm {
 }
 
 impl Rbm {
+    /// The device the weights live on.
+    pub(crate) fn device(&self) -> &Device {
+        self.weight.device()
+    }
+
     /// Weights N(0, init_std²), visible biases the logit of the allele frequencies (clamped to
     /// [1e-5, 1 − 1e-5]), hidden biases 0.
     pub(crate) fn init(
@@ -122,6 +127,7 @@ impl Rbm {
 
     /// Negative free energy `v·b + Σₖ softplus(cₖ + (vW)ₖ)` of each row of `v`: the
     /// log-likelihood up to the (intractable) log partition function, the same for every row.
+    /// `v` must be on the weights' device ([`Rbm::device`]).
     pub(crate) fn negative_free_energy(&self, v: &Tensor) -> Result<Tensor> {
         let x = v.matmul(&self.weight)?.broadcast_add(&self.hidden_bias)?;
         // softplus(x) = max(x, 0) + ln(1 + e^(−|x|)), stable for large |x|.

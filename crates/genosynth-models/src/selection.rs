@@ -3,14 +3,20 @@
 //!
 //! The training loop generates AGs every few epochs and hands them to a caller-supplied scorer
 //! (genosynth-eval's figures against the training part and the validation part, which the model
-//! never sees). The rule, in order:
-//! 1. A checkpoint within the privacy bounds (privacy loss ≤ `max_privacy_loss` and membership
-//!    AUC ≤ `max_membership_auc`) beats one outside them.
+//! never sees); for models with a likelihood (HCLT) or free energy (RBM) it also scores every
+//! training and validation person by the model itself (the likelihood attack). The rule, in
+//! order:
+//! 1. A checkpoint within the privacy bounds (privacy loss ≤ `max_privacy_loss`, membership
+//!    AUC ≤ `max_membership_auc`, and where the model has a likelihood, likelihood-attack AUC
+//!    ≤ `max_likelihood_auc` and its TPR at 1% FPR ≤ `max_likelihood_tpr` where resolvable)
+//!    beats one outside them. The defaults are [`genosynth_core::PrivacyBounds`], which the
+//!    verdict of an evaluation applies too.
 //! 2. Among those within the bounds, the one whose AATS halves are nearest 0.5 (the larger of
 //!    |AA_truth − 0.5| and |AA_syn − 0.5|) wins; distances within `tie` of each other count as
 //!    equal, and then the higher LD r² correlation wins.
 //! 3. Among those outside the bounds, the one that exceeds them least wins.
 
+use genosynth_core::PrivacyBounds;
 use serde::{Deserialize, Serialize};
 
 /// Validation figures of one checkpoint: its AGs against the training haplotypes and against
@@ -38,6 +44,15 @@ pub struct ValidationScores {
     /// an exact likelihood.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heldout_log_likelihood: Option<f64>,
+    /// ROC AUC of the likelihood attack (training against validation people, each scored by
+    /// the mean of the model's score of their haplotypes), for models with a likelihood or
+    /// free energy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood_auc: Option<f64>,
+    /// Its true-positive rate at 1% false positives, where the validation people resolve 1%
+    /// (at least 100 of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood_tpr: Option<f64>,
 }
 
 impl ValidationScores {
@@ -59,26 +74,107 @@ pub struct SelectionRule {
     pub max_privacy_loss: f64,
     /// Largest acceptable membership-inference AUC.
     pub max_membership_auc: f64,
+    /// Largest acceptable likelihood-attack AUC (models with a likelihood or free energy).
+    #[serde(default = "default_max_likelihood_auc")]
+    pub max_likelihood_auc: f64,
+    /// Largest acceptable likelihood-attack TPR at 1% FPR, where resolvable.
+    #[serde(default = "default_max_likelihood_tpr")]
+    pub max_likelihood_tpr: f64,
     /// AA distances closer than this count as equal, and LD decides.
     pub tie: f64,
 }
 
+fn default_max_likelihood_auc() -> f64 {
+    PrivacyBounds::default().max_likelihood_auc
+}
+
+fn default_max_likelihood_tpr() -> f64 {
+    PrivacyBounds::default().max_likelihood_tpr
+}
+
 impl Default for SelectionRule {
     fn default() -> Self {
-        Self {
-            max_privacy_loss: 0.03,
-            max_membership_auc: 0.55,
-            tie: 0.02,
+        Self::within(PrivacyBounds::default())
+    }
+}
+
+/// One privacy bound a checkpoint misses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundMiss {
+    /// The figure (`privacy loss`, `membership AUC`, `likelihood-attack AUC`,
+    /// `likelihood-attack TPR at 1% FPR`).
+    pub figure: &'static str,
+    /// Its value (NaN when undefined).
+    pub value: f64,
+    /// The bound.
+    pub max: f64,
+}
+
+impl std::fmt::Display for BoundMiss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.is_nan() {
+            write!(f, "{} undefined (bound {})", self.figure, self.max)
+        } else {
+            write!(
+                f,
+                "{} {:.3} > {} (by {:.3})",
+                self.figure,
+                self.value,
+                self.max,
+                self.value - self.max
+            )
         }
     }
 }
 
 impl SelectionRule {
+    /// The rule with `bounds` and the default tie.
+    pub fn within(bounds: PrivacyBounds) -> Self {
+        Self {
+            max_privacy_loss: bounds.max_privacy_loss,
+            max_membership_auc: bounds.max_membership_auc,
+            max_likelihood_auc: bounds.max_likelihood_auc,
+            max_likelihood_tpr: bounds.max_likelihood_tpr,
+            tie: 0.02,
+        }
+    }
+
+    /// Every figure of `s` as (name, value, bound); the likelihood attack's only where the
+    /// model has one (and its TPR where resolvable).
+    fn figures(&self, s: &ValidationScores) -> Vec<(&'static str, f64, f64)> {
+        let mut f = vec![
+            ("privacy loss", s.privacy_loss, self.max_privacy_loss),
+            ("membership AUC", s.membership_auc, self.max_membership_auc),
+        ];
+        if let Some(auc) = s.likelihood_auc {
+            f.push(("likelihood-attack AUC", auc, self.max_likelihood_auc));
+        }
+        if let Some(tpr) = s.likelihood_tpr {
+            f.push((
+                "likelihood-attack TPR at 1% FPR",
+                tpr,
+                self.max_likelihood_tpr,
+            ));
+        }
+        f
+    }
+
     /// How far `s` exceeds the privacy bounds (0 when within them).
     pub fn privacy_excess(&self, s: &ValidationScores) -> f64 {
         let over = |v: f64, max: f64| if v.is_nan() { 1.0 } else { (v - max).max(0.0) };
-        over(s.privacy_loss, self.max_privacy_loss)
-            + over(s.membership_auc, self.max_membership_auc)
+        self.figures(s)
+            .iter()
+            .map(|&(_, v, max)| over(v, max))
+            .sum()
+    }
+
+    /// The bounds `s` misses (empty when within them).
+    pub fn misses(&self, s: &ValidationScores) -> Vec<BoundMiss> {
+        self.figures(s)
+            .into_iter()
+            .filter(|&(_, v, max)| v.is_nan() || v > max)
+            .map(|(figure, value, max)| BoundMiss { figure, value, max })
+            .collect()
     }
 
     /// Whether `s` is within the privacy bounds.
@@ -103,13 +199,19 @@ impl SelectionRule {
         }
     }
 
-    /// One line for reports: `privacy loss ≤ 0.03, membership AUC ≤ 0.55, then AA halves
-    /// nearest 0.5 (ties within 0.02: higher LD)`.
+    /// One line for reports: `within privacy loss ≤ 0.03, membership AUC ≤ 0.55, ..., the
+    /// AATS halves nearest 0.5 (ties within 0.02: higher LD)`.
     pub fn describe(&self) -> String {
         format!(
-            "within privacy loss ≤ {} and membership AUC ≤ {}, the AATS halves nearest 0.5 \
-             (differences within {}: higher LD r² correlation); outside the bounds, the smallest excess",
-            self.max_privacy_loss, self.max_membership_auc, self.tie
+            "within privacy loss ≤ {}, membership AUC ≤ {} and, for models with a likelihood, \
+             likelihood-attack AUC ≤ {} and TPR at 1% FPR ≤ {} (where resolvable), the AATS \
+             halves nearest 0.5 (differences within {}: higher LD r² correlation); outside the \
+             bounds, the smallest excess",
+            self.max_privacy_loss,
+            self.max_membership_auc,
+            self.max_likelihood_auc,
+            self.max_likelihood_tpr,
+            self.tie
         )
     }
 }
@@ -172,6 +274,8 @@ mod tests {
             pca_w: 0.1,
             pairwise_w: 1.0,
             heldout_log_likelihood: None,
+            likelihood_auc: None,
+            likelihood_tpr: None,
         }
     }
 
@@ -209,6 +313,43 @@ mod tests {
             !rule.within_bounds(&nan),
             "an undefined figure is never within bounds"
         );
+    }
+
+    /// A checkpoint that the distance attack cannot see through but whose own likelihood gives
+    /// its training people away is outside the bounds, and the miss says by how much.
+    #[test]
+    fn the_likelihood_attack_is_part_of_the_bounds() {
+        let rule = SelectionRule::default();
+        let quiet = scores(0.5, 0.5, 0.01, 0.52, 0.9);
+        let leaky = ValidationScores {
+            likelihood_auc: Some(0.96),
+            likelihood_tpr: Some(0.67),
+            ..quiet.clone()
+        };
+        assert!(rule.within_bounds(&quiet));
+        assert!(!rule.within_bounds(&leaky));
+        assert!(rule.better(&quiet, &leaky));
+        let misses = rule.misses(&leaky);
+        assert_eq!(misses.len(), 2, "{misses:?}");
+        assert_eq!(
+            misses[0].to_string(),
+            "likelihood-attack AUC 0.960 > 0.6 (by 0.360)"
+        );
+        // Unresolvable TPR (None) is not judged; the AUC still is.
+        let small = ValidationScores {
+            likelihood_auc: Some(0.58),
+            likelihood_tpr: None,
+            ..quiet
+        };
+        assert!(rule.within_bounds(&small));
+    }
+
+    /// A model.json written before the likelihood bounds existed reads with their defaults.
+    #[test]
+    fn an_old_rule_reads_with_the_default_likelihood_bounds() {
+        let old = r#"{"max_privacy_loss":0.03,"max_membership_auc":0.55,"tie":0.02}"#;
+        let rule: SelectionRule = serde_json::from_str(old).unwrap();
+        assert_eq!(rule, SelectionRule::default());
     }
 
     #[test]

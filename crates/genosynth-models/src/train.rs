@@ -24,7 +24,7 @@ use crate::selection::{SelectionState, ValidationScores};
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
-pub use crate::train_options::{EpochReport, TrainOptions, TrainSummary, Validation};
+pub use crate::train_options::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation};
 
 /// Trains a model on `matrix` and keeps a checkpoint in `options.model_dir`.
 ///
@@ -323,7 +323,7 @@ pub(crate) fn train_inner(
         if let (Some(v), Some(state)) = (validation.as_mut(), selection.as_mut())
             && (epochs_done % v.every == 0 || epochs_done == config.epochs)
         {
-            let scores = validate(&trainer, &meta, v, seed, dev)?;
+            let scores = validate(&trainer, &meta, v, matrix, seed, dev)?;
             report.selected = state.record(epochs_done, &scores);
             if report.selected {
                 // Copies: a GAN's weights are its live variables, which Adam updates in place.
@@ -439,11 +439,13 @@ fn build_trainer(
     }
 }
 
-/// Generates AGs from the current weights and scores them.
+/// Generates AGs from the current weights and scores them; for models with a likelihood,
+/// also the held-out likelihood and the likelihood attack (`fit` against `v.heldout`).
 fn validate(
     trainer: &Trainer,
     meta: &ModelMeta,
     v: &mut Validation<'_>,
+    fit: &HaplotypeMatrix,
     seed: u64,
     dev: &candle_core::Device,
 ) -> Result<ValidationScores> {
@@ -472,6 +474,14 @@ fn validate(
     let mut scores = (v.score)(&ags).map_err(Error::Validation)?;
     if let Some(heldout) = v.heldout {
         scores.heldout_log_likelihood = trainer.mean_log_likelihood(heldout)?;
+        if let Some(attack) = v.attack.as_mut()
+            && let Some(members) = trainer.haplotype_scores(fit)?
+            && let Some(non_members) = trainer.haplotype_scores(heldout)?
+        {
+            let (auc, tpr) = attack(&members, &non_members);
+            scores.likelihood_auc = Some(auc);
+            scores.likelihood_tpr = tpr;
+        }
     }
     Ok(scores)
 }

@@ -29,9 +29,17 @@ pub struct Validation<'a> {
     pub state: SelectionState,
     /// Validation haplotypes, for the held-out log-likelihood of models that have one.
     pub heldout: Option<&'a HaplotypeMatrix>,
-    /// Scores a set of AGs (the held-out log-likelihood is filled in by the loop).
+    /// Scores a set of AGs (the held-out log-likelihood and the likelihood attack are filled
+    /// in by the loop).
     pub score: &'a mut dyn FnMut(&HaplotypeMatrix) -> std::result::Result<ValidationScores, String>,
+    /// Judges the likelihood attack for models with a likelihood or free energy: given the
+    /// model's score of every training and every `heldout` haplotype (in the matrices' row
+    /// order), its AUC and, where resolvable, its TPR at 1% FPR. `None`: not judged.
+    pub attack: Option<&'a mut AttackScorer<'a>>,
 }
+
+/// See [`Validation::attack`]: (training scores, validation scores) → (AUC, TPR at 1% FPR).
+pub type AttackScorer<'a> = dyn FnMut(&[f64], &[f64]) -> (f64, Option<f64>) + 'a;
 
 /// What happened in one epoch, passed to the observer.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +214,7 @@ impl<'a> TrainOptions<'a> {
                 state: v.state,
                 heldout: v.heldout,
                 score: v.score,
+                attack: v.attack.map(|a| -> &'b mut AttackScorer<'b> { a }),
             }),
         }
     }

@@ -38,6 +38,8 @@ fn the_chosen_epoch_is_the_one_sampled() {
             pca_w: 0.1,
             pairwise_w: 1.0,
             heldout_log_likelihood: None,
+            likelihood_auc: None,
+            likelihood_tpr: None,
         })
     };
     let dir = tempfile::tempdir().unwrap();
@@ -50,6 +52,7 @@ fn the_chosen_epoch_is_the_one_sampled() {
         state: SelectionState::new(SelectionRule::default(), Vec::new()),
         heldout: None,
         score: &mut score,
+        attack: None,
     };
     let options = TrainOptions {
         stop: Some(&stop),

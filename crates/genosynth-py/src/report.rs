@@ -171,11 +171,14 @@ pub(crate) fn evaluate(
         report.selection = provenance.selection;
         report.guard = provenance.guard;
         report.differential_privacy = provenance.differential_privacy;
+        report.privacy_risk = provenance.privacy_risk;
         if let (Some(ck), Some(holdout)) = (checkpoint, holdout) {
             report.privacy.likelihood_attack =
                 genosynth::likelihood_attack(ck, &train.matrix, &holdout.matrix)
                     .map_err(errors::pipeline)?;
         }
+        // The verdict judges the likelihood attack and an accepted privacy risk too.
+        report.verdict = genosynth_eval::verdict(&report);
         Ok(report)
     })?;
     Ok(Report {

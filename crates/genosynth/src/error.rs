@@ -48,6 +48,20 @@ pub enum Error {
         /// Redraw rounds tried.
         rounds: usize,
     },
+    /// No validated checkpoint met the privacy bounds, and the risk was not accepted: no AGs
+    /// were written.
+    #[error(
+        "no validated checkpoint met the privacy bounds on the {validation_people} validation people: the nearest{} has {failed}; no AGs written\n  hint: the model memorises its training people. Try more people (or one model shared across populations instead of one per population), a smaller or smoother model (hclt: fewer --hclt-states, a larger --emission-prior; rbm: fewer --hidden-units or --epochs), or DP-SGD training (train --dp-epsilon); --accept-privacy-risk writes the AGs anyway and records the missed bounds in their header and report",
+        .epoch.map_or_else(String::new, |e| format!(" (epoch {e})"))
+    )]
+    PrivacyBounds {
+        /// The epoch nearest the bounds.
+        epoch: Option<usize>,
+        /// People it was validated on.
+        validation_people: usize,
+        /// The missed bounds, e.g. `likelihood-attack AUC 0.960 > 0.6 (by 0.360)`.
+        failed: String,
+    },
 }
 
 impl Error {

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use genosynth_eval::{DpGuarantee, EvalInput, GuardInfo, Report, ScoreAttack, Trajectory};
+use genosynth_eval::{
+    DpGuarantee, EvalInput, GuardInfo, PrivacyRisk, Report, ScoreAttack, Trajectory,
+};
 
 use crate::progress::{Event, Progress};
 use crate::{Error, Result};
@@ -21,6 +23,8 @@ pub struct Annotations {
     pub differential_privacy: Option<DpGuarantee>,
     /// Members against held-out people, scored by the model.
     pub likelihood_attack: Option<ScoreAttack>,
+    /// The privacy bounds the model missed, when its AGs were written anyway.
+    pub privacy_risk: Option<PrivacyRisk>,
 }
 
 /// Runs every statistic of genosynth-eval on `input`, reporting each step, and adds
@@ -48,6 +52,9 @@ pub fn evaluate(
     report.guard = annotations.guard;
     report.differential_privacy = annotations.differential_privacy;
     report.privacy.likelihood_attack = annotations.likelihood_attack;
+    report.privacy_risk = annotations.privacy_risk;
+    // The verdict judges the likelihood attack and the accepted risk too.
+    report.verdict = genosynth_eval::verdict(&report);
     if input.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
         return Err(Error::Interrupted);
     }

@@ -43,6 +43,7 @@ mod output;
 mod pipeline;
 mod population;
 mod preset;
+mod privacy_risk;
 mod progress;
 mod report;
 mod streamed;
@@ -69,6 +70,7 @@ pub use preset::{
     Preset, QUICK_RBM_INIT_STD, SYNTH_VALIDATION_FRACTION, VALIDATIONS_PER_RUN,
     synth_validate_every,
 };
+pub use privacy_risk::{check_privacy, privacy_risk, risk_from_header, risk_header, risk_of};
 pub use progress::{Event, Progress};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,

@@ -154,6 +154,12 @@ pub fn write_ags(
             .metadata
             .push(("genosynthGuard".to_string(), g.header_value()));
     }
+    if let Some(risk) = crate::privacy_risk(checkpoint) {
+        options.metadata.push((
+            "genosynthPrivacyRisk".to_string(),
+            crate::risk_header(&risk),
+        ));
+    }
     if let Some(p) = &checkpoint.meta.privacy {
         options
             .metadata

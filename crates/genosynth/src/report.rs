@@ -2,7 +2,9 @@
 //! trajectory, the guard, the DP-SGD guarantee and the likelihood membership attack.
 
 use genosynth_core::HaplotypeMatrix;
-use genosynth_eval::{DpGuarantee, GuardInfo, ScoreAttack, Trajectory, TrajectoryPoint};
+use genosynth_eval::{
+    DpGuarantee, GuardInfo, PrivacyRisk, ScoreAttack, Trajectory, TrajectoryPoint,
+};
 use genosynth_models::{Checkpoint, PrivacyRecord, ValidationScores};
 
 use crate::GuardReport;
@@ -78,6 +80,9 @@ pub struct Provenance {
     pub guard: Option<GuardInfo>,
     /// The DP-SGD guarantee: the checkpoint's, or else the AGs' `##genosynthDp` header's.
     pub differential_privacy: Option<DpGuarantee>,
+    /// The privacy bounds the model missed when its AGs were written anyway: the AGs'
+    /// `##genosynthPrivacyRisk` header's, or else the checkpoint's.
+    pub privacy_risk: Option<PrivacyRisk>,
 }
 
 /// What the model directory (when known) and the AG file's header metadata (`(key, value)`
@@ -96,6 +101,9 @@ pub fn provenance(checkpoint: Option<&Checkpoint>, header: &[(String, String)]) 
             .and_then(|ck| ck.meta.privacy.as_ref())
             .map(dp_guarantee)
             .or_else(|| meta("genosynthDp").and_then(dp_from_header)),
+        privacy_risk: meta("genosynthPrivacyRisk")
+            .and_then(crate::risk_from_header)
+            .or_else(|| checkpoint.and_then(crate::privacy_risk)),
     }
 }
 
@@ -175,7 +183,7 @@ pub fn likelihood_attack(
 }
 
 /// Mean score of each sample's haplotypes.
-fn per_person(m: &HaplotypeMatrix, scores: &[f64]) -> Vec<f64> {
+pub(crate) fn per_person(m: &HaplotypeMatrix, scores: &[f64]) -> Vec<f64> {
     let mut sums = vec![(0.0, 0usize); m.samples().len()];
     for (id, s) in m.haplotype_ids().iter().zip(scores) {
         let e = &mut sums[id.sample as usize];

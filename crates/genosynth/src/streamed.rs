@@ -49,6 +49,12 @@ pub fn generate_to_file(
         ("genosynthModel".to_string(), model_header(checkpoint)),
         ("genosynthSeed".to_string(), config.seed.to_string()),
     ];
+    if let Some(risk) = crate::privacy_risk(checkpoint) {
+        options.metadata.push((
+            "genosynthPrivacyRisk".to_string(),
+            crate::risk_header(&risk),
+        ));
+    }
     let n_sites = sites.len();
     let n_samples = samples.len();
     let mut writer = StreamWriter::create(path, sites, samples, &options)?;

@@ -50,6 +50,10 @@ pub struct SynthConfig {
     pub model_dir: Option<PathBuf>,
     /// Also write `report.json` and `report.html` here.
     pub report_dir: Option<PathBuf>,
+    /// Write the AGs even when no validated checkpoint met the privacy bounds (recorded in
+    /// their header and the report); otherwise that run fails with
+    /// [`Error::PrivacyBounds`] before any AG is written.
+    pub accept_privacy_risk: bool,
 }
 
 /// The step a stop flag (Ctrl-C) ended a run in.
@@ -88,7 +92,9 @@ pub enum SynthOutcome {
 ///
 /// # Errors
 /// Any step's failure; the output's format is checked before reading, so a bad output name
-/// fails before minutes of training.
+/// fails before minutes of training. A model none of whose validated checkpoints met the
+/// privacy bounds fails with [`Error::PrivacyBounds`] before any AG is written, unless
+/// `config.accept_privacy_risk`.
 pub fn synth(
     config: &SynthConfig,
     progress: &mut dyn Progress,
@@ -128,9 +134,12 @@ pub fn synth(
         labels: None,
         selection: split.as_ref().map(|s| (s, &config.selection)),
     };
-    if train(fit, &job, progress, stop)?.stopped {
+    let summary = train(fit, &job, progress, stop)?;
+    if summary.stopped {
         return Ok(SynthOutcome::Stopped(Stage::Training));
     }
+    let privacy_risk =
+        crate::check_privacy(summary.selection.as_ref(), config.accept_privacy_risk)?;
     let checkpoint = load_for_generation(&dir, false, progress)?;
     let generate_config = GenerateConfig {
         n_haplotypes: config.n_haplotypes.unwrap_or(matrix.n_haplotypes()),
@@ -185,6 +194,7 @@ pub fn synth(
         guard: ags.guard.as_ref().map(guard_info),
         differential_privacy: None,
         likelihood_attack,
+        privacy_risk,
     };
     let report = match evaluate(&input, annotations, progress) {
         Err(e) if e.is_interrupted() => return Ok(SynthOutcome::Stopped(Stage::Evaluating)),

@@ -5,6 +5,7 @@ use genosynth_models::{
 };
 
 use crate::Result;
+use crate::report::per_person;
 use crate::validation::{ValidationSplit, score};
 
 /// How checkpoints are validated and chosen.
@@ -29,8 +30,10 @@ impl Default for Selection {
 }
 
 /// Trains on `split.fit`, validating every `selection.every` epochs on `split.validation`
-/// (as many AGs as the training part has haplotypes, scored by [`score`]); the checkpoint the
-/// rule prefers is kept as `best.safetensors` (load it with `Checkpoint::load_selected`).
+/// (as many AGs as the training part has haplotypes, scored by [`score`], and for models with
+/// a likelihood or free energy the likelihood attack, training against validation people); the
+/// checkpoint the rule prefers is kept as `best.safetensors` (load it with
+/// `Checkpoint::load_selected`).
 ///
 /// As many AGs as training haplotypes, not validation ones: the validation side of AATS then
 /// averages over several subsets of AGs, which halves the checkpoint-to-checkpoint noise of
@@ -56,6 +59,15 @@ pub fn train_selected(
     let seed = config.seed;
     let mut scorer =
         |ags: &genosynth_core::HaplotypeMatrix| score(split, ags, seed).map_err(|e| e.to_string());
+    // The likelihood attack as the report runs it: people, not haplotypes, are the members.
+    let mut attack = |members: &[f64], non_members: &[f64]| {
+        let a = genosynth_eval::score_attack(
+            "",
+            &per_person(&split.fit, members),
+            &per_person(&split.validation, non_members),
+        );
+        (a.auc, a.tpr_at_1pct_fpr)
+    };
     let validation = Validation {
         every: selection.every,
         patience: selection.patience,
@@ -66,6 +78,7 @@ pub fn train_selected(
         state: SelectionState::new(selection.rule, names),
         heldout: Some(&split.validation),
         score: &mut scorer,
+        attack: Some(&mut attack),
     };
     Ok(train(
         &split.fit,

@@ -126,6 +126,8 @@ pub fn scores_of(report: &Report) -> ValidationScores {
             .fold(f64::NAN, f64::max),
         pairwise_w: report.distances.wasserstein_within,
         heldout_log_likelihood: None,
+        likelihood_auc: None,
+        likelihood_tpr: None,
     }
 }
 

@@ -61,7 +61,7 @@ fn a_copier_is_exposed_and_the_independent_sites_floor_is_not() {
     };
     let copier = attack(fit, held, nearest);
     assert!(copier.auc > 0.95, "{copier:?}");
-    assert!(copier.tpr_at_1pct_fpr > 0.9, "{copier:?}");
+    assert!(copier.tpr_at_1pct_fpr.unwrap() > 0.9, "{copier:?}");
 
     // Every site on its own at the training frequency (add-½ smoothed).
     let n = fit.n_haplotypes() as f64;
@@ -83,7 +83,7 @@ fn a_copier_is_exposed_and_the_independent_sites_floor_is_not() {
     };
     let floor = attack(fit, held, independent);
     assert!((floor.auc - 0.5).abs() < 0.06, "{floor:?}");
-    assert!(floor.tpr_at_1pct_fpr < 0.05, "{floor:?}");
+    assert!(floor.tpr_at_1pct_fpr.unwrap() < 0.05, "{floor:?}");
 }
 
 #[test]
@@ -118,5 +118,5 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
     assert_eq!((a.members, a.non_members), (40, 200));
     assert_eq!(a.score, "negative free energy");
     assert!(a.auc > 0.9, "{a:?}");
-    assert!(a.tpr_at_1pct_fpr > 0.5, "{a:?}");
+    assert!(a.tpr_at_1pct_fpr.unwrap() > 0.5, "{a:?}");
 }

@@ -265,6 +265,8 @@ fn frontier_dataset(
             ])
             .args(["--seed", &SEED.to_string(), "--device", "cpu"])
             .args(plan.flags)
+            // The frontier plots every model, leaky ones included: their AGs carry the risk.
+            .arg("--accept-privacy-risk")
             .arg("-o")
             .arg(&model_dir);
         if again {
@@ -288,6 +290,7 @@ fn frontier_dataset(
                 "--train",
             ])
             .arg(&train)
+            .arg("--accept-privacy-risk")
             .arg("-o")
             .arg(&ags);
         run_quiet(&mut generate)?;

@@ -72,7 +72,7 @@ impl Figures {
             likelihood_tpr_1pct: p
                 .likelihood_attack
                 .as_ref()
-                .and_then(|l| finite(l.tpr_at_1pct_fpr)),
+                .and_then(|l| l.tpr_at_1pct_fpr.and_then(finite)),
             epsilon: r
                 .differential_privacy
                 .as_ref()

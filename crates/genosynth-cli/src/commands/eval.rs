@@ -192,6 +192,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         guard: provenance.guard,
         differential_privacy: provenance.differential_privacy,
         likelihood_attack,
+        privacy_risk: provenance.privacy_risk,
     };
     let report = match genosynth::evaluate(&input, annotations, &mut Reporter::new(ctx)) {
         Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),

@@ -52,6 +52,11 @@ pub(crate) struct Args {
     /// several models (e.g. one per population) be merged into one file.
     #[arg(long, default_value = genosynth::DEFAULT_SAMPLE_PREFIX, value_name = "P")]
     sample_prefix: String,
+    /// Sample a model although none of its validated checkpoints met the privacy bounds
+    /// (without it such a model is refused, exit code 3); the missed bounds are recorded in
+    /// the AGs' `##genosynthPrivacyRisk` header.
+    #[arg(long)]
+    accept_privacy_risk: bool,
     #[command(flatten)]
     out: OutputArgs,
     #[command(flatten)]
@@ -61,6 +66,11 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut reporter = Reporter::new(ctx);
     let checkpoint = genosynth::load_for_generation(&args.model_dir, args.last, &mut reporter)?;
+    if let Some(risk) =
+        genosynth::check_privacy(checkpoint.meta.selection.as_ref(), args.accept_privacy_risk)?
+    {
+        crate::reporter::warn_privacy_risk(&risk, ctx);
+    }
     let device: DeviceChoice = args.device.parse().context("--device")?;
     let train = match (&args.guard.train, args.guard.min_distance) {
         (Some(path), Some(_)) => Some(read_training_haplotypes(path, &checkpoint, ctx)?),

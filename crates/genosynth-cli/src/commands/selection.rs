@@ -32,6 +32,19 @@ pub(crate) struct SelectionArgs {
     /// Largest membership-inference AUC a checkpoint may have to be preferred.
     #[arg(long, default_value_t = SelectionRule::default().max_membership_auc, value_name = "A", help_heading = "Selection on held-out people")]
     pub(crate) max_membership_auc: f64,
+    /// Largest likelihood-attack AUC (the model's own likelihood or free energy of training
+    /// against validation people; hclt, rbm) a checkpoint may have to be preferred.
+    #[arg(long, default_value_t = SelectionRule::default().max_likelihood_auc, value_name = "A", help_heading = "Selection on held-out people")]
+    pub(crate) max_likelihood_auc: f64,
+    /// Largest likelihood-attack true-positive rate at 1% false positives (judged with at
+    /// least 100 validation people, who resolve 1%).
+    #[arg(long, default_value_t = SelectionRule::default().max_likelihood_tpr, value_name = "R", help_heading = "Selection on held-out people")]
+    pub(crate) max_likelihood_tpr: f64,
+    /// Write the AGs (synth) or finish training with exit code 0 (train) even when no
+    /// validated checkpoint met the privacy bounds; the missed bounds go into the AGs' header
+    /// and the report. Without it such a run stops with exit code 3 and writes no AGs.
+    #[arg(long, help_heading = "Selection on held-out people")]
+    pub(crate) accept_privacy_risk: bool,
 }
 
 impl SelectionArgs {
@@ -56,6 +69,8 @@ impl SelectionArgs {
             rule: SelectionRule {
                 max_privacy_loss: self.max_privacy_loss,
                 max_membership_auc: self.max_membership_auc,
+                max_likelihood_auc: self.max_likelihood_auc,
+                max_likelihood_tpr: self.max_likelihood_tpr,
                 ..SelectionRule::default()
             },
         })
@@ -85,11 +100,13 @@ pub(crate) struct GuardArgs {
 pub(crate) fn validation_text(r: &EpochReport) -> String {
     match &r.validation {
         Some(v) => format!(
-            " | validation AA {:.2}/{:.2} loss {:.3} AUC {:.2} LD {:.3}{}",
+            " | validation AA {:.2}/{:.2} loss {:.3} AUC {:.2}{} LD {:.3}{}",
             v.aa_truth,
             v.aa_syn,
             v.privacy_loss,
             v.membership_auc,
+            v.likelihood_auc
+                .map_or_else(String::new, |a| format!(" likelihood AUC {a:.2}")),
             v.ld_r2,
             if r.selected { " *" } else { "" }
         ),

@@ -80,8 +80,13 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
     if let Some(l) = &r.privacy.likelihood_attack {
         writeln!(
             out,
-            "likelihood attack ({}): AUC {:.3}, TPR {:.3} at 1% FPR, {:.3} at 0.1% FPR",
-            l.score, l.auc, l.tpr_at_1pct_fpr, l.tpr_at_0_1pct_fpr
+            "likelihood attack ({}, {} vs {} people): AUC {:.3}, TPR {} at 1% FPR, {} at 0.1% FPR",
+            l.score,
+            l.members,
+            l.non_members,
+            l.auc,
+            genosynth_eval::tpr_text(l.tpr_at_1pct_fpr, l.non_members, 0.01),
+            genosynth_eval::tpr_text(l.tpr_at_0_1pct_fpr, l.non_members, 0.001)
         )?;
     }
     if let Some(g) = &r.guard {

@@ -140,6 +140,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         min_distance: args.min_distance.unwrap_or(MinDistance::Auto),
         model_dir: args.model_dir.clone(),
         report_dir: args.report.clone(),
+        accept_privacy_risk: args.selection.accept_privacy_risk,
     };
     let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
         .map_err(crate::commands::train::with_flags)?;
@@ -153,6 +154,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         SynthOutcome::Stopped(_) => return Ok(crate::commands::convert::interrupted(ctx)),
     };
+    if let Some(risk) = &done.report.privacy_risk {
+        crate::reporter::warn_privacy_risk(risk, ctx);
+    }
     // The AGs may be going to stdout: the summary table then goes to stderr.
     if args.out.output.as_os_str() == "-" {
         print_summary(&done.report, &mut std::io::stderr().lock())?;

@@ -404,6 +404,13 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     if summary.stopped {
         return Ok(ExitCode::from(130));
     }
+    // The model stays for inspection; `generate` refuses it too without the flag.
+    if let Some(risk) = genosynth::check_privacy(
+        summary.selection.as_ref(),
+        args.selection.accept_privacy_risk,
+    )? {
+        crate::reporter::warn_privacy_risk(&risk, ctx);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -64,12 +64,13 @@ pub(super) fn privacy(p: &mut Page, r: &Report) {
             ],
             vec![
                 "membership TPR at 1% / 0.1% FPR (no leak: 0.01 / 0.001)".into(),
-                match (
-                    pr.membership_tpr_at_1pct_fpr,
-                    pr.membership_tpr_at_0_1pct_fpr,
-                ) {
-                    (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
-                    _ => "–".into(),
+                match pr.membership_non_members {
+                    Some(n) => format!(
+                        "{} / {}",
+                        crate::tpr_text(pr.membership_tpr_at_1pct_fpr, n, 0.01),
+                        crate::tpr_text(pr.membership_tpr_at_0_1pct_fpr, n, 0.001)
+                    ),
+                    None => "–".into(),
                 },
             ],
             match &pr.likelihood_attack {
@@ -83,8 +84,8 @@ pub(super) fn privacy(p: &mut Page, r: &Report) {
                     format!(
                         "{}, {} / {}",
                         num(l.auc),
-                        num(l.tpr_at_1pct_fpr),
-                        num(l.tpr_at_0_1pct_fpr)
+                        crate::tpr_text(l.tpr_at_1pct_fpr, l.non_members, 0.01),
+                        crate::tpr_text(l.tpr_at_0_1pct_fpr, l.non_members, 0.001)
                     ),
                 ],
                 None => vec![
