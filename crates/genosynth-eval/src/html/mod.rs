@@ -135,6 +135,7 @@ pub fn render_html(r: &Report) -> String {
     fidelity::higher_order(&mut p, r);
     privacy::privacy(&mut p, r);
     privacy::closest_records(&mut p, r);
+    privacy::shared_segments(&mut p, r);
     privacy::per_population(&mut p, r);
     selection::selection_and_guard(&mut p, r);
     let _ = write!(

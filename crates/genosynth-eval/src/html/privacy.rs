@@ -262,3 +262,107 @@ fn dist_row(name: &str, d: &DistanceSummary) -> Vec<String> {
         num(d.p5),
     ]
 }
+
+/// Longest segments shared with training and holdout people.
+pub(super) fn shared_segments(p: &mut Page, r: &Report) {
+    p.section("Shared segments");
+    let sg = &r.segments;
+    // Share of haplotypes whose longest shared segment reaches each length.
+    let survival = |lengths: &[u32]| -> Vec<(f64, f64)> {
+        let mut v = lengths.to_vec();
+        v.sort_unstable();
+        let n = v.len().max(1) as f64;
+        let mut out = Vec::new();
+        for (i, &x) in v.iter().enumerate() {
+            if i == 0 || v[i - 1] != x {
+                out.push((f64::from(x), (v.len() - i) as f64 / n));
+            }
+        }
+        out
+    };
+    let mut series = vec![Series::new(
+        "AG → train",
+        SYNTHETIC,
+        survival(&sg.synthetic_to_train.lengths),
+    )];
+    if let Some(d) = &sg.synthetic_to_holdout {
+        series.push(Series::new(
+            "AG → holdout",
+            AG_TO_HOLDOUT,
+            survival(&d.lengths),
+        ));
+    }
+    if let Some(d) = &sg.holdout_to_train {
+        series.push(Series::new(
+            "holdout → train",
+            HOLDOUT,
+            survival(&d.lengths),
+        ));
+    }
+    p.figure(
+        lines(
+            "Longest shared segment per haplotype",
+            "segment length (sites)",
+            "share of haplotypes with a segment this long",
+            &series,
+        ),
+        "Shared segment lengths",
+        "each haplotype's longest run of sites identical to some haplotype of the other set; AG → train far right of holdout → train means AGs carry training people's segments",
+    );
+    let row = |name: &str, d: &crate::SegmentDistribution| {
+        vec![
+            name.to_string(),
+            d.n.to_string(),
+            num(d.sites.median),
+            num(d.sites.p99),
+            num(d.sites.max),
+            num(d.bp.median),
+            num(d.bp.max),
+            num(d.whole_share),
+        ]
+    };
+    let mut rows = vec![row("AG → train", &sg.synthetic_to_train)];
+    if let Some(d) = &sg.synthetic_to_holdout {
+        rows.push(row("AG → holdout", d));
+    }
+    if let Some(d) = &sg.holdout_to_train {
+        rows.push(row("holdout → train (reference)", d));
+    }
+    p.table(
+        &[
+            "query → reference",
+            "haplotypes",
+            "median (sites)",
+            "99th pct (sites)",
+            "max (sites)",
+            "median (bp)",
+            "max (bp)",
+            "identical throughout",
+        ],
+        &rows,
+    );
+    p.note(&format!(
+        "Segment privacy loss = P(AG's longest training segment > its longest holdout segment) + ½ P(equal) − 0.5, training and holdout drawn to {} haplotypes each: {} (0 ideal, 0.5 every AG carries a longer training segment).",
+        sg.matched_haplotypes.map_or("—".into(), |n| n.to_string()),
+        opt(sg.privacy_loss)
+    ));
+    if !sg.longest.is_empty() {
+        let rows: Vec<Vec<String>> = sg
+            .longest
+            .iter()
+            .map(|l| {
+                vec![
+                    l.synthetic.clone(),
+                    l.train.clone(),
+                    l.sites.to_string(),
+                    format!("{} – {}", l.from, l.to),
+                    l.bp.to_string(),
+                ]
+            })
+            .collect();
+        p.table(
+            &["AG haplotype", "training haplotype", "sites", "where", "bp"],
+            &rows,
+        );
+    }
+}
