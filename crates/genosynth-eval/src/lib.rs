@@ -72,6 +72,7 @@ pub mod distance;
 mod error;
 mod fst;
 mod haplotype_freq;
+mod kinship;
 #[cfg(feature = "html")]
 mod html;
 mod ld;
@@ -87,6 +88,7 @@ mod report;
 mod segments;
 pub mod stats;
 mod triplets;
+mod uncertainty;
 mod verdict;
 
 pub use af::{
@@ -100,6 +102,10 @@ pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 #[cfg(feature = "html")]
 pub use html::render_html;
+pub use kinship::{
+    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, king_robust, kinship_matrix,
+    kinship_stats,
+};
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use ld_along::{LdAlongWindow, LdSpread, LdWindows, ld_windows};
 pub use pca::{PcaModel, fit_pca};
@@ -114,4 +120,5 @@ pub use segments::{
     segment_stats,
 };
 pub use triplets::{TripletStats, triplet_correlations};
+pub use uncertainty::{Intervals, REPLICATES, people_needed};
 pub use verdict::{Check, Status, Verdict, verdict};

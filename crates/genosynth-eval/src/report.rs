@@ -16,7 +16,9 @@ use crate::pca::fit_pca;
 use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
 use crate::provenance::{DpGuarantee, GuardInfo, Trajectory};
+use crate::kinship::{KinshipStats, kinship_stats};
 use crate::segments::{SegmentStats, segment_stats};
+use crate::uncertainty::{Intervals, Values, intervals};
 use crate::stats::{sd, wasserstein, wasserstein_counts};
 use crate::triplets::{TripletStats, triplet_correlations};
 use crate::verdict::{Verdict, verdict};
@@ -253,6 +255,11 @@ pub struct Report {
     pub privacy: PrivacyStats,
     /// Segments shared with training and holdout people.
     pub segments: SegmentStats,
+    /// 95% bootstrap intervals over people of the privacy figures.
+    pub uncertainty: Intervals,
+    /// KING-robust kinship of AG samples with real people (`null` unless every sample is
+    /// diploid).
+    pub kinship: Option<KinshipStats>,
     /// Per population, its AGs against its own real haplotypes (empty without both panels).
     pub populations: Vec<PopulationStats>,
     /// With a real panel: each AG sample's nearest real population in the real PCA space.
@@ -316,7 +323,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Result<Report, Error> {
 /// How many steps [`evaluate_with_progress`] reports for `input` when it runs to the end: one
 /// per statistic, and the per-population figures when both panels are given.
 pub fn progress_steps(input: &EvalInput<'_>) -> u64 {
-    10 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
+    11 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
 }
 
 /// [`evaluate`], calling `progress` with the name of each step as it starts
@@ -395,10 +402,33 @@ pub fn evaluate_with_progress(
 
     step("privacy")?;
     let privacy = privacy_stats(t, s, h, &passes, st.aats_repeats, st.seed);
+    let nearest = |n: &[crate::distance::Nearest]| crate::aats::distances(n);
+    let hp = passes.holdout.as_ref();
+    let mut values = Values {
+        train: t,
+        synthetic: s,
+        holdout: h,
+        d_tt: nearest(&passes.train.first),
+        d_ts: nearest(&passes.train_synthetic.first),
+        d_ss: nearest(&passes.synthetic.first),
+        d_st: nearest(&passes.train_synthetic.second),
+        d_hh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout.first)),
+        d_hs: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.first)),
+        d_sh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.second)),
+        segment_scores: Vec::new(),
+        aa_truth: privacy.aats_train.aa_truth.mean,
+        aa_syn: privacy.aats_train.aa_syn.mean,
+        privacy_loss: privacy.privacy_loss,
+    };
     drop(passes);
 
     step("shared segments")?;
     let segments = segment_stats(t, s, h, st.seed.wrapping_add(5));
+    values.segment_scores = segments.privacy_loss_scores.clone();
+    let uncertainty = intervals(&values, st.seed.wrapping_add(7));
+
+    step("kinship")?;
+    let kinship = kinship_stats(t, s, h);
 
     step("principal components")?;
     let model = fit_pca(t, st.pca_components, st.seed);
@@ -504,6 +534,8 @@ pub fn evaluate_with_progress(
         fst,
         privacy,
         segments,
+        uncertainty,
+        kinship,
         populations,
         ancestry,
         verdict: Verdict::default(),

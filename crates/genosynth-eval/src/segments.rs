@@ -116,6 +116,9 @@ pub struct SegmentStats {
     pub privacy_loss: Option<f64>,
     /// The AGs with the longest training segments, longest first.
     pub longest: Vec<LongSegment>,
+    /// Each AG's term of the privacy loss (1, ½ or 0; for intervals, not in report.json).
+    #[serde(skip)]
+    pub privacy_loss_scores: Vec<f64>,
 }
 
 // Reference classes of the one PBWT pass.
@@ -268,6 +271,16 @@ pub fn segment_stats(
             }
         })
         .collect();
+    let privacy_loss_scores: Vec<f64> = if holdout.is_some() {
+        ags.iter()
+            .map(|b| {
+                let (t, h) = (b[TRAIN_MATCHED as usize].sites, b[HOLDOUT_MATCHED as usize].sites);
+                segment_privacy_loss(&[t], &[h]) + 0.5
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let privacy_loss = holdout.map(|_| {
         let lengths = |c: u8| -> Vec<u32> { ags.iter().map(|b| b[c as usize].sites).collect() };
         segment_privacy_loss(&lengths(TRAIN_MATCHED), &lengths(HOLDOUT_MATCHED))
@@ -282,6 +295,7 @@ pub fn segment_stats(
         matched_haplotypes: matched,
         privacy_loss,
         longest,
+        privacy_loss_scores,
     }
 }
 

@@ -36,6 +36,17 @@ pub struct Check {
     pub threshold: String,
     /// What the figure means, in one line.
     pub meaning: String,
+    /// 95% bootstrap interval over people ([`crate::Intervals`]), for the figures that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95: Option<[f64; 2]>,
+    /// With an interval: `false` when it straddles a pass bound, so this sample size cannot
+    /// certify the status ("not certified at this sample size").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified: Option<bool>,
+    /// When not certified: about how many holdout people (training people for AA_truth and
+    /// AA_syn without a holdout) would narrow the interval clear of the bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_needed: Option<usize>,
 }
 
 /// All checks and the overall outcome (the worst check).
@@ -84,6 +95,9 @@ pub fn verdict(r: &Report) -> Verdict {
             status,
             threshold,
             meaning: meaning.into(),
+            ci95: None,
+            certified: None,
+            people_needed: None,
         });
     };
     let a = &r.privacy.aats_train;
@@ -286,8 +300,41 @@ pub fn verdict(r: &Report) -> Verdict {
             "share of AGs whose longest segment shared with training people is longer than with as many unseen people, − 0.5; > 0: AGs carry training people's segments",
         );
     }
+    certify(&mut checks, r);
     Verdict {
         overall: checks.iter().map(|c| c.status).max().unwrap_or_default(),
         checks,
+    }
+}
+
+/// Attaches each interval to its check, with the pass bounds it must clear to be certified.
+fn certify(checks: &mut [Check], r: &Report) {
+    let u = &r.uncertainty;
+    let people = u
+        .holdout_people
+        .unwrap_or_else(|| r.inputs.train_haplotypes.div_ceil(2));
+    let band = [0.4, 0.6];
+    let with: [(&str, Option<[f64; 2]>, &[f64]); 5] = [
+        ("aa_truth", Some(u.aa_truth), &band),
+        ("aa_syn", Some(u.aa_syn), &band),
+        ("membership_auc", u.membership_auc, &[0.55]),
+        ("privacy_loss", u.privacy_loss, &[0.05]),
+        ("segment_privacy_loss", u.segment_privacy_loss, &[0.05]),
+    ];
+    for (name, ci, bounds) in with {
+        let (Some(c), Some([lo, hi])) = (checks.iter_mut().find(|c| c.name == name), ci) else {
+            continue;
+        };
+        c.ci95 = Some([lo, hi]);
+        let straddled: Vec<f64> = bounds
+            .iter()
+            .copied()
+            .filter(|&b| lo <= b && b < hi)
+            .collect();
+        c.certified = Some(straddled.is_empty() && lo.is_finite() && hi.is_finite());
+        c.people_needed = straddled
+            .iter()
+            .filter_map(|&b| crate::people_needed(people, (hi - lo) / 2.0, (c.value - b).abs()))
+            .max();
     }
 }

@@ -1,7 +1,7 @@
 //! The privacy sections: AATS and its halves, membership and likelihood attacks, DP, exact
 //! copies, distance to closest record, and per-population figures.
 
-use super::plots::{AG_TO_HOLDOUT, HOLDOUT, SYNTHETIC, Series, lines};
+use super::plots::{AG_TO_HOLDOUT, HOLDOUT, SYNTHETIC, Series, lines, scatter};
 use super::{Page, esc, hist_points, num, opt};
 use crate::privacy::{Aats, DistanceSummary};
 use crate::report::Report;
@@ -365,4 +365,69 @@ pub(super) fn shared_segments(p: &mut Page, r: &Report) {
             &rows,
         );
     }
+}
+
+/// KING-robust kinship of AG samples with real people, as KING plots it: kinship vs IBS0.
+pub(super) fn kinship(p: &mut Page, r: &Report) {
+    let Some(k) = &r.kinship else {
+        return;
+    };
+    p.section("Kinship (KING-robust)");
+    let points = |c: &crate::KinshipComparison| -> Vec<(f64, f64)> {
+        c.points
+            .iter()
+            .filter(|q| q.kinship.is_finite())
+            .map(|q| (q.ibs0, q.kinship))
+            .collect()
+    };
+    let mut series = vec![Series::new("AG × train", SYNTHETIC, points(&k.synthetic_train))];
+    if let Some(c) = &k.synthetic_holdout {
+        series.push(Series::new("AG × holdout", AG_TO_HOLDOUT, points(c)).hollow());
+    }
+    if let Some(c) = &k.holdout_train {
+        series.push(Series::new("holdout × train", HOLDOUT, points(c)).hollow());
+    }
+    p.figure(
+        scatter(
+            "KING-robust kinship vs IBS0",
+            "share of sites with opposite homozygotes (IBS0)",
+            "kinship",
+            &series,
+            false,
+        ),
+        "Kinship",
+        "each point a pair of samples (related pairs all, the others thinned): duplicates sit at kinship 0.5 and IBS0 0, parent–child at 0.25 and IBS0 0; AG × train above holdout × train means AGs are relatives of training people",
+    );
+    let row = |name: &str, c: &crate::KinshipComparison| {
+        vec![
+            name.to_string(),
+            c.pairs.to_string(),
+            c.degree_counts[0].to_string(),
+            c.degree_counts[1].to_string(),
+            c.degree_counts[2].to_string(),
+            c.degree_counts[3].to_string(),
+            format!("{} / {}", c.queries_with_close_relative, c.queries),
+            num(c.max),
+        ]
+    };
+    let mut rows = vec![row("AG × train", &k.synthetic_train)];
+    if let Some(c) = &k.synthetic_holdout {
+        rows.push(row("AG × holdout", c));
+    }
+    if let Some(c) = &k.holdout_train {
+        rows.push(row("holdout × train (reference)", c));
+    }
+    p.table(
+        &[
+            "pairs",
+            "compared",
+            "duplicate ≥ 0.354",
+            "1st ≥ 0.177",
+            "2nd ≥ 0.0884",
+            "3rd ≥ 0.0442",
+            "samples with a 1st-degree or closer relative",
+            "max kinship",
+        ],
+        &rows,
+    );
 }
