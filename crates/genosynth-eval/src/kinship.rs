@@ -150,8 +150,16 @@ fn degree(k: f64) -> Option<usize> {
 
 /// `(hethet, ibs0)` of query sample `i` with reference sample `j`.
 fn pair_counts(q: &Genotypes, i: usize, r: &Genotypes, j: usize) -> (u32, u32) {
-    let (qh, qa, qr) = (q.slice(&q.het, i), q.slice(&q.alt, i), q.slice(&q.reference, i));
-    let (rh, ra, rr) = (r.slice(&r.het, j), r.slice(&r.alt, j), r.slice(&r.reference, j));
+    let (qh, qa, qr) = (
+        q.slice(&q.het, i),
+        q.slice(&q.alt, i),
+        q.slice(&q.reference, i),
+    );
+    let (rh, ra, rr) = (
+        r.slice(&r.het, j),
+        r.slice(&r.alt, j),
+        r.slice(&r.reference, j),
+    );
     let mut hethet = 0;
     let mut ibs0 = 0;
     for w in 0..q.words {
@@ -189,7 +197,7 @@ fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
                 if let Some(d) = degree(k) {
                     row.degrees[d] += 1;
                     row.related.push(point);
-                } else if (i * r.len() + j) % stride == 0 {
+                } else if (i * r.len() + j).is_multiple_of(stride) {
                     row.sample.push(point);
                 }
                 if k.is_finite() && (row.max.0.is_nan() || k > row.max.0) {
@@ -209,7 +217,12 @@ fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
         if row.max.0.is_finite() && (best.0.is_nan() || row.max.0 > best.0) {
             best = (row.max.0, Some((i, row.max.1)));
         }
-        related.extend(row.related.iter().copied().take(MAX_POINTS - related.len().min(MAX_POINTS)));
+        related.extend(
+            row.related
+                .iter()
+                .copied()
+                .take(MAX_POINTS - related.len().min(MAX_POINTS)),
+        );
         sample.extend_from_slice(&row.sample);
     }
     sample.truncate(MAX_POINTS);
@@ -217,11 +230,19 @@ fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
     KinshipComparison {
         pairs: total as u64,
         degree_counts,
-        queries_with_relative: rows.iter().filter(|r| r.degrees.iter().sum::<u64>() > 0).count(),
-        queries_with_close_relative: rows.iter().filter(|r| r.degrees[0] + r.degrees[1] > 0).count(),
+        queries_with_relative: rows
+            .iter()
+            .filter(|r| r.degrees.iter().sum::<u64>() > 0)
+            .count(),
+        queries_with_close_relative: rows
+            .iter()
+            .filter(|r| r.degrees[0] + r.degrees[1] > 0)
+            .count(),
         queries: q.len(),
         max: best.0,
-        closest: best.1.map(|(i, j)| (q.names[i].clone(), r.names[j].clone())),
+        closest: best
+            .1
+            .map(|(i, j)| (q.names[i].clone(), r.names[j].clone())),
         points: related,
     }
 }
@@ -276,11 +297,14 @@ mod tests {
     fn bit_sliced_counts_match_genotype_sums() {
         let n_sites = 150;
         let v: Vec<u8> = (0..8 * n_sites)
-            .map(|i| (((i as u64).wrapping_mul(2_654_435_761) >> 11) % 3 == 0) as u8)
+            .map(|i| ((i as u64).wrapping_mul(2_654_435_761) >> 11).is_multiple_of(3) as u8)
             .collect();
-        let sites: Sites = (1..=n_sites as u64).map(|p| Site::new("1", p, "A", "G")).collect();
-        let m = HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("p", 4, Ploidy::Diploid))
-            .unwrap();
+        let sites: Sites = (1..=n_sites as u64)
+            .map(|p| Site::new("1", p, "A", "G"))
+            .collect();
+        let m =
+            HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("p", 4, Ploidy::Diploid))
+                .unwrap();
         let g = Genotypes::of(&m).unwrap();
         let gt = |s: usize, k: usize| v[2 * s * n_sites + k] + v[(2 * s + 1) * n_sites + k];
         for i in 0..4 {

@@ -250,7 +250,7 @@ mod tests {
     fn bp_decay_is_the_all_pairs_mean_per_bin() {
         let (n, n_sites) = (40usize, 34usize);
         let v: Vec<u8> = (0..n * n_sites)
-            .map(|i| (((i as u64).wrapping_mul(2_654_435_761) >> 13) % 3 == 0) as u8)
+            .map(|i| ((i as u64).wrapping_mul(2_654_435_761) >> 13).is_multiple_of(3) as u8)
             .collect();
         let pos = |k: u64| 7 + k * k * k * 25 + k;
         let sites: Sites = (0..n_sites as u64)

@@ -182,6 +182,7 @@ mod tests {
 
     /// Mosaics of one set of founders with long blocks (strong LD) over `n_sites`; `seed`
     /// draws the mosaics.
+    #[allow(clippy::needless_range_loop)] // the founder copied switches along the sites
     fn linked(n: usize, n_sites: usize, seed: u64) -> Vec<u8> {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let founders: Vec<Vec<u8>> = (0..8)

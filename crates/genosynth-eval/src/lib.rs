@@ -72,9 +72,9 @@ pub mod distance;
 mod error;
 mod fst;
 mod haplotype_freq;
-mod kinship;
 #[cfg(feature = "html")]
 mod html;
+mod kinship;
 mod ld;
 mod ld_along;
 mod linalg;

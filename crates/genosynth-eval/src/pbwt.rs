@@ -177,6 +177,7 @@ mod tests {
 
     /// Haplotypes copied from a few founders with recombination and mutation: long shared
     /// segments and many ties, over two chromosomes.
+    #[allow(clippy::needless_range_loop)] // the founder copied switches along the sites
     fn mosaic(n: usize, n_sites: usize, seed: u64) -> HaplotypeMatrix {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let founders: Vec<Vec<u8>> = (0..4)

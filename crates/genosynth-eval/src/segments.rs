@@ -274,7 +274,10 @@ pub fn segment_stats(
     let privacy_loss_scores: Vec<f64> = if holdout.is_some() {
         ags.iter()
             .map(|b| {
-                let (t, h) = (b[TRAIN_MATCHED as usize].sites, b[HOLDOUT_MATCHED as usize].sites);
+                let (t, h) = (
+                    b[TRAIN_MATCHED as usize].sites,
+                    b[HOLDOUT_MATCHED as usize].sites,
+                );
                 segment_privacy_loss(&[t], &[h]) + 0.5
             })
             .collect()

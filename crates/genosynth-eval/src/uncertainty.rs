@@ -184,7 +184,11 @@ pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
         [lo + shift, hi + shift]
     };
     let privacy_loss = with_holdout(2).map(|ci| {
-        around(ci, v.privacy_loss.unwrap_or(f64::NAN), full_loss.unwrap_or(f64::NAN))
+        around(
+            ci,
+            v.privacy_loss.unwrap_or(f64::NAN),
+            full_loss.unwrap_or(f64::NAN),
+        )
     });
     Intervals {
         replicates: REPLICATES,
@@ -230,9 +234,7 @@ mod tests {
         wm2[1] = 2.0;
         let mut mem2 = mem.to_vec();
         mem2.push(3);
-        assert!(
-            (weighted_auc(&mem, &wm2, &non, &wn) - membership_auc(&mem2, &non)).abs() < 1e-12
-        );
+        assert!((weighted_auc(&mem, &wm2, &non, &wn) - membership_auc(&mem2, &non)).abs() < 1e-12);
         assert_eq!(people_needed(100, 0.04, 0.02), Some(400));
         assert_eq!(people_needed(100, 0.04, 0.0), None);
     }

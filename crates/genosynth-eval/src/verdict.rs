@@ -314,7 +314,8 @@ fn certify(checks: &mut [Check], r: &Report) {
         .holdout_people
         .unwrap_or_else(|| r.inputs.train_haplotypes.div_ceil(2));
     let band = [0.4, 0.6];
-    let with: [(&str, Option<[f64; 2]>, &[f64]); 5] = [
+    type WithBounds<'a> = (&'a str, Option<[f64; 2]>, &'a [f64]);
+    let with: [WithBounds<'_>; 5] = [
         ("aa_truth", Some(u.aa_truth), &band),
         ("aa_syn", Some(u.aa_syn), &band),
         ("membership_auc", u.membership_auc, &[0.55]),

@@ -79,7 +79,11 @@ fn king_robust_kinship_matches_plink2() {
     let dir = tempfile::tempdir().unwrap();
     let both = HaplotypeMatrix::from_words(
         train.sites().clone(),
-        ags.samples().iter().chain(train.samples()).cloned().collect(),
+        ags.samples()
+            .iter()
+            .chain(train.samples())
+            .cloned()
+            .collect(),
         ags.words().iter().chain(train.words()).copied().collect(),
     )
     .unwrap();
@@ -87,11 +91,20 @@ fn king_robust_kinship_matches_plink2() {
     std::fs::write(&path, vcf(&both)).unwrap();
     let out = dir.path().join("king");
     let status = Command::new("plink2")
-        .args(["--vcf", path.to_str().unwrap(), "--make-king-table", "--out"])
+        .args([
+            "--vcf",
+            path.to_str().unwrap(),
+            "--make-king-table",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let table = std::fs::read_to_string(dir.path().join("king.kin0")).unwrap();
     let mut lines = table.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();

@@ -204,9 +204,13 @@ fn verdict(p: &mut Page, r: &Report) {
     p.html.push_str("<table><tr><th>check</th><th>AGs</th><th>95% interval</th><th>holdout reference</th><th>status</th><th>threshold</th><th>meaning</th></tr>");
     for c in &r.verdict.checks {
         let st = status_cell(c.status);
-        let ci = c.ci95.map_or("—".into(), |[lo, hi]| format!("{} – {}", num(lo), num(hi)));
+        let ci = c.ci95.map_or("—".into(), |[lo, hi]| {
+            format!("{} – {}", num(lo), num(hi))
+        });
         let status = match (c.certified, c.people_needed) {
-            (Some(false), Some(n)) => format!("{st}, not certified at this sample size (about {n} people would)"),
+            (Some(false), Some(n)) => {
+                format!("{st}, not certified at this sample size (about {n} people would)")
+            }
             (Some(false), None) => format!("{st}, not certified at this sample size"),
             _ => st.to_string(),
         };

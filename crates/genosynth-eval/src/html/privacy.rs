@@ -380,7 +380,11 @@ pub(super) fn kinship(p: &mut Page, r: &Report) {
             .map(|q| (q.ibs0, q.kinship))
             .collect()
     };
-    let mut series = vec![Series::new("AG × train", SYNTHETIC, points(&k.synthetic_train))];
+    let mut series = vec![Series::new(
+        "AG × train",
+        SYNTHETIC,
+        points(&k.synthetic_train),
+    )];
     if let Some(c) = &k.synthetic_holdout {
         series.push(Series::new("AG × holdout", AG_TO_HOLDOUT, points(c)).hollow());
     }
