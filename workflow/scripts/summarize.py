@@ -163,7 +163,13 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
             per_chrom[chrom] = {
                 "verdict": report["verdict"]["overall"],
                 "checks": {
-                    c["name"]: {"value": c["value"], "reference": c.get("reference"), "status": c["status"]}
+                    c["name"]: {
+                        "value": c["value"],
+                        "reference": c.get("reference"),
+                        "status": c["status"],
+                        "ci95": c.get("ci95"),
+                        "certified": c.get("certified"),
+                    }
                     for c in report["verdict"]["checks"]
                 },
                 "costs": job_costs(root, chrom),
@@ -207,8 +213,14 @@ def render_html(summary: dict) -> str:
             cells = [e(chrom), info["sites"], info["windows"], f"<span class='{c['verdict']}'>{c['verdict']}</span>"]
             for name in checks:
                 check = c["checks"].get(name)
+                if not check:
+                    cells.append("-")
+                    continue
+                ci = check.get("ci95")
+                interval = f" ({_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
+                uncertain = " not certified" if check.get("certified") is False else ""
                 cells.append(
-                    f"<span class='{check['status']}'>{_fmt(check['value'])}</span>" if check else "-"
+                    f"<span class='{check['status']}'>{_fmt(check['value'])}{interval}{uncertain}</span>"
                 )
             cells += [
                 train.get("jobs", "-"),

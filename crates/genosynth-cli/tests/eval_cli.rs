@@ -115,7 +115,7 @@ fn unseen_real_haplotypes_pass_and_the_report_is_self_contained() {
         Some(&sets.path("holdout2.vcf.gz")),
         "perfect",
     );
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["inputs"]["sites"]["common"], 805);
     assert_eq!(report["verdict"]["overall"], "pass", "{stdout}");
     let aats = report["privacy"]["aats_train"]["aats"]["mean"]

@@ -22,8 +22,8 @@ pub struct WindowHaplotypeStats {
     #[serde(deserialize_with = "crate::nan::deserialize")]
     pub unseen_share: f64,
     /// (reference frequency, compared frequency) per distinct window-haplotype, thinned to at
-    /// most a few thousand points for plotting.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
+    /// most a few thousand points for plotting (drawn in the HTML, not in report.json).
+    #[serde(skip)]
     pub points: Vec<(f64, f64)>,
 }
 

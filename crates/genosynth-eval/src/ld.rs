@@ -78,11 +78,12 @@ pub struct LdWindow {
     pub first_site: usize,
     /// Number of sites in the window.
     pub n_sites: usize,
-    /// Reference r², upper triangle (i < j) row by row; `null` where undefined.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
+    /// Reference r², upper triangle (i < j) row by row; `NaN` where undefined. Drawn in the
+    /// HTML, not stored in report.json (a 400-site window is 80,000 figures per set).
+    #[serde(skip)]
     pub reference_r2: Vec<f64>,
-    /// Compared r², same layout.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
+    /// Compared r², same layout (not in report.json either).
+    #[serde(skip)]
     pub compared_r2: Vec<f64>,
     /// Pearson r of the two r² vectors.
     #[serde(deserialize_with = "crate::nan::deserialize")]
@@ -115,12 +116,24 @@ pub struct LdDecay {
     pub by_sites: Vec<f64>,
     /// Lower edges (bp) of the base-pair distance bins, doubling: 1, 2, 4, ...
     pub bp_bin_starts: Vec<u64>,
-    /// Mean r² per base-pair distance bin (`null` for an empty bin).
+    /// Mean r² per base-pair distance bin (`null` for an empty bin), pairs up to 1 Mb apart.
     #[serde(deserialize_with = "crate::nan::deserialize")]
     pub by_bp: Vec<f64>,
+    /// Site pairs behind each `by_bp` bin (r² defined).
+    pub bp_pairs: Vec<u64>,
 }
 
-/// LD decay over all site pairs at most `max_site_distance` sites apart on the same chromosome.
+/// Base-pair distance bins of LD decay: `[2^b, 2^(b+1))` for b < 20 (bin 0 also holds
+/// distance 0), so pairs up to 2^20 bp ≈ 1 Mb apart.
+const BP_BINS: usize = 20;
+
+/// Pairs per site and base-pair bin: all when the bin holds fewer partners, else this many
+/// spread evenly over them, so a dense chromosome costs sites × bins × this, not all pairs.
+const PAIRS_PER_BIN: usize = 8;
+
+/// LD decay: by site distance over all site pairs at most `max_site_distance` sites apart, and
+/// by base-pair distance up to 1 Mb over up to [`PAIRS_PER_BIN`] pairs per site and doubling
+/// distance bin (evenly spaced partners, no randomness); pairs on one chromosome only.
 pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
     let n_sites = m.n_sites();
     let all: Vec<usize> = (0..n_sites).collect();
@@ -128,13 +141,22 @@ pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
     let n = cols.n_haplotypes() as u32;
     let counts: Vec<u32> = (0..n_sites).map(|i| cols.count(i)).collect();
     let sites = m.sites();
-    let n_bp_bins = 64;
+    // End (exclusive) of each site's chromosome run.
+    let mut run_end = vec![n_sites; n_sites];
+    for i in (0..n_sites.saturating_sub(1)).rev() {
+        run_end[i] = if sites[i + 1].chrom == sites[i].chrom {
+            run_end[i + 1]
+        } else {
+            i + 1
+        };
+    }
     let zero = || {
         (
             vec![(0.0, 0u64); max_site_distance],
-            vec![(0.0, 0u64); n_bp_bins],
+            vec![(0.0, 0u64); BP_BINS],
         )
     };
+    let r2 = |i: usize, j: usize| r2_from_counts(n, counts[i], counts[j], cols.count_both(i, j));
     // Fixed chunks summed in order: floating-point sums come out the same on every run and
     // thread count (rayon's adaptive fold/reduce would regroup them).
     let chunk = 32;
@@ -142,22 +164,39 @@ pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
         .into_par_iter()
         .map(|c| {
             let (mut s_acc, mut bp_acc) = zero();
+            let add = |e: &mut (f64, u64), v: f64| {
+                if !v.is_nan() {
+                    e.0 += v;
+                    e.1 += 1;
+                }
+            };
             for i in c * chunk..n_sites.min((c + 1) * chunk) {
-                for j in i + 1..n_sites.min(i + 1 + max_site_distance) {
-                    if sites[i].chrom != sites[j].chrom {
-                        break;
+                let end = run_end[i];
+                for j in i + 1..end.min(i + 1 + max_site_distance) {
+                    add(&mut s_acc[j - i - 1], r2(i, j));
+                }
+                let pos = sites[i].pos;
+                // First site of the run at least `d` bp after site i (positions ascend).
+                let after = |d: u64| {
+                    let (mut lo, mut hi) = (i + 1, end);
+                    while lo < hi {
+                        let mid = (lo + hi) / 2;
+                        if sites[mid].pos.saturating_sub(pos) < d {
+                            lo = mid + 1;
+                        } else {
+                            hi = mid;
+                        }
                     }
-                    let r2 = r2_from_counts(n, counts[i], counts[j], cols.count_both(i, j));
-                    if r2.is_nan() {
-                        continue;
+                    lo
+                };
+                for (b, acc) in bp_acc.iter_mut().enumerate() {
+                    let lo = if b == 0 { i + 1 } else { after(1 << b) };
+                    let hi = after(1 << (b + 1));
+                    let len = hi.saturating_sub(lo);
+                    let k = len.min(PAIRS_PER_BIN);
+                    for t in 0..k {
+                        add(acc, r2(i, lo + t * len / k));
                     }
-                    let e = &mut s_acc[j - i - 1];
-                    e.0 += r2;
-                    e.1 += 1;
-                    let bp = sites[j].pos.abs_diff(sites[i].pos).max(1);
-                    let e = &mut bp_acc[(63 - bp.leading_zeros()) as usize];
-                    e.0 += r2;
-                    e.1 += 1;
                 }
             }
             (s_acc, bp_acc)
@@ -178,6 +217,7 @@ pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
         by_sites: by_sites.iter().map(mean).collect(),
         bp_bin_starts: (0..last_bp).map(|b| 1u64 << b).collect(),
         by_bp: by_bp[..last_bp].iter().map(mean).collect(),
+        bp_pairs: by_bp[..last_bp].iter().map(|(_, c)| *c).collect(),
     }
 }
 
@@ -202,5 +242,54 @@ mod tests {
         let decay = ld_decay(&m, 2);
         assert!((decay.by_sites[1] - expect(0, 2)).abs() < 1e-12);
         assert_eq!(decay.bp_bin_starts, vec![1, 2]);
+    }
+
+    /// With few partners per doubling bin every pair is used: the bins are the all-pairs means,
+    /// across a chromosome change and out to ~1 Mb.
+    #[test]
+    fn bp_decay_is_the_all_pairs_mean_per_bin() {
+        let (n, n_sites) = (40usize, 34usize);
+        let v: Vec<u8> = (0..n * n_sites)
+            .map(|i| ((i as u64).wrapping_mul(2_654_435_761) >> 13).is_multiple_of(3) as u8)
+            .collect();
+        let pos = |k: u64| 7 + k * k * k * 25 + k;
+        let sites: Sites = (0..n_sites as u64)
+            .map(|k| Site::new(if k < 30 { "1" } else { "2" }, pos(k), "A", "G"))
+            .collect();
+        let m = HaplotypeMatrix::from_dense_u8(
+            &v,
+            sites.clone(),
+            Sample::numbered("h", n, Ploidy::Haploid),
+        )
+        .unwrap();
+        let col = |s: usize| {
+            (0..n)
+                .map(|h| v[h * n_sites + s] as f64)
+                .collect::<Vec<_>>()
+        };
+        let mut bins = vec![(0.0, 0u64); 20];
+        for i in 0..n_sites {
+            for j in i + 1..n_sites {
+                let d = sites[j].pos - sites[i].pos;
+                if sites[i].chrom != sites[j].chrom || d >= 1 << 20 {
+                    continue;
+                }
+                let r2 = pearson(&col(i), &col(j)).powi(2);
+                let b = (63 - d.max(1).leading_zeros()) as usize;
+                bins[b].0 += r2;
+                bins[b].1 += 1;
+            }
+        }
+        let decay = ld_decay(&m, 5);
+        assert_eq!(decay.bp_bin_starts.len(), 20, "pairs reach the last bin");
+        for (b, &(sum, count)) in bins.iter().enumerate() {
+            assert_eq!(decay.bp_pairs[b], count, "bin {b}");
+            if count > 0 {
+                assert!(
+                    (decay.by_bp[b] - sum / count as f64).abs() < 1e-12,
+                    "bin {b}"
+                );
+            }
+        }
     }
 }

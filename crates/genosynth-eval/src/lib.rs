@@ -74,16 +74,21 @@ mod fst;
 mod haplotype_freq;
 #[cfg(feature = "html")]
 mod html;
+mod kinship;
 mod ld;
+mod ld_along;
 mod linalg;
 mod nan;
+mod pbwt;
 mod pca;
 mod populations;
 pub mod privacy;
 mod provenance;
 mod report;
+mod segments;
 pub mod stats;
 mod triplets;
+mod uncertainty;
 mod verdict;
 
 pub use af::{
@@ -97,7 +102,12 @@ pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 #[cfg(feature = "html")]
 pub use html::render_html;
+pub use kinship::{
+    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, king_robust, kinship_matrix,
+    kinship_stats,
+};
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
+pub use ld_along::{LdAlongWindow, LdSpread, LdWindows, ld_windows};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
 pub use provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory, TrajectoryPoint};
@@ -105,5 +115,10 @@ pub use report::{
     Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
     SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress, progress_steps,
 };
+pub use segments::{
+    LengthSummary, LongSegment, SegmentDistribution, SegmentStats, segment_privacy_loss,
+    segment_stats,
+};
 pub use triplets::{TripletStats, triplet_correlations};
+pub use uncertainty::{Intervals, REPLICATES, people_needed};
 pub use verdict::{Check, Status, Verdict, verdict};

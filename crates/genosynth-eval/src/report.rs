@@ -10,18 +10,22 @@ use crate::align::{SiteMatch, align, subsample};
 use crate::ancestry::AncestryStats;
 use crate::distance::histogram_mean;
 use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
+use crate::kinship::{KinshipStats, kinship_stats};
 use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
+use crate::ld_along::{LdWindows, ld_windows};
 use crate::pca::fit_pca;
 use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
 use crate::provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory};
+use crate::segments::{SegmentStats, segment_stats};
 use crate::stats::{sd, wasserstein, wasserstein_counts};
 use crate::triplets::{TripletStats, triplet_correlations};
+use crate::uncertainty::{Intervals, Values, intervals};
 use crate::verdict::{Verdict, verdict};
 use crate::{Error, hudson_fst};
 
 /// Version of the `report.json` layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What to evaluate and how.
 #[derive(Debug, Clone)]
@@ -54,8 +58,16 @@ pub struct Settings {
     pub max_haplotypes: Option<usize>,
     /// AATS repeats when set sizes differ.
     pub aats_repeats: usize,
-    /// Sites in the r² heatmap window and the largest site distance of LD decay.
+    /// Sites in the r² heatmap window, in each window along the chromosome, and the largest
+    /// site distance of LD decay by sites.
     pub ld_window: usize,
+    /// LD windows spread evenly along the chromosomes ([`Report::ld_windows`]).
+    #[serde(default = "default_ld_windows")]
+    pub ld_windows: usize,
+    /// Where the AGs' model joins its segments or windows (`(CHROM, POS)`): one more LD window
+    /// is centred on each.
+    #[serde(default)]
+    pub model_boundaries: Vec<(String, u64)>,
     /// Random site triplets for 3-point correlations.
     pub n_triplets: usize,
     /// Largest span of a triplet, in sites.
@@ -73,12 +85,18 @@ impl Default for Settings {
             max_haplotypes: None,
             aats_repeats: 10,
             ld_window: 100,
+            ld_windows: default_ld_windows(),
+            model_boundaries: Vec::new(),
             n_triplets: 2000,
             triplet_window: 20,
             haplotype_windows: vec![5, 10, 20],
             pca_components: 6,
         }
     }
+}
+
+fn default_ld_windows() -> usize {
+    20
 }
 
 /// A statistic of the AGs against train, and the same statistic of the holdout against train
@@ -221,6 +239,8 @@ pub struct Report {
     pub sfs: SfsStats,
     /// Linkage disequilibrium.
     pub ld: LdStats,
+    /// r² agreement in windows along the whole chromosome.
+    pub ld_windows: LdWindows,
     /// Pairwise distances.
     pub distances: DistanceStats,
     /// PCA.
@@ -233,6 +253,13 @@ pub struct Report {
     pub fst: FstStats,
     /// Privacy.
     pub privacy: PrivacyStats,
+    /// Segments shared with training and holdout people.
+    pub segments: SegmentStats,
+    /// 95% bootstrap intervals over people of the privacy figures.
+    pub uncertainty: Intervals,
+    /// KING-robust kinship of AG samples with real people (`null` unless every sample is
+    /// diploid).
+    pub kinship: Option<KinshipStats>,
     /// Per population, its AGs against its own real haplotypes (empty without both panels).
     pub populations: Vec<PopulationStats>,
     /// With a real panel: each AG sample's nearest real population in the real PCA space.
@@ -269,6 +296,9 @@ fn check_settings(s: &Settings) -> Result<(), Error> {
     if s.ld_window < 2 {
         return bad("ld_window", "must be at least 2 sites");
     }
+    if s.ld_windows == 0 {
+        return bad("ld_windows", "must be at least 1");
+    }
     if s.aats_repeats == 0 {
         return bad("aats_repeats", "must be at least 1");
     }
@@ -297,7 +327,7 @@ pub fn evaluate(input: &EvalInput<'_>) -> Result<Report, Error> {
 /// How many steps [`evaluate_with_progress`] reports for `input` when it runs to the end: one
 /// per statistic, and the per-population figures when both panels are given.
 pub fn progress_steps(input: &EvalInput<'_>) -> u64 {
-    9 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
+    11 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
 }
 
 /// [`evaluate`], calling `progress` with the name of each step as it starts
@@ -349,6 +379,8 @@ pub fn evaluate_with_progress(
         decay_holdout: h.map(|x| ld_decay(x, st.ld_window)),
     };
 
+    let ld_windows = ld_windows(t, s, h, st.ld_window, st.ld_windows, &st.model_boundaries);
+
     step("pairwise distances")?;
     let passes = passes(t, s, h);
     let hp = passes.holdout.as_ref();
@@ -374,7 +406,33 @@ pub fn evaluate_with_progress(
 
     step("privacy")?;
     let privacy = privacy_stats(t, s, h, &passes, st.aats_repeats, st.seed);
+    let nearest = |n: &[crate::distance::Nearest]| crate::aats::distances(n);
+    let hp = passes.holdout.as_ref();
+    let mut values = Values {
+        train: t,
+        synthetic: s,
+        holdout: h,
+        d_tt: nearest(&passes.train.first),
+        d_ts: nearest(&passes.train_synthetic.first),
+        d_ss: nearest(&passes.synthetic.first),
+        d_st: nearest(&passes.train_synthetic.second),
+        d_hh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout.first)),
+        d_hs: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.first)),
+        d_sh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.second)),
+        segment_scores: Vec::new(),
+        aa_truth: privacy.aats_train.aa_truth.mean,
+        aa_syn: privacy.aats_train.aa_syn.mean,
+        privacy_loss: privacy.privacy_loss,
+    };
     drop(passes);
+
+    step("shared segments")?;
+    let segments = segment_stats(t, s, h, st.seed.wrapping_add(5));
+    values.segment_scores = segments.privacy_loss_scores.clone();
+    let uncertainty = intervals(&values, st.seed.wrapping_add(7));
+
+    step("kinship")?;
+    let kinship = kinship_stats(t, s, h);
 
     step("principal components")?;
     let model = fit_pca(t, st.pca_components, st.seed);
@@ -472,12 +530,16 @@ pub fn evaluate_with_progress(
         allele_frequencies,
         sfs,
         ld,
+        ld_windows,
         distances,
         pca,
         triplets,
         haplotype_frequencies,
         fst,
         privacy,
+        segments,
+        uncertainty,
+        kinship,
         populations,
         ancestry,
         verdict: Verdict::default(),

@@ -16,11 +16,11 @@ pub struct TripletStats {
     pub n_triplets: usize,
     /// Largest distance in sites within a triplet, plus one.
     pub window: usize,
-    /// Correlation per triplet in the reference set.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
+    /// Correlation per triplet in the reference set (drawn in the HTML, not in report.json).
+    #[serde(skip)]
     pub reference: Vec<f64>,
-    /// Correlation per triplet in the compared set.
-    #[serde(deserialize_with = "crate::nan::deserialize")]
+    /// Correlation per triplet in the compared set (not in report.json either).
+    #[serde(skip)]
     pub compared: Vec<f64>,
     /// Pearson r of the two.
     #[serde(deserialize_with = "crate::nan::deserialize")]

@@ -154,6 +154,7 @@ pub(crate) fn evaluate(
         haplotype_windows: haplotype_windows
             .unwrap_or_else(|| Settings::default().haplotype_windows),
         pca_components,
+        ..Settings::default()
     };
     let input = EvalInput {
         train: &train.matrix,

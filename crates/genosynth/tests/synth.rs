@@ -134,7 +134,7 @@ fn synth_reports_every_step_and_writes_ags_and_report() {
     );
     assert_eq!(
         (announced, finished),
-        (9, 9),
+        (11, 11),
         "the step count the library announces"
     );
     assert!(ags.guard.is_some(), "the guard ran");

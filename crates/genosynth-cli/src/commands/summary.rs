@@ -42,15 +42,24 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
     )?;
     writeln!(
         out,
-        "{:<32} {:>10} {:>10}  status",
-        "check", "AGs", "holdout"
+        "{:<32} {:>10} {:>17} {:>10}  status",
+        "check", "AGs", "95% interval", "holdout"
     )?;
     for c in &r.verdict.checks {
+        let uncertain = match (c.certified, c.people_needed) {
+            (Some(false), Some(n)) => {
+                format!(" (not certified at this sample size; about {n} people would)")
+            }
+            (Some(false), None) => " (not certified at this sample size)".into(),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "{:<32} {:>10} {:>10}  {}",
+            "{:<32} {:>10} {:>17} {:>10}  {}{uncertain}",
             c.name,
             fmt(c.value),
+            c.ci95
+                .map_or("-".to_string(), |[lo, hi]| format!("{:.3}–{:.3}", lo, hi)),
             c.reference.map_or("-".to_string(), fmt),
             word(c.status)
         )?;

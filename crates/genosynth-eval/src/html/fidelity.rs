@@ -111,6 +111,7 @@ pub(super) fn linkage(p: &mut Page, r: &Report) {
         ],
         &rows,
     );
+    along_the_chromosome(p, r);
     let by_sites = |v: &[f64]| {
         v.iter()
             .enumerate()
@@ -151,8 +152,74 @@ pub(super) fn linkage(p: &mut Page, r: &Report) {
             &series,
         ),
         "LD decay (bp)",
-        "mean r² in doubling base-pair distance bins, for pairs within the LD window",
+        "mean r² in doubling base-pair distance bins up to 1 Mb (up to 8 evenly spaced pairs per site and bin)",
     );
+}
+
+/// r² agreement per LD window along the chromosome, model boundaries marked.
+fn along_the_chromosome(p: &mut Page, r: &Report) {
+    let lw = &r.ld_windows;
+    let mid = |w: &crate::LdAlongWindow| (w.first_site + w.n_sites / 2) as f64;
+    let even: Vec<&crate::LdAlongWindow> =
+        lw.windows.iter().filter(|w| w.boundary.is_none()).collect();
+    let mut series = vec![Series::new(
+        "AGs",
+        SYNTHETIC,
+        even.iter()
+            .map(|w| (mid(w), w.synthetic_r))
+            .filter(|p| p.1.is_finite())
+            .collect(),
+    )];
+    if lw.holdout.is_some() {
+        series.push(Series::new(
+            "holdout",
+            HOLDOUT,
+            even.iter()
+                .filter_map(|w| w.holdout_r.map(|h| (mid(w), h)))
+                .filter(|p| p.1.is_finite())
+                .collect(),
+        ));
+    }
+    let at: Vec<(f64, f64)> = lw
+        .windows
+        .iter()
+        .filter(|w| w.boundary.is_some())
+        .map(|w| (mid(w), w.synthetic_r))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    if !at.is_empty() {
+        series.push(Series::new("AGs, windows on model boundaries", TRAIN, at));
+    }
+    p.figure(
+        lines(
+            &format!("Pearson r of r², windows of {} sites", lw.window_sites),
+            "window centre (site index)",
+            "r vs train",
+            &series,
+        ),
+        "LD along the chromosome",
+        "the r² agreement with train of each LD window spread along the chromosome (and of windows centred on the model's boundaries); AGs dipping where the holdout does not lose LD there",
+    );
+    let spread = |s: Option<crate::LdSpread>| {
+        s.map_or(["—".to_string(), "—".to_string()], |s| {
+            [num(s.median), num(s.min)]
+        })
+    };
+    let mut rows = Vec::new();
+    for (name, s) in [
+        ("AGs vs train", Some(lw.synthetic)),
+        ("holdout vs train", lw.holdout),
+        (
+            "AGs, windows on model boundaries",
+            lw.synthetic_at_boundaries,
+        ),
+    ] {
+        if s.is_some() {
+            let [m, lo] = spread(s);
+            rows.push(vec![name.to_string(), m, lo]);
+        }
+    }
+    p.table(&["comparison", "median window r", "worst window r"], &rows);
 }
 
 /// Pairwise Hamming distance distributions.

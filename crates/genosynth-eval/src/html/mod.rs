@@ -135,6 +135,8 @@ pub fn render_html(r: &Report) -> String {
     fidelity::higher_order(&mut p, r);
     privacy::privacy(&mut p, r);
     privacy::closest_records(&mut p, r);
+    privacy::shared_segments(&mut p, r);
+    privacy::kinship(&mut p, r);
     privacy::per_population(&mut p, r);
     selection::selection_and_guard(&mut p, r);
     let _ = write!(
@@ -197,16 +199,29 @@ fn verdict(p: &mut Page, r: &Report) {
         "Verdict: {}",
         status_cell(r.verdict.overall).to_uppercase()
     ));
+    p.note("Intervals: 95% bootstrap over people (200 replicates, people drawn with replacement; each haplotype's nearest-neighbour distances and segments kept). A figure whose interval straddles its pass bound is not certified at this sample size whatever its status.");
     p.note("Each figure is judged on its own: an average such as AATS can look fine while AA_truth and AA_syn both fail. With a holdout, thresholds are set relative to what real unseen data scores.");
-    p.html.push_str("<table><tr><th>check</th><th>AGs</th><th>holdout reference</th><th>status</th><th>threshold</th><th>meaning</th></tr>");
+    p.html.push_str("<table><tr><th>check</th><th>AGs</th><th>95% interval</th><th>holdout reference</th><th>status</th><th>threshold</th><th>meaning</th></tr>");
     for c in &r.verdict.checks {
         let st = status_cell(c.status);
+        let ci = c.ci95.map_or("—".into(), |[lo, hi]| {
+            format!("{} – {}", num(lo), num(hi))
+        });
+        let status = match (c.certified, c.people_needed) {
+            (Some(false), Some(n)) => {
+                format!("{st}, not certified at this sample size (about {n} people would)")
+            }
+            (Some(false), None) => format!("{st}, not certified at this sample size"),
+            _ => st.to_string(),
+        };
         let _ = write!(
             p.html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{st}\">{st}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{st}\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.name),
             num(c.value),
+            ci,
             opt(c.reference),
+            esc(&status),
             esc(&c.threshold),
             esc(&c.meaning)
         );

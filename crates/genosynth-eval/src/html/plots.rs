@@ -235,7 +235,7 @@ pub(crate) fn lines(
 }
 
 /// r² heatmap of `k` sites: `upper` (row < column) above the diagonal, `lower` below, both
-/// upper-triangle vectors row by row; white = 0, dark red = 1, grey = undefined.
+/// upper-triangle vectors row by row; white = 0, dark red = 1; undefined pairs are not drawn.
 pub(crate) fn ld_heatmap(
     title: &str,
     k: usize,
@@ -264,16 +264,12 @@ pub(crate) fn ld_heatmap(
             .draw()
             .map_err(err)?;
         let color = |r2: f64| {
-            if r2.is_finite() {
-                let t = r2.clamp(0.0, 1.0);
-                RGBColor(
-                    (255.0 - 90.0 * t) as u8,
-                    (255.0 * (1.0 - t)) as u8,
-                    (255.0 * (1.0 - t)) as u8,
-                )
-            } else {
-                RGBColor(200, 200, 200)
-            }
+            let t = r2.clamp(0.0, 1.0);
+            RGBColor(
+                (255.0 - 90.0 * t) as u8,
+                (255.0 * (1.0 - t)) as u8,
+                (255.0 * (1.0 - t)) as u8,
+            )
         };
         let mut cells = Vec::with_capacity(k * k);
         let mut idx = 0;
@@ -283,14 +279,20 @@ pub(crate) fn ld_heatmap(
                 idx += 1;
                 let (i, j) = (i as f64, j as f64);
                 // Upper: row i, column j; lower: row j, column i. Rows run top to bottom.
-                cells.push(Rectangle::new(
-                    [(j, kf - i), (j + 1.0, kf - i - 1.0)],
-                    color(u).filled(),
-                ));
-                cells.push(Rectangle::new(
-                    [(i, kf - j), (i + 1.0, kf - j - 1.0)],
-                    color(l).filled(),
-                ));
+                // Undefined r² (a site monomorphic in that set) is left blank: drawn grey, a
+                // site monomorphic in the holdout striped its whole row and column.
+                if u.is_finite() {
+                    cells.push(Rectangle::new(
+                        [(j, kf - i), (j + 1.0, kf - i - 1.0)],
+                        color(u).filled(),
+                    ));
+                }
+                if l.is_finite() {
+                    cells.push(Rectangle::new(
+                        [(i, kf - j), (i + 1.0, kf - j - 1.0)],
+                        color(l).filled(),
+                    ));
+                }
             }
         }
         chart.draw_series(cells).map_err(err)?;

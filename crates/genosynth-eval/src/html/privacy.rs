@@ -1,7 +1,7 @@
 //! The privacy sections: AATS and its halves, membership and likelihood attacks, DP, exact
 //! copies, distance to closest record, and per-population figures.
 
-use super::plots::{AG_TO_HOLDOUT, HOLDOUT, SYNTHETIC, Series, lines};
+use super::plots::{AG_TO_HOLDOUT, HOLDOUT, SYNTHETIC, Series, lines, scatter};
 use super::{Page, esc, hist_points, num, opt};
 use crate::privacy::{Aats, DistanceSummary};
 use crate::report::Report;
@@ -262,4 +262,177 @@ fn dist_row(name: &str, d: &DistanceSummary) -> Vec<String> {
         num(d.p1),
         num(d.p5),
     ]
+}
+
+/// Longest segments shared with training and holdout people.
+pub(super) fn shared_segments(p: &mut Page, r: &Report) {
+    p.section("Shared segments");
+    let sg = &r.segments;
+    // Share of haplotypes whose longest shared segment reaches each length.
+    let survival = |lengths: &[u32]| -> Vec<(f64, f64)> {
+        let mut v = lengths.to_vec();
+        v.sort_unstable();
+        let n = v.len().max(1) as f64;
+        let mut out = Vec::new();
+        for (i, &x) in v.iter().enumerate() {
+            if i == 0 || v[i - 1] != x {
+                out.push((f64::from(x), (v.len() - i) as f64 / n));
+            }
+        }
+        out
+    };
+    let mut series = vec![Series::new(
+        "AG → train",
+        SYNTHETIC,
+        survival(&sg.synthetic_to_train.lengths),
+    )];
+    if let Some(d) = &sg.synthetic_to_holdout {
+        series.push(Series::new(
+            "AG → holdout",
+            AG_TO_HOLDOUT,
+            survival(&d.lengths),
+        ));
+    }
+    if let Some(d) = &sg.holdout_to_train {
+        series.push(Series::new(
+            "holdout → train",
+            HOLDOUT,
+            survival(&d.lengths),
+        ));
+    }
+    p.figure(
+        lines(
+            "Longest shared segment per haplotype",
+            "segment length (sites)",
+            "share of haplotypes with a segment this long",
+            &series,
+        ),
+        "Shared segment lengths",
+        "each haplotype's longest run of sites identical to some haplotype of the other set; AG → train far right of holdout → train means AGs carry training people's segments",
+    );
+    let row = |name: &str, d: &crate::SegmentDistribution| {
+        vec![
+            name.to_string(),
+            d.n.to_string(),
+            num(d.sites.median),
+            num(d.sites.p99),
+            num(d.sites.max),
+            num(d.bp.median),
+            num(d.bp.max),
+            num(d.whole_share),
+        ]
+    };
+    let mut rows = vec![row("AG → train", &sg.synthetic_to_train)];
+    if let Some(d) = &sg.synthetic_to_holdout {
+        rows.push(row("AG → holdout", d));
+    }
+    if let Some(d) = &sg.holdout_to_train {
+        rows.push(row("holdout → train (reference)", d));
+    }
+    p.table(
+        &[
+            "query → reference",
+            "haplotypes",
+            "median (sites)",
+            "99th pct (sites)",
+            "max (sites)",
+            "median (bp)",
+            "max (bp)",
+            "identical throughout",
+        ],
+        &rows,
+    );
+    p.note(&format!(
+        "Segment privacy loss = P(AG's longest training segment > its longest holdout segment) + ½ P(equal) − 0.5, training and holdout drawn to {} haplotypes each: {} (0 ideal, 0.5 every AG carries a longer training segment).",
+        sg.matched_haplotypes.map_or("—".into(), |n| n.to_string()),
+        opt(sg.privacy_loss)
+    ));
+    if !sg.longest.is_empty() {
+        let rows: Vec<Vec<String>> = sg
+            .longest
+            .iter()
+            .map(|l| {
+                vec![
+                    l.synthetic.clone(),
+                    l.train.clone(),
+                    l.sites.to_string(),
+                    format!("{} – {}", l.from, l.to),
+                    l.bp.to_string(),
+                ]
+            })
+            .collect();
+        p.table(
+            &["AG haplotype", "training haplotype", "sites", "where", "bp"],
+            &rows,
+        );
+    }
+}
+
+/// KING-robust kinship of AG samples with real people, as KING plots it: kinship vs IBS0.
+pub(super) fn kinship(p: &mut Page, r: &Report) {
+    let Some(k) = &r.kinship else {
+        return;
+    };
+    p.section("Kinship (KING-robust)");
+    let points = |c: &crate::KinshipComparison| -> Vec<(f64, f64)> {
+        c.points
+            .iter()
+            .filter(|q| q.kinship.is_finite())
+            .map(|q| (q.ibs0, q.kinship))
+            .collect()
+    };
+    let mut series = vec![Series::new(
+        "AG × train",
+        SYNTHETIC,
+        points(&k.synthetic_train),
+    )];
+    if let Some(c) = &k.synthetic_holdout {
+        series.push(Series::new("AG × holdout", AG_TO_HOLDOUT, points(c)).hollow());
+    }
+    if let Some(c) = &k.holdout_train {
+        series.push(Series::new("holdout × train", HOLDOUT, points(c)).hollow());
+    }
+    p.figure(
+        scatter(
+            "KING-robust kinship vs IBS0",
+            "share of sites with opposite homozygotes (IBS0)",
+            "kinship",
+            &series,
+            false,
+        ),
+        "Kinship",
+        "each point a pair of samples (related pairs all, the others thinned): duplicates sit at kinship 0.5 and IBS0 0, parent–child at 0.25 and IBS0 0; AG × train above holdout × train means AGs are relatives of training people",
+    );
+    let row = |name: &str, c: &crate::KinshipComparison| {
+        vec![
+            name.to_string(),
+            c.pairs.to_string(),
+            c.degree_counts[0].to_string(),
+            c.degree_counts[1].to_string(),
+            c.degree_counts[2].to_string(),
+            c.degree_counts[3].to_string(),
+            format!("{} / {}", c.queries_with_close_relative, c.queries),
+            num(c.max),
+        ]
+    };
+    let mut rows = vec![row("AG × train", &k.synthetic_train)];
+    if let Some(c) = &k.synthetic_holdout {
+        rows.push(row("AG × holdout", c));
+    }
+    if let Some(c) = &k.holdout_train {
+        rows.push(row("holdout × train (reference)", c));
+    }
+    p.table(
+        &[
+            "pairs",
+            "compared",
+            "duplicate ≥ 0.354",
+            "1st ≥ 0.177",
+            "2nd ≥ 0.0884",
+            "3rd ≥ 0.0442",
+            "samples with a 1st-degree or closer relative",
+            "max kinship",
+        ],
+        &rows,
+    );
 }

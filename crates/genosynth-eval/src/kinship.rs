@@ -1,0 +1,331 @@
+//! KING-robust kinship (Manichaikul et al. 2010, the between-family estimator plink2's
+//! `--make-king-table` writes) between diploid samples: AGs against training and holdout
+//! people, and holdout against training people (what unseen real people score), counted in
+//! the usual degree bins.
+//!
+//! Genotypes are bit-sliced per sample (heterozygous, ALT-homozygous, REF-homozygous words), so
+//! a pair costs a few AND + popcount per 64 sites.
+
+use genosynth_core::{HaplotypeMatrix, Ploidy};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Lower kinship bounds of duplicates / MZ twins, first, second and third degree (KING manual).
+pub const DEGREE_BOUNDS: [f64; 4] = [0.354, 0.177, 0.0884, 0.0442];
+
+/// Pairs drawn in the kinship scatter per comparison: every related pair up to this many, and
+/// an even thinning of the others up to as many again.
+const MAX_POINTS: usize = 2000;
+
+/// Bit-sliced genotypes of the diploid samples of a matrix.
+struct Genotypes {
+    words: usize,
+    het: Vec<u64>,
+    alt: Vec<u64>,
+    reference: Vec<u64>,
+    het_count: Vec<u32>,
+    names: Vec<String>,
+}
+
+impl Genotypes {
+    /// `None` unless every sample is diploid.
+    fn of(m: &HaplotypeMatrix) -> Option<Self> {
+        if m.samples().iter().any(|s| s.ploidy != Ploidy::Diploid) {
+            return None;
+        }
+        let words = m.words_per_row();
+        let n_sites = m.n_sites();
+        // Bits past the last site are zero in both haplotypes: mask them out of REF-homozygous.
+        let last_mask = match n_sites % 64 {
+            0 => u64::MAX,
+            r => (1u64 << r) - 1,
+        };
+        let n = m.samples().len();
+        let (mut het, mut alt, mut reference) = (
+            Vec::with_capacity(n * words),
+            Vec::with_capacity(n * words),
+            Vec::with_capacity(n * words),
+        );
+        let rows: Vec<usize> = (0..m.n_haplotypes()).collect();
+        for pair in rows.chunks(2) {
+            let (a, b) = (m.row(pair[0]), m.row(pair[1]));
+            for w in 0..words {
+                let mask = if w + 1 == words { last_mask } else { u64::MAX };
+                het.push(a[w] ^ b[w]);
+                alt.push(a[w] & b[w]);
+                reference.push(!(a[w] | b[w]) & mask);
+            }
+        }
+        let het_count = het
+            .chunks(words.max(1))
+            .map(|c| c.iter().map(|w| w.count_ones()).sum())
+            .collect();
+        Some(Self {
+            words,
+            het,
+            alt,
+            reference,
+            het_count,
+            names: m.samples().iter().map(|s| s.name.clone()).collect(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.het_count.len()
+    }
+
+    fn slice<'a>(&self, v: &'a [u64], i: usize) -> &'a [u64] {
+        &v[i * self.words..(i + 1) * self.words]
+    }
+}
+
+/// KING-robust kinship from a pair's counts: `½ − (het₁ + het₂ − 2·hethet + 4·ibs0) /
+/// (4·min(het₁, het₂))`; `NaN` when either sample has no heterozygous site.
+pub fn king_robust(het1: u32, het2: u32, hethet: u32, ibs0: u32) -> f64 {
+    let min = het1.min(het2);
+    if min == 0 {
+        return f64::NAN;
+    }
+    0.5 - (f64::from(het1) + f64::from(het2) - 2.0 * f64::from(hethet) + 4.0 * f64::from(ibs0))
+        / (4.0 * f64::from(min))
+}
+
+/// One pair's kinship and its share of opposite-homozygous sites (IBS0).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KinshipPoint {
+    /// Share of sites where one sample is REF- and the other ALT-homozygous.
+    pub ibs0: f64,
+    /// KING-robust kinship.
+    pub kinship: f64,
+}
+
+/// Kinship of every pair between a query set and a reference set of samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KinshipComparison {
+    /// Pairs compared.
+    pub pairs: u64,
+    /// Pairs per degree: `[duplicate ≥ 0.354, first ≥ 0.177, second ≥ 0.0884, third ≥ 0.0442]`,
+    /// each bin up to the next bound.
+    pub degree_counts: [u64; 4],
+    /// Query samples with at least one reference sample of third degree or closer.
+    pub queries_with_relative: usize,
+    /// Query samples with a duplicate or first-degree relative among the reference samples.
+    pub queries_with_close_relative: usize,
+    /// Query samples.
+    pub queries: usize,
+    /// Highest kinship of any pair.
+    #[serde(deserialize_with = "crate::nan::deserialize")]
+    pub max: f64,
+    /// The closest pair: (query sample, reference sample).
+    pub closest: Option<(String, String)>,
+    /// Pairs drawn in the scatter (related pairs first, then a thinning; not in report.json).
+    #[serde(skip)]
+    pub points: Vec<KinshipPoint>,
+}
+
+impl KinshipComparison {
+    /// Share of query samples with a duplicate or first-degree relative.
+    pub fn close_relative_share(&self) -> f64 {
+        self.queries_with_close_relative as f64 / self.queries.max(1) as f64
+    }
+}
+
+/// Kinship of AG samples with training and holdout people, and of holdout with training people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KinshipStats {
+    /// Sites used.
+    pub n_sites: usize,
+    /// AG samples × training people.
+    pub synthetic_train: KinshipComparison,
+    /// AG samples × holdout people (with a holdout).
+    pub synthetic_holdout: Option<KinshipComparison>,
+    /// Holdout × training people: what unseen real people score (with a holdout).
+    pub holdout_train: Option<KinshipComparison>,
+}
+
+/// Degree bin of a kinship (0 = duplicate … 3 = third degree), `None` when unrelated.
+fn degree(k: f64) -> Option<usize> {
+    DEGREE_BOUNDS.iter().position(|&b| k >= b)
+}
+
+/// `(hethet, ibs0)` of query sample `i` with reference sample `j`.
+fn pair_counts(q: &Genotypes, i: usize, r: &Genotypes, j: usize) -> (u32, u32) {
+    let (qh, qa, qr) = (
+        q.slice(&q.het, i),
+        q.slice(&q.alt, i),
+        q.slice(&q.reference, i),
+    );
+    let (rh, ra, rr) = (
+        r.slice(&r.het, j),
+        r.slice(&r.alt, j),
+        r.slice(&r.reference, j),
+    );
+    let mut hethet = 0;
+    let mut ibs0 = 0;
+    for w in 0..q.words {
+        hethet += (qh[w] & rh[w]).count_ones();
+        ibs0 += ((qa[w] & rr[w]) | (qr[w] & ra[w])).count_ones();
+    }
+    (hethet, ibs0)
+}
+
+fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
+    struct Row {
+        degrees: [u64; 4],
+        max: (f64, usize),
+        related: Vec<KinshipPoint>,
+        sample: Vec<KinshipPoint>,
+    }
+    let total = q.len() * r.len();
+    let stride = total.div_ceil(MAX_POINTS).max(1);
+    let rows: Vec<Row> = (0..q.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut row = Row {
+                degrees: [0; 4],
+                max: (f64::NAN, 0),
+                related: Vec::new(),
+                sample: Vec::new(),
+            };
+            for j in 0..r.len() {
+                let (hethet, ibs0) = pair_counts(q, i, r, j);
+                let k = king_robust(q.het_count[i], r.het_count[j], hethet, ibs0);
+                let point = KinshipPoint {
+                    ibs0: f64::from(ibs0) / n_sites.max(1) as f64,
+                    kinship: k,
+                };
+                if let Some(d) = degree(k) {
+                    row.degrees[d] += 1;
+                    row.related.push(point);
+                } else if (i * r.len() + j).is_multiple_of(stride) {
+                    row.sample.push(point);
+                }
+                if k.is_finite() && (row.max.0.is_nan() || k > row.max.0) {
+                    row.max = (k, j);
+                }
+            }
+            row
+        })
+        .collect();
+    let mut degree_counts = [0u64; 4];
+    let mut best: (f64, Option<(usize, usize)>) = (f64::NAN, None);
+    let (mut related, mut sample) = (Vec::new(), Vec::new());
+    for (i, row) in rows.iter().enumerate() {
+        for (a, b) in degree_counts.iter_mut().zip(row.degrees) {
+            *a += b;
+        }
+        if row.max.0.is_finite() && (best.0.is_nan() || row.max.0 > best.0) {
+            best = (row.max.0, Some((i, row.max.1)));
+        }
+        related.extend(
+            row.related
+                .iter()
+                .copied()
+                .take(MAX_POINTS - related.len().min(MAX_POINTS)),
+        );
+        sample.extend_from_slice(&row.sample);
+    }
+    sample.truncate(MAX_POINTS);
+    related.extend(sample);
+    KinshipComparison {
+        pairs: total as u64,
+        degree_counts,
+        queries_with_relative: rows
+            .iter()
+            .filter(|r| r.degrees.iter().sum::<u64>() > 0)
+            .count(),
+        queries_with_close_relative: rows
+            .iter()
+            .filter(|r| r.degrees[0] + r.degrees[1] > 0)
+            .count(),
+        queries: q.len(),
+        max: best.0,
+        closest: best
+            .1
+            .map(|(i, j)| (q.names[i].clone(), r.names[j].clone())),
+        points: related,
+    }
+}
+
+/// KING-robust kinship of every query sample (rows) with every reference sample (columns),
+/// row-major; `None` unless both are all diploid. For small sets and checks: the report keeps
+/// only [`KinshipStats`].
+pub fn kinship_matrix(query: &HaplotypeMatrix, reference: &HaplotypeMatrix) -> Option<Vec<f64>> {
+    let (q, r) = (Genotypes::of(query)?, Genotypes::of(reference)?);
+    Some(
+        (0..q.len())
+            .flat_map(|i| {
+                let (q, r) = (&q, &r);
+                (0..r.len()).map(move |j| {
+                    let (hethet, ibs0) = pair_counts(q, i, r, j);
+                    king_robust(q.het_count[i], r.het_count[j], hethet, ibs0)
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Kinship figures when every sample of every set is diploid; `None` otherwise (haploid AGs,
+/// chrX of males).
+pub fn kinship_stats(
+    train: &HaplotypeMatrix,
+    synthetic: &HaplotypeMatrix,
+    holdout: Option<&HaplotypeMatrix>,
+) -> Option<KinshipStats> {
+    let t = Genotypes::of(train)?;
+    let s = Genotypes::of(synthetic)?;
+    let h = match holdout {
+        Some(h) => Some(Genotypes::of(h)?),
+        None => None,
+    };
+    let n = train.n_sites();
+    Some(KinshipStats {
+        n_sites: n,
+        synthetic_train: compare(&s, &t, n),
+        synthetic_holdout: h.as_ref().map(|h| compare(&s, h, n)),
+        holdout_train: h.as_ref().map(|h| compare(h, &t, n)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genosynth_core::{Sample, Site, Sites};
+
+    /// Counts against genotypes summed per site, one pair at a time.
+    #[test]
+    fn bit_sliced_counts_match_genotype_sums() {
+        let n_sites = 150;
+        let v: Vec<u8> = (0..8 * n_sites)
+            .map(|i| ((i as u64).wrapping_mul(2_654_435_761) >> 11).is_multiple_of(3) as u8)
+            .collect();
+        let sites: Sites = (1..=n_sites as u64)
+            .map(|p| Site::new("1", p, "A", "G"))
+            .collect();
+        let m =
+            HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("p", 4, Ploidy::Diploid))
+                .unwrap();
+        let g = Genotypes::of(&m).unwrap();
+        let gt = |s: usize, k: usize| v[2 * s * n_sites + k] + v[(2 * s + 1) * n_sites + k];
+        for i in 0..4 {
+            for j in 0..4 {
+                let (mut hh, mut ibs0, mut het) = (0, 0, 0);
+                for k in 0..n_sites {
+                    let (a, b) = (gt(i, k), gt(j, k));
+                    hh += u32::from(a == 1 && b == 1);
+                    ibs0 += u32::from(a.abs_diff(b) == 2);
+                    het += u32::from(a == 1);
+                }
+                assert_eq!(pair_counts(&g, i, &g, j), (hh, ibs0));
+                assert_eq!(g.het_count[i], het);
+            }
+        }
+        // A sample with itself is a duplicate: kinship ½.
+        let (hh, ibs0) = pair_counts(&g, 1, &g, 1);
+        assert_eq!(king_robust(g.het_count[1], g.het_count[1], hh, ibs0), 0.5);
+        assert!(king_robust(0, 5, 0, 0).is_nan());
+        assert_eq!(degree(0.4), Some(0));
+        assert_eq!(degree(0.05), Some(3));
+        assert_eq!(degree(0.01), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! 95% bootstrap intervals over people for the privacy figures: each replicate draws training,
+//! holdout and AG samples (whole people, with replacement) and recomputes each figure from the
+//! per-haplotype values already measured (nearest-neighbour distances, longest segments), which
+//! stay fixed: a duplicated person would otherwise be its own nearest neighbour.
+
+use genosynth_core::HaplotypeMatrix;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::stats::quantile;
+
+/// Bootstrap replicates.
+pub const REPLICATES: usize = 200;
+
+/// 95% intervals (2.5th and 97.5th percentiles of the replicates) of the privacy figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intervals {
+    /// Replicates drawn.
+    pub replicates: usize,
+    /// `privacy.aats_train.aa_truth` (training people and AG samples drawn).
+    pub aa_truth: [f64; 2],
+    /// `privacy.aats_train.aa_syn`.
+    pub aa_syn: [f64; 2],
+    /// `privacy.privacy_loss` (with a holdout): the replicates' spread around the reported value.
+    pub privacy_loss: Option<[f64; 2]>,
+    /// `privacy.membership_auc` (with a holdout).
+    pub membership_auc: Option<[f64; 2]>,
+    /// `privacy.membership_tpr_at_1pct_fpr` (with a holdout).
+    pub membership_tpr_at_1pct_fpr: Option<[f64; 2]>,
+    /// `segments.privacy_loss` (with a holdout; AG samples drawn).
+    pub segment_privacy_loss: Option<[f64; 2]>,
+    /// Holdout people the intervals rest on (with a holdout).
+    pub holdout_people: Option<usize>,
+}
+
+/// The per-haplotype values behind the figures.
+pub(crate) struct Values<'a> {
+    pub train: &'a HaplotypeMatrix,
+    pub synthetic: &'a HaplotypeMatrix,
+    pub holdout: Option<&'a HaplotypeMatrix>,
+    /// Per training haplotype: nearest other training haplotype, nearest AG.
+    pub d_tt: Vec<u32>,
+    pub d_ts: Vec<u32>,
+    /// Per AG: nearest other AG, nearest training haplotype.
+    pub d_ss: Vec<u32>,
+    pub d_st: Vec<u32>,
+    /// With a holdout, per holdout haplotype: nearest other holdout one, nearest AG; per AG:
+    /// nearest holdout haplotype.
+    pub d_hh: Vec<u32>,
+    pub d_hs: Vec<u32>,
+    pub d_sh: Vec<u32>,
+    /// Per AG: its segment privacy-loss score (1, ½ or 0), with a holdout.
+    pub segment_scores: Vec<f64>,
+    /// Reported values the replicates' spread is placed around (they may average subsampled
+    /// repeats, where the replicates use every haplotype).
+    pub aa_truth: f64,
+    pub aa_syn: f64,
+    pub privacy_loss: Option<f64>,
+}
+
+/// Each haplotype's weight in a replicate: how often its sample was drawn.
+fn draw_people(m: &HaplotypeMatrix, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let n = m.samples().len();
+    let mut count = vec![0.0; n];
+    for _ in 0..n {
+        count[rng.random_range(0..n)] += 1.0;
+    }
+    m.haplotype_ids()
+        .iter()
+        .map(|id| count[id.sample as usize])
+        .collect()
+}
+
+fn weighted_share(w: &[f64], hit: impl Fn(usize) -> bool) -> f64 {
+    let total: f64 = w.iter().sum();
+    let hits: f64 = (0..w.len()).filter(|&i| hit(i)).map(|i| w[i]).sum();
+    hits / total.max(f64::MIN_POSITIVE)
+}
+
+/// `P(member < non-member) + ½ P(equal)` with weights: the membership AUC.
+pub(crate) fn weighted_auc(mem: &[u32], wm: &[f64], non: &[u32], wn: &[f64]) -> f64 {
+    let max = mem.iter().chain(non).copied().max().unwrap_or(0) as usize;
+    let mut at = vec![0.0; max + 2];
+    for (&d, &w) in non.iter().zip(wn) {
+        at[d as usize] += w;
+    }
+    let mut greater = vec![0.0; max + 2];
+    for d in (0..=max).rev() {
+        greater[d] = greater[d + 1] + at[d + 1];
+    }
+    let wins: f64 = mem
+        .iter()
+        .zip(wm)
+        .map(|(&d, &w)| w * (greater[d as usize] + 0.5 * at[d as usize]))
+        .sum();
+    wins / (wm.iter().sum::<f64>() * wn.iter().sum::<f64>()).max(f64::MIN_POSITIVE)
+}
+
+/// Weighted true-positive rate at the largest distance threshold keeping the weighted
+/// false-positive rate ≤ `max_fpr` (as [`crate::privacy::membership_tpr_at_fpr`]).
+pub(crate) fn weighted_tpr(mem: &[u32], wm: &[f64], non: &[u32], wn: &[f64], max_fpr: f64) -> f64 {
+    let max = mem.iter().chain(non).copied().max().unwrap_or(0) as usize;
+    let (mut m_at, mut n_at) = (vec![0.0; max + 1], vec![0.0; max + 1]);
+    for (&d, &w) in mem.iter().zip(wm) {
+        m_at[d as usize] += w;
+    }
+    for (&d, &w) in non.iter().zip(wn) {
+        n_at[d as usize] += w;
+    }
+    let (wm_total, wn_total) = (m_at.iter().sum::<f64>(), n_at.iter().sum::<f64>());
+    let (mut tp, mut fp, mut best) = (0.0, 0.0, 0.0);
+    for d in 0..=max {
+        tp += m_at[d];
+        fp += n_at[d];
+        if m_at[d] == 0.0 && n_at[d] == 0.0 {
+            continue;
+        }
+        if fp / wn_total > max_fpr {
+            break;
+        }
+        best = tp / wm_total;
+    }
+    best
+}
+
+fn interval(mut v: Vec<f64>) -> [f64; 2] {
+    v.retain(|x| x.is_finite());
+    [quantile(&v, 0.025), quantile(&v, 0.975)]
+}
+
+/// The intervals, from [`REPLICATES`] seeded replicates.
+pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let aats_half = |wr: &[f64], ws: &[f64], rr: &[u32], rs: &[u32], ss: &[u32], sr: &[u32]| {
+        (
+            weighted_share(wr, |i| rs[i] > rr[i]),
+            weighted_share(ws, |i| sr[i] > ss[i]),
+        )
+    };
+    let unit = |n: usize| vec![1.0; n];
+    let full = aats_half(
+        &unit(v.d_tt.len()),
+        &unit(v.d_ss.len()),
+        &v.d_tt,
+        &v.d_ts,
+        &v.d_ss,
+        &v.d_st,
+    );
+    let full_loss = v.holdout.map(|_| {
+        let h = aats_half(
+            &unit(v.d_hh.len()),
+            &unit(v.d_ss.len()),
+            &v.d_hh,
+            &v.d_hs,
+            &v.d_ss,
+            &v.d_sh,
+        );
+        (h.0 + h.1 - full.0 - full.1) / 2.0
+    });
+    let mut reps: [Vec<f64>; 6] = Default::default();
+    for _ in 0..REPLICATES {
+        let wt = draw_people(v.train, &mut rng);
+        let ws = draw_people(v.synthetic, &mut rng);
+        let (aa_truth, aa_syn) = aats_half(&wt, &ws, &v.d_tt, &v.d_ts, &v.d_ss, &v.d_st);
+        reps[0].push(aa_truth);
+        reps[1].push(aa_syn);
+        if let Some(h) = v.holdout {
+            let wh = draw_people(h, &mut rng);
+            let (ht, hs) = aats_half(&wh, &ws, &v.d_hh, &v.d_hs, &v.d_ss, &v.d_sh);
+            reps[2].push((ht + hs - aa_truth - aa_syn) / 2.0);
+            reps[3].push(weighted_auc(&v.d_ts, &wt, &v.d_hs, &wh));
+            reps[4].push(weighted_tpr(&v.d_ts, &wt, &v.d_hs, &wh, 0.01));
+            let total: f64 = ws.iter().sum();
+            let score: f64 = v.segment_scores.iter().zip(&ws).map(|(s, w)| s * w).sum();
+            reps[5].push(score / total.max(f64::MIN_POSITIVE) - 0.5);
+        }
+    }
+    let with_holdout = |k: usize| v.holdout.map(|_| interval(reps[k].clone()));
+    // AATS figures are reported over equal-size subsamples (privacy loss at the holdout's
+    // size): their intervals are the replicates' spread placed around the reported value.
+    let around = |[lo, hi]: [f64; 2], reported: f64, full: f64| {
+        let shift = reported - full;
+        [lo + shift, hi + shift]
+    };
+    let privacy_loss = with_holdout(2).map(|ci| {
+        around(
+            ci,
+            v.privacy_loss.unwrap_or(f64::NAN),
+            full_loss.unwrap_or(f64::NAN),
+        )
+    });
+    Intervals {
+        replicates: REPLICATES,
+        aa_truth: around(interval(reps[0].clone()), v.aa_truth, full.0),
+        aa_syn: around(interval(reps[1].clone()), v.aa_syn, full.1),
+        privacy_loss,
+        membership_auc: with_holdout(3),
+        membership_tpr_at_1pct_fpr: with_holdout(4),
+        segment_privacy_loss: with_holdout(5),
+        holdout_people: v.holdout.map(|h| h.samples().len()),
+    }
+}
+
+/// People needed for an interval of half-width `half` at `people` to shrink to `margin` (the
+/// value's distance to its bound), as intervals narrow with the square root of the sample.
+pub fn people_needed(people: usize, half: f64, margin: f64) -> Option<usize> {
+    if margin <= 0.0 || !half.is_finite() {
+        return None;
+    }
+    Some((people as f64 * (half / margin).powi(2)).ceil() as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::privacy::{membership_auc, membership_tpr_at_fpr};
+
+    #[test]
+    fn unit_weights_give_the_plain_figures() {
+        let mem = [0u32, 3, 5, 5, 9, 2, 2];
+        let non = [4u32, 5, 6, 8, 1, 7, 9, 10, 3];
+        let (wm, wn) = (vec![1.0; mem.len()], vec![1.0; non.len()]);
+        assert!((weighted_auc(&mem, &wm, &non, &wn) - membership_auc(&mem, &non)).abs() < 1e-12);
+        for fpr in [0.0, 0.1, 0.2, 0.5, 1.0] {
+            assert_eq!(
+                weighted_tpr(&mem, &wm, &non, &wn, fpr),
+                membership_tpr_at_fpr(&mem, &non, fpr),
+                "fpr {fpr}"
+            );
+        }
+        // A weight of 2 is the haplotype listed twice.
+        let mut wm2 = wm.clone();
+        wm2[1] = 2.0;
+        let mut mem2 = mem.to_vec();
+        mem2.push(3);
+        assert!((weighted_auc(&mem, &wm2, &non, &wn) - membership_auc(&mem2, &non)).abs() < 1e-12);
+        assert_eq!(people_needed(100, 0.04, 0.02), Some(400));
+        assert_eq!(people_needed(100, 0.04, 0.0), None);
+    }
+}
