@@ -19,7 +19,7 @@ fn train_and_sample(
     let config = TrainConfig {
         model,
         epochs,
-        seed,
+        seed: common::test_seed(seed),
         device: DeviceChoice::Cpu,
         save_every: 0,
         dp: None,
@@ -41,7 +41,7 @@ fn train_and_sample(
     let ck = Checkpoint::load(&out).unwrap();
     let options = GenerateOptions {
         n_haplotypes: 2000,
-        seed: 9,
+        seed: common::test_seed(9),
         device: DeviceChoice::Cpu,
         gibbs_steps: None,
     };
