@@ -82,14 +82,14 @@ const XTASKS: &[(&str, &[&str])] = &[
         &["gpu-bundle", "--dry-run"],
     ),
     (
-        "seed sweep slice: the WGAN learning test at two other seeds on one thread",
+        "seed sweep slice: the HCLT learning test at two other seeds on one thread",
         &[
             "seed-sweep",
             "--seeds",
             "4,7",
             "--threads",
             "1",
-            "genosynth-models/lib/wgan::tests::wgan_learns_frequencies_and_ld_beyond_the_independent_sites_floor",
+            "genosynth-models/lib/hclt::tests::em_learns_block_frequencies_and_linkage",
         ],
     ),
     (

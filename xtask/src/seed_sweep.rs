@@ -168,8 +168,16 @@ fn build(test: &TestSpec) -> anyhow::Result<()> {
 
 fn run_once(test: &TestSpec, seed: u64, threads: Option<usize>) -> anyhow::Result<Outcome> {
     let mut cmd = cargo_test(test);
-    cmd.args(["--quiet", "--", "--exact", &test.path, "--nocapture"])
-        .env("GENOSYNTH_TEST_SEED", seed.to_string());
+    // Ignored tests too: a test set aside for failing across seeds stays checkable.
+    cmd.args([
+        "--quiet",
+        "--",
+        "--exact",
+        &test.path,
+        "--nocapture",
+        "--include-ignored",
+    ])
+    .env("GENOSYNTH_TEST_SEED", seed.to_string());
     match threads {
         Some(t) => cmd.env("RAYON_NUM_THREADS", t.to_string()),
         None => cmd.env_remove("RAYON_NUM_THREADS"),
