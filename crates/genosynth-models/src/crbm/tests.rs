@@ -101,8 +101,10 @@ fn chained_windows_learn_frequencies_and_keep_ld_across_borders() {
         ld_r > 0.7 && ld_r > floor_r + 0.4,
         "border LD r {ld_r}, independent {floor_r}"
     );
+    // Seeds 1-10 (`cargo xtask seed-sweep`, docs/testing.md): AF r ≥ 0.990, border LD r ≥ 0.901
+    // (floor 0.05), border/inside ratio 0.54-0.70; chains that ignore their neighbour keep ~0.
     assert!(
-        border_ratio > 0.5 * inside_ratio,
+        border_ratio > 0.4 * inside_ratio,
         "r² kept at borders {border_ratio} vs inside {inside_ratio}"
     );
     assert!(all_r > 0.7, "LD r over all near pairs {all_r}");
