@@ -61,7 +61,10 @@ fn rbm_learns_block_frequencies_and_linkage() {
     });
     let freqs = common::BLOCK_FREQUENCIES;
     let ags = train_and_sample(model, 300, 5, &freqs);
-    common::assert_learned(&ags, &freqs, 0.06, 0.8, 0.05);
+    // Seeds 1-10 (`cargo xtask seed-sweep`, docs/testing.md): largest frequency error
+    // 0.029-0.058, r² within blocks 0.910-0.933, across ≤ 0.004. The errors are against the
+    // nominal frequencies, from which 400 training draws stray by ±0.024 (1 sd), hence 0.08.
+    common::assert_learned(&ags, &freqs, 0.08, 0.8, 0.05);
 }
 
 /// Ignored by `cargo test` (issue 29): `cargo xtask seed-sweep --seeds 1..=10` failed 6 of 10
