@@ -82,6 +82,17 @@ const XTASKS: &[(&str, &[&str])] = &[
         &["gpu-bundle", "--dry-run"],
     ),
     (
+        "seed sweep slice: the HCLT learning test at two other seeds on one thread",
+        &[
+            "seed-sweep",
+            "--seeds",
+            "4,7",
+            "--threads",
+            "1",
+            "genosynth-models/lib/hclt::tests::em_learns_block_frequencies_and_linkage",
+        ],
+    ),
+    (
         "reproduction smoke test: models beat the independent-sites floor on LD",
         &["reproduce", "--smoke"],
     ),
@@ -135,6 +146,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             "report-check" => crate::report_check::run(&args[1..]),
             "gpu-bundle" => crate::gpu_bundle::run(&args[1..]),
             "reproduce" => crate::reproduce::run(&args[1..]),
+            "seed-sweep" => crate::seed_sweep::run(&args[1..]),
             "python-check" => crate::python_check::run(&args[1..]),
             "workflow-check" => crate::workflow_check::run(&args[1..]),
             other => unreachable!("unknown CI xtask {other}"),

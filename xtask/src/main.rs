@@ -15,6 +15,7 @@ mod harness;
 mod python_check;
 mod report_check;
 mod reproduce;
+mod seed_sweep;
 mod workflow_check;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("python-check") => python_check::run(&args[1..]),
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
+        Some("seed-sweep") => seed_sweep::run(&args[1..]),
         Some("workflow-check") => workflow_check::run(&args[1..]),
         None | Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -77,6 +79,9 @@ commands:
   python-check    build the Python wheel (maturin), install it into a cached venv, run its pytest
                   suite and docs/python.md (CI runs it)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
+  seed-sweep      run tests that train a model once per training seed (and thread count) and
+                  tabulate pass/fail and their figures: a threshold must hold on any CPU
+                  (`cargo xtask seed-sweep --help`; CI runs a slice)
   workflow-check  the Snakemake workflow on a tiny msprime simulation: Python tests, a local run,
                   a Kubernetes-profile dry run and a real single-node SLURM run (root; CI runs it)
   cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed

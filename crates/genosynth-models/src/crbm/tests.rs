@@ -7,6 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::test_seed::{figure, test_seed};
 use crate::wgan::testdata::{
     frequencies, independent_sites, ld_profile, mosaic, near_pairs, pearson,
 };
@@ -29,9 +30,17 @@ fn to_f32(x: Vec<u8>) -> Vec<f32> {
 fn chained_windows_learn_frequencies_and_keep_ld_across_borders() {
     let (n, sites) = (600, 120);
     let data = mosaic(n, sites, 5, 0.03, 21);
-    let mut rng = ChaCha8Rng::seed_from_u64(77);
-    let mut trainer =
-        CrbmTrainer::new(&data, sites, None, small_config(), &Device::Cpu, 1, false).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(test_seed(77));
+    let mut trainer = CrbmTrainer::new(
+        &data,
+        sites,
+        None,
+        small_config(),
+        &Device::Cpu,
+        test_seed(1),
+        false,
+    )
+    .unwrap();
     assert_eq!(trainer.crbm.windows.len(), 5);
     let first = trainer.epoch(&mut rng).unwrap();
     let mut last = first;
@@ -42,7 +51,7 @@ fn chained_windows_learn_frequencies_and_keep_ld_across_borders() {
     let ags = to_f32(
         trainer
             .crbm
-            .generate(n, None, &mut ChaCha8Rng::seed_from_u64(2))
+            .generate(n, None, &mut ChaCha8Rng::seed_from_u64(test_seed(2)))
             .unwrap(),
     );
 
@@ -82,13 +91,20 @@ fn chained_windows_learn_frequencies_and_keep_ld_across_borders() {
     eprintln!(
         "AF r {af_r:.3}; border LD r {ld_r:.3} (independent {floor_r:.3}); AG/real mean r² at borders {border_ratio:.3}, inside a window {inside_ratio:.3}; LD r over near pairs {all_r:.3}"
     );
+    figure("AF r", af_r);
+    figure("border LD r", ld_r);
+    figure("border LD r floor", floor_r);
+    figure("border/inside r2 ratio", border_ratio / inside_ratio);
+    figure("LD r near pairs", all_r);
     assert!(af_r > 0.95, "AF r {af_r}");
     assert!(
         ld_r > 0.7 && ld_r > floor_r + 0.4,
         "border LD r {ld_r}, independent {floor_r}"
     );
+    // Seeds 1-10 (`cargo xtask seed-sweep`, docs/testing.md): AF r ≥ 0.990, border LD r ≥ 0.901
+    // (floor 0.05), border/inside ratio 0.54-0.70; chains that ignore their neighbour keep ~0.
     assert!(
-        border_ratio > 0.5 * inside_ratio,
+        border_ratio > 0.4 * inside_ratio,
         "r² kept at borders {border_ratio} vs inside {inside_ratio}"
     );
     assert!(all_r > 0.7, "LD r over all near pairs {all_r}");
@@ -149,14 +165,14 @@ fn label_units_condition_generation_on_the_population() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let mut rng = ChaCha8Rng::seed_from_u64(test_seed(77));
     let mut trainer = CrbmTrainer::new(
         &data,
         sites,
         Some((&labels, 2)),
         small_config(),
         &Device::Cpu,
-        2,
+        test_seed(2),
         false,
     )
     .unwrap();
@@ -170,7 +186,7 @@ fn label_units_condition_generation_on_the_population() {
                 .generate(
                     200,
                     Some(&vec![pop; 200]),
-                    &mut ChaCha8Rng::seed_from_u64(3),
+                    &mut ChaCha8Rng::seed_from_u64(test_seed(3)),
                 )
                 .unwrap(),
         );
@@ -182,6 +198,8 @@ fn label_units_condition_generation_on_the_population() {
         } else {
             (second, first)
         };
+        figure(&format!("population {pop} own-half frequency"), hi);
+        figure(&format!("population {pop} other-half frequency"), lo);
         assert!(
             hi > 0.75 && lo < 0.25,
             "population {pop}: {first:.2} / {second:.2}"
@@ -422,15 +440,23 @@ fn a_chain_generates_100000_sites_as_well_as_single_windows() {
     };
     let data = mosaic(n, sites, 4, 0.01, 8);
     let train = |data: &[f32], sites: usize| {
-        let mut trainer =
-            CrbmTrainer::new(data, sites, None, config.clone(), &Device::Cpu, 3, false).unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let mut trainer = CrbmTrainer::new(
+            data,
+            sites,
+            None,
+            config.clone(),
+            &Device::Cpu,
+            test_seed(3),
+            false,
+        )
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(test_seed(4));
         for _ in 0..epochs {
             trainer.epoch(&mut rng).unwrap();
         }
         let ags = trainer
             .crbm
-            .generate(4 * n, None, &mut ChaCha8Rng::seed_from_u64(5))
+            .generate(4 * n, None, &mut ChaCha8Rng::seed_from_u64(test_seed(5)))
             .unwrap();
         (trainer.crbm, to_f32(ags))
     };
@@ -470,6 +496,10 @@ fn a_chain_generates_100000_sites_as_well_as_single_windows() {
          windows {single_ld:.3})",
         sorted[sorted.len() / 20],
     );
+    figure("single-window LD r", single_ld);
+    figure("chain median - single LD r", median - single_ld);
+    figure("chain AF r - single", af_r - single_af);
+    figure("chain tail - head LD r", tail - head);
     assert!(
         single_ld > 0.6,
         "single windows do not learn LD: r {single_ld}"

