@@ -86,8 +86,6 @@ mod rng;
 mod score;
 mod selection;
 mod tensors;
-#[cfg(test)]
-mod test_seed;
 mod train;
 mod train_options;
 mod wgan;

@@ -7,10 +7,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::test_seed::{figure, test_seed};
 use crate::wgan::testdata::{
     frequencies, independent_sites, ld_profile, mosaic, near_pairs, pearson,
 };
+use genosynth_core::test_util::{figure, test_seed};
 
 fn small_config() -> CrbmParams {
     CrbmParams {

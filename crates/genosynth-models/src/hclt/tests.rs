@@ -6,11 +6,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::test_seed::{figure, test_seed};
 use crate::{
     Checkpoint, DeviceChoice, GenerateOptions, ModelParams, TrainConfig, TrainOptions, generate,
     train,
 };
+use genosynth_core::test_util::{figure, test_seed};
 
 /// `n` haplotypes over `blocks` independent blocks of 3 identical sites at `freq`.
 fn blocks(n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::test_seed::{figure, test_seed};
+use genosynth_core::test_util::{figure, test_seed};
 
 fn small_config(multiplier: f64) -> WganParams {
     WganParams {

@@ -54,27 +54,9 @@ pub(crate) fn r2(m: &HaplotypeMatrix, a: usize, b: usize) -> f64 {
     (pab - pa * pb).powi(2) / var
 }
 
-/// `default` when `GENOSYNTH_TEST_SEED` is unset (or 0), else `default + 1000 × that seed`: the
-/// training seed of a test that asserts a quality figure, varied by `cargo xtask seed-sweep` (a
-/// threshold must hold across seeds, as another CPU's sums are another seed).
-#[allow(dead_code, reason = "each test file uses a part of the fixtures")]
-pub(crate) fn test_seed(default: u64) -> u64 {
-    match std::env::var("GENOSYNTH_TEST_SEED") {
-        Err(_) => default,
-        Ok(s) => {
-            let s: u64 = s.trim().parse().unwrap_or_else(|_| {
-                panic!("GENOSYNTH_TEST_SEED={s:?} is not a non-negative integer")
-            });
-            default.wrapping_add(s.wrapping_mul(1000))
-        }
-    }
-}
-
-/// Prints a quality figure as `figure: NAME = VALUE`, the line `cargo xtask seed-sweep` tabulates.
-#[allow(dead_code, reason = "each test file uses a part of the fixtures")]
-pub(crate) fn figure(name: &str, value: f64) {
-    eprintln!("figure: {name} = {value:.4}");
-}
+// One copy of the seed and figure helpers, shared with the unit tests (feature test-util).
+#[allow(unused_imports, reason = "each test file uses a part of the fixtures")]
+pub(crate) use genosynth_core::test_util::{figure, test_seed};
 
 /// Checks frequencies within `tol` of the blocks' and that linkage is reproduced: mean r²
 /// within blocks > `within`, mean r² across blocks < `across`.
