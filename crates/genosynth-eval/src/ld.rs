@@ -132,7 +132,7 @@ const BP_BINS: usize = 20;
 const PAIRS_PER_BIN: usize = 8;
 
 /// LD decay: by site distance over all site pairs at most `max_site_distance` sites apart, and
-/// by base-pair distance up to 1 Mb over up to [`PAIRS_PER_BIN`] pairs per site and doubling
+/// by base-pair distance up to 1 Mb over up to `PAIRS_PER_BIN` pairs per site and doubling
 /// distance bin (evenly spaced partners, no randomness); pairs on one chromosome only.
 pub fn ld_decay(m: &HaplotypeMatrix, max_site_distance: usize) -> LdDecay {
     let n_sites = m.n_sites();
