@@ -384,15 +384,16 @@ fn certify(checks: &mut [Check], r: &Report) {
 mod tests {
     use super::*;
     use crate::{EvalInput, PrivacyRisk, Settings, evaluate, score_attack};
-    use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+    use genosynth_core::HaplotypeMatrix;
+    use genosynth_core::test_util::TestPopulation;
 
+    /// `n` haplotypes of the workspace's test population.
     fn matrix(n: usize, seed: u64) -> HaplotypeMatrix {
-        let sites: Sites = (1..=60u64).map(|p| Site::new("1", p, "A", "G")).collect();
-        let v: Vec<u8> = (0..n * 60)
-            .map(|i| ((i as u64 * 2_654_435_761 + seed) >> 7) as u8 & 1)
-            .collect();
-        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("s", n / 2, Ploidy::Diploid))
-            .unwrap()
+        TestPopulation {
+            people: n / 2,
+            ..TestPopulation::default()
+        }
+        .generate(seed)
     }
 
     fn check<'v>(v: &'v Verdict, name: &str) -> Option<&'v Check> {

@@ -167,20 +167,24 @@ pub(crate) fn evaluate(
     };
     let checkpoint = model.map(Model::checkpoint);
     let report = py.detach(|| -> PyResult<genosynth_eval::Report> {
-        let mut report = genosynth_eval::evaluate(&input).map_err(errors::eval)?;
         let provenance = genosynth::provenance(checkpoint, &synthetic.metadata);
-        report.selection = provenance.selection;
-        report.guard = provenance.guard;
-        report.differential_privacy = provenance.differential_privacy;
-        report.privacy_risk = provenance.privacy_risk;
-        if let (Some(ck), Some(holdout)) = (checkpoint, holdout) {
-            report.privacy.likelihood_attack =
+        let likelihood_attack = match (checkpoint, holdout) {
+            (Some(ck), Some(holdout)) => {
                 genosynth::likelihood_attack(ck, &train.matrix, &holdout.matrix)
-                    .map_err(errors::pipeline)?;
-        }
-        // The verdict judges the likelihood attack and an accepted privacy risk too.
-        report.verdict = genosynth_eval::verdict(&report);
-        Ok(report)
+                    .map_err(errors::pipeline)?
+            }
+            _ => None,
+        };
+        // The facade's evaluation, as `genosynth eval`: it adds the annotations and judges them.
+        let annotations = genosynth::Annotations {
+            selection: provenance.selection,
+            guard: provenance.guard,
+            differential_privacy: provenance.differential_privacy,
+            likelihood_attack,
+            privacy_risk: provenance.privacy_risk,
+        };
+        genosynth::evaluate(&input, annotations, &mut |_: genosynth::Event<'_>| {})
+            .map_err(errors::pipeline)
     })?;
     Ok(Report {
         report,
