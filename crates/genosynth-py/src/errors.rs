@@ -9,15 +9,26 @@
 //! | corrupt compressed data; a model directory that is missing, damaged or already used | `OSError` |
 //! | malformed records, policies, settings, hyperparameters, mismatched data | `ValueError` |
 //! | tensor computation, the generation guard giving up | `RuntimeError` |
+//! | a model whose selection missed the privacy bounds (without `accept_privacy_risk=True`) | `PrivacyRiskError` (a `RuntimeError`) |
 //! | the stop flag (Ctrl-C) | `KeyboardInterrupt` |
 
 use std::error::Error as StdError;
 
 use pyo3::PyErr;
+use pyo3::create_exception;
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyRuntimeError,
     PyValueError,
 };
+
+create_exception!(
+    genosynth,
+    PrivacyRiskError,
+    PyRuntimeError,
+    "A model whose checkpoint selection missed the privacy bounds: its AGs could expose the \
+     people it was trained on. The message says which bound failed, by how much, and what to try; \
+     accept_privacy_risk=True writes the AGs anyway and records the risk with them."
+);
 
 /// The error and its causes, `: `-separated, as the CLI shows them.
 pub(crate) fn chain(err: &dyn StdError) -> String {
@@ -87,6 +98,7 @@ pub(crate) fn pipeline(err: genosynth::Error) -> PyErr {
         genosynth::Error::Directory { source, .. } => os_error(&source, message),
         genosynth::Error::Interrupted => PyKeyboardInterrupt::new_err(message),
         genosynth::Error::GuardExhausted { .. } => PyRuntimeError::new_err(message),
+        genosynth::Error::PrivacyBounds { .. } => PrivacyRiskError::new_err(message),
         _ => PyValueError::new_err(message),
     }
 }

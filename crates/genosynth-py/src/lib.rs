@@ -29,6 +29,10 @@ fn _genosynth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<haplotypes::Haplotypes>()?;
     m.add_class::<model::Model>()?;
     m.add_class::<report::Report>()?;
+    m.add(
+        "PrivacyRiskError",
+        m.py().get_type::<errors::PrivacyRiskError>(),
+    )?;
     m.add_function(wrap_pyfunction!(io::read, m)?)?;
     m.add_function(wrap_pyfunction!(io::write, m)?)?;
     m.add_function(wrap_pyfunction!(model::train, m)?)?;

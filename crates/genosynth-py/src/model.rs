@@ -44,10 +44,13 @@ fn device(name: &str) -> PyResult<DeviceChoice> {
 /// (`dp_epsilon=`, `dp_delta=`, `dp_clip=`, `dp_noise_multiplier=`). With
 /// `validation_fraction`, that share of the people is held out and the checkpoint chosen on
 /// them every `validate_every` epochs is the one `load`/`generate` use (as `genosynth synth`).
+/// When no validated checkpoint meets the privacy bounds, `PrivacyRiskError` is raised (the
+/// model stays in `out` for inspection; `generate` refuses it too) unless
+/// `accept_privacy_risk`.
 /// `progress(epoch, epochs, losses)` is called after every epoch; an exception in it or
 /// Ctrl-C stops training after the current epoch (the checkpoint is saved) and is raised.
 #[pyfunction]
-#[pyo3(signature = (haplotypes, model = "rbm", *, out, epochs = None, seed = 0, device = "auto", progress = None, save_every = None, resume = false, validation_fraction = None, validate_every = 10, **params))]
+#[pyo3(signature = (haplotypes, model = "rbm", *, out, epochs = None, seed = 0, device = "auto", progress = None, save_every = None, resume = false, validation_fraction = None, validate_every = 10, accept_privacy_risk = false, **params))]
 #[allow(
     clippy::too_many_arguments,
     reason = "the keyword arguments of one Python function"
@@ -65,6 +68,7 @@ pub(crate) fn train(
     resume: bool,
     validation_fraction: Option<f64>,
     validate_every: usize,
+    accept_privacy_risk: bool,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Model> {
     let kind = model_kind(model)?;
@@ -118,7 +122,13 @@ pub(crate) fn train(
         return Err(e);
     }
     trained.map_err(errors::pipeline)?;
-    load(py, out, false)
+    let model = load(py, out, false)?;
+    genosynth::check_privacy(
+        model.checkpoint.meta.selection.as_ref(),
+        accept_privacy_risk,
+    )
+    .map_err(errors::pipeline)?;
+    Ok(model)
 }
 
 /// Ctrl-C and the progress callback after an epoch.
@@ -215,8 +225,10 @@ impl Model {
     /// ...). `population` (`{"EUR": 500, "AFR": 500}` or `"EUR=500,AFR=500"`) draws per label
     /// from a model trained with a panel. `guard`: the training haplotypes, which every AG
     /// must stay `min_distance` sites away from (`"auto"`: the 1st percentile of their own
-    /// nearest-neighbour distances); nearer AGs are redrawn.
-    #[pyo3(signature = (n = None, seed = 0, population = None, *, ploidy = 2, device = "auto", gibbs_steps = None, guard = None, min_distance = None))]
+    /// nearest-neighbour distances); nearer AGs are redrawn. A model whose selection missed
+    /// the privacy bounds raises `PrivacyRiskError` unless `accept_privacy_risk` (then the
+    /// risk is recorded in the AGs' `genosynthPrivacyRisk` metadata).
+    #[pyo3(signature = (n = None, seed = 0, population = None, *, ploidy = 2, device = "auto", gibbs_steps = None, guard = None, min_distance = None, accept_privacy_risk = false))]
     #[allow(
         clippy::too_many_arguments,
         reason = "the keyword arguments of one Python method"
@@ -232,8 +244,11 @@ impl Model {
         gibbs_steps: Option<usize>,
         guard: Option<&Haplotypes>,
         min_distance: Option<&Bound<'_, PyAny>>,
+        accept_privacy_risk: bool,
     ) -> PyResult<Haplotypes> {
         let ck = &self.checkpoint;
+        let risk = genosynth::check_privacy(ck.meta.selection.as_ref(), accept_privacy_risk)
+            .map_err(errors::pipeline)?;
         let (n, labels) = match population {
             None => (
                 n.ok_or_else(|| errors::value("n is required without population"))?,
@@ -298,6 +313,12 @@ impl Model {
         }
         if let Some(p) = &ck.meta.privacy {
             metadata.push(("genosynthDp".to_string(), genosynth::dp_header(p)));
+        }
+        if let Some(risk) = &risk {
+            metadata.push((
+                "genosynthPrivacyRisk".to_string(),
+                genosynth::risk_header(risk),
+            ));
         }
         let contigs = matrix
             .sites()

@@ -139,3 +139,21 @@ def test_model_errors(split, tmp_path, model):
     one = genosynth.Haplotypes.from_numpy(train.genotypes[:1], train.sites, ["x"], ploidy=1)
     with pytest.raises(ValueError, match="different ploidy models: train is diploid, synthetic is haploid"):
         genosynth.evaluate(train, one)
+
+
+def test_a_model_that_memorises_forty_people_is_refused(real, example, tmp_path):
+    forty = genosynth.read(example, samples=real.samples[:40])
+    overfit = dict(states=16, emission_prior=0.01, transition_prior=0.01)
+    out = tmp_path / "leaky"
+    with pytest.raises(genosynth.PrivacyRiskError, match="accept-privacy-risk|accept_privacy_risk"):
+        genosynth.train(forty, "hclt", out=out, epochs=20, seed=3, validation_fraction=0.5,
+                        validate_every=5, **overfit)
+    model = genosynth.load(out)          # kept for inspection
+    with pytest.raises(genosynth.PrivacyRiskError, match="likelihood"):
+        model.generate(10)
+    ags = model.generate(10, accept_privacy_risk=True)
+    assert "accepted=true" in ags.metadata["genosynthPrivacyRisk"]
+    accepted = genosynth.train(forty, "hclt", out=tmp_path / "accepted", epochs=20, seed=3,
+                               validation_fraction=0.5, validate_every=5,
+                               accept_privacy_risk=True, **overfit)
+    assert accepted.kind == "hclt"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from ._genosynth import (
     Haplotypes,
     Model,
+    PrivacyRiskError,
     Report,
     __version__,
     evaluate,
@@ -27,6 +28,7 @@ Mapping.register(Report)
 __all__ = [
     "Haplotypes",
     "Model",
+    "PrivacyRiskError",
     "Report",
     "__version__",
     "evaluate",

@@ -13,6 +13,10 @@ __version__: str
 _Path = Union[str, os.PathLike[str]]
 _Format = Literal["v", "z", "b", "u", "h", "p"]
 
+class PrivacyRiskError(RuntimeError):
+    """A model whose checkpoint selection missed the privacy bounds; the message says which
+    bound failed, by how much, and what to try."""
+
 class Haplotypes:
     """Phased haplotypes (rows) at biallelic sites (columns), with their samples. Immutable."""
 
@@ -84,8 +88,11 @@ class Model:
         gibbs_steps: Optional[int] = None,
         guard: Optional[Haplotypes] = None,
         min_distance: Union[int, Literal["auto"], None] = None,
+        accept_privacy_risk: bool = False,
     ) -> Haplotypes:
-        """Samples n artificial haplotypes (diploid samples AG_000001... with ploidy=2)."""
+        """Samples n artificial haplotypes (diploid samples AG_000001... with ploidy=2).
+        Raises PrivacyRiskError for a model whose selection missed the privacy bounds unless
+        accept_privacy_risk (then the risk is in the metadata's genosynthPrivacyRisk)."""
 
 class Report(Mapping[str, Any]):
     """An evaluation: reads like the report.json dict."""
@@ -136,10 +143,13 @@ def train(
     resume: bool = False,
     validation_fraction: Optional[float] = None,
     validate_every: int = 10,
+    accept_privacy_risk: bool = False,
     **params: Any,
 ) -> Model:
     """Trains a model into the directory out; params are hyperparameters by their
-    model.json names and dp_epsilon, dp_delta, dp_clip, dp_noise_multiplier."""
+    model.json names and dp_epsilon, dp_delta, dp_clip, dp_noise_multiplier. With
+    validation_fraction, raises PrivacyRiskError when no checkpoint meets the privacy bounds
+    (the model stays in out) unless accept_privacy_risk."""
 
 def load(path: _Path, *, last: bool = False) -> Model:
     """Loads a model directory."""
