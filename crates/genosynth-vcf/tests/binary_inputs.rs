@@ -292,6 +292,25 @@ fn pgen_written_by_genosynth_reads_back() {
     assert_eq!(read(&path, &ReadOptions::default()).unwrap().matrix, m);
 }
 
+/// The bundled BGEN example (plink2's `--export bgen-1.2 bits=8 ref-first` of the bundled
+/// VCF, see examples/README.md) reads as the VCF: haplotypes, sample IDs (`ID_2` of its
+/// `.sample`), positions and alleles. Needs no plink2, so every machine checks the BGEN reader
+/// on real haplotypes.
+#[test]
+fn the_bundled_bgen_example_reads_as_the_bundled_vcf() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let options = ReadOptions::default();
+    let vcf = read(&examples.join("805_SNP_1000G_real.train.vcf.gz"), &options).unwrap();
+    let bgen = read(&examples.join("805_SNP_1000G_real.bgen"), &options).unwrap();
+    assert_eq!(bgen.matrix.samples(), vcf.matrix.samples());
+    assert_eq!(bgen.matrix.sites(), vcf.matrix.sites());
+    assert_eq!(bgen.matrix, vcf.matrix);
+    assert_eq!(
+        (bgen.matrix.n_haplotypes(), bgen.matrix.n_sites()),
+        (2504, 805)
+    );
+}
+
 /// A `.pgen` (mode 0x10, 8-bit types, 1-byte lengths) with these records, plus `.pvar` and
 /// `.psam`.
 fn pgen(dir: &Path, n: u32, records: &[(u8, Vec<u8>)], alts: &[&str]) -> PathBuf {

@@ -12,7 +12,7 @@ use crate::commands::io_args::{InputArgs, checked_output_format, write_options};
 /// Convert between VCF, BGZF VCF, BCF and .hapt, or to phased PLINK 2 (.pgen/.pvar/.psam).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Input VCF, VCF.gz, BCF or .hapt (`-` = stdin); the format is detected from the content.
+    /// Input VCF, VCF.gz, BCF, .hapt, .pgen or .bgen (`-` = stdin, VCF/BCF only); the format comes from the extension, then the content.
     input: PathBuf,
     /// Output file (`-` = stdout); PLINK 2 output `X.pgen` also writes `X.pvar` and `X.psam`.
     #[arg(short = 'o', long = "output", default_value = "-", value_name = "FILE")]

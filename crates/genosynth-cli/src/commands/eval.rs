@@ -21,7 +21,7 @@ use crate::reporter::Reporter;
 /// membership inference), with a pass/warn/fail verdict.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Real haplotypes the generator was trained on (VCF, VCF.gz, BCF or .hapt).
+    /// Real haplotypes the generator was trained on (VCF, VCF.gz, BCF, .hapt, .pgen or .bgen).
     #[arg(long, value_name = "TRAIN")]
     train: PathBuf,
     /// Artificial genomes to evaluate.

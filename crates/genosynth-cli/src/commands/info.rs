@@ -15,7 +15,7 @@ const EXAMPLE: &str = concat!(
     "/../../examples/805_SNP_1000G_real.train.vcf.gz"
 );
 
-/// Summarise a VCF/BCF/.hapt file: sites, samples, ploidy, phasing, allele spectrum.
+/// Summarise a VCF/BCF/.hapt/.pgen/.bgen file: sites, samples, ploidy, phasing, allele spectrum.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The file (`-` = stdin).

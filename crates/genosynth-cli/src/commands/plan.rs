@@ -17,7 +17,7 @@ use crate::commands::train::Model;
 /// or consecutive segments (one model each) for the other models.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Input VCF, VCF.gz, BCF or .hapt with one chromosome (or choose one with -r).
+    /// Input VCF, VCF.gz, BCF, .hapt, .pgen or .bgen with one chromosome (or choose one with -r).
     input: PathBuf,
     /// Sites per window (at least 2, at most the chromosome's sites).
     #[arg(long, value_name = "W")]

@@ -14,7 +14,7 @@ use crate::commands::io_args::{InputArgs, output_format, write_options};
 /// the same side), seeded and optionally stratified by population.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Input VCF, VCF.gz, BCF or .hapt.
+    /// Input VCF, VCF.gz, BCF, .hapt, PLINK 2 .pgen or BGEN .bgen.
     input: PathBuf,
     /// Fraction of individuals for training, strictly between 0 and 1.
     #[arg(long, default_value_t = 0.8, value_name = "F")]

@@ -19,7 +19,7 @@ use crate::reporter::Reporter;
 /// closely they match the training data.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Input VCF, VCF.gz, BCF or .hapt with phased haplotypes (`-` = stdin).
+    /// Input VCF, VCF.gz, BCF, .hapt, PLINK 2 .pgen or BGEN .bgen with phased haplotypes (`-` = stdin, VCF/BCF only).
     input: PathBuf,
     #[command(flatten)]
     out: OutputArgs,

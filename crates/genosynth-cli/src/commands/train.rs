@@ -23,7 +23,7 @@ use crate::reporter::Reporter;
 /// Train one of five models on phased haplotypes; the model goes to a checkpoint directory.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Input VCF, VCF.gz, BCF or .hapt with phased haplotypes (`-` = stdin).
+    /// Input VCF, VCF.gz, BCF, .hapt, PLINK 2 .pgen or BGEN .bgen with phased haplotypes (`-` = stdin, VCF/BCF only).
     input: PathBuf,
     /// Model directory (model.safetensors, optimizer.safetensors, model.json, history.jsonl).
     #[arg(short = 'o', long = "output", value_name = "MODEL_DIR")]
