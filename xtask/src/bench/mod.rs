@@ -1,4 +1,4 @@
-//! `cargo xtask bench [io|train|eval|generate|plink|all] [options]`: genosynth side by side with
+//! `cargo xtask bench [io|train|eval|generate|plink|biobank|all] [options]`: genosynth side by side with
 //! the tools the field uses, written to `docs/benchmarks.md`.
 //!
 //! Every figure comes from running the release `genosynth` binary and the reference tool on the
@@ -8,6 +8,7 @@
 //! them all. Never run in CI (minutes to hours); `--check` is the cheap CI-side check that the
 //! document is complete and was written by this version of the bench.
 
+mod biobank;
 mod data;
 mod doc;
 pub(crate) mod environment;
@@ -28,10 +29,11 @@ use anyhow::{Context, bail};
 pub(crate) use self::environment::Environment;
 
 pub(crate) const USAGE: &str =
-    "usage: cargo xtask bench [io|train|eval|generate|plink|all] [options]
+    "usage: cargo xtask bench [io|train|eval|generate|plink|biobank|all] [options]
 
 Runs genosynth (release build) side by side with bcftools, the Keras/PyTorch reference models,
-numpy/scikit-allel and plink2 on the same data and machine, and rewrites the matching section of
+numpy/scikit-allel and plink2 on the same data and machine (biobank: 10⁵ simulated people as
+.pgen/.bgen), and rewrites the matching section of
 docs/benchmarks.md (`all`: every section). Slow: minutes per section, never run in CI.
 
 options:
@@ -42,6 +44,7 @@ options:
                      preset, chosen from measured LD curves)
   --repeat N         runs per I/O and eval measurement, the median is kept (default 3)
   --no-scale         skip the large scaled inputs (io 100,000 haplotypes, eval 20,000 x 10,000)
+  --people N         simulated people for `biobank` (default 100000)
   --device D         passed to `genosynth train` (cpu, cuda, ...); a CUDA build needs --features
   --features F       cargo features for the genosynth build (e.g. cuda)
   --work DIR         scratch directory (default target/bench)
@@ -56,14 +59,16 @@ pub(crate) enum Which {
     Eval,
     Generate,
     Plink,
+    Biobank,
 }
 
-const ALL: [Which; 5] = [
+const ALL: [Which; 6] = [
     Which::Io,
     Which::Train,
     Which::Eval,
     Which::Generate,
     Which::Plink,
+    Which::Biobank,
 ];
 
 /// Parsed command-line options shared by every bench.
@@ -74,6 +79,7 @@ pub(crate) struct Options {
     pub(crate) rbm_epochs: usize,
     pub(crate) repeat: usize,
     pub(crate) scale: bool,
+    pub(crate) biobank_people: usize,
     pub(crate) device: Option<String>,
     pub(crate) features: Option<String>,
     pub(crate) work: PathBuf,
@@ -144,6 +150,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             Which::Eval => eval::run(&bench),
             Which::Generate => generate::run(&bench),
             Which::Plink => plink::run(&bench),
+            Which::Biobank => biobank::run(&bench),
         }
         .with_context(|| format!("bench {}", name(w)))?;
         let load_after = environment::load_average();
@@ -174,6 +181,7 @@ pub(crate) fn name(w: Which) -> &'static str {
         Which::Eval => "eval",
         Which::Generate => "generate",
         Which::Plink => "plink",
+        Which::Biobank => "biobank",
     }
 }
 
@@ -186,6 +194,7 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
         rbm_epochs: 80,
         repeat: 3,
         scale: true,
+        biobank_people: 100_000,
         device: None,
         features: None,
         work: cargo_target_dir().join("bench"),
@@ -209,12 +218,14 @@ fn parse(args: &[String]) -> anyhow::Result<(Vec<Which>, Options, bool)> {
             "eval" => which.push(Which::Eval),
             "generate" => which.push(Which::Generate),
             "plink" => which.push(Which::Plink),
+            "biobank" => which.push(Which::Biobank),
             "all" => which.extend(ALL),
             "--threads" => opts.threads = number(arg, value(arg)?)?,
             "--gan-epochs" => opts.gan_epochs = number(arg, value(arg)?)?,
             "--rbm-epochs" => opts.rbm_epochs = number(arg, value(arg)?)?,
             "--repeat" => opts.repeat = number(arg, value(arg)?)?,
             "--no-scale" => opts.scale = false,
+            "--people" => opts.biobank_people = number(arg, value(arg)?)?,
             "--device" => opts.device = Some(value(arg)?),
             "--features" => opts.features = Some(value(arg)?),
             "--work" => opts.work = PathBuf::from(value(arg)?),

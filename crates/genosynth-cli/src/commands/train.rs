@@ -90,7 +90,8 @@ pub(crate) struct RunArgs {
     /// Epochs in total (default: the paper's, 20000 for gan and 800 for rbm).
     #[arg(long, value_name = "N")]
     pub(crate) epochs: Option<usize>,
-    /// Seed of every random draw; CPU runs with the same seed and --threads repeat exactly.
+    /// Seed of every random draw; CPU runs with the same seed and --threads repeat exactly on
+    /// the same CPU model (on another CPU: the same distribution, not the same bits).
     #[arg(long, default_value_t = 42, value_name = "S")]
     pub(crate) seed: u64,
     /// Where to compute: auto (CUDA if built with it and a GPU answers, else CPU), cpu,
