@@ -106,14 +106,20 @@ fn private_rbm_learns_the_blocks_within_its_budget() {
     assert!((eps.last().unwrap() - p.epsilon).abs() < 1e-12);
 
     // Noise costs linkage (within-block r² about 0.4 here, 1 in the data), but the blocks
-    // stay: an independent-sites model has r² 0 within them.
+    // stay: an independent-sites model has r² 0 within them. Seeds 1-10 (docs/testing.md):
+    // largest frequency error 0.030-0.106, r² within 0.345-0.431; a model that learned no
+    // frequency (0.5 everywhere) misses by 0.35.
     let ags = sample(&dir);
-    common::assert_learned(&ags, &common::BLOCK_FREQUENCIES, 0.12, 0.25, 0.05);
+    common::assert_learned(&ags, &common::BLOCK_FREQUENCIES, 0.15, 0.25, 0.05);
 }
 
 #[test]
 fn private_crbm_learns_the_blocks_and_counts_every_window() {
-    let data = common::linked_blocks(400, 11);
+    // Three windows over the same people compose to 1,200 steps: on 400 people (σ 4.6) the
+    // largest frequency error reached 0.07-0.20 over seeds 1-10; on 1,000 people at q = 0.1
+    // (σ 2.0) 0.04-0.13, r² within blocks 0.75-0.85 (docs/testing.md). Learning nothing
+    // (0.5 everywhere) misses by 0.35.
+    let data = common::linked_blocks(1000, 11);
     let model = ModelParams::Crbm(CrbmParams {
         window: 6,
         n_hidden: 16,
@@ -123,13 +129,13 @@ fn private_crbm_learns_the_blocks_and_counts_every_window() {
     });
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("m");
-    let (summary, eps) = run(&data, &private(model, 100, budget(8.0)), &dir, false);
-    assert_eq!(eps.len(), 100);
+    let (summary, eps) = run(&data, &private(model, 40, budget(8.0)), &dir, false);
+    assert_eq!(eps.len(), 40);
     let p = summary.privacy.unwrap();
-    // Three windows over 12 sites, each its own mechanism: 3 × 4 steps an epoch.
-    assert_eq!((p.steps_per_epoch, p.steps), (12, 1200));
+    // Three windows over 12 sites, each its own mechanism: 3 × 10 steps an epoch.
+    assert_eq!((p.steps_per_epoch, p.steps), (30, 1200));
     assert!(p.epsilon <= 8.0 && p.epsilon > 7.8, "{}", p.epsilon);
-    common::assert_learned(&sample(&dir), &common::BLOCK_FREQUENCIES, 0.1, 0.5, 0.05);
+    common::assert_learned(&sample(&dir), &common::BLOCK_FREQUENCIES, 0.18, 0.5, 0.05);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use genosynth_core::HaplotypeMatrix;
+use genosynth_core::test_util::{figure, test_seed};
 use genosynth_eval::{ScoreAttack, score_attack};
 use genosynth_models::{
     Checkpoint, DeviceChoice, ModelParams, RbmParams, TrainConfig, TrainOptions,
@@ -103,7 +104,7 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
             ..RbmParams::default()
         }),
         epochs: 300,
-        seed: 1,
+        seed: test_seed(1),
         device: DeviceChoice::Cpu,
         save_every: 0,
         dp: None,
@@ -117,6 +118,8 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
         .expect("the RBM has a free energy");
     assert_eq!((a.members, a.non_members), (40, 200));
     assert_eq!(a.score, "negative free energy");
+    figure("AUC", a.auc);
+    figure("TPR at 1% FPR", a.tpr_at_1pct_fpr.unwrap());
     assert!(a.auc > 0.9, "{a:?}");
     assert!(a.tpr_at_1pct_fpr.unwrap() > 0.5, "{a:?}");
 }
