@@ -287,20 +287,19 @@ fn neighbour_scores(fit: &Features, labels: &[bool], test: &Features, k: usize) 
         return vec![0.5; test.rows()];
     }
     let k = k.min(labels.len());
-    (0..test.rows())
+    // Squared differences of 0/1 columns (the dosages) are a popcount of packed bits.
+    let binary: Vec<bool> = (0..fit.cols)
+        .map(|c| {
+            let is_01 = |x: &Features| (0..x.rows()).all(|r| matches!(x.row(r)[c], 0.0 | 1.0));
+            is_01(fit) && is_01(test)
+        })
+        .collect();
+    let (fit, test) = (Packed::new(fit, &binary), Packed::new(test, &binary));
+    (0..test.rows)
         .into_par_iter()
         .map(|t| {
-            let row = test.row(t);
-            let mut d: Vec<(f64, bool)> = (0..fit.rows())
-                .map(|i| {
-                    let dist: f64 = fit
-                        .row(i)
-                        .iter()
-                        .zip(row)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum();
-                    (dist, labels[i])
-                })
+            let mut d: Vec<(f64, bool)> = (0..fit.rows)
+                .map(|i| (fit.squared_distance(i, &test, t), labels[i]))
                 .collect();
             d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
             let kth = d[k - 1].0;
@@ -319,6 +318,60 @@ fn neighbour_scores(fit: &Features, labels: &[bool], test: &Features, k: usize) 
             (nearer_pos as f64 + from_ties) / k as f64
         })
         .collect()
+}
+
+/// Rows as packed bits for the 0/1 columns and values for the others.
+struct Packed {
+    rows: usize,
+    words: usize,
+    bits: Vec<u64>,
+    others: usize,
+    values: Vec<f64>,
+}
+
+impl Packed {
+    fn new(x: &Features, binary: &[bool]) -> Self {
+        let n_binary = binary.iter().filter(|&&b| b).count();
+        let words = n_binary.div_ceil(64);
+        let others = x.cols - n_binary;
+        let (mut bits, mut values) = (vec![0u64; x.rows() * words], Vec::new());
+        for r in 0..x.rows() {
+            let mut bit = 0;
+            for (&v, &is_binary) in x.row(r).iter().zip(binary) {
+                if is_binary {
+                    if v == 1.0 {
+                        bits[r * words + bit / 64] |= 1 << (bit % 64);
+                    }
+                    bit += 1;
+                } else {
+                    values.push(v);
+                }
+            }
+        }
+        Self {
+            rows: x.rows(),
+            words,
+            bits,
+            others,
+            values,
+        }
+    }
+
+    /// Squared Euclidean distance between row `i` and row `j` of `other`.
+    fn squared_distance(&self, i: usize, other: &Packed, j: usize) -> f64 {
+        let w = self.words;
+        let differing = genosynth_core::hamming_words(
+            &self.bits[i * w..(i + 1) * w],
+            &other.bits[j * w..(j + 1) * w],
+        );
+        let o = self.others;
+        let rest: f64 = self.values[i * o..(i + 1) * o]
+            .iter()
+            .zip(&other.values[j * o..(j + 1) * o])
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
+        f64::from(differing) + rest
+    }
 }
 
 #[cfg(test)]
