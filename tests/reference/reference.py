@@ -19,15 +19,26 @@ import os
 
 import allel
 import numpy as np
+import sklearn
 from scipy.spatial.distance import cdist
 from scipy.stats import wasserstein_distance
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import PredefinedSplit, cross_val_predict
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "805_SNP_1000G_real.train.vcf.gz")
 N_SITES = 48
 N_COMPONENTS = 4
+# The classifier two-sample test: folds dealt round-robin over each set's haplotypes (one
+# haplotype per person in the fixtures), learners as genosynth-eval's classifier.rs.
+FOLDS = 5
+LOGISTIC_C = 1.0
+NEIGHBOURS = 15
 
 
 def read_example():
@@ -110,6 +121,53 @@ def pairwise_within(m):
     return d[np.triu_indices(m.shape[0], k=1)]
 
 
+def neighbour_scores_by_share(x, y, folds, k):
+    """k-NN scores (unscaled features) with ties at the k-th distance counted by their share
+    (genosynth's rule)."""
+    out = np.empty(len(y))
+    for f in range(FOLDS):
+        fit, test = folds != f, folds == f
+        a, b = x[fit], x[test]
+        d = ((b[:, None, :] - a[None, :, :]) ** 2).sum(axis=2)
+        labels = y[fit]
+        scores = []
+        for row in d:
+            kth = np.sort(row)[k - 1]
+            nearer, tied = row < kth, row == kth
+            share = labels[tied].mean()
+            scores.append((labels[nearer].sum() + (k - nearer.sum()) * share) / k)
+        out[test] = scores
+    return out
+
+
+def detection(train, holdout, syn):
+    """Cross-validated AUC of telling AGs (1) from holdout haplotypes (0): dosages at the sites
+    polymorphic in the two sets, then the coordinates on the train-fitted PCs."""
+    keep = (train.mean(axis=0) > 0) & (train.mean(axis=0) < 1)
+    _, model = allel.pca(np.ascontiguousarray(train[:, keep].T), n_components=N_COMPONENTS,
+                         scaler="patterson", ploidy=1)
+    both = np.r_[syn, holdout]
+    poly = (both.mean(axis=0) > 0) & (both.mean(axis=0) < 1)
+    pcs = model.transform(np.ascontiguousarray(both[:, keep].T))
+    x = np.c_[both[:, poly], pcs]
+    y = np.r_[np.ones(len(syn)), np.zeros(len(holdout))]
+    folds = np.r_[np.arange(len(syn)) % FOLDS, np.arange(len(holdout)) % FOLDS]
+    cv = PredefinedSplit(folds)
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(C=LOGISTIC_C, tol=1e-12, max_iter=100000))
+    lr = cross_val_predict(logistic, x, y, cv=cv, method="decision_function")
+    knn = KNeighborsClassifier(n_neighbors=NEIGHBOURS)
+    kn = cross_val_predict(knn, x, y, cv=cv, method="predict_proba")[:, 1]
+    share = neighbour_scores_by_share(x, y, folds, NEIGHBOURS)
+    return {
+        "site_features": int(poly.sum()),
+        "logistic_scores": lr.tolist(),
+        "logistic_auc": float(roc_auc_score(y, lr)),
+        "neighbours_scores": share.tolist(),
+        "neighbours_auc": float(roc_auc_score(y, share)),
+        "neighbours_auc_sklearn": float(roc_auc_score(y, kn)),
+    }
+
+
 def compute():
     train, holdout, syn = load("train"), load("holdout"), load("synthetic")
     out = {
@@ -151,9 +209,11 @@ def compute():
     out["dcr_train"] = cdist(syn, train, "cityblock").min(axis=1).tolist()
     out["exact_copies"] = int((cdist(syn, train, "cityblock").min(axis=1) == 0).sum())
     out["wasserstein_within"] = float(wasserstein_distance(pairwise_within(train), pairwise_within(syn)))
+    out["detection"] = detection(train, holdout, syn)
     out["versions"] = {
         "numpy": np.__version__,
         "scikit-allel": allel.__version__,
+        "scikit-learn": sklearn.__version__,
     }
     return out
 

@@ -120,8 +120,13 @@ impl Progress for Reporter<'_> {
                     path.display(),
                 ));
             }
-            Event::Fidelity { af, ld, sites } => printer.info(format!(
-                "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (first {sites} sites) = {ld:.4}"
+            Event::Fidelity {
+                af,
+                ld,
+                sites,
+                windows,
+            } => printer.info(format!(
+                "fidelity (AGs vs training): allele-frequency r = {af:.4}, LD r² correlation (median of {windows} windows of {sites} sites) = {ld:.4}"
             )),
             Event::EvalStarted { steps } => {
                 let bar = printer.progress(Some(steps), "eval", "steps");

@@ -5,13 +5,14 @@
 //! ```text
 //! cargo run --release -p genosynth-eval --example eval_scale -- 2504 2504 805
 //! cargo run --release -p genosynth-eval --example eval_scale -- 20000 20000 10000 --privacy-only
+//! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --detection-only
 //! ```
 
 use std::time::Instant;
 
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use genosynth_eval::privacy::{passes, privacy_stats};
-use genosynth_eval::{EvalInput, Settings, evaluate};
+use genosynth_eval::{EvalInput, Settings, detection_stats, evaluate, fit_pca};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -69,6 +70,23 @@ fn main() {
         "{n_train} train x {n_syn} synthetic haplotypes x {n_sites} sites, {} threads",
         rayon::current_num_threads()
     );
+    if args.iter().any(|a| a == "--detection-only") {
+        // The classifier two-sample test of the AGs against a holdout of the AGs' size.
+        let holdout = population(n_syn, n_sites, 3);
+        let t = Instant::now();
+        let pca = fit_pca(&train, 6, 1);
+        println!("PCA fit: {:.3} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let d = detection_stats(&holdout, &synthetic, &pca, 1);
+        println!(
+            "classifier two-sample test: {:.3} s, AUC {:.4} ({}), peak RSS {:.0} MiB",
+            t.elapsed().as_secs_f64(),
+            d.auc,
+            d.best,
+            peak_rss_mib()
+        );
+        return;
+    }
     let t = Instant::now();
     let p = passes(&train, &synthetic, None);
     let privacy = privacy_stats(&train, &synthetic, None, &p, 10, 1);

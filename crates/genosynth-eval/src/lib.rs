@@ -67,7 +67,9 @@ mod af;
 mod align;
 mod ancestry;
 pub mod attack;
+mod classifier;
 mod columns;
+mod detection;
 pub mod distance;
 mod error;
 mod fst;
@@ -97,6 +99,11 @@ pub use af::{
 pub use align::SiteMatch;
 pub use ancestry::{AncestryAssignment, AncestryShare, AncestryStats, assign_ancestry};
 pub use attack::{ScoreAttack, score_attack, tpr_text};
+pub use classifier::{Features, Learner, cross_validated_scores};
+pub use detection::{
+    DetectionStats, FOLDS, LEARNERS, LearnerAuc, MAX_HAPLOTYPES_PER_CLASS, MAX_SITE_FEATURES,
+    detection_stats, roc_auc,
+};
 pub use error::Error;
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
@@ -121,4 +128,4 @@ pub use segments::{
 };
 pub use triplets::{TripletStats, triplet_correlations};
 pub use uncertainty::{Intervals, REPLICATES, people_needed};
-pub use verdict::{Check, Status, Verdict, verdict};
+pub use verdict::{Check, DETECTION_AUC_BOUNDS, Status, Verdict, verdict};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::af::{AlleleFrequencyStats, allele_frequency_stats, folded_sfs};
 use crate::align::{SiteMatch, align, subsample};
 use crate::ancestry::AncestryStats;
+use crate::detection::{DetectionStats, detection_stats};
 use crate::distance::histogram_mean;
 use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 use crate::kinship::{KinshipStats, kinship_stats};
@@ -76,6 +77,10 @@ pub struct Settings {
     pub haplotype_windows: Vec<usize>,
     /// Principal components computed.
     pub pca_components: usize,
+    /// Run the classifier two-sample test ([`Report::detection`]) when a holdout is given;
+    /// checkpoint selection, which does not use it, leaves it out.
+    #[serde(default = "default_detection")]
+    pub detection: bool,
 }
 
 impl Default for Settings {
@@ -91,12 +96,17 @@ impl Default for Settings {
             triplet_window: 20,
             haplotype_windows: vec![5, 10, 20],
             pca_components: 6,
+            detection: true,
         }
     }
 }
 
 fn default_ld_windows() -> usize {
     20
+}
+
+fn default_detection() -> bool {
+    true
 }
 
 /// A statistic of the AGs against train, and the same statistic of the holdout against train
@@ -257,6 +267,10 @@ pub struct Report {
     pub segments: SegmentStats,
     /// 95% bootstrap intervals over people of the privacy figures.
     pub uncertainty: Intervals,
+    /// Classifier two-sample test: can classifiers tell AGs from holdout people (`null` without
+    /// a holdout)?
+    #[serde(default)]
+    pub detection: Option<DetectionStats>,
     /// KING-robust kinship of AG samples with real people (`null` unless every sample is
     /// diploid).
     pub kinship: Option<KinshipStats>,
@@ -327,7 +341,8 @@ pub fn evaluate(input: &EvalInput<'_>) -> Result<Report, Error> {
 /// How many steps [`evaluate_with_progress`] reports for `input` when it runs to the end: one
 /// per statistic, and the per-population figures when both panels are given.
 pub fn progress_steps(input: &EvalInput<'_>) -> u64 {
-    11 + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
+    11 + u64::from(input.holdout.is_some() && input.settings.detection)
+        + u64::from(input.panel.is_some() && input.synthetic_panel.is_some())
 }
 
 /// [`evaluate`], calling `progress` with the name of each step as it starts
@@ -462,6 +477,13 @@ pub fn evaluate_with_progress(
             h.zip(coords_holdout.as_deref()),
         )
     });
+    let detection = match h.filter(|_| st.detection) {
+        Some(x) => {
+            step("distinguishability")?;
+            Some(detection_stats(x, s, &model, st.seed.wrapping_add(9)))
+        }
+        None => None,
+    };
     let pca = PcaStats {
         n_sites_used: model.sites.len(),
         explained_variance_ratio: model.explained_variance_ratio.clone(),
@@ -539,6 +561,7 @@ pub fn evaluate_with_progress(
         privacy,
         segments,
         uncertainty,
+        detection,
         kinship,
         populations,
         ancestry,

@@ -60,7 +60,7 @@ pub(crate) struct Values<'a> {
 }
 
 /// Each haplotype's weight in a replicate: how often its sample was drawn.
-fn draw_people(m: &HaplotypeMatrix, rng: &mut ChaCha8Rng) -> Vec<f64> {
+pub(crate) fn draw_people(m: &HaplotypeMatrix, rng: &mut ChaCha8Rng) -> Vec<f64> {
     let n = m.samples().len();
     let mut count = vec![0.0; n];
     for _ in 0..n {
@@ -124,7 +124,7 @@ pub(crate) fn weighted_tpr(mem: &[u32], wm: &[f64], non: &[u32], wn: &[f64], max
     best
 }
 
-fn interval(mut v: Vec<f64>) -> [f64; 2] {
+pub(crate) fn interval(mut v: Vec<f64>) -> [f64; 2] {
     v.retain(|x| x.is_finite());
     [quantile(&v, 0.025), quantile(&v, 0.975)]
 }

@@ -59,6 +59,11 @@ pub struct Verdict {
     pub checks: Vec<Check>,
 }
 
+/// The classifier two-sample test's AUC ([`crate::DetectionStats::auc`]): pass at or below the
+/// first, warn up to the second, fail above. Real unseen people score 0.44–0.54 against the
+/// holdout and independent-sites AGs 0.998 (805 SNPs, 3 splits: docs/measured-choices.md).
+pub const DETECTION_AUC_BOUNDS: [f64; 2] = [0.6, 0.8];
+
 /// `value` passes at or above `pass`, warns at or above `warn`, fails below.
 fn at_least(value: f64, pass: f64, warn: f64) -> Status {
     if !value.is_finite() {
@@ -338,6 +343,17 @@ pub fn verdict(r: &Report) -> Verdict {
             "share of AGs whose longest segment shared with training people is longer than with as many unseen people, − 0.5; > 0: AGs carry training people's segments",
         );
     }
+    if let Some(d) = &r.detection {
+        let [pass, warn] = DETECTION_AUC_BOUNDS;
+        add(
+            "detection_auc",
+            d.auc,
+            None,
+            at_most(d.auc, pass, warn),
+            format!("pass ≤ {pass}, warn ≤ {warn}"),
+            "cross-validated ROC AUC of the better of two classifiers (logistic regression, nearest neighbours) telling AGs from holdout people they were not trained on; 0.5 = indistinguishable, 1 = every AG detected",
+        );
+    }
     certify(&mut checks, r);
     Verdict {
         overall: checks.iter().map(|c| c.status).max().unwrap_or_default(),
@@ -354,13 +370,19 @@ fn certify(checks: &mut [Check], r: &Report) {
     let band = [0.4, 0.6];
     let bounds = PrivacyBounds::default();
     let (membership, loss) = ([bounds.max_membership_auc], [bounds.max_privacy_loss]);
+    let detection = [DETECTION_AUC_BOUNDS[0]];
     type WithBounds<'a> = (&'a str, Option<[f64; 2]>, &'a [f64]);
-    let with: [WithBounds<'_>; 5] = [
+    let with: [WithBounds<'_>; 6] = [
         ("aa_truth", Some(u.aa_truth), &band),
         ("aa_syn", Some(u.aa_syn), &band),
         ("membership_auc", u.membership_auc, &membership),
         ("privacy_loss", u.privacy_loss, &loss),
         ("segment_privacy_loss", u.segment_privacy_loss, &[0.05]),
+        (
+            "detection_auc",
+            r.detection.as_ref().map(|d| d.ci95),
+            &detection,
+        ),
     ];
     for (name, ci, bounds) in with {
         let (Some(c), Some([lo, hi])) = (checks.iter_mut().find(|c| c.name == name), ci) else {

@@ -33,7 +33,8 @@ pub struct ValidationScores {
     pub privacy_loss: f64,
     /// ROC AUC of telling training from validation people by their distance to the nearest AG.
     pub membership_auc: f64,
-    /// Correlation of pairwise r² (AGs vs training haplotypes).
+    /// Correlation of pairwise r² (AGs vs training haplotypes): the verdict's figure, the median
+    /// over LD windows spread along the chromosome.
     pub ld_r2: f64,
     /// Largest Wasserstein distance over the first two principal components, in training sd.
     pub pca_w: f64,

@@ -97,6 +97,10 @@ def test_evaluate_with_holdout(model, split, tmp_path):
     checks = {c["name"]: c for c in report["verdict"]["checks"]}
     assert 0.0 <= checks["membership_auc"]["value"] <= 1.0
     assert report["privacy"]["likelihood_attack"] is not None   # model + holdout
+    detection = report["detection"]   # holdout: the classifier two-sample test
+    assert 0.0 <= detection["auc"] <= 1.0 and detection["ci95"][0] <= detection["ci95"][1]
+    assert [l["name"] for l in detection["learners"]] == ["logistic_regression", "nearest_neighbours"]
+    assert checks["detection_auc"]["ci95"] == detection["ci95"]
     d = report.to_dict()
     assert json.loads(json.dumps(d)) == d == json.loads(report.to_json())
     genosynth.write_report(report, tmp_path / "report")

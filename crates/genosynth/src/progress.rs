@@ -81,10 +81,13 @@ pub enum Event<'a> {
     Fidelity {
         /// Allele-frequency correlation.
         af: f64,
-        /// LD r² correlation over the first `sites` sites.
+        /// LD r² correlation: the median over `windows` windows of `sites` sites spread along
+        /// the chromosome (the verdict's and checkpoint selection's figure).
         ld: f64,
-        /// Sites in the LD window.
+        /// Sites per LD window.
         sites: usize,
+        /// LD windows.
+        windows: usize,
     },
     /// The evaluation starts, in `steps` steps.
     EvalStarted {

@@ -206,11 +206,15 @@ pub fn synth(
     Ok(SynthOutcome::Done(Box::new(Synthesized { ags, report })))
 }
 
-/// Allele-frequency and LD r² correlations of the AGs against the training haplotypes.
+/// Allele-frequency and LD r² correlations of the AGs against the training haplotypes, LD as
+/// the verdict and selection judge it (median window along the chromosome).
 fn fidelity(train: &HaplotypeMatrix, ags: &HaplotypeMatrix) -> Event<'static> {
+    let windows = settings(0).ld_windows;
+    let ld = genosynth_eval::ld_windows(train, ags, None, LD_WINDOW, windows, &[]);
     Event::Fidelity {
         af: genosynth_eval::allele_frequency_correlation(train, ags),
-        ld: genosynth_eval::ld_r2_correlation(train, ags, LD_WINDOW),
-        sites: LD_WINDOW.min(train.n_sites()),
+        ld: ld.synthetic.median,
+        sites: ld.window_sites,
+        windows: ld.windows.len(),
     }
 }

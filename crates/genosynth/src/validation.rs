@@ -97,8 +97,8 @@ pub fn split_named(
     })
 }
 
-/// Evaluation settings of validation and of `synth`'s report: the LD figure over the first
-/// [`LD_WINDOW`] sites.
+/// Evaluation settings of validation and of `synth`'s report: LD windows of [`LD_WINDOW`]
+/// sites.
 pub fn settings(seed: u64) -> Settings {
     Settings {
         seed,
@@ -115,7 +115,8 @@ pub fn scores_of(report: &Report) -> ValidationScores {
         aa_syn: aats.aa_syn.mean,
         privacy_loss: report.privacy.privacy_loss.unwrap_or(f64::NAN),
         membership_auc: report.privacy.membership_auc.unwrap_or(f64::NAN),
-        ld_r2: report.ld.window.synthetic.pearson_r,
+        // The verdict's LD figure: the median window along the chromosome.
+        ld_r2: report.ld_windows.synthetic.median,
         // PC1–2, as the verdict's PCA check.
         pca_w: report
             .pca
@@ -146,7 +147,11 @@ pub fn score(
         holdout: Some(&split.validation),
         panel: None,
         synthetic_panel: None,
-        settings: settings(seed),
+        // Selection does not use the classifier two-sample test.
+        settings: Settings {
+            detection: false,
+            ..settings(seed)
+        },
         stop: None,
     })?;
     Ok(scores_of(&report))

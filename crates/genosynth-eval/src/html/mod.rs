@@ -10,6 +10,7 @@ use crate::report::Report;
 use crate::verdict::Status;
 use plots::{HOLDOUT, SYNTHETIC, TRAIN};
 
+mod detection;
 mod fidelity;
 mod plots;
 mod privacy;
@@ -133,6 +134,7 @@ pub fn render_html(r: &Report) -> String {
     fidelity::distances(&mut p, r);
     fidelity::principal_components(&mut p, r);
     fidelity::higher_order(&mut p, r);
+    detection::distinguishability(&mut p, r);
     privacy::privacy(&mut p, r);
     privacy::closest_records(&mut p, r);
     privacy::shared_segments(&mut p, r);
@@ -227,4 +229,5 @@ fn verdict(p: &mut Page, r: &Report) {
         );
     }
     p.html.push_str("</table>");
+    detection::interval_figures(p, r);
 }

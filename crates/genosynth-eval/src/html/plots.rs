@@ -300,3 +300,102 @@ pub(crate) fn ld_heatmap(
     }
     Ok(strip_namespace(svg))
 }
+
+/// One figure with its 95% interval, drawn as a point and an error bar.
+pub(crate) struct Interval {
+    pub(crate) name: String,
+    pub(crate) value: f64,
+    pub(crate) ci95: [f64; 2],
+    pub(crate) color: RGBColor,
+}
+
+/// Figures side by side with their intervals as error bars; `marks` draws dashed horizontal
+/// lines (e.g. 0.5 = chance, a pass bound) with their names.
+pub(crate) fn intervals(
+    title: &str,
+    y_label: &str,
+    items: &[Interval],
+    marks: &[(&str, f64)],
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let ys = items
+            .iter()
+            .flat_map(|i| [i.value, i.ci95[0], i.ci95[1]])
+            .chain(marks.iter().map(|m| m.1))
+            .filter(|v| v.is_finite());
+        let (lo, hi) = ys.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+        let pad = ((hi - lo) * 0.08).max(0.01);
+        let n = items.len().max(1);
+        let names: Vec<String> = items.iter().map(|i| i.name.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, lo - pad..hi + pad)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc(y_label)
+            .draw()
+            .map_err(err)?;
+        for &(name, y) in marks {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(-0.5, y), (n as f64 - 0.5, y)],
+                    4,
+                    4,
+                    BLACK.mix(0.5).stroke_width(1),
+                ))
+                .map_err(err)?;
+            chart
+                .draw_series([Text::new(
+                    name.to_string(),
+                    (-0.45, y),
+                    ("sans-serif", 12).into_font().color(&BLACK.mix(0.7)),
+                )])
+                .map_err(err)?;
+        }
+        for (x, item) in items.iter().enumerate() {
+            let [a, b] = item.ci95;
+            let x = x as f64;
+            if a.is_finite() && b.is_finite() {
+                chart
+                    .draw_series([
+                        PathElement::new(vec![(x, a), (x, b)], item.color.stroke_width(2)),
+                        PathElement::new(
+                            vec![(x - 0.06, a), (x + 0.06, a)],
+                            item.color.stroke_width(2),
+                        ),
+                        PathElement::new(
+                            vec![(x - 0.06, b), (x + 0.06, b)],
+                            item.color.stroke_width(2),
+                        ),
+                    ])
+                    .map_err(err)?;
+            }
+            if item.value.is_finite() {
+                chart
+                    .draw_series([Circle::new((x, item.value), 4, item.color.filled())])
+                    .map_err(err)?;
+            }
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(strip_namespace(svg))
+}
