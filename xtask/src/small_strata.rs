@@ -254,6 +254,28 @@ fn measure(
         }
         run_quiet(&mut synth)?;
     }
+    // The members are the people trained on: synth held a fifth of the stratum out.
+    let fit = run.join("fit.vcf.gz");
+    if !fit.exists() {
+        let held_out = validation_people(&model)?;
+        let list = run.join("fit.txt");
+        let text = std::fs::read_to_string(dir.join("train.txt"))?;
+        let kept: String = text
+            .lines()
+            .filter(|name| !held_out.iter().any(|h| h == name))
+            .map(|name| format!("{name}\n"))
+            .collect();
+        std::fs::write(&list, kept)?;
+        run_quiet(
+            Command::new(genosynth)
+                .arg("convert")
+                .arg(&train)
+                .arg("-S")
+                .arg(&list)
+                .arg("-o")
+                .arg(&fit),
+        )?;
+    }
     let extra = vec!["--model".to_string(), model.display().to_string()];
     let test = dir.join("test.vcf.gz");
     let label = format!("w{weight}");
@@ -261,7 +283,7 @@ fn measure(
         genosynth,
         &run,
         &label,
-        &train,
+        &fit,
         &ags,
         Some(&test),
         None,
@@ -284,6 +306,23 @@ fn measure(
         stratum,
         weight,
     })
+}
+
+/// The people `synth` held out of the stratum to choose the checkpoint on (model.json).
+fn validation_people(model: &Path) -> anyhow::Result<Vec<String>> {
+    let path = model.join("model.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let meta: serde_json::Value = serde_json::from_str(&text)?;
+    let names = meta
+        .get("selection")
+        .and_then(|s| s.get("validation_samples"))
+        .and_then(serde_json::Value::as_array)
+        .with_context(|| format!("{}: no selection.validation_samples", path.display()))?;
+    Ok(names
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect())
 }
 
 /// The likelihood-attack AUC of the selected checkpoint in `model`'s history.jsonl.

@@ -15,6 +15,8 @@ mod bits;
 mod em;
 mod passes;
 mod prior;
+#[cfg(test)]
+mod prior_tests;
 mod sample;
 #[cfg(test)]
 mod tests;
