@@ -332,9 +332,9 @@ fn selected_validation_auc(model: &Path) -> anyhow::Result<Option<f64>> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     Ok(text
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v.get("selected").and_then(serde_json::Value::as_bool) == Some(true))
-        .last()
+        .find(|v| v.get("selected").and_then(serde_json::Value::as_bool) == Some(true))
         .and_then(|v| v.get("validation")?.get("likelihood_auc")?.as_f64()))
 }
 

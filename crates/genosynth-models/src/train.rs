@@ -422,11 +422,6 @@ fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result
     }
 }
 
-/// The model's trainer, or one CRBM window's when training a `part` of a chain.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "Trainer::build's arguments and the window"
-)]
 /// The reference people's haplotypes as dense rows, after checking they can serve: an HCLT
 /// without DP, the same sites as the training data, and no training or validation person
 /// among them (the likelihood attack on the validation people would read nothing).
@@ -483,6 +478,11 @@ fn reference_data(
     Ok(reference.to_dense_f32())
 }
 
+/// The model's trainer, or one CRBM window's when training a `part` of a chain.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "Trainer::build's arguments and the window"
+)]
 fn build_trainer(
     params: &ModelParams,
     labels: Option<&HaplotypeLabels>,
