@@ -467,8 +467,8 @@ fn reference_data(
         .find(|s| names.contains(s.name.as_str()))
     {
         return Err(Error::Data(format!(
-            "sample {} is both a training person and a reference person; the reference must \
-             hold other people only",
+            "sample {} is both a training (or validation) person and a reference person; the \
+             reference must hold other people only (drop them from it, e.g. bcftools view -S ^)",
             both.name
         )));
     }
