@@ -16,6 +16,7 @@ mod python_check;
 mod report_check;
 mod reproduce;
 mod seed_sweep;
+mod small_strata;
 mod workflow_check;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +51,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("reproduce") => reproduce::run(&args[1..]),
         Some("report-check") => report_check::run(&args[1..]),
         Some("seed-sweep") => seed_sweep::run(&args[1..]),
+        Some("small-strata") => small_strata::run(&args[1..]),
         Some("workflow-check") => workflow_check::run(&args[1..]),
         None | Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -79,6 +81,9 @@ commands:
   python-check    build the Python wheel (maturin), install it into a cached venv, run its pytest
                   suite and docs/python.md (CI runs it)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
+  small-strata    models of 40-320 people (PCA clusters of the 805-SNP set), with and without a
+                  reference of other people: likelihood attack, privacy loss, fidelity on unseen
+                  people -> docs/privacy.md (--write; about 2 minutes a run on 2 cores)
   seed-sweep      run tests that train a model once per training seed (and thread count) and
                   tabulate pass/fail and their figures: a threshold must hold on any CPU
                   (`cargo xtask seed-sweep --help`; CI runs a slice)

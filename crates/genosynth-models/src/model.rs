@@ -42,6 +42,9 @@ pub(crate) struct TrainingSet<'a> {
     pub(crate) frequencies: &'a [f32],
     /// DP-SGD training: nothing may be computed from the data outside the mechanism.
     pub(crate) private: bool,
+    /// Other people's haplotypes (row-major `n × sites`) and their number, for the HCLT's
+    /// reference prior.
+    pub(crate) reference: Option<(&'a [f32], usize)>,
 }
 
 impl Trainer {
@@ -132,15 +135,28 @@ impl Trainer {
                     ),
                     None => None,
                 };
-                Trainer::Hclt(HcltTrainer::new(
-                    p.clone(),
-                    data.dense,
-                    data.n_haplotypes,
-                    data.frequencies,
-                    model,
-                    init_rng,
-                    dev,
-                )?)
+                match data.reference {
+                    // Its own random stream: a resumed run rebuilds the same reference model.
+                    Some(reference) => Trainer::Hclt(HcltTrainer::with_reference(
+                        p.clone(),
+                        data.dense,
+                        data.n_haplotypes,
+                        data.frequencies,
+                        reference,
+                        model,
+                        &mut crate::rng::rng(seed, crate::rng::STREAM_REFERENCE),
+                        dev,
+                    )?),
+                    None => Trainer::Hclt(HcltTrainer::new(
+                        p.clone(),
+                        data.dense,
+                        data.n_haplotypes,
+                        data.frequencies,
+                        model,
+                        init_rng,
+                        dev,
+                    )?),
+                }
             }
         })
     }

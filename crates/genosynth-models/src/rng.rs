@@ -18,6 +18,8 @@ pub(crate) const STREAM_TRAIN: u64 = 1;
 pub(crate) const STREAM_INPUT_NOISE: u64 = 2;
 /// Stream of the AGs generated to validate a checkpoint (seeded per epoch).
 pub(crate) const STREAM_VALIDATE: u64 = 4;
+/// The HCLT's model of the reference people.
+pub(crate) const STREAM_REFERENCE: u64 = 5;
 
 /// A position in a ChaCha8 stream, stored in `model.json` so `--resume` continues it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

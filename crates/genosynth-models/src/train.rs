@@ -68,6 +68,7 @@ pub(crate) fn train_inner(
         mut observer,
         stop,
         mut validation,
+        reference,
     } = options;
     if let Some(v) = &validation {
         if v.every == 0 {
@@ -145,11 +146,27 @@ pub(crate) fn train_inner(
         .iter()
         .map(|&f| f as f32)
         .collect();
+    let reference_dense = match reference {
+        Some(r) => {
+            let heldout = validation.as_ref().and_then(|v| v.heldout);
+            Some(reference_data(
+                matrix,
+                heldout,
+                r,
+                &config.model,
+                config.dp.is_some(),
+            )?)
+        }
+        None => None,
+    };
     let data = TrainingSet {
         dense: &dense,
         n_haplotypes: matrix.n_haplotypes(),
         frequencies: &frequencies,
         private: false,
+        reference: reference_dense
+            .as_deref()
+            .zip(reference.map(HaplotypeMatrix::n_haplotypes)),
     };
     let previous_privacy = previous.as_ref().and_then(|ck| ck.meta.privacy.as_ref());
     if config.dp.is_some() && previous.is_some() && previous_privacy.is_none() {
@@ -403,6 +420,62 @@ fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result
             ),
         )),
     }
+}
+
+/// The reference people's haplotypes as dense rows, after checking they can serve: an HCLT
+/// without DP, the same sites as the training data, and no training or validation person
+/// among them (the likelihood attack on the validation people would read nothing).
+fn reference_data(
+    matrix: &HaplotypeMatrix,
+    heldout: Option<&HaplotypeMatrix>,
+    reference: &HaplotypeMatrix,
+    model: &ModelParams,
+    dp: bool,
+) -> Result<Vec<f32>> {
+    if !matches!(model, ModelParams::Hclt(_)) {
+        return Err(Error::config(
+            "reference",
+            format!(
+                "only the hclt borrows from reference people (model: {})",
+                model.kind()
+            ),
+        ));
+    }
+    if dp {
+        return Err(Error::config(
+            "reference",
+            "DP-SGD training takes no reference people (the hclt does not train with DP-SGD)",
+        ));
+    }
+    if reference.sites() != matrix.sites() {
+        return Err(Error::Data(format!(
+            "the reference people have {} sites, the training data {}; they must be the same \
+             sites in the same order (bcftools isec or genosynth's --region can align them)",
+            reference.n_sites(),
+            matrix.n_sites()
+        )));
+    }
+    let names: std::collections::HashSet<&str> = matrix
+        .samples()
+        .iter()
+        .chain(heldout.map_or(&[][..], |h| h.samples()))
+        .map(|s| s.name.as_str())
+        .collect();
+    if let Some(both) = reference
+        .samples()
+        .iter()
+        .find(|s| names.contains(s.name.as_str()))
+    {
+        return Err(Error::Data(format!(
+            "sample {} is both a training (or validation) person and a reference person; the \
+             reference must hold other people only (drop them from it, e.g. bcftools view -S ^)",
+            both.name
+        )));
+    }
+    if reference.n_haplotypes() == 0 {
+        return Err(Error::Data("the reference holds no haplotypes".to_string()));
+    }
+    Ok(reference.to_dense_f32())
 }
 
 /// The model's trainer, or one CRBM window's when training a `part` of a chain.

@@ -143,6 +143,11 @@ pub struct TrainOptions<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// Selection on held-out people (the training data must not contain them).
     pub validation: Option<Validation<'a>>,
+    /// Other people's haplotypes at the same sites (none of them in the training data or the
+    /// validation people) for a small training set to borrow strength from: the HCLT shrinks
+    /// towards a model of them (`HcltParams::reference_weight`).
+    /// Only the HCLT takes one.
+    pub reference: Option<&'a HaplotypeMatrix>,
 }
 
 impl<'a> TrainOptions<'a> {
@@ -156,6 +161,7 @@ impl<'a> TrainOptions<'a> {
             observer: None,
             stop: None,
             validation: None,
+            reference: None,
         }
     }
 
@@ -216,6 +222,7 @@ impl<'a> TrainOptions<'a> {
                 score: v.score,
                 attack: v.attack.map(|a| -> &'b mut AttackScorer<'b> { a }),
             }),
+            reference: self.reference,
         }
     }
 }

@@ -51,7 +51,7 @@ pub enum Error {
     /// No validated checkpoint met the privacy bounds, and the risk was not accepted: no AGs
     /// were written.
     #[error(
-        "no validated checkpoint met the privacy bounds on the {validation_people} validation people: the nearest{} has {failed}; no AGs written\n  hint: the model memorises its training people. Try more people (or one model shared across populations instead of one per population), a smaller or smoother model (hclt: fewer --hclt-states, a larger --emission-prior; rbm: fewer --hidden-units or --epochs), or DP-SGD training (train --dp-epsilon); --accept-privacy-risk writes the AGs anyway and records the missed bounds in their header and report",
+        "no validated checkpoint met the privacy bounds on the {validation_people} validation people: the nearest{} has {failed}; no AGs written\n  hint: the model memorises its training people. Try more people, other people to borrow from (hclt: --reference OTHERS.vcf, the people of other populations at the same sites; docs/privacy.md), a smaller or smoother model (hclt: fewer --hclt-states; rbm: fewer --hidden-units or --epochs), or DP-SGD training (train --dp-epsilon); --accept-privacy-risk writes the AGs anyway and records the missed bounds in their header and report",
         .epoch.map_or_else(String::new, |e| format!(" (epoch {e})"))
     )]
     PrivacyBounds {

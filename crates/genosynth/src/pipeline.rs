@@ -62,6 +62,9 @@ pub struct TrainJob<'a> {
     pub labels: Option<&'a HaplotypeLabels>,
     /// Train on the split's `fit` part and choose the checkpoint on its validation people.
     pub selection: Option<(&'a ValidationSplit, &'a Selection)>,
+    /// Other people at the same sites for a small training set to borrow strength from
+    /// (the HCLT's reference prior; [`genosynth_models::TrainOptions::reference`]).
+    pub reference: Option<&'a HaplotypeMatrix>,
 }
 
 /// Trains on `matrix` (or, with `job.selection`, on its split's `fit` part), reporting every
@@ -133,6 +136,7 @@ fn train_reporting(
     let options = TrainOptions {
         resume: job.resume,
         labels: job.labels,
+        reference: job.reference,
         ..TrainOptions::new(job.dir)
     }
     .with_observer(&mut observer)

@@ -50,6 +50,10 @@ pub struct SynthConfig {
     pub model_dir: Option<PathBuf>,
     /// Also write `report.json` and `report.html` here.
     pub report_dir: Option<PathBuf>,
+    /// Other people at the same sites (none of them in `input`) for a small training set to
+    /// borrow strength from: the HCLT shrinks towards a model of them
+    /// (`HcltParams::reference_weight`). Read with `read`.
+    pub reference: Option<PathBuf>,
     /// Write the AGs even when no validated checkpoint met the privacy bounds (recorded in
     /// their header and the report); otherwise that run fails with
     /// [`Error::PrivacyBounds`] before any AG is written.
@@ -105,6 +109,13 @@ pub fn synth(
         Err(e) if e.is_interrupted() => return Ok(SynthOutcome::Stopped(Stage::Reading)),
         other => other?.matrix,
     };
+    let reference = match &config.reference {
+        Some(path) => match read_haplotypes(path, &config.read, progress) {
+            Err(e) if e.is_interrupted() => return Ok(SynthOutcome::Stopped(Stage::Reading)),
+            other => Some(other?.matrix),
+        },
+        None => None,
+    };
     let seed = config.train.seed;
     let split = config
         .validation_fraction
@@ -133,6 +144,7 @@ pub fn synth(
         resume: false,
         labels: None,
         selection: split.as_ref().map(|s| (s, &config.selection)),
+        reference: reference.as_ref(),
     };
     let summary = train(fit, &job, progress, stop)?;
     if summary.stopped {

@@ -36,6 +36,7 @@ fn config(dir: &Path) -> SynthConfig {
     let input = dir.join("in.vcf");
     genosynth_vcf::write(&input, &population(60, 3), &WriteOptions::default()).unwrap();
     SynthConfig {
+        reference: None,
         input,
         read: ReadOptions::default(),
         output: dir.join("ags.vcf"),

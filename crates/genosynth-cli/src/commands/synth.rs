@@ -59,6 +59,12 @@ pub(crate) struct Args {
     report: Option<PathBuf>,
     #[command(flatten)]
     selection: SelectionArgs,
+    /// Other people at the same sites (a VCF of, e.g., the other populations of a panel; none
+    /// of the input's people) for a small population to borrow strength from: the hclt
+    /// shrinks towards a model of them, which keeps a model of
+    /// a few dozen people private (docs/privacy.md); --reference-weight sets how much.
+    #[arg(long, value_name = "FILE")]
+    reference: Option<PathBuf>,
     /// Redraw every AG nearer than this many sites to a training haplotype; auto: the 1st
     /// percentile of the training haplotypes' distances to their nearest neighbour (at least 1);
     /// 0 turns the guard off.
@@ -141,6 +147,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         model_dir: args.model_dir.clone(),
         report_dir: args.report.clone(),
         accept_privacy_risk: args.selection.accept_privacy_risk,
+        reference: args.reference.clone(),
     };
     let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
         .map_err(crate::commands::train::with_flags)?;

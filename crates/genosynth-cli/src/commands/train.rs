@@ -41,6 +41,11 @@ pub(crate) struct Args {
     /// Panel column used as the label.
     #[arg(long, value_enum, default_value_t = LabelColumn::SuperPop, requires = "panel")]
     label_column: LabelColumn,
+    /// Other people at the same sites (none of the input's) for a small training set to
+    /// borrow strength from: the hclt shrinks towards a model of them
+    /// (--reference-weight; docs/privacy.md).
+    #[arg(long, value_name = "FILE")]
+    reference: Option<PathBuf>,
     #[command(flatten, next_help_heading = "Input")]
     input_args: InputArgs,
     #[command(
@@ -247,6 +252,10 @@ pub(crate) struct HyperArgs {
     /// HCLT: the Chow-Liu tree links sites at most this many sites apart.
     #[arg(long, default_value_t = HcltParams::default().tree_band, value_name = "SITES", help_heading = "HCLT hyperparameters")]
     hclt_tree_band: usize,
+    /// HCLT with --reference: the prior towards the reference model is worth W × the training
+    /// haplotypes (the model keeps 1/(1+W) of its own data's weight).
+    #[arg(long, default_value_t = HcltParams::default().reference_weight, value_name = "W", help_heading = "HCLT hyperparameters")]
+    reference_weight: f32,
 }
 
 impl HyperArgs {
@@ -311,6 +320,7 @@ impl HyperArgs {
                 temperature: self.temperature,
                 chunk: self.hclt_chunk,
                 tree_band: self.hclt_tree_band,
+                reference_weight: self.reference_weight,
             }),
         }
     }
@@ -359,6 +369,15 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         Err(e) if e.is_interrupted() => return Ok(crate::commands::convert::interrupted(ctx)),
         other => other?.matrix,
     };
+    let reference = match &args.reference {
+        Some(path) => match genosynth::read_haplotypes(path, &options, &mut reporter) {
+            Err(e) if e.is_interrupted() => {
+                return Ok(crate::commands::convert::interrupted(ctx));
+            }
+            other => Some(other.context("--reference")?.matrix),
+        },
+        None => None,
+    };
     let panel = args
         .panel
         .as_deref()
@@ -400,6 +419,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         resume: args.resume,
         labels: labels.as_ref(),
         selection: split.as_ref().map(|s| (s, &selection)),
+        reference: reference.as_ref(),
     };
     let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop).map_err(with_flags)?;
     if summary.stopped {

@@ -84,6 +84,7 @@ pub(crate) fn train_window(
             resume: job.resume,
             labels: labels.as_ref(),
             selection: None,
+            reference: None,
         };
         genosynth::train_crbm_window(&matrix, &train_job, job.index, &mut reporter, &ctx.stop)
     } else {
@@ -95,6 +96,7 @@ pub(crate) fn train_window(
             resume: job.resume,
             labels: labels.as_ref(),
             selection: None,
+            reference: None,
         };
         genosynth::train(&segment, &train_job, &mut reporter, &ctx.stop)
     }

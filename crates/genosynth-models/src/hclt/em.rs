@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
 use super::passes::{self, HostHclt};
+use super::prior::{Prior, reference_model};
 use super::{Hclt, HcltParams, Tree};
 use crate::Result;
 
@@ -25,6 +26,8 @@ pub(crate) struct HcltTrainer {
     /// Smoothed site frequencies `(sites)`, the target of the emission prior.
     site_frequencies: Vec<f32>,
     n_haplotypes: usize,
+    /// Pseudo-counts towards a model of reference people ([`super::prior`]), when other people are given.
+    prior: Option<Prior>,
 }
 
 enum TrainingData {
@@ -84,7 +87,42 @@ impl HcltTrainer {
             data,
             site_frequencies,
             n_haplotypes: n,
+            prior: None,
         })
+    }
+
+    /// A trainer on `dense` that borrows strength from `reference` (other people's
+    /// haplotypes, row-major `n_reference × sites`): a model of the reference people is
+    /// trained first (from `pooled_rng`, so a resumed run rebuilds the same one), the model
+    /// starts from it (or from a checkpoint's `weights`) and its EM is shrunk towards it by a
+    /// prior of `params.reference_weight` times each parameter row's own counts
+    /// ([`super::prior`]).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the data, the reference and the start"
+    )]
+    pub(crate) fn with_reference(
+        params: HcltParams,
+        dense: &[f32],
+        n: usize,
+        frequencies: &[f32],
+        reference: (&[f32], usize),
+        weights: Option<Hclt>,
+        pooled_rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let pooled = reference_model(&params, reference, pooled_rng, dev)?;
+        let prior = Prior::of(&HostHclt::of(&pooled)?, f64::from(params.reference_weight));
+        let start = match weights {
+            Some(w) => w,
+            None => Hclt {
+                params: params.clone(),
+                ..pooled
+            },
+        };
+        let mut trainer = Self::new(params, dense, n, frequencies, Some(start), pooled_rng, dev)?;
+        trainer.prior = Some(prior);
+        Ok(trainer)
     }
 
     /// One EM iteration; returns the training data's mean log-likelihood before the update.
@@ -120,22 +158,33 @@ impl HcltTrainer {
         let prior = f64::from(h.params.emission_prior);
         let tp = f64::from(h.params.transition_prior);
         // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
+        let pooled = self.prior.as_ref();
         let emission: Vec<f32> = (0..l * k)
             .map(|i| {
                 let target = prior * f64::from(self.site_frequencies[i / k]);
-                ((c.alt[i] + target) / (c.states[i] + prior)) as f32
+                match pooled {
+                    // Σxq + w·Σq·B_pool over (1 + w)·Σq, then the site-frequency prior.
+                    Some(p) => {
+                        let w = p.weight;
+                        ((c.alt[i] + w * c.states[i] * p.emission[i] + target)
+                            / ((1.0 + w) * c.states[i] + prior)) as f32
+                    }
+                    None => ((c.alt[i] + target) / (c.states[i] + prior)) as f32,
+                }
             })
             .collect();
         let root = h.tree.root();
-        let root_counts: Vec<f64> = c.states[root * k..(root + 1) * k]
-            .iter()
-            .map(|q| q + tp)
-            .collect();
-        let root_total: f64 = root_counts.iter().sum();
-        let pi: Vec<f32> = root_counts
-            .iter()
-            .map(|q| (q / root_total) as f32)
-            .collect();
+        let root_counts = &c.states[root * k..(root + 1) * k];
+        let pi: Vec<f32> = match pooled {
+            Some(p) => p.row(root_counts, &p.pi, tp),
+            None => {
+                let total: f64 = root_counts.iter().map(|q| q + tp).sum();
+                root_counts.iter().map(|q| (q + tp) / total).collect()
+            }
+        }
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
         let mut transition = vec![1.0 / k as f32; l * k * k];
         for j in (0..l).filter(|&j| j != root) {
             let at = j * k * k;
@@ -143,11 +192,17 @@ impl HcltTrainer {
                 let row = at + a * k..at + (a + 1) * k;
                 let counts: Vec<f64> = row
                     .clone()
-                    .map(|i| f64::from(host.transition[i]) * c.pairs[i] + tp)
+                    .map(|i| f64::from(host.transition[i]) * c.pairs[i])
                     .collect();
-                let sum: f64 = counts.iter().sum();
-                for (t, v) in transition[row].iter_mut().zip(counts) {
-                    *t = (v / sum) as f32;
+                let updated: Vec<f64> = match pooled {
+                    Some(p) => p.row(&counts, &p.transition[row.clone()], tp),
+                    None => {
+                        let sum: f64 = counts.iter().map(|v| v + tp).sum();
+                        counts.iter().map(|v| (v + tp) / sum).collect()
+                    }
+                };
+                for (t, v) in transition[row].iter_mut().zip(updated) {
+                    *t = v as f32;
                 }
             }
         }
@@ -167,18 +222,38 @@ impl HcltTrainer {
             .into_iter()
             .map(|c| c.expect("every site counted"))
             .unzip();
-        let (q, q1) = (Tensor::stack(&q, 0)?, Tensor::stack(&q1, 0)?);
+        let (mut q, mut q1) = (Tensor::stack(&q, 0)?, Tensor::stack(&q1, 0)?);
+        let mut transition_counts = counts.transitions;
+        let mut root_counts = q.get(root)?;
+        if let Some(pooled) = &self.prior {
+            // Each row's counts gain w × their own total, spread as the reference model's row.
+            let (l, dev, w) = (q.dim(0)?, q.device().clone(), pooled.weight);
+            let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            let b_pool = Tensor::from_vec(f32s(&pooled.emission), (l, k), &dev)?;
+            q1 = (q1 + ((&q * &b_pool)? * w)?)?;
+            q = (q * (1.0 + w))?;
+            let pi_pool = Tensor::from_vec(f32s(&pooled.pi), k, &dev)?;
+            root_counts =
+                (&root_counts + pi_pool.broadcast_mul(&(root_counts.sum_all()? * w)?)?)?;
+            for (j, slot) in transition_counts.iter_mut().enumerate() {
+                if let Some(c) = slot.take() {
+                    let rows = f32s(&pooled.transition[j * k * k..(j + 1) * k * k]);
+                    let t_pool = Tensor::from_vec(rows, (k, k), &dev)?;
+                    let own = (c.sum_keepdim(1)? * w)?;
+                    *slot = Some((&c + t_pool.broadcast_mul(&own)?)?);
+                }
+            }
+        }
         let prior = f64::from(p.emission_prior);
         // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
         let frequencies = Tensor::from_slice(&self.site_frequencies, q.dim(0)?, q.device())?;
         let target = (frequencies.unsqueeze(1)? * prior)?;
         h.emission = (q1.broadcast_add(&target)? / (q.clone() + prior)?)?;
         let tp = f64::from(p.transition_prior);
-        let root_counts = (q.get(root)? + tp)?;
+        let root_counts = (root_counts + tp)?;
         h.pi = root_counts.broadcast_div(&root_counts.sum_all()?)?;
         let uniform = Tensor::full(1.0 / k as f32, (k, k), q.device())?;
-        let transitions = counts
-            .transitions
+        let transitions = transition_counts
             .into_iter()
             .map(|c| match c {
                 Some(c) => {

@@ -14,6 +14,9 @@
 mod bits;
 mod em;
 mod passes;
+mod prior;
+#[cfg(test)]
+mod prior_tests;
 mod sample;
 #[cfg(test)]
 mod tests;
@@ -57,6 +60,17 @@ pub struct HcltParams {
     /// as the default; their trees are stored, not rebuilt.
     #[serde(default = "default_tree_band")]
     pub tree_band: usize,
+    /// With other people's haplotypes to borrow from (`--reference`), the weight of the
+    /// prior towards the model of them, in training
+    /// haplotypes: the prior is worth `reference_weight × n` haplotypes for `n` training
+    /// haplotypes, so own data keeps `1 / (1 + reference_weight)` of every parameter
+    /// (docs/privacy.md measures the choice). Ignored without a reference.
+    #[serde(default = "default_reference_weight")]
+    pub reference_weight: f32,
+}
+
+fn default_reference_weight() -> f32 {
+    HcltParams::default().reference_weight
 }
 
 fn default_tree_band() -> usize {
@@ -72,6 +86,7 @@ impl Default for HcltParams {
             temperature: 0.95,
             chunk: 1024,
             tree_band: 1024,
+            reference_weight: 4.0,
         }
     }
 }
@@ -86,6 +101,12 @@ impl HcltParams {
         }
         if self.tree_band == 0 {
             return Err(Error::config("hclt-tree-band", "must be at least 1"));
+        }
+        if !(self.reference_weight >= 0.0 && self.reference_weight.is_finite()) {
+            return Err(Error::config(
+                "reference-weight",
+                format!("{} is not >= 0", self.reference_weight),
+            ));
         }
         for (name, v) in [
             ("emission-prior", self.emission_prior),

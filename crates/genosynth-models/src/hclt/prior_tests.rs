@@ -1,0 +1,117 @@
+//! The prior towards a model of reference people: how far it pulls, and what it refuses.
+
+use candle_core::Device;
+use genosynth_core::test_util::{figure, test_seed};
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+use crate::{DeviceChoice, Error, ModelParams, RbmParams, TrainConfig, TrainOptions, train};
+
+/// `n` haplotypes of people named `prefix…` over blocks of 3 identical sites at `freqs`.
+fn blocks(prefix: &str, n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    let mut alleles = Vec::new();
+    for _ in 0..n {
+        for &f in freqs {
+            alleles.extend([r.random_bool(f) as u8; 3]);
+        }
+    }
+    let sites: Sites = (0..freqs.len() * 3)
+        .map(|i| Site::new("1", 10 + i as u64, "A", "G"))
+        .collect();
+    HaplotypeMatrix::from_dense_u8(
+        &alleles,
+        sites,
+        Sample::numbered(prefix, n / 2, Ploidy::Diploid),
+    )
+    .unwrap()
+}
+
+/// Block frequencies of 4000 AGs of a model of `own` shrunk towards `reference` with `weight`.
+fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {
+    let params = HcltParams {
+        states: 4,
+        chunk: 64,
+        reference_weight: weight,
+        ..HcltParams::default()
+    };
+    let freqs: Vec<f32> = own.allele_frequencies().iter().map(|&f| f as f32).collect();
+    let mut r = ChaCha8Rng::seed_from_u64(test_seed(11));
+    let mut t = HcltTrainer::with_reference(
+        params,
+        &own.to_dense_f32(),
+        own.n_haplotypes(),
+        &freqs,
+        (&reference.to_dense_f32(), reference.n_haplotypes()),
+        None,
+        &mut r,
+        &Device::Cpu,
+    )
+    .unwrap();
+    for _ in 0..15 {
+        t.epoch(&mut r).unwrap();
+    }
+    let l = own.n_sites();
+    let ags = t.hclt.sample(4000, None, &mut r).unwrap();
+    (0..l / 3)
+        .map(|b| ags.chunks(l).filter(|h| h[b * 3] == 1).count() as f64 / 4000.0)
+        .collect()
+}
+
+#[test]
+fn own_people_keep_one_part_in_one_plus_the_weight() {
+    let own = blocks("S", 60, &[0.1, 0.9], 1);
+    let reference = blocks("R", 600, &[0.6, 0.3], 2);
+    let (f_own, f_ref) = (own.allele_frequencies(), reference.allele_frequencies());
+    for weight in [0.0f32, 4.0] {
+        let got = shrunk_frequencies(&own, &reference, weight);
+        for (b, f) in got.iter().enumerate() {
+            let w = f64::from(weight);
+            let want = (f_own[b * 3] + w * f_ref[b * 3]) / (1.0 + w);
+            figure(
+                &format!("weight {weight} block {b} frequency error"),
+                (f - want).abs(),
+            );
+            assert!(
+                (f - want).abs() < 0.05,
+                "weight {weight}, block {b}: {f} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_reference_is_refused_for_other_models_other_sites_and_shared_people() {
+    let own = blocks("S", 20, &[0.2, 0.7], 3);
+    let config = |model| TrainConfig {
+        model,
+        epochs: 1,
+        seed: 1,
+        device: DeviceChoice::Cpu,
+        save_every: 0,
+        dp: None,
+    };
+    let hclt = config(ModelParams::Hclt(HcltParams::default()));
+    let dir = tempfile::tempdir().unwrap();
+    let attempt = |reference: &HaplotypeMatrix, config: &TrainConfig, name: &str| {
+        let model_dir = dir.path().join(name);
+        let options = TrainOptions {
+            reference: Some(reference),
+            ..TrainOptions::new(&model_dir)
+        };
+        train(&own, config, options).unwrap_err()
+    };
+    let others = blocks("R", 20, &[0.2, 0.7], 4);
+    let rbm = config(ModelParams::Rbm(RbmParams::default()));
+    assert!(
+        matches!(attempt(&others, &rbm, "rbm"), Error::InvalidConfig { .. }),
+        "an RBM takes no reference"
+    );
+    let wider = blocks("R", 20, &[0.2, 0.7, 0.5], 4);
+    let err = attempt(&wider, &hclt, "sites").to_string();
+    assert!(err.contains("9 sites") && err.contains("6"), "{err}");
+    let err = attempt(&own, &hclt, "same").to_string();
+    assert!(err.contains("both a training"), "{err}");
+}
