@@ -67,3 +67,29 @@ pub fn training_haplotypes(
     }
     Ok(matrix)
 }
+
+/// The likelihood attack of `eval --model`: members are the haplotypes the model was trained
+/// on, recovered from `train` (the file it was trained from; the validation people who chose
+/// its checkpoint were never trained on and do not count as members), non-members the people
+/// of `holdout`. `None` for models without a likelihood or free energy (GANs, the CRBM).
+///
+/// # Errors
+/// `holdout` lacks the model's sites in order, or `train` is not the model's training file.
+pub fn trained_model_attack(
+    checkpoint: &Checkpoint,
+    train: &HaplotypeMatrix,
+    holdout: &HaplotypeMatrix,
+) -> Result<Option<genosynth_eval::ScoreAttack>> {
+    let Some((kind, non_member_scores)) = genosynth_models::haplotype_scores(checkpoint, holdout)?
+    else {
+        return Ok(None);
+    };
+    let members = training_haplotypes(checkpoint, train)?;
+    let (_, member_scores) = genosynth_models::haplotype_scores(checkpoint, &members)?
+        .expect("the same model scores both sets");
+    Ok(Some(genosynth_eval::score_attack(
+        kind.name(),
+        &crate::report::per_person(&members, &member_scores),
+        &crate::report::per_person(holdout, &non_member_scores),
+    )))
+}
