@@ -87,6 +87,24 @@ pub fn trained_model_attack(
     let members = training_haplotypes(checkpoint, train)?;
     let (_, member_scores) = genosynth_models::haplotype_scores(checkpoint, &members)?
         .expect("the same model scores both sets");
+    // An infinite or NaN score ties everyone and would read as "no leak" (AUC 0.5).
+    let broken = member_scores
+        .iter()
+        .chain(&non_member_scores)
+        .filter(|s| !s.is_finite())
+        .count();
+    if broken > 0 {
+        return Err(Error::InvalidOption {
+            name: "likelihood attack",
+            reason: format!(
+                "the model in {} gives {broken} of {} haplotypes a non-finite {}; the attack \
+                 cannot rank them",
+                checkpoint.dir.display(),
+                member_scores.len() + non_member_scores.len(),
+                kind.name()
+            ),
+        });
+    }
     Ok(Some(genosynth_eval::score_attack(
         kind.name(),
         &crate::report::per_person(&members, &member_scores),
