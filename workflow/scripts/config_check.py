@@ -14,9 +14,13 @@ LABEL_COLUMNS = {"super_pop": "super-pop", "pop": "pop"}
 CONDITIONING = ("stratified", "labels")
 # Models that take labels as inputs (`conditioning: labels`).
 LABEL_MODELS = ("crbm", "wgan")
+# Epochs when the config leaves `epochs` empty: hclt's are EM iterations, as `genosynth synth`'s
+# default (the checkpoint is chosen among 16 validations); the others' what the workflow's
+# window measurements used (docs/scale.md).
+DEFAULT_EPOCHS = {"hclt": 60, "crbm": 30, "wgan": 30, "gan": 2000, "rbm": 80}
 
 
-BOOLEANS = ("snps_only", "baseline")
+BOOLEANS = ("snps_only", "baseline", "accept_privacy_risk")
 # Extra command-line flags: `--config train_args=""` arrives as None, which the shell would
 # get as the word "None".
 FLAGS = ("train_args",)
@@ -86,7 +90,7 @@ def _positive_int(config, key, problems):
 def check(config: dict) -> dict[str, int]:
     """Validates `config`; returns the indexed site count of each chromosome, or raises ConfigError."""
     problems = []
-    for key in ("vcf", "chromosomes", "model", "window_sites", "epochs", "n_ags", "outdir", "seed"):
+    for key in ("vcf", "chromosomes", "model", "window_sites", "n_ags", "outdir", "seed"):
         if config.get(key) in (None, "", []):
             problems.append(f"{key}: missing (set it in config.yaml or with --config {key}=...)")
     if problems:
@@ -105,8 +109,16 @@ def check(config: dict) -> dict[str, int]:
         problems.append(f"chromosomes: listed twice: {chromosomes}")
     if config["model"] not in MODELS:
         problems.append(f"model: unknown model {config['model']!r}; choose one of {', '.join(MODELS)}")
-    for key in ("window_sites", "epochs", "n_ags"):
+    for key in ("window_sites", "n_ags"):
         _positive_int(config, key, problems)
+    if config.get("epochs") is not None:
+        _positive_int(config, "epochs", problems)
+    validation = config.get("validation_fraction", 0.2)
+    if isinstance(validation, bool) or not isinstance(validation, (int, float)) or not 0 <= validation < 1:
+        problems.append(
+            f"validation_fraction: must be a share in [0, 1) (0 turns selection on held-out people "
+            f"off) (got {validation!r})"
+        )
     if isinstance(config.get("window_sites"), int) and config["window_sites"] < 2:
         problems.append("window_sites: a window needs at least 2 sites")
     _fraction(config, "train_fraction", problems)
@@ -158,7 +170,7 @@ def check(config: dict) -> dict[str, int]:
             problems.append(f"chromosome {chrom}: absent from {path} (its index lists: {listed})")
             continue
         site_counts[chrom] = counts[chrom]
-        if counts[chrom] < config["window_sites"]:
+        if config["model"] != "hclt" and counts[chrom] < config["window_sites"]:
             problems.append(
                 f"window_sites: {config['window_sites']} is larger than chromosome {chrom} "
                 f"({counts[chrom]} sites in {path}); lower window_sites"

@@ -5,10 +5,13 @@ Every chromosome is then generated with the same `--population` counts, so AG_00
 same label on chr1 and chr22. Counts come from the config (`population_counts`, people per label)
 or are drawn, seeded, in the proportions of the training people's labels in the panel. For
 stratified conditioning, --strata-dir gets, per drawn label, its training people (LABEL.txt, a
-sample list for `genosynth convert -S`) and its AGs' haplotype count (LABEL.haplotypes).
+sample list for `genosynth convert -S`), its held-out people (LABEL.holdout.txt, with
+--holdout-list: the people its model is judged on) and its AGs' haplotype count
+(LABEL.haplotypes).
 
-    draw_labels.py --panel panel.txt --train-list train.txt --column super_pop \
-        --n-ags 300 --seed 1 -o labels.json --population-out labels.population --strata-dir strata
+    draw_labels.py --panel panel.txt --train-list train.txt --holdout-list holdout.txt \
+        --column super_pop --n-ags 300 --seed 1 -o labels.json --population-out labels.population \
+        --strata-dir strata
 """
 
 import argparse
@@ -37,9 +40,12 @@ def people_by_label(counts: dict[str, int], train_labels: dict[str, str]) -> dic
     return {label: [s for s, l in train_labels.items() if l == label] for label in counts}
 
 
-def write_strata(folder: str, counts: dict[str, int], people: dict[str, list[str]]) -> None:
-    """Per label with AGs: LABEL.txt (its training people) and LABEL.haplotypes (2 per AG).
-    Every label is checked before any file is written."""
+def write_strata(
+    folder: str, counts: dict[str, int], people: dict[str, list[str]], held_out: dict[str, list[str]] | None = None
+) -> None:
+    """Per label with AGs: LABEL.txt (its training people), LABEL.haplotypes (2 per AG) and,
+    with `held_out`, LABEL.holdout.txt (its held-out people, maybe none). Every label is checked
+    before any file is written."""
     for label, n in counts.items():
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", label) or label.startswith("."):
             sys.exit(f"error: label {label!r} cannot name a stratum folder (letters, digits, _ . - only)")
@@ -49,6 +55,8 @@ def write_strata(folder: str, counts: dict[str, int], people: dict[str, list[str
     for label, n in counts.items():
         write_atomic(os.path.join(folder, f"{label}.txt"), "".join(f"{s}\n" for s in people[label]))
         write_atomic(os.path.join(folder, f"{label}.haplotypes"), f"{2 * n}\n")
+        if held_out is not None:
+            write_atomic(os.path.join(folder, f"{label}.holdout.txt"), "".join(f"{s}\n" for s in held_out[label]))
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -62,6 +70,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--panel", required=True)
     parser.add_argument("--train-list", required=True, help="training people, one per line")
+    parser.add_argument("--holdout-list", help="held-out people, one per line: each stratum's own")
     parser.add_argument("--column", default="super_pop", choices=("super_pop", "pop"))
     parser.add_argument("--n-ags", type=int, required=True, help="AG people (diploid)")
     parser.add_argument("--seed", type=int, required=True)
@@ -88,8 +97,16 @@ def main(argv=None) -> int:
     # What each label's AGs are modelled on (stratified: its own model's people; few people
     # make a small model, the privacy figures of which the eval reports).
     people = people_by_label(counts, {s: labels[s] for s in train})
+    held_out = None
+    if args.holdout_list:
+        with open(args.holdout_list) as f:
+            holdout = [line.strip() for line in f if line.strip()]
+        missing = [s for s in holdout if s not in labels]
+        if missing:
+            sys.exit(f"error: {args.holdout_list}: {len(missing)} people not in {args.panel} (first: {missing[0]})")
+        held_out = people_by_label(counts, {s: labels[s] for s in holdout})
     if args.strata_dir:
-        write_strata(args.strata_dir, counts, people)
+        write_strata(args.strata_dir, counts, people, held_out)
     training_people = {label: len(members) for label, members in people.items()}
     result = {
         "label_column": args.column,
@@ -98,6 +115,8 @@ def main(argv=None) -> int:
         "population_arg": population,
         "training_people": training_people,
     }
+    if held_out is not None:
+        result["holdout_people"] = {label: len(members) for label, members in held_out.items()}
     write_atomic(args.output, json.dumps(result, indent=2))
     if args.population_out:
         write_atomic(args.population_out, population + "\n")

@@ -1,8 +1,10 @@
-"""The workflow's genome-wide summary: `{outdir}/summary.json` and `summary.html`.
+"""The workflow's genome-wide summary: `{outdir}/summary.json` and `summary.html`, and its
+privacy gate (`{outdir}/privacy.json`).
 
 Per chromosome and run (the main run and, with `baseline: true`, the unconditioned baseline):
-sites, windows, the eval verdict and its checks, and the time and peak memory of every job
-(Snakemake `benchmark:` files). Across chromosomes: how often an AG keeps one ancestry (its
+sites, windows, the eval verdict and its checks, the likelihood attack on the run's model, and
+the time and peak memory of every job (Snakemake `benchmark:` files). With stratified
+conditioning, the same per stratum: its AGs and model judged on its own held-out people. Across chromosomes: how often an AG keeps one ancestry (its
 nearest real population in PCA space, from `genosynth eval --panel`'s report.json `ancestry`),
 for the main run and the baseline, against the agreement expected by chance from each
 chromosome's population shares (a run whose AGs all land in one population agrees perfectly and
@@ -17,6 +19,17 @@ import os
 from collections import defaultdict
 
 RUNS = (("main", ""), ("baseline", "baseline"))
+# Verdict checks that measure a leak of the training people; one that fails stops the run at
+# the privacy gate unless the config accepts the risk. (`accepted_privacy_risk` fails whenever
+# the risk was accepted: it records the decision, it is not a new leak.)
+PRIVACY_CHECKS = (
+    "likelihood_attack_auc",
+    "likelihood_attack_tpr_at_1pct_fpr",
+    "membership_auc",
+    "privacy_loss",
+    "exact_copy_share",
+    "segment_privacy_loss",
+)
 
 
 def read_benchmark(path: str) -> dict:
@@ -41,6 +54,16 @@ def job_costs(root: str, chrom: str) -> dict:
     def paths(*patterns):
         return sorted(p for bench in benches for pattern in patterns for p in glob.glob(f"{bench}/{pattern}"))
 
+    model = [read_benchmark(p) for p in paths(f"train/{chrom}.tsv")]
+    if model:
+        # One model per chromosome (and stratum): hclt.
+        costs["train"] = {
+            "jobs": len(model),
+            "total_s": round(sum(m["s"] for m in model), 2),
+            "max_s": round(max(m["s"] for m in model), 2),
+            "cpu_s": round(sum(m["cpu_s"] or 0 for m in model), 2),
+            "max_rss_mib": max((m["max_rss_mib"] or 0) for m in model),
+        }
     windows = [read_benchmark(p) for p in paths(f"train/{chrom}/*.tsv")]
     if windows:
         costs["train_windows"] = {
@@ -143,38 +166,80 @@ def _count(values) -> dict:
     return dict(counts)
 
 
+def likelihood_attack(report: dict):
+    """report.json's likelihood attack on the model (members: its training people; non-members:
+    the held-out people), or None when eval had no model with a likelihood."""
+    attack = (report.get("privacy") or {}).get("likelihood_attack")
+    if not attack:
+        return None
+    keys = ("score", "members", "non_members", "auc", "tpr_at_1pct_fpr", "tpr_at_0_1pct_fpr")
+    return {k: attack.get(k) for k in keys}
+
+
+def chromosome_entry(root: str, chrom: str, report: dict) -> dict:
+    """One report's verdict, checks, likelihood attack, people and job costs."""
+    inputs = report.get("inputs") or {}
+    return {
+        "verdict": report["verdict"]["overall"],
+        "checks": {
+            c["name"]: {
+                "value": c["value"],
+                "reference": c.get("reference"),
+                "status": c["status"],
+                "threshold": c.get("threshold"),
+                "ci95": c.get("ci95"),
+                "certified": c.get("certified"),
+            }
+            for c in report["verdict"]["checks"]
+        },
+        "likelihood_attack": likelihood_attack(report),
+        "haplotypes": {
+            "train": inputs.get("train_haplotypes"),
+            "holdout": inputs.get("holdout_haplotypes"),
+            "ags": inputs.get("synthetic_haplotypes"),
+        },
+        "costs": job_costs(root, chrom),
+    }
+
+
+def read_report(root: str, chrom: str) -> dict:
+    with open(f"{root}/reports/{chrom}/report.json") as f:
+        return json.load(f)
+
+
 def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
     summary = {"config": config, "chromosomes": {}, "runs": {}}
     for chrom in chroms:
-        with open(f"{outdir}/plan/{chrom}.json") as f:
-            plan = json.load(f)
-        summary["chromosomes"][chrom] = {"sites": plan["n_sites"], "windows": len(plan["windows"])}
+        plan_path = f"{outdir}/plan/{chrom}.json"
+        if os.path.isfile(plan_path):
+            with open(plan_path) as f:
+                plan = json.load(f)
+            summary["chromosomes"][chrom] = {"sites": plan["n_sites"], "windows": len(plan["windows"])}
+        else:
+            # One model per chromosome (hclt): no plan, no windows.
+            sites = read_report(outdir, chrom)["distances"]["n_sites"]
+            summary["chromosomes"][chrom] = {"sites": sites, "windows": 0}
     for run, sub in RUNS:
         root = os.path.join(outdir, sub) if sub else outdir
         if not os.path.isfile(f"{root}/reports/{chroms[0]}/report.json"):
             continue
         per_chrom, tables = {}, {}
         for chrom in chroms:
-            with open(f"{root}/reports/{chrom}/report.json") as f:
-                report = json.load(f)
+            report = read_report(root, chrom)
             table = eval_ancestry_table(report)
             if table is not None:
                 tables[chrom] = table
-            per_chrom[chrom] = {
-                "verdict": report["verdict"]["overall"],
-                "checks": {
-                    c["name"]: {
-                        "value": c["value"],
-                        "reference": c.get("reference"),
-                        "status": c["status"],
-                        "ci95": c.get("ci95"),
-                        "certified": c.get("certified"),
-                    }
-                    for c in report["verdict"]["checks"]
-                },
-                "costs": job_costs(root, chrom),
-            }
+            per_chrom[chrom] = chromosome_entry(root, chrom, report)
         entry = {"chromosomes": per_chrom}
+        if run == "main":
+            strata = {}
+            for label_root in sorted(glob.glob(f"{outdir}/strata/*")):
+                if all(os.path.isfile(f"{label_root}/reports/{c}/report.json") for c in chroms):
+                    strata[os.path.basename(label_root)] = {
+                        c: chromosome_entry(label_root, c, read_report(label_root, c)) for c in chroms
+                    }
+            if strata:
+                entry["strata"] = strata
         if len(tables) == len(chroms):
             entry["ancestry"] = ancestry_measure(tables)
             entry["ancestry"]["holdout_assignment_accuracy"] = {
@@ -185,6 +250,61 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
         with open(f"{outdir}/labels.json") as f:
             summary["labels"] = json.load(f)
     return summary
+
+
+def judged_places(summary: dict):
+    """(where, chromosome, entry) for every report: each run's chromosomes and each stratum's."""
+    for run, entry in summary["runs"].items():
+        for chrom, c in entry["chromosomes"].items():
+            yield f"{run} run", chrom, c
+        for label, chroms in entry.get("strata", {}).items():
+            for chrom, c in chroms.items():
+                yield f"stratum {label}", chrom, c
+
+
+def leaks(summary: dict) -> list[str]:
+    """Every failed privacy check, as `stratum AFR, chr1: likelihood_attack_auc 0.97 (pass ≤ 0.6, ...)`."""
+    found = []
+    for where, chrom, c in judged_places(summary):
+        for name in PRIVACY_CHECKS:
+            check = c["checks"].get(name)
+            if check and check["status"] == "fail":
+                bound = f" ({check['threshold']})" if check.get("threshold") else ""
+                found.append(f"{where}, {chrom}: {name} {_fmt(check['value'])}{bound}")
+    return found
+
+
+def privacy_gate(summary_path: str, out_path: str, accept: bool):
+    """Judges the run's privacy from its summary: returns the error message when a model leaks
+    and the risk is not accepted (nothing is written), else writes the decision to `out_path`
+    and returns None."""
+    with open(summary_path) as f:
+        summary = json.load(f)
+    found = leaks(summary)
+    if found and not accept:
+        return (
+            f"privacy gate: {len(found)} privacy check(s) failed on held-out people the models "
+            "never saw; the AGs of these models expose their training people:\n  "
+            + "\n  ".join(found)
+            + f"\nFigures: {os.path.dirname(summary_path) or '.'}/summary.html. Model more people per "
+            "model (a coarser label_column, or conditioning on a shared model), regularise it "
+            "(train_args: fewer states, stronger priors), or set accept_privacy_risk: true to keep "
+            "these AGs anyway (recorded in privacy.json)."
+        )
+    accepted_at_training = sorted(
+        {f"{where}, {chrom}" for where, chrom, c in judged_places(summary) if "accepted_privacy_risk" in c["checks"]}
+    )
+    record = {
+        "passed": not found,
+        "accept_privacy_risk": bool(accept),
+        "leaks": found,
+        "accepted_at_training": accepted_at_training,
+        "checks": list(PRIVACY_CHECKS),
+    }
+    with open(out_path + ".tmp", "w") as f:
+        f.write(json.dumps(record, indent=2))
+    os.replace(out_path + ".tmp", out_path)
+    return None
 
 
 def render_html(summary: dict) -> str:
@@ -207,7 +327,7 @@ def render_html(summary: dict) -> str:
         for chrom, c in chroms.items():
             info = summary["chromosomes"][chrom]
             costs = c["costs"]
-            train = costs.get("train_windows", {})
+            train = costs.get("train_windows", costs.get("train", {}))
             gen = costs.get("generate", costs.get("concat", {}))
             ev = costs.get("eval", {})
             cells = [e(chrom), info["sites"], info["windows"], f"<span class='{c['verdict']}'>{c['verdict']}</span>"]
@@ -233,6 +353,8 @@ def render_html(summary: dict) -> str:
             ]
             parts.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
         parts.append("</table>")
+        if "strata" in entry:
+            parts.append(render_strata(entry["strata"]))
         if "ancestry" in entry:
             a = entry["ancestry"]
             parts.append(
@@ -260,6 +382,52 @@ def render_html(summary: dict) -> str:
         )
     parts.append(f"<h2>Config</h2><pre>{e(json.dumps(summary['config'], indent=2))}</pre></body></html>")
     return "".join(parts)
+
+
+# The figures of the per-stratum table, by verdict check name.
+STRATUM_FIGURES = (
+    ("ld_r2_correlation", "LD r² corr"),
+    ("pca_wasserstein_pc1_pc2", "PCA W (PC1–2)"),
+    ("aa_syn", "AA_syn"),
+    ("privacy_loss", "privacy loss"),
+    ("membership_auc", "membership AUC"),
+    ("likelihood_attack_auc", "likelihood attack AUC"),
+)
+
+
+def render_strata(strata: dict) -> str:
+    """One row per stratum and chromosome: its model judged on its own held-out people."""
+    e = html.escape
+    head = ["stratum", "chromosome", "train / held-out haplotypes", "verdict",
+            *(title for _, title in STRATUM_FIGURES), "likelihood TPR at 1% FPR", "train s"]
+    rows = []
+    for label, chroms in strata.items():
+        for chrom, c in chroms.items():
+            people = c.get("haplotypes") or {}
+            attack = c.get("likelihood_attack")
+            cells = [e(label), e(chrom), f"{_fmt(people.get('train'))} / {_fmt(people.get('holdout'))}",
+                     f"<span class='{c['verdict']}'>{c['verdict']}</span>"]
+            for name, _ in STRATUM_FIGURES:
+                check = c["checks"].get(name)
+                cells.append(
+                    f"<span class='{check['status']}'>{_fmt(check['value'])}</span>" if check else "-"
+                )
+            if attack is None:
+                tpr = "no likelihood"
+            elif attack.get("tpr_at_1pct_fpr") is None:
+                tpr = f"not resolvable ({attack.get('non_members')} held-out people; 1% needs 100)"
+            else:
+                tpr = _fmt(attack["tpr_at_1pct_fpr"])
+            costs = c["costs"].get("train", c["costs"].get("train_windows", {}))
+            cells += [e(tpr), _fmt(costs.get("total_s"))]
+            rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    return (
+        "<h3>Per stratum: each model on its own held-out people</h3><table><tr>"
+        + "".join(f"<th>{e(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _pct(value) -> str:

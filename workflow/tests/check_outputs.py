@@ -5,7 +5,9 @@ For every chromosome: the AGs' VCF has its .tbi, as many sites as the training f
 samples named AG_..., only phased diploid genotypes; the eval report exists; with a panel, the
 AGs' panel labels every AG sample (stratified: with its stratum's label, as its name says). The
 summary lists every chromosome with a verdict and, with a panel, the ancestry measure of both
-runs, and the AG labels are the same on every chromosome.
+runs, and the AG labels are the same on every chromosome. With a model that has a likelihood
+(hclt), every stratum (or the run) has its likelihood attack on its own held-out people in
+summary.json and summary.html; privacy.json records the privacy gate's decision.
 
     check_outputs.py OUTDIR --chromosomes chr1 chr2
 """
@@ -69,6 +71,37 @@ def check_ag_panel(outdir: str, chrom: str, samples: list[str], conditioning: st
     return labels
 
 
+def check_likelihood_attack(outdir: str, summary: dict, chromosomes: list[str]) -> None:
+    """hclt: each model judged by its own likelihood on its own held-out people (per stratum
+    when stratified), shown in the summary; the privacy gate's decision recorded."""
+    config = summary["config"]
+    stratified = bool(config.get("panel")) and config.get("conditioning", "stratified") == "stratified"
+    if config["model"] == "hclt":
+        main_run = summary["runs"]["main"]
+        judged = main_run.get("strata", {}) if stratified else {"main run": main_run["chromosomes"]}
+        if stratified and sorted(judged) != sorted(summary["labels"]["people"]):
+            fail(f"summary.json: strata {sorted(judged)}, expected {sorted(summary['labels']['people'])}")
+        for where, chroms in judged.items():
+            for chrom in chromosomes:
+                attack = chroms[chrom].get("likelihood_attack") or {}
+                if not isinstance(attack.get("auc"), float) or not attack.get("members") or not attack.get("non_members"):
+                    fail(f"summary.json: {where} {chrom} has no likelihood attack on held-out people: {attack}")
+                print(
+                    f"check: {where} {chrom}: likelihood attack AUC {attack['auc']:.2f} "
+                    f"({attack['members']} members, {attack['non_members']} held out)"
+                )
+        with open(f"{outdir}/summary.html") as f:
+            page = f.read()
+        if stratified and "likelihood attack AUC" not in page:
+            fail("summary.html: no per-stratum likelihood attack column")
+    if not os.path.isfile(f"{outdir}/privacy.json"):
+        fail(f"{outdir}/privacy.json missing: the privacy gate did not record its decision")
+    with open(f"{outdir}/privacy.json") as f:
+        gate = json.load(f)
+    if gate["leaks"] and not gate["accept_privacy_risk"]:
+        fail(f"privacy.json: leaks {gate['leaks']} passed the gate without accept_privacy_risk")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir")
@@ -89,7 +122,9 @@ def main(argv=None) -> int:
     if main_run is None or sorted(main_run["chromosomes"]) != sorted(args.chromosomes):
         fail(f"summary.json: the main run does not list {args.chromosomes}")
     for chrom, entry in main_run["chromosomes"].items():
-        if entry["verdict"] not in ("pass", "warn", "fail") or "train_windows" not in entry["costs"]:
+        if entry["verdict"] not in ("pass", "warn", "fail") or not (
+            {"train_windows", "train"} & set(entry["costs"])
+        ):
             fail(f"summary.json: {chrom} lacks a verdict or the training jobs' costs: {entry}")
     if summary["config"].get("panel"):
         ancestry = main_run.get("ancestry")
@@ -108,6 +143,7 @@ def main(argv=None) -> int:
         )
     if not os.path.isfile(f"{args.outdir}/summary.html"):
         fail(f"{args.outdir}/summary.html missing")
+    check_likelihood_attack(args.outdir, summary, args.chromosomes)
     print(f"check: {args.outdir}: all outputs present and consistent")
     return 0
 

@@ -10,8 +10,10 @@
 #
 # SIMDIR holds chr1.vcf.gz, chr2.vcf.gz, panel.txt (workflow/scripts/simulate.py); the run goes
 # to WORKDIR/slurm-run. snakemake and genosynth must be on PATH; extra snakemake --config
-# values come from $WORKFLOW_TEST_CONFIG. The local run of `cargo xtask workflow-check` covers
-# the default stratified conditioning; this run covers `conditioning: labels`.
+# values come from $WORKFLOW_TEST_CONFIG. This run covers the test config's `model: hclt`,
+# stratified (one model per stratum and chromosome, each judged on its own held-out people);
+# the local runs of `cargo xtask workflow-check` cover it and crbm windows with
+# `conditioning: labels`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 workflow_dir="$(dirname "$here")"
@@ -121,13 +123,14 @@ started=$(date +%s)
 timeout 1500 snakemake -s "$workflow_dir/Snakefile" --workflow-profile "$workflow_dir/profiles/slurm" \
     --slurm-no-account --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
     --slurm-keep-successful-logs \
-    --set-threads train_window=1 evaluate=1 generate=1 generate_labelled=1 \
+    --set-threads train_window=1 train_model=1 evaluate=1 generate=1 generate_labelled=1 \
     --default-resources runtime=30 mem_mb=1000 cpus_per_task=1 \
-    --set-resources train_window:mem_mb=1500 evaluate:mem_mb=2000 generate_labelled:mem_mb=1000 \
+    --set-resources train_window:mem_mb=1500 train_model:mem_mb=1500 evaluate:mem_mb=2000 \
+        generate_labelled:mem_mb=1000 subset_stratum:mem_mb=1000 merge_strata:mem_mb=1000 \
         generate:mem_mb=1000 generate_segment:mem_mb=1000 subset:mem_mb=1000 stitch:mem_mb=1000 \
     --jobs 4 \
     --configfile "$here/config.yaml" \
-    --config "vcf=$sim/{chrom}.vcf.gz" "panel=$sim/panel.txt" outdir=out conditioning=labels \
+    --config "vcf=$sim/{chrom}.vcf.gz" "panel=$sim/panel.txt" outdir=out \
         ${WORKFLOW_TEST_CONFIG:-}
 echo "slurm-test: workflow finished in $(( $(date +%s) - started )) s" >&2
 jobs_run="$(find .snakemake/slurm_logs -name '*.log' | wc -l)"

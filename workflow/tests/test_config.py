@@ -33,7 +33,7 @@ def sim(tmp_path_factory):
 def dry_run(tmp_path, *config):
     """`snakemake -n` with the test config and `config` overrides; (exit code, output)."""
     out = subprocess.run(
-        ["snakemake", "-s", SNAKEFILE, "-n", "--cores", "1",
+        ["snakemake", "-s", SNAKEFILE, "-n", "-p", "--cores", "1",
          "--configfile", os.path.join(HERE, "config.yaml"), "--config", *config],
         capture_output=True, text=True, cwd=tmp_path,
     )
@@ -41,15 +41,32 @@ def dry_run(tmp_path, *config):
 
 
 def good(sim):
-    return [f"vcf={sim}/{{chrom}}.vcf.gz", f"panel={sim}/panel.txt", "outdir=out", "window_sites=50"]
+    return [
+        f"vcf={sim}/{{chrom}}.vcf.gz", f"panel={sim}/panel.txt", "outdir=out", "window_sites=50", "model=crbm"
+    ]
+
+
+def planned(text, rule):
+    return any(line.split()[:1] == [rule] for line in text.splitlines())
 
 
 def test_a_good_config_plans_every_step_up_to_the_windows(sim, tmp_path):
     code, text = dry_run(tmp_path, *good(sim))
     assert code == 0, text
-    for rule in ("split", "subset", "labels", "plan", "summary"):
-        assert any(line.split()[:1] == [rule] for line in text.splitlines()), rule
+    for rule in ("split", "subset", "labels", "plan", "summary", "privacy_gate"):
+        assert planned(text, rule), rule
     assert not (tmp_path / "out").exists(), "a dry run must not write outputs"
+
+
+def test_hclt_trains_one_model_per_chromosome_without_windows(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "model=hclt", "baseline=true", "accept_privacy_risk=false")
+    assert code == 0, text
+    # The baseline's models do not wait for the labels checkpoint: one per chromosome.
+    assert planned(text, "train_model") and "out/baseline/models/chr1" in text, text
+    assert not planned(text, "plan") and not planned(text, "train_window"), text
+    assert "--validation-fraction 0.2" in text and "--accept-privacy-risk" not in text, text
+    code, text = dry_run(tmp_path, *good(sim), "model=hclt", "baseline=true", "accept_privacy_risk=true")
+    assert code == 0 and "--accept-privacy-risk" in text, text
 
 
 @pytest.mark.parametrize(
@@ -64,6 +81,9 @@ def test_a_good_config_plans_every_step_up_to_the_windows(sim, tmp_path):
         ("n_ags=0", "n_ags: must be a positive integer"),
         ("baseline=maybe", "baseline: must be true or false"),
         ("conditioning=both", "conditioning: must be stratified (a model per label) or labels"),
+        ("validation_fraction=1", "validation_fraction: must be a share in [0, 1)"),
+        ("accept_privacy_risk=maybe", "accept_privacy_risk: must be true or false"),
+        ("epochs=0", "epochs: must be a positive integer"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):

@@ -1,7 +1,9 @@
 //! `cargo xtask workflow-check`: the Snakemake workflow (workflow/) end to end on a tiny
-//! msprime simulation: its Python tests (config validation, summary), a local run with
-//! `--cores 2`, a dry run of the Kubernetes profile and a real single-node SLURM run
-//! (workflow/tests/slurm_test.sh, root only), each run's outputs checked with bcftools.
+//! msprime simulation: its Python tests (config validation, summary, the privacy refusal and
+//! gate), local runs with `--cores 2` (`model: hclt` stratified, and crbm windows with
+//! `conditioning: labels`), a dry run of the Kubernetes profile and a real single-node SLURM
+//! run of `model: hclt` (workflow/tests/slurm_test.sh, root only), each run's outputs checked
+//! with bcftools and its summary's per-stratum likelihood attack.
 //!
 //! The venv (snakemake, its executor plugins, msprime, pytest; workflow/requirements.txt) lives in
 //! `~/.cache/genosynth-ci/workflow-venv` and is rebuilt only when that file changes. The
@@ -85,23 +87,39 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             )
         },
     )?;
-    let local = work.join("local");
-    timed("local run (--cores 2) and its outputs", || {
-        std::fs::create_dir_all(&local)?;
-        env.run(
-            Command::new("snakemake")
-                .args(["-s", &env.file("workflow/Snakefile"), "--cores", "2"])
-                .args(["--configfile", &env.file("workflow/tests/config.yaml")])
-                .args(sim_config(&sim))
-                .current_dir(&local),
-        )?;
-        env.run(
-            Command::new("python3")
-                .arg(env.file("workflow/tests/check_outputs.py"))
-                .args(["out", "--chromosomes", "chr1", "chr2"])
-                .current_dir(&local),
-        )
-    })?;
+    for (name, extra) in [
+        (
+            "local run (--cores 2, hclt, stratified) and its outputs",
+            &[][..],
+        ),
+        (
+            "local run (--cores 2, crbm windows, labels) and its outputs",
+            &["model=crbm", "conditioning=labels", "baseline=false"][..],
+        ),
+    ] {
+        let local = work.join(if extra.is_empty() {
+            "local"
+        } else {
+            "local-crbm"
+        });
+        timed(name, || {
+            std::fs::create_dir_all(&local)?;
+            env.run(
+                Command::new("snakemake")
+                    .args(["-s", &env.file("workflow/Snakefile"), "--cores", "2"])
+                    .args(["--configfile", &env.file("workflow/tests/config.yaml")])
+                    .args(sim_config(&sim))
+                    .args(extra)
+                    .current_dir(&local),
+            )?;
+            env.run(
+                Command::new("python3")
+                    .arg(env.file("workflow/tests/check_outputs.py"))
+                    .args(["out", "--chromosomes", "chr1", "chr2"])
+                    .current_dir(&local),
+            )
+        })?;
+    }
     timed("Kubernetes profile dry run (-n)", || {
         kubernetes_dry_run(&env, &sim, &work.join("kubernetes"))
     })?;
@@ -177,15 +195,23 @@ fn kubernetes_dry_run(env: &Env, sim: &Path, dir: &Path) -> anyhow::Result<()> {
         "kubernetes dry run failed ({}):\n{text}",
         out.status
     );
-    // The rules resolve up to the checkpoint: split, subset, labels and plan are planned.
-    for rule in ["split", "subset", "labels", "plan", "summary"] {
+    // The rules resolve up to the labels checkpoint: split, subset, labels, the baseline's
+    // one model per chromosome (hclt) and the summary and gate are planned.
+    for rule in [
+        "split",
+        "subset",
+        "labels",
+        "train_model",
+        "summary",
+        "privacy_gate",
+    ] {
         ensure!(
             text.lines()
                 .any(|l| l.split_whitespace().next() == Some(rule)),
             "kubernetes dry run did not plan rule {rule}:\n{text}"
         );
     }
-    eprintln!("workflow-check: kubernetes profile resolves every rule up to the window plan");
+    eprintln!("workflow-check: kubernetes profile resolves every rule up to the labels checkpoint");
     Ok(())
 }
 

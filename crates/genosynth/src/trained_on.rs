@@ -67,3 +67,47 @@ pub fn training_haplotypes(
     }
     Ok(matrix)
 }
+
+/// The likelihood attack of `eval --model`: members are the haplotypes the model was trained
+/// on, recovered from `train` (the file it was trained from; the validation people who chose
+/// its checkpoint were never trained on and do not count as members), non-members the people
+/// of `holdout`. `None` for models without a likelihood or free energy (GANs, the CRBM).
+///
+/// # Errors
+/// `holdout` lacks the model's sites in order, or `train` is not the model's training file.
+pub fn trained_model_attack(
+    checkpoint: &Checkpoint,
+    train: &HaplotypeMatrix,
+    holdout: &HaplotypeMatrix,
+) -> Result<Option<genosynth_eval::ScoreAttack>> {
+    let Some((kind, non_member_scores)) = genosynth_models::haplotype_scores(checkpoint, holdout)?
+    else {
+        return Ok(None);
+    };
+    let members = training_haplotypes(checkpoint, train)?;
+    let (_, member_scores) = genosynth_models::haplotype_scores(checkpoint, &members)?
+        .expect("the same model scores both sets");
+    // An infinite or NaN score ties everyone and would read as "no leak" (AUC 0.5).
+    let broken = member_scores
+        .iter()
+        .chain(&non_member_scores)
+        .filter(|s| !s.is_finite())
+        .count();
+    if broken > 0 {
+        return Err(Error::InvalidOption {
+            name: "likelihood attack",
+            reason: format!(
+                "the model in {} gives {broken} of {} haplotypes a non-finite {}; the attack \
+                 cannot rank them",
+                checkpoint.dir.display(),
+                member_scores.len() + non_member_scores.len(),
+                kind.name()
+            ),
+        });
+    }
+    Ok(Some(genosynth_eval::score_attack(
+        kind.name(),
+        &crate::report::per_person(&members, &member_scores),
+        &crate::report::per_person(holdout, &non_member_scores),
+    )))
+}

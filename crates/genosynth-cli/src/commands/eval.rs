@@ -41,7 +41,9 @@ pub(crate) struct Args {
     #[arg(long, value_name = "P", requires = "panel")]
     synthetic_panel: Option<PathBuf>,
     /// The model directory the AGs came from: a run that chose its checkpoint on validation
-    /// people adds its selection trajectory to the report.
+    /// people adds its selection trajectory to the report; with --holdout, models with a
+    /// likelihood (hclt, rbm) add the likelihood attack: the people of TRAIN the model was
+    /// trained on (its validation people left out) against the held-out people.
     #[arg(long, value_name = "MODEL_DIR")]
     model: Option<PathBuf>,
     /// Report directory (created if needed): report.json and report.html.
@@ -177,7 +179,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         .map(genosynth_models::Checkpoint::load)
         .transpose()?;
     let likelihood_attack = match (&checkpoint, &holdout) {
-        (Some(ck), Some(holdout)) => match genosynth::likelihood_attack(ck, &train, holdout) {
+        (Some(ck), Some(holdout)) => match genosynth::trained_model_attack(ck, &train, holdout) {
             Ok(attack) => attack,
             Err(e) => {
                 ctx.printer.warn(format!("likelihood attack left out: {e}"));

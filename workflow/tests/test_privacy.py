@@ -1,0 +1,56 @@
+"""A model that memorises its training people stops the workflow, naming the stratum and the
+chromosome: refused at training (`genosynth train` exit 3, selection on validation people), or
+at the privacy gate when its eval on the stratum's own held-out people fails a privacy check;
+`accept_privacy_risk: true` keeps the AGs and records it.
+
+Real runs on the simulation of `cargo xtask workflow-check` ($WORKFLOW_TEST_SIM) or a small one:
+8 training people per stratum and an HCLT with 16 states and weak priors memorise them (the
+setting `genosynth synth` refuses in crates/genosynth-cli/tests/privacy_cli.rs).
+"""
+
+import json
+import os
+import re
+import subprocess
+
+from test_config import HERE, SNAKEFILE, sim  # noqa: F401 (the fixture)
+
+OVERFIT = "train_args=--hclt-states 16 --emission-prior 0.01 --transition-prior 0.01"
+
+
+def run(tmp_path, sim, *config):
+    out = subprocess.run(
+        ["snakemake", "-s", SNAKEFILE, "--cores", "2",
+         "--configfile", os.path.join(HERE, "config.yaml"),
+         "--config", f"vcf={sim}/{{chrom}}.vcf.gz", f"panel={sim}/panel.txt", "outdir=out",
+         "chromosomes=[chr1]", "baseline=false", "epochs=20", OVERFIT, *config],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    return out.returncode, out.stdout + out.stderr
+
+
+def test_a_memorising_stratum_is_refused_at_training_with_its_name(sim, tmp_path):
+    code, text = run(tmp_path, sim, "accept_privacy_risk=false")
+    assert code != 0, text
+    assert re.search(r"privacy refusal: stratum \w+, chromosome chr1: no validated checkpoint", text), text
+    assert "set accept_privacy_risk: true" in text, text
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_leaking_stratum_fails_the_gate_unless_the_risk_is_accepted(sim, tmp_path):
+    # No selection on validation people: only the eval on held-out people can stop it.
+    code, text = run(tmp_path, sim, "validation_fraction=0", "accept_privacy_risk=false")
+    assert code != 0, text
+    assert "privacy gate:" in text, text
+    leaks = re.findall(r"stratum (\w+), chr1: (\w+) ", text)
+    assert any(check == "likelihood_attack_auc" for _, check in leaks), text
+    assert not (tmp_path / "out" / "privacy.json").exists()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    for label, chroms in summary["runs"]["main"]["strata"].items():
+        attack = chroms["chr1"]["likelihood_attack"]
+        assert attack["non_members"] > 0 and attack["members"] > 0, (label, attack)
+
+    code, text = run(tmp_path, sim, "validation_fraction=0", "accept_privacy_risk=true")
+    assert code == 0, text
+    gate = json.loads((tmp_path / "out" / "privacy.json").read_text())
+    assert gate["accept_privacy_risk"] is True and not gate["passed"] and gate["leaks"], gate
