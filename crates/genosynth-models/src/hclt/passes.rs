@@ -225,6 +225,11 @@ fn upward_k(
                 if tree.children[j].len() > 1 {
                     // Many children could underflow f32 before the final normalisation.
                     scale *= f64::from(normalise(v));
+                    // ... and their product f64 (a hub of thousands of monomorphic sites).
+                    if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
+                        s.log[n] += scale.ln();
+                        scale = 1.0;
+                    }
                 }
             }
             scale *= f64::from(normalise(v));
@@ -232,7 +237,7 @@ fn upward_k(
                 let z: f32 = v.iter().zip(&h.pi).map(|(v, p)| v * p).sum();
                 scale *= f64::from(z);
             }
-            if scale < RESCALE {
+            if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
                 s.log[n] += scale.ln();
                 scale = 1.0;
             }

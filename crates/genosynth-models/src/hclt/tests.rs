@@ -375,3 +375,33 @@ fn hyperparameters_without_a_tree_band_read_as_the_default() {
     let p: HcltParams = serde_json::from_str(old).unwrap();
     assert_eq!(p, HcltParams::default());
 }
+
+/// Thousands of sites that do not vary in the training people (a stratum of a cohort) hang
+/// off one node of the tree; the product of their scale factors must be folded into the log
+/// before it leaves f64's range, or every likelihood reads -inf and the attack sees only ties.
+#[test]
+fn a_hub_of_thousands_of_monomorphic_sites_keeps_finite_likelihoods() {
+    let n = 40;
+    let varying = blocks(n, &[0.3, 0.6], 3);
+    let (v, mono) = (varying.n_sites(), 5000);
+    let l = v + mono;
+    let dense: Vec<f32> = varying
+        .to_dense_f32()
+        .chunks(v)
+        .flat_map(|row| row.iter().copied().chain(std::iter::repeat_n(0.0, mono)))
+        .collect();
+    let freqs: Vec<f32> = (0..l)
+        .map(|j| (0..n).map(|i| dense[i * l + j]).sum::<f32>() / n as f32)
+        .collect();
+    let mut r = ChaCha8Rng::seed_from_u64(4);
+    let mut t = HcltTrainer::new(small(), &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
+    t.epoch(&mut r).unwrap();
+    let each = em::log_likelihoods(&t.hclt, &dense, n).unwrap();
+    assert!(each.iter().all(|ll| ll.is_finite()), "{:?}", &each[..4]);
+    // Two blocks of 3 linked sites cost a few nats; the monomorphic sites nearly nothing each.
+    let mean = each.iter().sum::<f64>() / n as f64;
+    assert!(
+        mean < 0.0 && mean > -0.05 * mono as f64,
+        "mean log-likelihood {mean}"
+    );
+}
