@@ -362,12 +362,7 @@ fn plot(rows: &[Measured], floor: &Row) -> anyhow::Result<()> {
 
 /// Replaces the text between the markers in docs/privacy.md.
 fn splice(section: &str) -> anyhow::Result<()> {
-    let doc = std::fs::read_to_string(DOC).with_context(|| format!("cannot read {DOC}"))?;
-    let (Some(a), Some(b)) = (doc.find(BEGIN), doc.find(END)) else {
-        bail!("{DOC} has no {BEGIN} … {END} markers");
-    };
-    let updated = format!("{}{BEGIN}\n{section}{}", &doc[..a], &doc[b..]);
-    std::fs::write(DOC, updated).with_context(|| format!("cannot write {DOC}"))
+    crate::harness::splice_between(DOC, BEGIN, END, section)
 }
 
 #[cfg(test)]

@@ -209,6 +209,17 @@ pub(crate) fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
     t
 }
 
+/// Replaces the text between the `begin` and `end` markers of the document `doc` with `body`
+/// (the markers stay), for the xtasks that keep one generated table in a hand-written page.
+pub(crate) fn splice_between(doc: &str, begin: &str, end: &str, body: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(doc).with_context(|| format!("cannot read {doc}"))?;
+    let (Some(a), Some(b)) = (text.find(begin), text.find(end)) else {
+        anyhow::bail!("{doc} has no {begin} … {end} markers");
+    };
+    let new = format!("{}{begin}\n{body}{}", &text[..a], &text[b..]);
+    std::fs::write(doc, new).with_context(|| format!("cannot write {doc}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -429,12 +429,7 @@ fn document(rows: &[Measured]) -> String {
 }
 
 fn write_doc(table: &str) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(DOC).with_context(|| format!("cannot read {DOC}"))?;
-    let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) else {
-        bail!("{DOC} has no {BEGIN} … {END} markers");
-    };
-    let new = format!("{}{BEGIN}\n{table}{}", &text[..a], &text[b..]);
-    std::fs::write(DOC, new).with_context(|| format!("cannot write {DOC}"))
+    crate::harness::splice_between(DOC, BEGIN, END, table)
 }
 
 /// Each person's cluster: k-means (k-means++ start, seeded) on the mean of their haplotypes'

@@ -1,33 +1,14 @@
 //! The prior towards a model of reference people: how far it pulls, and what it refuses.
 
 use candle_core::Device;
+use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::{figure, test_seed};
-use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::tests::named_blocks as blocks;
 use super::*;
 use crate::{DeviceChoice, Error, ModelParams, RbmParams, TrainConfig, TrainOptions, train};
-
-/// `n` haplotypes of people named `prefix…` over blocks of 3 identical sites at `freqs`.
-fn blocks(prefix: &str, n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    let mut alleles = Vec::new();
-    for _ in 0..n {
-        for &f in freqs {
-            alleles.extend([r.random_bool(f) as u8; 3]);
-        }
-    }
-    let sites: Sites = (0..freqs.len() * 3)
-        .map(|i| Site::new("1", 10 + i as u64, "A", "G"))
-        .collect();
-    HaplotypeMatrix::from_dense_u8(
-        &alleles,
-        sites,
-        Sample::numbered(prefix, n / 2, Ploidy::Diploid),
-    )
-    .unwrap()
-}
 
 /// Block frequencies of 4000 AGs of a model of `own` shrunk towards `reference` with `weight`.
 fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {

@@ -12,8 +12,13 @@ use crate::{
 };
 use genosynth_core::test_util::{figure, test_seed};
 
-/// `n` haplotypes over `blocks` independent blocks of 3 identical sites at `freq`.
+/// `n` haplotypes over independent blocks of 3 identical sites at `freqs`.
 fn blocks(n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
+    named_blocks("S", n, freqs, seed)
+}
+
+/// [`blocks`] with people named `prefix…`.
+pub(super) fn named_blocks(prefix: &str, n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut alleles = Vec::new();
     for _ in 0..n {
@@ -27,7 +32,7 @@ fn blocks(n: usize, freqs: &[f64], seed: u64) -> HaplotypeMatrix {
     HaplotypeMatrix::from_dense_u8(
         &alleles,
         sites,
-        Sample::numbered("S", n / 2, Ploidy::Diploid),
+        Sample::numbered(prefix, n / 2, Ploidy::Diploid),
     )
     .unwrap()
 }
