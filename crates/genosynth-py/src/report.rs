@@ -122,7 +122,10 @@ impl Report {
 /// copies, membership inference, privacy loss) and a verdict, as `genosynth eval`.
 ///
 /// `model`: the `Model` the AGs came from adds its checkpoint selection, DP guarantee and
-/// (with a holdout) the likelihood attack. The other options are `genosynth eval`'s.
+/// (with a holdout) the likelihood attack, whose members are the haplotypes the model was
+/// trained on (`train` without the validation people that chose its checkpoint); when `train`
+/// is not the model's training data the attack is left out with a `UserWarning`, as
+/// `genosynth eval --model` warns. The other options are `genosynth eval`'s.
 #[pyfunction]
 #[pyo3(signature = (train, synthetic, holdout = None, *, model = None, seed = 42, max_haplotypes = None, aats_repeats = 10, ld_window = 100, n_triplets = 2000, triplet_window = 20, haplotype_windows = None, pca_components = 6))]
 #[allow(
@@ -166,26 +169,44 @@ pub(crate) fn evaluate(
         stop: None,
     };
     let checkpoint = model.map(Model::checkpoint);
-    let report = py.detach(|| -> PyResult<genosynth_eval::Report> {
-        let provenance = genosynth::provenance(checkpoint, &synthetic.metadata);
-        let likelihood_attack = match (checkpoint, holdout) {
-            (Some(ck), Some(holdout)) => {
-                genosynth::likelihood_attack(ck, &train.matrix, &holdout.matrix)
-                    .map_err(errors::pipeline)?
-            }
-            _ => None,
-        };
-        // The facade's evaluation, as `genosynth eval`: it adds the annotations and judges them.
-        let annotations = genosynth::Annotations {
-            selection: provenance.selection,
-            guard: provenance.guard,
-            differential_privacy: provenance.differential_privacy,
-            likelihood_attack,
-            privacy_risk: provenance.privacy_risk,
-        };
-        genosynth::evaluate(&input, annotations, &mut |_: genosynth::Event<'_>| {})
-            .map_err(errors::pipeline)
-    })?;
+    let (report, warning) =
+        py.detach(|| -> PyResult<(genosynth_eval::Report, Option<String>)> {
+            let provenance = genosynth::provenance(checkpoint, &synthetic.metadata);
+            let (likelihood_attack, warning) = match (checkpoint, holdout) {
+                (Some(ck), Some(holdout)) => {
+                    match genosynth::trained_model_attack(ck, &train.matrix, &holdout.matrix) {
+                        Ok(attack) => (attack, None),
+                        Err(e) => (
+                            None,
+                            Some(format!("likelihood attack left out: {}", errors::chain(&e))),
+                        ),
+                    }
+                }
+                _ => (None, None),
+            };
+            // The facade's evaluation, as `genosynth eval`: it adds the annotations and judges them.
+            let annotations = genosynth::Annotations {
+                selection: provenance.selection,
+                guard: provenance.guard,
+                differential_privacy: provenance.differential_privacy,
+                likelihood_attack,
+                privacy_risk: provenance.privacy_risk,
+            };
+            let report =
+                genosynth::evaluate(&input, annotations, &mut |_: genosynth::Event<'_>| {})
+                    .map_err(errors::pipeline)?;
+            Ok((report, warning))
+        })?;
+    if let Some(warning) = warning {
+        let message =
+            std::ffi::CString::new(warning.replace('\0', " ")).expect("NUL bytes were replaced");
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+            &message,
+            1,
+        )?;
+    }
     Ok(Report {
         report,
         dict: PyOnceLock::new(),

@@ -71,11 +71,19 @@ def test_dp_parameters_reach_dp_sgd(split, tmp_path):
 
 
 def test_validation_fraction_selects_a_checkpoint(split, tmp_path):
-    train, _ = split
+    train, holdout = split
     model = genosynth.train(train, "hclt", out=tmp_path / "h", epochs=4, seed=2,
                             validation_fraction=0.2, validate_every=2, states=2)
     assert model.kind == "hclt" and model.epoch in (2, 4)
     assert any("validation" in row for row in model.history)
+    ags = model.generate(200, seed=1)
+    attack = genosynth.evaluate(train, ags, holdout, model=model,
+                                aats_repeats=1)["privacy"]["likelihood_attack"]
+    # Members are the 800 people trained on, not the fifth of `train` that chose the checkpoint.
+    assert (attack["members"], attack["non_members"]) == (800, 252)
+    with pytest.warns(UserWarning, match="likelihood attack left out"):
+        other = genosynth.evaluate(holdout, ags, holdout, model=model, aats_repeats=1)
+    assert other["privacy"].get("likelihood_attack") is None
 
 
 def test_evaluate_with_holdout(model, split, tmp_path):
