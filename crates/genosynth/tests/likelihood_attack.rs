@@ -2,22 +2,15 @@
 //! everyone, the independent-sites floor scores chance, and an RBM overfitted to 40 people
 //! gives them away through its free energy.
 
-use std::path::Path;
+mod common;
 
+use common::example;
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::{figure, test_seed};
 use genosynth_eval::{ScoreAttack, score_attack};
 use genosynth_models::{
     Checkpoint, DeviceChoice, ModelParams, RbmParams, TrainConfig, TrainOptions,
 };
-
-fn example() -> HaplotypeMatrix {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/805_SNP_1000G_real.train.vcf.gz");
-    genosynth_vcf::read(&path, &genosynth_vcf::ReadOptions::default())
-        .expect("the bundled example reads")
-        .matrix
-}
 
 /// Mean of each person's haplotype scores.
 fn per_person(m: &HaplotypeMatrix, score: impl Fn(usize) -> f64) -> Vec<f64> {

@@ -3,8 +3,9 @@
 //! it; the same 40 people with a reference of other people (the HCLT's prior towards a model
 //! of them) pass that bound. Both choose their checkpoint on the same validation people.
 
-use std::path::Path;
+mod common;
 
+use common::example;
 use genosynth::{Selection, ValidationSplit, check_privacy, train_selected};
 use genosynth_core::test_util::{figure, test_seed};
 use genosynth_core::{HaplotypeMatrix, PrivacyBounds};
@@ -20,14 +21,6 @@ use rand_chacha::ChaCha8Rng;
 /// deviation of 0.05, so a private model reads 0.5 ± 0.1 and one that leaks reads far above).
 const TRAINED: usize = 40;
 const VALIDATION: usize = 150;
-
-fn example() -> HaplotypeMatrix {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/805_SNP_1000G_real.train.vcf.gz");
-    genosynth_vcf::read(&path, &genosynth_vcf::ReadOptions::default())
-        .expect("the bundled example reads")
-        .matrix
-}
 
 /// 40 people to train on, 150 to validate on, and everyone else as the reference, drawn
 /// with `seed`.
