@@ -57,34 +57,27 @@ def job_costs(root: str, chrom: str) -> dict:
     model = [read_benchmark(p) for p in paths(f"train/{chrom}.tsv")]
     if model:
         # One model per chromosome (and stratum): hclt.
-        costs["train"] = {
-            "jobs": len(model),
-            "total_s": round(sum(m["s"] for m in model), 2),
-            "max_s": round(max(m["s"] for m in model), 2),
-            "cpu_s": round(sum(m["cpu_s"] or 0 for m in model), 2),
-            "max_rss_mib": max((m["max_rss_mib"] or 0) for m in model),
-        }
+        costs["train"] = cost_of(model, longest=True)
     windows = [read_benchmark(p) for p in paths(f"train/{chrom}/*.tsv")]
     if windows:
-        costs["train_windows"] = {
-            "jobs": len(windows),
-            "total_s": round(sum(w["s"] for w in windows), 2),
-            "max_s": round(max(w["s"] for w in windows), 2),
-            "cpu_s": round(sum(w["cpu_s"] or 0 for w in windows), 2),
-            "max_rss_mib": max((w["max_rss_mib"] or 0) for w in windows),
-        }
+        costs["train_windows"] = cost_of(windows, longest=True)
     for step in ("subset", "stitch", "generate", "concat", "merge", "eval"):
         # {chrom}.tsv, {chrom}.{part}.tsv (subset) or {chrom}/{k}.tsv (per-segment generate)
         found = paths(f"{step}/{chrom}.tsv", f"{step}/{chrom}.*.tsv", f"{step}/{chrom}/*.tsv")
         if found:
-            rows = [read_benchmark(p) for p in found]
-            costs[step] = {
-                "jobs": len(rows),
-                "total_s": round(sum(r["s"] for r in rows), 2),
-                "cpu_s": round(sum(r["cpu_s"] or 0 for r in rows), 2),
-                "max_rss_mib": max((r["max_rss_mib"] or 0) for r in rows),
-            }
+            costs[step] = cost_of([read_benchmark(p) for p in found])
     return costs
+
+
+def cost_of(rows: list, longest: bool = False) -> dict:
+    """Jobs, wall and CPU seconds in total and peak memory of benchmark rows; with `longest`,
+    also the longest job's seconds (training, where one slow model bounds the run)."""
+    cost = {"jobs": len(rows), "total_s": round(sum(r["s"] for r in rows), 2)}
+    if longest:
+        cost["max_s"] = round(max(r["s"] for r in rows), 2)
+    cost["cpu_s"] = round(sum(r["cpu_s"] or 0 for r in rows), 2)
+    cost["max_rss_mib"] = max((r["max_rss_mib"] or 0) for r in rows)
+    return cost
 
 
 def ancestry_measure(tables: dict) -> dict:
