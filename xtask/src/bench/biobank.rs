@@ -12,7 +12,7 @@ use std::process::Command;
 use anyhow::ensure;
 
 use super::Bench;
-use super::measure::{Measurement, describe, measure, median_of, output};
+use super::measure::{describe, measure, median_of, output, why};
 use super::python;
 use super::table::{Section, bytes, secs, speedup, wall_and_rss};
 
@@ -110,16 +110,6 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
     hclt_iteration(bench, &cohort, &mut section)?;
     eval_at_scale(bench, &cohort, &mut section)?;
     Ok(section)
-}
-
-/// The reasons two measurements failed, joined.
-fn why(a: anyhow::Result<Measurement>, b: anyhow::Result<Measurement>) -> String {
-    [a.err(), b.err()]
-        .into_iter()
-        .flatten()
-        .map(|e| format!("{e:#}"))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// `plink2 --pfile X --freq` or `plink2 --bgen X.bgen ref-first --sample X.sample --freq`.

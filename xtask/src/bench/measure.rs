@@ -102,6 +102,16 @@ fn parse_time_report(text: &str) -> Option<Measurement> {
     })
 }
 
+/// The reasons two measurements failed, joined.
+pub(crate) fn why(a: anyhow::Result<Measurement>, b: anyhow::Result<Measurement>) -> String {
+    [a.err(), b.err()]
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{e:#}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The command line as a user would type it (for error messages and the document).
 pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();

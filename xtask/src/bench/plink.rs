@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::Bench;
-use super::measure::{describe, median_of, output};
+use super::measure::{describe, median_of, output, why};
 use super::table::{Section, speedup, wall_and_rss};
 
 pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
@@ -65,15 +65,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
                 wall_and_rss(&t),
                 speedup(t.wall_s, o.wall_s),
             ]),
-            (o, t) => {
-                let why = [o.err(), t.err()]
-                    .into_iter()
-                    .flatten()
-                    .map(|e| format!("{e:#}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                section.skipped(&format!("{label}, allele frequencies"), &why);
-            }
+            (o, t) => section.skipped(&format!("{label}, allele frequencies"), &why(o, t)),
         }
     }
     // r² between phased haplotypes: the statistic genosynth eval's LD figures use.
