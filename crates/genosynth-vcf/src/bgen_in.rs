@@ -4,17 +4,19 @@
 //! The first allele of each variant is REF (UK Biobank, QCTOOL and bgenix; plink2 writes it so
 //! with `--export bgen-1.2 ref-first`). Sample IDs come from `X.sample` beside `X.bgen` when
 //! there is one, otherwise from the IDs embedded in the file. With regions, variants outside
-//! them are skipped without decompressing their genotypes.
+//! them are skipped without decompressing their genotypes, and with a bgenix index beside the
+//! file (`X.bgen.bgi`) only the variants it lists in the regions are read.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::Path;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{beside, read_oxford_sample};
 use crate::record::{Gt, RawRecord};
 use crate::region::Region;
 
+mod index;
 mod probs;
 
 pub(crate) use probs::{ProbError, decode as decode_probabilities};
@@ -25,9 +27,14 @@ fn malformed(message: impl Into<String>) -> ErrorKind {
 
 /// A `.bgen` read variant by variant.
 pub(crate) struct BgenSource {
+    path: PathBuf,
     reader: BufReader<File>,
+    /// The file's size.
+    len: u64,
     /// Bytes left in the file after the reader's position.
     left: u64,
+    /// With an index and regions: the offsets of the variants still to read.
+    indexed: Option<std::vec::IntoIter<u64>>,
     n_variants: u32,
     n_samples: usize,
     /// 0 none, 1 zlib, 2 zstd.
@@ -89,11 +96,36 @@ impl BgenSource {
         Ok(())
     }
 
-    /// Keeps the samples `slots` selects (`selected` of them), in slot order.
-    pub(crate) fn select(&mut self, slots: Vec<Option<u32>>, selected: usize, regions: &[Region]) {
+    /// Keeps the samples `slots` selects (`selected` of them), in slot order, and the variants
+    /// in `regions` (all when empty). Returns whether a bgenix index will find them.
+    pub(crate) fn select(
+        &mut self,
+        slots: Vec<Option<u32>>,
+        selected: usize,
+        regions: &[Region],
+    ) -> Result<bool, ErrorKind> {
         self.slots = slots;
         self.selected = selected;
         self.regions = regions.to_vec();
+        let bgi = index::beside(&self.path).filter(|_| !regions.is_empty());
+        if let Some(bgi) = bgi {
+            let mut head = Vec::with_capacity(1000);
+            File::open(&self.path)
+                .and_then(|f| f.take(1000).read_to_end(&mut head))
+                .map_err(ErrorKind::Io)?;
+            let offsets = index::offsets(&bgi, self.len, &head, regions)?;
+            self.indexed = Some(offsets.into_iter());
+        }
+        Ok(self.indexed.is_some())
+    }
+
+    /// Moves to the variant starting at byte `at` (from the index).
+    fn seek_to(&mut self, at: u64) -> Result<(), ErrorKind> {
+        self.reader
+            .seek(SeekFrom::Start(at))
+            .map_err(ErrorKind::Io)?;
+        self.left = self.len - at;
+        Ok(())
     }
 
     /// Sample names in file order.
@@ -104,10 +136,16 @@ impl BgenSource {
     /// Reads the next variant (in the regions, when there are any) into `rec`.
     pub(crate) fn next(&mut self, rec: &mut RawRecord) -> Result<bool, ErrorKind> {
         loop {
-            if self.next_variant == self.n_variants {
+            if let Some(offsets) = &mut self.indexed {
+                let Some(at) = offsets.next() else {
+                    return Ok(false);
+                };
+                self.seek_to(at)?;
+            } else if self.next_variant == self.n_variants {
                 return Ok(false);
             }
             self.next_variant += 1;
+            // With an index the ordinal is of the variants read, not of the file's.
             let v = self.next_variant;
             let varid = self.string(2, "variant ID")?;
             let rsid = self.string(2, "rsid")?;
@@ -242,8 +280,11 @@ pub(crate) fn open(path: &Path) -> Result<OpenedBgen, ErrorKind> {
     let file = File::open(path).map_err(ErrorKind::Open)?;
     let len = file.metadata().map_err(ErrorKind::Io)?.len();
     let mut s = BgenSource {
+        path: path.to_path_buf(),
         reader: BufReader::with_capacity(1 << 20, file),
+        len,
         left: len,
+        indexed: None,
         n_variants: 0,
         n_samples: 0,
         compression: 0,

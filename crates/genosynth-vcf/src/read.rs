@@ -33,7 +33,7 @@ pub struct ReadReport {
     pub non_snps_dropped: u64,
     /// Missing alleles filled with the major allele.
     pub missing_filled: u64,
-    /// Whether a `.tbi`/`.csi` index was used for the regions.
+    /// Whether an index (`.tbi`/`.csi`, or bgenix `.bgi`) was used for the regions.
     pub used_index: bool,
     /// `##contig` IDs and lengths from the header (pass them on with
     /// [`WriteOptions::contig_lengths`](crate::WriteOptions::contig_lengths)).

@@ -281,6 +281,7 @@ fn open_binary(
         ));
     }
     let regions = options.regions.clone();
+    let mut used_index = false;
     let (source, names, contigs, metadata) = if format == InputFormat::Pgen {
         let opened = pgen_in::open(path)?;
         let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;
@@ -296,7 +297,7 @@ fn open_binary(
         let opened = bgen_in::open(path)?;
         let (slots, samples) = select_samples(&opened.names, options.samples.as_ref())?;
         let mut source = Box::new(opened.source);
-        source.select(slots, samples.len(), &regions);
+        used_index = source.select(slots, samples.len(), &regions)?;
         (Source::Bgen(source), samples, Vec::new(), Vec::new())
     };
     let header_samples = match &source {
@@ -312,7 +313,7 @@ fn open_binary(
         contigs,
         metadata,
         regions,
-        used_index: false,
+        used_index,
     })))
 }
 

@@ -48,7 +48,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     ));
     if !options.regions.is_empty() {
         ctx.printer.debug(if haplotypes.report.used_index {
-            "regions: read through the .tbi/.csi index"
+            "regions: read through the index (.tbi/.csi, or .bgi for BGEN)"
         } else {
             "regions: no index, filtered while streaming the whole file"
         });

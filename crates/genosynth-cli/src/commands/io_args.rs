@@ -10,8 +10,8 @@ use genosynth_vcf::{MissingPolicy, MultiallelicPolicy, ReadOptions, Region, Samp
 /// Which part of a file to read: regions, samples, and where `.hapt` sites come from.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SelectArgs {
-    /// Regions, comma-separated: chr1, chr1:100-200 (1-based, inclusive). Uses the .tbi/.csi
-    /// index when there is one, otherwise filters while reading.
+    /// Regions, comma-separated: chr1, chr1:100-200 (1-based, inclusive). Uses the index when
+    /// there is one (.tbi/.csi; X.bgen.bgi for BGEN), otherwise filters while reading.
     #[arg(
         short = 'r',
         long = "regions",
