@@ -237,6 +237,10 @@ pub(crate) struct HyperArgs {
     /// HCLT: hidden states per site.
     #[arg(long, default_value_t = HcltParams::default().states, value_name = "K", help_heading = "HCLT (--model hclt)")]
     hclt_states: usize,
+    /// HCLT: mixture components, each with --hclt-states states per site; the root's state
+    /// picks one for the whole haplotype (population structure beyond a tree of local states).
+    #[arg(long, default_value_t = HcltParams::default().components, value_name = "C", help_heading = "HCLT (--model hclt)")]
+    hclt_components: usize,
     /// HCLT: pseudo-count pulling each state's allele frequency towards the site's.
     #[arg(long, default_value_t = HcltParams::default().emission_prior, value_name = "A", help_heading = "HCLT (--model hclt)")]
     emission_prior: f32,
@@ -321,6 +325,7 @@ impl HyperArgs {
                 chunk: self.hclt_chunk,
                 tree_band: self.hclt_tree_band,
                 reference_weight: self.reference_weight,
+                components: self.hclt_components,
             }),
         }
     }

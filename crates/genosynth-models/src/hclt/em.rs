@@ -176,7 +176,7 @@ impl HcltTrainer {
         let root = h.tree.root();
         let root_counts = &c.states[root * k..(root + 1) * k];
         let pi: Vec<f32> = match pooled {
-            Some(p) => p.row(root_counts, &p.pi, tp),
+            Some(p) => p.row(root_counts, &p.pi, &vec![tp; k]),
             None => {
                 let total: f64 = root_counts.iter().map(|q| q + tp).sum();
                 root_counts.iter().map(|q| (q + tp) / total).collect()
@@ -186,19 +186,37 @@ impl HcltTrainer {
         .map(|v| v as f32)
         .collect();
         let mut transition = vec![1.0 / k as f32; l * k * k];
+        // The transition pseudo-count stays within a component, so mixture blocks stay apart.
+        let flat: Vec<Vec<f64>> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| {
+                        if h.params.same_component(a, b) {
+                            tp
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         for j in (0..l).filter(|&j| j != root) {
             let at = j * k * k;
-            for a in 0..k {
+            for (a, flat) in flat.iter().enumerate() {
                 let row = at + a * k..at + (a + 1) * k;
                 let counts: Vec<f64> = row
                     .clone()
                     .map(|i| f64::from(host.transition[i]) * c.pairs[i])
                     .collect();
                 let updated: Vec<f64> = match pooled {
-                    Some(p) => p.row(&counts, &p.transition[row.clone()], tp),
+                    Some(p) => p.row(&counts, &p.transition[row.clone()], flat),
                     None => {
-                        let sum: f64 = counts.iter().map(|v| v + tp).sum();
-                        counts.iter().map(|v| (v + tp) / sum).collect()
+                        let sum: f64 = counts.iter().zip(flat).map(|(v, f)| v + f).sum();
+                        counts
+                            .iter()
+                            .zip(flat)
+                            .map(|(v, f)| (v + f) / sum)
+                            .collect()
                     }
                 };
                 for (t, v) in transition[row].iter_mut().zip(updated) {
@@ -215,7 +233,7 @@ impl HcltTrainer {
 
     fn m_step(&mut self, counts: Counts) -> Result<()> {
         let h = &mut self.hclt;
-        let (p, k) = (&h.params, h.params.states);
+        let (p, k) = (&h.params, h.params.hidden());
         let root = h.tree.root();
         let (q, q1): (Vec<Tensor>, Vec<Tensor>) = counts
             .states
@@ -253,11 +271,21 @@ impl HcltTrainer {
         let root_counts = (root_counts + tp)?;
         h.pi = root_counts.broadcast_div(&root_counts.sum_all()?)?;
         let uniform = Tensor::full(1.0 / k as f32, (k, k), q.device())?;
+        let flat: Vec<f32> = (0..k * k)
+            .map(|i| {
+                if p.same_component(i / k, i % k) {
+                    tp as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let flat = Tensor::from_vec(flat, (k, k), q.device())?;
         let transitions = transition_counts
             .into_iter()
             .map(|c| match c {
                 Some(c) => {
-                    let c = (c + tp)?;
+                    let c = (c + &flat)?;
                     c.broadcast_div(&c.sum_keepdim(1)?)
                 }
                 None => Ok(uniform.clone()),
@@ -308,6 +336,8 @@ fn upward(h: &Hclt, x: &Tensor) -> Result<(Vec<Option<Tensor>>, Vec<Option<Tenso
     let (l, n) = x.dims2()?;
     let (mut m, mut u) = (vec![None; l], vec![None; l]);
     let mut log = Tensor::zeros(n, h.dtype(), x.device())?;
+    let floor = f64::from(h.params.message_floor());
+    let floored = |t: Tensor| if floor > 0.0 { t.maximum(floor) } else { Ok(t) };
     for &j in h.tree.order.iter().rev() {
         let (b, one_minus) = h.emission_rows(j)?;
         let xj = x.get(j)?.unsqueeze(1)?;
@@ -316,13 +346,13 @@ fn upward(h: &Hclt, x: &Tensor) -> Result<(Vec<Option<Tensor>>, Vec<Option<Tenso
         for &c in &h.tree.children[j] {
             let uc: &Tensor = u[c].as_ref().expect("children come before parents upward");
             let (next, s) = normalise((mj * uc)?)?;
-            mj = next;
+            mj = floored(next)?;
             log = (log + s.squeeze(1)?.log()?)?;
         }
         if h.tree.parent[j].is_some() {
             let (uj, s) = normalise(mj.matmul(&h.transition.get(j)?.t()?)?)?;
             log = (log + s.squeeze(1)?.log()?)?;
-            u[j] = Some(uj);
+            u[j] = Some(floored(uj)?);
         } else {
             let s = mj.broadcast_mul(&h.pi.unsqueeze(0)?)?.sum(1)?;
             log = (log + s.log()?)?;
@@ -349,10 +379,11 @@ fn e_step(h: &Hclt, x: &Tensor, counts: bool) -> Result<Counts> {
         return Ok(out);
     }
     let n = x.dim(1)?;
+    let floor = f64::from(h.params.message_floor());
     let mut o: Vec<Option<Tensor>> = vec![None; l];
     o[h.tree.root()] = Some(
         h.pi.unsqueeze(0)?
-            .broadcast_as((n, h.params.states))?
+            .broadcast_as((n, h.params.hidden()))?
             .contiguous()?,
     );
     for &j in &h.tree.order {
@@ -371,7 +402,8 @@ fn e_step(h: &Hclt, x: &Tensor, counts: bool) -> Result<Counts> {
             let z = (&oc * mc)?.sum_keepdim(1)?;
             let expected = (tc * w.broadcast_div(&z)?.t()?.matmul(mc)?)?;
             out.transitions[c] = Some(expected);
-            o[c] = Some(normalise(oc)?.0);
+            let oc = normalise(oc)?.0;
+            o[c] = Some(if floor > 0.0 { oc.maximum(floor)? } else { oc });
         }
     }
     Ok(out)

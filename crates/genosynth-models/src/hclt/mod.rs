@@ -13,6 +13,8 @@
 
 mod bits;
 mod em;
+#[cfg(test)]
+mod mixture_tests;
 mod passes;
 mod prior;
 #[cfg(test)]
@@ -67,6 +69,17 @@ pub struct HcltParams {
     /// (docs/privacy.md measures the choice). Ignored without a reference.
     #[serde(default = "default_reference_weight")]
     pub reference_weight: f32,
+    /// Mixture components (1). With C > 1 the hidden states are C blocks of `states`, the
+    /// transitions stay within a block, and the root's state picks the block: a mixture of C
+    /// HCLTs on one tree, whose component is a latent variable shared by every site (population
+    /// structure beyond what a tree of local states carries). Each site then has C × `states`
+    /// states; one component is exactly the plain HCLT.
+    #[serde(default = "default_components")]
+    pub components: usize,
+}
+
+fn default_components() -> usize {
+    1
 }
 
 fn default_reference_weight() -> f32 {
@@ -87,14 +100,39 @@ impl Default for HcltParams {
             chunk: 1024,
             tree_band: 1024,
             reference_weight: 4.0,
+            components: 1,
         }
     }
 }
 
 impl HcltParams {
+    /// Hidden states per site over all components.
+    pub(crate) fn hidden(&self) -> usize {
+        self.states * self.components
+    }
+
+    /// The least value a normalised message entry keeps: 0 for one component; for a mixture,
+    /// 10⁻³⁰, because messages never mix components, so a component the evidence rules out
+    /// sinks below f32's range within a few hundred sites, and a zero in every component of a
+    /// message would divide 0 by 0 (the floor moves a likelihood by about 10⁻³⁰ of itself).
+    pub(crate) fn message_floor(&self) -> f32 {
+        if self.components > 1 { 1e-30 } else { 0.0 }
+    }
+
+    /// Whether a transition between hidden states `a` and `b` stays within one component.
+    pub(crate) fn same_component(&self, a: usize, b: usize) -> bool {
+        a / self.states == b / self.states
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         if self.states < 2 {
             return Err(Error::config("hclt-states", "must be at least 2"));
+        }
+        if self.components == 0 || self.components > 64 {
+            return Err(Error::config(
+                "hclt-components",
+                format!("{} is not between 1 and 64", self.components),
+            ));
         }
         if self.chunk == 0 {
             return Err(Error::config("hclt-chunk", "must be at least 1"));
@@ -140,7 +178,8 @@ pub(crate) struct Hclt {
 
 impl Hclt {
     /// A fresh model on `tree`: uniform root, transitions near the identity (so linked sites
-    /// start linked), emissions at the site frequency ± 0.3, all drawn from `r`.
+    /// start linked) and zero between components, emissions at the site frequency ± 0.3, all
+    /// drawn from `r`.
     pub(crate) fn init(
         params: HcltParams,
         tree: Tree,
@@ -148,20 +187,26 @@ impl Hclt {
         r: &mut ChaCha8Rng,
         dev: &Device,
     ) -> Result<Self> {
-        let (l, k) = (tree.len(), params.states);
+        let (l, k) = (tree.len(), params.hidden());
         let mut transition = Vec::with_capacity(l * k * k);
         for _ in 0..l * k {
             let row: Vec<f32> = (0..k).map(|_| -r.random::<f32>().max(1e-12).ln()).collect();
             let sum: f32 = row.iter().sum();
             transition.extend(row.into_iter().map(|v| v / sum));
         }
-        // Dirichlet(1) rows plus 2 on the diagonal, renormalised.
+        // Dirichlet(1) rows plus 2 on the diagonal, within the row's component, renormalised.
         for row in 0..l * k {
             let a = row % k;
             let slice = &mut transition[row * k..(row + 1) * k];
             slice[a] += 2.0;
+            for (b, v) in slice.iter_mut().enumerate() {
+                if !params.same_component(a, b) {
+                    *v = 0.0;
+                }
+            }
+            let sum: f32 = slice.iter().sum();
             for v in slice.iter_mut() {
-                *v /= 3.0;
+                *v /= sum;
             }
         }
         let emission: Vec<f32> = (0..l * k)
@@ -187,7 +232,7 @@ impl Hclt {
                 .cloned()
                 .ok_or(format!("tensor {name} is missing"))
         };
-        let k = params.states;
+        let k = params.hidden();
         let (parent, pi, transition, emission) = (
             get("hclt.parent")?,
             get("hclt.pi")?,

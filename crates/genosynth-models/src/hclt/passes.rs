@@ -21,6 +21,8 @@ const RESCALE: f64 = 1e-200;
 /// The model's parameters on the host, row-major.
 pub(crate) struct HostHclt {
     pub(crate) k: usize,
+    /// [`super::HcltParams::message_floor`].
+    floor: f32,
     /// `(states)`.
     pub(crate) pi: Vec<f32>,
     /// `T_j[a, b] = p(z_j = b | z_parent = a)`, `(sites, states, states)`.
@@ -32,7 +34,13 @@ pub(crate) struct HostHclt {
 }
 
 impl HostHclt {
-    pub(crate) fn new(k: usize, pi: Vec<f32>, transition: Vec<f32>, emission: Vec<f32>) -> Self {
+    pub(crate) fn new(
+        k: usize,
+        floor: f32,
+        pi: Vec<f32>,
+        transition: Vec<f32>,
+        emission: Vec<f32>,
+    ) -> Self {
         let mut transition_t = vec![0f32; transition.len()];
         for (t, tt) in transition
             .chunks_exact(k * k)
@@ -46,6 +54,7 @@ impl HostHclt {
         }
         Self {
             k,
+            floor,
             pi,
             transition,
             transition_t,
@@ -57,7 +66,8 @@ impl HostHclt {
     pub(crate) fn of(h: &Hclt) -> Result<Self> {
         let cpu = candle_core::Device::Cpu;
         Ok(Self::new(
-            h.params.states,
+            h.params.hidden(),
+            h.params.message_floor(),
             h.pi.to_device(&cpu)?.to_vec1()?,
             h.transition.to_device(&cpu)?.flatten_all()?.to_vec1()?,
             h.emission.to_device(&cpu)?.flatten_all()?.to_vec1()?,
@@ -183,6 +193,16 @@ fn normalise(v: &mut [f32]) -> f32 {
     s
 }
 
+/// Raises entries of a normalised message to `floor` (a no-op at 0: one component).
+#[inline(always)]
+fn floor_at(v: &mut [f32], floor: f32) {
+    if floor > 0.0 {
+        for x in v.iter_mut() {
+            *x = x.max(floor);
+        }
+    }
+}
+
 /// The upward pass of block `w` (`rows` haplotypes): fills `s.m`, `s.u` and `s.log`.
 fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: &mut Scratch) {
     match h.k {
@@ -190,6 +210,7 @@ fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: 
         4 => upward_k(4, h, tree, bits, w, rows, s),
         8 => upward_k(8, h, tree, bits, w, rows, s),
         16 => upward_k(16, h, tree, bits, w, rows, s),
+        32 => upward_k(32, h, tree, bits, w, rows, s),
         k => upward_k(k, h, tree, bits, w, rows, s),
     }
 }
@@ -225,6 +246,7 @@ fn upward_k(
                 if tree.children[j].len() > 1 {
                     // Many children could underflow f32 before the final normalisation.
                     scale *= f64::from(normalise(v));
+                    floor_at(v, h.floor);
                     // ... and their product f64 (a hub of thousands of monomorphic sites).
                     if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
                         s.log[n] += scale.ln();
@@ -233,6 +255,7 @@ fn upward_k(
                 }
             }
             scale *= f64::from(normalise(v));
+            floor_at(v, h.floor);
             if tree.parent[j].is_none() {
                 let z: f32 = v.iter().zip(&h.pi).map(|(v, p)| v * p).sum();
                 scale *= f64::from(z);
@@ -256,6 +279,7 @@ fn upward_k(
                     }
                 }
                 let scale = s.scale[n] * f64::from(normalise(u));
+                floor_at(u, h.floor);
                 s.scale[n] = scale;
             }
         }
@@ -285,6 +309,7 @@ fn downward(
         4 => downward_k(4, h, tree, bits, w, rows, s, q, q1, pairs),
         8 => downward_k(8, h, tree, bits, w, rows, s, q, q1, pairs),
         16 => downward_k(16, h, tree, bits, w, rows, s, q, q1, pairs),
+        32 => downward_k(32, h, tree, bits, w, rows, s, q, q1, pairs),
         k => downward_k(k, h, tree, bits, w, rows, s, q, q1, pairs),
     }
 }
@@ -353,6 +378,7 @@ fn downward_k(
                     }
                 }
                 normalise(&mut oc);
+                floor_at(&mut oc, h.floor);
                 s.u[cat..cat + k].copy_from_slice(&oc);
             }
         }

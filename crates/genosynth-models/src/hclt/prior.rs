@@ -58,12 +58,13 @@ impl Prior {
 
     /// Normalises `counts + pseudo-counts` of one row whose reference distribution is `pooled`,
     /// plus `flat` added to every entry.
-    pub(crate) fn row(&self, counts: &[f64], pooled: &[f64], flat: f64) -> Vec<f64> {
+    pub(crate) fn row(&self, counts: &[f64], pooled: &[f64], flat: &[f64]) -> Vec<f64> {
         let own: f64 = counts.iter().sum();
         let shrunk: Vec<f64> = counts
             .iter()
             .zip(pooled)
-            .map(|(c, p)| c + self.weight * own * p + flat)
+            .zip(flat)
+            .map(|((c, p), f)| c + self.weight * own * p + f)
             .collect();
         let sum: f64 = shrunk.iter().sum();
         shrunk.into_iter().map(|v| v / sum).collect()

@@ -20,7 +20,7 @@ impl Hclt {
         r: &mut ChaCha8Rng,
     ) -> Result<Vec<u8>> {
         let cpu = candle_core::Device::Cpu;
-        let k = self.params.states;
+        let k = self.params.hidden();
         let l = self.tree.len();
         let pi: Vec<f32> = self.pi.to_device(&cpu)?.to_vec1()?;
         let transition: Vec<f32> = self.transition.to_device(&cpu)?.flatten_all()?.to_vec1()?;

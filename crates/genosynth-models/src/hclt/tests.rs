@@ -90,20 +90,22 @@ fn likelihood_matches_brute_force_enumeration() {
 }
 
 /// The plain loops give the tensor version's log-likelihood and expected counts, across
-/// blocks of 64 and chunks that do not divide the data.
+/// blocks of 64 and chunks that do not divide the data, for a mixture too.
 #[test]
 fn plain_loops_match_the_tensor_passes() {
     let m = blocks(150, &[0.3, 0.6, 0.1, 0.8], 11);
     let dense = m.to_dense_f32();
     let (n, l) = (150, m.n_sites());
     let freqs: Vec<f32> = m.allele_frequencies().iter().map(|&f| f as f32).collect();
-    for k in [3, 8] {
+    for (states, components) in [(3, 1), (8, 1), (3, 2)] {
         let mut r = ChaCha8Rng::seed_from_u64(12);
         let params = HcltParams {
-            states: k,
+            states,
+            components,
             chunk: 100,
             ..small()
         };
+        let k = params.hidden();
         let mut t =
             HcltTrainer::new(params, &dense, n, &freqs, None, &mut r, &Device::Cpu).unwrap();
         t.epoch(&mut r).unwrap();

@@ -1,0 +1,170 @@
+//! The HCLT mixture (`components` > 1): one component is the plain HCLT, EM keeps the
+//! components apart, and a mixture draws each haplotype from one population's component.
+
+use candle_core::{Device, Tensor};
+use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+use genosynth_core::test_util::test_seed;
+
+/// `n` haplotypes, half from a population with alternate-allele frequency 0.15 at each of
+/// `l` sites and half from one with 0.85, sites independent within a population.
+fn two_populations(n: usize, l: usize, seed: u64) -> HaplotypeMatrix {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    let mut alleles = Vec::with_capacity(n * l);
+    for i in 0..n {
+        let f = if i < n / 2 { 0.15 } else { 0.85 };
+        alleles.extend((0..l).map(|_| u8::from(r.random_bool(f))));
+    }
+    let sites: Sites = (0..l)
+        .map(|i| Site::new("1", 10 + i as u64, "A", "G"))
+        .collect();
+    HaplotypeMatrix::from_dense_u8(
+        &alleles,
+        sites,
+        Sample::numbered("P", n / 2, Ploidy::Diploid),
+    )
+    .unwrap()
+}
+
+fn trainer(m: &HaplotypeMatrix, params: HcltParams, seed: u64) -> HcltTrainer {
+    let dense = m.to_dense_f32();
+    let freqs: Vec<f32> = m.allele_frequencies().iter().map(|&f| f as f32).collect();
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    HcltTrainer::new(
+        params,
+        &dense,
+        m.n_haplotypes(),
+        &freqs,
+        None,
+        &mut r,
+        &Device::Cpu,
+    )
+    .unwrap()
+}
+
+fn host(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+/// A two-component model whose root never picks the second component has, for every
+/// haplotype, the log-likelihood of the one-component model in its first block.
+#[test]
+fn one_component_is_the_plain_hclt() {
+    let m = two_populations(120, 12, 1);
+    let dense = m.to_dense_f32();
+    let single = HcltParams {
+        states: 3,
+        chunk: 64,
+        ..HcltParams::default()
+    };
+    let mut t = trainer(&m, single.clone(), 2);
+    let mut r = ChaCha8Rng::seed_from_u64(3);
+    for _ in 0..3 {
+        t.epoch(&mut r).unwrap();
+    }
+    let one = &t.hclt;
+    let (l, k) = (one.tree.len(), 3);
+    let (pi, tr, em) = (host(&one.pi), host(&one.transition), host(&one.emission));
+    // Block 0 holds the trained model; block 1 arbitrary but valid, with root mass 0.
+    let kk = 2 * k;
+    let mut pi2 = vec![0f32; kk];
+    pi2[..k].copy_from_slice(&pi);
+    let mut tr2 = vec![0f32; l * kk * kk];
+    let mut em2 = vec![0.5f32; l * kk];
+    for j in 0..l {
+        for a in 0..k {
+            for b in 0..k {
+                tr2[(j * kk + a) * kk + b] = tr[(j * k + a) * k + b];
+                tr2[(j * kk + k + a) * kk + k + b] = 1.0 / k as f32;
+            }
+            em2[j * kk + a] = em[j * k + a];
+            em2[j * kk + k + a] = 0.1 + 0.2 * a as f32;
+        }
+    }
+    let dev = Device::Cpu;
+    let two = Hclt {
+        params: HcltParams {
+            components: 2,
+            ..single
+        },
+        tree: Tree::from_parents(&one.tree.parents_f32()).unwrap(),
+        pi: Tensor::from_vec(pi2, kk, &dev).unwrap(),
+        transition: Tensor::from_vec(tr2, (l, kk, kk), &dev).unwrap(),
+        emission: Tensor::from_vec(em2, (l, kk), &dev).unwrap(),
+    };
+    let n = m.n_haplotypes();
+    let a = em::log_likelihoods(one, &dense, n).unwrap();
+    let b = em::log_likelihoods(&two, &dense, n).unwrap();
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-4 * (1.0 + x.abs()), "{x} vs {y}");
+    }
+}
+
+/// EM never moves probability between components: transitions across blocks stay exactly
+/// zero, also with the transition pseudo-count, and the log-likelihood never falls.
+#[test]
+fn em_keeps_the_components_apart() {
+    let m = two_populations(200, 16, 4);
+    let params = HcltParams {
+        states: 3,
+        components: 3,
+        chunk: 64,
+        ..HcltParams::default()
+    };
+    let mut t = trainer(&m, params.clone(), 5);
+    let mut r = ChaCha8Rng::seed_from_u64(6);
+    let mut last = f64::NEG_INFINITY;
+    for _ in 0..8 {
+        let ll = t.epoch(&mut r).unwrap()[0];
+        assert!(ll >= last - 1e-3, "log-likelihood fell: {last} -> {ll}");
+        last = ll;
+    }
+    let kk = params.hidden();
+    let tr = host(&t.hclt.transition);
+    let root = t.hclt.tree.root();
+    for (i, &v) in tr.iter().enumerate() {
+        let (a, b) = ((i / kk) % kk, i % kk);
+        // The root's row is unused (its states come from the root distribution).
+        if i / (kk * kk) != root && !params.same_component(a, b) {
+            assert_eq!(v, 0.0, "transition {a} -> {b} at site {}", i / (kk * kk));
+        }
+    }
+}
+
+/// Two populations whose sites are independent within each: a two-component mixture draws
+/// each haplotype from one of them (its alternate-allele share near 0.15 or 0.85, rarely in
+/// between) and weighs them about equally.
+#[test]
+fn a_mixture_draws_each_haplotype_from_one_population() {
+    let seed = test_seed(0);
+    let (l, n) = (24, 400);
+    let m = two_populations(n, l, 10 + seed);
+    let fit = |components: usize| {
+        let params = HcltParams {
+            states: 2,
+            components,
+            chunk: 128,
+            ..HcltParams::default()
+        };
+        let mut t = trainer(&m, params, 20 + seed);
+        let mut r = ChaCha8Rng::seed_from_u64(30 + seed);
+        for _ in 0..30 {
+            t.epoch(&mut r).unwrap();
+        }
+        t.hclt
+    };
+    let mixture = fit(2);
+    let mut r = ChaCha8Rng::seed_from_u64(40 + seed);
+    let ags = mixture.sample(2000, Some(1.0), &mut r).unwrap();
+    let shares: Vec<f64> = ags
+        .chunks(l)
+        .map(|h| h.iter().map(|&a| f64::from(a)).sum::<f64>() / l as f64)
+        .collect();
+    let low = shares.iter().filter(|&&s| s < 0.35).count() as f64 / 2000.0;
+    let high = shares.iter().filter(|&&s| s > 0.65).count() as f64 / 2000.0;
+    assert!(low + high > 0.95, "mixed haplotypes: {}", 1.0 - low - high);
+    assert!((low - 0.5).abs() < 0.1, "population weights {low} / {high}");
+}
