@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{beside, read_oxford_sample};
-use crate::record::{Gt, RawRecord, all_in_order, select_pairs};
+use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
 use crate::region::Region;
 
 mod probs;
@@ -100,7 +100,7 @@ impl BgenSource {
 
     /// Keeps the samples `slots` selects (`selected` of them), in slot order.
     pub(crate) fn select(&mut self, slots: Vec<Option<u32>>, selected: usize, regions: &[Region]) {
-        self.all_in_order = all_in_order(&slots, selected);
+        self.all_in_order = every_sample_in_order(&slots, selected);
         self.slots = slots;
         self.selected = selected;
         self.regions = regions.to_vec();

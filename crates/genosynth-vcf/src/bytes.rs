@@ -103,7 +103,11 @@ fn ones_popcnt(words: &[u64]) -> u64 {
 
 #[inline(always)]
 fn ones_with(words: &[u64]) -> u64 {
-    words.iter().map(|w| u64::from(w.count_ones())).sum()
+    let mut n = 0;
+    for w in words {
+        n += u64::from(w.count_ones());
+    }
+    n
 }
 
 #[cfg(test)]

@@ -171,11 +171,7 @@ pub(crate) fn inspect_kind(
             diploid_called += n;
             phased += n;
             called = 2 * n;
-            alt = rec
-                .haplotype_bits
-                .iter()
-                .map(|w| u64::from(w.count_ones()))
-                .sum();
+            alt = crate::bytes::ones(&rec.haplotype_bits);
         }
         for (i, gt) in rec.gts.iter().enumerate() {
             let alleles = &gt.alleles[..gt.ploidy as usize];

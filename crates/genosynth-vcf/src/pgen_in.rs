@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::bytes::Bytes;
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{Pvar, read_psam};
-use crate::record::{Gt, RawRecord, all_in_order, select_pairs};
+use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
 
 mod decode;
 mod main_track;
@@ -240,8 +240,7 @@ pub(crate) fn open(path: &Path) -> Result<OpenedPgen, ErrorKind> {
 impl PgenSource {
     /// Keeps the samples `slots` selects (`selected` of them), in slot order.
     pub(crate) fn select(&mut self, slots: Vec<Option<u32>>, selected: usize) {
-        self.all_in_order =
-            selected == slots.len() && slots.iter().enumerate().all(|(i, s)| *s == Some(i as u32));
+        self.all_in_order = every_sample_in_order(&slots, selected);
         self.slots = slots;
         self.selected = selected;
     }

@@ -164,7 +164,7 @@ pub(crate) fn select_pairs(
 }
 
 /// Whether the selection `slots` (of `selected`) is every sample in file order.
-pub(crate) fn all_in_order(slots: &[Option<u32>], selected: usize) -> bool {
+pub(crate) fn every_sample_in_order(slots: &[Option<u32>], selected: usize) -> bool {
     selected == slots.len() && slots.iter().enumerate().all(|(i, s)| *s == Some(i as u32))
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Every read is bounds-checked: a truncated or corrupt record is an error, never a panic.
 
-use super::main_track::MainTrack;
+use super::main_track::{Base, MainTrack};
 use crate::bytes::{Bytes, Short, bit, packed};
 use crate::record::{Gt, MAX_ALTS, MISSING};
 
@@ -42,7 +42,7 @@ impl RecordDecoder {
 
     /// Forgets the LD base (a new block of 2^16 variants starts).
     pub(crate) fn new_block(&mut self) {
-        self.main.ld_base = None;
+        self.main.base = Base::None;
     }
 
     /// Decodes the record of type `kind` with `allele_ct` alleles into `out` (one per sample).

@@ -16,8 +16,21 @@ pub(crate) struct MainTrack {
     pub(super) id_width: usize,
     /// 2 bits per sample, little-endian; bits past the last sample are 0.
     words: Vec<u64>,
-    /// The codes of the last record that was not LD-compressed.
-    pub(super) ld_base: Option<Vec<u64>>,
+    /// Where the codes of the last record that was not LD-compressed are.
+    pub(super) base: Base,
+    /// The base, once an LD-compressed record has changed `words`.
+    saved: Vec<u64>,
+}
+
+/// Where an LD-compressed record finds the record it differs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Base {
+    /// Nowhere: a new block of variants started.
+    None,
+    /// In `words` (the last record was not LD-compressed): copied only when needed.
+    InWords,
+    /// In `saved`.
+    Saved,
 }
 
 impl MainTrack {
@@ -27,7 +40,8 @@ impl MainTrack {
             n: n_samples,
             id_width: 1 + bits as usize / 8,
             words: vec![0; n_samples.div_ceil(32)],
-            ld_base: None,
+            base: Base::None,
+            saved: Vec::new(),
         }
     }
 
@@ -58,10 +72,15 @@ impl MainTrack {
         match form {
             0 => {
                 let bytes = b.take(n.div_ceil(4), "genotype array")?;
-                for (w, chunk) in self.words.iter_mut().zip(bytes.chunks(8)) {
+                let whole = bytes.chunks_exact(8);
+                let tail = whole.remainder();
+                for (w, chunk) in self.words.iter_mut().zip(whole) {
+                    *w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                }
+                if !tail.is_empty() {
                     let mut le = [0u8; 8];
-                    le[..chunk.len()].copy_from_slice(chunk);
-                    *w = u64::from_le_bytes(le);
+                    le[..tail.len()].copy_from_slice(tail);
+                    self.words[bytes.len() / 8] = u64::from_le_bytes(le);
                 }
                 self.clear_tail();
             }
@@ -78,9 +97,13 @@ impl MainTrack {
                 };
                 let bits = b.take(n.div_ceil(8), "1-bit genotype array")?;
                 for (w, chunk) in self.words.iter_mut().zip(bits.chunks(4)) {
-                    let mut le = [0u8; 4];
-                    le[..chunk.len()].copy_from_slice(chunk);
-                    let high = spread(u32::from_le_bytes(le));
+                    let high = spread(match chunk.try_into() {
+                        Ok(four) => u32::from_le_bytes(four),
+                        Err(_) => chunk
+                            .iter()
+                            .rev()
+                            .fold(0, |acc, &x| (acc << 8) | u32::from(x)),
+                    });
                     // Codes are at most 3, so a code times a one-bit lane stays in its lane.
                     *w = high * hi + (LOW & !high) * lo;
                 }
@@ -88,10 +111,18 @@ impl MainTrack {
                 self.patch_difflist(b)?;
             }
             2 | 3 => {
-                let base = self.ld_base.as_ref().ok_or_else(|| {
-                    "LD-compressed record without a previous record in its block".to_string()
-                })?;
-                self.words.copy_from_slice(base);
+                match self.base {
+                    Base::None => {
+                        return Err(
+                            "LD-compressed record without a previous record in its block".into(),
+                        );
+                    }
+                    Base::InWords => {
+                        self.saved.clone_from(&self.words);
+                        self.base = Base::Saved;
+                    }
+                    Base::Saved => self.words.copy_from_slice(&self.saved),
+                }
                 self.patch_difflist(b)?;
                 if form == 3 {
                     // Swap hom REF and hom ALT: flip the high bit where the low bit is 0.
@@ -109,10 +140,7 @@ impl MainTrack {
             }
             _ => return Err("reserved record type 5".into()),
         }
-        match &mut self.ld_base {
-            Some(base) => base.copy_from_slice(&self.words),
-            None => self.ld_base = Some(self.words.clone()),
-        }
+        self.base = Base::InWords;
         Ok(())
     }
 
@@ -143,8 +171,8 @@ impl MainTrack {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "popcnt,bmi2")]
 fn haplotype_bits_bmi2(words: &[u64], has_phase: bool, rest: &[u8], out: &mut Vec<u64>) -> bool {
-    // SAFETY (of the intrinsic): this function only runs where BMI2 is present.
-    haplotype_bits_with(words, has_phase, rest, out, |v, m| unsafe {
+    // The closure inherits this function's target features: PDEP is one instruction.
+    haplotype_bits_with(words, has_phase, rest, out, |v, m| {
         std::arch::x86_64::_pdep_u64(v, m)
     })
 }
@@ -175,23 +203,30 @@ fn haplotype_bits_with(
             return false;
         }
         // hom ALT is code 2 (high bit only): both copies ALT.
-        out.extend(words.iter().map(|&w| ((w >> 1) & LOW) * 3));
+        for &w in words {
+            out.push(((w >> 1) & LOW) * 3);
+        }
         return true;
     }
     let Some(swaps) = phase_bits(rest, has_phase, n_hets) else {
         return false;
     };
+    // Plain loops, not iterator adapters: their code must inherit the caller's target features.
     let mut next = swaps.offset;
-    out.extend(words.iter().map(|&w| {
+    for &w in words {
         let (het, hom_alt) = (w & LOW, (w >> 1) & LOW);
         // Phase bit set = 1|0: the first copy carries ALT.
         let k = het.count_ones() as usize;
-        let swap = deposit(bits_at(swaps.info, next, k), het);
+        let swap = if k == 0 {
+            0
+        } else {
+            deposit(bits_at(swaps.info, next, k), het)
+        };
         next += k;
         let first = hom_alt | (het & swap);
         let second = hom_alt | (het & !swap);
-        first | (second << 1)
-    }));
+        out.push(first | (second << 1));
+    }
     true
 }
 
