@@ -1,3 +1,5 @@
+use rayon::prelude::*;
+
 use crate::matrix::{haplotype_ids, words_for};
 use crate::{Error, HaplotypeMatrix, Result, Sample, Site, Sites};
 
@@ -139,15 +141,17 @@ fn transpose_blocks(a: &mut [u64], wpr: usize, stride: usize) {
         return;
     }
     transpose_in_place(a, wpr, stride / CHUNK, CHUNK);
-    let mut chunk = vec![0u64; wpr * CHUNK];
-    for piece in a.chunks_exact_mut(wpr * CHUNK) {
-        chunk.copy_from_slice(piece);
-        for (b, words) in chunk.chunks_exact(CHUNK).enumerate() {
-            for (j, &w) in words.iter().enumerate() {
-                piece[j * wpr + b] = w;
+    a.par_chunks_exact_mut(wpr * CHUNK).for_each_init(
+        || vec![0u64; wpr * CHUNK],
+        |chunk, piece| {
+            chunk.copy_from_slice(piece);
+            for (b, words) in chunk.chunks_exact(CHUNK).enumerate() {
+                for (j, &w) in words.iter().enumerate() {
+                    piece[j * wpr + b] = w;
+                }
             }
-        }
-    }
+        },
+    );
 }
 
 /// Transposes a row-major `rows × cols` matrix of elements of `elem` words into `cols × rows`,
