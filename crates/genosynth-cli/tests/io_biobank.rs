@@ -51,6 +51,92 @@ fn assert_same(vcf: &Path, other: &Path, options: &ReadOptions) {
     assert_eq!(theirs, ours, "{}", other.display());
 }
 
+/// The packed decoding of biallelic PGEN records and BGEN blocks gives bit for bit what
+/// decoding every sample into a genotype gives: the matrix, the report and `info`'s counts (or
+/// the same error).
+fn assert_packed_path_matches(pgen: &Path, options: &ReadOptions) {
+    let packed = genosynth_vcf::read(pgen, options).map_err(|e| e.to_string());
+    let per_sample = genosynth_vcf::per_sample::read(pgen, options).map_err(|e| e.to_string());
+    match (&packed, &per_sample) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.matrix.samples(), b.matrix.samples());
+            assert_eq!(a.matrix.sites(), b.matrix.sites());
+            assert_eq!(a.matrix, b.matrix, "{}", pgen.display());
+            assert_eq!(a.report, b.report);
+        }
+        _ => assert_eq!(packed.err(), per_sample.err(), "{}", pgen.display()),
+    }
+    let info = genosynth_vcf::inspect(pgen, options).unwrap();
+    assert_eq!(
+        info,
+        genosynth_vcf::per_sample::inspect(pgen, options).unwrap()
+    );
+}
+
+#[test]
+fn packed_paths_match_the_per_sample_path() {
+    let (Some(snps), Some(agbl4)) = (
+        shared_data("805_SNP_1000G_real.train.vcf.gz"),
+        shared_data("AGBL4.train.vcf.gz"),
+    ) else {
+        return;
+    };
+    if !has_plink2() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let part = ReadOptions {
+        regions: vec![Region::parse("1:100-300").unwrap()],
+        samples: Some(SampleSelection::parse_list(
+            "train_0007,train_0003,train_0100",
+        )),
+        ..Default::default()
+    };
+    let split = ReadOptions {
+        multiallelic: MultiallelicPolicy::Split,
+        ..Default::default()
+    };
+    let others = ReadOptions {
+        samples: Some(SampleSelection::parse_list("^train_0001,train_0002")),
+        ..split.clone()
+    };
+    // plink2's records (difflists, LD compression, patches) and genosynth's own (plain).
+    let p805 = with_ext(
+        &plink2(&snps, &["--make-pgen"], &dir.path().join("p")),
+        "pgen",
+    );
+    let own = dir.path().join("own.pgen");
+    genosynth_ok(&["convert", s(&snps), "-o", s(&own), "-q"]);
+    let pagbl4 = with_ext(
+        &plink2(&agbl4, &["--make-pgen"], &dir.path().join("a")),
+        "pgen",
+    );
+    let bgen = |vcf: &Path, name: &str| {
+        let args = [
+            "--max-alleles",
+            "2",
+            "--export",
+            "bgen-1.2",
+            "bits=8",
+            "ref-first",
+        ];
+        with_ext(&plink2(vcf, &args, &dir.path().join(name)), "bgen")
+    };
+    let (b805, bagbl4) = (bgen(&snps, "b"), bgen(&agbl4, "c"));
+    for options in [&ReadOptions::default(), &part, &split, &others] {
+        for pgen in [&p805, &own, &pagbl4, &b805, &bagbl4] {
+            assert_packed_path_matches(pgen, options);
+        }
+    }
+    // The regions and samples keep what they say (not a vacuous comparison).
+    let m = read(&p805, &part);
+    assert_eq!(
+        (m.samples().len(), m.samples()[0].name.as_str()),
+        (3, "train_0007")
+    );
+    assert!(m.n_sites() > 0 && m.n_sites() < 805);
+}
+
 #[test]
 fn thousand_genomes_805_snps_read_the_same_from_pgen_and_bgen() {
     let Some(vcf) = shared_data("805_SNP_1000G_real.train.vcf.gz") else {

@@ -48,7 +48,7 @@ pub use matrix::{HaplotypeMatrix, hamming_words, read_bits};
 pub use panel::{Panel, PanelEntry};
 pub use sample::{HaplotypeId, Ploidy, Sample};
 pub use site::{Site, SiteKey, Sites};
-pub use split::{Split, split_by_individual};
+pub use split::{Split, split_by_individual, split_indices};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

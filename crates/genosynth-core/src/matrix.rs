@@ -412,6 +412,41 @@ impl HaplotypeMatrix {
         Self::from_words(self.sites.clone(), kept, words)
     }
 
+    /// The matrix restricted to the given samples, `samples` strictly increasing, reusing this
+    /// matrix's memory (rows move forward in place): a subset without a second copy.
+    pub fn into_samples(mut self, samples: &[usize]) -> Result<Self> {
+        if let Some(w) = samples.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(Error::Split(format!(
+                "sample indices must increase: {} then {}",
+                w[0], w[1]
+            )));
+        }
+        let wpr = self.words_per_row;
+        let mut first_row = 0;
+        let mut to = 0;
+        let mut kept = Vec::with_capacity(samples.len());
+        let mut next = samples.iter().peekable();
+        for (i, sample) in self.samples.iter().enumerate() {
+            let rows = sample.ploidy.copies() * wpr;
+            if next.next_if(|&&k| k == i).is_some() {
+                self.words.copy_within(first_row..first_row + rows, to);
+                to += rows;
+                kept.push(sample.clone());
+            }
+            first_row += rows;
+        }
+        if let Some(&&missing) = next.peek() {
+            return Err(Error::OutOfRange {
+                what: Axis::Haplotype,
+                index: missing,
+                len: self.samples.len(),
+            });
+        }
+        self.words.truncate(to);
+        self.words.shrink_to_fit();
+        Self::from_words(self.sites, kept, self.words)
+    }
+
     /// The given haplotype rows as a new matrix of haploid samples named
     /// `{sample}_{copy}` (a haplotype subset need not keep individuals whole).
     pub fn select_haplotypes(&self, rows: &[usize]) -> Result<Self> {
@@ -581,6 +616,15 @@ mod tests {
         assert_eq!(sub.to_dense_u8(), vec![1, 0, 0]);
         assert_eq!(sub.samples()[0].name, "c");
         assert_eq!(sub.haplotype_id(2), HaplotypeId { sample: 1, copy: 0 });
+        // In place: the same as a copy for increasing indices; anything else is an error.
+        for keep in [vec![0, 2], vec![1, 2], vec![1], vec![0, 1, 2]] {
+            assert_eq!(
+                m.clone().into_samples(&keep).unwrap(),
+                m.select_samples(&keep).unwrap()
+            );
+        }
+        assert!(m.clone().into_samples(&[2, 1]).is_err());
+        assert!(m.clone().into_samples(&[1, 3]).is_err());
     }
 
     #[test]

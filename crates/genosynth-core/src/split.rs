@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Error, HaplotypeMatrix, Panel, Result};
+use crate::{Error, HaplotypeMatrix, Panel, Result, Sample};
 
 /// The two sides of a train/holdout split.
 #[derive(Debug, Clone)]
@@ -39,13 +39,29 @@ pub fn split_by_individual(
     seed: u64,
     panel: Option<&Panel>,
 ) -> Result<Split> {
+    let (train, holdout) = split_indices(matrix.samples(), train_fraction, seed, panel)?;
+    Ok(Split {
+        train: matrix.select_samples(&train)?,
+        holdout: matrix.select_samples(&holdout)?,
+    })
+}
+
+/// The sample indices [`split_by_individual`] puts on each side, `(train, holdout)`, each in
+/// input order: for callers that need only the names, or that build the sides one at a time
+/// to keep memory down.
+pub fn split_indices(
+    samples: &[Sample],
+    train_fraction: f64,
+    seed: u64,
+    panel: Option<&Panel>,
+) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(train_fraction > 0.0 && train_fraction < 1.0) {
         return Err(Error::Split(format!(
             "train fraction {train_fraction} must be strictly between 0 and 1"
         )));
     }
     let mut strata: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, s) in matrix.samples().iter().enumerate() {
+    for (i, s) in samples.iter().enumerate() {
         let label = panel.and_then(|p| p.population(&s.name)).unwrap_or("");
         strata.entry(label).or_default().push(i);
     }
@@ -60,16 +76,13 @@ pub fn split_by_individual(
     if train.is_empty() || holdout.is_empty() {
         return Err(Error::Split(format!(
             "{} samples with train fraction {train_fraction} leave one side empty",
-            matrix.samples().len()
+            samples.len()
         )));
     }
     // Keep the input order within each side: files stay comparable with the original.
     train.sort_unstable();
     holdout.sort_unstable();
-    Ok(Split {
-        train: matrix.select_samples(&train)?,
-        holdout: matrix.select_samples(&holdout)?,
-    })
+    Ok((train, holdout))
 }
 
 #[cfg(test)]

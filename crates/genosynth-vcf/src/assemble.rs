@@ -105,7 +105,11 @@ impl<'o> Assembler<'o> {
     }
 
     fn start(&mut self, rec: &RawRecord) {
-        self.ploidy = rec.gts.iter().map(|g| g.ploidy).collect();
+        self.ploidy = if rec.packed {
+            vec![2; self.names.len()]
+        } else {
+            rec.gts.iter().map(|g| g.ploidy).collect()
+        };
         let samples = self
             .names
             .iter()
@@ -140,7 +144,11 @@ impl<'o> Assembler<'o> {
         if self.builder.is_none() {
             self.start(rec);
         }
-        self.fill_haplotypes(rec)?;
+        // A packed record has every sample diploid (as PGEN's every record), called and
+        // phased: nothing to tally.
+        if !rec.packed {
+            self.fill_haplotypes(rec)?;
+        }
 
         let n_alts = rec.n_alts();
         if self.options.snps_only && !(0..n_alts).any(|k| is_snp(&rec.reference, rec.alt(k))) {
@@ -165,6 +173,12 @@ impl<'o> Assembler<'o> {
             let alt = if n_alts == 0 { "." } else { rec.alt(k) };
             if self.options.snps_only && !is_snp(&rec.reference, alt) {
                 self.report.non_snps_dropped += 1;
+                continue;
+            }
+            if rec.packed {
+                let site = site_of(rec, alt);
+                let builder = self.builder.as_mut().expect("started");
+                builder.push_site_bits(site, &rec.haplotype_bits)?;
                 continue;
             }
             let target = (k + 1) as u8;
@@ -244,10 +258,7 @@ impl<'o> Assembler<'o> {
                 self.report.missing_filled += n_missing as u64;
             }
         }
-        let mut site = Site::new(rec.chrom.clone(), rec.pos, rec.reference.clone(), alt);
-        if rec.id != "." && !rec.id.is_empty() {
-            site = site.with_id(rec.id.clone());
-        }
+        let site = site_of(rec, alt);
         let builder = self.builder.as_mut().expect("started");
         builder.push_site(site, &self.column)?;
         Ok(())
@@ -295,5 +306,15 @@ impl<'o> Assembler<'o> {
         report.samples = matrix.samples().len();
         report.haplotypes = matrix.n_haplotypes();
         Ok((matrix, report))
+    }
+}
+
+/// The site of `rec` for ALT allele `alt`.
+fn site_of(rec: &RawRecord, alt: &str) -> Site {
+    let site = Site::new(rec.chrom.clone(), rec.pos, rec.reference.clone(), alt);
+    if rec.id != "." && !rec.id.is_empty() {
+        site.with_id(rec.id.clone())
+    } else {
+        site
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{beside, read_oxford_sample};
-use crate::record::{Gt, RawRecord};
+use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
 use crate::region::Region;
 
 mod index;
@@ -48,6 +48,15 @@ pub(crate) struct BgenSource {
     plain: Vec<u8>,
     calls: Vec<Gt>,
     alleles: Vec<String>,
+    /// Whether biallelic blocks may take the packed path (`false` only to test the other).
+    pub(crate) packed_path: bool,
+    /// Whether the selection is every sample in file order.
+    all_in_order: bool,
+    /// Whether the first record read had every selected sample diploid: packed records are
+    /// all diploid, so after a haploid sample the per-sample path reports ploidy changes.
+    diploid: Option<bool>,
+    /// Haplotype bits of every file sample, before the selection.
+    all_bits: Vec<u64>,
     inflater: libdeflater::Decompressor,
 }
 
@@ -104,6 +113,7 @@ impl BgenSource {
         selected: usize,
         regions: &[Region],
     ) -> Result<bool, ErrorKind> {
+        self.all_in_order = every_sample_in_order(&slots, selected);
         self.slots = slots;
         self.selected = selected;
         self.regions = regions.to_vec();
@@ -233,6 +243,27 @@ impl BgenSource {
                 )));
             }
         }
+        if self.packed_path
+            && self.diploid != Some(false)
+            && k == 2
+            && probs::haplotype_bits(&self.plain, self.n_samples, &mut self.all_bits)
+        {
+            rec.packed = true;
+            rec.gts.clear();
+            self.diploid.get_or_insert(true);
+            if self.all_in_order {
+                std::mem::swap(&mut rec.haplotype_bits, &mut self.all_bits);
+            } else {
+                select_pairs(
+                    &self.all_bits,
+                    &self.slots,
+                    self.selected,
+                    &mut rec.haplotype_bits,
+                );
+            }
+            return Ok(());
+        }
+        rec.packed = false;
         let sample = |i: usize| self.names[i].clone();
         let problem = match decode_probabilities(&self.plain, self.n_samples, k, &mut self.calls) {
             Ok(()) => None,
@@ -263,6 +294,9 @@ impl BgenSource {
             if let Some(s) = slot {
                 rec.gts[*s as usize] = *gt;
             }
+        }
+        if self.diploid.is_none() {
+            self.diploid = Some(rec.gts.iter().all(|g| g.ploidy == 2));
         }
         Ok(())
     }
@@ -297,6 +331,10 @@ pub(crate) fn open(path: &Path) -> Result<OpenedBgen, ErrorKind> {
         plain: Vec::new(),
         calls: Vec::new(),
         alleles: Vec::new(),
+        packed_path: true,
+        all_in_order: false,
+        diploid: None,
+        all_bits: Vec::new(),
         inflater: libdeflater::Decompressor::new(),
     };
     let offset = s.uint(4, "header")?;

@@ -83,6 +83,33 @@ pub(crate) fn packed(bits: &[u8], i: usize, width: usize) -> u8 {
     (bits[at / 8] >> (at % 8)) & ((1u16 << width) - 1) as u8
 }
 
+/// Set bits in `words` (the popcnt instruction where the CPU has it).
+pub(crate) fn ones(words: &[u64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU supports popcnt, checked just above.
+            return unsafe { ones_popcnt(words) };
+        }
+    }
+    ones_with(words)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn ones_popcnt(words: &[u64]) -> u64 {
+    ones_with(words)
+}
+
+#[inline(always)]
+fn ones_with(words: &[u64]) -> u64 {
+    let mut n = 0;
+    for w in words {
+        n += u64::from(w.count_ones());
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +123,6 @@ mod tests {
         assert!(b.u8("x").is_err());
         assert_eq!(packed(&[0b1110_0100], 2, 2), 2);
         assert!(bit(&[0b10], 1));
+        assert_eq!(ones(&[0b1011, u64::MAX]), 67);
     }
 }

@@ -91,11 +91,16 @@ pub struct FileInfo {
 /// # Errors
 /// Only for files that cannot be parsed at all (bad header, malformed record, bad gzip).
 pub fn inspect(path: &Path, options: &ReadOptions) -> Result<FileInfo, Error> {
-    inspect_kind(path, options).map_err(|k| Error::new(path, k))
+    inspect_kind(path, options, true).map_err(|k| Error::new(path, k))
 }
 
-fn inspect_kind(path: &Path, options: &ReadOptions) -> Result<FileInfo, ErrorKind> {
-    let mut records = match source::open(path, options)? {
+/// [`inspect`], with `packed` as in [`crate::read::read_kind`].
+pub(crate) fn inspect_kind(
+    path: &Path,
+    options: &ReadOptions,
+    packed: bool,
+) -> Result<FileInfo, ErrorKind> {
+    let mut records = match source::open(path, options)?.with_packed_path(packed) {
         Opened::Hapt(_) => return inspect_hapt(path, options),
         Opened::Records(r) => r,
     };
@@ -136,7 +141,11 @@ fn inspect_kind(path: &Path, options: &ReadOptions) -> Result<FileInfo, ErrorKin
             }),
         }
         if ploidy.is_empty() {
-            ploidy = rec.gts.iter().map(|g| g.ploidy).collect();
+            ploidy = if rec.packed {
+                vec![2; records.samples.len()]
+            } else {
+                rec.gts.iter().map(|g| g.ploidy).collect()
+            };
             info.haploid_samples = ploidy.iter().filter(|&&p| p == 1).count();
             info.diploid_samples = ploidy.len() - info.haploid_samples;
             info.haplotypes = ploidy.iter().map(|&p| p as usize).sum();
@@ -156,6 +165,14 @@ fn inspect_kind(path: &Path, options: &ReadOptions) -> Result<FileInfo, ErrorKin
             info.non_snp_records += 1;
         }
         let (mut alt, mut called) = (0u64, 0u64);
+        if rec.packed {
+            // Every sample diploid, called and phased (homozygous calls count as phased).
+            let n = records.samples.len() as u64;
+            diploid_called += n;
+            phased += n;
+            called = 2 * n;
+            alt = crate::bytes::ones(&rec.haplotype_bits);
+        }
         for (i, gt) in rec.gts.iter().enumerate() {
             let alleles = &gt.alleles[..gt.ploidy as usize];
             if gt.ploidy != ploidy[i] && !gt.is_lone_missing() {

@@ -13,9 +13,10 @@ use std::path::Path;
 use crate::bytes::Bytes;
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{Pvar, read_psam};
-use crate::record::{Gt, RawRecord};
+use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
 
 mod decode;
+mod main_track;
 
 pub(crate) use decode::{DecodeError, RecordDecoder};
 
@@ -177,6 +178,12 @@ pub(crate) struct PgenSource {
     next_variant: usize,
     buf: Vec<u8>,
     calls: Vec<Gt>,
+    /// Whether biallelic records may take the packed path (`false` only to test the other).
+    pub(crate) packed_path: bool,
+    /// Whether the selection is every sample in file order.
+    all_in_order: bool,
+    /// Haplotype bits of every file sample, before the selection.
+    all_bits: Vec<u64>,
     /// The longest record the format allows for these samples without dosages.
     max_record: u64,
 }
@@ -218,6 +225,9 @@ pub(crate) fn open(path: &Path) -> Result<OpenedPgen, ErrorKind> {
         next_variant: 0,
         buf: Vec::new(),
         calls: Vec::new(),
+        packed_path: true,
+        all_in_order: false,
+        all_bits: Vec::new(),
     };
     Ok(OpenedPgen {
         source,
@@ -230,6 +240,7 @@ pub(crate) fn open(path: &Path) -> Result<OpenedPgen, ErrorKind> {
 impl PgenSource {
     /// Keeps the samples `slots` selects (`selected` of them), in slot order.
     pub(crate) fn select(&mut self, slots: Vec<Option<u32>>, selected: usize) {
+        self.all_in_order = every_sample_in_order(&slots, selected);
         self.slots = slots;
         self.selected = selected;
     }
@@ -285,12 +296,37 @@ impl PgenSource {
             .read_exact(&mut self.buf)
             .map_err(|e| corrupt(format!("truncated file ({e})")))?;
         let allele_ct = rec.n_alts().max(1) + 1;
+        let decode_error = |e| match e {
+            DecodeError::Dosage => record_err(RecordProblem::NotHardCalls(DOSAGE_HINT.into())),
+            DecodeError::Malformed(m) => corrupt(m),
+        };
         self.decoder
-            .decode(kind, &self.buf, allele_ct, &mut self.calls)
-            .map_err(|e| match e {
-                DecodeError::Dosage => record_err(RecordProblem::NotHardCalls(DOSAGE_HINT.into())),
-                DecodeError::Malformed(m) => corrupt(m),
-            })?;
+            .decode_main(kind, &self.buf)
+            .map_err(decode_error)?;
+        let packed = self.packed_path
+            && allele_ct == 2
+            && self
+                .decoder
+                .haplotype_bits(kind, &self.buf, &mut self.all_bits);
+        if packed {
+            rec.packed = true;
+            rec.gts.clear();
+            if self.all_in_order {
+                std::mem::swap(&mut rec.haplotype_bits, &mut self.all_bits);
+            } else {
+                select_pairs(
+                    &self.all_bits,
+                    &self.slots,
+                    self.selected,
+                    &mut rec.haplotype_bits,
+                );
+            }
+            return Ok(true);
+        }
+        self.decoder
+            .expand(kind, &self.buf, allele_ct, &mut self.calls)
+            .map_err(decode_error)?;
+        rec.packed = false;
         rec.gts.clear();
         rec.gts.resize(self.selected, Gt::default());
         for (gt, slot) in self.calls.iter().zip(&self.slots) {

@@ -93,11 +93,17 @@ pub struct Haplotypes {
 /// # Errors
 /// Every malformed or policy-breaking input is an [`Error`] naming the file and the record.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Haplotypes, Error> {
-    read_kind(path, options).map_err(|kind| Error::new(path, kind))
+    read_kind(path, options, true).map_err(|kind| Error::new(path, kind))
 }
 
-fn read_kind(path: &Path, options: &ReadOptions) -> Result<Haplotypes, ErrorKind> {
-    match source::open(path, options)? {
+/// [`read`], with `packed` = whether binary formats may decode biallelic records straight to
+/// haplotype bits (the per-sample path alone is kept for tests that compare the two).
+pub(crate) fn read_kind(
+    path: &Path,
+    options: &ReadOptions,
+    packed: bool,
+) -> Result<Haplotypes, ErrorKind> {
+    match source::open(path, options)?.with_packed_path(packed) {
         Opened::Hapt(reader) => hapt::read(reader, path, options),
         Opened::Records(mut records) => {
             if records.header_samples == 0 {

@@ -63,8 +63,13 @@ pub(crate) struct RawRecord {
     pub(crate) alt_text: String,
     /// Byte ranges of each ALT inside `alt_text` (empty for `.`).
     pub(crate) alts: Vec<(usize, usize)>,
-    /// One genotype per selected sample, in output order.
+    /// One genotype per selected sample, in output order (empty when `packed`).
     pub(crate) gts: Vec<Gt>,
+    /// Whether the genotypes are in `haplotype_bits` instead of `gts`: a biallelic record
+    /// whose selected samples are all diploid, called and phased (PGEN's packed path).
+    pub(crate) packed: bool,
+    /// With `packed`: bit `2s + c` is copy `c` of selected sample `s` (1 = ALT), 64 per word.
+    pub(crate) haplotype_bits: Vec<u64>,
 }
 
 impl RawRecord {
@@ -137,6 +142,30 @@ impl RawRecord {
         }
         Ok(())
     }
+}
+
+/// The two haplotype bits of each selected sample, in slot order, from `all` (two bits per file
+/// sample): `slots[i]` is file sample `i`'s place in the selection of `selected`.
+pub(crate) fn select_pairs(
+    all: &[u64],
+    slots: &[Option<u32>],
+    selected: usize,
+    out: &mut Vec<u64>,
+) {
+    out.clear();
+    out.resize(selected.div_ceil(32), 0);
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(s) = slot {
+            let s = *s as usize;
+            let pair = (all[i / 32] >> (2 * (i % 32))) & 3;
+            out[s / 32] |= pair << (2 * (s % 32));
+        }
+    }
+}
+
+/// Whether the selection `slots` (of `selected`) is every sample in file order.
+pub(crate) fn every_sample_in_order(slots: &[Option<u32>], selected: usize) -> bool {
+    selected == slots.len() && slots.iter().enumerate().all(|(i, s)| *s == Some(i as u32))
 }
 
 /// Whether REF>ALT is a SNP the way htslib classifies it (`bcftools view -v snps`): REF and ALT

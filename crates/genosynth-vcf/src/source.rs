@@ -25,6 +25,20 @@ pub(crate) enum Opened {
     Hapt(Box<dyn BufRead + Send>),
 }
 
+impl Opened {
+    /// Allows or forbids the packed path of binary formats (allowed when opened).
+    pub(crate) fn with_packed_path(mut self, packed: bool) -> Self {
+        if let Opened::Records(records) = &mut self {
+            match &mut records.source {
+                Source::Pgen(source) => source.packed_path = packed,
+                Source::Bgen(source) => source.packed_path = packed,
+                _ => {}
+            }
+        }
+        self
+    }
+}
+
 /// Records plus what the header said.
 pub(crate) struct Records {
     pub(crate) source: Source,

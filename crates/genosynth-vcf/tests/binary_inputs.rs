@@ -379,6 +379,101 @@ fn pgen_policies_name_the_variant_and_sample() {
     assert!(matches!(error(&path, &strict), ErrorKind::Malformed(_)));
 }
 
+#[test]
+fn pgen_packed_and_per_sample_paths_agree_on_mixed_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = [
+        // 0|1, 1|1, 1|0: the packed path.
+        (0x10, vec![0b01_10_01, 0b100]),
+        // s1 missing, s2 hom ALT: the per-sample path (the missing policy).
+        (0, vec![0b00_10_11]),
+        // Three hets, the second unphased (phasepresent), the others 1|0 and 0|1.
+        (0x10, vec![0b01_01_01, 0b1011, 0b01]),
+        // All hom REF: the packed path again.
+        (0, vec![0]),
+    ];
+    let with = |n: usize| pgen(dir.path(), 3, &records[..n], &["G", "T", "C", "A"][..n]);
+    for (n, missing) in [
+        (2, MissingPolicy::Error),
+        (2, MissingPolicy::Major),
+        (4, MissingPolicy::Major),
+    ] {
+        let path = with(n);
+        let options = ReadOptions {
+            missing,
+            ..Default::default()
+        };
+        let packed = read(&path, &options).map(|h| (h.matrix, h.report));
+        let per_sample =
+            genosynth_vcf::per_sample::read(&path, &options).map(|h| (h.matrix, h.report));
+        match (packed, per_sample) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (a, b) => assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string()),
+        }
+        assert_eq!(
+            genosynth_vcf::inspect(&path, &options).unwrap(),
+            genosynth_vcf::per_sample::inspect(&path, &options).unwrap()
+        );
+    }
+    // After a packed record, the unphased het is still reported by record and sample.
+    let path = with(4);
+    let options = ReadOptions {
+        missing: MissingPolicy::Major,
+        ..Default::default()
+    };
+    assert!(matches!(
+        error(&path, &options),
+        ErrorKind::Unphased { sample, count: 1, .. } if sample == "s2"
+    ));
+    let info = genosynth_vcf::inspect(&path, &options).unwrap();
+    assert_eq!((info.unphased_heterozygous, info.missing_genotypes), (1, 1));
+    let fine = read(&with(2), &options).unwrap();
+    assert_eq!(fine.matrix.allele_counts(), [4, 2]);
+    assert_eq!(fine.report.missing_filled, 2);
+}
+
+#[test]
+fn bgen_packed_and_per_sample_paths_agree_after_a_haploid_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    // s1 haploid ALT in the first variant; then every sample diploid (a packed block), which
+    // must still be reported as a ploidy change for s1.
+    let haploid = Variant {
+        pos: 10,
+        alleles: vec!["A", "G"],
+        phased: true,
+        bits: 8,
+        ploidy: vec![1, 2, 2],
+        values: vec![0, 255, 0, 0, 255],
+    };
+    let diploid = phased(20, 8, &[[0, 1], [1, 1], [0, 0]]);
+    for (name, variants) in [
+        (
+            "d.bgen",
+            vec![phased(5, 8, &[[1, 0], [0, 0], [0, 1]]), diploid],
+        ),
+        (
+            "h.bgen",
+            vec![haploid, phased(20, 8, &[[0, 1], [1, 1], [0, 0]])],
+        ),
+    ] {
+        let path = save(dir.path(), name, &bgen(&NAMES, &variants, 1, 2));
+        let options = ReadOptions::default();
+        let packed = read(&path, &options).map(|h| (h.matrix, h.report));
+        let per_sample =
+            genosynth_vcf::per_sample::read(&path, &options).map(|h| (h.matrix, h.report));
+        match (packed, per_sample) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (a, b) => assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string()),
+        }
+        let info = genosynth_vcf::inspect(&path, &options).unwrap();
+        assert_eq!(
+            info,
+            genosynth_vcf::per_sample::inspect(&path, &options).unwrap()
+        );
+        assert_eq!(info.ploidy_changes, u64::from(name == "h.bgen"));
+    }
+}
+
 /// Reading `bytes` as `name` ends (with any result) and does not panic.
 fn read_ends(dir: &Path, name: &str, bytes: &[u8]) {
     let path = save(dir, name, bytes);

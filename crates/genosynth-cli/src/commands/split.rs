@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use genosynth_core::{HaplotypeMatrix, split_by_individual};
+use genosynth_core::split_indices;
 
 use crate::Context;
 use crate::commands::convert::interrupted;
@@ -101,21 +101,22 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let split = split_by_individual(
-        &haplotypes.matrix,
+    let (train, holdout) = split_indices(
+        haplotypes.matrix.samples(),
         args.train_fraction,
         args.seed,
         panel.as_ref(),
     )?;
-    if let Some((train, holdout)) = lists {
-        for (path, matrix, side) in [
-            (train, &split.train, "train"),
-            (holdout, &split.holdout, "holdout"),
+    if let Some((train_list, holdout_list)) = lists {
+        let samples = haplotypes.matrix.samples();
+        for (path, side, name) in [
+            (train_list, &train, "train"),
+            (holdout_list, &holdout, "holdout"),
         ] {
-            write_sample_list(path, matrix)?;
+            write_sample_list(path, side.iter().map(|&i| samples[i].name.as_str()))?;
             ctx.printer.info(format!(
-                "{side}: {} sample names -> {}",
-                matrix.samples().len(),
+                "{name}: {} sample names -> {}",
+                side.len(),
                 path.display()
             ));
         }
@@ -123,14 +124,17 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let Some((train_out, holdout_out)) = files else {
         return Ok(ExitCode::SUCCESS);
     };
+    // The small side is copied, the large one made in place: memory stays near one matrix.
+    let holdout = haplotypes.matrix.select_samples(&holdout)?;
+    let train = haplotypes.matrix.into_samples(&train)?;
     let write = write_options(ctx, format, args.write_index, haplotypes.report.contigs);
     let mut write = write;
     write
         .metadata
         .push(("genosynthSplitSeed".into(), args.seed.to_string()));
     for (path, matrix, side) in [
-        (train_out, &split.train, "train"),
-        (holdout_out, &split.holdout, "holdout"),
+        (train_out, &train, "train"),
+        (holdout_out, &holdout, "holdout"),
     ] {
         write.metadata.retain(|(k, _)| k != "genosynthSplitSide");
         write
@@ -159,11 +163,14 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the sample names of `matrix`, one per line, atomically.
-fn write_sample_list(path: &std::path::Path, matrix: &HaplotypeMatrix) -> anyhow::Result<()> {
+/// Writes sample names, one per line, atomically.
+fn write_sample_list<'a>(
+    path: &std::path::Path,
+    names: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<()> {
     let mut text = String::new();
-    for sample in matrix.samples() {
-        text.push_str(&sample.name);
+    for name in names {
+        text.push_str(name);
         text.push('\n');
     }
     Ok(genosynth_vcf::write_atomic(path, text.as_bytes())?)

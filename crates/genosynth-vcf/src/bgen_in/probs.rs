@@ -156,6 +156,67 @@ pub(crate) fn decode(data: &[u8], n: usize, k: usize, out: &mut Vec<Gt>) -> Resu
     Ok(())
 }
 
+/// Haplotype bits of a block with `n` samples in the form UK Biobank ships (two alleles,
+/// phased, 8 bits, every sample diploid and called, every probability 0 or 255): bit `2s + c`
+/// of `out` is copy `c` of sample `s`, 1 = ALT (the stored probability of the first allele is
+/// 0). `false`, with `out` unspecified, for any other block: [`decode`] then reports or
+/// decodes it sample by sample.
+pub(crate) fn haplotype_bits(data: &[u8], n: usize, out: &mut Vec<u64>) -> bool {
+    let header = 4 + 2 + 2 + n + 2;
+    let Some(probs) = data.get(header..) else {
+        return false;
+    };
+    let fixed = data[..4] == (n as u32).to_le_bytes()
+        && data[4..6] == 2u16.to_le_bytes()
+        && data[8..8 + n].iter().all(|&p| p == 2)
+        && data[8 + n..header] == [1, 8]
+        && probs.len() == 2 * n;
+    if !fixed {
+        return false;
+    }
+    out.clear();
+    for chunk in probs.chunks(64) {
+        let Some(word) = zero_bytes(chunk) else {
+            return false;
+        };
+        out.push(word);
+    }
+    true
+}
+
+/// Bit `j` set where `chunk[j]` (at most 64 bytes) is 0; `None` unless every byte is 0 or 255.
+fn zero_bytes(chunk: &[u8]) -> Option<u64> {
+    #[cfg(target_arch = "x86_64")]
+    if chunk.len() == 64 {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let (mut zeros, mut ones) = (0u64, 0u64);
+        for (q, part) in chunk.chunks_exact(16).enumerate() {
+            // SAFETY: SSE2 is part of x86-64; `part` holds 16 readable bytes.
+            let (z, o) = unsafe {
+                let v = _mm_loadu_si128(part.as_ptr().cast());
+                (
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0))),
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(-1))),
+                )
+            };
+            zeros |= u64::from(z as u16) << (16 * q);
+            ones |= u64::from(o as u16) << (16 * q);
+        }
+        return (zeros | ones == u64::MAX).then_some(zeros);
+    }
+    let mut word = 0u64;
+    for (j, &b) in chunk.iter().enumerate() {
+        match b {
+            0 => word |= 1 << j,
+            255 => {}
+            _ => return None,
+        }
+    }
+    Some(word)
+}
+
 /// The allele a haplotype carries with probability 1, given the stored K-1 probabilities
 /// (the last allele's is implied); `None` unless they are all 0 but at most one at `one`.
 fn hard_allele(stored: &[u32], one: u32) -> Option<u8> {
@@ -192,6 +253,44 @@ mod tests {
         decode(&data, 3, 2, &mut out).unwrap();
         let text: Vec<String> = out.iter().map(Gt::text).collect();
         assert_eq!(text, ["0|1", ".|.", "1"]);
+    }
+
+    #[test]
+    fn packed_bits_equal_the_decoded_calls() {
+        // 70 samples (a full 64-byte chunk and a tail), every copy pattern.
+        let n = 70;
+        let probs: Vec<u8> = (0..2 * n)
+            .map(|j| if (j * 7 + j / 3) % 4 == 0 { 0 } else { 255 })
+            .collect();
+        let data = block(n as u32, &vec![2; n], 1, 8, &probs);
+        let mut bits = Vec::new();
+        assert!(haplotype_bits(&data, n, &mut bits));
+        let mut calls = Vec::new();
+        decode(&data, n, 2, &mut calls).unwrap();
+        for (s, gt) in calls.iter().enumerate() {
+            for c in 0..2 {
+                let h = 2 * s + c;
+                assert_eq!(bits[h / 64] >> (h % 64) & 1 == 1, gt.alleles[c] == 1, "{s}");
+            }
+        }
+        // Anything else is left to the per-sample decoder.
+        let mut dosage = probs.clone();
+        dosage[65] = 200;
+        for other in [
+            block(n as u32, &vec![2; n], 1, 8, &dosage),
+            block(n as u32, &vec![2; n], 0, 8, &probs),
+            block(
+                n as u32,
+                &[&[0x82][..], &vec![2; n - 1]].concat(),
+                1,
+                8,
+                &probs,
+            ),
+            block(n as u32, &vec![2; n], 1, 8, &probs[1..]),
+        ] {
+            assert!(!haplotype_bits(&other, n, &mut bits));
+        }
+        assert!(!haplotype_bits(&data[..20], n, &mut bits));
     }
 
     #[test]

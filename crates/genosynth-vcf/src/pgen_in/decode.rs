@@ -4,6 +4,7 @@
 //!
 //! Every read is bounds-checked: a truncated or corrupt record is an error, never a panic.
 
+use super::main_track::{Base, MainTrack};
 use crate::bytes::{Bytes, Short, bit, packed};
 use crate::record::{Gt, MAX_ALTS, MISSING};
 
@@ -22,37 +23,30 @@ impl From<Short> for DecodeError {
     }
 }
 
-/// Genotype category of the main track: 0 hom REF, 1 het, 2 hom ALT, 3 missing.
-const MISSING_CODE: u8 = 3;
-
 /// Decodes records in file order (LD-compressed records refer to the previous plain one).
 #[derive(Debug)]
 pub(crate) struct RecordDecoder {
-    n: usize,
-    /// Bytes per sample index in difflists.
-    id_width: usize,
-    codes: Vec<u8>,
-    /// The main track of the last record that was not LD-compressed.
-    ld_base: Option<Vec<u8>>,
+    /// The main track of the current record, as 2-bit words.
+    pub(super) main: MainTrack,
+    /// Where the main track of the current record ended.
+    main_end: usize,
 }
 
 impl RecordDecoder {
     pub(crate) fn new(n_samples: usize) -> Self {
-        let bits = usize::BITS - n_samples.max(1).leading_zeros() - 1;
         Self {
-            n: n_samples,
-            id_width: 1 + bits as usize / 8,
-            codes: vec![0; n_samples],
-            ld_base: None,
+            main: MainTrack::new(n_samples),
+            main_end: 0,
         }
     }
 
     /// Forgets the LD base (a new block of 2^16 variants starts).
     pub(crate) fn new_block(&mut self) {
-        self.ld_base = None;
+        self.main.base = Base::None;
     }
 
     /// Decodes the record of type `kind` with `allele_ct` alleles into `out` (one per sample).
+    #[cfg(test)]
     pub(crate) fn decode(
         &mut self,
         kind: u8,
@@ -60,14 +54,44 @@ impl RecordDecoder {
         allele_ct: usize,
         out: &mut Vec<Gt>,
     ) -> Result<(), DecodeError> {
+        self.decode_main(kind, data)?;
+        self.expand(kind, data, allele_ct, out)
+    }
+
+    /// Decodes the main track of the record of type `kind` (the first step of every path).
+    pub(crate) fn decode_main(&mut self, kind: u8, data: &[u8]) -> Result<(), DecodeError> {
         if kind & 0xe0 != 0 {
             return Err(DecodeError::Dosage);
         }
         let mut b = Bytes::new(data);
-        self.main_track(kind & 7, &mut b)?;
+        self.main.read(kind & 7, &mut b)?;
+        self.main_end = b.pos;
+        Ok(())
+    }
+
+    /// Haplotype bits of a biallelic record whose main track [`Self::decode_main`] read: see
+    /// [`MainTrack::haplotype_bits`]; `false` when the per-sample path must take it.
+    pub(crate) fn haplotype_bits(&self, kind: u8, data: &[u8], out: &mut Vec<u64>) -> bool {
+        kind & 8 == 0
+            && self
+                .main
+                .haplotype_bits(kind & 0x10 != 0, &data[self.main_end..], out)
+    }
+
+    /// One genotype per sample from the main track [`Self::decode_main`] read, the
+    /// multiallelic patches and the phase track.
+    pub(crate) fn expand(
+        &self,
+        kind: u8,
+        data: &[u8],
+        allele_ct: usize,
+        out: &mut Vec<Gt>,
+    ) -> Result<(), DecodeError> {
+        let mut b = Bytes::new(data);
+        b.pos = self.main_end;
         out.clear();
-        out.extend(self.codes.iter().map(|&c| Gt {
-            alleles: match c {
+        out.extend((0..self.main.n).map(|i| Gt {
+            alleles: match self.main.code(i) {
                 0 => [0, 0],
                 1 => [0, 1],
                 2 => [1, 1],
@@ -100,71 +124,12 @@ impl RecordDecoder {
         Ok(())
     }
 
-    fn main_track(&mut self, form: u8, b: &mut Bytes<'_>) -> Result<(), Short> {
-        let n = self.n;
-        match form {
-            0 => {
-                let bytes = b.take(n.div_ceil(4), "genotype array")?;
-                for (i, c) in self.codes.iter_mut().enumerate() {
-                    *c = packed(bytes, i, 2);
-                }
-            }
-            1 => {
-                let pair = b.u8("1-bit record header")?;
-                let (lo, hi) = match pair {
-                    1 => (0, 1),
-                    2 => (0, 2),
-                    3 => (0, 3),
-                    5 => (1, 2),
-                    6 => (1, 3),
-                    9 => (2, 3),
-                    other => return Err(format!("bad 1-bit record category byte {other}")),
-                };
-                let bits = b.take(n.div_ceil(8), "1-bit genotype array")?;
-                for (i, c) in self.codes.iter_mut().enumerate() {
-                    *c = if bit(bits, i) { hi } else { lo };
-                }
-                self.patch_difflist(b)?;
-            }
-            2 | 3 => {
-                let base = self.ld_base.as_ref().ok_or_else(|| {
-                    "LD-compressed record without a previous record in its block".to_string()
-                })?;
-                self.codes.copy_from_slice(base);
-                self.patch_difflist(b)?;
-                if form == 3 {
-                    for c in &mut self.codes {
-                        if *c != 1 && *c != MISSING_CODE {
-                            *c = 2 - *c;
-                        }
-                    }
-                }
-                return Ok(());
-            }
-            4 | 6 | 7 => {
-                self.codes.fill(form - 4);
-                self.patch_difflist(b)?;
-            }
-            _ => return Err("reserved record type 5".into()),
-        }
-        match &mut self.ld_base {
-            Some(base) => base.copy_from_slice(&self.codes),
-            None => self.ld_base = Some(self.codes.clone()),
-        }
-        Ok(())
-    }
-
-    /// Applies a difflist of (sample, category) pairs to the main track.
-    fn patch_difflist(&mut self, b: &mut Bytes<'_>) -> Result<(), Short> {
-        let codes = &mut self.codes;
-        difflist(b, self.n, self.id_width, true, |id, v| codes[id] = v)?;
-        Ok(())
-    }
-
     /// Aux track 1: which het calls are REF/ALTk (k ≥ 2) and which hom-ALT calls involve ALT2+.
     fn patches(&self, b: &mut Bytes<'_>, allele_ct: usize, out: &mut [Gt]) -> Result<(), Short> {
         let modes = b.u8("multiallelic patch header")?;
-        let cat1: Vec<usize> = (0..self.n).filter(|&i| self.codes[i] == 1).collect();
+        let cat1: Vec<usize> = (0..self.main.n)
+            .filter(|&i| self.main.code(i) == 1)
+            .collect();
         if modes & 15 != 15 {
             let chosen = self.patch_set(b, modes & 15, &cat1, 1)?;
             let width = match allele_ct {
@@ -190,7 +155,9 @@ impl RecordDecoder {
                 out[s].alleles = [0, alt as u8];
             }
         }
-        let cat2: Vec<usize> = (0..self.n).filter(|&i| self.codes[i] == 2).collect();
+        let cat2: Vec<usize> = (0..self.main.n)
+            .filter(|&i| self.main.code(i) == 2)
+            .collect();
         if modes >> 4 != 15 {
             let chosen = self.patch_set(b, modes >> 4, &cat2, 2)?;
             if allele_ct == 3 {
@@ -241,8 +208,10 @@ impl RecordDecoder {
             }
             1 => {
                 let mut ids = Vec::new();
-                difflist(b, self.n, self.id_width, false, |id, _| ids.push(id))?;
-                if let Some(&s) = ids.iter().find(|&&s| self.codes[s] != cat) {
+                difflist(b, self.main.n, self.main.id_width, false, |id, _| {
+                    ids.push(id)
+                })?;
+                if let Some(&s) = ids.iter().find(|&&s| self.main.code(s) != cat) {
                     return Err(format!(
                         "multiallelic patch names sample {s} outside category {cat}"
                     ));
@@ -256,7 +225,7 @@ impl RecordDecoder {
 
 /// Reads a difflist (PGEN spec 'Difflists'): calls `f(sample, value)` for each entry, the value
 /// 0 when the list stores sample IDs only.
-fn difflist(
+pub(super) fn difflist(
     b: &mut Bytes<'_>,
     n: usize,
     id_width: usize,
