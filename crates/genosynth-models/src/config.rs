@@ -1,4 +1,5 @@
-//! Hyperparameters, with the defaults of Yelmen et al. 2021 (the authors' code).
+//! Hyperparameters, with the defaults of Yelmen et al. 2021 (the authors' code) except where
+//! a field says otherwise.
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,15 @@ pub struct GanParams {
     pub beta2: f32,
     /// Adam ε (1e-7, Keras default).
     pub epsilon: f32,
+    /// Decay of the exponential moving average of the generator's weights that generates
+    /// AGs (0.999; 0: the live weights, as in the paper, and in checkpoints without the field).
+    #[serde(default)]
+    pub generator_ema: f32,
+    /// Weight γ of the R1 penalty `γ/2 · E‖∇ₓ D(x)‖²` (D's logit) on real haplotypes in the
+    /// discriminator's step (1; 0: none, as in the paper and in checkpoints without the
+    /// field). Not applied under DP-SGD, whose per-person gradients it would enter unclipped.
+    #[serde(default)]
+    pub r1_penalty: f32,
 }
 
 impl Default for GanParams {
@@ -92,6 +102,8 @@ impl Default for GanParams {
             beta1: 0.9,
             beta2: 0.999,
             epsilon: 1e-7,
+            generator_ema: 0.999,
+            r1_penalty: 1.0,
         }
     }
 }
@@ -135,6 +147,18 @@ impl GanParams {
         unit_interval("leaky-slope", self.leaky_slope)?;
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return Err(Error::config("l2", format!("{} is not >= 0", self.l2)));
+        }
+        if !(0.0..1.0).contains(&self.generator_ema) {
+            return Err(Error::config(
+                "generator-ema",
+                format!("{} is not in [0, 1)", self.generator_ema),
+            ));
+        }
+        if !(self.r1_penalty >= 0.0 && self.r1_penalty.is_finite()) {
+            return Err(Error::config(
+                "r1-penalty",
+                format!("{} is not >= 0", self.r1_penalty),
+            ));
         }
         Ok(())
     }

@@ -172,6 +172,14 @@ pub(crate) struct HyperArgs {
     /// GAN: Adam ε.
     #[arg(long, default_value_t = GanParams::default().epsilon, value_name = "E", help_heading = "GAN (--model gan)")]
     adam_epsilon: f32,
+    /// GAN: decay of the moving average of the generator's weights that generates AGs
+    /// (0: the live weights, as in the paper).
+    #[arg(long, default_value_t = GanParams::default().generator_ema, value_name = "D", help_heading = "GAN (--model gan)")]
+    generator_ema: f32,
+    /// GAN: weight γ of the R1 penalty γ/2·‖∇D(x)‖² on real haplotypes (0: none, as in the
+    /// paper).
+    #[arg(long, default_value_t = GanParams::default().r1_penalty, value_name = "G", help_heading = "GAN (--model gan)")]
+    r1_penalty: f32,
 
     /// RBM: number of hidden units.
     #[arg(long, default_value_t = RbmParams::default().hidden_units, value_name = "N", help_heading = "RBM (--model rbm)")]
@@ -288,6 +296,8 @@ impl HyperArgs {
                 beta1: self.adam_beta1,
                 beta2: self.adam_beta2,
                 epsilon: self.adam_epsilon,
+                generator_ema: self.generator_ema,
+                r1_penalty: self.r1_penalty,
             }),
             ModelKind::Rbm => ModelParams::Rbm(RbmParams {
                 hidden_units: self.hidden_units,
