@@ -134,6 +134,10 @@ fn train_generate_evaluate(
         .args(["--model", model, "--epochs", &epochs.to_string()])
         .args(["--seed", &SEED.to_string(), "--device", &opts.device, "-o"])
         .arg(&model_dir);
+    if model == "gan" {
+        // The paper's GAN: without genosynth's R1 penalty and weight average (docs/testing.md).
+        cmd.args(["--r1-penalty", "0", "--generator-ema", "0"]);
+    }
     if resume {
         cmd.arg("--resume");
     }
