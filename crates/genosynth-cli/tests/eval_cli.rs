@@ -332,7 +332,10 @@ fn a_window_plan_centres_ld_windows_on_its_joins() {
     assert_eq!(centred, joins);
     for w in &at {
         let b = w["boundary"].as_u64().unwrap();
-        assert!(w["from"].as_u64().unwrap() < b && b < w["to"].as_u64().unwrap(), "{w}");
+        assert!(
+            w["from"].as_u64().unwrap() < b && b < w["to"].as_u64().unwrap(),
+            "{w}"
+        );
     }
     assert!(lw["synthetic_at_boundaries"]["median"].is_f64(), "{lw}");
     assert!(html.contains("windows on model boundaries"));

@@ -330,9 +330,7 @@ fn binomial_upper_tail(n: u64, k: u64, q: f64) -> f64 {
         return 1.0;
     }
     // ln P(X = k) = ln C(n, k) + k ln q + (n − k) ln(1 − q).
-    let ln_choose: f64 = (1..=k)
-        .map(|i| ((n - k + i) as f64 / i as f64).ln())
-        .sum();
+    let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64 / i as f64).ln()).sum();
     let mut ln_p = ln_choose + k as f64 * q.ln() + (n - k) as f64 * (1.0 - q).ln();
     let mut total = 0.0;
     for j in k..=n {

@@ -110,8 +110,8 @@ pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 #[cfg(feature = "html")]
 pub use html::render_html;
 pub use kinship::{
-    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, king_robust, kinship_matrix,
-    RelativeExcess, kinship_stats, relative_excess,
+    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, RelativeExcess, king_robust,
+    kinship_matrix, kinship_stats, relative_excess,
 };
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use ld_along::{LdAlongWindow, LdSpread, LdWindows, ld_windows};

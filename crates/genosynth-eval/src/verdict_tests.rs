@@ -146,7 +146,10 @@ fn kinship_beyond_the_holdout_rate_is_judged() {
     };
     assert_eq!(judge([0, 8, 3, 9], Some([0, 2, 1, 1])), Some(Status::Pass));
     assert_eq!(judge([0, 40, 3, 9], Some([0, 0, 1, 1])), Some(Status::Warn));
-    assert_eq!(judge([40, 40, 3, 9], Some([0, 0, 1, 1])), Some(Status::Fail));
+    assert_eq!(
+        judge([40, 40, 3, 9], Some([0, 0, 1, 1])),
+        Some(Status::Fail)
+    );
     assert_eq!(judge([1, 0, 0, 0], None), Some(Status::Warn));
     assert_eq!(judge([0, 5, 0, 0], None), None);
 }

@@ -287,7 +287,12 @@ mod tests {
         let chain = plan_windows(&m, "in.vcf", ModelKind::Crbm, 4).unwrap();
         let want: Vec<(String, u64)> = chain.windows[1..]
             .iter()
-            .map(|w| ("7".to_string(), 100 + (w.window.start + w.window.clamp) as u64))
+            .map(|w| {
+                (
+                    "7".to_string(),
+                    100 + (w.window.start + w.window.clamp) as u64,
+                )
+            })
             .collect();
         assert!(chain.windows[1].window.clamp > 0);
         assert_eq!(plan_boundaries(&chain.to_json(), "p").unwrap(), want);

@@ -119,5 +119,8 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
     let [lo, hi] = a.auc_ci95.unwrap();
     assert!(lo <= a.auc && a.auc <= hi && lo > 0.6, "{a:?}");
     let [lo, hi] = a.tpr_at_1pct_fpr_ci95.unwrap();
-    assert!(lo <= a.tpr_at_1pct_fpr.unwrap() && a.tpr_at_1pct_fpr.unwrap() <= hi, "{a:?}");
+    assert!(
+        lo <= a.tpr_at_1pct_fpr.unwrap() && a.tpr_at_1pct_fpr.unwrap() <= hi,
+        "{a:?}"
+    );
 }

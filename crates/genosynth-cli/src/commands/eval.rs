@@ -196,13 +196,15 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         stop: Some(&ctx.stop),
     };
     let likelihood_attack = match (&checkpoint, &holdout) {
-        (Some(ck), Some(holdout)) => match genosynth::trained_model_attack(ck, &train, holdout, args.seed) {
-            Ok(attack) => attack,
-            Err(e) => {
-                ctx.printer.warn(format!("likelihood attack left out: {e}"));
-                None
+        (Some(ck), Some(holdout)) => {
+            match genosynth::trained_model_attack(ck, &train, holdout, args.seed) {
+                Ok(attack) => attack,
+                Err(e) => {
+                    ctx.printer.warn(format!("likelihood attack left out: {e}"));
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
     let provenance = genosynth::provenance(checkpoint.as_ref(), &header);

@@ -87,7 +87,8 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
         )?;
     }
     if let Some(l) = &r.privacy.likelihood_attack {
-        let ci = |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!(" ({lo:.3}–{hi:.3})"));
+        let ci =
+            |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!(" ({lo:.3}–{hi:.3})"));
         writeln!(
             out,
             "likelihood attack ({}, {} vs {} people): AUC {:.3}{}, TPR {}{} at 1% FPR, {} at 0.1% FPR",
