@@ -339,6 +339,11 @@ fn a_window_plan_centres_ld_windows_on_its_joins() {
     }
     assert!(lw["synthetic_at_boundaries"]["median"].is_f64(), "{lw}");
     assert!(html.contains("windows on model boundaries"));
+    // The LD-along-the-chromosome plot draws each join as a dashed line named in its legend.
+    assert!(
+        html.contains(">\nmodel boundary\n</text>"),
+        "no boundary marks in the LD plot"
+    );
 
     let not_a_plan = sets.path("not-a-plan.json");
     std::fs::write(&not_a_plan, "{\"chrom\": \"1\"}").unwrap();
