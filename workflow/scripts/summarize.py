@@ -2,8 +2,9 @@
 privacy gate (`{outdir}/privacy.json`).
 
 Per chromosome and run (the main run and, with `baseline: true`, the unconditioned baseline):
-sites, windows, the eval verdict and its checks, the likelihood attack on the run's model, and
-the time and peak memory of every job (Snakemake `benchmark:` files). With stratified
+sites, windows, the eval verdict and its checks (with their 95% intervals), the likelihood attack
+on the run's model, the chromosome-scale figures (segment privacy loss, detection AUC, kinship
+pairs per degree bin against what held-out people show), and the time and peak memory of every job (Snakemake `benchmark:` files). With stratified
 conditioning, the same per stratum: its AGs and model judged on its own held-out people. Across chromosomes: how often an AG keeps one ancestry (its
 nearest real population in PCA space, from `genosynth eval --panel`'s report.json `ancestry`),
 for the main run and the baseline, against the agreement expected by chance from each
@@ -29,7 +30,10 @@ PRIVACY_CHECKS = (
     "privacy_loss",
     "exact_copy_share",
     "segment_privacy_loss",
+    "kinship_close_relatives",
 )
+# KING degree bins of report.json's kinship counts, closest first.
+DEGREES = ("duplicate", "first", "second", "third")
 
 
 def read_benchmark(path: str) -> dict:
@@ -165,8 +169,36 @@ def likelihood_attack(report: dict):
     attack = (report.get("privacy") or {}).get("likelihood_attack")
     if not attack:
         return None
-    keys = ("score", "members", "non_members", "auc", "tpr_at_1pct_fpr", "tpr_at_0_1pct_fpr")
+    keys = ("score", "members", "non_members", "auc", "auc_ci95", "tpr_at_1pct_fpr",
+            "tpr_at_1pct_fpr_ci95", "tpr_at_0_1pct_fpr")
     return {k: attack.get(k) for k in keys}
+
+
+def chromosome_figures(report: dict) -> dict:
+    """The chromosome-scale figures with their 95% intervals: segment privacy loss, the
+    classifier two-sample test's AUC, and kinship pairs per KING degree bin for AGs × train
+    against holdout × train (and AGs × holdout). A figure eval did not compute is None."""
+    segments = report.get("segments") or {}
+    detection = report.get("detection") or {}
+    kinship = report.get("kinship") or {}
+
+    def bins(comparison):
+        if not comparison:
+            return None
+        return {"pairs": comparison["pairs"], **dict(zip(DEGREES, comparison["degree_counts"]))}
+
+    return {
+        "segment_privacy_loss": {
+            "value": segments.get("privacy_loss"),
+            "ci95": (report.get("uncertainty") or {}).get("segment_privacy_loss"),
+        },
+        "detection_auc": {"value": detection.get("auc"), "ci95": detection.get("ci95")},
+        "kinship": {
+            "ags_train": bins(kinship.get("synthetic_train")),
+            "ags_holdout": bins(kinship.get("synthetic_holdout")),
+            "holdout_train": bins(kinship.get("holdout_train")),
+        },
+    }
 
 
 def chromosome_entry(root: str, chrom: str, report: dict) -> dict:
@@ -186,6 +218,7 @@ def chromosome_entry(root: str, chrom: str, report: dict) -> dict:
             for c in report["verdict"]["checks"]
         },
         "likelihood_attack": likelihood_attack(report),
+        "figures": chromosome_figures(report),
         "haplotypes": {
             "train": inputs.get("train_haplotypes"),
             "holdout": inputs.get("holdout_haplotypes"),
@@ -346,8 +379,11 @@ def render_html(summary: dict) -> str:
             ]
             parts.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
         parts.append("</table>")
+        parts.append(render_figures([((chrom,), c) for chrom, c in chroms.items()], ("chromosome",)))
         if "strata" in entry:
             parts.append(render_strata(entry["strata"]))
+            rows = [((label, chrom), c) for label, cs in entry["strata"].items() for chrom, c in cs.items()]
+            parts.append(render_figures(rows, ("stratum", "chromosome")))
         if "ancestry" in entry:
             a = entry["ancestry"]
             parts.append(
@@ -385,7 +421,45 @@ STRATUM_FIGURES = (
     ("privacy_loss", "privacy loss"),
     ("membership_auc", "membership AUC"),
     ("likelihood_attack_auc", "likelihood attack AUC"),
+    ("segment_privacy_loss", "segment privacy loss"),
+    ("detection_auc", "detection AUC"),
+    ("kinship_close_relatives", "kinship: close AG × train pairs"),
 )
+
+
+def render_figures(rows: list, keys: tuple) -> str:
+    """Per chromosome (and stratum): segment privacy loss and detection AUC with their 95%
+    intervals, and kinship pairs per degree bin, AGs × train beside holdout × train."""
+    e = html.escape
+    head = [*keys, "segment privacy loss (95% interval)", "detection AUC (95% interval)",
+            "kinship AGs × train: pairs, dup / 1st / 2nd / 3rd",
+            "AGs × holdout", "holdout × train (real unseen people)"]
+    body = []
+    for key, c in rows:
+        f = c.get("figures")
+        if not f:
+            continue
+        cells = [e(k) for k in key]
+        for name in ("segment_privacy_loss", "detection_auc"):
+            ci = f[name]["ci95"]
+            interval = f" ({_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
+            cells.append(f"{_fmt(f[name]['value'])}{interval}")
+        for side in ("ags_train", "ags_holdout", "holdout_train"):
+            b = f["kinship"][side]
+            cells.append("-" if b is None else f"{b['pairs']}: " + " / ".join(str(b[d]) for d in DEGREES))
+        body.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    if not body:
+        return ""
+    return (
+        "<h3>Segments, distinguishability and kinship</h3><p>Segment privacy loss: share of AGs whose "
+        "longest segment shared with training people is longer than with as many unseen people, − 0.5. "
+        "Detection AUC: can a classifier tell AGs from held-out people (0.5: no). Kinship: KING-robust "
+        "pairs per degree bin; read AGs × train against holdout × train and AGs × holdout.</p><table><tr>"
+        + "".join(f"<th>{e(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join(body)
+        + "</table>"
+    )
 
 
 def render_strata(strata: dict) -> str:
@@ -402,15 +476,18 @@ def render_strata(strata: dict) -> str:
                      f"<span class='{c['verdict']}'>{c['verdict']}</span>"]
             for name, _ in STRATUM_FIGURES:
                 check = c["checks"].get(name)
+                ci = check.get("ci95") if check else None
+                interval = f" ({_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
                 cells.append(
-                    f"<span class='{check['status']}'>{_fmt(check['value'])}</span>" if check else "-"
+                    f"<span class='{check['status']}'>{_fmt(check['value'])}{interval}</span>" if check else "-"
                 )
             if attack is None:
                 tpr = "no likelihood"
             elif attack.get("tpr_at_1pct_fpr") is None:
                 tpr = f"not resolvable ({attack.get('non_members')} held-out people; 1% needs 100)"
             else:
-                tpr = _fmt(attack["tpr_at_1pct_fpr"])
+                ci = attack.get("tpr_at_1pct_fpr_ci95")
+                tpr = _fmt(attack["tpr_at_1pct_fpr"]) + (f" ({_fmt(ci[0])}–{_fmt(ci[1])})" if ci else "")
             costs = c["costs"].get("train", c["costs"].get("train_windows", {}))
             cells += [e(tpr), _fmt(costs.get("total_s"))]
             rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")

@@ -130,3 +130,50 @@ def test_eval_ancestry_in_report_json_feeds_the_same_measure():
     assert measure["matches_label"] == {"chr1": 0.5, "chr2": 1.0}
     assert tables["chr1"]["holdout_agreement"] == 0.9
     assert summarize.eval_ancestry_table({"verdict": {}}) is None
+
+
+def test_the_summary_shows_segments_detection_and_kinship_with_intervals(tmp_path):
+    def comparison(pairs, counts):
+        return {"pairs": pairs, "degree_counts": counts}
+
+    report = {
+        "verdict": {"overall": "warn", "checks": [
+            {"name": "segment_privacy_loss", "value": 0.02, "status": "pass", "ci95": [-0.01, 0.06],
+             "certified": False},
+            {"name": "detection_auc", "value": 0.55, "status": "pass", "ci95": [0.51, 0.58], "certified": True},
+            {"name": "kinship_close_relatives", "value": 40.0, "reference": 0.0, "status": "warn"},
+        ]},
+        "segments": {"privacy_loss": 0.02},
+        "uncertainty": {"segment_privacy_loss": [-0.01, 0.06]},
+        "detection": {"auc": 0.55, "ci95": [0.51, 0.58]},
+        "kinship": {
+            "synthetic_train": comparison(40000, [0, 40, 3, 9]),
+            "synthetic_holdout": comparison(10000, [0, 0, 1, 1]),
+            "holdout_train": comparison(8000, [0, 0, 2, 4]),
+        },
+        "privacy": {"likelihood_attack": {"score": "log-likelihood", "members": 400, "non_members": 200,
+                                          "auc": 0.52, "auc_ci95": [0.47, 0.57], "tpr_at_1pct_fpr": 0.051,
+                                          "tpr_at_1pct_fpr_ci95": [0.02, 0.09]}},
+    }
+    entry = summarize.chromosome_entry(str(tmp_path), "chr1", report)
+    f = entry["figures"]
+    assert f["segment_privacy_loss"] == {"value": 0.02, "ci95": [-0.01, 0.06]}
+    assert f["detection_auc"] == {"value": 0.55, "ci95": [0.51, 0.58]}
+    assert f["kinship"]["ags_train"] == {"pairs": 40000, "duplicate": 0, "first": 40, "second": 3, "third": 9}
+    assert f["kinship"]["holdout_train"]["second"] == 2
+    assert entry["likelihood_attack"]["tpr_at_1pct_fpr_ci95"] == [0.02, 0.09]
+    # A haploid run (no kinship) and one without a holdout keep their columns empty.
+    bare = summarize.chromosome_figures({"segments": {}, "kinship": None})
+    assert bare["kinship"] == {"ags_train": None, "ags_holdout": None, "holdout_train": None}
+    assert bare["detection_auc"]["value"] is None
+
+    summary = {"config": {}, "chromosomes": {"chr1": {"sites": 100, "windows": 0}},
+               "runs": {"main": {"chromosomes": {"chr1": entry}, "strata": {"AFR": {"chr1": entry}}}}}
+    page = summarize.render_html(summary)
+    assert "<td>chr1</td><td>0.02 (-0.01–0.06)</td><td>0.55 (0.51–0.58)</td>" in page
+    assert "<td>40000: 0 / 40 / 3 / 9</td><td>10000: 0 / 0 / 1 / 1</td><td>8000: 0 / 0 / 2 / 4</td>" in page
+    assert "<td>AFR</td><td>chr1</td><td>0.02 (-0.01–0.06)</td>" in page
+    assert "0.051 (0.02–0.09)" in page
+    # A duplicate or first-degree excess that fails is a leak for the privacy gate.
+    entry["checks"]["kinship_close_relatives"]["status"] = "fail"
+    assert any("kinship_close_relatives" in leak for leak in summarize.leaks(summary))

@@ -290,3 +290,71 @@ fn agbl4_unseen_haplotypes_with_split_multiallelics_and_indels_do_not_fail() {
         report["verdict"]
     );
 }
+
+/// `eval --plan`: one more LD window centred on each join of the plan's segments, reported
+/// beside the evenly spread ones and marked in the HTML plot; a file that is not a plan is a
+/// clear error.
+#[test]
+fn a_window_plan_centres_ld_windows_on_its_joins() {
+    let sets = Sets::new();
+    let plan = sets.path("plan.json");
+    genosynth_ok(&[
+        "plan",
+        &sets.path("train.vcf.gz"),
+        "--window-sites",
+        "300",
+        "--model",
+        "wgan",
+        "-q",
+        "-o",
+        &plan,
+    ]);
+    let plan_json: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let joins: Vec<u64> = plan_json["windows"].as_array().unwrap()[1..]
+        .iter()
+        .map(|w| w["join_pos"].as_u64().unwrap())
+        .collect();
+    assert_eq!(joins.len(), 2);
+    let (report, html, _) = sets.eval_with(
+        &sets.path("unseen.vcf.gz"),
+        Some(&sets.path("holdout2.vcf.gz")),
+        "planned",
+        &["--max-haplotypes", "600", "--plan", &plan],
+    );
+    let lw = &report["ld_windows"];
+    let at: Vec<&Value> = lw["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| !w["boundary"].is_null())
+        .collect();
+    let centred: Vec<u64> = at.iter().map(|w| w["boundary"].as_u64().unwrap()).collect();
+    assert_eq!(centred, joins);
+    for w in &at {
+        let b = w["boundary"].as_u64().unwrap();
+        assert!(
+            w["from"].as_u64().unwrap() < b && b < w["to"].as_u64().unwrap(),
+            "{w}"
+        );
+    }
+    assert!(lw["synthetic_at_boundaries"]["median"].is_f64(), "{lw}");
+    assert!(html.contains("windows on model boundaries"));
+    // The LD-along-the-chromosome plot draws each join as a dashed line named in its legend.
+    assert!(
+        html.contains(">\nmodel boundary\n</text>"),
+        "no boundary marks in the LD plot"
+    );
+
+    let not_a_plan = sets.path("not-a-plan.json");
+    std::fs::write(&not_a_plan, "{\"chrom\": \"1\"}").unwrap();
+    let err = genosynth()
+        .args(["eval", "--train", &sets.path("train.vcf.gz"), "--synthetic"])
+        .args([&sets.path("unseen.vcf.gz"), "--plan", &not_a_plan])
+        .args(["-o", &sets.path("bad-plan")])
+        .output()
+        .unwrap();
+    assert!(!err.status.success());
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(stderr.contains("genosynth plan"), "{stderr}");
+    assert!(!std::path::Path::new(&sets.path("bad-plan")).exists());
+}

@@ -5,14 +5,18 @@
 //! ```text
 //! cargo run --release -p genosynth-eval --example eval_scale -- 2504 2504 805
 //! cargo run --release -p genosynth-eval --example eval_scale -- 20000 20000 10000 --privacy-only
-//! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --detection-only
+//! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part detection
+//! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part segments
+//! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part kinship
 //! ```
 
 use std::time::Instant;
 
 use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use genosynth_eval::privacy::{passes, privacy_stats};
-use genosynth_eval::{EvalInput, Settings, detection_stats, evaluate, fit_pca};
+use genosynth_eval::{
+    EvalInput, Settings, detection_stats, evaluate, fit_pca, kinship_stats, segment_stats,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -70,7 +74,41 @@ fn main() {
         "{n_train} train x {n_syn} synthetic haplotypes x {n_sites} sites, {} threads",
         rayon::current_num_threads()
     );
-    if args.iter().any(|a| a == "--detection-only") {
+    let part = args
+        .iter()
+        .position(|a| a == "--part")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    if matches!(part, Some("segments" | "kinship")) {
+        // One chromosome-scale privacy figure alone, AGs against train and a holdout of the
+        // AGs' size (and holdout against train), as `evaluate` runs it.
+        let holdout = population(n_syn, n_sites, 3);
+        let t = Instant::now();
+        let figure = if part == Some("segments") {
+            let s = segment_stats(&train, &synthetic, Some(&holdout), 1);
+            format!(
+                "segment privacy loss {:.4}",
+                s.privacy_loss.unwrap_or(f64::NAN)
+            )
+        } else {
+            let k = kinship_stats(&train, &synthetic, Some(&holdout)).expect("diploid");
+            format!(
+                "{} + {} + {} pairs, max kinship {:.3}",
+                k.synthetic_train.pairs,
+                k.synthetic_holdout.map_or(0, |c| c.pairs),
+                k.holdout_train.map_or(0, |c| c.pairs),
+                k.synthetic_train.max
+            )
+        };
+        println!(
+            "{}: {:.3} s, {figure}, peak RSS {:.0} MiB",
+            part.unwrap_or_default(),
+            t.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+        return;
+    }
+    if part == Some("detection") || args.iter().any(|a| a == "--detection-only") {
         // The classifier two-sample test of the AGs against a holdout of the AGs' size.
         let holdout = population(n_syn, n_sites, 3);
         let t = Instant::now();

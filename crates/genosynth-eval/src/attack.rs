@@ -6,6 +6,8 @@
 //! a number.
 
 use genosynth_core::{non_members_needed, resolvable};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// One score-based membership attack, members (training people) against non-members
@@ -26,6 +28,12 @@ pub struct ScoreAttack {
     pub tpr_at_1pct_fpr: Option<f64>,
     /// The same at 0.1% (`None` with fewer than 1,000 non-members).
     pub tpr_at_0_1pct_fpr: Option<f64>,
+    /// 95% bootstrap interval of `auc` over people ([`score_attack_with_intervals`]); `None` until drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auc_ci95: Option<[f64; 2]>,
+    /// 95% bootstrap interval of `tpr_at_1pct_fpr`, where it is resolvable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpr_at_1pct_fpr_ci95: Option<[f64; 2]>,
 }
 
 /// The attack's figures for `members`' and `non_members`' scores (higher = more likely a
@@ -42,7 +50,44 @@ pub fn score_attack(score: &str, members: &[f64], non_members: &[f64]) -> ScoreA
         auc: score_auc(members, non_members),
         tpr_at_1pct_fpr: tpr(0.01),
         tpr_at_0_1pct_fpr: tpr(0.001),
+        auc_ci95: None,
+        tpr_at_1pct_fpr_ci95: None,
     }
+}
+
+/// [`score_attack`] with 95% bootstrap intervals of its AUC and TPR at 1% FPR: each of
+/// [`crate::REPLICATES`] seeded replicates draws members and non-members (people: one score
+/// each) with replacement, as the other privacy figures' intervals do. For reports; checkpoint
+/// selection takes the plain figures.
+pub fn score_attack_with_intervals(
+    score: &str,
+    members: &[f64],
+    non_members: &[f64],
+    seed: u64,
+) -> ScoreAttack {
+    let mut attack = score_attack(score, members, non_members);
+    if members.is_empty() || non_members.is_empty() {
+        return attack;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut draw = |v: &[f64]| -> Vec<f64> {
+        (0..v.len())
+            .map(|_| v[rng.random_range(0..v.len())])
+            .collect()
+    };
+    let (mut aucs, mut tprs) = (Vec::new(), Vec::new());
+    for _ in 0..crate::REPLICATES {
+        let (m, n) = (draw(members), draw(non_members));
+        aucs.push(score_auc(&m, &n));
+        if attack.tpr_at_1pct_fpr.is_some() {
+            tprs.push(score_tpr_at_fpr(&m, &n, 0.01));
+        }
+    }
+    attack.auc_ci95 = Some(crate::uncertainty::interval(aucs));
+    attack.tpr_at_1pct_fpr_ci95 = attack
+        .tpr_at_1pct_fpr
+        .map(|_| crate::uncertainty::interval(tprs));
+    attack
 }
 
 /// A true-positive rate for reports: `0.023`, or `not resolvable (32 non-members; 1% needs

@@ -287,6 +287,59 @@ pub fn kinship_stats(
     })
 }
 
+/// How far AG samples' close pairs with training people exceed the rate their pairs with
+/// holdout people show (the same AGs, people they were not trained on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelativeExcess {
+    /// AG × training pairs in the degree bins tested.
+    pub train_pairs: u64,
+    /// Those expected at the AG × holdout rate per pair.
+    pub expected: f64,
+    /// One-sided exact p-value of seeing that many or more at the holdout rate.
+    pub p_value: f64,
+}
+
+/// The excess of AG × train pairs of duplicate up to `degree` (0: duplicates only, 1: and
+/// first degree) over the AG × holdout rate, `None` without holdout pairs. Given all `c`
+/// such pairs, under "no leak" the training ones are Binomial(c, train pairs / all pairs): the
+/// exact test of two Poisson rates.
+pub fn relative_excess(
+    train: &KinshipComparison,
+    holdout: &KinshipComparison,
+    degree: usize,
+) -> Option<RelativeExcess> {
+    if holdout.pairs == 0 || train.pairs == 0 {
+        return None;
+    }
+    let count = |c: &KinshipComparison| c.degree_counts[..=degree.min(3)].iter().sum::<u64>();
+    let (ct, ch) = (count(train), count(holdout));
+    let q = train.pairs as f64 / (train.pairs + holdout.pairs) as f64;
+    Some(RelativeExcess {
+        train_pairs: ct,
+        expected: ch as f64 * train.pairs as f64 / holdout.pairs as f64,
+        p_value: binomial_upper_tail(ct + ch, ct, q),
+    })
+}
+
+/// `P(X ≥ k)` for `X ~ Binomial(n, q)`, summed in log space from `k` up.
+fn binomial_upper_tail(n: u64, k: u64, q: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if q >= 1.0 {
+        return 1.0;
+    }
+    // ln P(X = k) = ln C(n, k) + k ln q + (n − k) ln(1 − q).
+    let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64 / i as f64).ln()).sum();
+    let mut ln_p = ln_choose + k as f64 * q.ln() + (n - k) as f64 * (1.0 - q).ln();
+    let mut total = 0.0;
+    for j in k..=n {
+        total += ln_p.exp();
+        ln_p += ((n - j) as f64 / (j + 1) as f64).ln() + q.ln() - (1.0 - q).ln();
+    }
+    total.min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +380,35 @@ mod tests {
         assert_eq!(degree(0.4), Some(0));
         assert_eq!(degree(0.05), Some(3));
         assert_eq!(degree(0.01), None);
+    }
+
+    /// The tail against scipy.stats.binom.sf(k − 1, n, q), and the excess on counts.
+    #[test]
+    fn relative_excess_is_the_exact_two_rate_test() {
+        // scipy: binom.sf(6, 10, 0.5) = 0.171875; binom.sf(87, 88, 0.8) = 0.8**88.
+        assert!((binomial_upper_tail(10, 7, 0.5) - 0.171_875).abs() < 1e-12);
+        assert!((binomial_upper_tail(88, 88, 0.8) / 0.8f64.powi(88) - 1.0).abs() < 1e-9);
+        assert_eq!(binomial_upper_tail(5, 0, 0.3), 1.0);
+        let cmp = |pairs: u64, degree_counts: [u64; 4]| KinshipComparison {
+            pairs,
+            degree_counts,
+            queries_with_relative: 0,
+            queries_with_close_relative: 0,
+            queries: 0,
+            max: f64::NAN,
+            closest: None,
+            points: Vec::new(),
+        };
+        // Four times the pairs, four times the relatives: no excess.
+        let same = relative_excess(&cmp(4000, [0, 8, 0, 0]), &cmp(1000, [0, 2, 0, 0]), 1).unwrap();
+        assert_eq!((same.train_pairs, same.expected), (8, 8.0));
+        assert!(same.p_value > 0.3, "{same:?}");
+        // 40 first-degree pairs with training people, none with holdout people.
+        let leak = relative_excess(&cmp(4000, [0, 40, 0, 0]), &cmp(1000, [0; 4]), 1).unwrap();
+        assert!(leak.p_value < 1e-3, "{leak:?}");
+        // Duplicates only: the first-degree pairs do not count.
+        let dup = relative_excess(&cmp(4000, [0, 40, 0, 0]), &cmp(1000, [0; 4]), 0).unwrap();
+        assert_eq!((dup.train_pairs, dup.p_value), (0, 1.0));
+        assert!(relative_excess(&cmp(4000, [1; 4]), &cmp(0, [0; 4]), 1).is_none());
     }
 }

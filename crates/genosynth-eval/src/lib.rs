@@ -98,7 +98,7 @@ pub use af::{
 };
 pub use align::SiteMatch;
 pub use ancestry::{AncestryAssignment, AncestryShare, AncestryStats, assign_ancestry};
-pub use attack::{ScoreAttack, score_attack, tpr_text};
+pub use attack::{ScoreAttack, score_attack, score_attack_with_intervals, tpr_text};
 pub use classifier::{Features, Learner, cross_validated_scores};
 pub use detection::{
     DetectionStats, FOLDS, LEARNERS, LearnerAuc, MAX_HAPLOTYPES_PER_CLASS, MAX_SITE_FEATURES,
@@ -110,8 +110,8 @@ pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 #[cfg(feature = "html")]
 pub use html::render_html;
 pub use kinship::{
-    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, king_robust, kinship_matrix,
-    kinship_stats,
+    DEGREE_BOUNDS, KinshipComparison, KinshipPoint, KinshipStats, RelativeExcess, king_robust,
+    kinship_matrix, kinship_stats, relative_excess,
 };
 pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use ld_along::{LdAlongWindow, LdSpread, LdWindows, ld_windows};

@@ -6,6 +6,7 @@
 use genosynth_core::PrivacyBounds;
 use serde::{Deserialize, Serialize};
 
+use crate::kinship::{KinshipStats, relative_excess};
 use crate::report::Report;
 
 /// Outcome of one check.
@@ -354,11 +355,63 @@ pub fn verdict(r: &Report) -> Verdict {
             "cross-validated ROC AUC of the better of two classifiers (logistic regression, nearest neighbours) telling AGs from holdout people they were not trained on; 0.5 = indistinguishable, 1 = every AG detected",
         );
     }
+    if let Some((value, reference, status, threshold)) = r.kinship.as_ref().and_then(kinship) {
+        add(
+            "kinship_close_relatives",
+            value,
+            reference,
+            status,
+            threshold,
+            "AG × training pairs at duplicate or first degree (KING-robust), against the count expected at the rate the same AGs show with holdout people; in excess: AGs carry training people's haplotypes whole",
+        );
+    }
     certify(&mut checks, r);
     Verdict {
         overall: checks.iter().map(|c| c.status).max().unwrap_or_default(),
         checks,
     }
+}
+
+/// Below this one-sided p-value, AG × train relatives exceed the AG × holdout rate.
+const KINSHIP_P: f64 = 1e-3;
+
+/// The kinship check: duplicates of training people beyond the holdout rate fail, first-degree
+/// relatives beyond it warn (805 SNPs place mosaic AGs near 0.18 by chance, see
+/// docs/privacy.md); without a holdout, any duplicate of a training person warns.
+fn kinship(k: &KinshipStats) -> Option<(f64, Option<f64>, Status, String)> {
+    let train = &k.synthetic_train;
+    let close = (train.degree_counts[0] + train.degree_counts[1]) as f64;
+    let Some(holdout) = &k.synthetic_holdout else {
+        return (train.degree_counts[0] > 0).then(|| {
+            (
+                close,
+                None,
+                Status::Warn,
+                format!(
+                    "{} AG × training pairs are duplicates; no holdout to compare with (pass: no duplicate)",
+                    train.degree_counts[0]
+                ),
+            )
+        });
+    };
+    let dup = relative_excess(train, holdout, 0)?;
+    let near = relative_excess(train, holdout, 1)?;
+    let status = if dup.p_value < KINSHIP_P {
+        Status::Fail
+    } else if near.p_value < KINSHIP_P {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    Some((
+        close,
+        Some(near.expected),
+        status,
+        format!(
+            "fail when duplicates, warn when duplicate or first-degree pairs exceed the AG × holdout rate (one-sided exact p < {KINSHIP_P}; here {} duplicate pairs, p = {:.2e}; {} close pairs, p = {:.2e})",
+            dup.train_pairs, dup.p_value, near.train_pairs, near.p_value
+        ),
+    ))
 }
 
 /// Attaches each interval to its check, with the pass bounds it must clear to be certified.
@@ -371,8 +424,11 @@ fn certify(checks: &mut [Check], r: &Report) {
     let bounds = PrivacyBounds::default();
     let (membership, loss) = ([bounds.max_membership_auc], [bounds.max_privacy_loss]);
     let detection = [DETECTION_AUC_BOUNDS[0]];
+    let (likelihood_auc, likelihood_tpr) =
+        ([bounds.max_likelihood_auc], [bounds.max_likelihood_tpr]);
+    let attack = r.privacy.likelihood_attack.as_ref();
     type WithBounds<'a> = (&'a str, Option<[f64; 2]>, &'a [f64]);
-    let with: [WithBounds<'_>; 6] = [
+    let with: [WithBounds<'_>; 8] = [
         ("aa_truth", Some(u.aa_truth), &band),
         ("aa_syn", Some(u.aa_syn), &band),
         ("membership_auc", u.membership_auc, &membership),
@@ -382,6 +438,16 @@ fn certify(checks: &mut [Check], r: &Report) {
             "detection_auc",
             r.detection.as_ref().map(|d| d.ci95),
             &detection,
+        ),
+        (
+            "likelihood_attack_auc",
+            attack.and_then(|a| a.auc_ci95),
+            &likelihood_auc,
+        ),
+        (
+            "likelihood_attack_tpr_at_1pct_fpr",
+            attack.and_then(|a| a.tpr_at_1pct_fpr_ci95),
+            &likelihood_tpr,
         ),
     ];
     for (name, ci, bounds) in with {
@@ -395,6 +461,11 @@ fn certify(checks: &mut [Check], r: &Report) {
             .filter(|&b| lo <= b && b < hi)
             .collect();
         c.certified = Some(straddled.is_empty() && lo.is_finite() && hi.is_finite());
+        // The likelihood attack rests on the people the model scored, not the holdout.
+        let people = match (name.starts_with("likelihood_attack"), attack) {
+            (true, Some(a)) => a.non_members,
+            _ => people,
+        };
         c.people_needed = straddled
             .iter()
             .filter_map(|&b| crate::people_needed(people, (hi - lo) / 2.0, (c.value - b).abs()))
@@ -403,71 +474,5 @@ fn certify(checks: &mut [Check], r: &Report) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{EvalInput, PrivacyRisk, Settings, evaluate, score_attack};
-    use genosynth_core::HaplotypeMatrix;
-    use genosynth_core::test_util::TestPopulation;
-
-    /// `n` haplotypes of the workspace's test population.
-    fn matrix(n: usize, seed: u64) -> HaplotypeMatrix {
-        TestPopulation {
-            people: n / 2,
-            ..TestPopulation::default()
-        }
-        .generate(seed)
-    }
-
-    fn check<'v>(v: &'v Verdict, name: &str) -> Option<&'v Check> {
-        v.checks.iter().find(|c| c.name == name)
-    }
-
-    /// The likelihood attack fails the verdict beyond the bound selection applies; its TPR is
-    /// judged only where resolvable; an accepted privacy risk always fails.
-    #[test]
-    fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
-        let (t, s, h) = (matrix(40, 1), matrix(40, 2), matrix(40, 3));
-        let mut report = evaluate(&EvalInput {
-            train: &t,
-            synthetic: &s,
-            holdout: Some(&h),
-            panel: None,
-            synthetic_panel: None,
-            settings: Settings::default(),
-            stop: None,
-        })
-        .unwrap();
-        assert!(check(&report.verdict, "likelihood_attack_auc").is_none());
-        let members: Vec<f64> = (0..80).map(f64::from).collect();
-        let many: Vec<f64> = (0..150).map(|i| f64::from(i) - 70.0).collect();
-        // 16 non-members: AUC judged, TPR at 1% not resolvable, so not judged.
-        report.privacy.likelihood_attack = Some(score_attack("s", &members, &many[..16]));
-        let v = verdict(&report);
-        assert_eq!(
-            check(&v, "likelihood_attack_auc").unwrap().status,
-            Status::Fail
-        );
-        assert!(check(&v, "likelihood_attack_tpr_at_1pct_fpr").is_none());
-        assert_eq!(v.overall, Status::Fail);
-        // The same scores for both sides: chance, and 150 non-members resolve 1%.
-        report.privacy.likelihood_attack = Some(score_attack("s", &many, &many));
-        let v = verdict(&report);
-        assert_eq!(
-            check(&v, "likelihood_attack_auc").unwrap().status,
-            Status::Pass
-        );
-        let tpr = check(&v, "likelihood_attack_tpr_at_1pct_fpr").unwrap();
-        assert_eq!(tpr.status, Status::Pass, "{tpr:?}");
-        report.privacy_risk = Some(PrivacyRisk {
-            accepted: true,
-            selected_epoch: Some(3),
-            failed: vec!["privacy loss 0.050 > 0.03 (by 0.020)".into()],
-        });
-        let v = verdict(&report);
-        assert_eq!(
-            check(&v, "accepted_privacy_risk").unwrap().status,
-            Status::Fail
-        );
-        assert_eq!(v.overall, Status::Fail);
-    }
-}
+#[path = "verdict_tests.rs"]
+mod tests;

@@ -174,7 +174,8 @@ pub(crate) fn evaluate(
             let provenance = genosynth::provenance(checkpoint, &synthetic.metadata);
             let (likelihood_attack, warning) = match (checkpoint, holdout) {
                 (Some(ck), Some(holdout)) => {
-                    match genosynth::trained_model_attack(ck, &train.matrix, &holdout.matrix) {
+                    match genosynth::trained_model_attack(ck, &train.matrix, &holdout.matrix, seed)
+                    {
                         Ok(attack) => (attack, None),
                         Err(e) => (
                             None,

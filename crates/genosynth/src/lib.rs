@@ -84,4 +84,6 @@ pub use validation::{
     LD_WINDOW, ValidationSplit, paired_like, score, scores_of, settings, split_named,
     split_validation,
 };
-pub use windows::{PlannedWindow, WindowPlan, plan_windows, segments};
+pub use windows::{
+    PlannedWindow, WindowPlan, checkpoint_boundaries, plan_boundaries, plan_windows, segments,
+};

@@ -194,11 +194,14 @@ pub fn synth(
         holdout: split.as_ref().map(|s| &s.validation),
         panel: None,
         synthetic_panel: None,
-        settings: settings(seed),
+        settings: genosynth_eval::Settings {
+            model_boundaries: crate::checkpoint_boundaries(&checkpoint),
+            ..settings(seed)
+        },
         stop: Some(stop),
     };
     let likelihood_attack = match &split {
-        Some(s) => likelihood_attack(&checkpoint, fit, &s.validation)?,
+        Some(s) => likelihood_attack(&checkpoint, fit, &s.validation, seed)?,
         None => None,
     };
     let annotations = Annotations {

@@ -71,7 +71,8 @@ pub fn training_haplotypes(
 /// The likelihood attack of `eval --model`: members are the haplotypes the model was trained
 /// on, recovered from `train` (the file it was trained from; the validation people who chose
 /// its checkpoint were never trained on and do not count as members), non-members the people
-/// of `holdout`. `None` for models without a likelihood or free energy (GANs, the CRBM).
+/// of `holdout`, with 95% bootstrap intervals over people drawn with `seed`. `None` for models
+/// without a likelihood or free energy (GANs, the CRBM).
 ///
 /// # Errors
 /// `holdout` lacks the model's sites in order, or `train` is not the model's training file.
@@ -79,6 +80,7 @@ pub fn trained_model_attack(
     checkpoint: &Checkpoint,
     train: &HaplotypeMatrix,
     holdout: &HaplotypeMatrix,
+    seed: u64,
 ) -> Result<Option<genosynth_eval::ScoreAttack>> {
     let Some((kind, non_member_scores)) = genosynth_models::haplotype_scores(checkpoint, holdout)?
     else {
@@ -105,9 +107,10 @@ pub fn trained_model_attack(
             ),
         });
     }
-    Ok(Some(genosynth_eval::score_attack(
+    Ok(Some(genosynth_eval::score_attack_with_intervals(
         kind.name(),
         &crate::report::per_person(&members, &member_scores),
         &crate::report::per_person(holdout, &non_member_scores),
+        seed,
     )))
 }

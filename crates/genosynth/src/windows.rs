@@ -3,7 +3,7 @@
 //! segments trained as separate models.
 
 use genosynth_core::HaplotypeMatrix;
-use genosynth_models::{ChainWindow, ModelKind, crbm_windows};
+use genosynth_models::{ChainWindow, Checkpoint, ModelKind, ModelParams, crbm_windows};
 
 use crate::{Error, Result};
 
@@ -17,6 +17,9 @@ pub struct PlannedWindow {
     pub first_pos: u64,
     /// Position of its last site.
     pub last_pos: u64,
+    /// Position of its first own site (after the `clamp` sites it shares): where it joins the
+    /// previous window.
+    pub join_pos: u64,
 }
 
 /// The windows of one chromosome for one model.
@@ -38,7 +41,7 @@ pub struct WindowPlan {
 
 impl WindowPlan {
     /// The plan as JSON: `{"input", "chrom", "n_sites", "model", "window_sites", "windows":
-    /// [{"index", "start", "end", "clamp", "first_pos", "last_pos"}]}`.
+    /// [{"index", "start", "end", "clamp", "first_pos", "last_pos", "join_pos"}]}`.
     pub fn to_json(&self) -> String {
         let windows: Vec<serde_json::Value> = self
             .windows
@@ -51,6 +54,7 @@ impl WindowPlan {
                     "clamp": w.window.clamp,
                     "first_pos": w.first_pos,
                     "last_pos": w.last_pos,
+                    "join_pos": w.join_pos,
                 })
             })
             .collect();
@@ -179,6 +183,7 @@ pub fn plan_windows(
             window,
             first_pos: sites[window.start].pos,
             last_pos: sites[window.end - 1].pos,
+            join_pos: sites[(window.start + window.clamp).min(window.end - 1)].pos,
         })
         .collect();
     Ok(WindowPlan {
@@ -189,6 +194,59 @@ pub fn plan_windows(
         window_sites,
         windows,
     })
+}
+
+/// Where a plan's windows join (`(CHROM, POS)` of each window's first own site, the first
+/// window left out), from its JSON ([`WindowPlan::to_json`]) read from `path`: `eval` centres
+/// one more LD window on each.
+///
+/// # Errors
+/// The text is not a window plan.
+pub fn plan_boundaries(json: &str, path: &str) -> Result<Vec<(String, u64)>> {
+    let bad = |reason: String| Error::InvalidOption {
+        name: "plan",
+        reason: format!("{path}: {reason}; expected the JSON that `genosynth plan` writes"),
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let chrom = v["chrom"]
+        .as_str()
+        .ok_or_else(|| bad("no \"chrom\"".into()))?;
+    let windows = v["windows"]
+        .as_array()
+        .ok_or_else(|| bad("no \"windows\" list".into()))?;
+    windows
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, w)| {
+            // Plans written before `join_pos` were segments or chain windows whose own sites
+            // begin where the previous window ends; segments join at their first site.
+            let pos = w["join_pos"]
+                .as_u64()
+                .or_else(|| (w["clamp"].as_u64() == Some(0)).then(|| w["first_pos"].as_u64())?)
+                .ok_or_else(|| bad(format!("window {i} has no \"join_pos\"")))?;
+            Ok((chrom.to_string(), pos))
+        })
+        .collect()
+}
+
+/// Where a CRBM chain's windows join (`(CHROM, POS)` of each window's first own site); empty
+/// for models trained whole.
+pub fn checkpoint_boundaries(checkpoint: &Checkpoint) -> Vec<(String, u64)> {
+    let ModelParams::Crbm(p) = &checkpoint.meta.model else {
+        return Vec::new();
+    };
+    let sites = &checkpoint.meta.sites;
+    if checkpoint.meta.window_part.is_some() || sites.len() <= p.window {
+        return Vec::new();
+    }
+    crbm_windows(sites.len(), p.window)
+        .iter()
+        .skip(1)
+        .filter_map(|w| sites.get(w.start + w.clamp))
+        .map(|s| (s.chrom.clone(), s.pos))
+        .collect()
 }
 
 /// `3120` → `3,120`.
@@ -216,6 +274,30 @@ mod tests {
         let values = vec![0u8; 4 * n_sites];
         HaplotypeMatrix::from_dense_u8(&values, sites, Sample::numbered("S", 2, Ploidy::Diploid))
             .unwrap()
+    }
+
+    /// Segments join at their first site, chain windows after their shared sites; the
+    /// boundaries read back from the plan's JSON.
+    #[test]
+    fn plan_boundaries_are_the_joins() {
+        let m = matrix(10, &["7"]);
+        let seg = plan_windows(&m, "in.vcf", ModelKind::Wgan, 4).unwrap();
+        let joins = plan_boundaries(&seg.to_json(), "plan.json").unwrap();
+        assert_eq!(joins, vec![("7".to_string(), 104), ("7".to_string(), 108)]);
+        let chain = plan_windows(&m, "in.vcf", ModelKind::Crbm, 4).unwrap();
+        let want: Vec<(String, u64)> = chain.windows[1..]
+            .iter()
+            .map(|w| {
+                (
+                    "7".to_string(),
+                    100 + (w.window.start + w.window.clamp) as u64,
+                )
+            })
+            .collect();
+        assert!(chain.windows[1].window.clamp > 0);
+        assert_eq!(plan_boundaries(&chain.to_json(), "p").unwrap(), want);
+        let err = plan_boundaries("{\"windows\": []}", "p.json").unwrap_err();
+        assert!(err.to_string().contains("p.json"), "{err}");
     }
 
     #[test]

@@ -106,7 +106,7 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
     let dir = tmp.path().join("rbm");
     genosynth_models::train(&members, &config, TrainOptions::new(&dir)).unwrap();
     let ck = Checkpoint::load(&dir).unwrap();
-    let a = genosynth::likelihood_attack(&ck, &members, &non)
+    let a = genosynth::likelihood_attack(&ck, &members, &non, 5)
         .unwrap()
         .expect("the RBM has a free energy");
     assert_eq!((a.members, a.non_members), (40, 200));
@@ -115,4 +115,12 @@ fn an_overfitted_rbm_gives_its_training_people_away() {
     figure("TPR at 1% FPR", a.tpr_at_1pct_fpr.unwrap());
     assert!(a.auc > 0.9, "{a:?}");
     assert!(a.tpr_at_1pct_fpr.unwrap() > 0.5, "{a:?}");
+    // The intervals over people hold the figures and stay clear of the bounds here.
+    let [lo, hi] = a.auc_ci95.unwrap();
+    assert!(lo <= a.auc && a.auc <= hi && lo > 0.6, "{a:?}");
+    let [lo, hi] = a.tpr_at_1pct_fpr_ci95.unwrap();
+    assert!(
+        lo <= a.tpr_at_1pct_fpr.unwrap() && a.tpr_at_1pct_fpr.unwrap() <= hi,
+        "{a:?}"
+    );
 }

@@ -158,6 +158,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
 
     if bench.opts.scale {
         scale(bench, &real, &mut section)?;
+        super::eval_parts::run(bench, &mut section);
     } else {
         section.note("Scale run skipped (--no-scale).");
     }

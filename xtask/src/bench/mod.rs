@@ -13,6 +13,7 @@ mod data;
 mod doc;
 pub(crate) mod environment;
 mod eval;
+mod eval_parts;
 mod generate;
 mod io;
 mod measure;

@@ -46,6 +46,11 @@ pub(crate) struct Args {
     /// trained on (its validation people left out) against the held-out people.
     #[arg(long, value_name = "MODEL_DIR")]
     model: Option<PathBuf>,
+    /// The window plan the AGs' model was trained in (`genosynth plan`'s JSON): one more LD
+    /// window is centred on each join of its windows or segments, as for a stitched CRBM
+    /// given with --model.
+    #[arg(long, value_name = "PLAN_JSON")]
+    plan: Option<PathBuf>,
     /// Report directory (created if needed): report.json and report.html.
     #[arg(
         short = 'o',
@@ -158,6 +163,22 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         (None, None) => None,
     };
+    let checkpoint = args
+        .model
+        .as_deref()
+        .map(genosynth_models::Checkpoint::load)
+        .transpose()?;
+    let model_boundaries = match &args.plan {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading --plan {}", path.display()))?;
+            genosynth::plan_boundaries(&text, &path.display().to_string())?
+        }
+        None => checkpoint
+            .as_ref()
+            .map(genosynth::checkpoint_boundaries)
+            .unwrap_or_default(),
+    };
     let input = EvalInput {
         train: &train,
         synthetic: &synthetic,
@@ -169,23 +190,21 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             max_haplotypes: args.max_haplotypes,
             aats_repeats: args.aats_repeats,
             ld_window: args.ld_window,
+            model_boundaries,
             ..Settings::default()
         },
         stop: Some(&ctx.stop),
     };
-    let checkpoint = args
-        .model
-        .as_deref()
-        .map(genosynth_models::Checkpoint::load)
-        .transpose()?;
     let likelihood_attack = match (&checkpoint, &holdout) {
-        (Some(ck), Some(holdout)) => match genosynth::trained_model_attack(ck, &train, holdout) {
-            Ok(attack) => attack,
-            Err(e) => {
-                ctx.printer.warn(format!("likelihood attack left out: {e}"));
-                None
+        (Some(ck), Some(holdout)) => {
+            match genosynth::trained_model_attack(ck, &train, holdout, args.seed) {
+                Ok(attack) => attack,
+                Err(e) => {
+                    ctx.printer.warn(format!("likelihood attack left out: {e}"));
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
     let provenance = genosynth::provenance(checkpoint.as_ref(), &header);

@@ -87,14 +87,18 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
         )?;
     }
     if let Some(l) = &r.privacy.likelihood_attack {
+        let ci =
+            |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!(" ({lo:.3}–{hi:.3})"));
         writeln!(
             out,
-            "likelihood attack ({}, {} vs {} people): AUC {:.3}, TPR {} at 1% FPR, {} at 0.1% FPR",
+            "likelihood attack ({}, {} vs {} people): AUC {:.3}{}, TPR {}{} at 1% FPR, {} at 0.1% FPR",
             l.score,
             l.members,
             l.non_members,
             l.auc,
+            ci(l.auc_ci95),
             genosynth_eval::tpr_text(l.tpr_at_1pct_fpr, l.non_members, 0.01),
+            ci(l.tpr_at_1pct_fpr_ci95),
             genosynth_eval::tpr_text(l.tpr_at_0_1pct_fpr, l.non_members, 0.001)
         )?;
     }

@@ -29,7 +29,13 @@ pub(super) fn interval_figures(p: &mut Page, r: &Report) {
             })
             .collect()
     };
-    let around_half = items(&["aa_truth", "aa_syn", "membership_auc", "detection_auc"]);
+    let around_half = items(&[
+        "aa_truth",
+        "aa_syn",
+        "membership_auc",
+        "detection_auc",
+        "likelihood_attack_auc",
+    ]);
     if !around_half.is_empty() {
         p.figure(
             intervals(
@@ -53,6 +59,19 @@ pub(super) fn interval_figures(p: &mut Page, r: &Report) {
             ),
             "Intervals of the privacy losses",
             "AATS privacy loss and segment privacy loss with their 95% bootstrap intervals over people; above 0: the AGs resemble training people more than unseen ones",
+        );
+    }
+    let rates = items(&["likelihood_attack_tpr_at_1pct_fpr"]);
+    if !rates.is_empty() {
+        p.figure(
+            intervals(
+                "Likelihood attack TPR at 1% FPR, 95% interval",
+                "true-positive rate",
+                &rates,
+                &[("0.01 chance", 0.01)],
+            ),
+            "Interval of the likelihood attack's true-positive rate",
+            "share of training people the model's own likelihood exposes while accusing at most 1% of unseen people, with its 95% bootstrap interval over people; 0.01 = chance",
         );
     }
 }

@@ -2,7 +2,8 @@
 //! structure, each against train and, with a holdout, what real unseen data scores.
 
 use super::plots::{
-    HOLDOUT, PALETTE, SYNTHETIC, Series, TRAIN, TRAIN_TO_AG, ld_heatmap, lines, scatter,
+    HOLDOUT, PALETTE, SYNTHETIC, Series, TRAIN, TRAIN_TO_AG, ld_heatmap, lines, lines_marked,
+    scatter,
 };
 use super::{MAX_HEATMAP_SITES, Page, hist_points, num, opt, pairs};
 use crate::report::Report;
@@ -187,15 +188,23 @@ fn along_the_chromosome(p: &mut Page, r: &Report) {
         .map(|w| (mid(w), w.synthetic_r))
         .filter(|p| p.1.is_finite())
         .collect();
+    // Each boundary window is centred on its boundary: its centre marks where the model joins.
+    let marks: Vec<f64> = lw
+        .windows
+        .iter()
+        .filter(|w| w.boundary.is_some())
+        .map(mid)
+        .collect();
     if !at.is_empty() {
         series.push(Series::new("AGs, windows on model boundaries", TRAIN, at));
     }
     p.figure(
-        lines(
+        lines_marked(
             &format!("Pearson r of r², windows of {} sites", lw.window_sites),
             "window centre (site index)",
             "r vs train",
             &series,
+            ("model boundary", &marks),
         ),
         "LD along the chromosome",
         "the r² agreement with train of each LD window spread along the chromosome (and of windows centred on the model's boundaries); AGs dipping where the holdout does not lose LD there",

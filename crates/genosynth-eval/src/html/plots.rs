@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// Most points drawn per series; larger sets are thinned evenly so files stay small.
@@ -203,12 +204,36 @@ pub(crate) fn lines(
     y_label: &str,
     series: &[Series],
 ) -> Result<String, String> {
+    lines_marked(title, x_label, y_label, series, ("", &[]))
+}
+
+/// [`lines`] with dashed vertical marks at `marks.1`, named `marks.0` in the legend (e.g. the
+/// model's boundaries along a chromosome).
+pub(crate) fn lines_marked(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    marks: (&str, &[f64]),
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let ((x0, x1), (y0, y1)) = bounds(series, false);
         let mut chart = axes(&root, (title, x_label, y_label), x0..x1, y0.min(0.0)..y1)?;
+        let (mark_name, at) = marks;
+        let grey = PALETTE[6];
+        let dashed = at.iter().filter(|x| (x0..=x1).contains(*x)).map(|&x| {
+            DashedPathElement::new(vec![(x, y0.min(0.0)), (x, y1)], 4, 3, grey.stroke_width(1))
+        });
+        if !at.is_empty() {
+            chart
+                .draw_series(dashed)
+                .map_err(err)?
+                .label(mark_name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey));
+        }
         for s in series {
             let color = s.color;
             let pts = thin(&s.points);

@@ -82,9 +82,11 @@ pub(super) fn privacy(p: &mut Page, r: &Report) {
                         l.non_members
                     ),
                     format!(
-                        "{}, {} / {}",
+                        "{}{}, {}{} / {}",
                         num(l.auc),
+                        interval_text(l.auc_ci95),
                         crate::tpr_text(l.tpr_at_1pct_fpr, l.non_members, 0.01),
+                        interval_text(l.tpr_at_1pct_fpr_ci95),
                         crate::tpr_text(l.tpr_at_0_1pct_fpr, l.non_members, 0.001)
                     ),
                 ],
@@ -435,4 +437,11 @@ pub(super) fn kinship(p: &mut Page, r: &Report) {
         ],
         &rows,
     );
+}
+
+/// ` (95% interval 0.48–0.56)`, or nothing without an interval.
+fn interval_text(ci: Option<[f64; 2]>) -> String {
+    ci.map_or(String::new(), |[lo, hi]| {
+        format!(" (95% interval {}–{})", num(lo), num(hi))
+    })
 }
