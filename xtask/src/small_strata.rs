@@ -58,7 +58,7 @@ impl std::str::FromStr for Setting {
         match s {
             "auto" => Ok(Self::Auto),
             _ => match s.parse::<f64>() {
-                Ok(w) if w == 0.0 => Ok(Self::Alone),
+                Ok(0.0) => Ok(Self::Alone),
                 Ok(w) if w > 0.0 && w.is_finite() => Ok(Self::Weight(w)),
                 _ => Err(format!("{s} is neither auto nor a weight >= 0")),
             },
