@@ -139,7 +139,7 @@ fn a_model_overfitted_to_40_people_is_refused_and_one_with_a_reference_is_not() 
         best.likelihood_auc.unwrap(),
     );
     figure("privacy_loss_with_reference", best.privacy_loss);
-    // The likelihood-attack AUC bound holds on the validation people (0.41-0.53, seeds 1-5).
+    // The likelihood-attack AUC bound holds on the validation people (0.41-0.53, seeds 1-6).
     // Left out: privacy loss, which 40 people's 80 haplotypes leave at 0.02-0.10 at weight 8
     // (docs/privacy.md: not settled how much is noise), and the TPR at 1% FPR, which rests on
     // the top one or two of 150 non-members, with one member worth 0.025 (seed 5: 0.075 at
