@@ -20,7 +20,7 @@ LABEL_MODELS = ("crbm", "wgan")
 DEFAULT_EPOCHS = {"hclt": 60, "crbm": 30, "wgan": 30, "gan": 2000, "rbm": 80}
 
 
-BOOLEANS = ("snps_only", "baseline", "accept_privacy_risk")
+BOOLEANS = ("snps_only", "baseline", "accept_privacy_risk", "stratum_reference")
 # Extra command-line flags: `--config train_args=""` arrives as None, which the shell would
 # get as the word "None".
 FLAGS = ("train_args",)
@@ -119,6 +119,9 @@ def check(config: dict) -> dict[str, int]:
             f"validation_fraction: must be a share in [0, 1) (0 turns selection on held-out people "
             f"off) (got {validation!r})"
         )
+    weight = config.get("reference_weight", "auto")
+    if weight != "auto" and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0):
+        problems.append(f"reference_weight: must be auto or a number >= 0 (got {weight!r})")
     if isinstance(config.get("window_sites"), int) and config["window_sites"] < 2:
         problems.append("window_sites: a window needs at least 2 sites")
     _fraction(config, "train_fraction", problems)

@@ -84,6 +84,9 @@ def test_hclt_trains_one_model_per_chromosome_without_windows(sim, tmp_path):
         ("validation_fraction=1", "validation_fraction: must be a share in [0, 1)"),
         ("accept_privacy_risk=maybe", "accept_privacy_risk: must be true or false"),
         ("epochs=0", "epochs: must be a positive integer"),
+        ("reference_weight=heavy", "reference_weight: must be auto or a number >= 0"),
+        ("reference_weight=-1", "reference_weight: must be auto or a number >= 0"),
+        ("stratum_reference=maybe", "stratum_reference: must be true or false"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):

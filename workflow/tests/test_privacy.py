@@ -1,11 +1,13 @@
 """A model that memorises its training people stops the workflow, naming the stratum and the
 chromosome: refused at training (`genosynth train` exit 3, selection on validation people), or
 at the privacy gate when its eval on the stratum's own held-out people fails a privacy check;
-`accept_privacy_risk: true` keeps the AGs and records it.
+`accept_privacy_risk: true` keeps the AGs and records it. By default each stratum's hclt
+borrows from the other strata's training people (`--reference`), never from a held-out person.
 
 Real runs on the simulation of `cargo xtask workflow-check` ($WORKFLOW_TEST_SIM) or a small one:
-8 training people per stratum and an HCLT with 16 states and weak priors memorise them (the
-setting `genosynth synth` refuses in crates/genosynth-cli/tests/privacy_cli.rs).
+8 training people per stratum and an HCLT with 16 states and weak priors, each stratum alone
+(`stratum_reference=false`), memorise them (the setting `genosynth synth` refuses in
+crates/genosynth-cli/tests/privacy_cli.rs).
 """
 
 import json
@@ -16,14 +18,15 @@ import subprocess
 from test_config import HERE, SNAKEFILE, sim  # noqa: F401 (the fixture)
 
 OVERFIT = "train_args=--hclt-states 16 --emission-prior 0.01 --transition-prior 0.01"
+ALONE = "stratum_reference=false"
 
 
-def run(tmp_path, sim, *config):
+def run(tmp_path, sim, *config, overfit=(OVERFIT, ALONE)):
     out = subprocess.run(
         ["snakemake", "-s", SNAKEFILE, "--cores", "2",
          "--configfile", os.path.join(HERE, "config.yaml"),
          "--config", f"vcf={sim}/{{chrom}}.vcf.gz", f"panel={sim}/panel.txt", "outdir=out",
-         "chromosomes=[chr1]", "baseline=false", "epochs=20", OVERFIT, *config],
+         "chromosomes=[chr1]", "baseline=false", "epochs=20", *overfit, *config],
         capture_output=True, text=True, cwd=tmp_path,
     )
     return out.returncode, out.stdout + out.stderr
@@ -54,3 +57,31 @@ def test_a_leaking_stratum_fails_the_gate_unless_the_risk_is_accepted(sim, tmp_p
     assert code == 0, text
     gate = json.loads((tmp_path / "out" / "privacy.json").read_text())
     assert gate["accept_privacy_risk"] is True and not gate["passed"] and gate["leaks"], gate
+
+
+def samples(vcf):
+    return set(subprocess.run(["bcftools", "query", "-l", vcf], capture_output=True, text=True,
+                              check=True).stdout.split())
+
+
+def lines(path):
+    return set(path.read_text().split())
+
+
+def test_each_stratum_borrows_from_the_other_strata_training_people_only(sim, tmp_path):
+    code, text = run(tmp_path, sim, "accept_privacy_risk=true", overfit=())
+    assert code == 0, text
+    out = tmp_path / "out"
+    train, holdout = lines(out / "split" / "train.txt"), lines(out / "split" / "holdout.txt")
+    labels = sorted(p.name.removesuffix(".txt") for p in (out / "split" / "strata").glob("*.txt")
+                    if not p.name.endswith(".holdout.txt"))
+    assert len(labels) >= 2, labels
+    for label in labels:
+        own = lines(out / "split" / "strata" / f"{label}.txt")
+        reference = samples(str(out / "strata" / label / "data" / "chr1.reference.vcf.gz"))
+        assert reference and reference == train - own, (label, reference ^ (train - own))
+        assert not reference & holdout, label
+        log = (out / "strata" / label / "logs" / "train" / "chr1.log").read_text()
+        assert "reference weight" in log, log
+        model = json.loads((out / "strata" / label / "models" / "chr1" / "model.json").read_text())
+        assert model["model"]["reference_weight"] in (0.5, 1, 2, 4, 8), model["model"]

@@ -36,16 +36,51 @@ clusters' people, judged on each cluster's people the model never saw.
   --sizes N,..    stratum sizes in people (default 40,80,160,320; a size is capped at its
                   cluster's people minus 40, which stay for the test)
   --seeds S,..    seeds of the draw and of synth (default 1,2,3)
-  --weights W,..  --reference-weight values; 0 = no reference, the per-stratum model
-                  (default 0,4)
+  --weights W,..  --reference-weight values (a number or auto); 0 = no reference, the
+                  per-stratum model (default 0,auto)
   --strata N      clusters per size, smallest first among those with room (default 2)
   --out DIR       working directory (default target/small-strata)
   --write         put the table into docs/privacy.md between its markers";
 
+/// How a stratum's model is trained: alone, or with the reference at a weight (`synth
+/// --reference-weight`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Setting {
+    Alone,
+    Weight(f64),
+    Auto,
+}
+
+impl std::str::FromStr for Setting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            _ => match s.parse::<f64>() {
+                Ok(0.0) => Ok(Self::Alone),
+                Ok(w) if w > 0.0 && w.is_finite() => Ok(Self::Weight(w)),
+                _ => Err(format!("{s} is neither auto nor a weight >= 0")),
+            },
+        }
+    }
+}
+
+impl Setting {
+    /// Its directory and the weight column: `0`, `4`, `auto`.
+    fn name(self) -> String {
+        match self {
+            Self::Alone => "0".to_string(),
+            Self::Weight(w) => w.to_string(),
+            Self::Auto => "auto".to_string(),
+        }
+    }
+}
+
 struct Options {
     sizes: Vec<usize>,
     seeds: Vec<u64>,
-    weights: Vec<f64>,
+    weights: Vec<Setting>,
     strata: usize,
     out: PathBuf,
     write: bool,
@@ -66,7 +101,7 @@ fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
     let mut o = Options {
         sizes: vec![40, 80, 160, 320],
         seeds: vec![1, 2, 3],
-        weights: vec![0.0, 4.0],
+        weights: vec![Setting::Alone, Setting::Auto],
         strata: 2,
         out: crate::bench::cargo_target_dir().join("small-strata"),
         write: false,
@@ -80,7 +115,17 @@ fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
             }
             "--sizes" => o.sizes = list(arg, it.next())?,
             "--seeds" => o.seeds = list(arg, it.next())?,
-            "--weights" => o.weights = list(arg, it.next())?,
+            "--weights" => {
+                let v = it.next().context("--weights needs a value")?;
+                o.weights = v
+                    .split(',')
+                    .map(|w| {
+                        w.trim()
+                            .parse()
+                            .map_err(|e: String| anyhow::anyhow!("--weights: {e}"))
+                    })
+                    .collect::<anyhow::Result<_>>()?;
+            }
             "--strata" => o.strata = list::<usize>(arg, it.next())?[0],
             "--out" => o.out = PathBuf::from(it.next().context("--out needs a directory")?),
             "--write" => o.write = true,
@@ -101,7 +146,9 @@ struct Stratum {
 /// One measured setting.
 struct Measured {
     stratum: Stratum,
-    weight: f64,
+    setting: Setting,
+    /// The reference weight the model was trained with (`auto`: the one it chose).
+    weight: Option<f64>,
     figures: Figures,
     /// The selected checkpoint's likelihood-attack AUC on synth's validation people: what a
     /// choice of setting may look at (the test people's figures may not).
@@ -155,14 +202,14 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
                 for (what, who) in [("train", train), ("test", test), ("reference", &reference)] {
                     subset(&genosynth, &input, &names, who, &dir, what)?;
                 }
-                for &weight in &o.weights {
+                for &setting in &o.weights {
                     let stratum = Stratum {
                         cluster,
                         cluster_people: people.len(),
                         n,
                         seed,
                     };
-                    let m = measure(&genosynth, &dir, stratum, weight)?;
+                    let m = measure(&genosynth, &dir, stratum, setting)?;
                     eprintln!("small-strata: {}", row(&m).join(" | "));
                     rows.push(m);
                 }
@@ -226,9 +273,9 @@ fn measure(
     genosynth: &Path,
     dir: &Path,
     stratum: Stratum,
-    weight: f64,
+    setting: Setting,
 ) -> anyhow::Result<Measured> {
-    let run = dir.join(format!("w{weight}"));
+    let run = dir.join(format!("w{}", setting.name()));
     let (train, ags, model) = (
         dir.join("train.vcf.gz"),
         run.join("ags.vcf.gz"),
@@ -246,11 +293,11 @@ fn measure(
             .args(["--seed", &stratum.seed.to_string(), "--accept-privacy-risk"])
             .arg("--model-dir")
             .arg(&model);
-        if weight > 0.0 {
+        if setting != Setting::Alone {
             synth
                 .arg("--reference")
                 .arg(dir.join("reference.vcf.gz"))
-                .args(["--reference-weight", &weight.to_string()]);
+                .args(["--reference-weight", &setting.name()]);
         }
         run_quiet(&mut synth)?;
     }
@@ -278,7 +325,7 @@ fn measure(
     }
     let extra = vec!["--model".to_string(), model.display().to_string()];
     let test = dir.join("test.vcf.gz");
-    let label = format!("w{weight}");
+    let label = format!("w{}", setting.name());
     let r = evaluate_with(
         genosynth,
         &run,
@@ -303,9 +350,25 @@ fn measure(
         af: Some(r.allele_frequencies.synthetic.pearson_r),
         members: attack.map_or(0, |a| a.members),
         non_members: attack.map_or(0, |a| a.non_members),
+        weight: (setting != Setting::Alone)
+            .then(|| trained_weight(&model))
+            .transpose()?,
         stratum,
-        weight,
+        setting,
     })
+}
+
+/// The HCLT's reference weight in `model`'s model.json (what `auto` chose).
+fn trained_weight(model: &Path) -> anyhow::Result<f64> {
+    let path = model.join("model.json");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+    )?;
+    meta.get("model")
+        .and_then(|m| m.get("reference_weight"))
+        .and_then(serde_json::Value::as_f64)
+        .with_context(|| format!("{}: no model.reference_weight", path.display()))
 }
 
 /// The people `synth` held out of the stratum to choose the checkpoint on (model.json).
@@ -344,10 +407,10 @@ fn row(m: &Measured) -> Vec<String> {
         format!("{} of {}", m.stratum.n, m.stratum.cluster_people),
         m.stratum.cluster.to_string(),
         m.stratum.seed.to_string(),
-        if m.weight > 0.0 {
-            format!("reference, w = {}", m.weight)
-        } else {
-            "own people only".to_string()
+        match (m.setting, m.weight) {
+            (Setting::Alone, _) => "own people only".to_string(),
+            (Setting::Auto, Some(w)) => format!("reference, auto: w = {w}"),
+            (_, w) => format!("reference, w = {}", cell(w, 1)),
         },
         format!("{} / {}", m.members, m.non_members),
         cell(m.validation_auc, 2),
@@ -379,19 +442,18 @@ fn document(rows: &[Measured]) -> String {
         "PCA W",
     ];
     let mut t = markdown_table(&header, &rows.iter().map(row).collect::<Vec<_>>());
-    let mut keys: Vec<(usize, u64)> = rows
+    let mut keys: Vec<(usize, String)> = rows
         .iter()
-        .map(|m| (m.stratum.n, m.weight.to_bits()))
+        .map(|m| (m.stratum.n, m.setting.name()))
         .collect();
-    keys.dedup();
-    keys.sort_unstable();
+    keys.sort();
     keys.dedup();
     let _ = writeln!(t, "\nMeans over strata and seeds:\n");
     let mut means = Vec::new();
     for (n, w) in keys {
         let of: Vec<&Measured> = rows
             .iter()
-            .filter(|m| m.stratum.n == n && m.weight.to_bits() == w)
+            .filter(|m| m.stratum.n == n && m.setting.name() == w)
             .collect();
         let mean = |f: &dyn Fn(&Measured) -> Option<f64>| {
             let v: Vec<f64> = of.iter().filter_map(|m| f(m)).collect();
@@ -399,8 +461,12 @@ fn document(rows: &[Measured]) -> String {
         };
         means.push(vec![
             n.to_string(),
-            format!("{}", f64::from_bits(w)),
-            of.len().to_string(),
+            w,
+            of.iter()
+                .filter_map(|m| m.weight)
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             cell(mean(&|m| m.validation_auc), 3),
             cell(mean(&|m| m.likelihood_auc), 3),
             cell(mean(&|m| m.figures.loss), 3),
@@ -414,7 +480,7 @@ fn document(rows: &[Measured]) -> String {
         &[
             "people",
             "reference weight",
-            "runs",
+            "weight per run",
             "validation likelihood AUC",
             "likelihood AUC",
             "privacy loss",

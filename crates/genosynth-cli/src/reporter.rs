@@ -82,6 +82,23 @@ impl Progress for Reporter<'_> {
                 }
                 print_trained(summary, dir, self.ctx);
             }
+            Event::ReferenceWeightTried {
+                weight,
+                missed,
+                next,
+            } => match (missed.is_empty(), next) {
+                (true, _) => printer.info(format!(
+                    "reference weight {weight}: within the privacy bounds on the validation people; kept"
+                )),
+                (false, Some(next)) => printer.info(format!(
+                    "reference weight {weight}: {}; trying {next}",
+                    missed.join("; ")
+                )),
+                (false, None) => printer.info(format!(
+                    "reference weight {weight}, the largest tried: {}",
+                    missed.join("; ")
+                )),
+            },
             Event::Sampling { checkpoint } if checkpoint.epoch != checkpoint.meta.epochs_done => {
                 printer.info(format!(
                     "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",

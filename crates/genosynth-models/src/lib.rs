@@ -104,7 +104,7 @@ pub use error::{ComputeError, Error};
 pub use generate::{
     GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
 };
-pub use hclt::HcltParams;
+pub use hclt::{HcltParams, ReferenceCache};
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};

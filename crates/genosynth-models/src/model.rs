@@ -45,6 +45,8 @@ pub(crate) struct TrainingSet<'a> {
     /// Other people's haplotypes (row-major `n × sites`) and their number, for the HCLT's
     /// reference prior.
     pub(crate) reference: Option<(&'a [f32], usize)>,
+    /// A reference model kept from an earlier run with the same reference people.
+    pub(crate) reference_cache: Option<&'a crate::hclt::ReferenceCache>,
 }
 
 impl Trainer {
@@ -143,8 +145,12 @@ impl Trainer {
                         data.n_haplotypes,
                         data.frequencies,
                         reference,
+                        data.reference_cache,
                         model,
-                        &mut crate::rng::rng(seed, crate::rng::STREAM_REFERENCE),
+                        (
+                            seed,
+                            &mut crate::rng::rng(seed, crate::rng::STREAM_REFERENCE),
+                        ),
                         dev,
                     )?),
                     None => Trainer::Hclt(HcltTrainer::new(

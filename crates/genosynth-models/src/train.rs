@@ -69,6 +69,7 @@ pub(crate) fn train_inner(
         stop,
         mut validation,
         reference,
+        reference_cache,
     } = options;
     if let Some(v) = &validation {
         if v.every == 0 {
@@ -167,6 +168,7 @@ pub(crate) fn train_inner(
         reference: reference_dense
             .as_deref()
             .zip(reference.map(HaplotypeMatrix::n_haplotypes)),
+        reference_cache,
     };
     let previous_privacy = previous.as_ref().and_then(|ck| ck.meta.privacy.as_ref());
     if config.dp.is_some() && previous.is_some() && previous_privacy.is_none() {

@@ -148,6 +148,10 @@ pub struct TrainOptions<'a> {
     /// towards a model of them (`HcltParams::reference_weight`).
     /// Only the HCLT takes one.
     pub reference: Option<&'a HaplotypeMatrix>,
+    /// Keeps the model of the `reference` people between runs on the same training and
+    /// reference people (a ladder of reference weights): the first run trains it, the next
+    /// reuse it.
+    pub reference_cache: Option<&'a crate::ReferenceCache>,
 }
 
 impl<'a> TrainOptions<'a> {
@@ -162,6 +166,7 @@ impl<'a> TrainOptions<'a> {
             stop: None,
             validation: None,
             reference: None,
+            reference_cache: None,
         }
     }
 
@@ -223,6 +228,7 @@ impl<'a> TrainOptions<'a> {
                 attack: v.attack.map(|a| -> &'b mut AttackScorer<'b> { a }),
             }),
             reference: self.reference,
+            reference_cache: self.reference_cache,
         }
     }
 }

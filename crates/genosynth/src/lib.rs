@@ -45,6 +45,7 @@ mod population;
 mod preset;
 mod privacy_risk;
 mod progress;
+mod reference_weight;
 mod report;
 mod streamed;
 mod synth;
@@ -72,6 +73,7 @@ pub use preset::{
 };
 pub use privacy_risk::{check_privacy, privacy_risk, risk_from_header, risk_header, risk_of};
 pub use progress::{Event, Progress};
+pub use reference_weight::{REFERENCE_PRIOR_HAPLOTYPES, REFERENCE_WEIGHT_LADDER, ReferenceWeight};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,

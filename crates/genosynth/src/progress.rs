@@ -47,6 +47,16 @@ pub enum Event<'a> {
         /// The model directory.
         dir: &'a Path,
     },
+    /// `auto` reference weight: a model with `weight` was trained and its selected checkpoint
+    /// judged on the validation people.
+    ReferenceWeightTried {
+        /// The HCLT's reference weight.
+        weight: f32,
+        /// The privacy bounds its selected checkpoint missed (empty: it met them and is kept).
+        missed: &'a [String],
+        /// The weight tried next, if any (none: this model is kept).
+        next: Option<f32>,
+    },
     /// The checkpoint about to be sampled (selection may have chosen an earlier epoch).
     Sampling {
         /// The checkpoint.

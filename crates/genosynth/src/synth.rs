@@ -14,8 +14,8 @@ use crate::output::{GenerateConfig, Generated, Guard, generate, write_ags};
 use crate::pipeline::{TrainJob, hold_out, load_for_generation, read_haplotypes, train};
 use crate::progress::{Event, Progress};
 use crate::{
-    Error, LD_WINDOW, MinDistance, Result, Selection, guard_info, likelihood_attack, settings,
-    trajectory,
+    Error, LD_WINDOW, MinDistance, ReferenceWeight, Result, Selection, guard_info,
+    likelihood_attack, settings, trajectory,
 };
 
 /// Everything one `synth` run needs.
@@ -54,6 +54,9 @@ pub struct SynthConfig {
     /// borrow strength from: the HCLT shrinks towards a model of them
     /// (`HcltParams::reference_weight`). Read with `read`.
     pub reference: Option<PathBuf>,
+    /// How strongly the HCLT leans on `reference` ([`ReferenceWeight::Auto`]: the smallest
+    /// weight of a ladder whose selected checkpoint meets the privacy bounds).
+    pub reference_weight: ReferenceWeight,
     /// Write the AGs even when no validated checkpoint met the privacy bounds (recorded in
     /// their header and the report); otherwise that run fails with
     /// [`Error::PrivacyBounds`] before any AG is written.
@@ -145,6 +148,7 @@ pub fn synth(
         labels: None,
         selection: split.as_ref().map(|s| (s, &config.selection)),
         reference: reference.as_ref(),
+        reference_weight: config.reference_weight,
     };
     let summary = train(fit, &job, progress, stop)?;
     if summary.stopped {

@@ -37,6 +37,7 @@ fn config(dir: &Path) -> SynthConfig {
     genosynth_vcf::write(&input, &population(60, 3), &WriteOptions::default()).unwrap();
     SynthConfig {
         reference: None,
+        reference_weight: genosynth::ReferenceWeight::Auto,
         input,
         read: ReadOptions::default(),
         output: dir.join("ags.vcf"),

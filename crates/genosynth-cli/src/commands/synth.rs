@@ -148,6 +148,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         report_dir: args.report.clone(),
         accept_privacy_risk: args.selection.accept_privacy_risk,
         reference: args.reference.clone(),
+        reference_weight: args.hyper.reference_weight(),
     };
     let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
         .map_err(crate::commands::train::with_flags)?;

@@ -10,7 +10,7 @@ use genosynth_models::{
     TrainConfig, WganParams,
 };
 
-use genosynth::TrainJob;
+use genosynth::{ReferenceWeight, TrainJob};
 
 use crate::Context;
 use crate::commands::dp::DpArgs;
@@ -265,12 +265,19 @@ pub(crate) struct HyperArgs {
     #[arg(long, default_value_t = HcltParams::default().tree_band, value_name = "SITES", help_heading = "HCLT hyperparameters")]
     hclt_tree_band: usize,
     /// HCLT with --reference: the prior towards the reference model is worth W × the training
-    /// haplotypes (the model keeps 1/(1+W) of its own data's weight).
-    #[arg(long, default_value_t = HcltParams::default().reference_weight, value_name = "W", help_heading = "HCLT hyperparameters")]
-    reference_weight: f32,
+    /// haplotypes (the model keeps 1/(1+W) of its own data's weight). auto: of 0.5, 1, 2, 4, 8,
+    /// the largest at or below 256 / training haplotypes, then (with validation people) the
+    /// next ones in turn until a model's selected checkpoint meets the privacy bounds on them.
+    #[arg(long, default_value_t = ReferenceWeight::Auto, value_name = "auto|W", help_heading = "HCLT hyperparameters")]
+    reference_weight: ReferenceWeight,
 }
 
 impl HyperArgs {
+    /// `--reference-weight`.
+    pub(crate) fn reference_weight(&self) -> ReferenceWeight {
+        self.reference_weight
+    }
+
     /// `--init-std` when given.
     pub(crate) fn init_std(&self) -> Option<f32> {
         self.init_std
@@ -334,7 +341,11 @@ impl HyperArgs {
                 temperature: self.temperature,
                 chunk: self.hclt_chunk,
                 tree_band: self.hclt_tree_band,
-                reference_weight: self.reference_weight,
+                reference_weight: match self.reference_weight {
+                    ReferenceWeight::Fixed(w) => w,
+                    // The ladder sets it per model (genosynth::train).
+                    ReferenceWeight::Auto => HcltParams::default().reference_weight,
+                },
                 components: self.hclt_components,
             }),
         }
@@ -435,6 +446,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         labels: labels.as_ref(),
         selection: split.as_ref().map(|s| (s, &selection)),
         reference: reference.as_ref(),
+        reference_weight: args.hyper.reference_weight(),
     };
     let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop).map_err(with_flags)?;
     if summary.stopped {

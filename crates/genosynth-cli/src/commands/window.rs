@@ -85,6 +85,7 @@ pub(crate) fn train_window(
             labels: labels.as_ref(),
             selection: None,
             reference: None,
+            reference_weight: genosynth::ReferenceWeight::Auto,
         };
         genosynth::train_crbm_window(&matrix, &train_job, job.index, &mut reporter, &ctx.stop)
     } else {
@@ -97,6 +98,7 @@ pub(crate) fn train_window(
             labels: labels.as_ref(),
             selection: None,
             reference: None,
+            reference_weight: genosynth::ReferenceWeight::Auto,
         };
         genosynth::train(&segment, &train_job, &mut reporter, &ctx.stop)
     }

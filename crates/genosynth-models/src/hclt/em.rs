@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
 use super::passes::{self, HostHclt};
-use super::prior::{Prior, reference_model};
+use super::prior::{Prior, ReferenceCache, reference_model};
 use super::{Hclt, HcltParams, Tree};
 use crate::Result;
 
@@ -96,7 +96,8 @@ impl HcltTrainer {
     /// trained first (from `pooled_rng`, so a resumed run rebuilds the same one), the model
     /// starts from it (or from a checkpoint's `weights`) and its EM is shrunk towards it by a
     /// prior of `params.reference_weight` times each parameter row's own counts
-    /// ([`super::prior`]).
+    /// ([`super::prior`]). With `cache`, a reference model it holds for the same parameters
+    /// and `seed` is used instead of training one.
     #[allow(
         clippy::too_many_arguments,
         reason = "the data, the reference and the start"
@@ -107,11 +108,15 @@ impl HcltTrainer {
         n: usize,
         frequencies: &[f32],
         reference: (&[f32], usize),
+        cache: Option<&ReferenceCache>,
         weights: Option<Hclt>,
-        pooled_rng: &mut ChaCha8Rng,
+        (seed, pooled_rng): (u64, &mut ChaCha8Rng),
         dev: &Device,
     ) -> Result<Self> {
-        let pooled = reference_model(&params, reference, pooled_rng, dev)?;
+        let pooled = match cache {
+            Some(c) => c.model(&params, seed, reference, pooled_rng, dev)?,
+            None => reference_model(&params, reference, pooled_rng, dev)?,
+        };
         let prior = Prior::of(&HostHclt::of(&pooled)?, f64::from(params.reference_weight));
         let start = match weights {
             Some(w) => w,

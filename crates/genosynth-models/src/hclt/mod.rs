@@ -33,6 +33,7 @@ use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
 pub(crate) use em::{HcltTrainer, log_likelihoods, mean_log_likelihood};
+pub use prior::ReferenceCache;
 pub(crate) use tree::Tree;
 
 /// Per-epoch figure of the HCLT: mean log-likelihood of the training haplotypes (nats).
@@ -164,7 +165,9 @@ impl HcltParams {
     }
 }
 
-/// A hidden Chow-Liu tree: its shape and parameters.
+/// A hidden Chow-Liu tree: its shape and parameters (a clone shares the tensors, which no
+/// update changes in place).
+#[derive(Clone)]
 pub(crate) struct Hclt {
     pub(crate) params: HcltParams,
     pub(crate) tree: Tree,

@@ -10,8 +10,14 @@ use super::tests::named_blocks as blocks;
 use super::*;
 use crate::{DeviceChoice, Error, ModelParams, RbmParams, TrainConfig, TrainOptions, train};
 
-/// Block frequencies of 4000 AGs of a model of `own` shrunk towards `reference` with `weight`.
-fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {
+/// A model of `own` shrunk towards `reference` with `weight` after 15 EM iterations, and the
+/// stream it continues on.
+fn shrunk(
+    own: &HaplotypeMatrix,
+    reference: &HaplotypeMatrix,
+    weight: f32,
+    cache: Option<&ReferenceCache>,
+) -> (HcltTrainer, ChaCha8Rng) {
     let params = HcltParams {
         states: 4,
         chunk: 64,
@@ -19,21 +25,29 @@ fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight
         ..HcltParams::default()
     };
     let freqs: Vec<f32> = own.allele_frequencies().iter().map(|&f| f as f32).collect();
-    let mut r = ChaCha8Rng::seed_from_u64(test_seed(11));
+    let seed = test_seed(11);
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut t = HcltTrainer::with_reference(
         params,
         &own.to_dense_f32(),
         own.n_haplotypes(),
         &freqs,
         (&reference.to_dense_f32(), reference.n_haplotypes()),
+        cache,
         None,
-        &mut r,
+        (seed, &mut r),
         &Device::Cpu,
     )
     .unwrap();
     for _ in 0..15 {
         t.epoch(&mut r).unwrap();
     }
+    (t, r)
+}
+
+/// Block frequencies of 4000 AGs of a model of `own` shrunk towards `reference` with `weight`.
+fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {
+    let (t, mut r) = shrunk(own, reference, weight, None);
     let l = own.n_sites();
     let ags = t.hclt.sample(4000, None, &mut r).unwrap();
     (0..l / 3)
@@ -95,4 +109,27 @@ fn a_reference_is_refused_for_other_models_other_sites_and_shared_people() {
     assert!(err.contains("9 sites") && err.contains("6"), "{err}");
     let err = attempt(&own, &hclt, "same").to_string();
     assert!(err.contains("both a training"), "{err}");
+}
+
+#[test]
+fn a_cached_reference_model_trains_the_same_model_at_every_weight() {
+    let own = blocks("S", 30, &[0.1, 0.9], 5);
+    let reference = blocks("R", 200, &[0.6, 0.3], 6);
+    let emission = |t: &HcltTrainer| {
+        t.hclt
+            .emission
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+    };
+    let cache = ReferenceCache::default();
+    for weight in [1.0f32, 4.0, 1.0] {
+        let (cached, _) = shrunk(&own, &reference, weight, Some(&cache));
+        let (fresh, _) = shrunk(&own, &reference, weight, None);
+        assert_eq!(emission(&cached), emission(&fresh), "weight {weight}");
+    }
+    let (one, _) = shrunk(&own, &reference, 1.0, Some(&cache));
+    let (four, _) = shrunk(&own, &reference, 4.0, Some(&cache));
+    assert_ne!(emission(&one), emission(&four), "the weight still matters");
 }
