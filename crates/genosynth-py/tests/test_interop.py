@@ -19,7 +19,7 @@ def test_scikit_allel_counts_what_genosynth_counts(real):
     assert gt.shape == (805, 1252, 2)
 
 
-def test_msprime_simulation_trains_and_evaluates(tmp_path):
+def test_msprime_simulation_trains_and_evaluates(tmp_path, test_seed):
     ts = msprime.sim_ancestry(samples=50, population_size=10_000, sequence_length=1_000_000,
                               recombination_rate=1e-8, random_seed=7)
     ts = msprime.sim_mutations(ts, rate=2e-8, random_seed=7, model=msprime.BinaryMutationModel())
@@ -34,7 +34,7 @@ def test_msprime_simulation_trains_and_evaluates(tmp_path):
     assert (genosynth.read(tmp_path / "sim.vcf.gz").genotypes == g).all()
     train = genosynth.Haplotypes.from_numpy(g[:80], sites, names[:40])
     holdout = genosynth.Haplotypes.from_numpy(g[80:], sites, names[40:])
-    model = genosynth.train(train, "rbm", out=tmp_path / "m", epochs=10, seed=1,
+    model = genosynth.train(train, "rbm", out=tmp_path / "m", epochs=10, seed=test_seed(1),
                             hidden_units=16, batch_size=40, chains=40, gibbs_steps=5)
     report = genosynth.evaluate(train, model.generate(80, seed=2), holdout)
     assert report["inputs"]["sites"]["common"] == ts.num_sites

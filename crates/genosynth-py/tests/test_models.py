@@ -70,9 +70,9 @@ def test_dp_parameters_reach_dp_sgd(split, tmp_path):
     assert model.generate(10).metadata["genosynthDp"]
 
 
-def test_validation_fraction_selects_a_checkpoint(split, tmp_path):
+def test_validation_fraction_selects_a_checkpoint(split, tmp_path, test_seed):
     train, holdout = split
-    model = genosynth.train(train, "hclt", out=tmp_path / "h", epochs=4, seed=2,
+    model = genosynth.train(train, "hclt", out=tmp_path / "h", epochs=4, seed=test_seed(2),
                             validation_fraction=0.2, validate_every=2, states=2)
     assert model.kind == "hclt" and model.epoch in (2, 4)
     assert any("validation" in row for row in model.history)
@@ -153,19 +153,19 @@ def test_model_errors(split, tmp_path, model):
         genosynth.evaluate(train, one)
 
 
-def test_a_model_that_memorises_forty_people_is_refused(real, example, tmp_path):
+def test_a_model_that_memorises_forty_people_is_refused(real, example, tmp_path, test_seed):
     forty = genosynth.read(example, samples=real.samples[:40])
     overfit = dict(states=16, emission_prior=0.01, transition_prior=0.01)
     out = tmp_path / "leaky"
     with pytest.raises(genosynth.PrivacyRiskError, match="accept-privacy-risk|accept_privacy_risk"):
-        genosynth.train(forty, "hclt", out=out, epochs=20, seed=3, validation_fraction=0.5,
+        genosynth.train(forty, "hclt", out=out, epochs=20, seed=test_seed(3), validation_fraction=0.5,
                         validate_every=5, **overfit)
     model = genosynth.load(out)          # kept for inspection
     with pytest.raises(genosynth.PrivacyRiskError, match="likelihood"):
         model.generate(10)
     ags = model.generate(10, accept_privacy_risk=True)
     assert "accepted=true" in ags.metadata["genosynthPrivacyRisk"]
-    accepted = genosynth.train(forty, "hclt", out=tmp_path / "accepted", epochs=20, seed=3,
+    accepted = genosynth.train(forty, "hclt", out=tmp_path / "accepted", epochs=20, seed=test_seed(3),
                                validation_fraction=0.5, validate_every=5,
                                accept_privacy_risk=True, **overfit)
     assert accepted.kind == "hclt"
