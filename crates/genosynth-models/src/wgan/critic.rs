@@ -2,22 +2,26 @@
 //!
 //! ```text
 //! input (B', pack × (1 + labels), 2^k - 1)       PacGAN: `pack` haplotypes side by side as channels
-//! stage s: cat[h, location (1,1,L)] ─ Conv1d(k=3,s=2) → InstanceNorm(affine) → LeakyReLU  (L → (L-1)/2)
-//!          ─ residual: h + LeakyReLU(IN(Conv1d(k=3,s=1)(h)))  × residual_blocks
+//! stage s: cat[h, location (1,1,L)] ─ Conv1d(k=3,s=2) → LayerNorm(affine) → LeakyReLU  (L → (L-1)/2)
+//!          ─ residual: h + LeakyReLU(LN(Conv1d(k=3,s=1)(h)))  × residual_blocks
 //! last:    Conv1d(k=3, bias) → (B', 1, 3) → Linear(3 → 1)                              (B', 1)
 //! ```
 //! The gradient penalty needs `∂D/∂x` inside the loss and candle has no second-order autograd,
 //! so [`Critic::input_gradient`] writes that gradient out as the transposed network (Linear
-//! transpose, LeakyReLU masks, InstanceNorm adjoint, convolution adjoints) from differentiable
+//! transpose, LeakyReLU masks, LayerNorm adjoint, convolution adjoints) from differentiable
 //! ops: a first-order `backward` of the penalty then gives exact parameter gradients.
+//!
+//! The LayerNorm normalises each sample over channels and positions jointly (the drop-in
+//! Gulrajani et al. recommend with a gradient penalty): the authors' InstanceNorm, per channel,
+//! removed how many 1s a sample carries, and the critic could not see it (docs/testing.md).
 
 use crate::Result;
 use candle_core::Tensor;
 
 use super::layout::Layout;
 use super::ops::{
-    NormCache, conv3_down, conv3_same, conv3_same_adjoint, conv3_up, instance_norm,
-    instance_norm_adjoint, leaky_relu_with_mask,
+    NormCache, conv3_down, conv3_same, conv3_same_adjoint, conv3_up, layer_norm,
+    layer_norm_adjoint, leaky_relu_with_mask,
 };
 use super::params::{ParamInit, ParamMaker};
 
@@ -36,8 +40,8 @@ impl NormedConv {
                 &[c_out, c_in, 3],
                 ParamInit::KaimingUniform { fan_in: c_in * 3 },
             )?,
-            gamma: p.get(&format!("{name}.in.gamma"), &[c_out], ParamInit::Const(1.0))?,
-            beta: p.get(&format!("{name}.in.beta"), &[c_out], ParamInit::Const(0.0))?,
+            gamma: p.get(&format!("{name}.ln.gamma"), &[c_out], ParamInit::Const(1.0))?,
+            beta: p.get(&format!("{name}.ln.beta"), &[c_out], ParamInit::Const(0.0))?,
         })
     }
 }
@@ -207,10 +211,10 @@ impl Critic {
         let mut g = conv3_same_adjoint(&g, &self.out_w)?;
         for (stage, (down_cache, res_caches)) in self.stages.iter().zip(&cache.stages).rev() {
             for (r, c) in stage.residuals.iter().zip(res_caches).rev() {
-                let branch = instance_norm_adjoint(&(&g * &c.slope_mask)?, &r.gamma, &c.norm)?;
+                let branch = layer_norm_adjoint(&(&g * &c.slope_mask)?, &r.gamma, &c.norm)?;
                 g = (&g + conv3_same_adjoint(&branch, &r.conv)?)?;
             }
-            let pre = instance_norm_adjoint(
+            let pre = layer_norm_adjoint(
                 &(&g * &down_cache.slope_mask)?,
                 &stage.down.gamma,
                 &down_cache.norm,
@@ -223,7 +227,7 @@ impl Critic {
 }
 
 fn normed_act(x: &Tensor, layer: &NormedConv) -> Result<(Tensor, LayerCache)> {
-    let (y, norm) = instance_norm(x, &layer.gamma, &layer.beta)?;
+    let (y, norm) = layer_norm(x, &layer.gamma, &layer.beta)?;
     let (y, slope_mask) = leaky_relu_with_mask(&y)?;
     Ok((y, LayerCache { norm, slope_mask }))
 }

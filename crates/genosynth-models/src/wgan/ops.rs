@@ -10,12 +10,12 @@
 //! `(c_out, c_in, 3)`, kernels of `ConvTranspose1d` are `(c_in, c_out, 3)` (the PyTorch layouts).
 
 use crate::Result;
-use candle_core::{D, Tensor};
+use candle_core::Tensor;
 
 /// Negative slope of every LeakyReLU (the authors' 0.01).
 pub(super) const LEAKY_SLOPE: f64 = 0.01;
 
-/// Epsilon of batch and instance normalisation (PyTorch's default).
+/// Epsilon of batch and layer normalisation (PyTorch's default).
 pub(super) const NORM_EPS: f64 = 1e-5;
 
 /// Conv1d with kernel 3, stride 1 and zero padding 1: `(B, c_in, L) -> (B, c_out, L)`.
@@ -119,12 +119,12 @@ pub(super) fn leaky_relu(x: &Tensor) -> Result<Tensor> {
     Ok(leaky_relu_with_mask(x)?.0)
 }
 
-/// What the backward pass of an instance normalisation needs.
+/// What the backward pass of a layer normalisation needs.
 #[derive(Debug, Clone)]
 pub(super) struct NormCache {
     /// Normalised input, `(B, C, L)`.
     pub(super) x_hat: Tensor,
-    /// `1 / sqrt(var + eps)`, `(B, C, 1)`.
+    /// `1 / sqrt(var + eps)`, `(B, 1, 1)`.
     pub(super) inv_std: Tensor,
 }
 
@@ -141,18 +141,23 @@ pub(super) fn batch_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Te
         .broadcast_add(&beta.reshape((1, c, 1))?)?)
 }
 
-/// Instance normalisation (statistics over length per sample and channel) with affine
-/// `gamma`, `beta` of shape `(C,)`; returns the output and the cache for [`instance_norm_adjoint`].
-pub(super) fn instance_norm(
-    x: &Tensor,
-    gamma: &Tensor,
-    beta: &Tensor,
-) -> Result<(Tensor, NormCache)> {
+/// Mean over channels and positions of each sample: `(B, C, L) -> (B, 1, 1)`.
+fn sample_mean(x: &Tensor) -> Result<Tensor> {
+    Ok(x.mean_keepdim(2)?.mean_keepdim(1)?)
+}
+
+/// Layer normalisation of each sample over its channels and positions jointly, with a
+/// per-channel affine `gamma`, `beta` of shape `(C,)`; returns the output and the cache for
+/// [`layer_norm_adjoint`].
+///
+/// The critic's normalisation: unlike an instance normalisation (statistics per channel) it
+/// keeps how the channels' levels differ, and so how many 1s a sample carries.
+pub(super) fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Tensor, NormCache)> {
     let c = x.dim(1)?;
-    let mean = x.mean_keepdim(D::Minus1)?;
-    let centred = x.broadcast_sub(&mean)?;
-    let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
-    let inv_std = (var + NORM_EPS)?.sqrt()?.recip()?;
+    let centred = x.broadcast_sub(&sample_mean(x)?)?;
+    let inv_std = (sample_mean(&centred.sqr()?)? + NORM_EPS)?
+        .sqrt()?
+        .recip()?;
     let x_hat = centred.broadcast_mul(&inv_std)?;
     let y = x_hat
         .broadcast_mul(&gamma.reshape((1, c, 1))?)?
@@ -160,17 +165,14 @@ pub(super) fn instance_norm(
     Ok((y, NormCache { x_hat, inv_std }))
 }
 
-/// The adjoint of [`instance_norm`] with respect to its input:
-/// `dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat))`, `dx_hat = g * gamma`.
-pub(super) fn instance_norm_adjoint(
-    g: &Tensor,
-    gamma: &Tensor,
-    cache: &NormCache,
-) -> Result<Tensor> {
+/// The adjoint of [`layer_norm`] with respect to its input:
+/// `dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat))`, `dx_hat = g * gamma`,
+/// means over each sample's channels and positions.
+pub(super) fn layer_norm_adjoint(g: &Tensor, gamma: &Tensor, cache: &NormCache) -> Result<Tensor> {
     let c = g.dim(1)?;
     let g_hat = g.broadcast_mul(&gamma.reshape((1, c, 1))?)?;
-    let mean_g = g_hat.mean_keepdim(D::Minus1)?;
-    let mean_gx = (&g_hat * &cache.x_hat)?.mean_keepdim(D::Minus1)?;
+    let mean_g = sample_mean(&g_hat)?;
+    let mean_gx = sample_mean(&(&g_hat * &cache.x_hat)?)?;
     let inner = g_hat
         .broadcast_sub(&mean_g)?
         .sub(&cache.x_hat.broadcast_mul(&mean_gx)?)?;
@@ -278,17 +280,59 @@ mod tests {
     }
 
     #[test]
-    fn instance_norm_adjoint_matches_autograd() {
+    fn layer_norm_adjoint_matches_autograd_and_finite_differences() {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let x = Var::from_tensor(&randn(&[2, 3, 9], &mut rng)).unwrap();
+        let x0 = randn(&[2, 3, 9], &mut rng);
+        let x = Var::from_tensor(&x0).unwrap();
         let gamma = randn(&[3], &mut rng);
         let beta = randn(&[3], &mut rng);
         let g = randn(&[2, 3, 9], &mut rng);
-        let (y, cache) = instance_norm(&x, &gamma, &beta).unwrap();
+        let (y, cache) = layer_norm(&x, &gamma, &beta).unwrap();
         let grads = (y * &g).unwrap().sum_all().unwrap().backward().unwrap();
         let autograd = grads.get(&x).unwrap();
-        let ours = instance_norm_adjoint(&g, &gamma, &cache).unwrap();
+        let ours = layer_norm_adjoint(&g, &gamma, &cache).unwrap();
         assert!(max_abs_diff(autograd, &ours) < 1e-10);
         assert_eq!(ours.dtype(), DType::F64);
+
+        // Central finite differences of <g, layer_norm(x)> on every input entry.
+        let base = x0.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let ours = ours.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let inner = |v: &[f64]| {
+            let t = Tensor::from_vec(v.to_vec(), x0.dims(), &Device::Cpu).unwrap();
+            let (y, _) = layer_norm(&t, &gamma, &beta).unwrap();
+            (y * &g)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f64>()
+                .unwrap()
+        };
+        let h = 1e-6;
+        for i in 0..base.len() {
+            let (mut plus, mut minus) = (base.clone(), base.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let fd = (inner(&plus) - inner(&minus)) / (2.0 * h);
+            assert!(
+                (fd - ours[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "entry {i}: fd {fd} ours {}",
+                ours[i]
+            );
+        }
+    }
+
+    #[test]
+    fn layer_norm_keeps_the_level_an_instance_norm_removes() {
+        // Two samples whose channels differ only by a constant added to one channel: a
+        // per-channel normalisation maps both to the same output, this one does not.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let a = randn(&[1, 2, 9], &mut rng);
+        let shift = Tensor::from_vec(vec![0.0, 3.0], (1, 2, 1), &Device::Cpu).unwrap();
+        let b = a.broadcast_add(&shift).unwrap();
+        let ones = Tensor::ones(2, DType::F64, &Device::Cpu).unwrap();
+        let zeros = Tensor::zeros(2, DType::F64, &Device::Cpu).unwrap();
+        let (ya, _) = layer_norm(&a, &ones, &zeros).unwrap();
+        let (yb, _) = layer_norm(&b, &ones, &zeros).unwrap();
+        assert!(max_abs_diff(&ya, &yb) > 0.5);
     }
 }
