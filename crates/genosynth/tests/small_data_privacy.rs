@@ -149,7 +149,7 @@ fn a_model_overfitted_to_40_people_is_refused_and_one_with_a_reference_is_not() 
         "weight {weight}: {best:?}"
     );
     // On the 150 test people: a model that learned nothing of the 40 reads 0.5 ± 0.05.
-    let attack = likelihood_attack(&checkpoint, &split.fit, &test)
+    let attack = likelihood_attack(&checkpoint, &split.fit, &test, 5)
         .unwrap()
         .unwrap();
     figure("likelihood_auc_test_people", attack.auc);
