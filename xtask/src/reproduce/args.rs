@@ -77,13 +77,16 @@ pub(super) struct Options {
     pub(super) out: PathBuf,
     /// Keep the split and continue the model checkpoints already in `out`.
     pub(super) resume: bool,
+    /// Seed of training and generation (the split and the floor keep `harness::SEED`, so the
+    /// data stay fixed while `--seed` varies the runs, as a seed sweep does).
+    pub(super) seed: u64,
     /// The arguments as given, for the document's command line.
     pub(super) args: Vec<String>,
 }
 
 pub(super) const USAGE: &str =
     "usage: cargo xtask reproduce [--quick | --smoke] [--models gan,rbm] [--datasets 805,agbl4]
-                         [--device auto|cpu|cuda[:N]] [--out DIR] [--resume]
+                         [--device auto|cpu|cuda[:N]] [--out DIR] [--resume] [--seed S]
        cargo xtask reproduce --frontier [--models LIST] [--datasets 805,agbl4] [--epochs N]
                          [--out DIR] [--resume]
 
@@ -93,7 +96,8 @@ docs/reproduction.md; --smoke: CI guard (fails when a model does not beat the
 independent-sites floor on LD). --models and --datasets run a subset; the document
 then holds only that subset. --resume keeps the split in --out (default
 target/reproduce) and continues its model checkpoints (saved every 100 epochs), so
-an interrupted paper-length run goes on where it stopped. --frontier: every model under
+an interrupted paper-length run goes on where it stopped. --seed S trains and generates
+with seed S (default 42) on the same split. --frontier: every model under
 checkpoint selection on held-out people -> docs/reproduction-frontier.md.";
 
 /// Parses the arguments; `None` when help was asked for (and printed).
@@ -104,12 +108,19 @@ pub(super) fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
     let mut models: Vec<&'static str> = MODELS.to_vec();
     let mut wanted_datasets: Option<Vec<String>> = None;
     let mut resume = false;
+    let mut seed = crate::harness::SEED;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => mode = Mode::Quick,
             "--smoke" => mode = Mode::Smoke,
             "--resume" => resume = true,
+            "--seed" => {
+                let v = it.next().context("--seed needs a value")?;
+                seed = v
+                    .parse()
+                    .with_context(|| format!("--seed {v:?} is not a non-negative integer"))?;
+            }
             "--device" => device = it.next().context("--device needs a value")?.clone(),
             "--out" => out = PathBuf::from(it.next().context("--out needs a value")?),
             "--models" => {
@@ -144,6 +155,7 @@ pub(super) fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
         models,
         out,
         resume,
+        seed,
         args: args.to_vec(),
     }))
 }

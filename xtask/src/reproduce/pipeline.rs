@@ -132,7 +132,13 @@ fn train_generate_evaluate(
     cmd.arg("train")
         .arg(train)
         .args(["--model", model, "--epochs", &epochs.to_string()])
-        .args(["--seed", &SEED.to_string(), "--device", &opts.device, "-o"])
+        .args([
+            "--seed",
+            &opts.seed.to_string(),
+            "--device",
+            &opts.device,
+            "-o",
+        ])
         .arg(&model_dir);
     if model == "gan" {
         // The paper's GAN: without genosynth's R1 penalty and weight average (docs/testing.md).
@@ -148,7 +154,7 @@ fn train_generate_evaluate(
     gen_cmd
         .arg("generate")
         .arg(&model_dir)
-        .args(["-n", &n_train.to_string(), "--seed", &SEED.to_string()])
+        .args(["-n", &n_train.to_string(), "--seed", &opts.seed.to_string()])
         .args(["--device", &opts.device, "-o"])
         .arg(&ags);
     run_quiet(&mut gen_cmd)?;
