@@ -14,16 +14,10 @@ fn matrix(n: usize, seed: u64) -> HaplotypeMatrix {
     .generate(seed)
 }
 
-fn check<'v>(v: &'v Verdict, name: &str) -> Option<&'v Check> {
-    v.checks.iter().find(|c| c.name == name)
-}
-
-/// The likelihood attack fails the verdict beyond the bound selection applies; its TPR is
-/// judged only where resolvable; an accepted privacy risk always fails.
-#[test]
-fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
+/// The report of three independent samples of one population (train, AGs, holdout).
+fn report_of_three_samples() -> crate::Report {
     let (t, s, h) = (matrix(40, 1), matrix(40, 2), matrix(40, 3));
-    let mut report = evaluate(&EvalInput {
+    evaluate(&EvalInput {
         train: &t,
         synthetic: &s,
         holdout: Some(&h),
@@ -32,7 +26,18 @@ fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
         settings: Settings::default(),
         stop: None,
     })
-    .unwrap();
+    .unwrap()
+}
+
+fn check<'v>(v: &'v Verdict, name: &str) -> Option<&'v Check> {
+    v.checks.iter().find(|c| c.name == name)
+}
+
+/// The likelihood attack fails the verdict beyond the bound selection applies; its TPR is
+/// judged only where resolvable; an accepted privacy risk always fails.
+#[test]
+fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
+    let mut report = report_of_three_samples();
     assert!(check(&report.verdict, "likelihood_attack_auc").is_none());
     let members: Vec<f64> = (0..80).map(f64::from).collect();
     let many: Vec<f64> = (0..150).map(|i| f64::from(i) - 70.0).collect();
@@ -71,17 +76,7 @@ fn the_likelihood_attack_and_an_accepted_risk_are_judged() {
 /// 0.05 against 0.05 on 200 people is not certified, a clear leak is.
 #[test]
 fn likelihood_attack_intervals_certify_its_checks() {
-    let (t, s, h) = (matrix(40, 1), matrix(40, 2), matrix(40, 3));
-    let mut report = evaluate(&EvalInput {
-        train: &t,
-        synthetic: &s,
-        holdout: Some(&h),
-        panel: None,
-        synthetic_panel: None,
-        settings: Settings::default(),
-        stop: None,
-    })
-    .unwrap();
+    let mut report = report_of_three_samples();
     // 200 non-members at 0..200; 10 of 200 members above them all: TPR at 1% = 0.05.
     let non: Vec<f64> = (0..200).map(f64::from).collect();
     let mut members: Vec<f64> = (0..190).map(|i| f64::from(i) + 0.5).collect();
@@ -124,17 +119,7 @@ fn comparison(pairs: u64, degree_counts: [u64; 4]) -> crate::KinshipComparison {
 /// warn, the holdout's own rate passes.
 #[test]
 fn kinship_beyond_the_holdout_rate_is_judged() {
-    let (t, s, h) = (matrix(40, 1), matrix(40, 2), matrix(40, 3));
-    let mut report = evaluate(&EvalInput {
-        train: &t,
-        synthetic: &s,
-        holdout: Some(&h),
-        panel: None,
-        synthetic_panel: None,
-        settings: Settings::default(),
-        stop: None,
-    })
-    .unwrap();
+    let mut report = report_of_three_samples();
     let mut judge = |train: [u64; 4], holdout: Option<[u64; 4]>| {
         report.kinship = Some(crate::KinshipStats {
             n_sites: 100,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{beside, read_oxford_sample};
-use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
+use crate::record::{Gt, RawRecord, every_sample_in_order};
 use crate::region::Region;
 
 mod index;
@@ -248,19 +248,13 @@ impl BgenSource {
             && k == 2
             && probs::haplotype_bits(&self.plain, self.n_samples, &mut self.all_bits)
         {
-            rec.packed = true;
-            rec.gts.clear();
             self.diploid.get_or_insert(true);
-            if self.all_in_order {
-                std::mem::swap(&mut rec.haplotype_bits, &mut self.all_bits);
-            } else {
-                select_pairs(
-                    &self.all_bits,
-                    &self.slots,
-                    self.selected,
-                    &mut rec.haplotype_bits,
-                );
-            }
+            rec.take_packed(
+                &mut self.all_bits,
+                self.all_in_order,
+                &self.slots,
+                self.selected,
+            );
             return Ok(());
         }
         rec.packed = false;

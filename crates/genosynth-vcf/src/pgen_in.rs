@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::bytes::Bytes;
 use crate::error::{ErrorKind, RecordProblem};
 use crate::plink_text::{Pvar, read_psam};
-use crate::record::{Gt, RawRecord, every_sample_in_order, select_pairs};
+use crate::record::{Gt, RawRecord, every_sample_in_order};
 
 mod decode;
 mod main_track;
@@ -309,18 +309,12 @@ impl PgenSource {
                 .decoder
                 .haplotype_bits(kind, &self.buf, &mut self.all_bits);
         if packed {
-            rec.packed = true;
-            rec.gts.clear();
-            if self.all_in_order {
-                std::mem::swap(&mut rec.haplotype_bits, &mut self.all_bits);
-            } else {
-                select_pairs(
-                    &self.all_bits,
-                    &self.slots,
-                    self.selected,
-                    &mut rec.haplotype_bits,
-                );
-            }
+            rec.take_packed(
+                &mut self.all_bits,
+                self.all_in_order,
+                &self.slots,
+                self.selected,
+            );
             return Ok(true);
         }
         self.decoder

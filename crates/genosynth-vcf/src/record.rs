@@ -163,6 +163,26 @@ pub(crate) fn select_pairs(
     }
 }
 
+impl RawRecord {
+    /// Takes a packed record's haplotype bits from `all` (two bits per file sample): all of
+    /// them when the selection is every sample in order, else the selected pairs.
+    pub(crate) fn take_packed(
+        &mut self,
+        all: &mut Vec<u64>,
+        all_in_order: bool,
+        slots: &[Option<u32>],
+        selected: usize,
+    ) {
+        self.packed = true;
+        self.gts.clear();
+        if all_in_order {
+            std::mem::swap(&mut self.haplotype_bits, all);
+        } else {
+            select_pairs(all, slots, selected, &mut self.haplotype_bits);
+        }
+    }
+}
+
 /// Whether the selection `slots` (of `selected`) is every sample in file order.
 pub(crate) fn every_sample_in_order(slots: &[Option<u32>], selected: usize) -> bool {
     selected == slots.len() && slots.iter().enumerate().all(|(i, s)| *s == Some(i as u32))
