@@ -403,13 +403,7 @@ fn pgen_packed_and_per_sample_paths_agree_on_mixed_records() {
             missing,
             ..Default::default()
         };
-        let packed = read(&path, &options).map(|h| (h.matrix, h.report));
-        let per_sample =
-            genosynth_vcf::per_sample::read(&path, &options).map(|h| (h.matrix, h.report));
-        match (packed, per_sample) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b),
-            (a, b) => assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string()),
-        }
+        assert_packed_equals_per_sample(&path, &options);
         assert_eq!(
             genosynth_vcf::inspect(&path, &options).unwrap(),
             genosynth_vcf::per_sample::inspect(&path, &options).unwrap()
@@ -458,13 +452,7 @@ fn bgen_packed_and_per_sample_paths_agree_after_a_haploid_sample() {
     ] {
         let path = save(dir.path(), name, &bgen(&NAMES, &variants, 1, 2));
         let options = ReadOptions::default();
-        let packed = read(&path, &options).map(|h| (h.matrix, h.report));
-        let per_sample =
-            genosynth_vcf::per_sample::read(&path, &options).map(|h| (h.matrix, h.report));
-        match (packed, per_sample) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b),
-            (a, b) => assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string()),
-        }
+        assert_packed_equals_per_sample(&path, &options);
         let info = genosynth_vcf::inspect(&path, &options).unwrap();
         assert_eq!(
             info,
@@ -520,5 +508,16 @@ proptest! {
         ];
         let bytes = bgen(&NAMES, &variants, compression, 2);
         read_ends(dir.path(), "x.bgen", &corrupt(bytes, cut, &flips));
+    }
+}
+
+/// The packed path reads `path` as the per-sample path does: the same matrix and report, or
+/// the same error.
+fn assert_packed_equals_per_sample(path: &Path, options: &ReadOptions) {
+    let packed = read(path, options).map(|h| (h.matrix, h.report));
+    let per_sample = genosynth_vcf::per_sample::read(path, options).map(|h| (h.matrix, h.report));
+    match (packed, per_sample) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (a, b) => assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string()),
     }
 }
