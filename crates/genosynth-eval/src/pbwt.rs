@@ -18,8 +18,8 @@ use rayon::prelude::*;
 /// Up to this many reference classes per pass.
 pub(crate) const MAX_CLASSES: usize = 4;
 
-/// Cost of sorting through a site without reading matches, relative to a site read (measured
-/// on 3·10⁴ haplotypes; it sets where the blocks are cut, not what they find).
+/// Cost of sorting through a site without reading matches, relative to a site read (from a
+/// profile on 3·10⁴ haplotypes; it sets where the blocks are cut, not what they find).
 const SORT_ONLY_COST: f64 = 0.3;
 
 /// One haplotype of a pass: where it lives, its reference classes and which classes it queries.
