@@ -3,12 +3,14 @@
 //! people, and holdout against training people (what unseen real people score), counted in
 //! the usual degree bins.
 //!
-//! Genotypes are bit-sliced per sample (heterozygous, ALT-homozygous, REF-homozygous words), so
-//! a pair costs a few AND + popcount per 64 sites.
+//! The pair counts come from [`crate::kinship_counts`] (bit-sliced genotypes, a tiled
+//! popcount kernel), a block of query samples per parallel task.
 
-use genosynth_core::{HaplotypeMatrix, Ploidy};
+use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::kinship_counts::{Genotypes, QUERY_BLOCK, block_counts};
 
 /// Lower kinship bounds of duplicates / MZ twins, first, second and third degree (KING manual).
 pub const DEGREE_BOUNDS: [f64; 4] = [0.354, 0.177, 0.0884, 0.0442];
@@ -16,68 +18,6 @@ pub const DEGREE_BOUNDS: [f64; 4] = [0.354, 0.177, 0.0884, 0.0442];
 /// Pairs drawn in the kinship scatter per comparison: every related pair up to this many, and
 /// an even thinning of the others up to as many again.
 const MAX_POINTS: usize = 2000;
-
-/// Bit-sliced genotypes of the diploid samples of a matrix.
-struct Genotypes {
-    words: usize,
-    het: Vec<u64>,
-    alt: Vec<u64>,
-    reference: Vec<u64>,
-    het_count: Vec<u32>,
-    names: Vec<String>,
-}
-
-impl Genotypes {
-    /// `None` unless every sample is diploid.
-    fn of(m: &HaplotypeMatrix) -> Option<Self> {
-        if m.samples().iter().any(|s| s.ploidy != Ploidy::Diploid) {
-            return None;
-        }
-        let words = m.words_per_row();
-        let n_sites = m.n_sites();
-        // Bits past the last site are zero in both haplotypes: mask them out of REF-homozygous.
-        let last_mask = match n_sites % 64 {
-            0 => u64::MAX,
-            r => (1u64 << r) - 1,
-        };
-        let n = m.samples().len();
-        let (mut het, mut alt, mut reference) = (
-            Vec::with_capacity(n * words),
-            Vec::with_capacity(n * words),
-            Vec::with_capacity(n * words),
-        );
-        let rows: Vec<usize> = (0..m.n_haplotypes()).collect();
-        for pair in rows.chunks(2) {
-            let (a, b) = (m.row(pair[0]), m.row(pair[1]));
-            for w in 0..words {
-                let mask = if w + 1 == words { last_mask } else { u64::MAX };
-                het.push(a[w] ^ b[w]);
-                alt.push(a[w] & b[w]);
-                reference.push(!(a[w] | b[w]) & mask);
-            }
-        }
-        let het_count = het
-            .chunks(words.max(1))
-            .map(|c| c.iter().map(|w| w.count_ones()).sum())
-            .collect();
-        Some(Self {
-            words,
-            het,
-            alt,
-            reference,
-            het_count,
-            names: m.samples().iter().map(|s| s.name.clone()).collect(),
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.het_count.len()
-    }
-
-    fn slice<'a>(&self, v: &'a [u64], i: usize) -> &'a [u64] {
-        &v[i * self.words..(i + 1) * self.words]
-    }
-}
 
 /// KING-robust kinship from a pair's counts: `½ − (het₁ + het₂ − 2·hethet + 4·ibs0) /
 /// (4·min(het₁, het₂))`; `NaN` when either sample has no heterozygous site.
@@ -148,27 +88,6 @@ fn degree(k: f64) -> Option<usize> {
     DEGREE_BOUNDS.iter().position(|&b| k >= b)
 }
 
-/// `(hethet, ibs0)` of query sample `i` with reference sample `j`.
-fn pair_counts(q: &Genotypes, i: usize, r: &Genotypes, j: usize) -> (u32, u32) {
-    let (qh, qa, qr) = (
-        q.slice(&q.het, i),
-        q.slice(&q.alt, i),
-        q.slice(&q.reference, i),
-    );
-    let (rh, ra, rr) = (
-        r.slice(&r.het, j),
-        r.slice(&r.alt, j),
-        r.slice(&r.reference, j),
-    );
-    let mut hethet = 0;
-    let mut ibs0 = 0;
-    for w in 0..q.words {
-        hethet += (qh[w] & rh[w]).count_ones();
-        ibs0 += ((qa[w] & rr[w]) | (qr[w] & ra[w])).count_ones();
-    }
-    (hethet, ibs0)
-}
-
 fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
     struct Row {
         degrees: [u64; 4],
@@ -178,33 +97,39 @@ fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
     }
     let total = q.len() * r.len();
     let stride = total.div_ceil(MAX_POINTS).max(1);
-    let rows: Vec<Row> = (0..q.len())
+    let blocks: Vec<usize> = (0..q.len()).step_by(QUERY_BLOCK).collect();
+    let rows: Vec<Row> = blocks
         .into_par_iter()
-        .map(|i| {
-            let mut row = Row {
-                degrees: [0; 4],
-                max: (f64::NAN, 0),
-                related: Vec::new(),
-                sample: Vec::new(),
-            };
-            for j in 0..r.len() {
-                let (hethet, ibs0) = pair_counts(q, i, r, j);
-                let k = king_robust(q.het_count[i], r.het_count[j], hethet, ibs0);
-                let point = KinshipPoint {
-                    ibs0: f64::from(ibs0) / n_sites.max(1) as f64,
-                    kinship: k,
+        .flat_map_iter(|from| {
+            let to = (from + QUERY_BLOCK).min(q.len());
+            let (hethet, ibs0) = block_counts(q, from..to, r);
+            (from..to).map(move |i| {
+                let mut row = Row {
+                    degrees: [0; 4],
+                    max: (f64::NAN, 0),
+                    related: Vec::new(),
+                    sample: Vec::new(),
                 };
-                if let Some(d) = degree(k) {
-                    row.degrees[d] += 1;
-                    row.related.push(point);
-                } else if (i * r.len() + j).is_multiple_of(stride) {
-                    row.sample.push(point);
+                let at = (i - from) * r.len();
+                for j in 0..r.len() {
+                    let (hh, z) = (hethet[at + j], ibs0[at + j]);
+                    let k = king_robust(q.het_count[i], r.het_count[j], hh, z);
+                    let point = KinshipPoint {
+                        ibs0: f64::from(z) / n_sites.max(1) as f64,
+                        kinship: k,
+                    };
+                    if let Some(d) = degree(k) {
+                        row.degrees[d] += 1;
+                        row.related.push(point);
+                    } else if (i * r.len() + j).is_multiple_of(stride) {
+                        row.sample.push(point);
+                    }
+                    if k.is_finite() && (row.max.0.is_nan() || k > row.max.0) {
+                        row.max = (k, j);
+                    }
                 }
-                if k.is_finite() && (row.max.0.is_nan() || k > row.max.0) {
-                    row.max = (k, j);
-                }
-            }
-            row
+                row
+            })
         })
         .collect();
     let mut degree_counts = [0u64; 4];
@@ -252,17 +177,18 @@ fn compare(q: &Genotypes, r: &Genotypes, n_sites: usize) -> KinshipComparison {
 /// only [`KinshipStats`].
 pub fn kinship_matrix(query: &HaplotypeMatrix, reference: &HaplotypeMatrix) -> Option<Vec<f64>> {
     let (q, r) = (Genotypes::of(query)?, Genotypes::of(reference)?);
-    Some(
-        (0..q.len())
-            .flat_map(|i| {
-                let (q, r) = (&q, &r);
-                (0..r.len()).map(move |j| {
-                    let (hethet, ibs0) = pair_counts(q, i, r, j);
-                    king_robust(q.het_count[i], r.het_count[j], hethet, ibs0)
-                })
-            })
-            .collect(),
-    )
+    let mut all = Vec::with_capacity(q.len() * r.len());
+    for from in (0..q.len()).step_by(QUERY_BLOCK) {
+        let to = (from + QUERY_BLOCK).min(q.len());
+        let (hethet, ibs0) = block_counts(&q, from..to, &r);
+        for (li, i) in (from..to).enumerate() {
+            all.extend((0..r.len()).map(|j| {
+                let at = li * r.len() + j;
+                king_robust(q.het_count[i], r.het_count[j], hethet[at], ibs0[at])
+            }));
+        }
+    }
+    Some(all)
 }
 
 /// Kinship figures when every sample of every set is diploid; `None` otherwise (haploid AGs,
@@ -343,7 +269,8 @@ fn binomial_upper_tail(n: u64, k: u64, q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use genosynth_core::{Sample, Site, Sites};
+    use crate::kinship_counts::pair_counts;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
 
     /// Counts against genotypes summed per site, one pair at a time.
     #[test]

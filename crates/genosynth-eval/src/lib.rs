@@ -77,6 +77,7 @@ mod haplotype_freq;
 #[cfg(feature = "html")]
 mod html;
 mod kinship;
+mod kinship_counts;
 mod ld;
 mod ld_along;
 mod linalg;

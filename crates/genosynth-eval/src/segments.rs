@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::pbwt::{Longest, MAX_CLASSES, Member, NO_CLASS, longest_segments};
+use crate::pbwt::{Longest, MAX_CLASSES, Member, longest_segments};
 use crate::stats::quantile;
 
 /// AGs listed in [`SegmentStats::longest`].
@@ -127,6 +127,14 @@ const TRAIN_MATCHED: u8 = 1;
 const HOLDOUT: u8 = 2;
 const HOLDOUT_MATCHED: u8 = 3;
 
+fn class_bit(class: u8) -> u8 {
+    1 << class
+}
+
+fn matched_bit(taken: bool, class: u8) -> u8 {
+    if taken { 1 << class } else { 0 }
+}
+
 /// Rows of whole samples of `m` drawn (seeded) until `haplotypes` rows are taken, in order.
 fn rows_of_people(m: &HaplotypeMatrix, haplotypes: usize, seed: u64) -> Vec<bool> {
     let mut taken = vec![false; m.n_haplotypes()];
@@ -149,6 +157,30 @@ fn rows_of_people(m: &HaplotypeMatrix, haplotypes: usize, seed: u64) -> Vec<bool
         *t = chosen[m.haplotype_id(h).sample as usize];
     }
     taken
+}
+
+/// The first row of `m` identical to `query` on sites `first..=last` (the PBWT found one).
+fn sharing_row(m: &HaplotypeMatrix, query: &[u64], first: usize, last: usize) -> usize {
+    let (w0, w1) = (first / 64, last / 64);
+    let mask = |w: usize| {
+        let lo = if w == w0 {
+            u64::MAX << (first % 64)
+        } else {
+            u64::MAX
+        };
+        let hi = if w == w1 {
+            u64::MAX >> (63 - last % 64)
+        } else {
+            u64::MAX
+        };
+        lo & hi
+    };
+    (0..m.n_haplotypes())
+        .find(|&h| {
+            let row = m.row(h);
+            (w0..=w1).all(|w| (row[w] ^ query[w]) & mask(w) == 0)
+        })
+        .expect("the PBWT found a training haplotype sharing the segment")
 }
 
 fn haplotype_name(m: &HaplotypeMatrix, h: usize) -> String {
@@ -185,62 +217,39 @@ pub fn segment_stats(
     let matched = holdout.map(|h| train.n_haplotypes().min(h.n_haplotypes()));
     let train_in = rows_of_people(train, matched.unwrap_or(0), seed);
     let holdout_in = holdout.map(|h| rows_of_people(h, matched.unwrap_or(0), seed ^ 0x5e9));
+    // A size-matched subset is a second class of the same members (often all of them).
     let mut members: Vec<Member> = Vec::new();
     members.extend((0..train.n_haplotypes()).map(|row| Member {
         set: 0,
         row,
-        class: TRAIN,
+        classes: class_bit(TRAIN) | matched_bit(holdout.is_some() && train_in[row], TRAIN_MATCHED),
         targets: 0,
     }));
     let n_train = members.len();
-    if let Some(h) = holdout {
+    if let (Some(h), Some(taken)) = (holdout, &holdout_in) {
         members.extend((0..h.n_haplotypes()).map(|row| Member {
             set: 2,
             row,
-            class: HOLDOUT,
-            targets: 1 << TRAIN,
+            classes: class_bit(HOLDOUT) | matched_bit(taken[row], HOLDOUT_MATCHED),
+            targets: class_bit(TRAIN),
         }));
     }
     let n_real = members.len();
     let ag_targets = if holdout.is_some() {
         0b1111
     } else {
-        1 << TRAIN
+        class_bit(TRAIN)
     };
     members.extend((0..synthetic.n_haplotypes()).map(|row| Member {
         set: 1,
         row,
-        class: NO_CLASS,
+        classes: 0,
         targets: ag_targets,
     }));
     let sets: Vec<&HaplotypeMatrix> = match holdout {
         Some(h) => vec![train, synthetic, h],
         None => vec![train, synthetic],
     };
-    // A member has one class, so the size-matched subsets join the pass as second copies of
-    // their rows that query nothing.
-    let mut extra = Vec::new();
-    for (row, _) in train_in.iter().enumerate().filter(|(_, t)| **t) {
-        if holdout.is_some() {
-            extra.push(Member {
-                set: 0,
-                row,
-                class: TRAIN_MATCHED,
-                targets: 0,
-            });
-        }
-    }
-    if let Some(taken) = &holdout_in {
-        for (row, _) in taken.iter().enumerate().filter(|(_, t)| **t) {
-            extra.push(Member {
-                set: 2,
-                row,
-                class: HOLDOUT_MATCHED,
-                targets: 0,
-            });
-        }
-    }
-    members.extend(extra);
     let best = longest_segments(&sets, &members);
     let n_syn = synthetic.n_haplotypes();
     let ags = &best[n_real..n_real + n_syn];
@@ -263,7 +272,7 @@ pub fn segment_stats(
             let last = first + l.sites as usize - 1;
             LongSegment {
                 synthetic: haplotype_name(synthetic, i),
-                train: haplotype_name(train, members[l.partner as usize].row),
+                train: haplotype_name(train, sharing_row(train, synthetic.row(i), first, last)),
                 sites: l.sites,
                 from: site(first),
                 to: site(last),
