@@ -5,9 +5,8 @@
 
 use std::arch::x86_64::{
     __m512i, _mm_loadu_si64, _mm512_add_epi64, _mm512_broadcastq_epi64, _mm512_cmple_epu64_mask,
-    _mm512_loadu_si512, _mm512_mask_min_epu64, _mm512_mask_mov_epi64, _mm512_min_epu64,
-    _mm512_popcnt_epi64, _mm512_reduce_min_epu64, _mm512_set1_epi64, _mm512_setzero_si512,
-    _mm512_storeu_si512, _mm512_test_epi64_mask, _mm512_xor_si512,
+    _mm512_loadu_si512, _mm512_mask_min_epu64, _mm512_popcnt_epi64, _mm512_set1_epi64,
+    _mm512_setzero_si512, _mm512_storeu_si512, _mm512_test_epi64_mask, _mm512_xor_si512,
 };
 
 use super::{Block, Masks, Nearest, REFERENCE_TILE, RowSet};
@@ -96,8 +95,8 @@ fn distances(x: [&[u64]; ROWS], y0: &[u64], y1: &[u64]) -> [[__m512i; 2]; ROWS] 
 }
 
 /// Row `i`'s distances to the sixteen rows from `j0` (`valid` lanes) offered to every run
-/// holding row `i`: the run's minimum over its lanes for the row, a masked VPMINUQ for the
-/// columns.
+/// holding row `i`, branch-free: masked VPMINUQ into the row's eight-lane minima (`row_lanes`,
+/// one vector per run, reduced once per block) and into the columns' minima.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
@@ -107,8 +106,7 @@ fn runs_offer(
     j0: usize,
     valid: u32,
     masks: Masks<'_>,
-    block_len: usize,
-    run_rows: &mut [u32],
+    row_lanes: &mut [u64],
     run_cols: &mut [u64],
 ) {
     // SAFETY: the column masks are padded by a whole step past every step's start.
@@ -123,23 +121,16 @@ fn runs_offer(
         let k = runs.trailing_zeros() as usize;
         runs &= runs - 1;
         let bit = _mm512_set1_epi64(1 << k);
-        let lanes = (u32::from(_mm512_test_epi64_mask(lane_bits[0], bit))
-            | u32::from(_mm512_test_epi64_mask(lane_bits[1], bit)) << 8)
-            & valid;
-        if lanes == 0 {
-            continue;
-        }
-        let (lo, hi) = (lanes as u8, (lanes >> 8) as u8);
-        let none = _mm512_set1_epi64(i64::from(u32::MAX));
-        let nearest = _mm512_min_epu64(
-            _mm512_mask_mov_epi64(none, lo, acc[0]),
-            _mm512_mask_mov_epi64(none, hi, acc[1]),
-        );
-        let row = &mut run_rows[k * block_len];
-        *row = (*row).min(_mm512_reduce_min_epu64(nearest) as u32);
+        let lo = _mm512_test_epi64_mask(lane_bits[0], bit) & valid as u8;
+        let hi = _mm512_test_epi64_mask(lane_bits[1], bit) & (valid >> 8) as u8;
+        let row = &mut row_lanes[k * 8..k * 8 + 8];
         let cols = &mut run_cols[k * masks.stride + j0..k * masks.stride + j0 + LANES];
-        // SAFETY: `cols` holds sixteen u64, two unaligned 512-bit loads and stores.
+        // SAFETY: `row` holds eight u64 and `cols` sixteen: unaligned 512-bit loads and stores.
         unsafe {
+            let r = _mm512_loadu_si512(row.as_ptr().cast());
+            let r = _mm512_mask_min_epu64(r, lo, r, acc[0]);
+            let r = _mm512_mask_min_epu64(r, hi, r, acc[1]);
+            _mm512_storeu_si512(row.as_mut_ptr().cast(), r);
             let p = cols.as_mut_ptr();
             let c0 = _mm512_loadu_si512(p.cast());
             let c1 = _mm512_loadu_si512(p.add(8).cast());
@@ -176,6 +167,8 @@ pub(super) fn scan_block(
     } = block;
     let n_b = b.n_rows;
     let block_len = end - start;
+    // `row_lanes[((i − start) · runs + k) · 8 + lane]`: row `i`'s run-`k` minima by lane.
+    let mut row_lanes = vec![u64::from(u32::MAX); block_len * masks.count * 8];
     let first_j = if within { start + 1 } else { 0 };
     let mut tile = first_j / LANES * LANES;
     let mut d = [0u64; LANES];
@@ -233,12 +226,18 @@ pub(super) fn scan_block(
                         thresholds[j0 + l] = u64::from(col.second);
                     }
                     if masks.count > 0 {
-                        let run_rows = &mut run_rows[i - start..];
-                        runs_offer(acc, i, j0, valid, masks, block_len, run_rows, run_cols);
+                        let lanes = &mut row_lanes[(i - start) * masks.count * 8..];
+                        runs_offer(acc, i, j0, valid, masks, lanes, run_cols);
                     }
                 }
             }
         }
         tile = tile_end;
+    }
+    for (r, lanes) in row_lanes.chunks_exact(8).enumerate() {
+        let (row, k) = (r / masks.count, r % masks.count);
+        let nearest = lanes.iter().copied().min().unwrap_or(u64::MAX) as u32;
+        let slot = &mut run_rows[k * block_len + row];
+        *slot = (*slot).min(nearest);
     }
 }
