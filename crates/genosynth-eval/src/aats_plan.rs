@@ -75,10 +75,13 @@ impl Within {
     }
 }
 
+/// The rows of each set one between-sets run uses (`None`: all).
+type OwnedRun = (Option<Vec<usize>>, Option<Vec<usize>>);
+
 /// A between-sets pass and the pairs of subsets it tracks.
 #[derive(Default)]
 pub(crate) struct Between {
-    runs: Vec<(Option<Vec<usize>>, Option<Vec<usize>>)>,
+    runs: Vec<OwnedRun>,
 }
 
 impl Between {

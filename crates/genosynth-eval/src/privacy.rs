@@ -224,7 +224,7 @@ pub struct HoldoutPasses {
 }
 
 /// AATS of the evaluation, found in the passes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct PassesAats {
     /// Train against the AGs (subsampled to the smaller set when sizes differ).
     pub train: Aats,
@@ -297,11 +297,12 @@ pub fn passes(
 
 /// Computes every privacy measure from the passes.
 pub fn privacy_stats(passes: &Passes) -> PrivacyStats {
-    let planned = &passes.aats;
-    let aats_train = planned.train.clone();
-    let aats_train_matched = planned.train_matched.clone();
-    let aats_holdout = planned.holdout.clone();
-    let aats_holdout_vs_train = planned.holdout_vs_train.clone();
+    let PassesAats {
+        train: aats_train,
+        train_matched: aats_train_matched,
+        holdout: aats_holdout,
+        holdout_vs_train: aats_holdout_vs_train,
+    } = passes.aats;
     let dcr_train = distances(&passes.train_synthetic.second);
     let reference: Vec<u32> = match &passes.holdout {
         Some(p) => distances(&p.holdout_train.first),

@@ -140,9 +140,10 @@ proptest! {
         let (a, b) = (make(na, seed), make(nb, seed.wrapping_add(1)));
         let pick = |n: usize, k: usize| -> Option<Vec<usize>> {
             // Every third run uses the whole set; the others about half of it.
-            (k % 3 != 0).then(|| (0..n).filter(|i| (i * 31 + k * 17 + seed as usize) % 2 == 0).collect())
+            (!k.is_multiple_of(3))
+                .then(|| (0..n).filter(|i| (i * 31 + k * 17 + seed as usize).is_multiple_of(2)).collect())
         };
-        let subsets: Vec<(Option<Vec<usize>>, Option<Vec<usize>>)> =
+        let subsets: Vec<(_, _)> =
             (0..n_runs).map(|k| (pick(na, k), pick(nb, k + 1))).collect();
         let all = |n: usize| (0..n).collect::<Vec<_>>();
         let rows = |s: &Option<Vec<usize>>, n| s.clone().unwrap_or_else(|| all(n));
