@@ -1,10 +1,12 @@
-//! Times the evaluation on generated haplotypes of any size (no files): AATS + DCR alone and
-//! the full `evaluate`, with peak memory. The bench harness (`cargo xtask bench eval`) times
-//! real files; this example answers "does it scale" quickly.
+//! Times the evaluation on generated haplotypes of any size (no files): AATS + DCR (+ the
+//! membership attack with `--holdout N`) alone and the full `evaluate`, with peak memory. The
+//! bench harness (`cargo xtask bench eval`) times real files; this example answers "does it
+//! scale" quickly.
 //!
 //! ```text
 //! cargo run --release -p genosynth-eval --example eval_scale -- 2504 2504 805
 //! cargo run --release -p genosynth-eval --example eval_scale -- 20000 20000 10000 --privacy-only
+//! cargo run --release -p genosynth-eval --example eval_scale -- 100000 100000 10000 --privacy-only --holdout 20000
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part detection
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part segments
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part kinship
@@ -125,13 +127,27 @@ fn main() {
         );
         return;
     }
+    // With `--holdout N`: AATS, DCR and the membership attack against a holdout of N.
+    let holdout = args
+        .iter()
+        .position(|a| a == "--holdout")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .map(|n| population(n, n_sites, 3));
     let t = Instant::now();
-    let p = passes(&train, &synthetic, None);
-    let privacy = privacy_stats(&train, &synthetic, None, &p, 10, 1);
+    let p = passes(&train, &synthetic, holdout.as_ref(), 10, 1);
+    let privacy = privacy_stats(&p);
     println!(
-        "AATS + DCR (3 all-pairs passes): {:.3} s, AATS {:.4}, peak RSS {:.0} MiB",
+        "AATS + DCR + membership ({} all-pairs passes{}): {:.3} s, AATS {:.4}, membership AUC \
+         {:.4}, peak RSS {:.0} MiB",
+        if holdout.is_some() { 6 } else { 3 },
+        holdout.as_ref().map_or(String::new(), |h| format!(
+            ", holdout of {}",
+            h.n_haplotypes()
+        )),
         t.elapsed().as_secs_f64(),
         privacy.aats_train.aats.mean,
+        privacy.membership_auc.unwrap_or(f64::NAN),
         peak_rss_mib()
     );
     drop(p);

@@ -2,10 +2,9 @@
 //! set, whole or at equal set sizes, and its two halves' reading.
 
 use genosynth_core::HaplotypeMatrix;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::aats_plan::{Between, Planned, Within, draws};
 use crate::distance::{Nearest, PairScan, RowSet, scan_between, scan_within};
 use crate::stats::{mean, quantile, sd};
 
@@ -177,7 +176,7 @@ pub(crate) fn distances(n: &[Nearest]) -> Vec<u32> {
 }
 
 impl Aats {
-    fn from_runs(set_size: usize, runs: &[AatsOnce]) -> Self {
+    pub(crate) fn from_runs(set_size: usize, runs: &[AatsOnce]) -> Self {
         let pick = |f: fn(&AatsOnce) -> f64| MeanSd::of(&runs.iter().map(f).collect::<Vec<_>>());
         Self {
             set_size,
@@ -251,26 +250,35 @@ pub fn aats_at_size(
 ) -> Aats {
     let (nr, ns) = (real.n_haplotypes(), synthetic.n_haplotypes());
     let size = size.min(nr).min(ns);
-    let runs = if nr == size && ns == size {
-        1
-    } else {
-        repeats.max(1)
-    };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let runs: Vec<AatsOnce> = (0..runs)
-        .map(|_| {
-            // A set already of `size` is used whole (and draws nothing from `rng`).
-            let mut pick = |n: usize| -> Vec<usize> {
-                if n == size {
-                    return (0..n).collect();
+    let draws = draws(nr, ns, size, repeats, seed);
+    // Whole-set passes with a run per repeat cost nr·ns pairs (twice, for the within passes);
+    // scanning each repeat's subsets costs repeats·size² (twice): take the cheaper.
+    if draws.len() * size * size >= nr * ns {
+        let (mut r, mut s, mut rs) = (Within::default(), Within::default(), Between::default());
+        let plan = Planned::new(draws, size, &mut r, &mut s, &mut rs, false);
+        return plan.aats(&r.scan(real), &s.scan(synthetic), &rs.scan(real, synthetic));
+    }
+    let runs: Vec<AatsOnce> = draws
+        .iter()
+        .map(|draw| {
+            let all_r: Vec<usize>;
+            let all_s: Vec<usize>;
+            let sub_r = match &draw.real {
+                Some(v) => v,
+                None => {
+                    all_r = (0..nr).collect();
+                    &all_r
                 }
-                let mut v = rand::seq::index::sample(&mut rng, n, size).into_vec();
-                v.sort_unstable();
-                v
             };
-            let (sub_r, sub_s) = (pick(nr), pick(ns));
-            let r = RowSet::subset(real, &sub_r);
-            let s = RowSet::subset(synthetic, &sub_s);
+            let sub_s = match &draw.synthetic {
+                Some(v) => v,
+                None => {
+                    all_s = (0..ns).collect();
+                    &all_s
+                }
+            };
+            let r = RowSet::subset(real, sub_r);
+            let s = RowSet::subset(synthetic, sub_s);
             let rr = scan_within(r);
             let ss = scan_within(s);
             let rs = scan_between(r, s);

@@ -6,9 +6,13 @@ use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// Rows of one side processed together; small enough to balance work across threads.
 const QUERY_BLOCK: usize = 32;
-/// Rows of the other side visited per tile, so a tile stays in cache while a block runs.
+/// Rows of the other side visited per tile, so a tile stays in cache while a block runs
+/// (256 rows × 10⁴ sites is 320 KiB: the tile lives in L2, the block's query rows in L1).
 const REFERENCE_TILE: usize = 256;
 
 /// The nearest and second-nearest row of another set (or of the same set, self excluded).
@@ -107,12 +111,35 @@ pub struct PairScan {
     pub second: Vec<Nearest>,
     /// `histogram[d]` = number of unordered pairs at Hamming distance `d` (`sites + 1` bins).
     pub histogram: Vec<u64>,
+    /// The nearest distances within each requested pair of row subsets, in the order asked.
+    pub runs: Vec<RunNearest>,
 }
+
+/// Nearest distances restricted to one pair of row subsets (a subsampled AATS repeat), found
+/// in the same pass as the whole sets' neighbours instead of a pass of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunNearest {
+    /// For each row of the first set: the distance to its nearest row of the second set's
+    /// subset (self excluded within a set); `u32::MAX` for rows outside the first subset.
+    pub first: Vec<u32>,
+    /// The same for each row of the second set (empty within a set).
+    pub second: Vec<u32>,
+}
+
+/// Row subsets (positions in a [`RowSet`]; `None` = every row) whose nearest distances a pass
+/// tracks beside the whole sets'. Within a set both sides are the same subset.
+pub type Run<'r> = (Option<&'r [usize]>, Option<&'r [usize]>);
 
 /// Nearest neighbours of every row within one set (self excluded) and the histogram of all
 /// `n(n−1)/2` pairwise distances.
 pub fn scan_within(set: RowSet<'_>) -> PairScan {
-    scan(set, set, true)
+    scan_within_runs(set, &[])
+}
+
+/// [`scan_within`], also giving each subset's nearest distances within itself.
+pub fn scan_within_runs(set: RowSet<'_>, subsets: &[Option<&[usize]>]) -> PairScan {
+    let runs: Vec<Run<'_>> = subsets.iter().map(|&s| (s, s)).collect();
+    scan_batches(set, set, true, &runs, true)
 }
 
 /// Nearest neighbours of every row of `a` in `b` and of every row of `b` in `a`, and the
@@ -121,58 +148,140 @@ pub fn scan_within(set: RowSet<'_>) -> PairScan {
 /// # Panics
 /// If the two sets have different numbers of sites.
 pub fn scan_between(a: RowSet<'_>, b: RowSet<'_>) -> PairScan {
+    scan_between_runs(a, b, &[])
+}
+
+/// [`scan_between`], also giving each run's nearest distances between its two subsets.
+///
+/// # Panics
+/// If the two sets have different numbers of sites.
+pub fn scan_between_runs(a: RowSet<'_>, b: RowSet<'_>, runs: &[Run<'_>]) -> PairScan {
     assert_eq!(
         a.matrix.n_sites(),
         b.matrix.n_sites(),
         "distances need the same sites on both sides"
     );
-    scan(a, b, false)
+    scan_batches(a, b, false, runs, true)
+}
+
+/// Runs one pass tracks (one bit of a row's mask each); more take further passes.
+const RUNS_PER_PASS: usize = 64;
+
+/// One pass per 64 runs (the first also gives the whole sets' figures).
+fn scan_batches(
+    a: RowSet<'_>,
+    b: RowSet<'_>,
+    within: bool,
+    runs: &[Run<'_>],
+    avx512: bool,
+) -> PairScan {
+    let mut batches = runs.chunks(RUNS_PER_PASS);
+    let mut scan = scan_using(a, b, within, batches.next().unwrap_or(&[]), avx512);
+    for batch in batches {
+        scan.runs
+            .extend(scan_using(a, b, within, batch, avx512).runs);
+    }
+    scan
+}
+
+/// Per-row masks of one side of `runs` (`pick` chooses the side).
+fn side_masks<'r>(
+    n: usize,
+    runs: &[Run<'r>],
+    pick: impl Fn(&Run<'r>) -> Option<&'r [usize]>,
+) -> Vec<u64> {
+    let mut masks = vec![0u64; n.div_ceil(16) * 16 + 16];
+    for (bit, run) in runs.iter().enumerate() {
+        match pick(run) {
+            None => masks[..n].iter_mut().for_each(|m| *m |= 1 << bit),
+            Some(rows) => rows.iter().for_each(|&r| masks[r] |= 1 << bit),
+        }
+    }
+    masks
 }
 
 struct Accumulator {
-    first: Vec<(usize, Vec<Nearest>)>,
+    first: Vec<(usize, Vec<Nearest>, Vec<u32>)>,
     second: Vec<Nearest>,
     histogram: Vec<u64>,
+    /// `run_cols[k · stride + j]`: column `j`'s nearest distance in run `k`.
+    run_cols: Vec<u64>,
+    /// The AVX-512 kernel's copy of `second`'s second-nearest distances.
+    #[cfg(target_arch = "x86_64")]
+    thresholds: Vec<u64>,
 }
 
-fn scan(a: RowSet<'_>, b: RowSet<'_>, within: bool) -> PairScan {
-    scan_using(a, b, within, true)
+/// The runs of one pass: each row's bits and the number of runs.
+#[derive(Clone, Copy)]
+struct Masks<'m> {
+    a: &'m [u64],
+    b: &'m [u64],
+    count: usize,
+    /// Length of one run's column minima (`b`'s rows, padded to whole steps).
+    stride: usize,
 }
 
-/// [`scan`], with the AVX-512 kernel only when `avx512` allows it (tests compare kernels).
-fn scan_using(a: RowSet<'_>, b: RowSet<'_>, within: bool, avx512: bool) -> PairScan {
+/// One pass over all pairs, with the AVX-512 kernel only when `avx512` allows it (tests
+/// compare kernels).
+fn scan_using(
+    a: RowSet<'_>,
+    b: RowSet<'_>,
+    within: bool,
+    runs: &[Run<'_>],
+    avx512: bool,
+) -> PairScan {
+    assert!(runs.len() <= RUNS_PER_PASS);
     let bins = a.matrix.n_sites() + 1;
     let n_a = a.len();
     let n_b = b.len();
+    let masks_a = side_masks(n_a, runs, |r| r.0);
+    let masks_b = side_masks(n_b, runs, |r| r.1);
+    let masks = Masks {
+        a: &masks_a,
+        b: &masks_b,
+        count: runs.len(),
+        stride: masks_b.len(),
+    };
     let blocks: Vec<usize> = (0..n_a).step_by(QUERY_BLOCK).collect();
+    #[cfg(target_arch = "x86_64")]
+    let grouped = (avx512 && avx512::available()).then(|| avx512::Grouped::new(b));
     let fresh = || Accumulator {
         first: Vec::new(),
         second: vec![Nearest::NONE; n_b],
         histogram: vec![0; bins],
+        run_cols: vec![u64::from(u32::MAX); masks.count * masks.stride],
+        #[cfg(target_arch = "x86_64")]
+        thresholds: if grouped.is_some() {
+            avx512::column_thresholds(n_b)
+        } else {
+            Vec::new()
+        },
     };
-    #[cfg(target_arch = "x86_64")]
-    let grouped = (avx512 && avx512::available()).then(|| avx512::Grouped::new(b));
     let acc = blocks
         .into_par_iter()
         .fold(fresh, |mut acc, start| {
             let end = (start + QUERY_BLOCK).min(n_a);
             let mut rows = vec![Nearest::NONE; end - start];
+            let mut run_rows = vec![u32::MAX; masks.count * (end - start)];
             let block = Block {
                 start,
                 end,
                 rows: &mut rows,
                 cols: &mut acc.second,
                 histogram: &mut acc.histogram,
+                masks,
+                run_rows: &mut run_rows,
+                run_cols: &mut acc.run_cols,
             };
             #[cfg(target_arch = "x86_64")]
             if let Some(grouped) = &grouped {
                 // SAFETY: `grouped` exists only where the CPU has the kernel's features.
-                unsafe { avx512::scan_block(a, grouped, within, block) };
-                acc.first.push((start, rows));
+                unsafe { avx512::scan_block(a, grouped, within, &mut acc.thresholds, block) };
+                acc.first.push((start, rows, run_rows));
                 return acc;
             }
             scan_block(a, b, within, block);
-            acc.first.push((start, rows));
+            acc.first.push((start, rows, run_rows));
             acc
         })
         .reduce(fresh, |mut x, y| {
@@ -185,24 +294,64 @@ fn scan_using(a: RowSet<'_>, b: RowSet<'_>, within: bool, avx512: bool) -> PairS
                 .iter_mut()
                 .zip(y.histogram)
                 .for_each(|(p, q)| *p += q);
+            x.run_cols
+                .iter_mut()
+                .zip(y.run_cols)
+                .for_each(|(p, q)| *p = (*p).min(q));
             x
         });
     let mut first = vec![Nearest::NONE; n_a];
-    for (start, rows) in acc.first {
-        first[start..start + rows.len()].copy_from_slice(&rows);
+    let mut runs_first = vec![vec![u32::MAX; n_a]; masks.count];
+    for (start, rows, run_rows) in acc.first {
+        let len = rows.len();
+        first[start..start + len].copy_from_slice(&rows);
+        for (k, run) in runs_first.iter_mut().enumerate() {
+            run[start..start + len].copy_from_slice(&run_rows[k * len..(k + 1) * len]);
+        }
     }
     let mut second = acc.second;
+    let mut runs_second: Vec<Vec<u32>> = acc
+        .run_cols
+        .chunks(masks.stride.max(1))
+        .take(masks.count)
+        .map(|c| c[..n_b].iter().map(|&d| d as u32).collect())
+        .collect();
     if within {
         // Pairs were visited once (j > i); the column minima belong to the same rows.
         first
             .iter_mut()
             .zip(second.drain(..))
             .for_each(|(p, q)| p.merge(q));
+        for (f, s) in runs_first.iter_mut().zip(runs_second.drain(..)) {
+            f.iter_mut().zip(s).for_each(|(p, q)| *p = (*p).min(q));
+        }
+    }
+    // Rows outside a run's first subset have no distance in it.
+    for (k, run) in runs_first.iter_mut().enumerate() {
+        for (d, &m) in run.iter_mut().zip(masks.a) {
+            if m >> k & 1 == 0 {
+                *d = u32::MAX;
+            }
+        }
+    }
+    if !within {
+        for (k, run) in runs_second.iter_mut().enumerate() {
+            for (d, &m) in run.iter_mut().zip(masks.b) {
+                if m >> k & 1 == 0 {
+                    *d = u32::MAX;
+                }
+            }
+        }
     }
     PairScan {
         first,
         second,
         histogram: acc.histogram,
+        runs: runs_first
+            .into_iter()
+            .zip(runs_second.into_iter().chain(std::iter::repeat(Vec::new())))
+            .map(|(first, second)| RunNearest { first, second })
+            .collect(),
     }
 }
 
@@ -213,6 +362,10 @@ struct Block<'s> {
     rows: &'s mut [Nearest],
     cols: &'s mut [Nearest],
     histogram: &'s mut [u64],
+    masks: Masks<'s>,
+    /// `run_rows[k · (end − start) + i − start]`: row `i`'s nearest distance in run `k`.
+    run_rows: &'s mut [u32],
+    run_cols: &'s mut [u64],
 }
 
 fn scan_block(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'_>) {
@@ -241,8 +394,12 @@ fn scan_block_generic(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'
         rows,
         cols,
         histogram,
+        masks,
+        run_rows,
+        run_cols,
     } = block;
     let n_b = b.len();
+    let block_len = end - start;
     let first_j = if within { start + 1 } else { 0 };
     let mut tile = first_j;
     while tile < n_b {
@@ -257,104 +414,18 @@ fn scan_block_generic(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'
                 best.offer(d, j as u32);
                 col.offer(d, i as u32);
                 histogram[d as usize] += 1;
+                let mut shared = masks.a[i] & masks.b[j];
+                while shared != 0 {
+                    let k = shared.trailing_zeros() as usize;
+                    shared &= shared - 1;
+                    let r = &mut run_rows[k * block_len + i - start];
+                    *r = (*r).min(d);
+                    let c = &mut run_cols[k * masks.stride + j];
+                    *c = (*c).min(u64::from(d));
+                }
             }
         }
         tile = tile_end;
-    }
-}
-
-/// AVX-512 kernel: the other side's rows are regrouped eight at a time, word by word, so one
-/// XOR + VPOPCNTQ per word gives eight distances at once, with no horizontal sums.
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::{
-        _mm512_add_epi64, _mm512_loadu_si512, _mm512_popcnt_epi64, _mm512_set1_epi64,
-        _mm512_setzero_si512, _mm512_storeu_si512, _mm512_xor_si512,
-    };
-
-    use super::{Block, REFERENCE_TILE, RowSet};
-
-    /// Whether this CPU runs the kernel.
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
-    }
-
-    /// Rows in groups of eight: word `w` of row `8g + lane` at `(g · words_per_row + w) · 8 +
-    /// lane`; missing rows of the last group are zeros (their distances are never used).
-    pub(super) struct Grouped {
-        words: Vec<u64>,
-        words_per_row: usize,
-        n_rows: usize,
-    }
-
-    impl Grouped {
-        pub(super) fn new(set: RowSet<'_>) -> Self {
-            let n_rows = set.len();
-            let words_per_row = set.matrix.words_per_row();
-            let mut words = vec![0u64; n_rows.div_ceil(8) * words_per_row * 8];
-            for j in 0..n_rows {
-                let (g, lane) = (j / 8, j % 8);
-                for (w, &x) in set.row(j).iter().enumerate() {
-                    words[(g * words_per_row + w) * 8 + lane] = x;
-                }
-            }
-            Self {
-                words,
-                words_per_row,
-                n_rows,
-            }
-        }
-    }
-
-    const _: () = assert!(REFERENCE_TILE.is_multiple_of(8));
-
-    #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-    pub(super) fn scan_block(a: RowSet<'_>, b: &Grouped, within: bool, block: Block<'_>) {
-        let Block {
-            start,
-            end,
-            rows,
-            cols,
-            histogram,
-        } = block;
-        let (n_b, wpr) = (b.n_rows, b.words_per_row);
-        let first_j = if within { start + 1 } else { 0 };
-        let mut tile = first_j / 8 * 8;
-        let mut d = [0u64; 8];
-        while tile < n_b {
-            let tile_end = (tile + REFERENCE_TILE).min(n_b);
-            for i in start..end {
-                let ra = a.row(i);
-                let lo = if within { tile.max(i + 1) } else { tile };
-                let best = &mut rows[i - start];
-                for g in lo / 8..tile_end.div_ceil(8) {
-                    let group = &b.words[g * wpr * 8..(g + 1) * wpr * 8];
-                    let mut acc = _mm512_setzero_si512();
-                    for (w, &x) in ra.iter().enumerate() {
-                        // SAFETY: `group` holds `wpr` runs of eight words and `w < wpr`.
-                        let y = unsafe { _mm512_loadu_si512(group.as_ptr().add(w * 8).cast()) };
-                        let x = _mm512_set1_epi64(x as i64);
-                        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(x, y)));
-                    }
-                    // SAFETY: `d` holds eight u64, one 512-bit store.
-                    unsafe { _mm512_storeu_si512(d.as_mut_ptr().cast(), acc) };
-                    let j0 = g * 8;
-                    for (lane, &dist) in d
-                        .iter()
-                        .enumerate()
-                        .take(tile_end - j0)
-                        .skip(lo.saturating_sub(j0))
-                    {
-                        let (j, dist) = (j0 + lane, dist as u32);
-                        best.offer(dist, j as u32);
-                        cols[j].offer(dist, i as u32);
-                        histogram[dist as usize] += 1;
-                    }
-                }
-            }
-            tile = tile_end;
-        }
     }
 }
 
@@ -373,102 +444,4 @@ pub fn histogram_mean(histogram: &[u64]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use genosynth_core::{Ploidy, Sample, Site, Sites};
-    use proptest::prelude::*;
-
-    fn random_matrix(n_hap: usize, n_sites: usize, seed: u64) -> HaplotypeMatrix {
-        let mut x = seed | 1;
-        let v: Vec<u8> = (0..n_hap * n_sites)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x.is_multiple_of(3) as u8
-            })
-            .collect();
-        let sites: Sites = (0..n_sites)
-            .map(|i| Site::new("1", i as u64 + 1, "A", "C"))
-            .collect();
-        HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("h", n_hap, Ploidy::Haploid))
-            .unwrap()
-    }
-
-    fn brute(a: &HaplotypeMatrix, b: &HaplotypeMatrix, i: usize, skip_self: bool) -> (u32, u32) {
-        let mut d: Vec<u32> = (0..b.n_haplotypes())
-            .filter(|&j| !(skip_self && j == i))
-            .map(|j| genosynth_core::hamming_words(a.row(i), b.row(j)))
-            .collect();
-        d.sort_unstable();
-        (d[0], d.get(1).copied().unwrap_or(u32::MAX))
-    }
-
-    proptest! {
-        #[test]
-        fn streamed_nearest_equals_brute_force(na in 2usize..90, nb in 2usize..90,
-                                               sites in 1usize..1100, seed in any::<u64>()) {
-            let a = random_matrix(na, sites, seed);
-            let b = random_matrix(nb, sites, seed.wrapping_add(99));
-            let between = scan_between(RowSet::all(&a), RowSet::all(&b));
-            for i in 0..na {
-                let (d1, d2) = brute(&a, &b, i, false);
-                prop_assert_eq!((between.first[i].distance, between.first[i].second), (d1, d2));
-                let j = between.first[i].index as usize;
-                prop_assert_eq!(a.hamming(0, 0), 0);
-                prop_assert_eq!(genosynth_core::hamming_words(a.row(i), b.row(j)), d1);
-            }
-            for j in 0..nb {
-                let (d1, d2) = brute(&b, &a, j, false);
-                prop_assert_eq!((between.second[j].distance, between.second[j].second), (d1, d2));
-            }
-            prop_assert_eq!(between.histogram.iter().sum::<u64>(), (na * nb) as u64);
-            let within = scan_within(RowSet::all(&a));
-            for i in 0..na {
-                let (d1, d2) = brute(&a, &a, i, true);
-                prop_assert_eq!((within.first[i].distance, within.first[i].second), (d1, d2));
-                prop_assert_ne!(within.first[i].index as usize, i);
-            }
-            prop_assert_eq!(within.histogram.iter().sum::<u64>(), (na * (na - 1) / 2) as u64);
-        }
-    }
-
-    /// The AVX-512 kernel (where this CPU has it) and the portable one give the same passes,
-    /// including sets whose sizes are not multiples of the kernel's groups and tiles.
-    #[test]
-    fn kernels_agree() {
-        for (na, nb, sites) in [(37, 301, 805), (300, 300, 130), (9, 17, 64)] {
-            let a = random_matrix(na, sites, 5);
-            let b = random_matrix(nb, sites, 6);
-            for within in [false, true] {
-                let other = if within {
-                    RowSet::all(&a)
-                } else {
-                    RowSet::all(&b)
-                };
-                let fast = scan_using(RowSet::all(&a), other, within, true);
-                let portable = scan_using(RowSet::all(&a), other, within, false);
-                assert_eq!(fast, portable, "{na} x {nb} x {sites}, within {within}");
-            }
-        }
-    }
-
-    #[test]
-    fn distance_matrix_is_symmetric_with_zero_diagonal() {
-        let a = random_matrix(40, 100, 7);
-        let ab = scan_between(RowSet::all(&a), RowSet::all(&a));
-        // Against itself every row's nearest is at distance 0 (itself) ...
-        assert!(ab.first.iter().all(|n| n.distance == 0));
-        // ... and the between-set histogram counts each off-diagonal pair twice.
-        let within = scan_within(RowSet::all(&a));
-        for d in 1..within.histogram.len() {
-            assert_eq!(ab.histogram[d], 2 * within.histogram[d]);
-        }
-        assert_eq!(ab.histogram[0], 40 + 2 * within.histogram[0]);
-        for i in 0..40 {
-            for j in 0..40 {
-                assert_eq!(a.hamming(i, j), a.hamming(j, i));
-            }
-        }
-    }
-}
+mod tests;

@@ -63,6 +63,7 @@
 #![deny(missing_docs)]
 
 mod aats;
+mod aats_plan;
 mod af;
 mod align;
 mod ancestry;

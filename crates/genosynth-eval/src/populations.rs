@@ -102,14 +102,7 @@ pub(crate) fn per_population_stats(
                 .then(|| train.select_haplotypes(&others).ok())
                 .flatten()
                 .map(|o| hudson_fst(&o, &s));
-            let privacy = privacy_stats(
-                &t,
-                &s,
-                h.as_ref(),
-                &passes(&t, &s, h.as_ref()),
-                aats_repeats,
-                seed,
-            );
+            let privacy = privacy_stats(&passes(&t, &s, h.as_ref(), aats_repeats, seed));
             Some(PopulationStats {
                 population: pop.to_string(),
                 train_haplotypes: t.n_haplotypes(),

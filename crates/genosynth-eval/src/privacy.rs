@@ -6,7 +6,8 @@
 use genosynth_core::HaplotypeMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::distance::{PairScan, RowSet, scan_between, scan_within};
+use crate::aats_plan::{Between, Planned, Within, draws};
+use crate::distance::PairScan;
 use crate::stats::{mean, quantile};
 
 use crate::aats::distances;
@@ -213,6 +214,8 @@ pub struct Passes {
     pub train_synthetic: PairScan,
     /// Within holdout, holdout × synthetic and holdout × train (with a holdout).
     pub holdout: Option<HoldoutPasses>,
+    /// AATS found in the passes.
+    pub aats: PassesAats,
 }
 
 /// Passes involving the holdout.
@@ -226,78 +229,100 @@ pub struct HoldoutPasses {
     pub holdout_train: PairScan,
 }
 
-/// Runs every pass privacy and the pairwise-distance figures need.
+/// AATS of the evaluation, found in the passes.
+#[derive(Debug, Clone, Copy)]
+pub struct PassesAats {
+    /// Train against the AGs (subsampled to the smaller set when sizes differ).
+    pub train: Aats,
+    /// Train against the AGs at the smaller real set's size (with a holdout).
+    pub train_matched: Option<Aats>,
+    /// Holdout against the AGs (with a holdout).
+    pub holdout: Option<Aats>,
+    /// Holdout against the AGs at the training set's size, when the holdout is larger.
+    pub holdout_matched: Option<Aats>,
+    /// Train against the holdout standing in for AGs: how unseen real data scores.
+    pub holdout_vs_train: Option<Aats>,
+}
+
+/// Runs every pass privacy and the pairwise-distance figures need: one pass per pair of sets,
+/// which also finds the nearest distances of every subsampled AATS repeat (`repeats` draws,
+/// seeded by `seed`), so no pair of haplotypes is compared twice.
 pub fn passes(
     train: &HaplotypeMatrix,
     synthetic: &HaplotypeMatrix,
     holdout: Option<&HaplotypeMatrix>,
+    repeats: usize,
+    seed: u64,
 ) -> Passes {
-    let (t, s) = (RowSet::all(train), RowSet::all(synthetic));
+    let (nt, ns) = (train.n_haplotypes(), synthetic.n_haplotypes());
+    let nh = holdout.map(HaplotypeMatrix::n_haplotypes);
+    let (mut w_t, mut w_s, mut w_h) = (Within::default(), Within::default(), Within::default());
+    let (mut b_ts, mut b_hs, mut b_ht) =
+        (Between::default(), Between::default(), Between::default());
+    let plan = |nr: usize, n_s: usize, size: usize, seed: u64| {
+        let size = size.min(nr).min(n_s);
+        (draws(nr, n_s, size, repeats, seed), size)
+    };
+    let (d, size) = plan(nt, ns, nt.min(ns), seed);
+    let train_plan = Planned::new(d, size, &mut w_t, &mut w_s, &mut b_ts, false);
+    let holdout_plans = nh.map(|nh| {
+        // Both sides of privacy loss at the smaller real set's size (see `aats_at_size`):
+        // AATS depends on the set size.
+        let m = nh.min(nt);
+        let (d, size) = plan(nt, ns, m, seed.wrapping_add(3));
+        let matched = Planned::new(d, size, &mut w_t, &mut w_s, &mut b_ts, false);
+        let (d, size) = plan(nh, ns, nh.min(ns), seed.wrapping_add(1));
+        let holdout = Planned::new(d, size, &mut w_h, &mut w_s, &mut b_hs, false);
+        let holdout_matched = (m < nh).then(|| {
+            let (d, size) = plan(nh, ns, m, seed.wrapping_add(4));
+            Planned::new(d, size, &mut w_h, &mut w_s, &mut b_hs, false)
+        });
+        // The holdout plays the "synthetic" role; its pass with train has it first.
+        let (d, size) = plan(nt, nh, nt.min(nh), seed.wrapping_add(2));
+        let vs_train = Planned::new(d, size, &mut w_t, &mut w_h, &mut b_ht, true);
+        (matched, holdout, holdout_matched, vs_train)
+    });
+    let (t_scan, s_scan) = (w_t.scan(train), w_s.scan(synthetic));
+    let ts_scan = b_ts.scan(train, synthetic);
+    let holdout_scans = holdout.map(|h| HoldoutPasses {
+        holdout: w_h.scan(h),
+        holdout_synthetic: b_hs.scan(h, synthetic),
+        holdout_train: b_ht.scan(h, train),
+    });
+    let mut aats = PassesAats {
+        train: train_plan.aats(&t_scan, &s_scan, &ts_scan),
+        train_matched: None,
+        holdout: None,
+        holdout_matched: None,
+        holdout_vs_train: None,
+    };
+    if let (Some((matched, on_holdout, holdout_matched, vs_train)), Some(p)) =
+        (holdout_plans, &holdout_scans)
+    {
+        aats.train_matched = Some(matched.aats(&t_scan, &s_scan, &ts_scan));
+        aats.holdout = Some(on_holdout.aats(&p.holdout, &s_scan, &p.holdout_synthetic));
+        aats.holdout_matched =
+            holdout_matched.map(|m| m.aats(&p.holdout, &s_scan, &p.holdout_synthetic));
+        aats.holdout_vs_train = Some(vs_train.aats(&t_scan, &p.holdout, &p.holdout_train));
+    }
     Passes {
-        train: scan_within(t),
-        synthetic: scan_within(s),
-        train_synthetic: scan_between(t, s),
-        holdout: holdout.map(|h| {
-            let h = RowSet::all(h);
-            HoldoutPasses {
-                holdout: scan_within(h),
-                holdout_synthetic: scan_between(h, s),
-                holdout_train: scan_between(h, t),
-            }
-        }),
+        train: t_scan,
+        synthetic: s_scan,
+        train_synthetic: ts_scan,
+        holdout: holdout_scans,
+        aats,
     }
 }
 
 /// Computes every privacy measure from the passes.
-pub fn privacy_stats(
-    train: &HaplotypeMatrix,
-    synthetic: &HaplotypeMatrix,
-    holdout: Option<&HaplotypeMatrix>,
-    passes: &Passes,
-    repeats: usize,
-    seed: u64,
-) -> PrivacyStats {
-    let aats_train = aats(
-        train,
-        synthetic,
-        repeats,
-        seed,
-        Some((&passes.train, &passes.synthetic, &passes.train_synthetic)),
-    );
-    let hp = holdout.zip(passes.holdout.as_ref());
-    // Both sides of privacy loss at the smaller real set's size (see `aats_at_size`).
-    let matched = holdout.map(|h| h.n_haplotypes().min(train.n_haplotypes()));
-    let aats_train_matched =
-        matched.map(|m| aats_at_size(train, synthetic, m, repeats, seed.wrapping_add(3)));
-    let aats_holdout_matched = holdout
-        .zip(matched)
-        .filter(|(h, m)| *m < h.n_haplotypes())
-        .map(|(h, m)| aats_at_size(h, synthetic, m, repeats, seed.wrapping_add(4)));
-    let aats_holdout = hp.map(|(h, p)| {
-        aats(
-            h,
-            synthetic,
-            repeats,
-            seed.wrapping_add(1),
-            Some((&p.holdout, &passes.synthetic, &p.holdout_synthetic)),
-        )
-    });
-    let aats_holdout_vs_train = hp.map(|(h, p)| {
-        // The holdout plays the "synthetic" role: how unseen real data scores.
-        let ht = &p.holdout_train;
-        let swapped = PairScan {
-            first: ht.second.clone(),
-            second: ht.first.clone(),
-            histogram: Vec::new(),
-        };
-        aats(
-            train,
-            h,
-            repeats,
-            seed.wrapping_add(2),
-            Some((&passes.train, &p.holdout, &swapped)),
-        )
-    });
+pub fn privacy_stats(passes: &Passes) -> PrivacyStats {
+    let PassesAats {
+        train: aats_train,
+        train_matched: aats_train_matched,
+        holdout: aats_holdout,
+        holdout_matched: aats_holdout_matched,
+        holdout_vs_train: aats_holdout_vs_train,
+    } = passes.aats;
     let dcr_train = distances(&passes.train_synthetic.second);
     let reference: Vec<u32> = match &passes.holdout {
         Some(p) => distances(&p.holdout_train.first),
@@ -414,8 +439,7 @@ mod tests {
         let rows =
             |r: std::ops::Range<usize>| everyone.select_haplotypes(&r.collect::<Vec<_>>()).unwrap();
         let (train, holdout, ags) = (rows(0..1600), rows(1600..2000), rows(2000..3000));
-        let passes = passes(&train, &ags, Some(&holdout));
-        let p = privacy_stats(&train, &ags, Some(&holdout), &passes, 10, 5);
+        let p = privacy_stats(&passes(&train, &ags, Some(&holdout), 10, 5));
         let loss = p.privacy_loss.unwrap();
         assert!(loss.abs() < 0.02, "privacy loss {loss}");
         assert_eq!(p.aats_train_at_holdout_size.unwrap().set_size, 400);
@@ -452,14 +476,7 @@ mod tests {
         let (mut matched, mut unmatched) = (0.0, 0.0);
         for k in 0..sets {
             let train = rows(1000 + 60 * k..1060 + 60 * k);
-            let p = privacy_stats(
-                &train,
-                &ags,
-                Some(&holdout),
-                &passes(&train, &ags, Some(&holdout)),
-                10,
-                k as u64,
-            );
+            let p = privacy_stats(&passes(&train, &ags, Some(&holdout), 10, k as u64));
             let (t, h) = (
                 p.aats_train_at_holdout_size.unwrap(),
                 p.aats_holdout_at_train_size.unwrap(),
@@ -487,16 +504,8 @@ mod tests {
         let mut mixed: Vec<usize> = (0..200).collect(); // copies of 200 training haplotypes
         mixed.extend(1700..2500); // and 800 fresh ones
         let leaky = everyone.select_haplotypes(&mixed).unwrap();
-        let stats = |ags: &HaplotypeMatrix| {
-            privacy_stats(
-                &train,
-                ags,
-                Some(&holdout),
-                &passes(&train, ags, Some(&holdout)),
-                3,
-                1,
-            )
-        };
+        let stats =
+            |ags: &HaplotypeMatrix| privacy_stats(&passes(&train, ags, Some(&holdout), 3, 1));
         let (good, bad) = (stats(&fresh), stats(&leaky));
         let tpr = |p: &PrivacyStats| p.membership_tpr_at_1pct_fpr.unwrap();
         assert!(tpr(&good) < 0.03, "fresh AGs expose {}", tpr(&good));

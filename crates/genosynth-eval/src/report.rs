@@ -397,7 +397,7 @@ pub fn evaluate_with_progress(
     let ld_windows = ld_windows(t, s, h, st.ld_window, st.ld_windows, &st.model_boundaries);
 
     step("pairwise distances")?;
-    let passes = passes(t, s, h);
+    let passes = passes(t, s, h, st.aats_repeats, st.seed);
     let hp = passes.holdout.as_ref();
     let distances = DistanceStats {
         n_sites: t.n_sites(),
@@ -420,7 +420,7 @@ pub fn evaluate_with_progress(
     };
 
     step("privacy")?;
-    let privacy = privacy_stats(t, s, h, &passes, st.aats_repeats, st.seed);
+    let privacy = privacy_stats(&passes);
     let nearest = |n: &[crate::distance::Nearest]| crate::aats::distances(n);
     let hp = passes.holdout.as_ref();
     let mut values = Values {

@@ -109,6 +109,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
     }
     hclt_iteration(bench, &cohort, &mut section)?;
     eval_at_scale(bench, &cohort, &mut section)?;
+    nearest_at_scale(bench, &mut section);
     Ok(section)
 }
 
@@ -244,6 +245,44 @@ fn eval_at_scale(bench: &Bench, cohort: &Cohort, section: &mut Section) -> anyho
         }
     }
     Ok(())
+}
+
+/// Haplotypes per set, sites and holdout haplotypes of the exact nearest-neighbour row.
+const NEAREST: [usize; 4] = [100_000, 100_000, 10_000, 20_000];
+
+/// The evaluation's nearest-neighbour part alone (AATS, DCR, the membership attack: every
+/// all-pairs pass, exact) at 10⁵ × 10⁵ haplotypes × 10⁴ sites plus a holdout, on generated
+/// haplotypes (genosynth-eval's `eval_scale` example, release).
+fn nearest_at_scale(bench: &Bench, section: &mut Section) {
+    let [n_t, n_s, sites, n_h] = NEAREST;
+    let step = "`eval`'s nearest neighbours, exact (AATS, DCR, membership)";
+    let label = format!("generated: {n_t} × {n_s} haplotypes × {sites} sites, holdout {n_h}");
+    let bin = match super::eval_parts::build_example() {
+        Ok(bin) => bin,
+        Err(e) => return section.skipped(step, &format!("{e:#}")),
+    };
+    let mut cmd = Command::new(&bin);
+    cmd.args([n_t, n_s, sites].map(|n| n.to_string()))
+        .args(["--privacy-only", "--holdout", &n_h.to_string()])
+        .env("RAYON_NUM_THREADS", bench.opts.threads.to_string());
+    match measure(&cmd) {
+        Ok(m) => {
+            section.row(vec![
+                step.into(),
+                label,
+                format!("{}, CPU {}", wall_and_rss(&m), secs(m.cpu_s)),
+                "—".into(),
+                "—".into(),
+            ]);
+            section.note(format!(
+                "Exact nearest neighbours: every all-pairs pass `evaluate` runs (within each set; \
+                 train × AGs, holdout × AGs, holdout × train), the subsampled AATS repeats \
+                 tracked inside them; target ≤ 3 minutes and ≤ 8 GiB on 2 cores. Command: `{}`.",
+                describe(&cmd)
+            ));
+        }
+        Err(e) => section.skipped(step, &format!("{e:#}")),
+    }
 }
 
 /// Simulates (once) and converts the cohort; returns its files.

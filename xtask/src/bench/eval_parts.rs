@@ -16,7 +16,7 @@ const HAPLOTYPES: usize = 10_000;
 const SITES: usize = 100_000;
 
 /// Builds the example in release and returns its path.
-fn build_example() -> anyhow::Result<std::path::PathBuf> {
+pub(super) fn build_example() -> anyhow::Result<std::path::PathBuf> {
     eprintln!("bench: building genosynth-eval's eval_scale example (release)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
