@@ -249,6 +249,10 @@ pub(crate) struct HyperArgs {
     /// picks one for the whole haplotype (population structure beyond a tree of local states).
     #[arg(long, default_value_t = HcltParams::default().components, value_name = "C", help_heading = "HCLT (--model hclt)")]
     hclt_components: usize,
+    /// HCLT with --hclt-components above 1: start the components at random instead of from
+    /// k-means clusters of the training people's leading principal components.
+    #[arg(long, help_heading = "HCLT (--model hclt)")]
+    hclt_random_start: bool,
     /// HCLT: pseudo-count pulling each state's allele frequency towards the site's.
     #[arg(long, default_value_t = HcltParams::default().emission_prior, value_name = "A", help_heading = "HCLT (--model hclt)")]
     emission_prior: f32,
@@ -347,6 +351,7 @@ impl HyperArgs {
                     ReferenceWeight::Auto => HcltParams::default().reference_weight,
                 },
                 components: self.hclt_components,
+                cluster_start: !self.hclt_random_start,
             }),
         }
     }

@@ -13,6 +13,7 @@ use candle_core::{D, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
+use super::clusters::component_start;
 use super::passes::{self, HostHclt};
 use super::prior::{Prior, ReferenceCache, reference_model};
 use super::{Hclt, HcltParams, Tree};
@@ -63,7 +64,16 @@ impl HcltTrainer {
             Some(h) => h,
             None => {
                 let tree = Tree::chow_liu(&bits, params.tree_band);
-                Hclt::init(params.clone(), tree, frequencies, init_rng, dev)?
+                let start = (params.components > 1 && params.cluster_start)
+                    .then(|| component_start(dense, n, l, params.components, init_rng));
+                Hclt::init(
+                    params.clone(),
+                    tree,
+                    frequencies,
+                    start.as_ref(),
+                    init_rng,
+                    dev,
+                )?
             }
         };
         let data = if dev.is_cpu() {
@@ -158,6 +168,7 @@ impl HcltTrainer {
 
     /// The M-step from host counts: the pseudo-counts are added here, as in [`Self::m_step`].
     fn m_step_host(&mut self, host: &HostHclt, c: passes::Counts) -> Result<()> {
+        let targets = self.emission_targets(&c.states, &c.alt);
         let h = &mut self.hclt;
         let (k, l) = (host.k, h.tree.len());
         let prior = f64::from(h.params.emission_prior);
@@ -166,7 +177,7 @@ impl HcltTrainer {
         let pooled = self.prior.as_ref();
         let emission: Vec<f32> = (0..l * k)
             .map(|i| {
-                let target = prior * f64::from(self.site_frequencies[i / k]);
+                let target = prior * targets[i];
                 match pooled {
                     // Σxq + w·Σq·B_pool over (1 + w)·Σq, then the site-frequency prior.
                     Some(p) => {
@@ -236,16 +247,47 @@ impl HcltTrainer {
         Ok(())
     }
 
+    /// What the emission prior pulls each state's allele frequency towards, per `(site,
+    /// state)`: the site's frequency; in a mixture, the frequency in the state's component
+    /// (its expected counts `states`, `alt`, plus one haplotype at the site's frequency), so
+    /// the prior smooths states within a population without erasing the populations.
+    fn emission_targets(&self, states: &[f64], alt: &[f64]) -> Vec<f64> {
+        let p = &self.hclt.params;
+        let (k, s) = (p.hidden(), p.states);
+        let site = |i: usize| f64::from(self.site_frequencies[i / k]);
+        if p.components == 1 {
+            return (0..states.len()).map(site).collect();
+        }
+        (0..states.len())
+            .map(|i| {
+                let block = i - i % s..i - i % s + s;
+                let (n, x) = (
+                    states[block.clone()].iter().sum::<f64>(),
+                    alt[block].iter().sum::<f64>(),
+                );
+                (x + site(i)) / (n + 1.0)
+            })
+            .collect()
+    }
+
     fn m_step(&mut self, counts: Counts) -> Result<()> {
-        let h = &mut self.hclt;
-        let (p, k) = (&h.params, h.params.hidden());
-        let root = h.tree.root();
         let (q, q1): (Vec<Tensor>, Vec<Tensor>) = counts
             .states
             .into_iter()
             .map(|c| c.expect("every site counted"))
             .unzip();
         let (mut q, mut q1) = (Tensor::stack(&q, 0)?, Tensor::stack(&q1, 0)?);
+        let wide = |t: &Tensor| -> Result<Vec<f64>> {
+            Ok(t.flatten_all()?
+                .to_vec1::<f32>()?
+                .into_iter()
+                .map(f64::from)
+                .collect())
+        };
+        let targets = self.emission_targets(&wide(&q)?, &wide(&q1)?);
+        let h = &mut self.hclt;
+        let (p, k) = (&h.params, h.params.hidden());
+        let root = h.tree.root();
         let mut transition_counts = counts.transitions;
         let mut root_counts = q.get(root)?;
         if let Some(pooled) = &self.prior {
@@ -269,9 +311,9 @@ impl HcltTrainer {
         }
         let prior = f64::from(p.emission_prior);
         // B_j = (Σ x q + prior · p̄_j) / (Σ q + prior)
-        let frequencies = Tensor::from_slice(&self.site_frequencies, q.dim(0)?, q.device())?;
-        let target = (frequencies.unsqueeze(1)? * prior)?;
-        h.emission = (q1.broadcast_add(&target)? / (q.clone() + prior)?)?;
+        let targets: Vec<f32> = targets.iter().map(|&t| (t * prior) as f32).collect();
+        let target = Tensor::from_vec(targets, q.dims(), q.device())?;
+        h.emission = ((q1 + target)? / (q.clone() + prior)?)?;
         let tp = f64::from(p.transition_prior);
         let root_counts = (root_counts + tp)?;
         h.pi = root_counts.broadcast_div(&root_counts.sum_all()?)?;

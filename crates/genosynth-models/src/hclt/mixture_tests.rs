@@ -168,3 +168,94 @@ fn a_mixture_draws_each_haplotype_from_one_population() {
     assert!(low + high > 0.95, "mixed haplotypes: {}", 1.0 - low - high);
     assert!((low - 0.5).abs() < 0.1, "population weights {low} / {high}");
 }
+
+/// Clusters of the haplotypes on their principal components find the two populations without
+/// a panel: one component starts near each population's frequencies, weighed about equally.
+#[test]
+fn the_cluster_start_finds_the_populations() {
+    let seed = test_seed(0);
+    let (l, n) = (40, 300);
+    let m = two_populations(n, l, 50 + seed);
+    let dense = m.to_dense_f32();
+    let mut r = ChaCha8Rng::seed_from_u64(60 + seed);
+    let start = clusters::component_start(&dense, n, l, 2, &mut r);
+    let means: Vec<f32> = start
+        .frequencies
+        .chunks(l)
+        .map(|f| f.iter().sum::<f32>() / l as f32)
+        .collect();
+    let (low, high) = (means[0].min(means[1]), means[0].max(means[1]));
+    assert!(
+        (low - 0.15).abs() < 0.05 && (high - 0.85).abs() < 0.05,
+        "{means:?}"
+    );
+    assert!((start.shares[0] - 0.5).abs() < 0.05, "{:?}", start.shares);
+}
+
+/// From the cluster start the mixture separates the populations in its first EM iteration: its
+/// AGs are already unmixed, where a random start's are not yet.
+#[test]
+fn the_cluster_start_separates_the_components_at_once() {
+    let seed = test_seed(0);
+    let (l, n) = (24, 400);
+    let m = two_populations(n, l, 70 + seed);
+    let unmixed = |cluster_start: bool| {
+        let params = HcltParams {
+            states: 2,
+            components: 2,
+            chunk: 128,
+            cluster_start,
+            ..HcltParams::default()
+        };
+        let mut t = trainer(&m, params, 80 + seed);
+        let mut r = ChaCha8Rng::seed_from_u64(90 + seed);
+        t.epoch(&mut r).unwrap();
+        let ags = t.hclt.sample(2000, Some(1.0), &mut r).unwrap();
+        ags.chunks(l)
+            .map(|h| h.iter().map(|&a| f64::from(a)).sum::<f64>() / l as f64)
+            .filter(|&s| !(0.35..=0.65).contains(&s))
+            .count() as f64
+            / 2000.0
+    };
+    let (clustered, random) = (unmixed(true), unmixed(false));
+    assert!(clustered > 0.95, "cluster start: {clustered} unmixed");
+    assert!(
+        clustered > random,
+        "cluster start {clustered}, random {random}"
+    );
+}
+
+/// In a mixture the emission prior pulls each state towards its own component's frequency, not
+/// the site's: a strong prior smooths the states within each population but keeps the two
+/// populations at 0.15 and 0.85 instead of pulling both towards the pooled 0.5.
+#[test]
+fn the_emission_prior_keeps_the_components_apart() {
+    let seed = test_seed(0);
+    let (l, n) = (24, 400);
+    let m = two_populations(n, l, 100 + seed);
+    let params = HcltParams {
+        states: 2,
+        components: 2,
+        chunk: 128,
+        emission_prior: 200.0,
+        ..HcltParams::default()
+    };
+    let mut t = trainer(&m, params, 110 + seed);
+    let mut r = ChaCha8Rng::seed_from_u64(120 + seed);
+    for _ in 0..10 {
+        t.epoch(&mut r).unwrap();
+    }
+    let em = host(&t.hclt.emission);
+    // Each component's mean emission over its states and sites.
+    let means: Vec<f32> = (0..2)
+        .map(|c| {
+            let sum: f32 = (0..l)
+                .flat_map(|j| (0..2).map(move |a| j * 4 + c * 2 + a))
+                .map(|i| em[i])
+                .sum();
+            sum / (2 * l) as f32
+        })
+        .collect();
+    let (low, high) = (means[0].min(means[1]), means[0].max(means[1]));
+    assert!(low < 0.25 && high > 0.75, "component frequencies {means:?}");
+}

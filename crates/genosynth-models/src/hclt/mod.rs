@@ -12,6 +12,7 @@
 //! the model never saw measures overfitting directly.
 
 mod bits;
+mod clusters;
 mod em;
 #[cfg(test)]
 mod mixture_tests;
@@ -77,6 +78,15 @@ pub struct HcltParams {
     /// states; one component is exactly the plain HCLT.
     #[serde(default = "default_components")]
     pub components: usize,
+    /// With C > 1, start each component from one cluster of the training haplotypes (k-means
+    /// on their leading principal components; no panel needed) instead of a random start
+    /// (true: the components carry ancestry from the first EM iteration, docs/model-choice.md).
+    #[serde(default = "default_cluster_start")]
+    pub cluster_start: bool,
+}
+
+fn default_cluster_start() -> bool {
+    HcltParams::default().cluster_start
 }
 
 fn default_components() -> usize {
@@ -102,6 +112,7 @@ impl Default for HcltParams {
             tree_band: 1024,
             reference_weight: 4.0,
             components: 1,
+            cluster_start: true,
         }
     }
 }
@@ -182,11 +193,13 @@ pub(crate) struct Hclt {
 impl Hclt {
     /// A fresh model on `tree`: uniform root, transitions near the identity (so linked sites
     /// start linked) and zero between components, emissions at the site frequency ± 0.3, all
-    /// drawn from `r`.
+    /// drawn from `r`. With `start`, each component's emissions centre on its cluster's
+    /// frequencies and the root weighs the components by their clusters' shares.
     pub(crate) fn init(
         params: HcltParams,
         tree: Tree,
         frequencies: &[f32],
+        start: Option<&clusters::ComponentStart>,
         r: &mut ChaCha8Rng,
         dev: &Device,
     ) -> Result<Self> {
@@ -212,11 +225,19 @@ impl Hclt {
                 *v /= sum;
             }
         }
+        let states = params.states;
+        let centre = |i: usize| {
+            let (j, a) = (i / k, i % k);
+            start.map_or(frequencies[j], |s| s.frequencies[(a / states) * l + j])
+        };
         let emission: Vec<f32> = (0..l * k)
-            .map(|i| (frequencies[i / k] + r.random_range(-0.3f32..0.3)).clamp(0.02, 0.98))
+            .map(|i| (centre(i) + r.random_range(-0.3f32..0.3)).clamp(0.02, 0.98))
+            .collect();
+        let pi: Vec<f32> = (0..k)
+            .map(|a| start.map_or(1.0 / k as f32, |s| s.shares[a / states] / states as f32))
             .collect();
         Ok(Self {
-            pi: Tensor::full(1.0 / k as f32, k, dev)?,
+            pi: Tensor::from_vec(pi, k, dev)?,
             transition: Tensor::from_vec(transition, (l, k, k), dev)?,
             emission: Tensor::from_vec(emission, (l, k), dev)?,
             params,
