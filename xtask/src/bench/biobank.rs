@@ -159,8 +159,8 @@ fn hclt_iteration(bench: &Bench, cohort: &Cohort, section: &mut Section) -> anyh
             ]);
             section.note(format!(
                 "HCLT at the default states (8): the iteration's time is history.jsonl's `seconds`; \
-                 the rest of the wall time is reading, the banded Chow–Liu tree and the model's \
-                 dense input. Target for chromosome scale (issue 25): ≤ 60 s and ≤ 4 GiB per \
+                 the rest of the wall time is reading and the banded Chow–Liu tree (the EM reads \
+                 the haplotypes packed, a bit per allele). Target for chromosome scale (issue 25): ≤ 60 s and ≤ 4 GiB per \
                  iteration at 10⁵ sites × 10⁴ haplotypes; command: `{}`.",
                 describe(&train)
             ));
