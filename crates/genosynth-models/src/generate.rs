@@ -153,9 +153,7 @@ impl Generator {
             self.sites.clone(),
         )
     }
-}
 
-impl Generator {
     /// Whether haplotype `i` of a draw depends only on the seed and `i` (the HCLT): then
     /// [`Generator::sample_rows`] can draw any part of a draw, and a generation made in chunks
     /// is the same as one made at once.
@@ -196,8 +194,9 @@ impl Generator {
 
 /// The seed of chunk `index` of a generation made chunk by chunk: chunk 0 draws with `seed`
 /// itself (so a single chunk is exactly what [`generate`] draws), later chunks with a seed
-/// mixed from `(seed, index)` (SplitMix64). The AGs depend on the chunk size, as each chunk is
-/// one draw of its own length: the same seed and chunk size give the same AGs.
+/// mixed from `(seed, index)` (SplitMix64). For a model that draws a chunk at once the AGs
+/// depend on the chunk size, as each chunk is one draw of its own length: the same seed and
+/// chunk size give the same AGs (an HCLT draws by row instead: [`Generator::sample_rows`]).
 pub fn chunk_seed(seed: u64, index: usize) -> u64 {
     if index == 0 {
         return seed;

@@ -108,6 +108,7 @@ pub(crate) fn run(bench: &Bench) -> anyhow::Result<Section> {
         }
     }
     hclt_iteration(bench, &cohort, &mut section)?;
+    super::chromosome::rows(bench, &mut section)?;
     eval_at_scale(bench, &cohort, &mut section)?;
     Ok(section)
 }
@@ -171,7 +172,7 @@ fn hclt_iteration(bench: &Bench, cohort: &Cohort, section: &mut Section) -> anyh
 }
 
 /// `seconds` of the first line of a model's history.jsonl.
-fn epoch_seconds(history: &Path) -> Option<f64> {
+pub(super) fn epoch_seconds(history: &Path) -> Option<f64> {
     let text = std::fs::read_to_string(history).ok()?;
     let first: serde_json::Value = serde_json::from_str(text.lines().next()?).ok()?;
     first.get("seconds")?.as_f64()
