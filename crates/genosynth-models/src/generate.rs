@@ -153,12 +153,50 @@ impl Generator {
             self.sites.clone(),
         )
     }
+
+    /// Whether haplotype `i` of a draw depends only on the seed and `i` (the HCLT): then
+    /// [`Generator::sample_rows`] can draw any part of a draw, and a generation made in chunks
+    /// is the same as one made at once.
+    pub fn draws_by_row(&self) -> bool {
+        matches!(self.sampler, Sampler::Hclt(_))
+    }
+
+    /// Haplotypes `rows` (indices into one draw) of the draw that [`Generator::sample`] makes
+    /// with `seed`, as haploid AGs `AG_000001`, ... in the order of `rows`:
+    /// `sample_rows(seed, 0..n)` is `sample(n, seed)`.
+    ///
+    /// # Errors
+    /// No rows, or a model whose haplotypes are not drawn one by one
+    /// ([`Generator::draws_by_row`] is false).
+    pub fn sample_rows(&self, seed: u64, rows: &[usize]) -> Result<HaplotypeMatrix> {
+        let Sampler::Hclt(hclt) = &self.sampler else {
+            return Err(Error::config(
+                "chunk",
+                "only the hclt draws each haplotype on its own; other models draw a chunk at once",
+            ));
+        };
+        if rows.is_empty() {
+            return Err(Error::config(
+                "n",
+                "at least one haplotype must be generated",
+            ));
+        }
+        let seed = rand::Rng::random(&mut rng::rng(seed, STREAM_SAMPLE));
+        let words = hclt.sample_rows(seed, rows, None)?;
+        let samples = Sample::numbered("AG_", rows.len(), Ploidy::Haploid);
+        Ok(HaplotypeMatrix::from_words(
+            self.sites.clone(),
+            samples,
+            words,
+        )?)
+    }
 }
 
 /// The seed of chunk `index` of a generation made chunk by chunk: chunk 0 draws with `seed`
 /// itself (so a single chunk is exactly what [`generate`] draws), later chunks with a seed
-/// mixed from `(seed, index)` (SplitMix64). The AGs depend on the chunk size, as each chunk is
-/// one draw of its own length: the same seed and chunk size give the same AGs.
+/// mixed from `(seed, index)` (SplitMix64). For a model that draws a chunk at once the AGs
+/// depend on the chunk size, as each chunk is one draw of its own length: the same seed and
+/// chunk size give the same AGs (an HCLT draws by row instead: [`Generator::sample_rows`]).
 pub fn chunk_seed(seed: u64, index: usize) -> u64 {
     if index == 0 {
         return seed;
@@ -191,7 +229,12 @@ pub(crate) fn sample_matrix(
             crbm.config.gibbs_steps = gibbs_steps.unwrap_or(crbm.config.gibbs_steps);
             crbm.generate(n, labels, r)?
         }
-        Sampler::Hclt(hclt) => hclt.sample(n, None, r)?,
+        Sampler::Hclt(hclt) => {
+            let rows: Vec<usize> = (0..n).collect();
+            let words = hclt.sample_rows(rand::Rng::random(r), &rows, None)?;
+            let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
+            return Ok(HaplotypeMatrix::from_words(sites, samples, words)?);
+        }
     };
     let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
     Ok(HaplotypeMatrix::from_dense_u8(&alleles, sites, samples)?)

@@ -37,6 +37,10 @@ const CRBM_LOSSES: [&str; 1] = ["reconstruction_error"];
 
 /// Data prepared once for either model.
 pub(crate) struct TrainingSet<'a> {
+    /// The haplotypes packed, as the HCLT reads them.
+    pub(crate) matrix: &'a genosynth_core::HaplotypeMatrix,
+    /// The same row-major `n × sites` 0/1 values, for the other models (empty for the HCLT,
+    /// which never needs them: 32 times the packed size).
     pub(crate) dense: &'a [f32],
     pub(crate) n_haplotypes: usize,
     pub(crate) frequencies: &'a [f32],
@@ -141,8 +145,7 @@ impl Trainer {
                     // Its own random stream: a resumed run rebuilds the same reference model.
                     Some(reference) => Trainer::Hclt(HcltTrainer::with_reference(
                         p.clone(),
-                        data.dense,
-                        data.n_haplotypes,
+                        data.matrix,
                         data.frequencies,
                         reference,
                         data.reference_cache,
@@ -153,10 +156,9 @@ impl Trainer {
                         ),
                         dev,
                     )?),
-                    None => Trainer::Hclt(HcltTrainer::new(
+                    None => Trainer::Hclt(HcltTrainer::from_matrix(
                         p.clone(),
-                        data.dense,
-                        data.n_haplotypes,
+                        data.matrix,
                         data.frequencies,
                         model,
                         init_rng,
@@ -222,10 +224,7 @@ impl Trainer {
         m: &genosynth_core::HaplotypeMatrix,
     ) -> Result<Option<f64>> {
         match self {
-            Trainer::Hclt(t) => {
-                let dense = m.to_dense_f32();
-                crate::hclt::mean_log_likelihood(&t.hclt, &dense, m.n_haplotypes()).map(Some)
-            }
+            Trainer::Hclt(t) => crate::hclt::mean_log_likelihood(&t.hclt, m).map(Some),
             _ => Ok(None),
         }
     }
@@ -237,10 +236,7 @@ impl Trainer {
         m: &genosynth_core::HaplotypeMatrix,
     ) -> Result<Option<Vec<f64>>> {
         match self {
-            Trainer::Hclt(t) => {
-                let dense = m.to_dense_f32();
-                crate::hclt::log_likelihoods(&t.hclt, &dense, m.n_haplotypes()).map(Some)
-            }
+            Trainer::Hclt(t) => crate::hclt::matrix_log_likelihoods(&t.hclt, m).map(Some),
             Trainer::Rbm(t) => {
                 let dense = m.to_dense_f32();
                 let dev = t.rbm.device();

@@ -46,13 +46,12 @@ pub fn haplotype_scores(
         )));
     }
     let n_sites = matrix.n_sites();
-    let dense = matrix.to_dense_f32();
     let rows = matrix.n_haplotypes();
     let bad = |r: String| Error::checkpoint(&checkpoint.dir, r);
     match &checkpoint.meta.model {
         ModelParams::Rbm(p) => {
             let rbm = Rbm::from_tensors(p.clone(), n_sites, &checkpoint.weights).map_err(bad)?;
-            let v = Tensor::from_slice(&dense, (rows, n_sites), &Device::Cpu)?;
+            let v = Tensor::from_vec(matrix.to_dense_f32(), (rows, n_sites), &Device::Cpu)?;
             let s = rbm.negative_free_energy(&v)?.to_vec1::<f32>()?;
             Ok(Some((
                 ScoreKind::NegativeFreeEnergy,
@@ -61,7 +60,8 @@ pub fn haplotype_scores(
         }
         ModelParams::Hclt(p) => {
             let h = Hclt::from_tensors(p.clone(), n_sites, &checkpoint.weights).map_err(bad)?;
-            let s = crate::hclt::log_likelihoods(&h, &dense, rows)?;
+            // Chunk by chunk from the packed rows: memory stays at a chunk's, not n × sites.
+            let s = crate::hclt::matrix_log_likelihoods(&h, matrix)?;
             Ok(Some((ScoreKind::LogLikelihood, s)))
         }
         _ => Ok(None),

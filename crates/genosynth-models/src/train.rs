@@ -141,7 +141,16 @@ pub(crate) fn train_inner(
         None
     };
 
-    let dense = matrix.to_dense_f32();
+    // The HCLT reads the packed matrix; a dense copy would be 32 times its size.
+    let hclt = matches!(
+        previous.as_ref().map_or(&config.model, |ck| &ck.meta.model),
+        ModelParams::Hclt(_)
+    );
+    let dense = if hclt {
+        Vec::new()
+    } else {
+        matrix.to_dense_f32()
+    };
     let frequencies: Vec<f32> = matrix
         .allele_frequencies()
         .iter()
@@ -161,6 +170,7 @@ pub(crate) fn train_inner(
         None => None,
     };
     let data = TrainingSet {
+        matrix,
         dense: &dense,
         n_haplotypes: matrix.n_haplotypes(),
         frequencies: &frequencies,

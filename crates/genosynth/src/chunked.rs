@@ -40,10 +40,12 @@ pub struct Chunked {
 }
 
 /// Draws `options.n_haplotypes` AGs in chunks of `chunk` (the last may be shorter) and hands
-/// each to `on_chunk` in order. Chunk `i` is drawn with [`chunk_seed`]`(options.seed, i)`, so
-/// the same seed and chunk size give the same AGs, and a single chunk (`chunk >=
-/// n_haplotypes`) gives exactly what [`crate::generate_guarded`] or
-/// `genosynth_models::generate` draw; other chunk sizes give other (equally distributed) AGs.
+/// each to `on_chunk` in order. A model that draws each haplotype from its own stream (the
+/// HCLT, [`Generator::draws_by_row`]) gives the same AGs, guarded or not, whatever the chunk
+/// size. Other models draw chunk `i` with [`chunk_seed`]`(options.seed, i)`, so the same seed
+/// and chunk size give the same AGs, and a single chunk (`chunk >= n_haplotypes`) gives
+/// exactly what [`crate::generate_guarded`] or `genosynth_models::generate` draw; other chunk
+/// sizes give other (equally distributed) AGs.
 ///
 /// `labels` (one per haplotype, for a conditional model) are sliced per chunk. With `guard`
 /// (the training haplotypes and the minimum distance), each chunk's AGs too near a training
@@ -101,13 +103,23 @@ pub fn generate_chunked<E: From<Error>>(
             return Ok(done);
         }
         let len = chunk.min(n - first);
-        let seed = chunk_seed(options.seed, index);
+        // A model that draws by row takes its chunk's rows of the one draw of `seed`.
+        let by_row = generator.draws_by_row();
+        let seed = if by_row {
+            options.seed
+        } else {
+            chunk_seed(options.seed, index)
+        };
         let chunk_labels = labels.map(|l| &l[first..first + len]);
         let matrix = match &guard {
             Some(g) => {
-                let (m, report) = g.draw(&generator, len, seed, chunk_labels)?;
+                let (m, report) = g.draw(&generator, (first, len), seed, chunk_labels)?;
                 done.guard = Some(merge(done.guard.take(), report));
                 m
+            }
+            None if by_row => {
+                let rows: Vec<usize> = (first..first + len).collect();
+                generator.sample_rows(seed, &rows).map_err(Error::from)?
             }
             None => generator
                 .sample(len, seed, chunk_labels)

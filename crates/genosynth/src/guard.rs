@@ -95,7 +95,7 @@ pub fn generate_guarded(
 ) -> Result<(HaplotypeMatrix, GuardReport)> {
     let guard = ResolvedGuard::new(checkpoint, train, min_distance)?;
     let generator = Generator::new(checkpoint, options.device, options.gibbs_steps)?;
-    guard.draw(&generator, options.n_haplotypes, options.seed, labels)
+    guard.draw(&generator, (0, options.n_haplotypes), options.seed, labels)
 }
 
 /// A [`crate::Guard`] checked against the model, its `auto` threshold resolved: fixed once for
@@ -130,33 +130,46 @@ impl<'t> ResolvedGuard<'t> {
         })
     }
 
-    /// `n` AGs drawn with `seed`, the ones too near `train` redrawn.
+    /// `n` AGs drawn with `seed`, the ones too near `train` redrawn. For a model that draws
+    /// by row ([`Generator::draws_by_row`]), `seed` is the whole generation's and these are its
+    /// haplotypes `first..first + n`, redrawn row by row, so a generation guarded in chunks
+    /// equals one guarded at once; for other models `seed` is the chunk's own.
     pub(crate) fn draw(
         &self,
         generator: &Generator,
-        n: usize,
+        (first, n): (usize, usize),
         seed: u64,
         labels: Option<&[usize]>,
     ) -> Result<(HaplotypeMatrix, GuardReport)> {
         let (train, threshold) = (self.train, self.threshold);
-        let first = generator.sample(n, seed, labels)?;
-        let mut dense = first.to_dense_u8();
-        let n_sites = first.n_sites();
-        let mut too_near = too_near(&first, train, threshold);
+        let by_row = generator.draws_by_row();
+        let rows: Vec<usize> = (first..first + n).collect();
+        let drawn = if by_row {
+            generator.sample_rows(seed, &rows)?
+        } else {
+            generator.sample(n, seed, labels)?
+        };
+        // Redrawn rows are patched in the packed words: a chunk never exists unpacked.
+        let wpr = drawn.words_per_row();
+        let mut words = drawn.words().to_vec();
+        let mut too_near = too_near(&drawn, train, threshold);
         let (mut redrawn, mut rounds) = (too_near.len(), 0);
         while !too_near.is_empty() && rounds < MAX_ROUNDS {
             rounds += 1;
             let retry_seed =
                 seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(rounds as u64));
-            let sub_labels: Option<Vec<usize>> =
-                labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
-            let fresh = generator.sample(too_near.len(), retry_seed, sub_labels.as_deref())?;
-            let fresh_dense = fresh.to_dense_u8();
+            let fresh = if by_row {
+                let again: Vec<usize> = too_near.iter().map(|&i| rows[i]).collect();
+                generator.sample_rows(retry_seed, &again)?
+            } else {
+                let sub_labels: Option<Vec<usize>> =
+                    labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
+                generator.sample(too_near.len(), retry_seed, sub_labels.as_deref())?
+            };
             let still = too_near_rows(&fresh, train, threshold);
             let mut next = Vec::new();
             for (k, &row) in too_near.iter().enumerate() {
-                dense[row * n_sites..(row + 1) * n_sites]
-                    .copy_from_slice(&fresh_dense[k * n_sites..(k + 1) * n_sites]);
+                words[row * wpr..(row + 1) * wpr].copy_from_slice(fresh.row(k));
                 if still[k] {
                     next.push(row);
                 }
@@ -172,11 +185,8 @@ impl<'t> ResolvedGuard<'t> {
                 rounds,
             });
         }
-        let matrix = HaplotypeMatrix::from_dense_u8(
-            &dense,
-            first.sites().clone(),
-            first.samples().to_vec(),
-        )?;
+        let matrix =
+            HaplotypeMatrix::from_words(drawn.sites().clone(), drawn.samples().to_vec(), words)?;
         Ok((
             matrix,
             GuardReport {

@@ -9,6 +9,7 @@
 //! document is complete and was written by this version of the bench.
 
 mod biobank;
+mod chromosome;
 mod data;
 mod doc;
 pub(crate) mod environment;

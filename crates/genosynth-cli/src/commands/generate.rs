@@ -43,8 +43,8 @@ pub(crate) struct Args {
     #[arg(long)]
     last: bool,
     /// Haplotypes sampled and written at a time: memory is bounded by a chunk, not by -n.
-    /// The same seed and chunk size give the same AGs; -n up to one chunk gives what one
-    /// draw of -n gives.
+    /// The same seed and chunk size give the same AGs (an HCLT's are the same whatever the
+    /// chunk); -n up to one chunk gives what one draw of -n gives.
     #[arg(long, default_value_t = genosynth::DEFAULT_CHUNK, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     chunk: usize,

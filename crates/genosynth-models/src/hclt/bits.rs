@@ -2,6 +2,9 @@
 //! word `n / 64` is haplotype `n`'s allele. The tree counts pairs with popcounts of ANDs, and
 //! the EM reads one word per site for a block of 64 haplotypes.
 
+use std::ops::Range;
+
+use genosynth_core::HaplotypeMatrix;
 use rayon::prelude::*;
 
 /// Sites × haplotypes, bit-packed per site.
@@ -31,6 +34,38 @@ impl SiteBits {
                 column
             })
             .collect();
+        Self::from_columns(&columns, n, n_sites)
+    }
+
+    /// Haplotypes `rows` of `matrix`, re-packed by site straight from its packed rows (no
+    /// dense copy: the result and the matrix are both a bit per allele).
+    pub(crate) fn from_matrix(matrix: &HaplotypeMatrix, rows: Range<usize>) -> Self {
+        let (n_sites, n) = (matrix.n_sites(), rows.len());
+        let wps = n.div_ceil(64);
+        let columns: Vec<Vec<u64>> = (0..wps)
+            .into_par_iter()
+            .map(|w| {
+                let mut column = vec![0u64; n_sites];
+                for h in 64 * w..(64 * w + 64).min(n) {
+                    let bit = 1u64 << (h % 64);
+                    for (i, &word) in matrix.row(rows.start + h).iter().enumerate() {
+                        // Only the alternate alleles cost anything: most sites are rare.
+                        let mut rest = word;
+                        while rest != 0 {
+                            column[64 * i + rest.trailing_zeros() as usize] |= bit;
+                            rest &= rest - 1;
+                        }
+                    }
+                }
+                column
+            })
+            .collect();
+        Self::from_columns(&columns, n, n_sites)
+    }
+
+    /// From one column of words per block of 64 haplotypes.
+    fn from_columns(columns: &[Vec<u64>], n: usize, n_sites: usize) -> Self {
+        let wps = columns.len();
         let mut words = vec![0u64; n_sites * wps];
         for (w, column) in columns.iter().enumerate() {
             for (j, &v) in column.iter().enumerate() {
@@ -43,6 +78,20 @@ impl SiteBits {
             words_per_site: wps,
             words,
         }
+    }
+
+    /// Haplotypes `rows` as 0/1 values, site-major `(sites, rows.len())`: the layout the
+    /// tensor passes take, expanded one chunk at a time.
+    pub(crate) fn dense_by_site(&self, rows: Range<usize>) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.n_sites * rows.len());
+        for j in 0..self.n_sites {
+            let site = self.site(j);
+            out.extend(
+                rows.clone()
+                    .map(|h| ((site[h / 64] >> (h % 64)) & 1) as f32),
+            );
+        }
+        out
     }
 
     pub(crate) fn n_sites(&self) -> usize {
@@ -102,5 +151,35 @@ mod tests {
             (1u64 << 6) - 1,
             "the tail word holds 6 haplotypes"
         );
+    }
+
+    #[test]
+    fn packs_a_matrix_by_site_as_its_dense_copy() {
+        // 150 haplotypes × 130 sites: three words a row, three a site.
+        let m = genosynth_core::test_util::TestPopulation {
+            people: 75,
+            blocks: 26,
+            block_size: 5,
+            ..Default::default()
+        }
+        .generate(3);
+        let (n, l) = (m.n_haplotypes(), m.n_sites());
+        let dense = m.to_dense_f32();
+        let whole = SiteBits::from_dense(&dense, n, l);
+        let packed = SiteBits::from_matrix(&m, 0..n);
+        assert_eq!(packed.words, whole.words);
+        // A part starting mid-word is packed from its own first haplotype.
+        let part = SiteBits::from_matrix(&m, 70..150);
+        assert_eq!(part.n_haplotypes(), 80);
+        assert_eq!(
+            part.words,
+            SiteBits::from_dense(&dense[70 * l..], 80, l).words
+        );
+        let back = part.dense_by_site(0..80);
+        for j in 0..l {
+            for h in 0..80 {
+                assert_eq!(back[j * 80 + h], dense[(70 + h) * l + j]);
+            }
+        }
     }
 }

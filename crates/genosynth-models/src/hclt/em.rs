@@ -10,6 +10,7 @@
 //! the CPU the same formulas run as plain loops ([`super::passes`]), much faster.
 
 use candle_core::{D, Device, Tensor};
+use genosynth_core::HaplotypeMatrix;
 use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
@@ -58,8 +59,33 @@ impl HcltTrainer {
         init_rng: &mut ChaCha8Rng,
         dev: &Device,
     ) -> Result<Self> {
-        let l = frequencies.len();
-        let bits = SiteBits::from_dense(dense, n, l);
+        let bits = SiteBits::from_dense(dense, n, frequencies.len());
+        Self::from_bits(params, bits, frequencies, weights, init_rng, dev)
+    }
+
+    /// [`Self::new`] on the haplotypes of `matrix`, read from its packed rows: the trainer
+    /// holds them at a bit per allele and never a dense copy.
+    pub(crate) fn from_matrix(
+        params: HcltParams,
+        matrix: &HaplotypeMatrix,
+        frequencies: &[f32],
+        weights: Option<Hclt>,
+        init_rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let bits = SiteBits::from_matrix(matrix, 0..matrix.n_haplotypes());
+        Self::from_bits(params, bits, frequencies, weights, init_rng, dev)
+    }
+
+    fn from_bits(
+        params: HcltParams,
+        bits: SiteBits,
+        frequencies: &[f32],
+        weights: Option<Hclt>,
+        init_rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let (n, l) = (bits.n_haplotypes(), bits.n_sites());
         let hclt = match weights {
             Some(h) => h,
             None => {
@@ -79,12 +105,15 @@ impl HcltTrainer {
         let data = if dev.is_cpu() {
             TrainingData::Cpu(bits)
         } else {
-            let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
             let chunk = params.chunk.max(1);
             TrainingData::Device(
                 (0..n)
                     .step_by(chunk)
-                    .map(|start| data_t.narrow(1, start, chunk.min(n - start))?.contiguous())
+                    .map(|start| {
+                        let rows = start..(start + chunk).min(n);
+                        let len = rows.len();
+                        Tensor::from_vec(bits.dense_by_site(rows), (l, len), dev)
+                    })
                     .collect::<candle_core::Result<Vec<_>>>()?,
             )
         };
@@ -101,7 +130,7 @@ impl HcltTrainer {
         })
     }
 
-    /// A trainer on `dense` that borrows strength from `reference` (other people's
+    /// A trainer on `own` that borrows strength from `reference` (other people's
     /// haplotypes, row-major `n_reference × sites`): a model of the reference people is
     /// trained first (from `pooled_rng`, so a resumed run rebuilds the same one), the model
     /// starts from it (or from a checkpoint's `weights`) and its EM is shrunk towards it by a
@@ -114,8 +143,7 @@ impl HcltTrainer {
     )]
     pub(crate) fn with_reference(
         params: HcltParams,
-        dense: &[f32],
-        n: usize,
+        own: &HaplotypeMatrix,
         frequencies: &[f32],
         reference: (&[f32], usize),
         cache: Option<&ReferenceCache>,
@@ -135,7 +163,8 @@ impl HcltTrainer {
                 ..pooled
             },
         };
-        let mut trainer = Self::new(params, dense, n, frequencies, Some(start), pooled_rng, dev)?;
+        let bits = SiteBits::from_matrix(own, 0..own.n_haplotypes());
+        let mut trainer = Self::from_bits(params, bits, frequencies, Some(start), pooled_rng, dev)?;
         trainer.prior = Some(prior);
         Ok(trainer)
     }
@@ -456,26 +485,57 @@ fn e_step(h: &Hclt, x: &Tensor, counts: bool) -> Result<Counts> {
     Ok(out)
 }
 
-/// Mean log-likelihood (nats per haplotype) of `dense` (row-major `n × sites`) under `h`.
-pub(crate) fn mean_log_likelihood(h: &Hclt, dense: &[f32], n: usize) -> Result<f64> {
-    Ok(log_likelihoods(h, dense, n)?.iter().sum::<f64>() / n as f64)
+/// Haplotypes scored per part by [`matrix_log_likelihoods`]: a part is re-packed by site
+/// (a bit per allele) and scored, so memory beyond the matrix stays at one part's.
+const SCORE_CHUNK: usize = 8192;
+
+/// Mean log-likelihood (nats per haplotype) of the haplotypes of `m` under `h`.
+pub(crate) fn mean_log_likelihood(h: &Hclt, m: &HaplotypeMatrix) -> Result<f64> {
+    let n = m.n_haplotypes();
+    Ok(matrix_log_likelihoods(h, m)?.iter().sum::<f64>() / n as f64)
+}
+
+/// Log-likelihood (nats) of each haplotype of `m` under `h`, in order, scored
+/// [`SCORE_CHUNK`] haplotypes at a time.
+pub(crate) fn matrix_log_likelihoods(h: &Hclt, m: &HaplotypeMatrix) -> Result<Vec<f64>> {
+    log_likelihoods_in_chunks(h, m, SCORE_CHUNK)
+}
+
+/// [`matrix_log_likelihoods`] `chunk` haplotypes at a time: each haplotype's likelihood is
+/// its own, so the chunk changes the memory, never a value.
+pub(crate) fn log_likelihoods_in_chunks(
+    h: &Hclt,
+    m: &HaplotypeMatrix,
+    chunk: usize,
+) -> Result<Vec<f64>> {
+    let n = m.n_haplotypes();
+    let mut out = Vec::with_capacity(n);
+    for start in (0..n).step_by(chunk.max(1)) {
+        let bits = SiteBits::from_matrix(m, start..(start + chunk).min(n));
+        out.extend(bits_log_likelihoods(h, &bits)?);
+    }
+    Ok(out)
 }
 
 /// Log-likelihood (nats) of each haplotype of `dense` (row-major `n × sites`) under `h`.
+#[cfg(test)]
 pub(crate) fn log_likelihoods(h: &Hclt, dense: &[f32], n: usize) -> Result<Vec<f64>> {
-    let l = h.tree.len();
+    bits_log_likelihoods(h, &SiteBits::from_dense(dense, n, h.tree.len()))
+}
+
+/// Log-likelihood (nats) of each haplotype of `bits` under `h`.
+fn bits_log_likelihoods(h: &Hclt, bits: &SiteBits) -> Result<Vec<f64>> {
+    let (l, n) = (h.tree.len(), bits.n_haplotypes());
     let dev = h.pi.device();
     if dev.is_cpu() {
-        let bits = SiteBits::from_dense(dense, n, l);
-        return Ok(passes::log_likelihoods(&HostHclt::of(h)?, &h.tree, &bits));
+        return Ok(passes::log_likelihoods(&HostHclt::of(h)?, &h.tree, bits));
     }
-    let data_t = Tensor::from_slice(dense, (n, l), dev)?.t()?.contiguous()?;
     let chunk = h.params.chunk.max(1);
     let mut out = Vec::with_capacity(n);
     for start in (0..n).step_by(chunk) {
-        let x = data_t
-            .narrow(1, start, chunk.min(n - start))?
-            .contiguous()?;
+        let rows = start..(start + chunk).min(n);
+        let len = rows.len();
+        let x = Tensor::from_vec(bits.dense_by_site(rows), (l, len), dev)?;
         let (_, _, log) = upward(h, &x)?;
         out.extend(log.to_dtype(candle_core::DType::F64)?.to_vec1::<f64>()?);
     }

@@ -22,6 +22,8 @@ mod prior;
 mod prior_tests;
 mod sample;
 #[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
 mod tests;
 mod tree;
 
@@ -33,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
-pub(crate) use em::{HcltTrainer, log_likelihoods, mean_log_likelihood};
+pub(crate) use em::{HcltTrainer, matrix_log_likelihoods, mean_log_likelihood};
 pub use prior::ReferenceCache;
 pub(crate) use tree::Tree;
 

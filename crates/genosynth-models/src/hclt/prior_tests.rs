@@ -29,8 +29,7 @@ fn shrunk(
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut t = HcltTrainer::with_reference(
         params,
-        &own.to_dense_f32(),
-        own.n_haplotypes(),
+        own,
         &freqs,
         (&reference.to_dense_f32(), reference.n_haplotypes()),
         cache,

@@ -13,12 +13,34 @@ use crate::Result;
 
 impl Hclt {
     /// `n` haplotypes as 0/1 bytes, row-major, at `temperature` (the model's unless given).
+    #[cfg(test)]
     pub(crate) fn sample(
         &self,
         n: usize,
         temperature: Option<f32>,
         r: &mut ChaCha8Rng,
     ) -> Result<Vec<u8>> {
+        let l = self.tree.len();
+        let rows: Vec<usize> = (0..n).collect();
+        let words = self.sample_rows(r.random(), &rows, temperature)?;
+        let per = l.div_ceil(64);
+        Ok(words
+            .chunks(per.max(1))
+            .take(n)
+            .flat_map(|row| (0..l).map(move |j| ((row[j / 64] >> (j % 64)) & 1) as u8))
+            .collect())
+    }
+
+    /// Haplotypes `rows` (indices into one draw) of the draw with `seed`, bit-packed as
+    /// `genosynth_core::HaplotypeMatrix` rows (`⌈sites / 64⌉` words each). Haplotype `i` comes
+    /// from its own stream `(seed, i)`, so a draw made in parts, or a row redrawn alone, is
+    /// the same as in one draw.
+    pub(crate) fn sample_rows(
+        &self,
+        seed: u64,
+        rows: &[usize],
+        temperature: Option<f32>,
+    ) -> Result<Vec<u64>> {
         let cpu = candle_core::Device::Cpu;
         let k = self.params.hidden();
         let l = self.tree.len();
@@ -33,21 +55,27 @@ impl Hclt {
             .into_iter()
             .map(|b| sharpen(b, t))
             .collect();
-        let seed: u64 = r.random();
-        let mut out = vec![0u8; n * l];
-        out.par_chunks_mut(l).enumerate().for_each(|(row, hap)| {
-            let mut r = ChaCha8Rng::seed_from_u64(seed);
-            r.set_stream(row as u64);
-            let mut z = vec![0usize; l];
-            for &j in &self.tree.order {
-                let weights = match self.tree.parent[j] {
-                    None => &pi[..],
-                    Some(p) => &transition[(j * k + z[p]) * k..(j * k + z[p] + 1) * k],
-                };
-                z[j] = categorical(weights, r.random::<f32>());
-                hap[j] = u8::from(r.random::<f32>() < emission[j * k + z[j]]);
-            }
-        });
+        let per = l.div_ceil(64);
+        let mut out = vec![0u64; rows.len() * per];
+        if per == 0 {
+            return Ok(out);
+        }
+        out.par_chunks_mut(per).zip(rows).for_each_init(
+            || vec![0usize; l],
+            |z, (hap, &row)| {
+                let mut r = ChaCha8Rng::seed_from_u64(seed);
+                r.set_stream(row as u64);
+                for &j in &self.tree.order {
+                    let weights = match self.tree.parent[j] {
+                        None => &pi[..],
+                        Some(p) => &transition[(j * k + z[p]) * k..(j * k + z[p] + 1) * k],
+                    };
+                    z[j] = categorical(weights, r.random::<f32>());
+                    let alt = r.random::<f32>() < emission[j * k + z[j]];
+                    hap[j / 64] |= u64::from(alt) << (j % 64);
+                }
+            },
+        );
         Ok(out)
     }
 }
@@ -81,6 +109,30 @@ fn categorical(weights: &[f32], u: f32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_drawn_in_parts_or_alone_equal_one_draw() {
+        use crate::hclt::{HcltParams, Tree};
+        let params = HcltParams {
+            states: 4,
+            ..HcltParams::default()
+        };
+        // A chain of 70 sites (two words a row), random parameters.
+        let parents: Vec<f32> = (0..70).map(|j| j as f32 - 1.0).collect();
+        let tree = Tree::from_parents(&parents).unwrap();
+        let mut r = ChaCha8Rng::seed_from_u64(5);
+        let freqs = vec![0.3f32; 70];
+        let h = Hclt::init(params, tree, &freqs, &mut r, &candle_core::Device::Cpu).unwrap();
+        let all: Vec<usize> = (0..300).collect();
+        let whole = h.sample_rows(9, &all, None).unwrap();
+        let mut parts = h.sample_rows(9, &all[..128], None).unwrap();
+        parts.extend(h.sample_rows(9, &all[128..], None).unwrap());
+        assert_eq!(parts, whole);
+        let alone = h.sample_rows(9, &[17, 250], None).unwrap();
+        assert_eq!(alone[..2], whole[34..36]);
+        assert_eq!(alone[2..], whole[500..502]);
+        assert_ne!(h.sample_rows(10, &all, None).unwrap(), whole);
+    }
 
     #[test]
     fn temperature_sharpens_towards_the_likelier_allele() {

@@ -81,7 +81,7 @@ fn likelihood_matches_brute_force_enumeration() {
         }
         brute += p.ln();
     }
-    let ours = em::mean_log_likelihood(h, &dense, 40).unwrap();
+    let ours = em::mean_log_likelihood(h, &m).unwrap();
     assert!(
         (ours - brute / 40.0).abs() < 1e-3,
         "{ours} vs {}",
