@@ -10,6 +10,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::bits::SiteBits;
+
 /// Haplotypes and sites the clustering looks at, at most (evenly spaced): ancestry shows on
 /// any few thousand of either, and this bounds its cost at chromosome scale.
 const MAX_HAPLOTYPES: usize = 4096;
@@ -28,27 +30,23 @@ pub(crate) struct ComponentStart {
     pub(crate) shares: Vec<f32>,
 }
 
-/// Clusters `dense` (row-major `n × l` 0/1) into `c` groups: k-means++ seeded from `r` on the
+/// Clusters the haplotypes of `bits` into `c` groups: k-means++ seeded from `r` on the
 /// first [`AXES`] principal components of a strided subset, then each cluster's allele
 /// frequencies over all sites of that subset's members.
-pub(crate) fn component_start(
-    dense: &[f32],
-    n: usize,
-    l: usize,
-    c: usize,
-    r: &mut ChaCha8Rng,
-) -> ComponentStart {
+pub(crate) fn component_start(bits: &SiteBits, c: usize, r: &mut ChaCha8Rng) -> ComponentStart {
+    let (n, l) = (bits.n_haplotypes(), bits.n_sites());
     let rows: Vec<usize> = strided(n, MAX_HAPLOTYPES);
     let cols: Vec<usize> = strided(l, MAX_SITES);
-    let (coords, d) = leading_axes(dense, l, &rows, &cols, r);
+    let (coords, d) = leading_axes(bits, &rows, &cols, r);
     let label = kmeans(&coords, rows.len(), d, c, r);
     let mut counts = vec![0.0f64; c * l];
     let mut sizes = vec![0.0f64; c];
-    for (&row, &g) in rows.iter().zip(&label) {
+    for &g in &label {
         sizes[g] += 1.0;
-        let hap = &dense[row * l..(row + 1) * l];
-        for (acc, &x) in counts[g * l..(g + 1) * l].iter_mut().zip(hap) {
-            *acc += f64::from(x);
+    }
+    for j in 0..l {
+        for (&row, &g) in rows.iter().zip(&label) {
+            counts[g * l + j] += allele(bits, row, j);
         }
     }
     let frequencies = counts
@@ -67,6 +65,11 @@ pub(crate) fn component_start(
     }
 }
 
+/// Haplotype `row`'s allele at site `j`, as 0.0 or 1.0.
+fn allele(bits: &SiteBits, row: usize, j: usize) -> f64 {
+    ((bits.word(j, row / 64) >> (row % 64)) & 1) as f64
+}
+
 /// At most `max` of `0..n`, evenly spaced.
 fn strided(n: usize, max: usize) -> Vec<usize> {
     let step = n.div_ceil(max).max(1);
@@ -76,8 +79,7 @@ fn strided(n: usize, max: usize) -> Vec<usize> {
 /// The coordinates (`rows.len() × d`, row-major, `d` ≤ [`AXES`]) of the rows on the leading
 /// principal axes of the centred submatrix, by subspace iteration from a random start, and `d`.
 fn leading_axes(
-    dense: &[f32],
-    l: usize,
+    bits: &SiteBits,
     rows: &[usize],
     cols: &[usize],
     r: &mut ChaCha8Rng,
@@ -87,7 +89,7 @@ fn leading_axes(
     let mut x = vec![0.0f64; n * m];
     for (i, &row) in rows.iter().enumerate() {
         for (j, &col) in cols.iter().enumerate() {
-            x[i * m + j] = f64::from(dense[row * l + col]);
+            x[i * m + j] = allele(bits, row, col);
         }
     }
     for j in 0..m {

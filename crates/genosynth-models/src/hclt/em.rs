@@ -91,7 +91,7 @@ impl HcltTrainer {
             None => {
                 let tree = Tree::chow_liu(&bits, params.tree_band);
                 let start = (params.components > 1 && params.cluster_start)
-                    .then(|| component_start(dense, n, l, params.components, init_rng));
+                    .then(|| component_start(&bits, params.components, init_rng));
                 Hclt::init(
                     params.clone(),
                     tree,

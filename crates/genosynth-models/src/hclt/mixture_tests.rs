@@ -6,6 +6,7 @@ use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::bits::SiteBits;
 use super::*;
 use genosynth_core::test_util::test_seed;
 
@@ -176,9 +177,9 @@ fn the_cluster_start_finds_the_populations() {
     let seed = test_seed(0);
     let (l, n) = (40, 300);
     let m = two_populations(n, l, 50 + seed);
-    let dense = m.to_dense_f32();
+    let bits = SiteBits::from_matrix(&m, 0..n);
     let mut r = ChaCha8Rng::seed_from_u64(60 + seed);
-    let start = clusters::component_start(&dense, n, l, 2, &mut r);
+    let start = clusters::component_start(&bits, 2, &mut r);
     let means: Vec<f32> = start
         .frequencies
         .chunks(l)

@@ -122,7 +122,15 @@ mod tests {
         let tree = Tree::from_parents(&parents).unwrap();
         let mut r = ChaCha8Rng::seed_from_u64(5);
         let freqs = vec![0.3f32; 70];
-        let h = Hclt::init(params, tree, &freqs, &mut r, &candle_core::Device::Cpu).unwrap();
+        let h = Hclt::init(
+            params,
+            tree,
+            &freqs,
+            None,
+            &mut r,
+            &candle_core::Device::Cpu,
+        )
+        .unwrap();
         let all: Vec<usize> = (0..300).collect();
         let whole = h.sample_rows(9, &all, None).unwrap();
         let mut parts = h.sample_rows(9, &all[..128], None).unwrap();
