@@ -86,10 +86,7 @@ impl SiteBits {
         let mut out = Vec::with_capacity(self.n_sites * rows.len());
         for j in 0..self.n_sites {
             let site = self.site(j);
-            out.extend(
-                rows.clone()
-                    .map(|h| ((site[h / 64] >> (h % 64)) & 1) as f32),
-            );
+            out.extend(rows.clone().map(|h| f32::from(u8::from(bit(site, h)))));
         }
         out
     }
@@ -111,6 +108,11 @@ impl SiteBits {
         &self.words[j * self.words_per_site..(j + 1) * self.words_per_site]
     }
 
+    /// Haplotype `h`'s allele at site `j` (true: alternate).
+    pub(crate) fn allele(&self, j: usize, h: usize) -> bool {
+        bit(self.site(j), h)
+    }
+
     /// Word `w` (haplotypes `64w..64w+63`) of site `j`.
     pub(crate) fn word(&self, j: usize, w: usize) -> u64 {
         self.words[j * self.words_per_site + w]
@@ -122,6 +124,11 @@ impl SiteBits {
             .map(|j| self.site(j).iter().map(|w| w.count_ones()).sum())
             .collect()
     }
+}
+
+/// Bit `h` of a site's words.
+fn bit(site: &[u64], h: usize) -> bool {
+    (site[h / 64] >> (h % 64)) & 1 == 1
 }
 
 /// Haplotypes carrying the alternate allele at both sites.

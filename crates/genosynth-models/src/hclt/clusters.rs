@@ -67,7 +67,7 @@ pub(crate) fn component_start(bits: &SiteBits, c: usize, r: &mut ChaCha8Rng) -> 
 
 /// Haplotype `row`'s allele at site `j`, as 0.0 or 1.0.
 fn allele(bits: &SiteBits, row: usize, j: usize) -> f64 {
-    ((bits.word(j, row / 64) >> (row % 64)) & 1) as f64
+    f64::from(u8::from(bits.allele(j, row)))
 }
 
 /// At most `max` of `0..n`, evenly spaced.
