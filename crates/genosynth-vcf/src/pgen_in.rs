@@ -7,7 +7,7 @@
 //! refused with the plink2 command that makes a readable file.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::bytes::Bytes;
@@ -17,8 +17,10 @@ use crate::record::{Gt, RawRecord, every_sample_in_order};
 
 mod decode;
 mod main_track;
+mod window;
 
 pub(crate) use decode::{DecodeError, RecordDecoder};
+use window::FileWindow;
 
 /// Variants per header block.
 const BLOCK: usize = 1 << 16;
@@ -168,7 +170,7 @@ const DOSAGE_HINT: &str = "the .pgen stores dosages (imputed data), not only pha
 /// A `.pgen` and its companions, read variant by variant.
 pub(crate) struct PgenSource {
     layout: Layout,
-    reader: BufReader<File>,
+    window: FileWindow,
     pvar: Pvar,
     decoder: RecordDecoder,
     /// Output slot per file sample (`None` = not selected).
@@ -176,7 +178,6 @@ pub(crate) struct PgenSource {
     names: Vec<String>,
     selected: usize,
     next_variant: usize,
-    buf: Vec<u8>,
     calls: Vec<Gt>,
     /// Whether biallelic records may take the packed path (`false` only to test the other).
     pub(crate) packed_path: bool,
@@ -217,13 +218,12 @@ pub(crate) fn open(path: &Path) -> Result<OpenedPgen, ErrorKind> {
         decoder: RecordDecoder::new(layout.n_samples),
         max_record: 64 + 8 * n,
         layout,
-        reader: BufReader::with_capacity(1 << 20, file),
+        window: FileWindow::new(file).map_err(ErrorKind::Io)?,
         pvar,
         slots: Vec::new(),
         names: names.clone(),
         selected: 0,
         next_variant: 0,
-        buf: Vec::new(),
         calls: Vec::new(),
         packed_path: true,
         all_in_order: false,
@@ -279,9 +279,7 @@ impl PgenSource {
         if v.is_multiple_of(BLOCK) {
             self.decoder.new_block();
             let offset = self.layout.block_offsets[v / BLOCK];
-            self.reader
-                .seek(SeekFrom::Start(offset))
-                .map_err(ErrorKind::Io)?;
+            self.window.seek(offset).map_err(ErrorKind::Io)?;
         }
         let kind = self.layout.types[v];
         if kind & 0xe0 != 0 {
@@ -291,23 +289,19 @@ impl PgenSource {
         if len > self.max_record {
             return Err(corrupt(format!("record length {len} is impossible")));
         }
-        self.buf.resize(len as usize, 0);
-        self.reader
-            .read_exact(&mut self.buf)
+        let data = self
+            .window
+            .take(len as usize)
             .map_err(|e| corrupt(format!("truncated file ({e})")))?;
         let allele_ct = rec.n_alts().max(1) + 1;
         let decode_error = |e| match e {
             DecodeError::Dosage => record_err(RecordProblem::NotHardCalls(DOSAGE_HINT.into())),
             DecodeError::Malformed(m) => corrupt(m),
         };
-        self.decoder
-            .decode_main(kind, &self.buf)
-            .map_err(decode_error)?;
+        self.decoder.decode_main(kind, data).map_err(decode_error)?;
         let packed = self.packed_path
             && allele_ct == 2
-            && self
-                .decoder
-                .haplotype_bits(kind, &self.buf, &mut self.all_bits);
+            && self.decoder.haplotype_bits(kind, data, &mut self.all_bits);
         if packed {
             rec.take_packed(
                 &mut self.all_bits,
@@ -318,7 +312,7 @@ impl PgenSource {
             return Ok(true);
         }
         self.decoder
-            .expand(kind, &self.buf, allele_ct, &mut self.calls)
+            .expand(kind, data, allele_ct, &mut self.calls)
             .map_err(decode_error)?;
         rec.packed = false;
         rec.gts.clear();
@@ -334,5 +328,10 @@ impl PgenSource {
     /// Sample names in file order.
     pub(crate) fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Variants in the `.pgen` (its header).
+    pub(crate) fn n_variants(&self) -> usize {
+        self.layout.n_variants
     }
 }

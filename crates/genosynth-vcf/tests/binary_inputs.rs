@@ -481,6 +481,43 @@ fn corrupt(mut bytes: Vec<u8>, cut: usize, flips: &[(usize, u8)]) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
+    /// The fast path (packed decoding, rows written in place from the header's variant count)
+    /// reads random files as the general path (per-sample decoding, transposing builder) does:
+    /// across groups of 512 sites, with records split (more sites than the header's count)
+    /// or dropped (fewer), or the same error.
+    #[test]
+    fn pgen_fast_path_equals_the_general_path(
+        seed in 1u64..u64::MAX,
+        n in 1usize..300,
+        m in 1usize..1200,
+        odd in 0u8..4,
+        multiallelic in 0usize..3,
+        missing_major in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (records, alts) = random_records(n, m, seed, odd);
+        let path = pgen(dir.path(), n as u32, &records, &alts);
+        let options = ReadOptions {
+            multiallelic: [
+                MultiallelicPolicy::Error,
+                MultiallelicPolicy::Drop,
+                MultiallelicPolicy::Split,
+            ][multiallelic],
+            missing: if missing_major { MissingPolicy::Major } else { MissingPolicy::Error },
+            ..Default::default()
+        };
+        assert_packed_equals_per_sample(&path, &options);
+        let sites = read(&path, &options).map(|h| h.matrix.n_sites());
+        let two_alts = alts.iter().filter(|a| a.len() > 1).count();
+        match (odd, multiallelic) {
+            (0, _) => prop_assert_eq!(sites.unwrap(), m),
+            (1, _) if missing_major => prop_assert_eq!(sites.unwrap(), m),
+            (3, 2) => prop_assert_eq!(sites.unwrap(), m + two_alts),
+            (3, 1) if two_alts < m => prop_assert_eq!(sites.unwrap(), m - two_alts),
+            _ => {}
+        }
+    }
+
     #[test]
     fn corrupt_pgen_is_an_error_not_a_panic(
         seed in 1u64..1000,
@@ -509,6 +546,61 @@ proptest! {
         let bytes = bgen(&NAMES, &variants, compression, 2);
         read_ends(dir.path(), "x.bgen", &corrupt(bytes, cut, &flips));
     }
+}
+
+/// `m` random PGEN records for `n` samples: plain phased biallelic records (the packed path)
+/// and, by `odd`, none else (0), one record with a missing call (1) or an unphased het (2)
+/// (the per-sample path, then the missing or unphased policy), or one in 30 with two ALTs in
+/// the `.pvar` (3: split into two sites, or dropped).
+fn random_records(
+    n: usize,
+    m: usize,
+    seed: u64,
+    odd: u8,
+) -> (Vec<(u8, Vec<u8>)>, Vec<&'static str>) {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (mut records, mut alts) = (Vec::new(), Vec::new());
+    let special = (next() % m as u64) as usize;
+    for v in 0..m {
+        let frequency = next() % 4;
+        let mut codes = vec![0u8; n.div_ceil(4)];
+        let mut hets = 0;
+        for i in 0..n {
+            let r = next() % 8;
+            let code = if odd == 1 && v == special && i == n / 2 {
+                3
+            } else if r < frequency {
+                1 + (r % 2) as u8
+            } else {
+                0
+            };
+            hets += usize::from(code == 1);
+            codes[i / 4] |= code << (2 * (i % 4));
+        }
+        let mut record = codes;
+        let phased = hets > 0 && !(odd == 2 && v == special);
+        if phased {
+            // No phasepresent bit: every het phased, swapped where the bit is set.
+            let mut track = vec![0u8; (1 + hets).div_ceil(8)];
+            for j in 1..=hets {
+                track[j / 8] |= ((next() % 2) as u8) << (j % 8);
+            }
+            record.extend(track);
+        }
+        records.push((if phased { 0x10 } else { 0 }, record));
+        alts.push(if odd == 3 && next() % 30 == 0 {
+            "G,T"
+        } else {
+            "G"
+        });
+    }
+    (records, alts)
 }
 
 /// The packed path reads `path` as the per-sample path does: the same matrix and report, or
