@@ -11,10 +11,6 @@ use crate::{Error, HaplotypeMatrix, Result, Sample, Site, Sites};
 /// a bitset of one bit per chunk and one chunk during the transpose), so reading peaks near
 /// the packed size instead of twice it.
 ///
-/// When the number of sites is known up front ([`with_site_capacity`](Self::with_site_capacity),
-/// e.g. from a `.pgen` header), the rows are allocated at once and written in place every
-/// [`GROUP_BLOCKS`] blocks, one cache line per row, so there is no transpose at the end.
-///
 /// ```
 /// use genosynth_core::{HaplotypeMatrixBuilder, Ploidy, Sample, Site};
 ///
@@ -35,25 +31,9 @@ pub struct HaplotypeMatrixBuilder {
     sites: Vec<Site>,
     /// Blocks of 64 sites, block-major: word `b * stride + h` holds haplotype `h`'s bits for
     /// sites `64b..64b + 64` (haplotypes past `n_haplotypes` stay 0). The last block is the one
-    /// being filled. With `rows`, only the blocks not yet written to the rows.
+    /// being filled.
     blocks: Vec<u64>,
-    /// The rows written in place, when the builder was given a site capacity.
-    rows: Option<Rows>,
 }
-
-/// Row-major haplotype words written as groups of blocks complete.
-#[derive(Debug)]
-struct Rows {
-    /// `n_haplotypes` rows of `width` words.
-    words: Vec<u64>,
-    width: usize,
-    /// Blocks of 64 sites already written to every row.
-    written: usize,
-}
-
-/// Blocks of 64 sites gathered before they are written to the rows: 8 words, one cache line
-/// per row (the buffer is 8 words per haplotype, 12.8 MB at 2 × 10⁵ haplotypes).
-const GROUP_BLOCKS: usize = 8;
 
 impl HaplotypeMatrixBuilder {
     /// A builder for the haplotypes of `samples` (in order, copies adjacent).
@@ -65,25 +45,7 @@ impl HaplotypeMatrixBuilder {
             stride: n_haplotypes.div_ceil(CHUNK) * CHUNK,
             sites: Vec::new(),
             blocks: Vec::new(),
-            rows: None,
         }
-    }
-
-    /// A builder that expects `n_sites` sites (a `.pgen` or `.bgen` header's variant count): the
-    /// rows are allocated now, `haplotypes × ⌈n_sites/64⌉` words, and written in place while
-    /// sites arrive. More sites widen the rows in place; fewer are compacted by
-    /// [`finish`](Self::finish). Memory is the packed matrix of `n_sites` sites, so give a
-    /// capacity only when most of them will be kept.
-    pub fn with_site_capacity(samples: Vec<Sample>, n_sites: usize) -> Self {
-        let mut builder = Self::new(samples);
-        let width = words_for(n_sites);
-        builder.rows = Some(Rows {
-            words: vec![0; builder.n_haplotypes * width],
-            width,
-            written: 0,
-        });
-        builder.sites.reserve(n_sites);
-        builder
     }
 
     /// Number of haplotypes each site must provide.
@@ -149,50 +111,15 @@ impl HaplotypeMatrixBuilder {
 
     /// Where the block of the next site starts (a new block when `bit` is 0).
     fn block_start(&mut self, bit: usize) -> usize {
-        if bit == 0 && self.rows.is_some() && self.blocks.len() == GROUP_BLOCKS * self.stride {
-            self.write_rows();
-        }
         if bit == 0 {
             self.blocks.resize(self.blocks.len() + self.stride, 0);
         }
         self.blocks.len() - self.stride
     }
 
-    /// Writes the pending blocks to the rows (widening them if the capacity is exceeded).
-    fn write_rows(&mut self) {
-        let Some(rows) = self.rows.as_mut() else {
-            return;
-        };
-        let pending = self.blocks.len().checked_div(self.stride).unwrap_or(0);
-        if pending == 0 {
-            return;
-        }
-        let needed = rows.written + pending;
-        if needed > rows.width {
-            let width = needed.max(rows.width + rows.width / 4);
-            widen_rows(&mut rows.words, self.n_haplotypes, rows.width, width);
-            rows.width = width;
-        }
-        let (blocks, stride, at) = (&self.blocks, self.stride, rows.written);
-        for (h, row) in rows.words.chunks_exact_mut(rows.width).enumerate() {
-            for (b, word) in row[at..at + pending].iter_mut().enumerate() {
-                *word = blocks[b * stride + h];
-            }
-        }
-        rows.written = needed;
-        self.blocks.clear();
-    }
-
     /// The finished matrix.
     pub fn finish(mut self) -> HaplotypeMatrix {
         let wpr = words_for(self.sites.len());
-        if self.rows.is_some() {
-            self.write_rows();
-            let mut rows = self.rows.take().expect("checked");
-            narrow_rows(&mut rows.words, self.n_haplotypes, rows.width, wpr);
-            return HaplotypeMatrix::from_words(Sites::from(self.sites), self.samples, rows.words)
-                .expect("builder keeps sizes consistent");
-        }
         debug_assert_eq!(self.blocks.len(), wpr * self.stride);
         transpose_blocks(&mut self.blocks, wpr, self.stride);
         self.blocks.truncate(wpr * self.n_haplotypes);
@@ -200,34 +127,6 @@ impl HaplotypeMatrixBuilder {
         HaplotypeMatrix::from_words(Sites::from(self.sites), self.samples, self.blocks)
             .expect("builder keeps sizes consistent")
     }
-}
-
-/// Rows of `from` words become rows of `to` ≥ `from` words (zero-filled), in place: the
-/// buffer grows, then rows move up from the last, so no row is overwritten before it moves.
-fn widen_rows(words: &mut Vec<u64>, n_rows: usize, from: usize, to: usize) {
-    words.resize(n_rows * to, 0);
-    for h in (0..n_rows).rev() {
-        words.copy_within(h * from..(h + 1) * from, h * to);
-        words[h * to + from..(h + 1) * to].fill(0);
-    }
-}
-
-/// Rows of `from` words become rows of their first `to` ≤ `from` words, in place: rows move
-/// down from the first, then the buffer shrinks.
-fn narrow_rows(words: &mut Vec<u64>, n_rows: usize, from: usize, to: usize) {
-    if to == from {
-        return;
-    }
-    if to == 0 {
-        words.clear();
-        words.shrink_to_fit();
-        return;
-    }
-    for h in 0..n_rows {
-        words.copy_within(h * from..h * from + to, h * to);
-    }
-    words.truncate(n_rows * to);
-    words.shrink_to_fit();
 }
 
 /// Haplotypes per chunk of the transpose (a chunk of 64 × 157 words is 80 KB: it fits L2).
@@ -359,45 +258,5 @@ mod tests {
                 .is_err()
         );
         assert_eq!(bits.finish(), bytes.finish());
-    }
-
-    /// Rows written in place equal the transposed blocks, whatever the capacity: exact, too
-    /// small (the rows widen, more than once), too large (compacted), none.
-    #[test]
-    fn rows_in_place_equal_the_transpose() {
-        let mut samples = Sample::numbered("S", 40, crate::Ploidy::Diploid);
-        samples.push(Sample::new("M", crate::Ploidy::Haploid));
-        let n_haps = 81usize;
-        for n_sites in [0usize, 1, 63, 64, 65, 512, 1061] {
-            let mut general = HaplotypeMatrixBuilder::new(samples.clone());
-            let capacities = [0, 1, 64, n_sites, n_sites + 1, 3 * n_sites + 700];
-            let mut in_place: Vec<_> = capacities
-                .iter()
-                .map(|&c| HaplotypeMatrixBuilder::with_site_capacity(samples.clone(), c))
-                .collect();
-            for s in 0..n_sites as u64 {
-                let column: Vec<u8> = (0..n_haps as u64)
-                    .map(|h| u8::from((h * 17 + s * 5 + s / 7) % 6 == 0))
-                    .collect();
-                let mut words = vec![0u64; n_haps.div_ceil(64)];
-                for (h, &a) in column.iter().enumerate() {
-                    words[h / 64] |= u64::from(a) << (h % 64);
-                }
-                let site = Site::new("1", s + 1, "A", "C");
-                general.push_site(site.clone(), &column).unwrap();
-                for (k, b) in in_place.iter_mut().enumerate() {
-                    // Both ways of pushing meet the rows.
-                    if (s as usize + k) % 2 == 0 {
-                        b.push_site(site.clone(), &column).unwrap();
-                    } else {
-                        b.push_site_bits(site.clone(), &words).unwrap();
-                    }
-                }
-            }
-            let expected = general.finish();
-            for (b, c) in in_place.into_iter().zip(capacities) {
-                assert_eq!(b.finish(), expected, "{n_sites} sites, capacity {c}");
-            }
-        }
     }
 }

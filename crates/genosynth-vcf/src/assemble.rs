@@ -78,8 +78,6 @@ pub(crate) struct Assembler<'o> {
     /// Copies per selected sample, fixed by the first record.
     ploidy: Vec<u8>,
     builder: Option<HaplotypeMatrixBuilder>,
-    /// Records the file holds, when its header says and all will be read.
-    expected_records: Option<usize>,
     pub(crate) report: ReadReport,
     order: OrderCheck,
     /// Allele index per haplotype for the current record.
@@ -97,7 +95,6 @@ impl<'o> Assembler<'o> {
             names,
             ploidy: Vec::new(),
             builder: None,
-            expected_records: None,
             report: ReadReport::default(),
             order: OrderCheck::default(),
             haps: Vec::new(),
@@ -105,11 +102,6 @@ impl<'o> Assembler<'o> {
             unphased: Tally::default(),
             missing: Tally::default(),
         }
-    }
-
-    /// Lets the builder write rows in place for `records` records (one site each, as most are).
-    pub(crate) fn expect_records(&mut self, records: Option<usize>) {
-        self.expected_records = records;
     }
 
     fn start(&mut self, rec: &RawRecord) {
@@ -131,10 +123,7 @@ impl<'o> Assembler<'o> {
                 Sample::new(n.clone(), ploidy)
             })
             .collect();
-        let builder = match self.expected_records {
-            Some(n) => HaplotypeMatrixBuilder::with_site_capacity(samples, n),
-            None => HaplotypeMatrixBuilder::new(samples),
-        };
+        let builder = HaplotypeMatrixBuilder::new(samples);
         self.haps = vec![0; builder.n_haplotypes()];
         self.column = vec![0; builder.n_haplotypes()];
         self.builder = Some(builder);

@@ -143,11 +143,6 @@ impl BgenSource {
         &self.names
     }
 
-    /// Variants in the `.bgen` (its header).
-    pub(crate) fn n_variants(&self) -> usize {
-        self.n_variants as usize
-    }
-
     /// Reads the next variant (in the regions, when there are any) into `rec`.
     pub(crate) fn next(&mut self, rec: &mut RawRecord) -> Result<bool, ErrorKind> {
         loop {

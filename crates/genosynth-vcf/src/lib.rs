@@ -92,16 +92,15 @@ pub use region::{Region, read_regions_file};
 pub use stream::StreamWriter;
 pub use write::{output_format, write};
 
-/// [`read`] and [`inspect`] with every record decoded sample by sample and the matrix built by
-/// transposing blocks of sites, the path the packed decoding of PLINK 2 and BGEN biallelic
-/// records and the rows written in place must agree with bit for bit (for tests).
+/// [`read`] and [`inspect`] with every record decoded sample by sample, the path the
+/// packed decoding of PLINK 2 biallelic records must agree with bit for bit (for tests).
 #[doc(hidden)]
 pub mod per_sample {
     use std::path::Path;
 
     use crate::{Error, FileInfo, Haplotypes, ReadOptions};
 
-    /// [`crate::read`] without the packed path and without rows written in place.
+    /// [`crate::read`] without the packed path.
     pub fn read(path: &Path, options: &ReadOptions) -> Result<Haplotypes, Error> {
         crate::read::read_kind(path, options, false).map_err(|k| Error::new(path, k))
     }

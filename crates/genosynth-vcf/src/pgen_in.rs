@@ -329,9 +329,4 @@ impl PgenSource {
     pub(crate) fn names(&self) -> &[String] {
         &self.names
     }
-
-    /// Variants in the `.pgen` (its header).
-    pub(crate) fn n_variants(&self) -> usize {
-        self.layout.n_variants
-    }
 }

@@ -97,8 +97,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Haplotypes, Error> {
 }
 
 /// [`read`], with `packed` = whether binary formats may decode biallelic records straight to
-/// haplotype bits and write the matrix rows in place (the per-sample path and the
-/// transposing builder alone are kept for tests that compare the two).
+/// haplotype bits (the per-sample path alone is kept for tests that compare the two).
 pub(crate) fn read_kind(
     path: &Path,
     options: &ReadOptions,
@@ -111,11 +110,6 @@ pub(crate) fn read_kind(
                 return Err(ErrorKind::NoSamples);
             }
             let mut assembler = Assembler::new(options, records.samples.clone());
-            // Rows written in place need their width up front; with `snps_only` a file of many
-            // indels would reserve more than it keeps, so those take the transposing builder.
-            if packed && !options.snps_only {
-                assembler.expect_records(records.record_count());
-            }
             let mut rec = RawRecord::default();
             let mut n: u64 = 0;
             while records.source.next(&mut rec)? {

@@ -58,19 +58,6 @@ pub(crate) struct Records {
 }
 
 impl Records {
-    /// How many records the header says the file holds (`.pgen`, `.bgen`), when every one will
-    /// be read: no regions.
-    pub(crate) fn record_count(&self) -> Option<usize> {
-        if !self.regions.is_empty() {
-            return None;
-        }
-        match &self.source {
-            Source::Pgen(s) => Some(s.n_variants()),
-            Source::Bgen(s) => Some(s.n_variants()),
-            _ => None,
-        }
-    }
-
     /// Whether `rec` passes the region filter.
     pub(crate) fn in_regions(&self, rec: &RawRecord) -> bool {
         self.regions.is_empty()

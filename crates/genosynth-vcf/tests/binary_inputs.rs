@@ -481,12 +481,11 @@ fn corrupt(mut bytes: Vec<u8>, cut: usize, flips: &[(usize, u8)]) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
-    /// The fast path (packed decoding, rows written in place from the header's variant count)
-    /// reads random files as the general path (per-sample decoding, transposing builder) does:
-    /// across groups of 512 sites, with records split (more sites than the header's count)
-    /// or dropped (fewer), or the same error.
+    /// The packed path reads random files as the per-sample path does, across blocks of 64
+    /// sites, with missing calls, unphased hets and multiallelic records split or dropped, or
+    /// gives the same error.
     #[test]
-    fn pgen_fast_path_equals_the_general_path(
+    fn pgen_packed_path_equals_the_per_sample_path_on_random_files(
         seed in 1u64..u64::MAX,
         n in 1usize..300,
         m in 1usize..1200,
