@@ -39,6 +39,9 @@ clusters' people, judged on each cluster's people the model never saw.
   --weights W,..  --reference-weight values (a number or auto); 0 = no reference, the
                   per-stratum model (default 0,auto)
   --strata N      clusters per size, smallest first among those with room (default 2)
+  --synth-args A  more `synth` arguments for every setting, space-separated (e.g.
+                  \"--temperature 1\"); runs go to their own directories and the model
+                  column names them
   --out DIR       working directory (default target/small-strata)
   --write         put the table into docs/privacy.md between its markers";
 
@@ -82,6 +85,8 @@ struct Options {
     seeds: Vec<u64>,
     weights: Vec<Setting>,
     strata: usize,
+    /// More `synth` arguments for every run.
+    synth_args: Vec<String>,
     out: PathBuf,
     write: bool,
 }
@@ -103,6 +108,7 @@ fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
         seeds: vec![1, 2, 3],
         weights: vec![Setting::Alone, Setting::Auto],
         strata: 2,
+        synth_args: Vec::new(),
         out: crate::bench::cargo_target_dir().join("small-strata"),
         write: false,
     };
@@ -127,6 +133,10 @@ fn parse(args: &[String]) -> anyhow::Result<Option<Options>> {
                     .collect::<anyhow::Result<_>>()?;
             }
             "--strata" => o.strata = list::<usize>(arg, it.next())?[0],
+            "--synth-args" => {
+                let v = it.next().context("--synth-args needs a value")?;
+                o.synth_args = v.split_whitespace().map(str::to_string).collect();
+            }
             "--out" => o.out = PathBuf::from(it.next().context("--out needs a directory")?),
             "--write" => o.write = true,
             other => bail!("unknown argument {other}\n{USAGE}"),
@@ -147,6 +157,8 @@ struct Stratum {
 struct Measured {
     stratum: Stratum,
     setting: Setting,
+    /// The extra `synth` arguments it ran with (`--synth-args`), joined.
+    variant: String,
     /// The reference weight the model was trained with (`auto`: the one it chose).
     weight: Option<f64>,
     figures: Figures,
@@ -175,6 +187,13 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     for (person, &c) in labels.iter().enumerate() {
         by_cluster[c].push(person);
     }
+    // Who is in which cluster, for runs by hand on whole clusters (docs/privacy.md).
+    let listing: String = names
+        .iter()
+        .zip(&labels)
+        .map(|(name, c)| format!("{name}\t{c}\n"))
+        .collect();
+    std::fs::write(o.out.join("clusters.tsv"), listing)?;
     let mut order: Vec<usize> = (0..CLUSTERS).collect();
     order.sort_by_key(|&c| by_cluster[c].len());
     eprintln!(
@@ -209,7 +228,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
                         n,
                         seed,
                     };
-                    let m = measure(&genosynth, &dir, stratum, setting)?;
+                    let m = measure(&genosynth, &dir, stratum, setting, &o.synth_args)?;
                     eprintln!("small-strata: {}", row(&m).join(" | "));
                     rows.push(m);
                 }
@@ -274,8 +293,15 @@ fn measure(
     dir: &Path,
     stratum: Stratum,
     setting: Setting,
+    synth_args: &[String],
 ) -> anyhow::Result<Measured> {
-    let run = dir.join(format!("w{}", setting.name()));
+    let variant = synth_args.join(" ");
+    let label = if variant.is_empty() {
+        format!("w{}", setting.name())
+    } else {
+        format!("w{}-{}", setting.name(), crate::harness::slug(&variant))
+    };
+    let run = dir.join(&label);
     let (train, ags, model) = (
         dir.join("train.vcf.gz"),
         run.join("ags.vcf.gz"),
@@ -292,7 +318,8 @@ fn measure(
             .arg(&ags)
             .args(["--seed", &stratum.seed.to_string(), "--accept-privacy-risk"])
             .arg("--model-dir")
-            .arg(&model);
+            .arg(&model)
+            .args(synth_args);
         if setting != Setting::Alone {
             synth
                 .arg("--reference")
@@ -325,7 +352,6 @@ fn measure(
     }
     let extra = vec!["--model".to_string(), model.display().to_string()];
     let test = dir.join("test.vcf.gz");
-    let label = format!("w{}", setting.name());
     let r = evaluate_with(
         genosynth,
         &run,
@@ -355,6 +381,7 @@ fn measure(
             .transpose()?,
         stratum,
         setting,
+        variant,
     })
 }
 
@@ -403,14 +430,19 @@ fn selected_validation_auc(model: &Path) -> anyhow::Result<Option<f64>> {
 
 fn row(m: &Measured) -> Vec<String> {
     let f = &m.figures;
+    let model = match (m.setting, m.weight) {
+        (Setting::Alone, _) => "own people only".to_string(),
+        (Setting::Auto, Some(w)) => format!("reference, auto: w = {w}"),
+        (_, w) => format!("reference, w = {}", cell(w, 1)),
+    };
     vec![
         format!("{} of {}", m.stratum.n, m.stratum.cluster_people),
         m.stratum.cluster.to_string(),
         m.stratum.seed.to_string(),
-        match (m.setting, m.weight) {
-            (Setting::Alone, _) => "own people only".to_string(),
-            (Setting::Auto, Some(w)) => format!("reference, auto: w = {w}"),
-            (_, w) => format!("reference, w = {}", cell(w, 1)),
+        if m.variant.is_empty() {
+            model
+        } else {
+            format!("{model}, `{}`", m.variant)
         },
         format!("{} / {}", m.members, m.non_members),
         cell(m.validation_auc, 2),
@@ -422,6 +454,15 @@ fn row(m: &Measured) -> Vec<String> {
         cell(m.af, 3),
         cell(f.pca, 2),
     ]
+}
+
+/// The weight column of the means: `auto`, `4`, with the extra synth arguments if any.
+fn setting_label(m: &Measured) -> String {
+    if m.variant.is_empty() {
+        m.setting.name()
+    } else {
+        format!("{}, `{}`", m.setting.name(), m.variant)
+    }
 }
 
 /// The table, then per size and weight the mean likelihood-attack AUC and privacy loss.
@@ -444,7 +485,7 @@ fn document(rows: &[Measured]) -> String {
     let mut t = markdown_table(&header, &rows.iter().map(row).collect::<Vec<_>>());
     let mut keys: Vec<(usize, String)> = rows
         .iter()
-        .map(|m| (m.stratum.n, m.setting.name()))
+        .map(|m| (m.stratum.n, setting_label(m)))
         .collect();
     keys.sort();
     keys.dedup();
@@ -453,7 +494,7 @@ fn document(rows: &[Measured]) -> String {
     for (n, w) in keys {
         let of: Vec<&Measured> = rows
             .iter()
-            .filter(|m| m.stratum.n == n && m.setting.name() == w)
+            .filter(|m| m.stratum.n == n && setting_label(m) == w)
             .collect();
         let mean = |f: &dyn Fn(&Measured) -> Option<f64>| {
             let v: Vec<f64> = of.iter().filter_map(|m| f(m)).collect();
