@@ -150,13 +150,6 @@ fn main() {
         privacy.membership_auc.unwrap_or(f64::NAN),
         peak_rss_mib()
     );
-    if let Some(h) = &p.holdout {
-        let pairs = h.holdout_synthetic.first.len() * h.holdout_synthetic.second.len();
-        println!(
-            "holdout x synthetic pass: {} of {pairs} pairs abandoned early",
-            h.holdout_synthetic.abandoned
-        );
-    }
     drop(p);
     if privacy_only {
         return;

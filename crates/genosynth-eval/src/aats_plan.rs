@@ -8,9 +8,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::aats::{Aats, AatsOnce, aats_from_distances};
-use crate::distance::{
-    PairScan, RowSet, Run, scan_between_nearest, scan_between_runs, scan_within_runs,
-};
+use crate::distance::{PairScan, RowSet, Run, scan_between_runs, scan_within_runs};
 
 /// One AATS repeat: the rows of the real and of the synthetic set it uses (`None`: all).
 #[derive(Debug, Clone)]
@@ -96,19 +94,12 @@ impl Between {
     }
 
     pub(crate) fn scan(&self, a: &HaplotypeMatrix, b: &HaplotypeMatrix) -> PairScan {
-        scan_between_runs(RowSet::all(a), RowSet::all(b), &self.borrowed())
-    }
-
-    /// [`Self::scan`] without the histogram, abandoning pairs early (`scan_between_nearest`).
-    pub(crate) fn scan_nearest(&self, a: &HaplotypeMatrix, b: &HaplotypeMatrix) -> PairScan {
-        scan_between_nearest(RowSet::all(a), RowSet::all(b), &self.borrowed())
-    }
-
-    fn borrowed(&self) -> Vec<Run<'_>> {
-        self.runs
+        let runs: Vec<Run<'_>> = self
+            .runs
             .iter()
             .map(|(x, y)| (x.as_deref(), y.as_deref()))
-            .collect()
+            .collect();
+        scan_between_runs(RowSet::all(a), RowSet::all(b), &runs)
     }
 }
 

@@ -8,17 +8,12 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-mod sorted;
 
 /// Rows of one side processed together; small enough to balance work across threads.
 const QUERY_BLOCK: usize = 32;
 /// Rows of the other side visited per tile, so a tile stays in cache while a block runs
 /// (256 rows × 10⁴ sites is 320 KiB: the tile lives in L2, the block's query rows in L1).
 const REFERENCE_TILE: usize = 256;
-/// Words of a pair compared between checks of a pass that prunes (no histogram): once the
-/// partial distance exceeds every bound the pair's row and column still need, the rest is
-/// skipped.
-const PRUNE_WORDS: usize = 16;
 
 /// The nearest and second-nearest row of another set (or of the same set, self excluded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,19 +63,12 @@ impl Nearest {
 pub struct RowSet<'a> {
     matrix: &'a HaplotypeMatrix,
     rows: Option<&'a [usize]>,
-    /// The index each row is reported (and ties broken) under, when not its position: a
-    /// pass over a reordered set reports the caller's positions.
-    labels: Option<&'a [u32]>,
 }
 
 impl<'a> RowSet<'a> {
     /// All rows of `matrix`.
     pub fn all(matrix: &'a HaplotypeMatrix) -> Self {
-        Self {
-            matrix,
-            rows: None,
-            labels: None,
-        }
+        Self { matrix, rows: None }
     }
 
     /// The given rows of `matrix`.
@@ -91,7 +79,6 @@ impl<'a> RowSet<'a> {
         Self {
             matrix,
             rows: Some(rows),
-            labels: None,
         }
     }
 
@@ -107,16 +94,10 @@ impl<'a> RowSet<'a> {
 
     #[inline(always)]
     fn row(&self, i: usize) -> &'a [u64] {
-        self.matrix.row(self.matrix_row(i))
-    }
-
-    fn matrix_row(&self, i: usize) -> usize {
-        self.rows.map_or(i, |r| r[i])
-    }
-
-    #[inline(always)]
-    fn label(&self, i: usize) -> u32 {
-        self.labels.map_or(i as u32, |l| l[i])
+        match self.rows {
+            Some(r) => self.matrix.row(r[i]),
+            None => self.matrix.row(i),
+        }
     }
 }
 
@@ -128,14 +109,10 @@ pub struct PairScan {
     /// For each row of the second set, its nearest rows in the first set (empty for a
     /// within-set pass, where `first` already holds every row's neighbours).
     pub second: Vec<Nearest>,
-    /// `histogram[d]` = number of unordered pairs at Hamming distance `d` (`sites + 1` bins);
-    /// empty for a pass that found neighbours only ([`scan_between_nearest`]).
+    /// `histogram[d]` = number of unordered pairs at Hamming distance `d` (`sites + 1` bins).
     pub histogram: Vec<u64>,
     /// The nearest distances within each requested pair of row subsets, in the order asked.
     pub runs: Vec<RunNearest>,
-    /// Pairs abandoned before their last word (0 unless the pass prunes; how many depends on
-    /// the kernel, the results do not).
-    pub abandoned: u64,
 }
 
 /// Nearest distances restricted to one pair of row subsets (a subsampled AATS repeat), found
@@ -162,7 +139,7 @@ pub fn scan_within(set: RowSet<'_>) -> PairScan {
 /// [`scan_within`], also giving each subset's nearest distances within itself.
 pub fn scan_within_runs(set: RowSet<'_>, subsets: &[Option<&[usize]>]) -> PairScan {
     let runs: Vec<Run<'_>> = subsets.iter().map(|&s| (s, s)).collect();
-    scan_batches(set, set, true, &runs, true, false)
+    scan_batches(set, set, true, &runs, true)
 }
 
 /// Nearest neighbours of every row of `a` in `b` and of every row of `b` in `a`, and the
@@ -184,46 +161,25 @@ pub fn scan_between_runs(a: RowSet<'_>, b: RowSet<'_>, runs: &[Run<'_>]) -> Pair
         b.matrix.n_sites(),
         "distances need the same sites on both sides"
     );
-    scan_batches(a, b, false, runs, true, false)
-}
-
-/// [`scan_between_runs`] without the histogram, which lets the pass abandon a pair early: once
-/// its distance over the first words exceeds every bound its row and column still need (the
-/// second-nearest distance, each run's nearest), the pair cannot change any result. Same
-/// neighbours, same runs, empty `histogram`.
-///
-/// # Panics
-/// If the two sets have different numbers of sites.
-pub fn scan_between_nearest(a: RowSet<'_>, b: RowSet<'_>, runs: &[Run<'_>]) -> PairScan {
-    assert_eq!(
-        a.matrix.n_sites(),
-        b.matrix.n_sites(),
-        "distances need the same sites on both sides"
-    );
-    scan_batches(a, b, false, runs, true, true)
+    scan_batches(a, b, false, runs, true)
 }
 
 /// Runs one pass tracks (one bit of a row's mask each); more take further passes.
 const RUNS_PER_PASS: usize = 64;
 
-/// One pass per 64 runs (the first also gives the whole sets' figures); `prune`: no
-/// histogram, pairs abandoned early, both sets visited in sorted order ([`sorted::scan`]).
+/// One pass per 64 runs (the first also gives the whole sets' figures).
 fn scan_batches(
     a: RowSet<'_>,
     b: RowSet<'_>,
     within: bool,
     runs: &[Run<'_>],
     avx512: bool,
-    prune: bool,
 ) -> PairScan {
-    if prune && !within && a.labels.is_none() {
-        return sorted::scan(a, b, runs, avx512);
-    }
     let mut batches = runs.chunks(RUNS_PER_PASS);
-    let mut scan = scan_using(a, b, within, batches.next().unwrap_or(&[]), avx512, prune);
+    let mut scan = scan_using(a, b, within, batches.next().unwrap_or(&[]), avx512);
     for batch in batches {
         scan.runs
-            .extend(scan_using(a, b, within, batch, avx512, prune).runs);
+            .extend(scan_using(a, b, within, batch, avx512).runs);
     }
     scan
 }
@@ -248,7 +204,6 @@ struct Accumulator {
     first: Vec<(usize, Vec<Nearest>, Vec<u32>)>,
     second: Vec<Nearest>,
     histogram: Vec<u64>,
-    abandoned: u64,
     /// `run_cols[k · stride + j]`: column `j`'s nearest distance in run `k`.
     run_cols: Vec<u64>,
     /// The AVX-512 kernel's copy of `second`'s second-nearest distances.
@@ -267,17 +222,16 @@ struct Masks<'m> {
 }
 
 /// One pass over all pairs, with the AVX-512 kernel only when `avx512` allows it (tests
-/// compare kernels); `prune`: no histogram, pairs abandoned early.
+/// compare kernels).
 fn scan_using(
     a: RowSet<'_>,
     b: RowSet<'_>,
     within: bool,
     runs: &[Run<'_>],
     avx512: bool,
-    prune: bool,
 ) -> PairScan {
     assert!(runs.len() <= RUNS_PER_PASS);
-    let bins = if prune { 0 } else { a.matrix.n_sites() + 1 };
+    let bins = a.matrix.n_sites() + 1;
     let n_a = a.len();
     let n_b = b.len();
     let masks_a = side_masks(n_a, runs, |r| r.0);
@@ -295,7 +249,6 @@ fn scan_using(
         first: Vec::new(),
         second: vec![Nearest::NONE; n_b],
         histogram: vec![0; bins],
-        abandoned: 0,
         run_cols: vec![u64::from(u32::MAX); masks.count * masks.stride],
         #[cfg(target_arch = "x86_64")]
         thresholds: if grouped.is_some() {
@@ -304,12 +257,8 @@ fn scan_using(
             Vec::new()
         },
     };
-    // Consecutive blocks share an accumulator (a few per thread): fewer column minima to
-    // merge, and a pruning pass's column bounds carry from one block to the next.
-    let min_len = (blocks.len() / (8 * rayon::current_num_threads())).max(4);
     let acc = blocks
         .into_par_iter()
-        .with_min_len(min_len)
         .fold(fresh, |mut acc, start| {
             let end = (start + QUERY_BLOCK).min(n_a);
             let mut rows = vec![Nearest::NONE; end - start];
@@ -320,11 +269,9 @@ fn scan_using(
                 rows: &mut rows,
                 cols: &mut acc.second,
                 histogram: &mut acc.histogram,
-                abandoned: &mut acc.abandoned,
                 masks,
                 run_rows: &mut run_rows,
                 run_cols: &mut acc.run_cols,
-                prune,
             };
             #[cfg(target_arch = "x86_64")]
             if let Some(grouped) = &grouped {
@@ -347,7 +294,6 @@ fn scan_using(
                 .iter_mut()
                 .zip(y.histogram)
                 .for_each(|(p, q)| *p += q);
-            x.abandoned += y.abandoned;
             x.run_cols
                 .iter_mut()
                 .zip(y.run_cols)
@@ -401,7 +347,6 @@ fn scan_using(
         first,
         second,
         histogram: acc.histogram,
-        abandoned: acc.abandoned,
         runs: runs_first
             .into_iter()
             .zip(runs_second.into_iter().chain(std::iter::repeat(Vec::new())))
@@ -417,36 +362,10 @@ struct Block<'s> {
     rows: &'s mut [Nearest],
     cols: &'s mut [Nearest],
     histogram: &'s mut [u64],
-    abandoned: &'s mut u64,
     masks: Masks<'s>,
     /// `run_rows[k · (end − start) + i − start]`: row `i`'s nearest distance in run `k`.
     run_rows: &'s mut [u32],
     run_cols: &'s mut [u64],
-    /// No histogram: abandon a pair once its partial distance is beyond its row's and
-    /// column's bounds ([`row_bound`], [`column_bound`]).
-    prune: bool,
-}
-
-/// The largest distance row `i` (at `slot` in its block) can still use: its second-nearest
-/// or its nearest in any run holding it (`run_min(k)`). A pair farther than this and than its
-/// column's bound changes nothing (`Nearest::offer` ignores a distance above the second).
-fn row_bound(second: u32, runs: u64, run_min: impl Fn(usize) -> u64) -> u64 {
-    let mut bound = u64::from(second);
-    let mut left = runs;
-    while left != 0 {
-        let k = left.trailing_zeros() as usize;
-        left &= left - 1;
-        bound = bound.max(run_min(k));
-    }
-    bound
-}
-
-/// [`row_bound`] of column `j`: its second-nearest (`second`) and the column minima of its
-/// runs that hold a row of the block (`block_runs`; no other run can take a pair of it).
-fn column_bound(second: u64, j: usize, block_runs: u64, masks: Masks<'_>, run_cols: &[u64]) -> u64 {
-    row_bound(second as u32, masks.b[j] & block_runs, |k| {
-        run_cols[k * masks.stride + j]
-    })
 }
 
 fn scan_block(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'_>) {
@@ -475,59 +394,26 @@ fn scan_block_generic(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'
         rows,
         cols,
         histogram,
-        abandoned,
         masks,
         run_rows,
         run_cols,
-        prune,
     } = block;
     let n_b = b.len();
     let block_len = end - start;
     let first_j = if within { start + 1 } else { 0 };
     let mut tile = first_j;
-    let mut col_bounds = Vec::new();
-    let block_runs = masks.a[start..end].iter().fold(0, |m, &r| m | r);
     while tile < n_b {
         let tile_end = (tile + REFERENCE_TILE).min(n_b);
-        // Bounds as of the tile's start: they only shrink, so a stale one prunes less, never
-        // wrongly (the AVX-512 kernel takes them at the same points).
-        if prune {
-            col_bounds.clear();
-            col_bounds.extend(
-                (tile..tile_end)
-                    .map(|j| column_bound(cols[j].second.into(), j, block_runs, masks, run_cols)),
-            );
-        }
         for i in start..end {
             let ra = a.row(i);
             let lo = if within { tile.max(i + 1) } else { tile };
             let best = &mut rows[i - start];
-            let row_limit = if prune {
-                row_bound(best.second, masks.a[i], |k| {
-                    run_rows[k * block_len + i - start].into()
-                })
-            } else {
-                u64::MAX
-            };
             for (j, col) in cols.iter_mut().enumerate().take(tile_end).skip(lo) {
                 let rb = b.row(j);
-                let d = if prune {
-                    let limit = row_limit.max(col_bounds[j - tile]);
-                    match distance_within(ra, rb, limit) {
-                        Some(d) => d,
-                        None => {
-                            *abandoned += 1;
-                            continue;
-                        }
-                    }
-                } else {
-                    ra.iter().zip(rb).map(|(x, y)| (x ^ y).count_ones()).sum()
-                };
-                best.offer(d, b.label(j));
-                col.offer(d, a.label(i));
-                if !prune {
-                    histogram[d as usize] += 1;
-                }
+                let d: u32 = ra.iter().zip(rb).map(|(x, y)| (x ^ y).count_ones()).sum();
+                best.offer(d, j as u32);
+                col.offer(d, i as u32);
+                histogram[d as usize] += 1;
                 let mut shared = masks.a[i] & masks.b[j];
                 while shared != 0 {
                     let k = shared.trailing_zeros() as usize;
@@ -541,24 +427,6 @@ fn scan_block_generic(a: RowSet<'_>, b: RowSet<'_>, within: bool, block: Block<'
         }
         tile = tile_end;
     }
-}
-
-/// The distance of `x` and `y`, or `None` once a partial sum (every [`PRUNE_WORDS`] words)
-/// exceeds `limit`.
-#[inline(always)]
-fn distance_within(x: &[u64], y: &[u64], limit: u64) -> Option<u32> {
-    let mut d = 0u32;
-    for (x, y) in x.chunks(PRUNE_WORDS).zip(y.chunks(PRUNE_WORDS)) {
-        if u64::from(d) > limit {
-            return None;
-        }
-        d += x
-            .iter()
-            .zip(y)
-            .map(|(x, y)| (x ^ y).count_ones())
-            .sum::<u32>();
-    }
-    Some(d)
 }
 
 /// Mean distance of a distance histogram (`NaN` when it is empty).

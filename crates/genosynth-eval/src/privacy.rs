@@ -223,7 +223,7 @@ pub struct Passes {
 pub struct HoldoutPasses {
     /// Within holdout.
     pub holdout: PairScan,
-    /// Holdout (first) × synthetic (second); neighbours only, its histogram is empty.
+    /// Holdout (first) × synthetic (second).
     pub holdout_synthetic: PairScan,
     /// Holdout (first) × train (second).
     pub holdout_train: PairScan,
@@ -286,8 +286,7 @@ pub fn passes(
     let ts_scan = b_ts.scan(train, synthetic);
     let holdout_scans = holdout.map(|h| HoldoutPasses {
         holdout: w_h.scan(h),
-        // No figure reads this pass's histogram, so it may abandon far pairs early.
-        holdout_synthetic: b_hs.scan_nearest(h, synthetic),
+        holdout_synthetic: b_hs.scan(h, synthetic),
         holdout_train: b_ht.scan(h, train),
     });
     let mut aats = PassesAats {

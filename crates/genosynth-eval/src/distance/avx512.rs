@@ -5,12 +5,11 @@
 
 use std::arch::x86_64::{
     __m512i, _mm_loadu_si64, _mm512_add_epi64, _mm512_broadcastq_epi64, _mm512_cmple_epu64_mask,
-    _mm512_loadu_si512, _mm512_mask_min_epu64, _mm512_max_epu64, _mm512_popcnt_epi64,
-    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_storeu_si512, _mm512_test_epi64_mask,
-    _mm512_xor_si512,
+    _mm512_loadu_si512, _mm512_mask_min_epu64, _mm512_popcnt_epi64, _mm512_set1_epi64,
+    _mm512_setzero_si512, _mm512_storeu_si512, _mm512_test_epi64_mask, _mm512_xor_si512,
 };
 
-use super::{Block, Masks, Nearest, PRUNE_WORDS, REFERENCE_TILE, RowSet, column_bound, row_bound};
+use super::{Block, Masks, Nearest, REFERENCE_TILE, RowSet};
 
 /// Query rows per step of the kernel.
 const ROWS: usize = 4;
@@ -30,8 +29,6 @@ pub(super) fn available() -> bool {
 /// take two groups), are zeros whose distances are never used.
 pub(super) struct Grouped {
     words: Vec<u64>,
-    /// The rows' indices as reported (`RowSet::label`).
-    labels: Vec<u32>,
     words_per_row: usize,
     n_rows: usize,
 }
@@ -51,7 +48,6 @@ impl Grouped {
         }
         Self {
             words,
-            labels: (0..n_rows).map(|j| set.label(j)).collect(),
             words_per_row,
             n_rows,
         }
@@ -71,23 +67,16 @@ pub(super) fn column_thresholds(n: usize) -> Vec<u64> {
     vec![u64::from(Nearest::NONE.second); n.div_ceil(LANES) * LANES + LANES]
 }
 
-/// Distances of four query rows to sixteen rows of `b` (groups `g`, `g + 1`) over words
-/// `from..to`, added to `acc`: `[row][group]`.
+/// Distances of four query rows to sixteen rows of `b` (groups `g`, `g + 1`): `[row][group]`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-fn distances(
-    x: [&[u64]; ROWS],
-    y0: &[u64],
-    y1: &[u64],
-    mut acc: [[__m512i; 2]; ROWS],
-    from: usize,
-    to: usize,
-) -> [[__m512i; 2]; ROWS] {
+fn distances(x: [&[u64]; ROWS], y0: &[u64], y1: &[u64]) -> [[__m512i; 2]; ROWS] {
     let words = y0.len() / 8;
-    assert!(y1.len() == words * 8 && x.iter().all(|r| r.len() == words) && to <= words);
+    assert!(y1.len() == words * 8 && x.iter().all(|r| r.len() == words));
     let (p0, p1) = (y0.as_ptr(), y1.as_ptr());
     let q = x.map(<[u64]>::as_ptr);
-    for w in from..to {
+    let mut acc = [[_mm512_setzero_si512(); 2]; ROWS];
+    for w in 0..words {
         // SAFETY: `w < words`: every pointer stays inside its slice (checked above). The query
         // words are broadcast straight from memory, keeping port 5 for VPOPCNTQ.
         let (g0, g1, b) = unsafe {
@@ -103,40 +92,6 @@ fn distances(
         }
     }
     acc
-}
-
-/// [`distances`] over all words, or `None` once, after some [`PRUNE_WORDS`] words, every
-/// pair's partial distance is above `limits` (`[row][group]`, lanes not in `valid[row]`
-/// ignored).
-#[inline]
-#[target_feature(enable = "avx512f,avx512vpopcntdq")]
-fn distances_within(
-    x: [&[u64]; ROWS],
-    y0: &[u64],
-    y1: &[u64],
-    limits: &[[__m512i; 2]; ROWS],
-    valid: [u32; ROWS],
-) -> Option<[[__m512i; 2]; ROWS]> {
-    let words = y0.len() / 8;
-    let mut acc = [[_mm512_setzero_si512(); 2]; ROWS];
-    let mut w = 0;
-    while w < words {
-        let to = (w + PRUNE_WORDS).min(words);
-        acc = distances(x, y0, y1, acc, w, to);
-        w = to;
-        if w == words {
-            break;
-        }
-        let alive = (0..ROWS).fold(0, |alive, r| {
-            let lo = _mm512_cmple_epu64_mask(acc[r][0], limits[r][0]);
-            let hi = _mm512_cmple_epu64_mask(acc[r][1], limits[r][1]);
-            alive | ((u32::from(lo) | u32::from(hi) << 8) & valid[r])
-        });
-        if alive == 0 {
-            return None;
-        }
-    }
-    Some(acc)
 }
 
 /// Row `i`'s distances to the sixteen rows from `j0` (`valid` lanes) offered to every run
@@ -206,11 +161,9 @@ pub(super) fn scan_block(
         rows,
         cols,
         histogram,
-        abandoned,
         masks,
         run_rows,
         run_cols,
-        prune,
     } = block;
     let n_b = b.n_rows;
     let block_len = end - start;
@@ -219,69 +172,15 @@ pub(super) fn scan_block(
     let first_j = if within { start + 1 } else { 0 };
     let mut tile = first_j / LANES * LANES;
     let mut d = [0u64; LANES];
-    // Column bounds of the tile, padded for sixteen-lane loads (see `super::column_bound`).
-    let mut col_bounds = vec![u64::MAX; if prune { REFERENCE_TILE + LANES } else { 0 }];
-    let block_runs = masks.a[start..end].iter().fold(0, |m, &r| m | r);
     while tile < n_b {
         let tile_end = (tile + REFERENCE_TILE).min(n_b);
-        // Bounds as of the tile's start: they only shrink, so a stale one prunes less, never
-        // wrongly.
-        for (j, slot) in (tile..tile_end).zip(col_bounds.iter_mut()) {
-            *slot = column_bound(thresholds[j], j, block_runs, masks, run_cols);
-        }
         for i0 in (start..end).step_by(ROWS) {
             // Missing rows of the last step repeat the block's last row; their lanes are masked.
             let x: [&[u64]; ROWS] = std::array::from_fn(|r| a.row((i0 + r).min(end - 1)));
             let lo = if within { tile.max(i0 + 1) } else { tile };
-            let row_limits: [__m512i; ROWS] = std::array::from_fn(|r| {
-                let i = (i0 + r).min(end - 1);
-                let lanes = &row_lanes[(i - start) * masks.count * 8..];
-                let limit = if prune {
-                    row_bound(rows[i - start].second, masks.a[i], |k| {
-                        lanes[k * 8..k * 8 + 8]
-                            .iter()
-                            .copied()
-                            .min()
-                            .unwrap_or(u64::MAX)
-                    })
-                } else {
-                    u64::MAX
-                };
-                _mm512_set1_epi64(limit as i64)
-            });
             for j0 in (lo / LANES * LANES..tile_end).step_by(LANES) {
                 let g = j0 / 8;
-                let (y0, y1) = (b.group(g), b.group(g + 1));
-                let acc = if prune {
-                    let c = &col_bounds[j0 - tile..];
-                    // SAFETY: `col_bounds` has `LANES` slots past every step's start.
-                    let cols = unsafe {
-                        [
-                            _mm512_loadu_si512(c.as_ptr().cast()),
-                            _mm512_loadu_si512(c.as_ptr().add(8).cast()),
-                        ]
-                    };
-                    let limits = row_limits.map(|r| cols.map(|c| _mm512_max_epu64(r, c)));
-                    let valid = std::array::from_fn(|r| {
-                        let i = i0 + r;
-                        if i >= end {
-                            0
-                        } else {
-                            lane_mask(j0, if within { lo.max(i + 1) } else { lo }, tile_end)
-                        }
-                    });
-                    match distances_within(x, y0, y1, &limits, valid) {
-                        Some(acc) => acc,
-                        None => {
-                            *abandoned +=
-                                valid.iter().map(|v| u64::from(v.count_ones())).sum::<u64>();
-                            continue;
-                        }
-                    }
-                } else {
-                    let zero = [[_mm512_setzero_si512(); 2]; ROWS];
-                    distances(x, y0, y1, zero, 0, y0.len() / 8)
-                };
+                let acc = distances(x, b.group(g), b.group(g + 1));
                 // SAFETY: `thresholds` has `LANES` slots past every step's start.
                 let col_t = unsafe {
                     [
@@ -300,7 +199,7 @@ pub(super) fn scan_block(
                         _mm512_storeu_si512(d.as_mut_ptr().cast(), acc[0]);
                         _mm512_storeu_si512(d.as_mut_ptr().add(8).cast(), acc[1]);
                     }
-                    let mut left = if prune { 0 } else { valid };
+                    let mut left = valid;
                     while left != 0 {
                         let l = left.trailing_zeros() as usize;
                         left &= left - 1;
@@ -316,14 +215,14 @@ pub(super) fn scan_block(
                     while left != 0 {
                         let l = left.trailing_zeros() as usize;
                         left &= left - 1;
-                        best.offer(d[l] as u32, b.labels[j0 + l]);
+                        best.offer(d[l] as u32, (j0 + l) as u32);
                     }
                     let mut left = near_col & valid;
                     while left != 0 {
                         let l = left.trailing_zeros() as usize;
                         left &= left - 1;
                         let col = &mut cols[j0 + l];
-                        col.offer(d[l] as u32, a.label(i));
+                        col.offer(d[l] as u32, i as u32);
                         thresholds[j0 + l] = u64::from(col.second);
                     }
                     if masks.count > 0 {

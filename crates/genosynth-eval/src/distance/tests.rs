@@ -72,8 +72,8 @@ fn kernels_agree() {
             } else {
                 RowSet::all(&b)
             };
-            let fast = scan_using(RowSet::all(&a), other, within, &[], true, false);
-            let portable = scan_using(RowSet::all(&a), other, within, &[], false, false);
+            let fast = scan_using(RowSet::all(&a), other, within, &[], true);
+            let portable = scan_using(RowSet::all(&a), other, within, &[], false);
             assert_eq!(fast, portable, "{na} x {nb} x {sites}, within {within}");
         }
     }
@@ -150,9 +150,9 @@ proptest! {
         let runs: Vec<Run<'_>> = subsets.iter().map(|(x, y)| (x.as_deref(), y.as_deref())).collect();
         let within: Vec<Option<&[usize]>> = subsets.iter().map(|(x, _)| x.as_deref()).collect();
         for avx512 in [true, false] {
-            let between = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, avx512, false);
+            let between = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, avx512);
             let inside = scan_batches(RowSet::all(&a), RowSet::all(&a),
-                true, &within.iter().map(|&s| (s, s)).collect::<Vec<_>>(), avx512, false);
+                true, &within.iter().map(|&s| (s, s)).collect::<Vec<_>>(), avx512);
             prop_assert_eq!(between.runs.len(), n_runs);
             for (k, (x, y)) in subsets.iter().enumerate() {
                 let (ra, rb) = (rows(x, na), rows(y, nb));
@@ -185,138 +185,8 @@ fn kernels_agree_with_ties_and_runs() {
     ];
     let within: Vec<Run<'_>> = vec![(Some(&half), Some(&half))];
     for (other, within, runs) in [(&b, false, &runs), (&a, true, &within)] {
-        let fast = scan_batches(
-            RowSet::all(&a),
-            RowSet::all(other),
-            within,
-            runs,
-            true,
-            false,
-        );
-        let portable = scan_batches(
-            RowSet::all(&a),
-            RowSet::all(other),
-            within,
-            runs,
-            false,
-            false,
-        );
+        let fast = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, true);
+        let portable = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, false);
         assert_eq!(fast, portable, "within {within}");
-    }
-}
-
-/// Rows descended from `clusters` random founders with about 1 site in 100 flipped: near pairs
-/// within a cluster, far pairs across, so a pruning pass abandons most pairs across clusters.
-/// Every matrix of the same `n_sites` shares the founders; `seed` draws the descendants.
-fn clustered_matrix(n_hap: usize, n_sites: usize, clusters: usize, seed: u64) -> HaplotypeMatrix {
-    let founders = random_matrix(clusters, n_sites, 1234);
-    let noise = random_matrix(n_hap, n_sites, seed.wrapping_add(7));
-    let mut x = seed | 1;
-    let v: Vec<u8> = (0..n_hap)
-        .flat_map(|i| {
-            // Founders interleaved: only the pass's sorting puts near rows side by side.
-            let f = (i * 13 + seed as usize) % clusters;
-            (0..n_sites)
-                .map(|s| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let flip = x.is_multiple_of(32) && noise.get(i, s);
-                    u8::from(founders.get(f, s) ^ flip)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let sites: Sites = (0..n_sites)
-        .map(|i| Site::new("1", i as u64 + 1, "A", "C"))
-        .collect();
-    HaplotypeMatrix::from_dense_u8(&v, sites, Sample::numbered("h", n_hap, Ploidy::Haploid))
-        .unwrap()
-}
-
-/// `scan` with the figures a pruning pass drops (histogram, abandoned count) cleared.
-fn neighbours_only(mut scan: PairScan) -> PairScan {
-    scan.histogram.clear();
-    scan.abandoned = 0;
-    scan
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
-
-    /// A pass that abandons far pairs early finds the same neighbours (indices of ties
-    /// included) and run minima as the full pass, with either kernel, on clustered data
-    /// (pruning fires), ties and plain random data.
-    #[test]
-    fn pruned_pass_equals_full_pass(na in 2usize..160, nb in 2usize..60,
-                                    sites in 900usize..2600, seed in any::<u64>(),
-                                    kind in 0usize..3, clusters in 1usize..6,
-                                    n_runs in 0usize..12) {
-        let make = |n, s| match kind {
-            0 => clustered_matrix(n, sites, clusters, s),
-            1 => tied_matrix(n, sites, s),
-            _ => random_matrix(n, sites, s),
-        };
-        let (a, b) = (make(na, seed), make(nb, seed.wrapping_add(1)));
-        let pick = |n: usize, k: usize| -> Option<Vec<usize>> {
-            (!k.is_multiple_of(3))
-                .then(|| (0..n).filter(|i| (i * 31 + k * 17 + seed as usize).is_multiple_of(3)).collect())
-        };
-        let subsets: Vec<(_, _)> =
-            (0..n_runs).map(|k| (pick(na, k), pick(nb, k + 1))).collect();
-        let runs: Vec<Run<'_>> = subsets.iter().map(|(x, y)| (x.as_deref(), y.as_deref())).collect();
-        let full = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, false, false);
-        for avx512 in [true, false] {
-            let pruned = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, avx512, true);
-            prop_assert!(pruned.histogram.is_empty());
-            prop_assert!(pruned.abandoned < (na * nb) as u64);
-            prop_assert_eq!(neighbours_only(pruned), neighbours_only(full.clone()));
-        }
-    }
-}
-
-/// On clustered data both kernels abandon pairs (and still agree with the full pass); where
-/// every pair is at the same distance no bound is ever exceeded and nothing is abandoned.
-#[test]
-fn pruning_fires_on_clusters_and_never_on_equal_distances() {
-    // Enough query rows for several blocks: a block's first columns have no bound yet.
-    let a = clustered_matrix(320, 5000, 4, 11);
-    // Several tiles of columns: a row's bound holds from its second tile on.
-    let b = clustered_matrix(1000, 5000, 4, 12);
-    let half: Vec<usize> = (0..1000).step_by(2).collect();
-    let runs: Vec<Run<'_>> = vec![(None, Some(&half)), (Some(&half[..100]), None)];
-    let full = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, true, false);
-    for avx512 in [true, false] {
-        let pruned = scan_batches(RowSet::all(&a), RowSet::all(&b), false, &runs, avx512, true);
-        // Three in four pairs are across clusters; past the first tile and block, abandoned.
-        assert!(
-            pruned.abandoned > 70 * 300 / 2,
-            "{} abandoned",
-            pruned.abandoned
-        );
-        assert_eq!(neighbours_only(pruned), neighbours_only(full.clone()));
-    }
-    let same = tied_matrix(40, 3000, 0)
-        .select_haplotypes(&[0; 40])
-        .unwrap();
-    let full = scan_batches(
-        RowSet::all(&same),
-        RowSet::all(&same),
-        false,
-        &[],
-        true,
-        false,
-    );
-    for avx512 in [true, false] {
-        let pruned = scan_batches(
-            RowSet::all(&same),
-            RowSet::all(&same),
-            false,
-            &[],
-            avx512,
-            true,
-        );
-        assert_eq!(pruned.abandoned, 0);
-        assert_eq!(neighbours_only(pruned), neighbours_only(full.clone()));
     }
 }
