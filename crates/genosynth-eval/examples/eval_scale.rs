@@ -10,7 +10,12 @@
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part detection
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part segments
 //! cargo run --release -p genosynth-eval --example eval_scale -- 10000 10000 100000 --part kinship
+//! cargo run --release -p genosynth-eval --example eval_scale -- 20000 20000 0 --privacy-only --holdout 10000 --haplotypes msprime.bin
 //! ```
+//!
+//! `--haplotypes FILE` takes the sets from a file instead (train, then synthetic, then holdout
+//! rows): two little-endian u64 (haplotypes, sites), then each row's packed words
+//! (`HaplotypeMatrix` layout), e.g. an msprime cohort written with numpy.
 
 use std::time::Instant;
 
@@ -54,6 +59,35 @@ fn population(n: usize, sites: usize, seed: u64) -> HaplotypeMatrix {
         .expect("sizes agree")
 }
 
+/// Rows `from..from + n` of a `--haplotypes` file.
+fn from_file(path: &str, from: usize, n: usize) -> HaplotypeMatrix {
+    let bytes = std::fs::read(path).expect("readable --haplotypes file");
+    let words: Vec<u64> = bytes
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("eight bytes")))
+        .collect();
+    let (total, sites) = (words[0] as usize, words[1] as usize);
+    let wpr = sites.div_ceil(64);
+    assert!(from + n <= total, "the file has {total} haplotypes");
+    let rows = words[2 + from * wpr..2 + (from + n) * wpr].to_vec();
+    let s: Sites = (1..=sites as u64)
+        .map(|p| Site::new("1", p * 10, "A", "G"))
+        .collect();
+    HaplotypeMatrix::from_words(s, Sample::numbered("h", n / 2, Ploidy::Diploid), rows)
+        .expect("sizes agree")
+}
+
+/// CPU seconds (user + system) of this process so far, from /proc (ticks of 1/100 s).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit(')').next()?.split_whitespace().collect();
+            Some((fields[11].parse::<f64>().ok()? + fields[12].parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -70,8 +104,19 @@ fn main() {
     let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let (n_train, n_syn, n_sites) = (num(0, 2504), num(1, 2504), num(2, 805));
     let privacy_only = args.iter().any(|a| a == "--privacy-only");
-    let train = population(n_train, n_sites, 1);
-    let synthetic = population(n_syn, n_sites, 2);
+    let file = args
+        .iter()
+        .position(|a| a == "--haplotypes")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let (train, synthetic) = match &file {
+        Some(f) => (from_file(f, 0, n_train), from_file(f, n_train, n_syn)),
+        None => (
+            population(n_train, n_sites, 1),
+            population(n_syn, n_sites, 2),
+        ),
+    };
+    let n_sites = train.n_sites();
     println!(
         "{n_train} train x {n_syn} synthetic haplotypes x {n_sites} sites, {} threads",
         rayon::current_num_threads()
@@ -133,19 +178,23 @@ fn main() {
         .position(|a| a == "--holdout")
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
-        .map(|n| population(n, n_sites, 3));
-    let t = Instant::now();
+        .map(|n| match &file {
+            Some(f) => from_file(f, n_train + n_syn, n),
+            None => population(n, n_sites, 3),
+        });
+    let (t, c) = (Instant::now(), cpu_seconds());
     let p = passes(&train, &synthetic, holdout.as_ref(), 10, 1);
     let privacy = privacy_stats(&p);
     println!(
-        "AATS + DCR + membership ({} all-pairs passes{}): {:.3} s, AATS {:.4}, membership AUC \
-         {:.4}, peak RSS {:.0} MiB",
+        "AATS + DCR + membership ({} all-pairs passes{}): {:.3} s (CPU {:.2} s), AATS {:.4}, \
+         membership AUC {:.4}, peak RSS {:.0} MiB",
         if holdout.is_some() { 6 } else { 3 },
         holdout.as_ref().map_or(String::new(), |h| format!(
             ", holdout of {}",
             h.n_haplotypes()
         )),
         t.elapsed().as_secs_f64(),
+        cpu_seconds() - c,
         privacy.aats_train.aats.mean,
         privacy.membership_auc.unwrap_or(f64::NAN),
         peak_rss_mib()
