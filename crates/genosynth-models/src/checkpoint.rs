@@ -10,8 +10,8 @@ use candle_core::{Device, Tensor};
 use genosynth_core::{HaplotypeMatrix, Site, Sites};
 use serde::{Deserialize, Serialize};
 
-use crate::conditional::HaplotypeLabels;
 use crate::config::{ModelKind, ModelParams};
+use crate::labels::HaplotypeLabels;
 use crate::rng::RngState;
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
@@ -172,6 +172,11 @@ impl Checkpoint {
     pub(crate) fn optimizer(&self) -> Result<HashMap<String, Tensor>> {
         read_tensors(&self.dir, OPTIMIZER_FILE)
     }
+}
+
+/// The population labels a checkpoint was trained with (`None`: unconditional model).
+pub fn checkpoint_labels(checkpoint: &Checkpoint) -> Option<&HaplotypeLabels> {
+    checkpoint.meta.labels.as_ref()
 }
 
 /// Whether `dir` looks like a checkpoint (has `model.json`).

@@ -1,5 +1,8 @@
 use std::path::PathBuf;
 
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// Everything that can go wrong while training, saving, loading or sampling a model.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -64,7 +64,6 @@
 
 mod adam;
 mod checkpoint;
-pub mod conditional;
 mod config;
 mod crbm;
 #[cfg(feature = "cuda")]
@@ -78,6 +77,7 @@ mod error;
 mod gan;
 mod generate;
 mod hclt;
+mod labels;
 mod layers;
 mod meta_json;
 mod model;
@@ -100,7 +100,7 @@ pub use crbm::parts::{ChainWindow, CrbmWindowPart, crbm_windows, train_crbm_wind
 pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
-pub use error::{ComputeError, Error};
+pub use error::{ComputeError, Error, Result};
 pub use generate::{
     GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
 };
@@ -111,5 +111,11 @@ pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
 pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
 pub use wgan::WganParams;
 
-/// A `Result` whose error is this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// Population labels for conditional models: which label each training haplotype carries
+/// (from a [`Panel`](genosynth_core::Panel) via sample names), the labels a checkpoint was
+/// trained with, and one label per AG to draw ([`expand_counts`](conditional::expand_counts),
+/// for [`generate_labelled`]).
+pub mod conditional {
+    pub use crate::checkpoint::checkpoint_labels;
+    pub use crate::labels::{HaplotypeLabels, LabelError, LabelLevel, expand_counts};
+}

@@ -6,10 +6,10 @@ use genosynth_core::Site;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{ModelMeta, TrainingData};
-use crate::conditional::HaplotypeLabels;
 use crate::config::{GanParams, ModelParams, RbmParams};
 use crate::crbm::CrbmParams;
 use crate::hclt::HcltParams;
+use crate::labels::HaplotypeLabels;
 use crate::rng::RngState;
 use crate::wgan::WganParams;
 use crate::{CrbmWindowPart, PrivacyRecord, SelectionState};

@@ -8,13 +8,13 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
 use crate::checkpoint::ModelMeta;
-use crate::conditional::HaplotypeLabels;
 use crate::config::ModelParams;
 use crate::crbm::parts::PartTrainer;
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::dp_sgd::DpSgd;
 use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
 use crate::hclt::{HCLT_LOSSES, Hclt, HcltTrainer};
+use crate::labels::{HaplotypeLabels, training_labels};
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
 use crate::wgan::{Wgan, WganTrainer};
@@ -347,22 +347,6 @@ pub(crate) fn check_weights(
     match &meta.window_part {
         Some(part) => crate::crbm::parts::check_part_weights(meta, part, weights),
         None => Sampler::from_weights(meta, weights).map(|_| ()),
-    }
-}
-
-/// The per-haplotype label indices of a conditional model and the number of labels, checked
-/// against the training data.
-pub(crate) fn training_labels(
-    labels: Option<&HaplotypeLabels>,
-    n_haplotypes: usize,
-) -> Result<(Option<&[usize]>, usize)> {
-    match labels {
-        None => Ok((None, 0)),
-        Some(l) if l.index.len() != n_haplotypes => Err(crate::Error::Data(format!(
-            "{} population labels for {n_haplotypes} haplotypes",
-            l.index.len()
-        ))),
-        Some(l) => Ok((Some(&l.index), l.names.len())),
     }
 }
 

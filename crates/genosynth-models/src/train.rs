@@ -12,12 +12,12 @@ use rand::Rng;
 use crate::checkpoint::{
     self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot, TrainingData,
 };
-use crate::conditional::HaplotypeLabels;
 use crate::config::{ModelParams, TrainConfig};
 use crate::crbm::parts::{CrbmWindowPart, PartTrainer};
 use crate::device::select_device;
 use crate::dp_sgd::DpSgd;
 use crate::generate::sample_matrix;
+use crate::labels::HaplotypeLabels;
 use crate::model::{Sampler, Trainer, TrainingSet};
 use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
 use crate::selection::{SelectionState, ValidationScores};

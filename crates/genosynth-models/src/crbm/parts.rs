@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{CrbmParams, WindowRbm, WindowSpan, window_data, window_spans};
 use crate::checkpoint::{ModelMeta, TrainingData};
-use crate::conditional::HaplotypeLabels;
 use crate::config::{ModelParams, TrainConfig};
+use crate::labels::HaplotypeLabels;
 use crate::train::{TrainOptions, TrainSummary};
 use crate::{Error, Result};
 
@@ -94,7 +94,7 @@ impl PartTrainer {
         seed: u64,
         device: &Device,
     ) -> Result<Self> {
-        let (labels, n_labels) = crate::model::training_labels(labels, n_haplotypes)?;
+        let (labels, n_labels) = crate::labels::training_labels(labels, n_haplotypes)?;
         let span = span_of(&part.window);
         let local = WindowSpan { start: 0, ..span };
         let data = window_data(
