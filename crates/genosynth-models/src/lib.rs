@@ -79,7 +79,7 @@ mod generate;
 mod hclt;
 mod labels;
 mod layers;
-mod meta_json;
+mod meta;
 mod model;
 mod rbm;
 mod rng;
@@ -88,11 +88,11 @@ mod selection;
 mod tensors;
 mod train;
 mod train_options;
+mod training_data;
 mod wgan;
 
 pub use checkpoint::{
-    BEST_FILE, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE,
-    ModelMeta, OPTIMIZER_FILE, TrainingData, is_checkpoint,
+    BEST_FILE, Checkpoint, HISTORY_FILE, META_FILE, MODEL_FILE, OPTIMIZER_FILE, is_checkpoint,
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use crbm::CrbmParams;
@@ -105,10 +105,12 @@ pub use generate::{
     GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
 };
 pub use hclt::{HcltParams, ReferenceCache};
+pub use meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
 pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
+pub use training_data::TrainingData;
 pub use wgan::WganParams;
 
 /// Population labels for conditional models: which label each training haplotype carries

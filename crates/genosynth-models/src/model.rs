@@ -7,7 +7,6 @@ use candle_core::{DType, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
-use crate::checkpoint::ModelMeta;
 use crate::config::ModelParams;
 use crate::crbm::parts::PartTrainer;
 use crate::crbm::{Crbm, CrbmTrainer};
@@ -15,6 +14,7 @@ use crate::dp_sgd::DpSgd;
 use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
 use crate::hclt::{HCLT_LOSSES, Hclt, HcltTrainer};
 use crate::labels::{HaplotypeLabels, training_labels};
+use crate::meta::ModelMeta;
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
 use crate::wgan::{Wgan, WganTrainer};

@@ -16,10 +16,11 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{CrbmParams, WindowRbm, WindowSpan, window_data, window_spans};
-use crate::checkpoint::{ModelMeta, TrainingData};
 use crate::config::{ModelParams, TrainConfig};
 use crate::labels::HaplotypeLabels;
+use crate::meta::ModelMeta;
 use crate::train::{TrainOptions, TrainSummary};
+use crate::training_data::TrainingData;
 use crate::{Error, Result};
 
 /// Where a window sits in a chain of windows, as a plan lists it.

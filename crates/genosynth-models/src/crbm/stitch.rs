@@ -8,8 +8,9 @@ use candle_core::Tensor;
 use genosynth_core::Site;
 
 use super::parts::{CrbmWindowPart, crbm_windows};
-use crate::checkpoint::{self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot};
+use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::ModelParams;
+use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 use crate::{Error, Result};
 
 /// What [`stitch_crbm_windows`] assembled.
