@@ -96,7 +96,8 @@ pub use checkpoint::{
 };
 pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
 pub use crbm::CrbmParams;
-pub use crbm::parts::{ChainWindow, CrbmWindowPart, crbm_windows, train_crbm_window};
+pub use crbm::chain::{ChainWindow, CrbmWindowPart, crbm_windows};
+pub use crbm::parts::train_crbm_window;
 pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
 use crate::config::ModelParams;
-use crate::crbm::parts::PartTrainer;
+use crate::crbm::part_trainer::{PartTrainer, check_part_weights};
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::dp_sgd::DpSgd;
 use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
@@ -345,7 +345,15 @@ pub(crate) fn check_weights(
     weights: &HashMap<String, Tensor>,
 ) -> std::result::Result<(), String> {
     match &meta.window_part {
-        Some(part) => crate::crbm::parts::check_part_weights(meta, part, weights),
+        Some(part) => {
+            let ModelParams::Crbm(config) = &meta.model else {
+                return Err(format!(
+                    "records a CRBM window but its model is {}",
+                    meta.model.kind()
+                ));
+            };
+            check_part_weights(config, label_count(meta.labels.as_ref()), part, weights)
+        }
         None => Sampler::from_weights(meta, weights).map(|_| ()),
     }
 }

@@ -11,7 +11,8 @@ use rand::Rng;
 
 use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::{ModelParams, TrainConfig};
-use crate::crbm::parts::{CrbmWindowPart, PartTrainer};
+use crate::crbm::chain::CrbmWindowPart;
+use crate::crbm::part_trainer::PartTrainer;
 use crate::device::select_device;
 use crate::dp_sgd::DpSgd;
 use crate::generate::sample_matrix;

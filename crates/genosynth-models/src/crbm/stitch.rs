@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use candle_core::Tensor;
 use genosynth_core::Site;
 
-use super::parts::{CrbmWindowPart, crbm_windows};
+use super::chain::{CrbmWindowPart, crbm_windows};
 use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::ModelParams;
 use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
