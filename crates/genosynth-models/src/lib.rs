@@ -72,6 +72,7 @@ mod cuda_ops;
 mod cuda_tests;
 mod device;
 pub mod dp;
+mod dp_plan;
 mod dp_sgd;
 mod error;
 mod gan;
