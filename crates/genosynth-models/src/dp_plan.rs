@@ -145,8 +145,9 @@ fn new_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{GanParams, RbmParams};
     use crate::dp_sgd::DpConfig;
+    use crate::gan::GanParams;
+    use crate::rbm::RbmParams;
     use genosynth_core::{Ploidy, Sample, Site, Sites};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;

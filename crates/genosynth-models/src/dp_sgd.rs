@@ -17,8 +17,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::dp;
 use crate::Result;
+use crate::dp;
 
 /// DP-SGD as asked for: a privacy budget (ε, δ) and, optionally, the clipping norm and the
 /// noise multiplier.

@@ -132,3 +132,27 @@ impl Error {
         }
     }
 }
+
+/// `v` is at least 1, or an [`Error::InvalidConfig`] naming `name`.
+pub(crate) fn positive(name: &'static str, v: usize) -> Result<()> {
+    if v == 0 {
+        return Err(Error::config(name, "must be at least 1"));
+    }
+    Ok(())
+}
+
+/// `v` is finite and above 0.
+pub(crate) fn positive_f(name: &'static str, v: f32) -> Result<()> {
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(Error::config(name, format!("{v} is not > 0")));
+    }
+    Ok(())
+}
+
+/// `v` is within [0, 1].
+pub(crate) fn unit_interval(name: &'static str, v: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err(Error::config(name, format!("{v} is not in [0, 1]")));
+    }
+    Ok(())
+}

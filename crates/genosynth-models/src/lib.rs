@@ -95,7 +95,7 @@ mod wgan;
 pub use checkpoint::{
     BEST_FILE, Checkpoint, HISTORY_FILE, META_FILE, MODEL_FILE, OPTIMIZER_FILE, is_checkpoint,
 };
-pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
+pub use config::{ModelKind, ModelParams, TrainConfig};
 pub use crbm::CrbmParams;
 pub use crbm::chain::{ChainWindow, CrbmWindowPart, crbm_windows};
 pub use crbm::parts::train_crbm_window;
@@ -103,11 +103,13 @@ pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
 pub use error::{ComputeError, Error, Result};
+pub use gan::GanParams;
 pub use generate::{
     GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
 };
 pub use hclt::{HcltParams, ReferenceCache};
 pub use meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
+pub use rbm::RbmParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};

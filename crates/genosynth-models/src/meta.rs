@@ -6,10 +6,12 @@
 use genosynth_core::Site;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{GanParams, ModelParams, RbmParams};
+use crate::config::ModelParams;
 use crate::crbm::CrbmParams;
+use crate::gan::GanParams;
 use crate::hclt::HcltParams;
 use crate::labels::HaplotypeLabels;
+use crate::rbm::RbmParams;
 use crate::rng::RngState;
 use crate::training_data::TrainingData;
 use crate::wgan::WganParams;
