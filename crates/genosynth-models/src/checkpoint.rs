@@ -7,20 +7,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
-use genosynth_core::{HaplotypeMatrix, Site, Sites};
-use serde::{Deserialize, Serialize};
+use genosynth_core::Sites;
 
-use crate::conditional::HaplotypeLabels;
-use crate::config::{ModelKind, ModelParams};
-use crate::rng::RngState;
+use crate::config::ModelKind;
+use crate::labels::HaplotypeLabels;
+use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 use crate::tensors::NamedTensors;
 use crate::{Error, Result};
-
-/// Version of the checkpoint layout; a checkpoint with another one is refused.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// The genosynth version writing checkpoints.
-pub const GENOSYNTH_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// File names inside a checkpoint directory.
 pub const MODEL_FILE: &str = "model.safetensors";
@@ -32,74 +25,6 @@ pub const META_FILE: &str = "model.json";
 pub const HISTORY_FILE: &str = "history.jsonl";
 /// Weights of the checkpoint selected on validation people (see [`crate::SelectionRule`]).
 pub const BEST_FILE: &str = "best.safetensors";
-
-/// What the training data was, so `--resume` can refuse other data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrainingData {
-    /// Haplotypes trained on.
-    pub n_haplotypes: usize,
-    /// Sites trained on.
-    pub n_sites: usize,
-    /// BLAKE3 of the bit-packed matrix words (little-endian), hex.
-    pub matrix_blake3: String,
-}
-
-impl TrainingData {
-    /// Size and hash of a matrix.
-    pub fn of(matrix: &HaplotypeMatrix) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&(matrix.n_haplotypes() as u64).to_le_bytes());
-        hasher.update(&(matrix.n_sites() as u64).to_le_bytes());
-        for w in matrix.words() {
-            hasher.update(&w.to_le_bytes());
-        }
-        Self {
-            n_haplotypes: matrix.n_haplotypes(),
-            n_sites: matrix.n_sites(),
-            matrix_blake3: hasher.finalize().to_hex().to_string(),
-        }
-    }
-}
-
-/// Contents of `model.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    from = "crate::meta_json::MetaJson",
-    into = "crate::meta_json::MetaJson"
-)]
-pub struct ModelMeta {
-    /// [`FORMAT_VERSION`] of the writer.
-    pub format_version: u32,
-    /// genosynth version of the writer.
-    pub genosynth_version: String,
-    /// Model kind and every hyperparameter.
-    pub model: ModelParams,
-    /// Population label of every training haplotype, for a conditional WGAN or CRBM
-    /// (`None`: unconditional).
-    pub labels: Option<HaplotypeLabels>,
-    /// Epochs trained so far.
-    pub epochs_done: usize,
-    /// The `--seed` of training.
-    pub seed: u64,
-    /// Where the training random stream stands (resume continues from here).
-    pub rng: RngState,
-    /// Adam steps taken `[generator, discriminator]` (GAN only).
-    pub adam_steps: Option<[u64; 2]>,
-    /// The device that trained the last epochs.
-    pub device: String,
-    /// The training data's size and hash.
-    pub training: TrainingData,
-    /// The training sites, in order: generated haplotypes are written at these.
-    pub sites: Vec<Site>,
-    /// Selection on validation people, when training held some out.
-    pub selection: Option<crate::SelectionState>,
-    /// The DP-SGD guarantee, when training was differentially private.
-    pub privacy: Option<crate::PrivacyRecord>,
-    /// For one window of a CRBM chain trained on its own: where it sits in the chain. Such a
-    /// checkpoint holds that window only; stitching all windows makes the chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_part: Option<crate::CrbmWindowPart>,
-}
 
 /// A loaded checkpoint: metadata, weights (on the CPU) and history.
 #[derive(Debug)]
@@ -172,6 +97,11 @@ impl Checkpoint {
     pub(crate) fn optimizer(&self) -> Result<HashMap<String, Tensor>> {
         read_tensors(&self.dir, OPTIMIZER_FILE)
     }
+}
+
+/// The population labels a checkpoint was trained with (`None`: unconditional model).
+pub fn checkpoint_labels(checkpoint: &Checkpoint) -> Option<&HaplotypeLabels> {
+    checkpoint.meta.labels.as_ref()
 }
 
 /// Whether `dir` looks like a checkpoint (has `model.json`).

@@ -1,5 +1,8 @@
 use std::path::PathBuf;
 
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// Everything that can go wrong while training, saving, loading or sampling a model.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -128,4 +131,28 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// `v` is at least 1, or an [`Error::InvalidConfig`] naming `name`.
+pub(crate) fn positive(name: &'static str, v: usize) -> Result<()> {
+    if v == 0 {
+        return Err(Error::config(name, "must be at least 1"));
+    }
+    Ok(())
+}
+
+/// `v` is finite and above 0.
+pub(crate) fn positive_f(name: &'static str, v: f32) -> Result<()> {
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(Error::config(name, format!("{v} is not > 0")));
+    }
+    Ok(())
+}
+
+/// `v` is within [0, 1].
+pub(crate) fn unit_interval(name: &'static str, v: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err(Error::config(name, format!("{v} is not in [0, 1]")));
+    }
+    Ok(())
 }

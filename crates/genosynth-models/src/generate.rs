@@ -100,7 +100,7 @@ impl Generator {
             sampler,
             device,
             sites: checkpoint.sites(),
-            n_labels: crate::conditional::checkpoint_labels(checkpoint).map(|l| l.names.len()),
+            n_labels: crate::checkpoint::checkpoint_labels(checkpoint).map(|l| l.names.len()),
             gibbs_steps,
         })
     }

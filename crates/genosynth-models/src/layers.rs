@@ -108,6 +108,13 @@ pub(crate) fn bce_logits_grad(logits: &Tensor, targets: &Tensor) -> Result<Tenso
     Ok(((candle_nn::ops::sigmoid(logits)? - targets)? / batch)?)
 }
 
+/// Copies of `layers` (new variables).
+pub(crate) fn copy_layers(layers: &[Dense; 3]) -> Result<[Dense; 3]> {
+    let copy =
+        |l: &Dense| Dense::from_tensors(&l.weight.as_tensor().copy()?, &l.bias.as_tensor().copy()?);
+    Ok([copy(&layers[0])?, copy(&layers[1])?, copy(&layers[2])?])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,7 +64,6 @@
 
 mod adam;
 mod checkpoint;
-pub mod conditional;
 mod config;
 mod crbm;
 #[cfg(feature = "cuda")]
@@ -73,13 +72,15 @@ mod cuda_ops;
 mod cuda_tests;
 mod device;
 pub mod dp;
+mod dp_plan;
 mod dp_sgd;
 mod error;
 mod gan;
 mod generate;
 mod hclt;
+mod labels;
 mod layers;
-mod meta_json;
+mod meta;
 mod model;
 mod rbm;
 mod rng;
@@ -88,28 +89,39 @@ mod selection;
 mod tensors;
 mod train;
 mod train_options;
+mod training_data;
 mod wgan;
 
 pub use checkpoint::{
-    BEST_FILE, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, HISTORY_FILE, META_FILE, MODEL_FILE,
-    ModelMeta, OPTIMIZER_FILE, TrainingData, is_checkpoint,
+    BEST_FILE, Checkpoint, HISTORY_FILE, META_FILE, MODEL_FILE, OPTIMIZER_FILE, is_checkpoint,
 };
-pub use config::{GanParams, ModelKind, ModelParams, RbmParams, TrainConfig};
+pub use config::{ModelKind, ModelParams, TrainConfig};
 pub use crbm::CrbmParams;
-pub use crbm::parts::{ChainWindow, CrbmWindowPart, crbm_windows, train_crbm_window};
+pub use crbm::chain::{ChainWindow, CrbmWindowPart, crbm_windows};
+pub use crbm::parts::train_crbm_window;
 pub use crbm::stitch::{StitchSummary, stitch_crbm_windows};
 pub use device::{DeviceChoice, SelectedDevice, cuda_compiled, select_device};
 pub use dp_sgd::{DpConfig, PrivacyRecord};
-pub use error::{ComputeError, Error};
+pub use error::{ComputeError, Error, Result};
+pub use gan::GanParams;
 pub use generate::{
     GenerateOptions, Generated, Generator, chunk_seed, generate, generate_labelled,
 };
 pub use hclt::{HcltParams, ReferenceCache};
+pub use meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
+pub use rbm::RbmParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
 pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
+pub use training_data::TrainingData;
 pub use wgan::WganParams;
 
-/// A `Result` whose error is this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// Population labels for conditional models: which label each training haplotype carries
+/// (from a [`Panel`](genosynth_core::Panel) via sample names), the labels a checkpoint was
+/// trained with, and one label per AG to draw ([`expand_counts`](conditional::expand_counts),
+/// for [`generate_labelled`]).
+pub mod conditional {
+    pub use crate::checkpoint::checkpoint_labels;
+    pub use crate::labels::{HaplotypeLabels, LabelError, LabelLevel, expand_counts};
+}

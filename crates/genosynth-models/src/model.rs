@@ -7,14 +7,14 @@ use candle_core::{DType, Device, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use crate::Result;
-use crate::checkpoint::ModelMeta;
-use crate::conditional::HaplotypeLabels;
 use crate::config::ModelParams;
-use crate::crbm::parts::PartTrainer;
+use crate::crbm::part_trainer::{PartTrainer, check_part_weights};
 use crate::crbm::{Crbm, CrbmTrainer};
 use crate::dp_sgd::DpSgd;
 use crate::gan::{GAN_DP_LOSSES, GAN_LOSSES, Gan, GanTrainer};
 use crate::hclt::{HCLT_LOSSES, Hclt, HcltTrainer};
+use crate::labels::{HaplotypeLabels, training_labels};
+use crate::meta::ModelMeta;
 use crate::rbm::{RBM_LOSSES, Rbm, RbmTrainer};
 use crate::tensors::NamedTensors;
 use crate::wgan::{Wgan, WganTrainer};
@@ -345,24 +345,16 @@ pub(crate) fn check_weights(
     weights: &HashMap<String, Tensor>,
 ) -> std::result::Result<(), String> {
     match &meta.window_part {
-        Some(part) => crate::crbm::parts::check_part_weights(meta, part, weights),
+        Some(part) => {
+            let ModelParams::Crbm(config) = &meta.model else {
+                return Err(format!(
+                    "records a CRBM window but its model is {}",
+                    meta.model.kind()
+                ));
+            };
+            check_part_weights(config, label_count(meta.labels.as_ref()), part, weights)
+        }
         None => Sampler::from_weights(meta, weights).map(|_| ()),
-    }
-}
-
-/// The per-haplotype label indices of a conditional model and the number of labels, checked
-/// against the training data.
-pub(crate) fn training_labels(
-    labels: Option<&HaplotypeLabels>,
-    n_haplotypes: usize,
-) -> Result<(Option<&[usize]>, usize)> {
-    match labels {
-        None => Ok((None, 0)),
-        Some(l) if l.index.len() != n_haplotypes => Err(crate::Error::Data(format!(
-            "{} population labels for {n_haplotypes} haplotypes",
-            l.index.len()
-        ))),
-        Some(l) => Ok((Some(&l.index), l.names.len())),
     }
 }
 

@@ -11,12 +11,74 @@ use candle_core::{CpuStorage, DType, Device, InplaceOp2, Layout, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::config::RbmParams;
 use crate::dp_sgd::DpSgd;
+use crate::error::{positive, positive_f, unit_interval};
 use crate::rng::{self, STREAM_INIT};
 use crate::tensors::{NamedTensors, take};
 use crate::{Error, Result};
+
+/// RBM hyperparameters (binary visible and hidden units, centered gradient).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RbmParams {
+    /// Number of hidden units (500 for 805 sites).
+    pub hidden_units: usize,
+    /// SGD learning rate (0.01).
+    pub lr: f32,
+    /// Haplotypes per minibatch (500).
+    pub batch_size: usize,
+    /// Number of negative (model) chains per minibatch (500).
+    pub chains: usize,
+    /// Gibbs steps of the negative phase, also used to sample (50).
+    pub gibbs_steps: usize,
+    /// Keep the negative chains between minibatches (PCD) instead of restarting them from
+    /// random states each minibatch (the authors' out-of-equilibrium learning).
+    pub persistent: bool,
+    /// L2 penalty on the weights (0).
+    pub l2: f32,
+    /// Standard deviation of the initial weights (1e-4).
+    pub init_std: f32,
+    /// Rate of the moving average that sets the hidden offset of the centered gradient (0.01).
+    pub hidden_offset_rate: f32,
+}
+
+impl Default for RbmParams {
+    fn default() -> Self {
+        Self {
+            hidden_units: 500,
+            lr: 0.01,
+            batch_size: 500,
+            chains: 500,
+            gibbs_steps: 50,
+            persistent: false,
+            l2: 0.0,
+            init_std: 1e-4,
+            hidden_offset_rate: 0.01,
+        }
+    }
+}
+
+impl RbmParams {
+    pub(crate) fn validate(&self) -> Result<()> {
+        positive("hidden-units", self.hidden_units)?;
+        positive("batch-size", self.batch_size)?;
+        positive("chains", self.chains)?;
+        positive("gibbs-steps", self.gibbs_steps)?;
+        positive_f("lr", self.lr)?;
+        unit_interval("hidden-offset-rate", self.hidden_offset_rate)?;
+        if !(self.l2 >= 0.0 && self.l2.is_finite()) {
+            return Err(Error::config("l2", format!("{} is not >= 0", self.l2)));
+        }
+        if !(self.init_std >= 0.0 && self.init_std.is_finite()) {
+            return Err(Error::config(
+                "init-std",
+                format!("{} is not >= 0", self.init_std),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Weights and biases.
 pub(crate) struct Rbm {

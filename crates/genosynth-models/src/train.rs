@@ -9,19 +9,20 @@ use candle_core::Tensor;
 use genosynth_core::HaplotypeMatrix;
 use rand::Rng;
 
-use crate::checkpoint::{
-    self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot, TrainingData,
-};
-use crate::conditional::HaplotypeLabels;
+use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::{ModelParams, TrainConfig};
-use crate::crbm::parts::{CrbmWindowPart, PartTrainer};
+use crate::crbm::chain::CrbmWindowPart;
+use crate::crbm::part_trainer::PartTrainer;
 use crate::device::select_device;
 use crate::dp_sgd::DpSgd;
 use crate::generate::sample_matrix;
+use crate::labels::HaplotypeLabels;
+use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 use crate::model::{Sampler, Trainer, TrainingSet};
 use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
 use crate::selection::{SelectionState, ValidationScores};
 use crate::tensors::NamedTensors;
+use crate::training_data::TrainingData;
 use crate::{Error, Result};
 
 pub use crate::train_options::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation};

@@ -6,8 +6,8 @@ use std::sync::atomic::AtomicBool;
 
 use genosynth_core::HaplotypeMatrix;
 
-use crate::conditional::HaplotypeLabels;
 use crate::dp_sgd::PrivacyRecord;
+use crate::labels::HaplotypeLabels;
 use crate::selection::{SelectionState, ValidationScores};
 
 /// Selection on held-out people while training (see [`crate::SelectionRule`]).

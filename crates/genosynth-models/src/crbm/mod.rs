@@ -8,6 +8,8 @@
 //! Label units (one-hot populations) are clamped the same way for conditional generation.
 //! Windows are independent during training and train in parallel (rayon).
 
+pub(crate) mod chain;
+pub(crate) mod part_trainer;
 pub(crate) mod parts;
 pub(crate) mod stitch;
 mod window;
@@ -235,7 +237,7 @@ impl CrbmTrainer {
             .par_iter_mut()
             .zip(self.data.par_iter())
             .enumerate()
-            .map(|(i, (rbm, data))| rbm.train_epoch(data, &config, &mut parts::window_rng(key, i)))
+            .map(|(i, (rbm, data))| rbm.train_epoch(data, &config, &mut chain::window_rng(key, i)))
             .collect::<Result<Vec<f64>>>()?;
         Ok(errors.iter().sum::<f64>() / errors.len().max(1) as f64)
     }

@@ -6,7 +6,7 @@ use genosynth_core::{HaplotypeMatrix, Ploidy, Sample, Site, Sites};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::conditional::HaplotypeLabels;
+use crate::labels::HaplotypeLabels;
 use crate::{
     Checkpoint, DeviceChoice, Error, GenerateOptions, ModelParams, TrainConfig, TrainOptions,
     crbm_windows, generate, stitch_crbm_windows, train, train_crbm_window,

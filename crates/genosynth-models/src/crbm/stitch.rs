@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use candle_core::Tensor;
 use genosynth_core::Site;
 
-use super::parts::{CrbmWindowPart, crbm_windows};
-use crate::checkpoint::{self, Checkpoint, FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta, Snapshot};
+use super::chain::{CrbmWindowPart, crbm_windows};
+use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::ModelParams;
+use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 use crate::{Error, Result};
 
 /// What [`stitch_crbm_windows`] assembled.

@@ -293,7 +293,7 @@ fn train_resume_and_generate_through_the_crate_api() {
 /// A CRBM trained with population labels generates each population on request.
 #[test]
 fn labelled_generation_through_the_crate_api() {
-    use crate::conditional::{HaplotypeLabels, LabelLevel, expand_counts};
+    use crate::labels::{HaplotypeLabels, LabelLevel, expand_counts};
     use crate::{
         Checkpoint, DeviceChoice, GenerateOptions, ModelParams, RbmParams, TrainConfig,
         TrainOptions, generate_labelled, train,

@@ -10,16 +10,18 @@ use candle_core::{DType, Device, Module, Tensor};
 use rand_chacha::ChaCha8Rng;
 
 use crate::adam::{Adam, AdamConfig};
-use crate::config::GanParams;
 use crate::dp_sgd::DpSgd;
-use crate::layers::{Dense, bce_logits_grad, bce_with_logits, leaky_relu, leaky_relu_backward};
+use crate::layers::{
+    Dense, bce_logits_grad, bce_with_logits, copy_layers, leaky_relu, leaky_relu_backward,
+};
 use crate::rng::{self, STREAM_INIT, STREAM_INPUT_NOISE};
 use crate::tensors::{NamedTensors, take};
 use crate::{Error, Result};
 
+mod params;
 mod stability;
 
-use stability::copy_layers;
+pub use params::GanParams;
 
 /// Generator and discriminator, three dense layers each.
 pub(crate) struct Gan {

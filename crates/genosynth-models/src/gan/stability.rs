@@ -6,7 +6,7 @@ use candle_core::Tensor;
 
 use super::{Gan, Trace};
 use crate::Result;
-use crate::layers::{Dense, leaky_relu_backward};
+use crate::layers::leaky_relu_backward;
 
 impl Gan {
     /// Moves the average towards the live generator after its `step`-th update, standing for
@@ -53,11 +53,4 @@ impl Gan {
             l3.bias.as_tensor().zeros_like()?,
         ])
     }
-}
-
-/// Copies of `layers` (new variables).
-pub(super) fn copy_layers(layers: &[Dense; 3]) -> Result<[Dense; 3]> {
-    let copy =
-        |l: &Dense| Dense::from_tensors(&l.weight.as_tensor().copy()?, &l.bias.as_tensor().copy()?);
-    Ok([copy(&layers[0])?, copy(&layers[1])?, copy(&layers[2])?])
 }

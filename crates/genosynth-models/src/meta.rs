@@ -1,22 +1,68 @@
-//! The layout of `model.json`. Population labels live beside the hyperparameters in memory
+//! `model.json`: what a checkpoint records besides its tensors ([`ModelMeta`]), and its layout
+//! on disk. Population labels live beside the hyperparameters in memory
 //! ([`ModelMeta::labels`]) but inside the `model` object on disk, where checkpoints written
 //! before the split keep them, so old and new checkpoints read alike.
 
 use genosynth_core::Site;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{ModelMeta, TrainingData};
-use crate::conditional::HaplotypeLabels;
-use crate::config::{GanParams, ModelParams, RbmParams};
+use crate::config::ModelParams;
 use crate::crbm::CrbmParams;
+use crate::gan::GanParams;
 use crate::hclt::HcltParams;
+use crate::labels::HaplotypeLabels;
+use crate::rbm::RbmParams;
 use crate::rng::RngState;
+use crate::training_data::TrainingData;
 use crate::wgan::WganParams;
 use crate::{CrbmWindowPart, PrivacyRecord, SelectionState};
 
+/// Version of the checkpoint layout; a checkpoint with another one is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The genosynth version writing checkpoints.
+pub const GENOSYNTH_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Contents of `model.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "MetaJson", into = "MetaJson")]
+pub struct ModelMeta {
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// genosynth version of the writer.
+    pub genosynth_version: String,
+    /// Model kind and every hyperparameter.
+    pub model: ModelParams,
+    /// Population label of every training haplotype, for a conditional WGAN or CRBM
+    /// (`None`: unconditional).
+    pub labels: Option<HaplotypeLabels>,
+    /// Epochs trained so far.
+    pub epochs_done: usize,
+    /// The `--seed` of training.
+    pub seed: u64,
+    /// Where the training random stream stands (resume continues from here).
+    pub rng: RngState,
+    /// Adam steps taken `[generator, discriminator]` (GAN only).
+    pub adam_steps: Option<[u64; 2]>,
+    /// The device that trained the last epochs.
+    pub device: String,
+    /// The training data's size and hash.
+    pub training: TrainingData,
+    /// The training sites, in order: generated haplotypes are written at these.
+    pub sites: Vec<Site>,
+    /// Selection on validation people, when training held some out.
+    pub selection: Option<SelectionState>,
+    /// The DP-SGD guarantee, when training was differentially private.
+    pub privacy: Option<PrivacyRecord>,
+    /// For one window of a CRBM chain trained on its own: where it sits in the chain. Such a
+    /// checkpoint holds that window only; stitching all windows makes the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_part: Option<CrbmWindowPart>,
+}
+
 /// `model.json`, field for field in the order written.
 #[derive(Serialize, Deserialize)]
-pub(crate) struct MetaJson {
+struct MetaJson {
     format_version: u32,
     genosynth_version: String,
     model: ModelJson,

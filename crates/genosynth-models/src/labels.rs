@@ -96,17 +96,28 @@ impl HaplotypeLabels {
     }
 }
 
-/// The population labels a checkpoint was trained with (`None`: unconditional model).
-pub fn checkpoint_labels(checkpoint: &crate::Checkpoint) -> Option<&HaplotypeLabels> {
-    checkpoint.meta.labels.as_ref()
-}
-
 /// One label index per AG to generate, label blocks in the order of `counts`.
 pub fn expand_counts(counts: &[(usize, usize)]) -> Vec<usize> {
     counts
         .iter()
         .flat_map(|&(label, n)| std::iter::repeat_n(label, n))
         .collect()
+}
+
+/// The per-haplotype label indices of a conditional model and the number of labels, checked
+/// against the training data.
+pub(crate) fn training_labels(
+    labels: Option<&HaplotypeLabels>,
+    n_haplotypes: usize,
+) -> crate::Result<(Option<&[usize]>, usize)> {
+    match labels {
+        None => Ok((None, 0)),
+        Some(l) if l.index.len() != n_haplotypes => Err(crate::Error::Data(format!(
+            "{} population labels for {n_haplotypes} haplotypes",
+            l.index.len()
+        ))),
+        Some(l) => Ok((Some(&l.index), l.names.len())),
+    }
 }
 
 #[cfg(test)]
