@@ -12,8 +12,9 @@ MODELS = ("crbm", "wgan", "gan", "rbm", "hclt")
 POLICIES = {"multiallelic": ("error", "split", "drop"), "missing": ("error", "major")}
 LABEL_COLUMNS = {"super_pop": "super-pop", "pop": "pop"}
 CONDITIONING = ("stratified", "labels")
-# Models that take labels as inputs (`conditioning: labels`).
-LABEL_MODELS = ("crbm", "wgan")
+# Models that take labels (`conditioning: labels`): as inputs (crbm, wgan), or as one mixture
+# component per label (hclt).
+LABEL_MODELS = ("crbm", "wgan", "hclt")
 # Epochs when the config leaves `epochs` empty: hclt's are EM iterations, as `genosynth synth`'s
 # default (the checkpoint is chosen among 16 validations); the others' what the workflow's
 # window measurements used (docs/scale.md).
@@ -137,8 +138,8 @@ def check(config: dict) -> dict[str, int]:
     conditioning = config.get("conditioning", "stratified")
     if conditioning not in CONDITIONING:
         problems.append(
-            f"conditioning: must be stratified (a model per label) or labels (labels as model "
-            f"inputs) (got {conditioning!r})"
+            f"conditioning: must be stratified (a model per label) or labels (one model that takes "
+            f"the labels) (got {conditioning!r})"
         )
     elif conditioning == "labels" and config["model"] in MODELS and config["model"] not in LABEL_MODELS:
         problems.append(

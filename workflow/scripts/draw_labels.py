@@ -78,6 +78,12 @@ def main(argv=None) -> int:
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--population-out", help="also write generate's --population argument here")
     parser.add_argument("--strata-dir", help="also write each label's training people and AG haplotypes here")
+    parser.add_argument(
+        "--warn-below",
+        type=int,
+        default=0,
+        help="warn about each label with fewer training people than this (a stratum too small to model alone)",
+    )
     args = parser.parse_args(argv)
 
     labels = panel_labels(args.panel, args.column)
@@ -108,6 +114,15 @@ def main(argv=None) -> int:
     if args.strata_dir:
         write_strata(args.strata_dir, counts, people, held_out)
     training_people = {label: len(members) for label, members in people.items()}
+    small = {label: n for label, n in training_people.items() if n < args.warn_below}
+    for label, n in small.items():
+        print(
+            f"warning: stratum {label} has {n} training people, fewer than {args.warn_below}: a model of"
+            " so few people memorises them (docs/privacy.md), even borrowing from the other strata"
+            " (stratum_reference), and is likely refused; model more people per label (a coarser"
+            " label_column) or see docs/model-choice.md for the shared model (conditioning: labels)",
+            file=sys.stderr,
+        )
     result = {
         "label_column": args.column,
         "people": counts,
@@ -115,6 +130,8 @@ def main(argv=None) -> int:
         "population_arg": population,
         "training_people": training_people,
     }
+    if small:
+        result["too_small_to_model_alone"] = sorted(small)
     if held_out is not None:
         result["holdout_people"] = {label: len(members) for label, members in held_out.items()}
     write_atomic(args.output, json.dumps(result, indent=2))

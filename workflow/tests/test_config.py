@@ -121,7 +121,7 @@ def test_population_counts_must_name_panel_labels_and_add_up(sim, tmp_path):
 
 
 def test_label_units_need_a_model_that_takes_labels(sim, tmp_path):
-    code, text = dry_run(tmp_path, *good(sim), "conditioning=labels", "model=hclt")
+    code, text = dry_run(tmp_path, *good(sim), "conditioning=labels", "model=rbm")
     assert code != 0 and "conditioning: labels needs a model that takes labels" in text, text
 
 

@@ -105,6 +105,25 @@ def test_labels_json_records_each_labels_training_people(tmp_path):
     assert "<td>AFR</td><td>3</td><td>2</td>" in page
 
 
+def test_strata_too_small_to_model_alone_are_warned_about_and_recorded(tmp_path, capsys):
+    panel = tmp_path / "panel.txt"
+    panel.write_text(
+        "sample\tpop\tsuper_pop\tgender\n"
+        + "".join(f"P{i}\tX\t{'AFR' if i < 3 else 'EUR'}\tmale\n" for i in range(5))
+    )
+    train = tmp_path / "train.txt"
+    train.write_text("P0\nP1\nP2\nP3\n")
+    out = tmp_path / "labels.json"
+    args = ["--panel", str(panel), "--train-list", str(train), "--n-ags", "4", "--seed", "1",
+            "--counts", '{"AFR": 3, "EUR": 1}', "-o", str(out)]
+    assert draw_labels.main(args + ["--warn-below", "2"]) == 0
+    assert "warning: stratum EUR has 1 training people, fewer than 2" in capsys.readouterr().err
+    assert json.loads(out.read_text())["too_small_to_model_alone"] == ["EUR"]
+    assert draw_labels.main(args) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert "too_small_to_model_alone" not in json.loads(out.read_text())
+
+
 def test_strata_get_their_training_people_and_haplotype_counts(tmp_path):
     train = {"P1": "AFR", "P2": "EUR", "P3": "AFR", "P4": "EAS"}
     counts = {"AFR": 3, "EUR": 1}

@@ -128,20 +128,7 @@ impl Generator {
                 "at least one haplotype must be generated",
             ));
         }
-        if let Some(labels) = labels {
-            let known = self.n_labels.ok_or_else(|| {
-                Error::config(
-                    "population",
-                    "the model was trained without population labels",
-                )
-            })?;
-            if labels.len() != n || labels.iter().any(|&l| l >= known) {
-                return Err(Error::config(
-                    "population",
-                    "labels do not match the model's",
-                ));
-            }
-        }
+        self.check_labels(labels, n)?;
         let mut r = rng::rng(seed, STREAM_SAMPLE);
         sample_matrix(
             &self.sampler,
@@ -154,6 +141,26 @@ impl Generator {
         )
     }
 
+    /// `labels` (if any) are one per haplotype of `n`, each a label the model knows.
+    fn check_labels(&self, labels: Option<&[usize]>, n: usize) -> Result<()> {
+        let Some(labels) = labels else {
+            return Ok(());
+        };
+        let known = self.n_labels.ok_or_else(|| {
+            Error::config(
+                "population",
+                "the model was trained without population labels",
+            )
+        })?;
+        if labels.len() != n || labels.iter().any(|&l| l >= known) {
+            return Err(Error::config(
+                "population",
+                "labels do not match the model's",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether haplotype `i` of a draw depends only on the seed and `i` (the HCLT): then
     /// [`Generator::sample_rows`] can draw any part of a draw, and a generation made in chunks
     /// is the same as one made at once.
@@ -163,12 +170,18 @@ impl Generator {
 
     /// Haplotypes `rows` (indices into one draw) of the draw that [`Generator::sample`] makes
     /// with `seed`, as haploid AGs `AG_000001`, ... in the order of `rows`:
-    /// `sample_rows(seed, 0..n)` is `sample(n, seed)`.
+    /// `sample_rows(seed, 0..n, labels)` is `sample(n, seed, labels)` (`labels`: one per row,
+    /// for a model trained with population labels).
     ///
     /// # Errors
-    /// No rows, or a model whose haplotypes are not drawn one by one
-    /// ([`Generator::draws_by_row`] is false).
-    pub fn sample_rows(&self, seed: u64, rows: &[usize]) -> Result<HaplotypeMatrix> {
+    /// No rows, labels that do not fit the model or the rows, or a model whose haplotypes are
+    /// not drawn one by one ([`Generator::draws_by_row`] is false).
+    pub fn sample_rows(
+        &self,
+        seed: u64,
+        rows: &[usize],
+        labels: Option<&[usize]>,
+    ) -> Result<HaplotypeMatrix> {
         let Sampler::Hclt(hclt) = &self.sampler else {
             return Err(Error::config(
                 "chunk",
@@ -181,8 +194,9 @@ impl Generator {
                 "at least one haplotype must be generated",
             ));
         }
+        self.check_labels(labels, rows.len())?;
         let seed = rand::Rng::random(&mut rng::rng(seed, STREAM_SAMPLE));
-        let words = hclt.sample_rows(seed, rows, None)?;
+        let words = hclt.sample_rows(seed, rows, labels, None)?;
         let samples = Sample::numbered("AG_", rows.len(), Ploidy::Haploid);
         Ok(HaplotypeMatrix::from_words(
             self.sites.clone(),
@@ -231,7 +245,7 @@ pub(crate) fn sample_matrix(
         }
         Sampler::Hclt(hclt) => {
             let rows: Vec<usize> = (0..n).collect();
-            let words = hclt.sample_rows(rand::Rng::random(r), &rows, None)?;
+            let words = hclt.sample_rows(rand::Rng::random(r), &rows, labels, None)?;
             let samples = Sample::numbered("AG_", n, Ploidy::Haploid);
             return Ok(HaplotypeMatrix::from_words(sites, samples, words)?);
         }

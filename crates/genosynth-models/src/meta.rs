@@ -82,8 +82,8 @@ struct MetaJson {
     window_part: Option<CrbmWindowPart>,
 }
 
-/// The `model` object: the kind tag, the hyperparameters and, for the conditional models,
-/// their `labels` (`null` when unconditional).
+/// The `model` object: the kind tag, the hyperparameters and, for the conditional models
+/// (an HCLT's: one mixture component per label), their `labels` (`null` when unconditional).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum ModelJson {
@@ -91,7 +91,7 @@ enum ModelJson {
     Rbm(RbmParams),
     Wgan(Labelled<WganParams>),
     Crbm(Labelled<CrbmParams>),
-    Hclt(HcltParams),
+    Hclt(Labelled<HcltParams>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -110,7 +110,7 @@ impl From<ModelMeta> for MetaJson {
             ModelParams::Rbm(p) => ModelJson::Rbm(p),
             ModelParams::Wgan(params) => ModelJson::Wgan(Labelled { params, labels }),
             ModelParams::Crbm(params) => ModelJson::Crbm(Labelled { params, labels }),
-            ModelParams::Hclt(p) => ModelJson::Hclt(p),
+            ModelParams::Hclt(params) => ModelJson::Hclt(Labelled { params, labels }),
         };
         Self {
             format_version: m.format_version,
@@ -137,7 +137,7 @@ impl From<MetaJson> for ModelMeta {
             ModelJson::Rbm(p) => (ModelParams::Rbm(p), None),
             ModelJson::Wgan(l) => (ModelParams::Wgan(l.params), l.labels),
             ModelJson::Crbm(l) => (ModelParams::Crbm(l.params), l.labels),
-            ModelJson::Hclt(p) => (ModelParams::Hclt(p), None),
+            ModelJson::Hclt(l) => (ModelParams::Hclt(l.params), l.labels),
         };
         Self {
             format_version: m.format_version,

@@ -141,9 +141,29 @@ impl Trainer {
                     ),
                     None => None,
                 };
-                match data.reference {
+                let (labels, _) = training_labels(labels, data.n_haplotypes)?;
+                match (data.reference, labels) {
+                    (Some(_), Some(_)) => {
+                        return Err(crate::Error::config(
+                            "reference",
+                            "an hclt with population labels already shares one model across \
+                             them; it takes no --reference",
+                        ));
+                    }
+                    // One component per label, started from its people (a resumed run has its
+                    // checkpoint's model).
+                    (None, Some(labels)) if model.is_none() => {
+                        Trainer::Hclt(HcltTrainer::from_labelled_matrix(
+                            p.clone(),
+                            data.matrix,
+                            labels,
+                            data.frequencies,
+                            init_rng,
+                            dev,
+                        )?)
+                    }
                     // Its own random stream: a resumed run rebuilds the same reference model.
-                    Some(reference) => Trainer::Hclt(HcltTrainer::with_reference(
+                    (Some(reference), None) => Trainer::Hclt(HcltTrainer::with_reference(
                         p.clone(),
                         data.matrix,
                         data.frequencies,
@@ -156,7 +176,7 @@ impl Trainer {
                         ),
                         dev,
                     )?),
-                    None => Trainer::Hclt(HcltTrainer::from_matrix(
+                    (None, _) => Trainer::Hclt(HcltTrainer::from_matrix(
                         p.clone(),
                         data.matrix,
                         data.frequencies,

@@ -421,14 +421,24 @@ pub(crate) fn train_inner(
     })
 }
 
-/// Labels make a conditional model; only the WGAN and the CRBM have label units.
+/// Labels make a conditional model: the WGAN and the CRBM take them as inputs; an HCLT
+/// mixture gives each label one component (started from its people, sampled for its AGs).
 fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result<()> {
     match (model, labels) {
         (ModelParams::Wgan(_) | ModelParams::Crbm(_), _) | (_, None) => Ok(()),
+        (ModelParams::Hclt(p), Some(l)) if p.components == l.names.len() => Ok(()),
+        (ModelParams::Hclt(p), Some(l)) => Err(Error::config(
+            "hclt-components",
+            format!(
+                "{} components for {} population labels: a labelled hclt has one component per label",
+                p.components,
+                l.names.len()
+            ),
+        )),
         (other, Some(_)) => Err(Error::config(
             "labels",
             format!(
-                "model {} is not conditional; only the WGAN and the CRBM take population labels",
+                "model {} is not conditional; only the WGAN, the CRBM and the HCLT take population labels",
                 other.kind()
             ),
         )),

@@ -119,7 +119,9 @@ pub fn generate_chunked<E: From<Error>>(
             }
             None if by_row => {
                 let rows: Vec<usize> = (first..first + len).collect();
-                generator.sample_rows(seed, &rows).map_err(Error::from)?
+                generator
+                    .sample_rows(seed, &rows, chunk_labels)
+                    .map_err(Error::from)?
             }
             None => generator
                 .sample(len, seed, chunk_labels)

@@ -145,7 +145,7 @@ impl<'t> ResolvedGuard<'t> {
         let by_row = generator.draws_by_row();
         let rows: Vec<usize> = (first..first + n).collect();
         let drawn = if by_row {
-            generator.sample_rows(seed, &rows)?
+            generator.sample_rows(seed, &rows, labels)?
         } else {
             generator.sample(n, seed, labels)?
         };
@@ -160,7 +160,9 @@ impl<'t> ResolvedGuard<'t> {
                 seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(rounds as u64));
             let fresh = if by_row {
                 let again: Vec<usize> = too_near.iter().map(|&i| rows[i]).collect();
-                generator.sample_rows(retry_seed, &again)?
+                let again_labels: Option<Vec<usize>> =
+                    labels.map(|l| too_near.iter().map(|&i| l[i]).collect());
+                generator.sample_rows(retry_seed, &again, again_labels.as_deref())?
             } else {
                 let sub_labels: Option<Vec<usize>> =
                     labels.map(|l| too_near.iter().map(|&i| l[i]).collect());

@@ -1,4 +1,5 @@
-//! Population labels on the command line: `train --panel` makes a conditional WGAN or CRBM,
+//! Population labels on the command line: `train --panel` makes a conditional WGAN or CRBM
+//! (or an HCLT mixture with a component per label),
 //! `generate --population EUR=500,AFR=500` draws AGs per label and writes their panel.
 
 use anyhow::{Context as _, anyhow, bail};
@@ -18,7 +19,8 @@ pub(crate) enum LabelColumn {
     SuperPop,
 }
 
-/// The labels of `panel` that make a WGAN or CRBM conditional. Other models refuse a panel
+/// The labels of `panel` that make a WGAN, CRBM or HCLT conditional (the HCLT: one mixture
+/// component per label, which `generate --population` samples). Other models refuse a panel
 /// unless it only stratified the validation split (`stratified`: no labels).
 pub(crate) fn panel_labels(
     model: &ModelParams,
@@ -35,7 +37,7 @@ pub(crate) fn panel_labels(
         LabelColumn::SuperPop => LabelLevel::SuperPopulation,
     };
     Ok(match model {
-        ModelParams::Wgan(_) | ModelParams::Crbm(_) => {
+        ModelParams::Wgan(_) | ModelParams::Crbm(_) | ModelParams::Hclt(_) => {
             Some(HaplotypeLabels::from_panel(matrix, panel, level).context("--panel")?)
         }
         _ if stratified => None,

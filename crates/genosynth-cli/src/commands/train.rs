@@ -35,7 +35,9 @@ pub(crate) struct Args {
     #[arg(long)]
     resume: bool,
     /// Population panel (1000 Genomes layout: sample pop super_pop gender) whose labels make
-    /// a conditional wgan or crbm; `generate --population` then draws AGs per label.
+    /// a conditional wgan or crbm, or an hclt mixture with one component per label started
+    /// from its people (--hclt-components left at 1 becomes the number of labels);
+    /// `generate --population` then draws AGs per label (an hclt's from their component).
     #[arg(long, value_name = "FILE")]
     panel: Option<PathBuf>,
     /// Panel column used as the label.
@@ -444,6 +446,12 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         fit,
         split.is_some(),
     )?;
+    // A labelled hclt has one component per label: --hclt-components left at 1 means that many.
+    if let (Some(l), ModelParams::Hclt(p)) = (&labels, &mut config.model)
+        && p.components == 1
+    {
+        p.components = l.names.len();
+    }
     let job = TrainJob {
         config: &config,
         dir: &args.output,

@@ -39,13 +39,28 @@ pub(crate) fn component_start(bits: &SiteBits, c: usize, r: &mut ChaCha8Rng) -> 
     let cols: Vec<usize> = strided(l, MAX_SITES);
     let (coords, d) = leading_axes(bits, &rows, &cols, r);
     let label = kmeans(&coords, rows.len(), d, c, r);
+    group_start(bits, &rows, &label, c)
+}
+
+/// The start of a mixture whose component `g` models the haplotypes labelled `g` (a panel's
+/// populations, `labels[i] < c` for haplotype `i`): each component at its label's allele
+/// frequencies, the root at the labels' shares.
+pub(crate) fn label_start(bits: &SiteBits, labels: &[usize], c: usize) -> ComponentStart {
+    let rows: Vec<usize> = (0..bits.n_haplotypes()).collect();
+    group_start(bits, &rows, labels, c)
+}
+
+/// Per group of `c`, the smoothed allele frequencies of its haplotypes (`rows[i]` is in group
+/// `label[i]`) and its share of them.
+fn group_start(bits: &SiteBits, rows: &[usize], label: &[usize], c: usize) -> ComponentStart {
+    let l = bits.n_sites();
     let mut counts = vec![0.0f64; c * l];
     let mut sizes = vec![0.0f64; c];
-    for &g in &label {
+    for &g in label {
         sizes[g] += 1.0;
     }
     for j in 0..l {
-        for (&row, &g) in rows.iter().zip(&label) {
+        for (&row, &g) in rows.iter().zip(label) {
             counts[g * l + j] += allele(bits, row, j);
         }
     }

@@ -14,7 +14,7 @@ use genosynth_core::HaplotypeMatrix;
 use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
-use super::clusters::component_start;
+use super::clusters::{component_start, label_start};
 use super::passes::{self, HostHclt};
 use super::prior::{Prior, ReferenceCache, reference_model};
 use super::{Hclt, HcltParams, Tree};
@@ -60,7 +60,7 @@ impl HcltTrainer {
         dev: &Device,
     ) -> Result<Self> {
         let bits = SiteBits::from_dense(dense, n, frequencies.len());
-        Self::from_bits(params, bits, frequencies, weights, init_rng, dev)
+        Self::from_bits(params, bits, frequencies, weights, None, init_rng, dev)
     }
 
     /// [`Self::new`] on the haplotypes of `matrix`, read from its packed rows: the trainer
@@ -74,7 +74,22 @@ impl HcltTrainer {
         dev: &Device,
     ) -> Result<Self> {
         let bits = SiteBits::from_matrix(matrix, 0..matrix.n_haplotypes());
-        Self::from_bits(params, bits, frequencies, weights, init_rng, dev)
+        Self::from_bits(params, bits, frequencies, weights, None, init_rng, dev)
+    }
+
+    /// [`Self::from_matrix`] for a fresh mixture whose component `g` starts from the
+    /// haplotypes labelled `g` (`labels`, one per haplotype, below `params.components`: a
+    /// panel's populations) instead of clusters of them.
+    pub(crate) fn from_labelled_matrix(
+        params: HcltParams,
+        matrix: &HaplotypeMatrix,
+        labels: &[usize],
+        frequencies: &[f32],
+        init_rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Self> {
+        let bits = SiteBits::from_matrix(matrix, 0..matrix.n_haplotypes());
+        Self::from_bits(params, bits, frequencies, None, Some(labels), init_rng, dev)
     }
 
     fn from_bits(
@@ -82,6 +97,7 @@ impl HcltTrainer {
         bits: SiteBits,
         frequencies: &[f32],
         weights: Option<Hclt>,
+        labels: Option<&[usize]>,
         init_rng: &mut ChaCha8Rng,
         dev: &Device,
     ) -> Result<Self> {
@@ -90,8 +106,11 @@ impl HcltTrainer {
             Some(h) => h,
             None => {
                 let tree = Tree::chow_liu(&bits, params.tree_band);
-                let start = (params.components > 1 && params.cluster_start)
-                    .then(|| component_start(&bits, params.components, init_rng));
+                let start = match labels {
+                    Some(labels) => Some(label_start(&bits, labels, params.components)),
+                    None => (params.components > 1 && params.cluster_start)
+                        .then(|| component_start(&bits, params.components, init_rng)),
+                };
                 Hclt::init(
                     params.clone(),
                     tree,
@@ -164,7 +183,15 @@ impl HcltTrainer {
             },
         };
         let bits = SiteBits::from_matrix(own, 0..own.n_haplotypes());
-        let mut trainer = Self::from_bits(params, bits, frequencies, Some(start), pooled_rng, dev)?;
+        let mut trainer = Self::from_bits(
+            params,
+            bits,
+            frequencies,
+            Some(start),
+            None,
+            pooled_rng,
+            dev,
+        )?;
         trainer.prior = Some(prior);
         Ok(trainer)
     }

@@ -260,3 +260,41 @@ fn the_emission_prior_keeps_the_components_apart() {
     let (low, high) = (means[0].min(means[1]), means[0].max(means[1]));
     assert!(low < 0.25 && high > 0.75, "component frequencies {means:?}");
 }
+
+/// With a panel, component `g` starts from the people labelled `g` and stays theirs: AGs drawn
+/// within a component carry its population's frequencies (the labels here run against the
+/// populations' order, so the start cannot be the clusters').
+#[test]
+fn a_labelled_mixture_draws_each_label_from_its_own_component() {
+    let seed = test_seed(0);
+    let (l, n) = (24, 400);
+    let m = two_populations(n, l, 110 + seed);
+    let labels: Vec<usize> = (0..n).map(|i| usize::from(i < n / 2)).collect();
+    let params = HcltParams {
+        states: 2,
+        components: 2,
+        chunk: 128,
+        ..HcltParams::default()
+    };
+    let freqs: Vec<f32> = m.allele_frequencies().iter().map(|&f| f as f32).collect();
+    let mut r = ChaCha8Rng::seed_from_u64(120 + seed);
+    let mut t =
+        HcltTrainer::from_labelled_matrix(params, &m, &labels, &freqs, &mut r, &Device::Cpu)
+            .unwrap();
+    for _ in 0..3 {
+        t.epoch(&mut r).unwrap();
+    }
+    let rows: Vec<usize> = (0..1000).collect();
+    let mean_share = |component: usize| {
+        let words = t
+            .hclt
+            .sample_rows(7, &rows, Some(&vec![component; rows.len()]), Some(1.0))
+            .unwrap();
+        let alt: u32 = words.iter().map(|w| w.count_ones()).sum();
+        f64::from(alt) / (rows.len() * l) as f64
+    };
+    // Label 1 is the first half: the population at 0.15.
+    let (one, zero) = (mean_share(1), mean_share(0));
+    assert!((one - 0.15).abs() < 0.04, "label 1 draws at {one}");
+    assert!((zero - 0.85).abs() < 0.04, "label 0 draws at {zero}");
+}

@@ -22,7 +22,7 @@ impl Hclt {
     ) -> Result<Vec<u8>> {
         let l = self.tree.len();
         let rows: Vec<usize> = (0..n).collect();
-        let words = self.sample_rows(r.random(), &rows, temperature)?;
+        let words = self.sample_rows(r.random(), &rows, None, temperature)?;
         let per = l.div_ceil(64);
         Ok(words
             .chunks(per.max(1))
@@ -34,11 +34,13 @@ impl Hclt {
     /// Haplotypes `rows` (indices into one draw) of the draw with `seed`, bit-packed as
     /// `genosynth_core::HaplotypeMatrix` rows (`⌈sites / 64⌉` words each). Haplotype `i` comes
     /// from its own stream `(seed, i)`, so a draw made in parts, or a row redrawn alone, is
-    /// the same as in one draw.
+    /// the same as in one draw. With `components` (one per row), row `i`'s root state is drawn
+    /// within component `components[i]` of a mixture: a haplotype of that component's people.
     pub(crate) fn sample_rows(
         &self,
         seed: u64,
         rows: &[usize],
+        components: Option<&[usize]>,
         temperature: Option<f32>,
     ) -> Result<Vec<u64>> {
         let cpu = candle_core::Device::Cpu;
@@ -60,17 +62,25 @@ impl Hclt {
         if per == 0 {
             return Ok(out);
         }
-        out.par_chunks_mut(per).zip(rows).for_each_init(
+        let s = self.params.states;
+        out.par_chunks_mut(per).enumerate().for_each_init(
             || vec![0usize; l],
-            |z, (hap, &row)| {
+            |z, (i, hap)| {
                 let mut r = ChaCha8Rng::seed_from_u64(seed);
-                r.set_stream(row as u64);
+                r.set_stream(rows[i] as u64);
+                // The root's states: all, or one component's block.
+                let (root, offset) = match components {
+                    Some(c) => (&pi[c[i] * s..(c[i] + 1) * s], c[i] * s),
+                    None => (&pi[..], 0),
+                };
                 for &j in &self.tree.order {
-                    let weights = match self.tree.parent[j] {
-                        None => &pi[..],
-                        Some(p) => &transition[(j * k + z[p]) * k..(j * k + z[p] + 1) * k],
+                    z[j] = match self.tree.parent[j] {
+                        None => offset + categorical(root, r.random::<f32>()),
+                        Some(p) => categorical(
+                            &transition[(j * k + z[p]) * k..(j * k + z[p] + 1) * k],
+                            r.random::<f32>(),
+                        ),
                     };
-                    z[j] = categorical(weights, r.random::<f32>());
                     let alt = r.random::<f32>() < emission[j * k + z[j]];
                     hap[j / 64] |= u64::from(alt) << (j % 64);
                 }
@@ -132,14 +142,14 @@ mod tests {
         )
         .unwrap();
         let all: Vec<usize> = (0..300).collect();
-        let whole = h.sample_rows(9, &all, None).unwrap();
-        let mut parts = h.sample_rows(9, &all[..128], None).unwrap();
-        parts.extend(h.sample_rows(9, &all[128..], None).unwrap());
+        let whole = h.sample_rows(9, &all, None, None).unwrap();
+        let mut parts = h.sample_rows(9, &all[..128], None, None).unwrap();
+        parts.extend(h.sample_rows(9, &all[128..], None, None).unwrap());
         assert_eq!(parts, whole);
-        let alone = h.sample_rows(9, &[17, 250], None).unwrap();
+        let alone = h.sample_rows(9, &[17, 250], None, None).unwrap();
         assert_eq!(alone[..2], whole[34..36]);
         assert_eq!(alone[2..], whole[500..502]);
-        assert_ne!(h.sample_rows(10, &all, None).unwrap(), whole);
+        assert_ne!(h.sample_rows(10, &all, None, None).unwrap(), whole);
     }
 
     #[test]
