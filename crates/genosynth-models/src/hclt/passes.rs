@@ -91,7 +91,7 @@ pub(crate) struct Counts {
 type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
 
 /// Per-block buffers: `m` and `u` (later `o`) of every site, `(sites, 64, states)`.
-struct Scratch {
+pub(crate) struct Scratch {
     m: Vec<f32>,
     u: Vec<f32>,
     scale: Vec<f64>,
@@ -99,7 +99,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(l: usize, k: usize) -> Self {
+    pub(crate) fn new(l: usize, k: usize) -> Self {
         Self {
             m: vec![0.0; l * BLOCK * k],
             u: vec![0.0; l * BLOCK * k],
@@ -111,6 +111,11 @@ impl Scratch {
 
 /// Expected counts (and the log-likelihood) of every haplotype of `bits`.
 pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
+    e_step_with(Simd::detect(), h, tree, bits, chunk)
+}
+
+/// [`e_step`] with the given instructions.
+fn e_step_with(simd: Simd, h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
     let (l, k) = (tree.len(), h.k);
     let mut total = Counts {
         states: vec![0.0; l * k],
@@ -129,8 +134,8 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
                 let mut ll = 0.0;
                 for w in words.clone() {
                     let rows = block_rows(bits, w);
-                    upward(h, tree, bits, w, rows, &mut s);
-                    downward(h, tree, bits, w, rows, &mut s, &mut q, &mut q1, &mut pairs);
+                    let sums = Some((&mut q[..], &mut q1[..], &mut pairs[..]));
+                    block(simd, h, tree, bits, w, rows, &mut s, sums);
                     ll += s.log[..rows].iter().sum::<f64>();
                 }
                 (q, q1, pairs, ll)
@@ -149,18 +154,121 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
 /// Log-likelihood (nats) of each haplotype of `bits`, in order.
 pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec<f64> {
     let (l, k) = (tree.len(), h.k);
+    let simd = Simd::detect();
     let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
         .into_par_iter()
         .map_init(
             || Scratch::new(l, k),
             |s, w| {
                 let rows = block_rows(bits, w);
-                upward(h, tree, bits, w, rows, s);
+                block(simd, h, tree, bits, w, rows, s, None);
                 s.log[..rows].to_vec()
             },
         )
         .collect();
     per_block.concat()
+}
+
+/// The vector instructions the passes run with. Baseline x86-64 code uses SSE2 (4 f32 lanes);
+/// the passes are also compiled for AVX2 and AVX-512 and picked at run time. The same
+/// arithmetic in the same order (no fused multiply-adds), so every path gives the same bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Simd {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Simd {
+    /// The widest this CPU runs.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                return Self::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Self::Avx2;
+            }
+        }
+        Self::Portable
+    }
+}
+
+/// A chunk's expected-count sums: `states`, `alt`, `pairs`.
+type Sums<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32]);
+
+/// The upward pass of block `w`, then with `sums` the downward pass adding its counts.
+#[allow(clippy::too_many_arguments, reason = "the pass's inputs and outputs")]
+pub(crate) fn block(
+    simd: Simd,
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    match simd {
+        Simd::Portable => block_portable(h, tree, bits, w, rows, s, sums),
+        // SAFETY: `Simd::detect` chose these only on CPUs with the features they enable.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { block_avx2(h, tree, bits, w, rows, s, sums) },
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { block_avx512(h, tree, bits, w, rows, s, sums) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_avx2(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    block_portable(h, tree, bits, w, rows, s, sums);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2")]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_avx512(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    block_portable(h, tree, bits, w, rows, s, sums);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_portable(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    upward(h, tree, bits, w, rows, s);
+    if let Some((q, q1, pairs)) = sums {
+        downward(h, tree, bits, w, rows, s, q, q1, pairs);
+    }
 }
 
 fn add(total: &mut [f64], part: &[f32]) {
@@ -204,6 +312,7 @@ fn floor_at(v: &mut [f32], floor: f32) {
 }
 
 /// The upward pass of block `w` (`rows` haplotypes): fills `s.m`, `s.u` and `s.log`.
+#[inline(always)]
 fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: &mut Scratch) {
     match h.k {
         // Constant state counts let the compiler unroll and vectorise the inner loops.
@@ -294,6 +403,7 @@ fn upward_k(
     clippy::too_many_arguments,
     reason = "the pass's inputs and its three sums"
 )]
+#[inline(always)]
 fn downward(
     h: &HostHclt,
     tree: &Tree,
@@ -388,6 +498,66 @@ fn downward_k(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Random normalised rows of `k` entries.
+    fn rows(r: &mut ChaCha8Rng, n: usize, k: usize) -> Vec<f32> {
+        (0..n)
+            .flat_map(|_| {
+                let v: Vec<f32> = (0..k).map(|_| r.random_range(0.01f32..1.0)).collect();
+                let s: f32 = v.iter().sum();
+                v.into_iter().map(move |x| x / s)
+            })
+            .collect()
+    }
+
+    /// Every instruction set this CPU runs, the portable one last.
+    fn supported() -> Vec<Simd> {
+        let mut all = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if Simd::detect() == Simd::Avx512 {
+                all.push(Simd::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Simd::Avx2);
+            }
+        }
+        all.push(Simd::Portable);
+        all
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_portable_bits() {
+        let m = genosynth_core::test_util::TestPopulation {
+            people: 100,
+            blocks: 30,
+            block_size: 4,
+            ..Default::default()
+        }
+        .generate(11);
+        let (n, l) = (m.n_haplotypes(), m.n_sites());
+        let bits = SiteBits::from_matrix(&m, 0..n);
+        let tree = Tree::chow_liu(&bits, 16);
+        let mut r = ChaCha8Rng::seed_from_u64(12);
+        // The unrolled state counts, one that is not, and a mixture's message floor.
+        for (k, floor) in [(8, 0.0), (5, 0.0), (16, 1e-30), (4, 0.0)] {
+            let emission: Vec<f32> = (0..l * k).map(|_| r.random_range(0.02..0.98)).collect();
+            let h = HostHclt::new(k, floor, rows(&mut r, 1, k), rows(&mut r, l * k, k), emission);
+            let portable = e_step_with(Simd::Portable, &h, &tree, &bits, 100);
+            assert!(portable.log_likelihood.is_finite());
+            for simd in supported() {
+                let native = e_step_with(simd, &h, &tree, &bits, 100);
+                let at = format!("k = {k}, {simd:?}");
+                assert_eq!(portable.log_likelihood, native.log_likelihood, "{at}");
+                assert_eq!(portable.states, native.states, "{at}");
+                assert_eq!(portable.alt, native.alt, "{at}");
+                assert_eq!(portable.pairs, native.pairs, "{at}");
+            }
+        }
+    }
 
     #[test]
     fn chunks_cover_every_word_once() {
