@@ -16,6 +16,7 @@ mod clusters;
 mod em;
 #[cfg(test)]
 mod mixture_tests;
+mod lanes;
 mod passes;
 mod prior;
 #[cfg(test)]

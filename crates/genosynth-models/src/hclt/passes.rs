@@ -1,8 +1,8 @@
 //! The HCLT's upward and downward passes on the CPU as plain loops over contiguous arrays.
 //!
 //! Haplotypes are taken 64 at a time (one word of [`SiteBits`] per site); a block keeps each
-//! site's upward messages `m_j`, `u_j` as `(64, states)` rows, and the downward pass overwrites
-//! `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
+//! site's upward messages `m_j`, `u_j` as `(states, 64)` rows ([`super::lanes`]), and the
+//! downward pass overwrites `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
 //! `HcltParams::chunk` haplotypes that run in parallel, each with its own expected counts;
 //! chunks are added in their order, so the result does not depend on the thread count.
 //! The formulas are those of [`super::em`] (the tensor version, kept for CUDA).
@@ -10,25 +10,20 @@
 use rayon::prelude::*;
 
 use super::bits::SiteBits;
+use super::lanes::{self, BLOCK, Scratch};
 use super::{Hclt, Tree};
 use crate::Result;
 
-/// Haplotypes per block: one word of bits per site.
-const BLOCK: usize = 64;
-/// Per-haplotype scale products are folded into the log below this, far above f64's floor.
-const RESCALE: f64 = 1e-200;
 
 /// The model's parameters on the host, row-major.
 pub(crate) struct HostHclt {
     pub(crate) k: usize,
     /// [`super::HcltParams::message_floor`].
-    floor: f32,
+    pub(crate) floor: f32,
     /// `(states)`.
     pub(crate) pi: Vec<f32>,
     /// `T_j[a, b] = p(z_j = b | z_parent = a)`, `(sites, states, states)`.
     pub(crate) transition: Vec<f32>,
-    /// `Tᵀ_j`, for the upward products.
-    transition_t: Vec<f32>,
     /// `p(x_j = 1 | z_j = a)`, `(sites, states)`.
     pub(crate) emission: Vec<f32>,
 }
@@ -41,23 +36,11 @@ impl HostHclt {
         transition: Vec<f32>,
         emission: Vec<f32>,
     ) -> Self {
-        let mut transition_t = vec![0f32; transition.len()];
-        for (t, tt) in transition
-            .chunks_exact(k * k)
-            .zip(transition_t.chunks_exact_mut(k * k))
-        {
-            for a in 0..k {
-                for b in 0..k {
-                    tt[b * k + a] = t[a * k + b];
-                }
-            }
-        }
         Self {
             k,
             floor,
             pi,
             transition,
-            transition_t,
             emission,
         }
     }
@@ -89,25 +72,6 @@ pub(crate) struct Counts {
 
 /// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`]) and log-likelihood.
 type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
-
-/// Per-block buffers: `m` and `u` (later `o`) of every site, `(sites, 64, states)`.
-pub(crate) struct Scratch {
-    m: Vec<f32>,
-    u: Vec<f32>,
-    scale: Vec<f64>,
-    log: Vec<f64>,
-}
-
-impl Scratch {
-    pub(crate) fn new(l: usize, k: usize) -> Self {
-        Self {
-            m: vec![0.0; l * BLOCK * k],
-            u: vec![0.0; l * BLOCK * k],
-            scale: vec![1.0; BLOCK],
-            log: vec![0.0; BLOCK],
-        }
-    }
-}
 
 /// Expected counts (and the log-likelihood) of every haplotype of `bits`.
 pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
@@ -265,9 +229,9 @@ fn block_portable(
     s: &mut Scratch,
     sums: Option<Sums<'_>>,
 ) {
-    upward(h, tree, bits, w, rows, s);
+    lanes::upward(h, tree, bits, w, s);
     if let Some((q, q1, pairs)) = sums {
-        downward(h, tree, bits, w, rows, s, q, q1, pairs);
+        lanes::downward(h, tree, bits, (w, rows), s, q, q1, pairs);
     }
 }
 
@@ -288,211 +252,6 @@ fn chunk_ranges(words: usize, chunk: usize) -> Vec<std::ops::Range<usize>> {
 
 fn block_rows(bits: &SiteBits, w: usize) -> usize {
     (bits.n_haplotypes() - w * BLOCK).min(BLOCK)
-}
-
-/// Divides `v` by its sum and returns the sum.
-#[inline(always)]
-fn normalise(v: &mut [f32]) -> f32 {
-    let s: f32 = v.iter().sum();
-    let inv = 1.0 / s;
-    for x in v.iter_mut() {
-        *x *= inv;
-    }
-    s
-}
-
-/// Raises entries of a normalised message to `floor` (a no-op at 0: one component).
-#[inline(always)]
-fn floor_at(v: &mut [f32], floor: f32) {
-    if floor > 0.0 {
-        for x in v.iter_mut() {
-            *x = x.max(floor);
-        }
-    }
-}
-
-/// The upward pass of block `w` (`rows` haplotypes): fills `s.m`, `s.u` and `s.log`.
-#[inline(always)]
-fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: &mut Scratch) {
-    match h.k {
-        // Constant state counts let the compiler unroll and vectorise the inner loops.
-        4 => upward_k(4, h, tree, bits, w, rows, s),
-        8 => upward_k(8, h, tree, bits, w, rows, s),
-        16 => upward_k(16, h, tree, bits, w, rows, s),
-        32 => upward_k(32, h, tree, bits, w, rows, s),
-        k => upward_k(k, h, tree, bits, w, rows, s),
-    }
-}
-
-#[inline(always)]
-fn upward_k(
-    k: usize,
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-) {
-    let stride = BLOCK * k;
-    s.scale[..rows].fill(1.0);
-    s.log[..rows].fill(0.0);
-    for &j in tree.order.iter().rev() {
-        let x = bits.word(j, w);
-        let b = &h.emission[j * k..(j + 1) * k];
-        let mj = &mut s.m[j * stride..j * stride + rows * k];
-        for (n, v) in mj.chunks_exact_mut(k).enumerate() {
-            let alt = (x >> n) & 1 == 1;
-            for (v, &b) in v.iter_mut().zip(b) {
-                *v = if alt { b } else { 1.0 - b };
-            }
-            let mut scale = s.scale[n];
-            for &c in &tree.children[j] {
-                let uc = &s.u[c * stride + n * k..c * stride + (n + 1) * k];
-                for (v, &u) in v.iter_mut().zip(uc) {
-                    *v *= u;
-                }
-                if tree.children[j].len() > 1 {
-                    // Many children could underflow f32 before the final normalisation.
-                    scale *= f64::from(normalise(v));
-                    floor_at(v, h.floor);
-                    // ... and their product f64 (a hub of thousands of monomorphic sites).
-                    if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
-                        s.log[n] += scale.ln();
-                        scale = 1.0;
-                    }
-                }
-            }
-            scale *= f64::from(normalise(v));
-            floor_at(v, h.floor);
-            if tree.parent[j].is_none() {
-                let z: f32 = v.iter().zip(&h.pi).map(|(v, p)| v * p).sum();
-                scale *= f64::from(z);
-            }
-            if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
-                s.log[n] += scale.ln();
-                scale = 1.0;
-            }
-            s.scale[n] = scale;
-        }
-        if tree.parent[j].is_some() {
-            let tt = &h.transition_t[j * k * k..(j + 1) * k * k];
-            let mj = &s.m[j * stride..j * stride + rows * k];
-            let uj = &mut s.u[j * stride..j * stride + rows * k];
-            for (n, (u, m)) in uj.chunks_exact_mut(k).zip(mj.chunks_exact(k)).enumerate() {
-                // u[a] = Σ_b T[a, b] m[b], as a sum of rows of Tᵀ.
-                u.fill(0.0);
-                for (&mb, row) in m.iter().zip(tt.chunks_exact(k)) {
-                    for (u, &t) in u.iter_mut().zip(row) {
-                        *u += mb * t;
-                    }
-                }
-                let scale = s.scale[n] * f64::from(normalise(u));
-                floor_at(u, h.floor);
-                s.scale[n] = scale;
-            }
-        }
-    }
-    for n in 0..rows {
-        s.log[n] += s.scale[n].ln();
-    }
-}
-
-/// The downward pass of block `w` after [`upward`]: adds the block's expected counts.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pass's inputs and its three sums"
-)]
-#[inline(always)]
-fn downward(
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-    q: &mut [f32],
-    q1: &mut [f32],
-    pairs: &mut [f32],
-) {
-    match h.k {
-        4 => downward_k(4, h, tree, bits, w, rows, s, q, q1, pairs),
-        8 => downward_k(8, h, tree, bits, w, rows, s, q, q1, pairs),
-        16 => downward_k(16, h, tree, bits, w, rows, s, q, q1, pairs),
-        32 => downward_k(32, h, tree, bits, w, rows, s, q, q1, pairs),
-        k => downward_k(k, h, tree, bits, w, rows, s, q, q1, pairs),
-    }
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments, reason = "as downward")]
-fn downward_k(
-    k: usize,
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-    q: &mut [f32],
-    q1: &mut [f32],
-    pairs: &mut [f32],
-) {
-    let stride = BLOCK * k;
-    let (mut om, mut wv, mut oc) = (vec![0f32; k], vec![0f32; k], vec![0f32; k]);
-    let root = tree.root();
-    for &j in &tree.order {
-        let x = bits.word(j, w);
-        for n in 0..rows {
-            let at = j * stride + n * k;
-            let oj = if j == root {
-                &h.pi[..]
-            } else {
-                &s.u[at..at + k]
-            };
-            for ((om, &o), &m) in om.iter_mut().zip(oj).zip(&s.m[at..at + k]) {
-                *om = o * m;
-            }
-            // The posterior of z_j is om normalised.
-            let inv = 1.0 / om.iter().sum::<f32>();
-            for (q, &o) in q[j * k..(j + 1) * k].iter_mut().zip(&om) {
-                *q += o * inv;
-            }
-            if (x >> n) & 1 == 1 {
-                for (q, &o) in q1[j * k..(j + 1) * k].iter_mut().zip(&om) {
-                    *q += o * inv;
-                }
-            }
-            for &c in &tree.children[j] {
-                let cat = c * stride + n * k;
-                // w: the parent's posterior without c's evidence.
-                for ((w, &o), &u) in wv.iter_mut().zip(&om).zip(&s.u[cat..cat + k]) {
-                    *w = o / u;
-                }
-                normalise(&mut wv);
-                let t = &h.transition[c * k * k..(c + 1) * k * k];
-                oc.fill(0.0);
-                for (&wa, row) in wv.iter().zip(t.chunks_exact(k)) {
-                    for (o, &t) in oc.iter_mut().zip(row) {
-                        *o += wa * t;
-                    }
-                }
-                let mc = &s.m[cat..cat + k];
-                let z: f32 = oc.iter().zip(mc).map(|(o, m)| o * m).sum();
-                let inv_z = 1.0 / z;
-                let acc = &mut pairs[c * k * k..(c + 1) * k * k];
-                for (&wa, row) in wv.iter().zip(acc.chunks_exact_mut(k)) {
-                    let f = wa * inv_z;
-                    for (p, &m) in row.iter_mut().zip(mc) {
-                        *p += f * m;
-                    }
-                }
-                normalise(&mut oc);
-                floor_at(&mut oc, h.floor);
-                s.u[cat..cat + k].copy_from_slice(&oc);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
