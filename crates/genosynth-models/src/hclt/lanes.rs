@@ -192,7 +192,10 @@ fn upward_k(k: usize, h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, s: &
 /// The downward pass of block `w` (its first `rows` haplotypes) after [`upward`]: adds the
 /// block's expected counts to `q`, `q1` and `pairs` (laid out as [`super::passes::Counts`]).
 #[inline(always)]
-#[allow(clippy::too_many_arguments, reason = "the pass's inputs and its three sums")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pass's inputs and its three sums"
+)]
 pub(crate) fn downward(
     h: &HostHclt,
     tree: &Tree,
@@ -225,7 +228,14 @@ fn downward_k(
     pairs: &mut [f32],
 ) {
     let root = tree.root();
-    let Scratch { m, u, om, w: wv, oc, .. } = s;
+    let Scratch {
+        m,
+        u,
+        om,
+        w: wv,
+        oc,
+        ..
+    } = s;
     for &j in &tree.order {
         let alt = bit_lanes(bits.word(j, w));
         let mj = &m[j * k..(j + 1) * k];

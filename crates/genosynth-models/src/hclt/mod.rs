@@ -14,9 +14,9 @@
 mod bits;
 mod clusters;
 mod em;
+mod lanes;
 #[cfg(test)]
 mod mixture_tests;
-mod lanes;
 mod passes;
 mod prior;
 #[cfg(test)]

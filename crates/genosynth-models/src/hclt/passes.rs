@@ -14,7 +14,6 @@ use super::lanes::{self, BLOCK, Scratch};
 use super::{Hclt, Tree};
 use crate::Result;
 
-
 /// The model's parameters on the host, row-major.
 pub(crate) struct HostHclt {
     pub(crate) k: usize,
@@ -304,7 +303,13 @@ mod tests {
         // The unrolled state counts, one that is not, and a mixture's message floor.
         for (k, floor) in [(8, 0.0), (5, 0.0), (16, 1e-30), (4, 0.0)] {
             let emission: Vec<f32> = (0..l * k).map(|_| r.random_range(0.02..0.98)).collect();
-            let h = HostHclt::new(k, floor, rows(&mut r, 1, k), rows(&mut r, l * k, k), emission);
+            let h = HostHclt::new(
+                k,
+                floor,
+                rows(&mut r, 1, k),
+                rows(&mut r, l * k, k),
+                emission,
+            );
             let portable = e_step_with(Simd::Portable, &h, &tree, &bits, 100);
             assert!(portable.log_likelihood.is_finite());
             for simd in supported() {
