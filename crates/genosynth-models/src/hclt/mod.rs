@@ -14,6 +14,7 @@
 mod bits;
 mod clusters;
 mod em;
+mod lanes;
 #[cfg(test)]
 mod mixture_tests;
 mod passes;

@@ -1,8 +1,8 @@
 //! The HCLT's upward and downward passes on the CPU as plain loops over contiguous arrays.
 //!
 //! Haplotypes are taken 64 at a time (one word of [`SiteBits`] per site); a block keeps each
-//! site's upward messages `m_j`, `u_j` as `(64, states)` rows, and the downward pass overwrites
-//! `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
+//! site's upward messages `m_j`, `u_j` as `(states, 64)` rows ([`super::lanes`]), and the
+//! downward pass overwrites `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
 //! `HcltParams::chunk` haplotypes that run in parallel, each with its own expected counts;
 //! chunks are added in their order, so the result does not depend on the thread count.
 //! The formulas are those of [`super::em`] (the tensor version, kept for CUDA).
@@ -10,25 +10,19 @@
 use rayon::prelude::*;
 
 use super::bits::SiteBits;
+use super::lanes::{self, BLOCK, Scratch};
 use super::{Hclt, Tree};
 use crate::Result;
-
-/// Haplotypes per block: one word of bits per site.
-const BLOCK: usize = 64;
-/// Per-haplotype scale products are folded into the log below this, far above f64's floor.
-const RESCALE: f64 = 1e-200;
 
 /// The model's parameters on the host, row-major.
 pub(crate) struct HostHclt {
     pub(crate) k: usize,
     /// [`super::HcltParams::message_floor`].
-    floor: f32,
+    pub(crate) floor: f32,
     /// `(states)`.
     pub(crate) pi: Vec<f32>,
     /// `T_j[a, b] = p(z_j = b | z_parent = a)`, `(sites, states, states)`.
     pub(crate) transition: Vec<f32>,
-    /// `Tᵀ_j`, for the upward products.
-    transition_t: Vec<f32>,
     /// `p(x_j = 1 | z_j = a)`, `(sites, states)`.
     pub(crate) emission: Vec<f32>,
 }
@@ -41,23 +35,11 @@ impl HostHclt {
         transition: Vec<f32>,
         emission: Vec<f32>,
     ) -> Self {
-        let mut transition_t = vec![0f32; transition.len()];
-        for (t, tt) in transition
-            .chunks_exact(k * k)
-            .zip(transition_t.chunks_exact_mut(k * k))
-        {
-            for a in 0..k {
-                for b in 0..k {
-                    tt[b * k + a] = t[a * k + b];
-                }
-            }
-        }
         Self {
             k,
             floor,
             pi,
             transition,
-            transition_t,
             emission,
         }
     }
@@ -90,27 +72,13 @@ pub(crate) struct Counts {
 /// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`]) and log-likelihood.
 type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
 
-/// Per-block buffers: `m` and `u` (later `o`) of every site, `(sites, 64, states)`.
-struct Scratch {
-    m: Vec<f32>,
-    u: Vec<f32>,
-    scale: Vec<f64>,
-    log: Vec<f64>,
-}
-
-impl Scratch {
-    fn new(l: usize, k: usize) -> Self {
-        Self {
-            m: vec![0.0; l * BLOCK * k],
-            u: vec![0.0; l * BLOCK * k],
-            scale: vec![1.0; BLOCK],
-            log: vec![0.0; BLOCK],
-        }
-    }
-}
-
 /// Expected counts (and the log-likelihood) of every haplotype of `bits`.
 pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
+    e_step_with(Simd::detect(), h, tree, bits, chunk)
+}
+
+/// [`e_step`] with the given instructions.
+fn e_step_with(simd: Simd, h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
     let (l, k) = (tree.len(), h.k);
     let mut total = Counts {
         states: vec![0.0; l * k],
@@ -129,8 +97,8 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
                 let mut ll = 0.0;
                 for w in words.clone() {
                     let rows = block_rows(bits, w);
-                    upward(h, tree, bits, w, rows, &mut s);
-                    downward(h, tree, bits, w, rows, &mut s, &mut q, &mut q1, &mut pairs);
+                    let sums = Some((&mut q[..], &mut q1[..], &mut pairs[..]));
+                    block(simd, h, tree, bits, w, rows, &mut s, sums);
                     ll += s.log[..rows].iter().sum::<f64>();
                 }
                 (q, q1, pairs, ll)
@@ -149,18 +117,121 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
 /// Log-likelihood (nats) of each haplotype of `bits`, in order.
 pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec<f64> {
     let (l, k) = (tree.len(), h.k);
+    let simd = Simd::detect();
     let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
         .into_par_iter()
         .map_init(
             || Scratch::new(l, k),
             |s, w| {
                 let rows = block_rows(bits, w);
-                upward(h, tree, bits, w, rows, s);
+                block(simd, h, tree, bits, w, rows, s, None);
                 s.log[..rows].to_vec()
             },
         )
         .collect();
     per_block.concat()
+}
+
+/// The vector instructions the passes run with. Baseline x86-64 code uses SSE2 (4 f32 lanes);
+/// the passes are also compiled for AVX2 and AVX-512 and picked at run time. The same
+/// arithmetic in the same order (no fused multiply-adds), so every path gives the same bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Simd {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Simd {
+    /// The widest this CPU runs.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                return Self::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Self::Avx2;
+            }
+        }
+        Self::Portable
+    }
+}
+
+/// A chunk's expected-count sums: `states`, `alt`, `pairs`.
+type Sums<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32]);
+
+/// The upward pass of block `w`, then with `sums` the downward pass adding its counts.
+#[allow(clippy::too_many_arguments, reason = "the pass's inputs and outputs")]
+pub(crate) fn block(
+    simd: Simd,
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    match simd {
+        Simd::Portable => block_portable(h, tree, bits, w, rows, s, sums),
+        // SAFETY: `Simd::detect` chose these only on CPUs with the features they enable.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { block_avx2(h, tree, bits, w, rows, s, sums) },
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx512 => unsafe { block_avx512(h, tree, bits, w, rows, s, sums) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_avx2(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    block_portable(h, tree, bits, w, rows, s, sums);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2")]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_avx512(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    block_portable(h, tree, bits, w, rows, s, sums);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments, reason = "as block")]
+fn block_portable(
+    h: &HostHclt,
+    tree: &Tree,
+    bits: &SiteBits,
+    w: usize,
+    rows: usize,
+    s: &mut Scratch,
+    sums: Option<Sums<'_>>,
+) {
+    lanes::upward(h, tree, bits, w, s);
+    if let Some((q, q1, pairs)) = sums {
+        lanes::downward(h, tree, bits, (w, rows), s, q, q1, pairs);
+    }
 }
 
 fn add(total: &mut [f64], part: &[f32]) {
@@ -182,212 +253,75 @@ fn block_rows(bits: &SiteBits, w: usize) -> usize {
     (bits.n_haplotypes() - w * BLOCK).min(BLOCK)
 }
 
-/// Divides `v` by its sum and returns the sum.
-#[inline(always)]
-fn normalise(v: &mut [f32]) -> f32 {
-    let s: f32 = v.iter().sum();
-    let inv = 1.0 / s;
-    for x in v.iter_mut() {
-        *x *= inv;
-    }
-    s
-}
-
-/// Raises entries of a normalised message to `floor` (a no-op at 0: one component).
-#[inline(always)]
-fn floor_at(v: &mut [f32], floor: f32) {
-    if floor > 0.0 {
-        for x in v.iter_mut() {
-            *x = x.max(floor);
-        }
-    }
-}
-
-/// The upward pass of block `w` (`rows` haplotypes): fills `s.m`, `s.u` and `s.log`.
-fn upward(h: &HostHclt, tree: &Tree, bits: &SiteBits, w: usize, rows: usize, s: &mut Scratch) {
-    match h.k {
-        // Constant state counts let the compiler unroll and vectorise the inner loops.
-        4 => upward_k(4, h, tree, bits, w, rows, s),
-        8 => upward_k(8, h, tree, bits, w, rows, s),
-        16 => upward_k(16, h, tree, bits, w, rows, s),
-        32 => upward_k(32, h, tree, bits, w, rows, s),
-        k => upward_k(k, h, tree, bits, w, rows, s),
-    }
-}
-
-#[inline(always)]
-fn upward_k(
-    k: usize,
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-) {
-    let stride = BLOCK * k;
-    s.scale[..rows].fill(1.0);
-    s.log[..rows].fill(0.0);
-    for &j in tree.order.iter().rev() {
-        let x = bits.word(j, w);
-        let b = &h.emission[j * k..(j + 1) * k];
-        let mj = &mut s.m[j * stride..j * stride + rows * k];
-        for (n, v) in mj.chunks_exact_mut(k).enumerate() {
-            let alt = (x >> n) & 1 == 1;
-            for (v, &b) in v.iter_mut().zip(b) {
-                *v = if alt { b } else { 1.0 - b };
-            }
-            let mut scale = s.scale[n];
-            for &c in &tree.children[j] {
-                let uc = &s.u[c * stride + n * k..c * stride + (n + 1) * k];
-                for (v, &u) in v.iter_mut().zip(uc) {
-                    *v *= u;
-                }
-                if tree.children[j].len() > 1 {
-                    // Many children could underflow f32 before the final normalisation.
-                    scale *= f64::from(normalise(v));
-                    floor_at(v, h.floor);
-                    // ... and their product f64 (a hub of thousands of monomorphic sites).
-                    if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
-                        s.log[n] += scale.ln();
-                        scale = 1.0;
-                    }
-                }
-            }
-            scale *= f64::from(normalise(v));
-            floor_at(v, h.floor);
-            if tree.parent[j].is_none() {
-                let z: f32 = v.iter().zip(&h.pi).map(|(v, p)| v * p).sum();
-                scale *= f64::from(z);
-            }
-            if !(RESCALE..=1.0 / RESCALE).contains(&scale) {
-                s.log[n] += scale.ln();
-                scale = 1.0;
-            }
-            s.scale[n] = scale;
-        }
-        if tree.parent[j].is_some() {
-            let tt = &h.transition_t[j * k * k..(j + 1) * k * k];
-            let mj = &s.m[j * stride..j * stride + rows * k];
-            let uj = &mut s.u[j * stride..j * stride + rows * k];
-            for (n, (u, m)) in uj.chunks_exact_mut(k).zip(mj.chunks_exact(k)).enumerate() {
-                // u[a] = Σ_b T[a, b] m[b], as a sum of rows of Tᵀ.
-                u.fill(0.0);
-                for (&mb, row) in m.iter().zip(tt.chunks_exact(k)) {
-                    for (u, &t) in u.iter_mut().zip(row) {
-                        *u += mb * t;
-                    }
-                }
-                let scale = s.scale[n] * f64::from(normalise(u));
-                floor_at(u, h.floor);
-                s.scale[n] = scale;
-            }
-        }
-    }
-    for n in 0..rows {
-        s.log[n] += s.scale[n].ln();
-    }
-}
-
-/// The downward pass of block `w` after [`upward`]: adds the block's expected counts.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pass's inputs and its three sums"
-)]
-fn downward(
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-    q: &mut [f32],
-    q1: &mut [f32],
-    pairs: &mut [f32],
-) {
-    match h.k {
-        4 => downward_k(4, h, tree, bits, w, rows, s, q, q1, pairs),
-        8 => downward_k(8, h, tree, bits, w, rows, s, q, q1, pairs),
-        16 => downward_k(16, h, tree, bits, w, rows, s, q, q1, pairs),
-        32 => downward_k(32, h, tree, bits, w, rows, s, q, q1, pairs),
-        k => downward_k(k, h, tree, bits, w, rows, s, q, q1, pairs),
-    }
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments, reason = "as downward")]
-fn downward_k(
-    k: usize,
-    h: &HostHclt,
-    tree: &Tree,
-    bits: &SiteBits,
-    w: usize,
-    rows: usize,
-    s: &mut Scratch,
-    q: &mut [f32],
-    q1: &mut [f32],
-    pairs: &mut [f32],
-) {
-    let stride = BLOCK * k;
-    let (mut om, mut wv, mut oc) = (vec![0f32; k], vec![0f32; k], vec![0f32; k]);
-    let root = tree.root();
-    for &j in &tree.order {
-        let x = bits.word(j, w);
-        for n in 0..rows {
-            let at = j * stride + n * k;
-            let oj = if j == root {
-                &h.pi[..]
-            } else {
-                &s.u[at..at + k]
-            };
-            for ((om, &o), &m) in om.iter_mut().zip(oj).zip(&s.m[at..at + k]) {
-                *om = o * m;
-            }
-            // The posterior of z_j is om normalised.
-            let inv = 1.0 / om.iter().sum::<f32>();
-            for (q, &o) in q[j * k..(j + 1) * k].iter_mut().zip(&om) {
-                *q += o * inv;
-            }
-            if (x >> n) & 1 == 1 {
-                for (q, &o) in q1[j * k..(j + 1) * k].iter_mut().zip(&om) {
-                    *q += o * inv;
-                }
-            }
-            for &c in &tree.children[j] {
-                let cat = c * stride + n * k;
-                // w: the parent's posterior without c's evidence.
-                for ((w, &o), &u) in wv.iter_mut().zip(&om).zip(&s.u[cat..cat + k]) {
-                    *w = o / u;
-                }
-                normalise(&mut wv);
-                let t = &h.transition[c * k * k..(c + 1) * k * k];
-                oc.fill(0.0);
-                for (&wa, row) in wv.iter().zip(t.chunks_exact(k)) {
-                    for (o, &t) in oc.iter_mut().zip(row) {
-                        *o += wa * t;
-                    }
-                }
-                let mc = &s.m[cat..cat + k];
-                let z: f32 = oc.iter().zip(mc).map(|(o, m)| o * m).sum();
-                let inv_z = 1.0 / z;
-                let acc = &mut pairs[c * k * k..(c + 1) * k * k];
-                for (&wa, row) in wv.iter().zip(acc.chunks_exact_mut(k)) {
-                    let f = wa * inv_z;
-                    for (p, &m) in row.iter_mut().zip(mc) {
-                        *p += f * m;
-                    }
-                }
-                normalise(&mut oc);
-                floor_at(&mut oc, h.floor);
-                s.u[cat..cat + k].copy_from_slice(&oc);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Random normalised rows of `k` entries.
+    fn rows(r: &mut ChaCha8Rng, n: usize, k: usize) -> Vec<f32> {
+        (0..n)
+            .flat_map(|_| {
+                let v: Vec<f32> = (0..k).map(|_| r.random_range(0.01f32..1.0)).collect();
+                let s: f32 = v.iter().sum();
+                v.into_iter().map(move |x| x / s)
+            })
+            .collect()
+    }
+
+    /// Every instruction set this CPU runs, the portable one last.
+    fn supported() -> Vec<Simd> {
+        let mut all = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if Simd::detect() == Simd::Avx512 {
+                all.push(Simd::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Simd::Avx2);
+            }
+        }
+        all.push(Simd::Portable);
+        all
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_portable_bits() {
+        let m = genosynth_core::test_util::TestPopulation {
+            people: 100,
+            blocks: 30,
+            block_size: 4,
+            ..Default::default()
+        }
+        .generate(11);
+        let (n, l) = (m.n_haplotypes(), m.n_sites());
+        let bits = SiteBits::from_matrix(&m, 0..n);
+        let tree = Tree::chow_liu(&bits, 16);
+        let mut r = ChaCha8Rng::seed_from_u64(12);
+        // The unrolled state counts, one that is not, and a mixture's message floor.
+        for (k, floor) in [(8, 0.0), (5, 0.0), (16, 1e-30), (4, 0.0)] {
+            let emission: Vec<f32> = (0..l * k).map(|_| r.random_range(0.02..0.98)).collect();
+            let h = HostHclt::new(
+                k,
+                floor,
+                rows(&mut r, 1, k),
+                rows(&mut r, l * k, k),
+                emission,
+            );
+            let portable = e_step_with(Simd::Portable, &h, &tree, &bits, 100);
+            assert!(portable.log_likelihood.is_finite());
+            for simd in supported() {
+                let native = e_step_with(simd, &h, &tree, &bits, 100);
+                let at = format!("k = {k}, {simd:?}");
+                assert_eq!(portable.log_likelihood, native.log_likelihood, "{at}");
+                assert_eq!(portable.states, native.states, "{at}");
+                assert_eq!(portable.alt, native.alt, "{at}");
+                assert_eq!(portable.pairs, native.pairs, "{at}");
+            }
+        }
+    }
 
     #[test]
     fn chunks_cover_every_word_once() {
