@@ -15,8 +15,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
 use super::clusters::{component_start, label_start};
-use super::passes::{self, HostHclt};
-use super::prior::{Prior, ReferenceCache, reference_model};
+use super::host::HostHclt;
+use super::passes;
+use super::prior::Prior;
 use super::{Hclt, HcltParams, Tree};
 use crate::Result;
 
@@ -29,7 +30,7 @@ pub(crate) struct HcltTrainer {
     site_frequencies: Vec<f32>,
     n_haplotypes: usize,
     /// Pseudo-counts towards a model of reference people ([`super::prior`]), when other people are given.
-    prior: Option<Prior>,
+    pub(super) prior: Option<Prior>,
 }
 
 enum TrainingData {
@@ -92,7 +93,7 @@ impl HcltTrainer {
         Self::from_bits(params, bits, frequencies, None, Some(labels), init_rng, dev)
     }
 
-    fn from_bits(
+    pub(super) fn from_bits(
         params: HcltParams,
         bits: SiteBits,
         frequencies: &[f32],
@@ -147,53 +148,6 @@ impl HcltTrainer {
             n_haplotypes: n,
             prior: None,
         })
-    }
-
-    /// A trainer on `own` that borrows strength from `reference` (other people's
-    /// haplotypes, row-major `n_reference × sites`): a model of the reference people is
-    /// trained first (from `pooled_rng`, so a resumed run rebuilds the same one), the model
-    /// starts from it (or from a checkpoint's `weights`) and its EM is shrunk towards it by a
-    /// prior of `params.reference_weight` times each parameter row's own counts
-    /// ([`super::prior`]). With `cache`, a reference model it holds for the same parameters
-    /// and `seed` is used instead of training one.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "the data, the reference and the start"
-    )]
-    pub(crate) fn with_reference(
-        params: HcltParams,
-        own: &HaplotypeMatrix,
-        frequencies: &[f32],
-        reference: (&[f32], usize),
-        cache: Option<&ReferenceCache>,
-        weights: Option<Hclt>,
-        (seed, pooled_rng): (u64, &mut ChaCha8Rng),
-        dev: &Device,
-    ) -> Result<Self> {
-        let pooled = match cache {
-            Some(c) => c.model(&params, seed, reference, pooled_rng, dev)?,
-            None => reference_model(&params, reference, pooled_rng, dev)?,
-        };
-        let prior = Prior::of(&HostHclt::of(&pooled)?, f64::from(params.reference_weight));
-        let start = match weights {
-            Some(w) => w,
-            None => Hclt {
-                params: params.clone(),
-                ..pooled
-            },
-        };
-        let bits = SiteBits::from_matrix(own, 0..own.n_haplotypes());
-        let mut trainer = Self::from_bits(
-            params,
-            bits,
-            frequencies,
-            Some(start),
-            None,
-            pooled_rng,
-            dev,
-        )?;
-        trainer.prior = Some(prior);
-        Ok(trainer)
     }
 
     /// One EM iteration; returns the training data's mean log-likelihood before the update.

@@ -8,7 +8,7 @@
 
 use super::Tree;
 use super::bits::SiteBits;
-use super::passes::HostHclt;
+use super::host::HostHclt;
 
 /// Haplotypes per block: one word of bits per site.
 pub(crate) const BLOCK: usize = 64;

@@ -14,6 +14,7 @@
 mod bits;
 mod clusters;
 mod em;
+mod host;
 mod lanes;
 #[cfg(test)]
 mod mixture_tests;
@@ -21,6 +22,7 @@ mod passes;
 mod prior;
 #[cfg(test)]
 mod prior_tests;
+mod reference;
 mod sample;
 #[cfg(test)]
 mod scale_tests;
@@ -37,7 +39,7 @@ use crate::tensors::NamedTensors;
 use crate::{Error, Result};
 
 pub(crate) use em::{HcltTrainer, matrix_log_likelihoods, mean_log_likelihood};
-pub use prior::ReferenceCache;
+pub use reference::ReferenceCache;
 pub(crate) use tree::Tree;
 
 /// Per-epoch figure of the HCLT: mean log-likelihood of the training haplotypes (nats).

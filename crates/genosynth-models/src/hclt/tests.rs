@@ -111,7 +111,7 @@ fn plain_loops_match_the_tensor_passes() {
         t.epoch(&mut r).unwrap();
         let h = &t.hclt;
         let (q, q1, pairs, ll) = em::tensor_e_step(h, &dense, n).unwrap();
-        let host = passes::HostHclt::of(h).unwrap();
+        let host = super::host::HostHclt::of(h).unwrap();
         let bits = bits::SiteBits::from_dense(&dense, n, l);
         let c = passes::e_step(&host, &h.tree, &bits, 100);
         assert!(
@@ -360,7 +360,7 @@ fn e_step_speed_plain_loops_against_tensors() {
         let (_, _, _, ll) = em::tensor_e_step(h, &dense, n).unwrap();
         let tensors = start.elapsed().as_secs_f64();
         let start = std::time::Instant::now();
-        let host = passes::HostHclt::of(h).unwrap();
+        let host = super::host::HostHclt::of(h).unwrap();
         let c = passes::e_step(&host, &h.tree, &bits, h.params.chunk);
         let loops = start.elapsed().as_secs_f64();
         let k = h.params.states as f64;
