@@ -79,7 +79,8 @@ pub(crate) fn rows(bench: &Bench, section: &mut Section) -> anyhow::Result<()> {
          ≤ 4 GiB, on 2 cores): the iteration's time is history.jsonl's `seconds`; the rest of \
          the wall time is reading the VCF and the banded tree. GFLOP/s counts {:.0} FLOP per \
          site and haplotype at 8 states (6k² + 15k), to compare with the cores' fp32 peak \
-         (two AVX-512 cores at about 3 GHz: about 190 GFLOP/s). Command: `{}`.",
+         (per AVX-512 core, 16 lanes × 2 FLOP per FMA × 1–2 FMA ports × the clock: \
+         83–166 GFLOP/s at 2.6 GHz). Command: `{}`.",
         6.0 * STATES * STATES + 15.0 * STATES,
         describe(&train)
     ));
