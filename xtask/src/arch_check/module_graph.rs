@@ -123,7 +123,7 @@ fn import_graph(files: &[(String, String)], units: &[&str]) -> BTreeMap<String, 
         let written = module
             .paths
             .iter()
-            .filter_map(|p| absolute(path, module, p));
+            .filter_map(|p| absolute(path, module, p, false));
         for abs in used.chain(written) {
             let target = defining_module(&modules, &abs, 0);
             if !is_test(&target) && modules.contains_key(&target) {
@@ -173,33 +173,6 @@ fn defining_module(modules: &BTreeMap<String, Module>, abs: &[String], depth: us
     module
 }
 
-/// `written` (a path in `module`'s code) from the crate root, or `None` when it does not
-/// start in this crate (`std::…`, a dependency, an associated item such as `Self::new`).
-fn absolute(here: &str, module: &Module, written: &[String]) -> Option<Vec<String>> {
-    let mut base: Vec<String> = if here.is_empty() {
-        Vec::new()
-    } else {
-        here.split("::").map(str::to_string).collect()
-    };
-    let first = written.first()?;
-    let rest = match first.as_str() {
-        "crate" => {
-            base.clear();
-            &written[1..]
-        }
-        "self" => &written[1..],
-        "super" => {
-            let ups = written.iter().take_while(|s| *s == "super").count();
-            base.truncate(base.len().saturating_sub(ups));
-            &written[ups..]
-        }
-        name if module.children.contains(name) => written,
-        _ => return None,
-    };
-    base.extend(rest.iter().cloned());
-    Some(base)
-}
-
 /// Whether `name` occurs as a word in `code`.
 fn mentions(code: &str, name: &str) -> bool {
     code.match_indices(name).any(|(i, _)| {
@@ -228,13 +201,8 @@ fn parse_module(rel: &str, path: &str, text: &str) -> Module {
         let head = &rest[..at];
         let public = head.trim_end().ends_with(')') && head.trim_end().contains("pub(")
             || head.trim_end().ends_with("pub");
-        let here: Vec<String> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split("::").map(str::to_string).collect()
-        };
         for (name, written) in use_tree(rest[at + 3..end].trim()) {
-            let abs = resolve_use(&here, &module, &written);
+            let abs = absolute(path, &module, &written, true);
             if let Some(abs) = abs {
                 module.uses.push((public, name, abs));
             }
@@ -255,11 +223,18 @@ fn parse_module(rel: &str, path: &str, text: &str) -> Module {
     module
 }
 
-/// A `use` path from the crate root: `crate::`, `self::`, `super::` or a child module of
-/// this file (2018 paths); `None` for other crates.
-fn resolve_use(here: &[String], module: &Module, written: &[String]) -> Option<Vec<String>> {
+/// `written` (a path in the code of `module`, whose path from the crate root is `here`) from
+/// the crate root: `crate::`, `self::`, `super::` or a child module of this file (2018 paths);
+/// `None` for other crates. In a `use` (`in_use`) a first segment that is not a known crate
+/// root counts as relative too; in other code it may be anything (`Self::new`, a local), so
+/// only known children do.
+fn absolute(here: &str, module: &Module, written: &[String], in_use: bool) -> Option<Vec<String>> {
     let first = written.first()?;
-    let mut base = here.to_vec();
+    let mut base: Vec<String> = if here.is_empty() {
+        Vec::new()
+    } else {
+        here.split("::").map(str::to_string).collect()
+    };
     let rest = match first.as_str() {
         "crate" => {
             base.clear();
@@ -274,7 +249,7 @@ fn resolve_use(here: &[String], module: &Module, written: &[String]) -> Option<V
         // A child module: `mod x;` may come after the `use`, so any lowercase first segment
         // that is not a known crate root is taken as relative; unknown ones resolve to
         // nothing in the crate and are dropped by the caller.
-        name if module.children.contains(name) || !is_external(name) => written,
+        name if module.children.contains(name) || in_use && !is_external(name) => written,
         _ => return None,
     };
     base.extend(rest.iter().cloned());

@@ -105,17 +105,7 @@ impl Crbm {
         self.windows
             .iter()
             .enumerate()
-            .flat_map(|(i, r)| {
-                [
-                    ("w", &r.w),
-                    ("b", &r.b),
-                    ("c", &r.c),
-                    ("mu", &r.mu),
-                    ("lambda", &r.lambda),
-                ]
-                .into_iter()
-                .map(move |(k, t)| (format!("window{i}.{k}"), t.clone()))
-            })
+            .flat_map(|(i, r)| r.named_tensors(i))
             .collect()
     }
 

@@ -95,22 +95,8 @@ impl PartTrainer {
 
     /// The window's tensors under the names the whole chain gives them.
     pub(crate) fn weights(&self) -> Vec<(String, Tensor)> {
-        named_window_tensors(self.index, &self.rbm)
+        self.rbm.named_tensors(self.index)
     }
-}
-
-/// `window{i}.{w,b,c,mu,lambda}` of one window.
-pub(super) fn named_window_tensors(index: usize, r: &WindowRbm) -> Vec<(String, Tensor)> {
-    [
-        ("w", &r.w),
-        ("b", &r.b),
-        ("c", &r.c),
-        ("mu", &r.mu),
-        ("lambda", &r.lambda),
-    ]
-    .into_iter()
-    .map(|(k, t)| (format!("window{index}.{k}"), t.clone()))
-    .collect()
 }
 
 fn span_of(w: &ChainWindow) -> WindowSpan {

@@ -131,6 +131,21 @@ pub(crate) struct WindowRbm {
 }
 
 impl WindowRbm {
+    /// This window's tensors as window `index` of a chain names them in checkpoints:
+    /// `window{index}.{w,b,c,mu,lambda}`.
+    pub(crate) fn named_tensors(&self, index: usize) -> Vec<(String, Tensor)> {
+        [
+            ("w", &self.w),
+            ("b", &self.b),
+            ("c", &self.c),
+            ("mu", &self.mu),
+            ("lambda", &self.lambda),
+        ]
+        .into_iter()
+        .map(|(k, t)| (format!("window{index}.{k}"), t.clone()))
+        .collect()
+    }
+
     /// Initial window: weights N(0,1)·1e-4, visible offsets the data's frequencies and visible
     /// biases their logit (clamped to 1e-5), hidden biases 0, hidden offsets 0.5.
     /// With `private` (DP-SGD) nothing is read from `data`: offsets ½ and visible biases 0.
