@@ -12,6 +12,7 @@
 //! the model never saw measures overfitting directly.
 
 mod bits;
+mod breadth;
 mod clusters;
 mod em;
 mod host;

@@ -1,8 +1,9 @@
 //! The HCLT's upward and downward passes on the CPU as plain loops over contiguous arrays.
 //!
 //! Haplotypes are taken 64 at a time (one word of [`SiteBits`] per site); a block keeps each
-//! site's upward messages `m_j`, `u_j` as `(states, 64)` rows ([`super::lanes`]), and the
-//! downward pass overwrites `u_c` with the outside message `o_c` once it is used. Blocks are grouped in chunks of
+//! site's upward messages `m_j`, `u_j` as `(states, 64)` rows by breadth-first position
+//! ([`super::lanes`], [`super::breadth`]), and the downward pass overwrites `u_c` with
+//! `o_c ⊙ m_c` once it is used. Blocks are grouped in chunks of
 //! `HcltParams::chunk` haplotypes that run in parallel, each with its own expected counts;
 //! chunks are added in their order, so the result does not depend on the thread count.
 //! The formulas are those of [`super::em`] (the tensor version, kept for CUDA).
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 
 use super::Tree;
 use super::bits::SiteBits;
+use super::breadth::Breadth;
 use super::host::HostHclt;
 use super::lanes::{self, BLOCK, Scratch};
 
@@ -26,7 +28,7 @@ pub(crate) struct Counts {
     pub(crate) log_likelihood: f64,
 }
 
-/// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`]) and log-likelihood.
+/// One chunk's `states`, `alt`, `pairs` (in f32, as [`Counts`] by position) and log-likelihood.
 type ChunkSums = (Vec<f32>, Vec<f32>, Vec<f32>, f64);
 
 /// Expected counts (and the log-likelihood) of every haplotype of `bits`.
@@ -37,6 +39,7 @@ pub(crate) fn e_step(h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -
 /// [`e_step`] with the given instructions.
 fn e_step_with(simd: Simd, h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: usize) -> Counts {
     let (l, k) = (tree.len(), h.k);
+    let b = Breadth::new(h, tree);
     let mut total = Counts {
         states: vec![0.0; l * k],
         alt: vec![0.0; l * k],
@@ -44,27 +47,32 @@ fn e_step_with(simd: Simd, h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: us
         log_likelihood: 0.0,
     };
     let chunks = chunk_ranges(bits.words_per_site(), chunk);
-    for wave in chunks.chunks(rayon::current_num_threads().max(1)) {
+    let threads = rayon::current_num_threads().max(1);
+    // One block's buffers per thread (hundreds of megabytes at chromosome scale), reused.
+    let mut scratch: Vec<Scratch> = (0..threads.min(chunks.len()))
+        .map(|_| Scratch::new(l, k))
+        .collect();
+    for wave in chunks.chunks(threads) {
         let parts: Vec<ChunkSums> = wave
             .par_iter()
-            .map(|words| {
-                let mut s = Scratch::new(l, k);
+            .zip(scratch.par_iter_mut())
+            .map(|(words, s)| {
                 let (mut q, mut q1, mut pairs) =
                     (vec![0f32; l * k], vec![0f32; l * k], vec![0f32; l * k * k]);
                 let mut ll = 0.0;
                 for w in words.clone() {
                     let rows = block_rows(bits, w);
                     let sums = Some((&mut q[..], &mut q1[..], &mut pairs[..]));
-                    block(simd, h, tree, bits, w, rows, &mut s, sums);
+                    block(simd, &b, bits, w, rows, s, sums);
                     ll += s.log[..rows].iter().sum::<f64>();
                 }
                 (q, q1, pairs, ll)
             })
             .collect();
         for (q, q1, pairs, ll) in parts {
-            add(&mut total.states, &q);
-            add(&mut total.alt, &q1);
-            add(&mut total.pairs, &pairs);
+            b.add_by_site(&mut total.states, &q, k);
+            b.add_by_site(&mut total.alt, &q1, k);
+            b.add_by_site(&mut total.pairs, &pairs, k * k);
             total.log_likelihood += ll;
         }
     }
@@ -74,6 +82,7 @@ fn e_step_with(simd: Simd, h: &HostHclt, tree: &Tree, bits: &SiteBits, chunk: us
 /// Log-likelihood (nats) of each haplotype of `bits`, in order.
 pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec<f64> {
     let (l, k) = (tree.len(), h.k);
+    let b = Breadth::new(h, tree);
     let simd = Simd::detect();
     let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
         .into_par_iter()
@@ -81,7 +90,7 @@ pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec
             || Scratch::new(l, k),
             |s, w| {
                 let rows = block_rows(bits, w);
-                block(simd, h, tree, bits, w, rows, s, None);
+                block(simd, &b, bits, w, rows, s, None);
                 s.log[..rows].to_vec()
             },
         )
@@ -122,12 +131,11 @@ impl Simd {
 /// A chunk's expected-count sums: `states`, `alt`, `pairs`.
 type Sums<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32]);
 
-/// The upward pass of block `w`, then with `sums` the downward pass adding its counts.
-#[allow(clippy::too_many_arguments, reason = "the pass's inputs and outputs")]
+/// The upward pass of block `w`, then with `sums` the downward pass adding its counts (by
+/// position).
 pub(crate) fn block(
     simd: Simd,
-    h: &HostHclt,
-    tree: &Tree,
+    h: &Breadth,
     bits: &SiteBits,
     w: usize,
     rows: usize,
@@ -135,65 +143,54 @@ pub(crate) fn block(
     sums: Option<Sums<'_>>,
 ) {
     match simd {
-        Simd::Portable => block_portable(h, tree, bits, w, rows, s, sums),
+        Simd::Portable => block_portable(h, bits, w, rows, s, sums),
         // SAFETY: `Simd::detect` chose these only on CPUs with the features they enable.
         #[cfg(target_arch = "x86_64")]
-        Simd::Avx2 => unsafe { block_avx2(h, tree, bits, w, rows, s, sums) },
+        Simd::Avx2 => unsafe { block_avx2(h, bits, w, rows, s, sums) },
         #[cfg(target_arch = "x86_64")]
-        Simd::Avx512 => unsafe { block_avx512(h, tree, bits, w, rows, s, sums) },
+        Simd::Avx512 => unsafe { block_avx512(h, bits, w, rows, s, sums) },
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments, reason = "as block")]
 fn block_avx2(
-    h: &HostHclt,
-    tree: &Tree,
+    h: &Breadth,
     bits: &SiteBits,
     w: usize,
     rows: usize,
     s: &mut Scratch,
     sums: Option<Sums<'_>>,
 ) {
-    block_portable(h, tree, bits, w, rows, s, sums);
+    block_portable(h, bits, w, rows, s, sums);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2")]
-#[allow(clippy::too_many_arguments, reason = "as block")]
 fn block_avx512(
-    h: &HostHclt,
-    tree: &Tree,
+    h: &Breadth,
     bits: &SiteBits,
     w: usize,
     rows: usize,
     s: &mut Scratch,
     sums: Option<Sums<'_>>,
 ) {
-    block_portable(h, tree, bits, w, rows, s, sums);
+    block_portable(h, bits, w, rows, s, sums);
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments, reason = "as block")]
 fn block_portable(
-    h: &HostHclt,
-    tree: &Tree,
+    h: &Breadth,
     bits: &SiteBits,
     w: usize,
     rows: usize,
     s: &mut Scratch,
     sums: Option<Sums<'_>>,
 ) {
-    lanes::upward(h, tree, bits, w, s);
+    s.gather(h, bits, w);
+    lanes::upward(h, s);
     if let Some((q, q1, pairs)) = sums {
-        lanes::downward(h, tree, bits, (w, rows), s, q, q1, pairs);
-    }
-}
-
-fn add(total: &mut [f64], part: &[f32]) {
-    for (t, &p) in total.iter_mut().zip(part) {
-        *t += f64::from(p);
+        lanes::downward(h, rows, s, q, q1, pairs);
     }
 }
 
