@@ -88,6 +88,26 @@ fn cpu_seconds() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// FNV-1a over formatted text: a digest of every figure and pass, to check that a change to
+/// the kernels leaves the results bit for bit the same.
+struct Digest(u64);
+
+impl std::fmt::Write for Digest {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        for b in s.bytes() {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        Ok(())
+    }
+}
+
+fn digest(value: &impl std::fmt::Debug) -> u64 {
+    use std::fmt::Write;
+    let mut d = Digest(0xcbf2_9ce4_8422_2325);
+    write!(d, "{value:?}").expect("digest never fails");
+    d.0
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -198,6 +218,17 @@ fn main() {
         privacy.aats_train.aats.mean,
         privacy.membership_auc.unwrap_or(f64::NAN),
         peak_rss_mib()
+    );
+    // Exact figures and digests (after the timing): equal before and after a kernel change.
+    println!(
+        "figures: AA_truth {:?}, AA_syn {:?}, DCR median {:?}, membership AUC {:?}; \
+         privacy digest {:016x}, passes digest {:016x}",
+        privacy.aats_train.aa_truth.mean,
+        privacy.aats_train.aa_syn.mean,
+        privacy.dcr.to_train.median,
+        privacy.membership_auc,
+        digest(&privacy),
+        digest(&(&p.train, &p.synthetic, &p.train_synthetic, &p.holdout))
     );
     drop(p);
     if privacy_only {

@@ -60,10 +60,16 @@ proptest! {
 }
 
 /// The AVX-512 kernel (where this CPU has it) and the portable one give the same passes,
-/// including sets whose sizes are not multiples of the kernel's groups and tiles.
+/// including sets whose sizes are not multiples of the kernel's groups and tiles, and rows
+/// of fewer and of more words than a step's 64 distances (which the next step counts).
 #[test]
 fn kernels_agree() {
-    for (na, nb, sites) in [(37, 301, 805), (300, 300, 130), (9, 17, 64)] {
+    for (na, nb, sites) in [
+        (37, 301, 805),
+        (300, 300, 130),
+        (9, 17, 64),
+        (70, 290, 4500),
+    ] {
         let a = random_matrix(na, sites, 5);
         let b = random_matrix(nb, sites, 6);
         for within in [false, true] {
@@ -174,19 +180,23 @@ proptest! {
 /// Both kernels give identical passes, runs included, on data full of ties.
 #[test]
 fn kernels_agree_with_ties_and_runs() {
-    let a = tied_matrix(75, 333, 3);
-    let b = tied_matrix(41, 333, 4);
     let half: Vec<usize> = (0..75).step_by(2).collect();
     let third: Vec<usize> = (0..41).step_by(3).collect();
+    let fifth: Vec<usize> = (0..75).step_by(5).collect();
     let runs: Vec<Run<'_>> = vec![
         (Some(&half), None),
         (None, Some(&third)),
         (Some(&half), Some(&third)),
+        (Some(&fifth), Some(&third)),
     ];
-    let within: Vec<Run<'_>> = vec![(Some(&half), Some(&half))];
-    for (other, within, runs) in [(&b, false, &runs), (&a, true, &within)] {
-        let fast = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, true);
-        let portable = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, false);
-        assert_eq!(fast, portable, "within {within}");
+    let within: Vec<Run<'_>> = vec![(Some(&half), Some(&half)), (Some(&fifth), Some(&fifth))];
+    for sites in [333, 4500] {
+        let a = tied_matrix(75, sites, 3);
+        let b = tied_matrix(41, sites, 4);
+        for (other, within, runs) in [(&b, false, &runs), (&a, true, &within)] {
+            let fast = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, true);
+            let portable = scan_batches(RowSet::all(&a), RowSet::all(other), within, runs, false);
+            assert_eq!(fast, portable, "within {within}, {sites} sites");
+        }
     }
 }
