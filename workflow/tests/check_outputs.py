@@ -6,8 +6,9 @@ samples named AG_..., only phased diploid genotypes; the eval report exists; wit
 AGs' panel labels every AG sample (stratified: with its stratum's label, as its name says). The
 summary lists every chromosome with a verdict and, with a panel, the ancestry measure of both
 runs, and the AG labels are the same on every chromosome. With a model that has a likelihood
-(hclt), every stratum (or the run) has its likelihood attack on its own held-out people in
-summary.json and summary.html; privacy.json records the privacy gate's decision.
+(hclt), every stratum (or the run; with `conditioning: labels` the run and every label, on the
+label's own people) has its likelihood attack on its own held-out people in summary.json and
+summary.html; privacy.json records the privacy gate's decision.
 
     check_outputs.py OUTDIR --chromosomes chr1 chr2
 """
@@ -75,24 +76,31 @@ def check_likelihood_attack(outdir: str, summary: dict, chromosomes: list[str]) 
     """hclt: each model judged by its own likelihood on its own held-out people (per stratum
     when stratified), shown in the summary; the privacy gate's decision recorded."""
     config = summary["config"]
-    stratified = bool(config.get("panel")) and config.get("conditioning", "stratified") == "stratified"
+    conditioning = config.get("conditioning", "stratified") if config.get("panel") else "none"
     if config["model"] == "hclt":
         main_run = summary["runs"]["main"]
-        judged = main_run.get("strata", {}) if stratified else {"main run": main_run["chromosomes"]}
-        if stratified and sorted(judged) != sorted(summary["labels"]["people"]):
-            fail(f"summary.json: strata {sorted(judged)}, expected {sorted(summary['labels']['people'])}")
+        # Stratified: each stratum's own model; labels: the shared model on everyone and on
+        # each label's own people.
+        judged = {} if conditioning == "stratified" else {"main run": main_run["chromosomes"]}
+        if conditioning != "none":
+            strata = main_run.get("strata", {})
+            if sorted(strata) != sorted(summary["labels"]["people"]):
+                fail(f"summary.json: strata {sorted(strata)}, expected {sorted(summary['labels']['people'])}")
+            judged.update({f"stratum {label}": chroms for label, chroms in strata.items()})
         for where, chroms in judged.items():
             for chrom in chromosomes:
                 attack = chroms[chrom].get("likelihood_attack") or {}
                 if not isinstance(attack.get("auc"), float) or not attack.get("members") or not attack.get("non_members"):
                     fail(f"summary.json: {where} {chrom} has no likelihood attack on held-out people: {attack}")
+                if conditioning == "labels" and where != "main run" and attack["members"] >= main_run["chromosomes"][chrom]["likelihood_attack"]["members"]:
+                    fail(f"summary.json: {where} {chrom}: {attack['members']} members, not the label's people alone")
                 print(
                     f"check: {where} {chrom}: likelihood attack AUC {attack['auc']:.2f} "
-                    f"({attack['members']} members, {attack['non_members']} held out)"
+                    f"({attack['members']} members, {attack['non_members']} held out; {attack['score']})"
                 )
         with open(f"{outdir}/summary.html") as f:
             page = f.read()
-        if stratified and "likelihood attack AUC" not in page:
+        if conditioning != "none" and "likelihood attack AUC" not in page:
             fail("summary.html: no per-stratum likelihood attack column")
     if not os.path.isfile(f"{outdir}/privacy.json"):
         fail(f"{outdir}/privacy.json missing: the privacy gate did not record its decision")

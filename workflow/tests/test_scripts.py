@@ -196,3 +196,28 @@ def test_the_summary_shows_segments_detection_and_kinship_with_intervals(tmp_pat
     # A duplicate or first-degree excess that fails is a leak for the privacy gate.
     entry["checks"]["kinship_close_relatives"]["status"] = "fail"
     assert any("kinship_close_relatives" in leak for leak in summarize.leaks(summary))
+
+
+def test_labels_mode_shows_each_labels_attack_within_its_component_and_gates_on_it(tmp_path):
+    attack = {"score": "log-likelihood", "members": 60,
+              "non_members": 16, "auc": 0.91, "tpr_at_1pct_fpr": None}
+    report = {
+        "verdict": {"overall": "fail", "checks": [
+            {"name": "likelihood_attack_auc", "value": 0.91, "status": "fail", "threshold": "pass ≤ 0.6"},
+        ]},
+        "privacy": {"likelihood_attack": attack},
+    }
+    entry = summarize.chromosome_entry(str(tmp_path), "chr1", report)
+    summary = {"config": {"conditioning": "labels"}, "chromosomes": {"chr1": {"sites": 100, "windows": 0}},
+               "runs": {"main": {"chromosomes": {"chr1": entry}, "strata": {"AFR": {"chr1": entry}}}}}
+    page = summarize.render_html(summary)
+    assert "Per label: its AGs, and the shared model&#x27;s likelihood attack on the label&#x27;s people" in page
+    assert "<th>label</th>" in page and "<td>log-likelihood</td>" in page
+    assert "not resolvable (16 held-out people; 1% needs 100)" in page
+    assert "stratum AFR, chr1: likelihood_attack_auc 0.91 (pass ≤ 0.6)" in summarize.leaks(summary)
+    summary_path, gate = tmp_path / "summary.json", tmp_path / "privacy.json"
+    summary_path.write_text(json.dumps(summary))
+    problem = summarize.privacy_gate(str(summary_path), str(gate), accept=False)
+    assert "stratum AFR, chr1: likelihood_attack_auc" in problem and not gate.exists()
+    assert summarize.privacy_gate(str(summary_path), str(gate), accept=True) is None
+    assert json.loads(gate.read_text())["accept_privacy_risk"] is True

@@ -1,7 +1,8 @@
 //! `cargo xtask workflow-check`: the Snakemake workflow (workflow/) end to end on a tiny
 //! msprime simulation: its Python tests (config validation, summary, the privacy refusal and
-//! gate), local runs with `--cores 2` (`model: hclt` stratified, and crbm windows with
-//! `conditioning: labels`), a dry run of the Kubernetes profile and a real single-node SLURM
+//! gate), local runs with `--cores 2` (`model: hclt` stratified; the hclt mixture with
+//! `conditioning: labels`, each label's likelihood attack within its component, and an empty
+//! `train_args`; crbm windows with `conditioning: labels`), a dry run of the Kubernetes profile and a real single-node SLURM
 //! run of `model: hclt` (workflow/tests/slurm_test.sh, root only), each run's outputs checked
 //! with bcftools and its summary's per-stratum likelihood attack.
 //!
@@ -87,21 +88,25 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
             )
         },
     )?;
-    for (name, extra) in [
+    for (name, dir, extra) in [
         (
             "local run (--cores 2, hclt, stratified) and its outputs",
+            "local",
             &[][..],
         ),
         (
+            "local run (--cores 2, hclt mixture, labels, empty train_args) and its outputs",
+            "local-hclt-labels",
+            // `train_args=` must reach genosynth as no flags at all (not the word None).
+            &["conditioning=labels", "baseline=false", "train_args="][..],
+        ),
+        (
             "local run (--cores 2, crbm windows, labels) and its outputs",
+            "local-crbm",
             &["model=crbm", "conditioning=labels", "baseline=false"][..],
         ),
     ] {
-        let local = work.join(if extra.is_empty() {
-            "local"
-        } else {
-            "local-crbm"
-        });
+        let local = work.join(dir);
         timed(name, || {
             std::fs::create_dir_all(&local)?;
             env.run(

@@ -111,7 +111,7 @@ pub use hclt::{HcltParams, ReferenceCache};
 pub use meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 pub use rbm::RbmParams;
 pub use rng::RngState;
-pub use score::{ScoreKind, haplotype_scores};
+pub use score::{ScoreKind, haplotype_scores, population_haplotype_scores};
 pub use selection::{BoundMiss, SelectionRule, SelectionState, ValidationScores};
 pub use train::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation, train};
 pub use training_data::TrainingData;

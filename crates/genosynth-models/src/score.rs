@@ -67,3 +67,68 @@ pub fn haplotype_scores(
         _ => Ok(None),
     }
 }
+
+/// [`haplotype_scores`] within one population of a model trained with a panel: each
+/// haplotype's log-likelihood under `label`'s component of an HCLT mixture alone, the
+/// distribution that population's AGs are drawn from (`generate --population`). `None` for
+/// labelled models without a likelihood (the conditional WGAN and CRBM).
+///
+/// # Errors
+/// The model was trained without a panel or does not know `label` (the error lists the labels
+/// it knows), or as [`haplotype_scores`].
+pub fn population_haplotype_scores(
+    checkpoint: &Checkpoint,
+    matrix: &HaplotypeMatrix,
+    label: &str,
+) -> Result<Option<(ScoreKind, Vec<f64>)>> {
+    let ModelParams::Hclt(p) = &checkpoint.meta.model else {
+        return match checkpoint.meta.labels {
+            Some(_) => Ok(None),
+            None => Err(unlabelled(checkpoint)),
+        };
+    };
+    let labels = checkpoint
+        .meta
+        .labels
+        .as_ref()
+        .ok_or_else(|| unlabelled(checkpoint))?;
+    let c = labels
+        .names
+        .iter()
+        .position(|n| n == label)
+        .ok_or_else(|| {
+            Error::Data(format!(
+                "population {label:?} is not one of the model's labels ({}) in {}",
+                labels.names.join(", "),
+                checkpoint.dir.display()
+            ))
+        })?;
+    if p.components != labels.names.len() {
+        return Err(Error::checkpoint(
+            &checkpoint.dir,
+            format!(
+                "{} labels but {} mixture components: the model does not keep one component per label",
+                labels.names.len(),
+                p.components
+            ),
+        ));
+    }
+    if matrix.sites().as_slice() != checkpoint.meta.sites.as_slice() {
+        return Err(Error::Data(format!(
+            "scoring needs the model's {} sites in order; these haplotypes have {} other sites",
+            checkpoint.meta.sites.len(),
+            matrix.n_sites()
+        )));
+    }
+    let bad = |r: String| Error::checkpoint(&checkpoint.dir, r);
+    let h = Hclt::from_tensors(p.clone(), matrix.n_sites(), &checkpoint.weights).map_err(bad)?;
+    let s = crate::hclt::matrix_log_likelihoods(&h.component(c)?, matrix)?;
+    Ok(Some((ScoreKind::LogLikelihood, s)))
+}
+
+fn unlabelled(checkpoint: &Checkpoint) -> Error {
+    Error::Data(format!(
+        "the model in {} was trained without --panel: it has no populations to score within",
+        checkpoint.dir.display()
+    ))
+}

@@ -80,7 +80,7 @@ pub use report::{
 };
 pub use streamed::generate_to_file;
 pub use synth::{Stage, SynthConfig, SynthOutcome, Synthesized, synth};
-pub use trained_on::{trained_model_attack, training_haplotypes};
+pub use trained_on::{population_model_attack, trained_model_attack, training_haplotypes};
 pub use training::{Selection, train_selected};
 pub use validation::{
     LD_WINDOW, ValidationSplit, paired_like, score, scores_of, settings, split_named,

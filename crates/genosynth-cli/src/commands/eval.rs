@@ -46,6 +46,17 @@ pub(crate) struct Args {
     /// trained on (its validation people left out) against the held-out people.
     #[arg(long, value_name = "MODEL_DIR")]
     model: Option<PathBuf>,
+    /// The file the model given with --model was trained from, when TRAIN holds only some of
+    /// its people (one population of a model trained with --panel, as the workflow's
+    /// `conditioning: labels` judges each label): the likelihood attack's members are TRAIN's
+    /// people among those the model was trained on, recovered from this file.
+    #[arg(long, value_name = "MODEL_TRAIN", requires = "model")]
+    model_train: Option<PathBuf>,
+    /// Score the likelihood attack within this population of a model trained with --panel
+    /// (an HCLT mixture: that label's component alone, which its AGs are drawn from), as an
+    /// attacker who knows the target's population would.
+    #[arg(long, value_name = "LABEL", requires = "model")]
+    model_population: Option<String>,
     /// The window plan the AGs' model was trained in (`genosynth plan`'s JSON): one more LD
     /// window is centred on each join of its windows or segments, as for a stitched CRBM
     /// given with --model.
@@ -196,14 +207,12 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         stop: Some(&ctx.stop),
     };
     let likelihood_attack = match (&checkpoint, &holdout) {
-        (Some(ck), Some(holdout)) => {
-            match genosynth::trained_model_attack(ck, &train, holdout, args.seed) {
-                Ok(attack) => attack,
-                Err(e) => {
-                    ctx.printer.warn(format!("likelihood attack left out: {e}"));
-                    None
-                }
-            }
+        (Some(ck), Some(holdout)) => model_attack(&args, ck, &train, holdout, &options, ctx)?,
+        (Some(_), None) if args.model_train.is_some() || args.model_population.is_some() => {
+            anyhow::bail!(
+                "--model-train and --model-population shape the likelihood attack, which needs \
+                 --holdout (the people the model never saw)"
+            )
         }
         _ => None,
     };
@@ -223,4 +232,57 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     print_summary(&report, &mut std::io::stdout().lock())?;
     report_written(&args.output, ctx);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The likelihood attack of `--model` on TRAIN's people against the held-out people. Asked for
+/// explicitly (`--model-train`, `--model-population`), a failure is an error; otherwise the
+/// report leaves the attack out with a warning.
+fn model_attack(
+    args: &Args,
+    checkpoint: &genosynth_models::Checkpoint,
+    train: &HaplotypeMatrix,
+    holdout: &HaplotypeMatrix,
+    options: &genosynth_vcf::ReadOptions,
+    ctx: &Context,
+) -> anyhow::Result<Option<genosynth_eval::ScoreAttack>> {
+    if args.model_train.is_none() && args.model_population.is_none() {
+        return Ok(
+            match genosynth::trained_model_attack(checkpoint, train, holdout, args.seed) {
+                Ok(attack) => attack,
+                Err(e) => {
+                    ctx.printer.warn(format!("likelihood attack left out: {e}"));
+                    None
+                }
+            },
+        );
+    }
+    let model_train = match &args.model_train {
+        Some(path) => {
+            let h = genosynth_vcf::read(path, options)
+                .with_context(|| format!("reading --model-train {}", path.display()))?;
+            ctx.printer.info(format!(
+                "model-train {}: {}",
+                path.display(),
+                h.report.summary()
+            ));
+            h.matrix
+        }
+        None => train.clone(),
+    };
+    let attack = genosynth::population_model_attack(
+        checkpoint,
+        &model_train,
+        train,
+        holdout,
+        args.model_population.as_deref(),
+        args.seed,
+    )
+    .context("--model")?;
+    if attack.is_none() {
+        ctx.printer.warn(format!(
+            "the model in {} has no likelihood: no likelihood attack",
+            checkpoint.dir.display()
+        ));
+    }
+    Ok(attack)
 }

@@ -298,3 +298,43 @@ fn a_labelled_mixture_draws_each_label_from_its_own_component() {
     assert!((one - 0.15).abs() < 0.04, "label 1 draws at {one}");
     assert!((zero - 0.85).abs() < 0.04, "label 0 draws at {zero}");
 }
+
+/// A component alone is the mixture given its label: the mixture's log-likelihood of every
+/// haplotype is log Σ_c w_c p(x | c) over the components' scores and their root weights.
+#[test]
+fn components_alone_add_up_to_the_mixture() {
+    let seed = test_seed(0);
+    let m = two_populations(200, 16, 130 + seed);
+    let params = HcltParams {
+        states: 3,
+        components: 2,
+        chunk: 64,
+        ..HcltParams::default()
+    };
+    let mut t = trainer(&m, params, 140 + seed);
+    let mut r = ChaCha8Rng::seed_from_u64(150 + seed);
+    for _ in 0..5 {
+        t.epoch(&mut r).unwrap();
+    }
+    let (dense, n) = (m.to_dense_f32(), m.n_haplotypes());
+    let whole = em::log_likelihoods(&t.hclt, &dense, n).unwrap();
+    let pi = host(&t.hclt.pi);
+    let parts: Vec<Vec<f64>> = (0..2)
+        .map(|c| {
+            let one = t.hclt.component(c).unwrap();
+            assert_eq!(one.params.hidden(), 3);
+            em::log_likelihoods(&one, &dense, n).unwrap()
+        })
+        .collect();
+    for (i, &ll) in whole.iter().enumerate() {
+        let sum: f64 = (0..2)
+            .map(|c| f64::from(pi[3 * c..3 * c + 3].iter().sum::<f32>()) * parts[c][i].exp())
+            .sum();
+        assert!(
+            (sum.ln() - ll).abs() < 1e-3 * (1.0 + ll.abs()),
+            "haplotype {i}: {ll} against {}",
+            sum.ln()
+        );
+    }
+    assert!(t.hclt.component(2).is_err());
+}

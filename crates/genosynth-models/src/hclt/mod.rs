@@ -294,6 +294,43 @@ impl Hclt {
         })
     }
 
+    /// Component `c` of a mixture alone, as a one-component HCLT: the distribution the AGs
+    /// drawn for `c` come from (its block of root states, renormalised; transitions never
+    /// leave a component, so their block rows already sum to one).
+    pub(crate) fn component(&self, c: usize) -> Result<Self> {
+        let (s, n) = (self.params.states, self.params.components);
+        if c >= n {
+            return Err(Error::Data(format!(
+                "component {c} asked of a mixture of {n} components"
+            )));
+        }
+        let pi = self.pi.narrow(0, c * s, s)?;
+        let weight = pi.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+        if weight.is_nan() || weight <= 0.0 {
+            return Err(Error::Data(format!(
+                "component {c} of the mixture has root weight {weight}: no haplotype is drawn from it"
+            )));
+        }
+        let pi = pi.affine(1.0 / weight, 0.0)?;
+        let transition = self
+            .transition
+            .narrow(1, c * s, s)?
+            .narrow(2, c * s, s)?
+            .contiguous()?;
+        let emission = self.emission.narrow(1, c * s, s)?.contiguous()?;
+        Ok(Self {
+            params: HcltParams {
+                components: 1,
+                cluster_start: false,
+                ..self.params.clone()
+            },
+            tree: self.tree.clone(),
+            pi,
+            transition,
+            emission,
+        })
+    }
+
     /// The parameters for `model.safetensors` (`hclt.parent` holds each site's parent, −1 for
     /// the root, as f32).
     pub(crate) fn tensors(&self) -> NamedTensors {

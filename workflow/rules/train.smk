@@ -1,0 +1,88 @@
+# Training: one model per chromosome and stratum (hclt), or the window plan (checkpoint) and
+# one training job per window (crbm, wgan, gan, rbm).
+
+
+# A refused training (exit 3: no validated checkpoint met the privacy bounds) says which run,
+# stratum and chromosome, and what to do, above Snakemake's own error.
+def refusal_message(wildcards):
+    label = stratum(wildcards.root)
+    what = f"stratum {label}" if label else ("the baseline run" if wildcards.root != OUT else "the run")
+    return (
+        f"error: privacy refusal: {what}, chromosome {wildcards.chrom}: no validated checkpoint of"
+        f" the {MODEL} model met the privacy bounds (genosynth train exit code 3; the bound it missed"
+        f" is in {wildcards.root}/logs/train/{wildcards.chrom}.log). Model more people (a coarser"
+        " label_column or conditioning on a shared model), a larger reference_weight than auto's"
+        " 8 (hclt strata), fewer states or stronger priors (train_args), or set"
+        " accept_privacy_risk: true to write its AGs anyway (recorded in their header and reports)."
+    )
+
+
+if not WINDOWED:
+
+    # One model per chromosome (and stratum): no windows, no stitching.
+    rule train_model:
+        input:
+            data=train_data,
+            reference=reference_data,
+            panel=lambda wc: PANEL if label_units(wc.root) else [],
+        output:
+            directory("{root}/models/{chrom}"),
+        params:
+            refusal=refusal_message,
+            # One mixture component per label, started from its people.
+            panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
+            reference=lambda wc, input: (
+                f"--reference {input.reference} --reference-weight {REFERENCE_WEIGHT}"
+                if input.reference
+                else ""
+            ),
+        threads: int(config.get("train_threads", 2))
+        resources:
+            mem_mb=int(config.get("train_mem_mb", 4000)),
+            **GPU_RESOURCES,
+        log:
+            "{root}/logs/train/{chrom}.log",
+        benchmark:
+            "{root}/benchmarks/train/{chrom}.tsv"
+        shell:
+            "{G} train {input.data} --threads {threads} --model {MODEL} --epochs {EPOCHS}"
+            " {SELECTION} {params.panel} {params.reference} {ACCEPT_FLAG} --save-every 0 --seed {SEED} {DEVICE} {config[train_args]}"
+            " -o {output} 2> {log} || {{ rc=$?; if [ $rc -eq 3 ]; then echo {params.refusal:q} >&2; fi;"
+            " exit $rc; }}"
+
+
+checkpoint plan:
+    input:
+        f"{OUT}/data/{{chrom}}.train.vcf.gz",
+    output:
+        f"{OUT}/plan/{{chrom}}.json",
+    log:
+        f"{OUT}/logs/plan/{{chrom}}.log",
+    shell:
+        "{G} plan {input} --threads {threads} --window-sites {config[window_sites]} --model {MODEL}"
+        " -r {wildcards.chrom} -o {output} 2> {log}"
+
+
+# One job per window: the unit a cluster schedules.
+rule train_window:
+    input:
+        data=train_data,
+        plan=f"{OUT}/plan/{{chrom}}.json",
+        panel=lambda wc: PANEL if label_units(wc.root) else [],
+    output:
+        directory("{root}/windows/{chrom}/{k}"),
+    params:
+        panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
+    threads: int(config.get("train_threads", 2))
+    resources:
+        mem_mb=int(config.get("train_mem_mb", 4000)),
+        **GPU_RESOURCES,
+    log:
+        "{root}/logs/train/{chrom}/{k}.log",
+    benchmark:
+        "{root}/benchmarks/train/{chrom}/{k}.tsv"
+    shell:
+        "{G} train {input.data} --threads {threads} --model {MODEL}"
+        " --window-sites {config[window_sites]} --window-index {wildcards.k} {params.panel}"
+        " --epochs {config[epochs]} --seed {SEED} {DEVICE} {config[train_args]}"
+        " -o {output} 2> {log}"
