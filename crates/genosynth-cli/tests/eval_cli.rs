@@ -101,6 +101,10 @@ fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name}"))
 }
 
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
 fn read(path: &str) -> HaplotypeMatrix {
     genosynth_vcf::read(Path::new(path), &Default::default())
         .unwrap()
@@ -125,6 +129,24 @@ fn unseen_real_haplotypes_pass_and_the_report_is_self_contained() {
     let auc = report["privacy"]["membership_auc"].as_f64().unwrap();
     assert!((auc - 0.5).abs() < 0.1, "membership AUC {auc}");
     assert!(stdout.contains("verdict: pass"));
+    // The membership attack's TPR at 1% FPR with its 95% interval over people.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("membership attack (distance to the nearest AG"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let ci = report["uncertainty"]["membership_tpr_at_1pct_fpr"]
+        .as_array()
+        .unwrap();
+    assert!(
+        line.contains(&format!("({:.3}–{:.3}) at 1% FPR", f(&ci[0]), f(&ci[1]))),
+        "{line}"
+    );
+    // report.json stays small: the plots' matrices go into the HTML only (≤ 1 MB on the
+    // 805-SNP example; it was 12.4 MB with the LD window's matrices).
+    let bytes = std::fs::metadata(sets.root.join("perfect/report.json"))
+        .unwrap()
+        .len();
+    assert!(bytes <= 1_000_000, "report.json is {bytes} bytes");
 
     // One self-contained page: figures inline, nothing fetched.
     let figures = html.matches("<figure class=\"plot\"").count();
@@ -357,4 +379,58 @@ fn a_window_plan_centres_ld_windows_on_its_joins() {
     let stderr = String::from_utf8_lossy(&err.stderr);
     assert!(stderr.contains("genosynth plan"), "{stderr}");
     assert!(!std::path::Path::new(&sets.path("bad-plan")).exists());
+}
+
+/// `--genetic-map` adds each segment distribution's length in cM (from a HapMap-layout map
+/// here); a map without the evaluated chromosome stops eval before it writes anything.
+#[test]
+fn a_genetic_map_adds_centimorgans_and_one_without_the_chromosome_is_refused() {
+    let sets = Sets::new();
+    // 1 cM per 100 sites (positions 1..=805 in the example).
+    let mut text = String::from("Chromosome\tPosition(bp)\tRate(cM/Mb)\tMap(cM)\n");
+    for pos in (1..=805u64).step_by(50) {
+        text.push_str(&format!("1\t{pos}\t10000\t{}\n", (pos - 1) as f64 / 100.0));
+    }
+    let map = sets.root.join("map.txt");
+    std::fs::write(&map, text).unwrap();
+    let map = map.to_str().unwrap();
+    let (report, html, _) = sets.eval_with(
+        &sets.path("unseen.vcf.gz"),
+        Some(&sets.path("holdout2.vcf.gz")),
+        "mapped",
+        &["--max-haplotypes", "600", "--genetic-map", map],
+    );
+    let segments = &report["segments"];
+    for side in [
+        "synthetic_to_train",
+        "synthetic_to_holdout",
+        "holdout_to_train",
+    ] {
+        let cm = &segments[side]["cm"];
+        let sites = &segments[side]["sites"];
+        // A segment of n sites spans n − 1 sites' worth of cM, at most (n − 1) / 100.
+        let (max_cm, max_sites) = (f(&cm["max"]), f(&sites["max"]));
+        assert!(
+            max_cm > 0.0 && max_cm <= (max_sites - 1.0) / 100.0 + 1e-9,
+            "{side}: {cm}"
+        );
+    }
+    assert!(html.contains("max (cM)"));
+
+    let elsewhere = sets.root.join("chr2.map");
+    std::fs::write(&elsewhere, "2 . 0.0 100\n2 . 1.0 900\n").unwrap();
+    let out = genosynth()
+        .args(["eval", "--train", &sets.path("train.vcf.gz"), "--synthetic"])
+        .args([&sets.path("unseen.vcf.gz"), "--genetic-map"])
+        .arg(&elsewhere)
+        .args(["-o", &sets.path("refused")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("genetic_map: has no chromosome 1 (it maps 2)"),
+        "{stderr}"
+    );
+    assert!(!sets.root.join("refused").exists());
 }

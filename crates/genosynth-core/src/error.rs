@@ -67,6 +67,14 @@ pub enum Error {
     /// Pairing haplotypes into diploid samples needs an even number of them.
     #[error("{0} haplotypes cannot pair into diploid samples")]
     OddHaplotypes(usize),
+    /// A genetic map line could not be read ([`crate::GeneticMap::parse`]).
+    #[error("genetic map{}: {message}", .line.map_or(String::new(), |l| format!(" line {l}")))]
+    GeneticMap {
+        /// 1-based line number (`None` for the map as a whole).
+        line: Option<usize>,
+        /// what was wrong
+        message: String,
+    },
     /// A sample that the operation needs is not known.
     #[error("sample {0:?} is not in the panel")]
     UnknownSample(String),

@@ -9,6 +9,7 @@
 //! - [`HaplotypeMatrix`]: haplotypes × sites, bit-packed one row per haplotype, so the Hamming
 //!   distance of two haplotypes is an XOR and a popcount per 64 sites.
 //! - [`Panel`]: population labels in the 1000 Genomes `.panel` layout.
+//! - [`GeneticMap`]: centimorgan positions (PLINK or HapMap map layout), interpolated per site.
 //! - [`PrivacyBounds`]: the privacy bounds selection, the refusal to write AGs and the
 //!   verdict share.
 //! - [`split_by_individual`]: a seeded train/holdout split that keeps both haplotypes of a
@@ -32,6 +33,7 @@
 mod bounds;
 mod builder;
 mod error;
+mod genetic_map;
 mod matrix;
 mod panel;
 mod ploidy;
@@ -44,6 +46,7 @@ pub mod test_util;
 pub use bounds::{ATTACK_FPR, PrivacyBounds, non_members_needed, resolvable};
 pub use builder::HaplotypeMatrixBuilder;
 pub use error::{Axis, Error};
+pub use genetic_map::GeneticMap;
 pub use matrix::{HaplotypeMatrix, hamming_words, read_bits};
 pub use panel::{Panel, PanelEntry};
 pub use sample::{HaplotypeId, Ploidy, Sample};

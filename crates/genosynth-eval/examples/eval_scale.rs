@@ -152,7 +152,7 @@ fn main() {
         let holdout = population(n_syn, n_sites, 3);
         let t = Instant::now();
         let figure = if part == Some("segments") {
-            let s = segment_stats(&train, &synthetic, Some(&holdout), 1);
+            let s = segment_stats(&train, &synthetic, Some(&holdout), None, 1);
             format!(
                 "segment privacy loss {:.4}",
                 s.privacy_loss.unwrap_or(f64::NAN)
@@ -241,6 +241,7 @@ fn main() {
         holdout: None,
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         settings: Settings::default(),
         stop: None,
     })

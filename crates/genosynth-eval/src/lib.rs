@@ -50,6 +50,7 @@
 //!     holdout: None,
 //!     panel: None,
 //!     synthetic_panel: None,
+//!     genetic_map: None,
 //!     settings: Settings { seed: 7, ..Settings::default() },
 //!     stop: None,
 //! })
@@ -130,4 +131,6 @@ pub use segments::{
 };
 pub use triplets::{TripletStats, triplet_correlations};
 pub use uncertainty::{Intervals, REPLICATES, people_needed};
-pub use verdict::{Check, DETECTION_AUC_BOUNDS, Status, Verdict, verdict};
+pub use verdict::{
+    Check, DETECTION_AUC_BOUNDS, SEGMENT_PRIVACY_LOSS_BOUNDS, Status, Verdict, verdict,
+};

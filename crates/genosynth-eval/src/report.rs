@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use genosynth_core::{HaplotypeMatrix, Panel};
+use genosynth_core::{GeneticMap, HaplotypeMatrix, Panel};
 use serde::{Deserialize, Serialize};
 
 use crate::af::{AlleleFrequencyStats, allele_frequency_stats, folded_sfs};
@@ -43,6 +43,9 @@ pub struct EvalInput<'a> {
     /// [`EvalInput::panel`], each population's AGs are compared with its real haplotypes
     /// ([`Report::populations`]).
     pub synthetic_panel: Option<&'a Panel>,
+    /// A genetic map covering every evaluated chromosome: shared segments are measured in cM
+    /// too ([`crate::SegmentDistribution::cm`]).
+    pub genetic_map: Option<&'a GeneticMap>,
     /// Settings.
     pub settings: Settings,
     /// Checked between steps: when set (e.g. by Ctrl-C) evaluation stops with
@@ -319,6 +322,30 @@ fn check_settings(s: &Settings) -> Result<(), Error> {
     Ok(())
 }
 
+/// Every evaluated chromosome must be on the map: a segment on one it lacks has no cM length.
+fn check_map_covers(map: &GeneticMap, m: &HaplotypeMatrix) -> Result<(), Error> {
+    let mut missing: Vec<&str> = m
+        .sites()
+        .iter()
+        .map(|s| s.chrom.as_str())
+        .filter(|c| map.cm(c, 0).is_none())
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut on_map: Vec<&str> = map.chromosomes().collect();
+    on_map.sort_unstable();
+    Err(Error::Setting {
+        name: "genetic_map",
+        message: format!(
+            "has no chromosome {} (it maps {}); give the map of the evaluated chromosomes, named as in the VCF",
+            missing.join(", "),
+            on_map.join(", ")
+        ),
+    })
+}
+
 fn too_few(set: &'static str, m: &HaplotypeMatrix) -> Result<(), Error> {
     if m.n_haplotypes() < 2 {
         return Err(Error::TooFewHaplotypes {
@@ -375,6 +402,9 @@ pub fn evaluate_with_progress(
         too_few("holdout", h)?;
     }
     let (t, s, h) = (&train, &synthetic, holdout.as_ref());
+    if let Some(map) = input.genetic_map {
+        check_map_covers(map, t)?;
+    }
 
     step("allele frequencies")?;
     let allele_frequencies = both(s, h, |x| allele_frequency_stats(t, x));
@@ -442,7 +472,7 @@ pub fn evaluate_with_progress(
     drop(passes);
 
     step("shared segments")?;
-    let segments = segment_stats(t, s, h, st.seed.wrapping_add(5));
+    let segments = segment_stats(t, s, h, input.genetic_map, st.seed.wrapping_add(5));
     values.segment_scores = segments.privacy_loss_scores.clone();
     let uncertainty = intervals(&values, st.seed.wrapping_add(7));
 
@@ -631,6 +661,7 @@ mod tests {
             holdout: None,
             panel: None,
             synthetic_panel: None,
+            genetic_map: None,
             settings: Settings::default(),
             stop: Some(&stop),
         };

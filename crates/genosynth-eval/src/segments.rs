@@ -3,7 +3,7 @@
 //! same for holdout haplotypes against training ones (what real unseen people share), and the
 //! segment privacy loss that compares the two.
 
-use genosynth_core::HaplotypeMatrix;
+use genosynth_core::{GeneticMap, HaplotypeMatrix};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -48,6 +48,10 @@ pub struct SegmentDistribution {
     pub sites: LengthSummary,
     /// Longest shared segment in base pairs (first to last shared site, inclusive).
     pub bp: LengthSummary,
+    /// Genetic length (cM, first to last site) of each query's longest segment in sites, with
+    /// a genetic map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cm: Option<LengthSummary>,
     /// Share of queries identical to a reference haplotype over every site.
     #[serde(deserialize_with = "crate::nan::deserialize")]
     pub whole_share: f64,
@@ -56,10 +60,23 @@ pub struct SegmentDistribution {
     pub lengths: Vec<u32>,
 }
 
+/// The genetic length of a segment: cM of its last site − cM of its first.
+fn segment_cm(l: &Longest, cm: &[f64]) -> f64 {
+    if l.sites == 0 {
+        return 0.0;
+    }
+    let first = l.first_site as usize;
+    cm[first + l.sites as usize - 1] - cm[first]
+}
+
 impl SegmentDistribution {
-    fn of(longest: &[Longest], n_sites: usize) -> Self {
+    fn of(longest: &[Longest], n_sites: usize, cm: Option<&[f64]>) -> Self {
         let sites: Vec<f64> = longest.iter().map(|l| f64::from(l.sites)).collect();
         let bp: Vec<f64> = longest.iter().map(|l| l.bp as f64).collect();
+        let cm = cm.map(|cm| {
+            let lengths: Vec<f64> = longest.iter().map(|l| segment_cm(l, cm)).collect();
+            LengthSummary::of(&lengths)
+        });
         let whole = longest
             .iter()
             .filter(|l| l.sites as usize == n_sites)
@@ -68,6 +85,7 @@ impl SegmentDistribution {
             n: longest.len(),
             sites: LengthSummary::of(&sites),
             bp: LengthSummary::of(&bp),
+            cm,
             whole_share: whole as f64 / longest.len().max(1) as f64,
             lengths: longest.iter().map(|l| l.sites).collect(),
         }
@@ -89,6 +107,9 @@ pub struct LongSegment {
     pub to: String,
     /// Its span in base pairs (inclusive).
     pub bp: u64,
+    /// Its genetic length in cM, with a genetic map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cm: Option<f64>,
 }
 
 /// Segments AGs share with training and holdout people, and holdout people with training
@@ -207,13 +228,17 @@ pub fn segment_privacy_loss(to_train: &[u32], to_holdout: &[u32]) -> f64 {
     wins / n as f64 - 0.5
 }
 
-/// Every segment figure in one PBWT pass over train, holdout and AGs (same sites).
+/// Every segment figure in one PBWT pass over train, holdout and AGs (same sites); with a
+/// genetic map, lengths in cM too.
 pub fn segment_stats(
     train: &HaplotypeMatrix,
     synthetic: &HaplotypeMatrix,
     holdout: Option<&HaplotypeMatrix>,
+    genetic_map: Option<&GeneticMap>,
     seed: u64,
 ) -> SegmentStats {
+    let site_cm = genetic_map.map(|m| m.site_cm(train.sites()));
+    let cm = site_cm.as_deref();
     let matched = holdout.map(|h| train.n_haplotypes().min(h.n_haplotypes()));
     let train_in = rows_of_people(train, matched.unwrap_or(0), seed);
     let holdout_in = holdout.map(|h| rows_of_people(h, matched.unwrap_or(0), seed ^ 0x5e9));
@@ -277,6 +302,7 @@ pub fn segment_stats(
                 from: site(first),
                 to: site(last),
                 bp: sites[last].pos.saturating_sub(sites[first].pos) + 1,
+                cm: cm.map(|cm| segment_cm(&l, cm)),
             }
         })
         .collect();
@@ -299,11 +325,11 @@ pub fn segment_stats(
     });
     SegmentStats {
         n_sites,
-        synthetic_to_train: SegmentDistribution::of(&ag_train, n_sites),
+        synthetic_to_train: SegmentDistribution::of(&ag_train, n_sites, cm),
         synthetic_to_holdout: holdout
-            .map(|_| SegmentDistribution::of(&class(ags, HOLDOUT), n_sites)),
+            .map(|_| SegmentDistribution::of(&class(ags, HOLDOUT), n_sites, cm)),
         holdout_to_train: holdout
-            .map(|_| SegmentDistribution::of(&class(&best[n_train..n_real], TRAIN), n_sites)),
+            .map(|_| SegmentDistribution::of(&class(&best[n_train..n_real], TRAIN), n_sites, cm)),
         matched_haplotypes: matched,
         privacy_loss,
         longest,
@@ -354,8 +380,8 @@ mod tests {
             let holdout = people(&everyone, 200..400);
             let fresh = people(&everyone, 400..600);
             let copies = people(&everyone, 0..100);
-            let good = segment_stats(&train, &fresh, Some(&holdout), seed);
-            let bad = segment_stats(&train, &copies, Some(&holdout), seed);
+            let good = segment_stats(&train, &fresh, Some(&holdout), None, seed);
+            let bad = segment_stats(&train, &copies, Some(&holdout), None, seed);
             let (g, b) = (good.privacy_loss.unwrap(), bad.privacy_loss.unwrap());
             // Sampling noise alone: sd ≈ 0.03 over seeds 1..=8 here (largest 0.066).
             assert!(g.abs() < 0.1, "seed {seed}: fresh people lose {g}");
@@ -379,13 +405,13 @@ mod tests {
         let train = people(&everyone, 0..60);
         let holdout = people(&everyone, 60..75);
         let ags = people(&everyone, 75..100);
-        let s = segment_stats(&train, &ags, Some(&holdout), 4);
+        let s = segment_stats(&train, &ags, Some(&holdout), None, 4);
         assert_eq!(s.matched_haplotypes, Some(30));
         assert!(s.privacy_loss.unwrap().abs() <= 0.5);
         let taken = rows_of_people(&train, 30, 4);
         assert_eq!(taken.iter().filter(|t| **t).count(), 30);
         assert!(taken.chunks(2).all(|p| p[0] == p[1]), "whole people");
-        let alone = segment_stats(&train, &ags, None, 4);
+        let alone = segment_stats(&train, &ags, None, None, 4);
         assert!(alone.privacy_loss.is_none() && alone.synthetic_to_holdout.is_none());
         assert_eq!(alone.synthetic_to_train, s.synthetic_to_train);
     }

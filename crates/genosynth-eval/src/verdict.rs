@@ -65,6 +65,10 @@ pub struct Verdict {
 /// holdout and independent-sites AGs 0.998 (805 SNPs, 3 splits: docs/measured-choices.md).
 pub const DETECTION_AUC_BOUNDS: [f64; 2] = [0.6, 0.8];
 
+/// The segment privacy loss ([`crate::SegmentStats::privacy_loss`]): pass at or below the
+/// first, warn up to the second, fail above; the verdict and its certification both read it.
+pub const SEGMENT_PRIVACY_LOSS_BOUNDS: [f64; 2] = [0.05, 0.1];
+
 /// `value` passes at or above `pass`, warns at or above `warn`, fails below.
 fn at_least(value: f64, pass: f64, warn: f64) -> Status {
     if !value.is_finite() {
@@ -335,12 +339,13 @@ pub fn verdict(r: &Report) -> Verdict {
         );
     }
     if let Some(loss) = r.segments.privacy_loss {
+        let [pass, warn] = SEGMENT_PRIVACY_LOSS_BOUNDS;
         add(
             "segment_privacy_loss",
             loss,
             None,
-            at_most(loss, 0.05, 0.1),
-            "pass ≤ 0.05, warn ≤ 0.10".into(),
+            at_most(loss, pass, warn),
+            format!("pass ≤ {pass:.2}, warn ≤ {warn:.2}"),
             "share of AGs whose longest segment shared with training people is longer than with as many unseen people, − 0.5; > 0: AGs carry training people's segments",
         );
     }
@@ -351,7 +356,7 @@ pub fn verdict(r: &Report) -> Verdict {
             d.auc,
             None,
             at_most(d.auc, pass, warn),
-            format!("pass ≤ {pass}, warn ≤ {warn}"),
+            format!("pass ≤ {pass:.2}, warn ≤ {warn:.2}"),
             "cross-validated ROC AUC of the better of two classifiers (logistic regression, nearest neighbours) telling AGs from holdout people they were not trained on; 0.5 = indistinguishable, 1 = every AG detected",
         );
     }
@@ -424,6 +429,7 @@ fn certify(checks: &mut [Check], r: &Report) {
     let bounds = PrivacyBounds::default();
     let (membership, loss) = ([bounds.max_membership_auc], [bounds.max_privacy_loss]);
     let detection = [DETECTION_AUC_BOUNDS[0]];
+    let segment = [SEGMENT_PRIVACY_LOSS_BOUNDS[0]];
     let (likelihood_auc, likelihood_tpr) =
         ([bounds.max_likelihood_auc], [bounds.max_likelihood_tpr]);
     let attack = r.privacy.likelihood_attack.as_ref();
@@ -433,7 +439,7 @@ fn certify(checks: &mut [Check], r: &Report) {
         ("aa_syn", Some(u.aa_syn), &band),
         ("membership_auc", u.membership_auc, &membership),
         ("privacy_loss", u.privacy_loss, &loss),
-        ("segment_privacy_loss", u.segment_privacy_loss, &[0.05]),
+        ("segment_privacy_loss", u.segment_privacy_loss, &segment),
         (
             "detection_auc",
             r.detection.as_ref().map(|d| d.ci95),

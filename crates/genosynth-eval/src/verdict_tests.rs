@@ -23,6 +23,7 @@ fn report_of_three_samples() -> crate::Report {
         holdout: Some(&h),
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         settings: Settings::default(),
         stop: None,
     })

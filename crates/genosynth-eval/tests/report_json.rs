@@ -31,6 +31,7 @@ fn a_report_with_a_holdout_round_trips_byte_for_byte() {
         holdout: Some(&holdout),
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         settings: Settings {
             seed: 7,
             n_triplets: 200,
@@ -60,6 +61,7 @@ fn undefined_statistics_round_trip_as_null() {
         holdout: None,
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         settings: Settings {
             seed: 7,
             n_triplets: 100,

@@ -118,16 +118,20 @@ impl Report {
 
 /// Evaluates AGs (`synthetic`) against the haplotypes the model was trained on (`train`) and,
 /// when given, real haplotypes it never saw (`holdout`): fidelity (allele frequencies, LD,
-/// distances, PCA, 3-point correlations, haplotype frequencies, Fst), privacy (AATS, DCR,
-/// copies, membership inference, privacy loss) and a verdict, as `genosynth eval`.
+/// distances, PCA, 3-point correlations, haplotype frequencies, Fst, LD in `ld_windows` windows
+/// along the chromosome), privacy (AATS, DCR, copies, membership inference, privacy loss,
+/// shared segments, KING kinship, with 95% bootstrap intervals over people), the classifier
+/// two-sample test (with a holdout) and a verdict, as `genosynth eval`.
 ///
-/// `model`: the `Model` the AGs came from adds its checkpoint selection, DP guarantee and
-/// (with a holdout) the likelihood attack, whose members are the haplotypes the model was
-/// trained on (`train` without the validation people that chose its checkpoint); when `train`
-/// is not the model's training data the attack is left out with a `UserWarning`, as
-/// `genosynth eval --model` warns. The other options are `genosynth eval`'s.
+/// `model`: the `Model` the AGs came from adds its checkpoint selection, DP guarantee, one LD
+/// window centred on each of its joins (a stitched CRBM) and (with a holdout) the likelihood
+/// attack, whose members are the haplotypes the model was trained on (`train` without the
+/// validation people that chose its checkpoint); when `train` is not the model's training data
+/// the attack is left out with a `UserWarning`, as `genosynth eval --model` warns.
+/// `genetic_map`: the path of a genetic map (PLINK or HapMap layout, plain or gzipped), which
+/// adds segment lengths in cM. The other options are `genosynth eval`'s.
 #[pyfunction]
-#[pyo3(signature = (train, synthetic, holdout = None, *, model = None, seed = 42, max_haplotypes = None, aats_repeats = 10, ld_window = 100, n_triplets = 2000, triplet_window = 20, haplotype_windows = None, pca_components = 6))]
+#[pyo3(signature = (train, synthetic, holdout = None, *, model = None, seed = 42, max_haplotypes = None, aats_repeats = 10, ld_window = 100, ld_windows = 20, n_triplets = 2000, triplet_window = 20, haplotype_windows = None, pca_components = 6, genetic_map = None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "the keyword arguments of one Python function"
@@ -142,16 +146,28 @@ pub(crate) fn evaluate(
     max_haplotypes: Option<usize>,
     aats_repeats: usize,
     ld_window: usize,
+    ld_windows: usize,
     n_triplets: usize,
     triplet_window: usize,
     haplotype_windows: Option<Vec<usize>>,
     pca_components: usize,
+    genetic_map: Option<PathBuf>,
 ) -> PyResult<Report> {
+    let genetic_map = genetic_map
+        .as_deref()
+        .map(genosynth_vcf::read_genetic_map)
+        .transpose()
+        .map_err(errors::vcf)?;
     let settings = Settings {
         seed,
         max_haplotypes,
         aats_repeats,
         ld_window,
+        ld_windows,
+        // The model's own joins (a stitched CRBM's windows): one more LD window on each.
+        model_boundaries: model
+            .map(|m| genosynth::checkpoint_boundaries(m.checkpoint()))
+            .unwrap_or_default(),
         n_triplets,
         triplet_window,
         haplotype_windows: haplotype_windows
@@ -165,6 +181,7 @@ pub(crate) fn evaluate(
         holdout: holdout.map(|h| &h.matrix),
         panel: None,
         synthetic_panel: None,
+        genetic_map: genetic_map.as_ref(),
         settings,
         stop: None,
     };

@@ -62,6 +62,7 @@ mod bgen_in;
 mod bytes;
 mod encode;
 mod error;
+mod genetic_map;
 mod hapt;
 mod input;
 mod inspect;
@@ -80,6 +81,7 @@ mod write;
 
 pub use atomic::write_atomic;
 pub use error::{Error, ErrorKind, RecordProblem};
+pub use genetic_map::read_genetic_map;
 pub use hapt::companion_sites_path;
 pub use input::InputFormat;
 pub use inspect::{ChromSpan, FileInfo, MafSpectrum, inspect};

@@ -198,6 +198,7 @@ pub fn synth(
         holdout: split.as_ref().map(|s| &s.validation),
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         settings: genosynth_eval::Settings {
             model_boundaries: crate::checkpoint_boundaries(&checkpoint),
             ..settings(seed)

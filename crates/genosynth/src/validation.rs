@@ -147,6 +147,7 @@ pub fn score(
         holdout: Some(&split.validation),
         panel: None,
         synthetic_panel: None,
+        genetic_map: None,
         // Selection does not use the classifier two-sample test.
         settings: Settings {
             detection: false,

@@ -17,8 +17,9 @@ use crate::commands::summary::{print_summary, report_written};
 use crate::reporter::Reporter;
 
 /// Evaluate artificial genomes against real haplotypes: allele frequencies, LD, distances,
-/// PCA, 3-point correlations, haplotype frequencies, Fst and privacy (AATS, DCR, copies,
-/// membership inference), with a pass/warn/fail verdict.
+/// PCA, 3-point correlations, haplotype frequencies, Fst, LD along the chromosome and privacy
+/// (AATS, DCR, copies, membership inference, shared segments, KING kinship), the classifier
+/// two-sample test, 95% intervals over people and a pass/warn/fail verdict.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Real haplotypes the generator was trained on (VCF, VCF.gz, BCF, .hapt, .pgen or .bgen).
@@ -62,6 +63,11 @@ pub(crate) struct Args {
     /// given with --model.
     #[arg(long, value_name = "PLAN_JSON")]
     plan: Option<PathBuf>,
+    /// A genetic map of the evaluated chromosomes (PLINK `.map`: CHROM ID cM POS, or HapMap
+    /// with a header: CHROM POS RATE cM; plain or gzipped): shared segments are measured in cM
+    /// too.
+    #[arg(long, value_name = "MAP")]
+    genetic_map: Option<PathBuf>,
     /// Report directory (created if needed): report.json and report.html.
     #[arg(
         short = 'o',
@@ -76,9 +82,14 @@ pub(crate) struct Args {
     /// Subsample each input (whole samples, seeded) to at most N haplotypes.
     #[arg(long, value_name = "N")]
     max_haplotypes: Option<usize>,
-    /// Sites in the r² window and largest site distance of LD decay.
+    /// Sites in the r² window, in each LD window along the chromosome, and largest site
+    /// distance of LD decay.
     #[arg(long, value_name = "N", default_value_t = 100)]
     ld_window: usize,
+    /// LD windows spread evenly along each chromosome (the verdict judges their median r and
+    /// warns on the worst).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    ld_windows: usize,
     /// AATS repeats when real and synthetic sets differ in size (each subsamples the larger).
     #[arg(long, value_name = "R", default_value_t = 10)]
     aats_repeats: usize,
@@ -190,17 +201,24 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             .map(genosynth::checkpoint_boundaries)
             .unwrap_or_default(),
     };
+    let genetic_map = args
+        .genetic_map
+        .as_deref()
+        .map(genosynth_vcf::read_genetic_map)
+        .transpose()?;
     let input = EvalInput {
         train: &train,
         synthetic: &synthetic,
         holdout: holdout.as_ref(),
         panel: panel.as_ref(),
         synthetic_panel: synthetic_panel.as_ref(),
+        genetic_map: genetic_map.as_ref(),
         settings: Settings {
             seed: args.seed,
             max_haplotypes: args.max_haplotypes,
             aats_repeats: args.aats_repeats,
             ld_window: args.ld_window,
+            ld_windows: args.ld_windows,
             model_boundaries,
             ..Settings::default()
         },

@@ -86,9 +86,20 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
             d.mechanism, d.unit, d.epsilon, d.delta
         )?;
     }
+    let ci =
+        |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!(" ({lo:.3}–{hi:.3})"));
+    if let Some(n) = r.privacy.membership_non_members {
+        let u = &r.uncertainty;
+        writeln!(
+            out,
+            "membership attack (distance to the nearest AG, {} vs {n} haplotypes): TPR {}{} at 1% FPR, {} at 0.1% FPR",
+            r.inputs.train_haplotypes,
+            genosynth_eval::tpr_text(r.privacy.membership_tpr_at_1pct_fpr, n, 0.01),
+            ci(u.membership_tpr_at_1pct_fpr),
+            genosynth_eval::tpr_text(r.privacy.membership_tpr_at_0_1pct_fpr, n, 0.001)
+        )?;
+    }
     if let Some(l) = &r.privacy.likelihood_attack {
-        let ci =
-            |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!(" ({lo:.3}–{hi:.3})"));
         writeln!(
             out,
             "likelihood attack ({}, {} vs {} people): AUC {:.3}{}, TPR {}{} at 1% FPR, {} at 0.1% FPR",

@@ -15,6 +15,8 @@ mod fidelity;
 mod plots;
 mod privacy;
 mod selection;
+#[cfg(test)]
+mod tests;
 
 /// Most sites drawn in the r² heatmap (each pair is one SVG rectangle).
 const MAX_HEATMAP_SITES: usize = 80;

@@ -66,8 +66,9 @@ pub(super) fn privacy(p: &mut Page, r: &Report) {
                 "membership TPR at 1% / 0.1% FPR (no leak: 0.01 / 0.001)".into(),
                 match pr.membership_non_members {
                     Some(n) => format!(
-                        "{} / {}",
+                        "{}{} / {}",
                         crate::tpr_text(pr.membership_tpr_at_1pct_fpr, n, 0.01),
+                        interval_text(r.uncertainty.membership_tpr_at_1pct_fpr),
                         crate::tpr_text(pr.membership_tpr_at_0_1pct_fpr, n, 0.001)
                     ),
                     None => "–".into(),
@@ -321,6 +322,8 @@ pub(super) fn shared_segments(p: &mut Page, r: &Report) {
             num(d.sites.max),
             num(d.bp.median),
             num(d.bp.max),
+            d.cm.map_or("—".into(), |c| num(c.median)),
+            d.cm.map_or("—".into(), |c| num(c.max)),
             num(d.whole_share),
         ]
     };
@@ -340,6 +343,8 @@ pub(super) fn shared_segments(p: &mut Page, r: &Report) {
             "max (sites)",
             "median (bp)",
             "max (bp)",
+            "median (cM)",
+            "max (cM)",
             "identical throughout",
         ],
         &rows,
@@ -360,11 +365,19 @@ pub(super) fn shared_segments(p: &mut Page, r: &Report) {
                     l.sites.to_string(),
                     format!("{} – {}", l.from, l.to),
                     l.bp.to_string(),
+                    l.cm.map_or("—".into(), num),
                 ]
             })
             .collect();
         p.table(
-            &["AG haplotype", "training haplotype", "sites", "where", "bp"],
+            &[
+                "AG haplotype",
+                "training haplotype",
+                "sites",
+                "where",
+                "bp",
+                "cM",
+            ],
             &rows,
         );
     }

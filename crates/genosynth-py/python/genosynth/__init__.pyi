@@ -164,10 +164,12 @@ def evaluate(
     max_haplotypes: Optional[int] = None,
     aats_repeats: int = 10,
     ld_window: int = 100,
+    ld_windows: int = 20,
     n_triplets: int = 2000,
     triplet_window: int = 20,
     haplotype_windows: Optional[Sequence[int]] = None,
     pca_components: int = 6,
+    genetic_map: Optional[_Path] = None,
 ) -> Report:
     """Fidelity and privacy of AGs against their training haplotypes (and a holdout)."""
 
