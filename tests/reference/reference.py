@@ -29,6 +29,9 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+# k-NN scores with ties at the k-th distance counted by their share (genosynth's rule).
+from detection_reference import neighbour_scores_by_share
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "805_SNP_1000G_real.train.vcf.gz")
@@ -119,25 +122,6 @@ def aats(real, syn):
 def pairwise_within(m):
     d = cdist(m, m, "cityblock")
     return d[np.triu_indices(m.shape[0], k=1)]
-
-
-def neighbour_scores_by_share(x, y, folds, k):
-    """k-NN scores (unscaled features) with ties at the k-th distance counted by their share
-    (genosynth's rule)."""
-    out = np.empty(len(y))
-    for f in range(FOLDS):
-        fit, test = folds != f, folds == f
-        a, b = x[fit], x[test]
-        d = ((b[:, None, :] - a[None, :, :]) ** 2).sum(axis=2)
-        labels = y[fit]
-        scores = []
-        for row in d:
-            kth = np.sort(row)[k - 1]
-            nearer, tied = row < kth, row == kth
-            share = labels[tied].mean()
-            scores.append((labels[nearer].sum() + (k - nearer.sum()) * share) / k)
-        out[test] = scores
-    return out
 
 
 def detection(train, holdout, syn):
