@@ -204,7 +204,10 @@ fn em_never_lowers_the_log_likelihood() {
             .map(|w| w[0] - w[1])
             .fold(f64::MIN, f64::max);
         figure(&format!("prior {prior}: largest objective drop"), drop);
-        figure(&format!("prior {prior}: gain"), objective[24] - objective[0]);
+        figure(
+            &format!("prior {prior}: gain"),
+            objective[24] - objective[0],
+        );
         // f32 sums over ~300 haplotypes × 60 sites: rounding far below 0.01 nats.
         assert!(
             objective.windows(2).all(|w| w[1] >= w[0] - 0.01),
