@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
+use common::{example_vcf as example, genosynth, report_json, run_ok as run};
 use genosynth_core::test_util::{figure, test_seed};
 
 /// Each sample's name and its two haplotypes (0/1 per site), from `genosynth convert` text.
@@ -330,10 +330,7 @@ fn eval_attacks_one_label_within_its_component() {
         cmd
     };
     let attack_of = |report: &Path| -> serde_json::Value {
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-                .unwrap();
-        json["privacy"]["likelihood_attack"].clone()
+        report_json(report)["privacy"]["likelihood_attack"].clone()
     };
     let (members, non_members) = (files[1].1.len(), files[2].1.len());
     for (population, scored) in [(Some("AFRLIKE"), "component"), (None, "log-likelihood")] {
