@@ -480,11 +480,11 @@ fn kinship_matches_plink2_on_real_and_simulated_chromosomes() {
         // duplicates and carriers, half the AGs, are all second degree or closer.
         let close = near[0] + near[1] + near[2];
         figure(
-            &format!("{}: duplicate share", c.name),
+            &format!("{}: duplicate-degree pairs per AG", c.name),
             near[0] as f64 / people as f64,
         );
         figure(
-            &format!("{}: close share", c.name),
+            &format!("{}: second-degree-or-closer pairs per AG", c.name),
             close as f64 / people as f64,
         );
         assert!(close >= people / 2, "{}: {near:?}", c.name);
