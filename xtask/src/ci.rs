@@ -82,7 +82,7 @@ const XTASKS: &[(&str, &[&str])] = &[
         &["gpu-bundle", "--dry-run"],
     ),
     (
-        "seed sweep slice: the HCLT and private CRBM learning tests at two other seeds, one thread",
+        "seed sweep slice: the HCLT, its reference prior and the private CRBM learning tests at two other seeds, one thread",
         &[
             "seed-sweep",
             "--seeds",
@@ -90,6 +90,7 @@ const XTASKS: &[(&str, &[&str])] = &[
             "--threads",
             "1",
             "genosynth-models/lib/hclt::tests::em_learns_block_frequencies_and_linkage",
+            "genosynth-models/lib/hclt::prior_tests::own_people_keep_one_part_in_one_plus_the_weight",
             "genosynth-models/dp_training/private_crbm_learns_the_blocks_and_counts_every_window",
         ],
     ),

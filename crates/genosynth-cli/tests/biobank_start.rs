@@ -8,8 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{genosynth_ok, repo_root};
-use serde_json::Value;
+use common::{genosynth_ok, repo_root, report_json};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -118,9 +117,7 @@ fn the_user_guides_biobank_start_runs_on_the_bundled_bgen() {
             "-o",
             s(&report),
         ]);
-        let json: Value =
-            serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-                .unwrap();
+        let json = report_json(&report);
         reports.push(json);
     }
     for r in &reports {

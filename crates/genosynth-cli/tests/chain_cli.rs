@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{
-    bcftools_clean, bcftools_gts, example_vcf, genosynth, genosynth_ok, has_bcftools, sh,
+    bcftools_clean, bcftools_gts, example_vcf, genosynth, genosynth_ok, has_bcftools, json, sh,
 };
 
 fn fails(args: &[&str]) -> String {
@@ -17,10 +17,6 @@ fn fails(args: &[&str]) -> String {
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[test]

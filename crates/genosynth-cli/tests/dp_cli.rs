@@ -2,16 +2,10 @@
 //! AGs' header, `eval` reports it (from `--model` or from that header) beside the likelihood
 //! attack, and settings that cannot hold fail before anything is written.
 
-use std::path::Path;
-
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
+use common::{example_vcf as example, genosynth, json, run_ok as run};
 use genosynth_core::test_util::{figure, test_seed};
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn small_rbm() -> [&'static str; 10] {
     [

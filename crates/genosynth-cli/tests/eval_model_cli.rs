@@ -6,11 +6,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::{example_vcf as example, genosynth, json, run_ok as run};
 
 #[test]
 fn the_likelihood_attack_leaves_the_validation_people_out_of_the_members() {

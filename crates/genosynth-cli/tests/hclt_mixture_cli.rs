@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
+use common::{example_vcf as example, genosynth, report_json, run_ok as run};
+use genosynth_core::test_util::{figure, test_seed};
 
 /// Each sample's name and its two haplotypes (0/1 per site), from `genosynth convert` text.
 fn read_people(vcf: &Path) -> Vec<(String, [Vec<u8>; 2])> {
@@ -184,7 +185,8 @@ fn a_labelled_hclt_mixture_keeps_its_labels_and_draws_each_from_its_people() {
     run(genosynth()
         .arg("train")
         .arg(example())
-        .args(["--model", "hclt", "--epochs", "6", "--seed", "3", "-q"])
+        .args(["--model", "hclt", "--epochs", "6", "-q", "--seed"])
+        .arg(test_seed(3).to_string())
         .arg("--panel")
         .arg(&s.panel)
         .arg("-o")
@@ -201,7 +203,9 @@ fn a_labelled_hclt_mixture_keeps_its_labels_and_draws_each_from_its_people() {
     run(genosynth()
         .arg("generate")
         .arg(&model)
-        .args(["--population", "AFRLIKE=400,OTHER=400", "--seed", "5", "-o"])
+        .args(["--population", "AFRLIKE=400,OTHER=400", "--seed"])
+        .arg(test_seed(5).to_string())
+        .arg("-o")
         .arg(&ags));
     let ag_panel = std::fs::read_to_string(d.join("ags.vcf.gz.panel")).unwrap();
     let ag_label: std::collections::HashMap<String, String> = ag_panel
@@ -215,7 +219,8 @@ fn a_labelled_hclt_mixture_keeps_its_labels_and_draws_each_from_its_people() {
     let generated = read_people(&ags);
     assert_eq!(generated.len(), 400);
     // Each label's AGs carry their own people's allele frequencies, far nearer to them than
-    // to the other label's people.
+    // to the other label's people. AGs of the pooled people would read at the other label's
+    // share, 0.37 for OTHER; seeds 1-8, 1 and 2 threads read 0.045-0.065 (docs/testing.md).
     for (own, other) in [("AFRLIKE", "OTHER"), ("OTHER", "AFRLIKE")] {
         let f_ags = frequencies(&generated, |n| ag_label[n] == own);
         let f_own = frequencies(&s.people, |n| s.label[n] == own);
@@ -224,8 +229,9 @@ fn a_labelled_hclt_mixture_keeps_its_labels_and_draws_each_from_its_people() {
             mean_abs_difference(&f_ags, &f_own),
             mean_abs_difference(&f_ags, &f_other),
         );
+        figure(&format!("{own} near / far"), near / far);
         assert!(
-            near < 0.4 * far,
+            near < 0.15 * far,
             "{own} AGs: {near:.3} from their people, {far:.3} from {other}'s"
         );
     }
@@ -324,10 +330,7 @@ fn eval_attacks_one_label_within_its_component() {
         cmd
     };
     let attack_of = |report: &Path| -> serde_json::Value {
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-                .unwrap();
-        json["privacy"]["likelihood_attack"].clone()
+        report_json(report)["privacy"]["likelihood_attack"].clone()
     };
     let (members, non_members) = (files[1].1.len(), files[2].1.len());
     for (population, scored) in [(Some("AFRLIKE"), "component"), (None, "log-likelihood")] {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
+use common::{example_vcf as example, genosynth, report_json, run_ok as run};
 
 fn model_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
@@ -179,9 +179,7 @@ fn panel_labels_and_population_counts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-            .unwrap();
+    let json = report_json(&report);
     let pops = json["populations"].as_array().unwrap();
     let field = |k: &str| pops.iter().map(|p| p[k].clone()).collect::<Vec<_>>();
     assert_eq!(

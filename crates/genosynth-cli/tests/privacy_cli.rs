@@ -7,7 +7,9 @@ use std::process::Output;
 
 mod common;
 
-use common::{bcftools_clean, example_vcf as example, genosynth, has_bcftools, run_ok as run};
+use common::{
+    bcftools_clean, example_vcf as example, genosynth, has_bcftools, report_json, run_ok as run,
+};
 
 /// 40 people of the 805-SNP example (the rest go to a file the test ignores).
 fn forty_people(dir: &Path) -> PathBuf {
@@ -115,9 +117,7 @@ fn a_model_that_memorises_forty_people_writes_no_ags_unless_the_risk_is_accepted
         stdout.contains("not resolvable (20 non-members; 1% needs 100)"),
         "{stdout}"
     );
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
-            .unwrap();
+    let r = report_json(&report);
     assert_eq!(r["privacy_risk"]["accepted"], true, "{}", r["privacy_risk"]);
     let failed = r["privacy_risk"]["failed"][0].as_str().unwrap();
     assert!(failed.contains(" > "), "{failed}");

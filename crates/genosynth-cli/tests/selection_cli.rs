@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{example_vcf as example, genosynth, run_ok as run};
+use common::{example_vcf as example, genosynth, json, run_ok as run};
 
 /// A small RBM trained with a fifth of the people held out, validated every 2 epochs.
 fn train_selected(dir: &Path, epochs: &str, extra: &[&str]) -> (PathBuf, String) {
@@ -33,10 +33,6 @@ fn train_selected(dir: &Path, epochs: &str, extra: &[&str]) -> (PathBuf, String)
         .arg(&model)
         .args(extra));
     (model, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn validated_epochs(model: &Path) -> Vec<u64> {

@@ -130,3 +130,15 @@ pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A JSON file read whole (`model.json`, `report.json`, …).
+pub(crate) fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The `report.json` of an `eval` or `synth` report directory.
+pub(crate) fn report_json(dir: &Path) -> serde_json::Value {
+    json(&dir.join("report.json"))
+}

@@ -260,8 +260,15 @@ impl HcltTrainer {
     /// What the emission prior pulls each state's allele frequency towards, per `(site,
     /// state)`: the site's frequency; in a mixture, the frequency in the state's component
     /// (its expected counts `states`, `alt`, plus one haplotype at the site's frequency), so
-    /// the prior smooths states within a population without erasing the populations.
+    /// the prior smooths states within a population without erasing the populations. With a
+    /// reference, the reference model's state: a state the own people seldom visit gets little
+    /// of the reference's pull (it scales with their count) but is reached through transitions
+    /// shrunk towards the reference's, so it must emit as the reference's does, not at the own
+    /// people's site frequency (which pulled their block frequencies back towards their own).
     fn emission_targets(&self, states: &[f64], alt: &[f64]) -> Vec<f64> {
+        if let Some(pooled) = &self.prior {
+            return pooled.emission.clone();
+        }
         let p = &self.hclt.params;
         let (k, s) = (p.hidden(), p.states);
         let site = |i: usize| f64::from(self.site_frequencies[i / k]);

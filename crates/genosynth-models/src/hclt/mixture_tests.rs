@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
 use super::*;
-use genosynth_core::test_util::test_seed;
+use genosynth_core::test_util::{figure, test_seed};
 
 /// `n` haplotypes, half from a population with alternate-allele frequency 0.15 at each of
 /// `l` sites and half from one with 0.85, sites independent within a population.
@@ -166,6 +166,8 @@ fn a_mixture_draws_each_haplotype_from_one_population() {
         .collect();
     let low = shares.iter().filter(|&&s| s < 0.35).count() as f64 / 2000.0;
     let high = shares.iter().filter(|&&s| s > 0.65).count() as f64 / 2000.0;
+    figure("mixed share", 1.0 - low - high);
+    figure("weight error", (low - 0.5).abs());
     assert!(low + high > 0.95, "mixed haplotypes: {}", 1.0 - low - high);
     assert!((low - 0.5).abs() < 0.1, "population weights {low} / {high}");
 }
@@ -186,6 +188,9 @@ fn the_cluster_start_finds_the_populations() {
         .map(|f| f.iter().sum::<f32>() / l as f32)
         .collect();
     let (low, high) = (means[0].min(means[1]), means[0].max(means[1]));
+    figure("low start error", f64::from((low - 0.15).abs()));
+    figure("high start error", f64::from((high - 0.85).abs()));
+    figure("share error", f64::from((start.shares[0] - 0.5).abs()));
     assert!(
         (low - 0.15).abs() < 0.05 && (high - 0.85).abs() < 0.05,
         "{means:?}"
@@ -219,6 +224,8 @@ fn the_cluster_start_separates_the_components_at_once() {
             / 2000.0
     };
     let (clustered, random) = (unmixed(true), unmixed(false));
+    figure("unmixed, cluster start", clustered);
+    figure("unmixed, random start", random);
     assert!(clustered > 0.95, "cluster start: {clustered} unmixed");
     assert!(
         clustered > random,
@@ -258,6 +265,8 @@ fn the_emission_prior_keeps_the_components_apart() {
         })
         .collect();
     let (low, high) = (means[0].min(means[1]), means[0].max(means[1]));
+    figure("low component frequency", f64::from(low));
+    figure("high component frequency", f64::from(high));
     assert!(low < 0.25 && high > 0.75, "component frequencies {means:?}");
 }
 
@@ -295,6 +304,8 @@ fn a_labelled_mixture_draws_each_label_from_its_own_component() {
     };
     // Label 1 is the first half: the population at 0.15.
     let (one, zero) = (mean_share(1), mean_share(0));
+    figure("label 1 error", (one - 0.15).abs());
+    figure("label 0 error", (zero - 0.85).abs());
     assert!((one - 0.15).abs() < 0.04, "label 1 draws at {one}");
     assert!((zero - 0.85).abs() < 0.04, "label 0 draws at {zero}");
 }

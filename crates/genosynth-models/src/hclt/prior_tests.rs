@@ -44,13 +44,14 @@ fn shrunk(
     (t, r)
 }
 
-/// Block frequencies of 4000 AGs of a model of `own` shrunk towards `reference` with `weight`.
+/// Block frequencies of 20,000 AGs of a model of `own` shrunk towards `reference` with `weight`
+/// (sampling noise one sd 0.0035, so the model's own error shows).
 fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {
     let (t, mut r) = shrunk(own, reference, weight, None);
     let l = own.n_sites();
-    let ags = t.hclt.sample(4000, None, &mut r).unwrap();
+    let ags = t.hclt.sample(20_000, None, &mut r).unwrap();
     (0..l / 3)
-        .map(|b| ags.chunks(l).filter(|h| h[b * 3] == 1).count() as f64 / 4000.0)
+        .map(|b| ags.chunks(l).filter(|h| h[b * 3] == 1).count() as f64 / 20_000.0)
         .collect()
 }
 
@@ -68,8 +69,13 @@ fn own_people_keep_one_part_in_one_plus_the_weight() {
                 &format!("weight {weight} block {b} frequency error"),
                 (f - want).abs(),
             );
+            // Seeds 0-20, 1 and 2 threads (docs/testing.md): 0.000-0.017 at weight 0,
+            // 0.001-0.048 at 4. Each parameter row keeps 1/(1+w) of its own counts; a block's
+            // frequency is a product of rows, which shrinks it a little less. No reference
+            // misses by 0.43, weight 1 by 0.16.
+            let tolerance = if weight == 0.0 { 0.05 } else { 0.07 };
             assert!(
-                (f - want).abs() < 0.05,
+                (f - want).abs() < tolerance,
                 "weight {weight}, block {b}: {f} vs {want}"
             );
         }
