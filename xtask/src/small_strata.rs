@@ -474,6 +474,9 @@ fn row(m: &Measured) -> Vec<String> {
     ]
 }
 
+/// Whether a measured model is refused, by one way of judging it.
+type Judge<'a> = &'a dyn Fn(&Measured) -> bool;
+
 /// The weight column of the means: `auto`, `4`, with the extra synth arguments if any.
 fn setting_label(m: &Measured) -> String {
     if m.variant.is_empty() {
@@ -549,11 +552,11 @@ fn document(rows: &[Measured]) -> String {
             .iter()
             .filter(|m| m.stratum.n == *n && setting_label(m) == *w)
             .collect();
-        let judges: [(&str, &dyn Fn(&Measured) -> bool); 2] = [
-            ("validation people", &|m: &Measured| m.refused),
-            ("mean of folds", &|m: &Measured| {
-                m.folds_missed.unwrap_or(m.refused)
-            }),
+        let on_validation = |m: &Measured| m.refused;
+        let on_folds = |m: &Measured| m.folds_missed.unwrap_or(m.refused);
+        let judges: [(&str, Judge<'_>); 2] = [
+            ("validation people", &on_validation),
+            ("mean of folds", &on_folds),
         ];
         for (judge, refused) in judges {
             if judge == "mean of folds" && of.iter().all(|m| m.folds_missed.is_none()) {

@@ -168,13 +168,16 @@ fn forty_people(seed: u64) -> (ValidationSplit, HaplotypeMatrix) {
     (forty, reference)
 }
 
+/// One rung as reported: weight, bounds missed, next weight, folds, people judged on.
+type Rung = (f32, Vec<String>, Option<f32>, usize, usize);
+
 /// The pipeline's training of `split` with `auto` judged on four weight folds: the rungs
 /// reported (weight, missed, next, folds, people) and the `reference_weight.json` written.
 fn ladder_on_folds(
     split: &ValidationSplit,
     reference: &HaplotypeMatrix,
     seed: u64,
-) -> (Vec<(f32, Vec<String>, Option<f32>, usize, usize)>, String) {
+) -> (Vec<Rung>, String) {
     let dir = tempfile::tempdir().unwrap();
     let (config, selection) = config(seed);
     let model_dir = dir.path().join("model");
@@ -255,7 +258,8 @@ fn weight_folds_see_a_model_that_memorises_its_people() {
     let (config, selection) = config(seed);
     let written = {
         let dir = tempfile::tempdir().unwrap();
-        let options = TrainOptions::new(&dir.path().join("model"));
+        let model = dir.path().join("model");
+        let options = TrainOptions::new(&model);
         train_selected(&split, &config, &selection, options).unwrap()
     };
     let epoch = written.selection.and_then(|s| s.best_epoch).unwrap();
@@ -268,7 +272,8 @@ fn weight_folds_see_a_model_that_memorises_its_people() {
         .iter()
         .map(|fold| {
             let dir = tempfile::tempdir().unwrap();
-            let options = TrainOptions::new(&dir.path().join("model"));
+            let model = dir.path().join("model");
+            let options = TrainOptions::new(&model);
             let summary = train_selected(fold, &config, &selection, options).unwrap();
             summary.last.and_then(|r| r.validation)
         })
