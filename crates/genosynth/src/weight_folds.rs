@@ -41,7 +41,7 @@ pub fn weight_folds(split: &ValidationSplit, k: usize, seed: u64) -> Result<Vec<
         return Err(Error::InvalidOption {
             name: "weight folds",
             reason: format!(
-                "{k} folds: with {validation_people} validation people and {fit_people} trained on, each fold holds out {validation_people} of the people trained on, so 1 to {max} folds are possible (0 judges the ladder on the validation people alone)"
+                "{k} folds: with {validation_people} validation people and {fit_people} trained on, each fold holds out {validation_people} of the people trained on, so at most {max} folds are possible (0 judges the ladder on the validation people alone)"
             ),
         });
     }
@@ -194,7 +194,7 @@ mod tests {
         let split = split_of_40();
         for k in [0, 5] {
             let err = weight_folds(&split, k, 1).unwrap_err().to_string();
-            assert!(err.contains("1 to 4 folds are possible"), "{err}");
+            assert!(err.contains("at most 4 folds are possible"), "{err}");
         }
     }
 
