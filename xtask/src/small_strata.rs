@@ -20,6 +20,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::frontier::targets::Figures;
 use crate::harness::{cell, evaluate_with, markdown_table, run_quiet, snp805_path};
 
+mod outcomes;
+
 const DOC: &str = "docs/privacy.md";
 const BEGIN: &str = "<!-- small-strata:begin -->";
 const END: &str = "<!-- small-strata:end -->";
@@ -166,6 +168,12 @@ struct Measured {
     /// choice of setting may look at (the test people's figures may not).
     validation_auc: Option<f64>,
     likelihood_auc: Option<f64>,
+    /// Whether `synth` refuses the model without `--accept-privacy-risk`: its selected
+    /// checkpoint misses a bound on its validation people.
+    refused: bool,
+    /// With `--weight-folds`: whether the kept rung's mean of folds missed a bound (what a
+    /// refusal on the folds' figures would do).
+    folds_missed: Option<bool>,
     af: Option<f64>,
     members: usize,
     non_members: usize,
@@ -372,6 +380,8 @@ fn measure(
     Ok(Measured {
         figures: Figures::from_report(&r),
         validation_auc: selected_validation_auc(&model)?,
+        refused: outcomes::refused_on_validation(&model)?,
+        folds_missed: outcomes::folds_missed(&model)?,
         likelihood_auc: attack.map(|a| a.auc),
         af: Some(r.allele_frequencies.synthetic.pearson_r),
         members: attack.map_or(0, |a| a.members),
@@ -446,6 +456,14 @@ fn row(m: &Measured) -> Vec<String> {
         },
         format!("{} / {}", m.members, m.non_members),
         cell(m.validation_auc, 2),
+        match (m.refused, m.folds_missed) {
+            (r, None) => if r { "yes" } else { "no" }.to_string(),
+            (r, Some(f)) => format!(
+                "{} (folds: {})",
+                if r { "yes" } else { "no" },
+                if f { "miss" } else { "within" }
+            ),
+        },
         cell(m.likelihood_auc, 2),
         cell(f.likelihood_tpr_1pct, 2),
         cell(f.loss, 3),
@@ -455,6 +473,9 @@ fn row(m: &Measured) -> Vec<String> {
         cell(f.pca, 2),
     ]
 }
+
+/// Whether a measured model is refused, by one way of judging it.
+type Judge<'a> = &'a dyn Fn(&Measured) -> bool;
 
 /// The weight column of the means: `auto`, `4`, with the extra synth arguments if any.
 fn setting_label(m: &Measured) -> String {
@@ -474,6 +495,7 @@ fn document(rows: &[Measured]) -> String {
         "model",
         "members / test people",
         "validation likelihood AUC",
+        "refused",
         "likelihood AUC",
         "TPR@1%",
         "privacy loss",
@@ -517,6 +539,48 @@ fn document(rows: &[Measured]) -> String {
             cell(mean(&|m| m.figures.pca), 2),
         ]);
     }
+    let mut outcome_rows = Vec::new();
+    let mut keys: Vec<(usize, String)> = rows
+        .iter()
+        .filter(|m| m.setting != Setting::Alone)
+        .map(|m| (m.stratum.n, setting_label(m)))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (n, w) in &keys {
+        let of: Vec<&Measured> = rows
+            .iter()
+            .filter(|m| m.stratum.n == *n && setting_label(m) == *w)
+            .collect();
+        let on_validation = |m: &Measured| m.refused;
+        let on_folds = |m: &Measured| m.folds_missed.unwrap_or(m.refused);
+        let judges: [(&str, Judge<'_>); 2] = [
+            ("validation people", &on_validation),
+            ("mean of folds", &on_folds),
+        ];
+        for (judge, refused) in judges {
+            if judge == "mean of folds" && of.iter().all(|m| m.folds_missed.is_none()) {
+                continue;
+            }
+            let [written, good, leaking, refused_good] = outcomes::outcomes(&of, refused);
+            outcome_rows.push(vec![
+                n.to_string(),
+                w.clone(),
+                judge.to_string(),
+                of.len().to_string(),
+                written,
+                good,
+                leaking,
+                refused_good,
+            ]);
+        }
+    }
+    means_outcomes(&mut t, &means, &outcome_rows);
+    t
+}
+
+/// The means table, then what a user gets per setting and refusal.
+fn means_outcomes(t: &mut String, means: &[Vec<String>], outcome_rows: &[Vec<String>]) {
     t.push_str(&markdown_table(
         &[
             "people",
@@ -530,9 +594,25 @@ fn document(rows: &[Measured]) -> String {
             "AF r",
             "PCA W",
         ],
-        &means,
+        means,
     ));
-    t
+    let _ = writeln!(
+        t,
+        "\nWhat a user gets (written: not refused; both bounds: likelihood AUC ≤ 0.60 and privacy loss ≤ 0.03 on the test people):\n"
+    );
+    t.push_str(&markdown_table(
+        &[
+            "people",
+            "reference weight",
+            "refusal judged on",
+            "runs",
+            "written",
+            "written, within both",
+            "written, leaking",
+            "refused yet within both",
+        ],
+        outcome_rows,
+    ));
 }
 
 fn write_doc(table: &str) -> anyhow::Result<()> {

@@ -86,7 +86,12 @@ impl Progress for Reporter<'_> {
                 weight,
                 missed,
                 next,
+                folds,
+                people,
             } => match (missed.is_empty(), next) {
+                (true, _) if folds > 1 => printer.info(format!(
+                    "reference weight {weight}: within the privacy bounds on {folds} folds of {people} people trained on; kept"
+                )),
                 (true, _) => printer.info(format!(
                     "reference weight {weight}: within the privacy bounds on the validation people; kept"
                 )),

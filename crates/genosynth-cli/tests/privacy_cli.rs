@@ -136,3 +136,38 @@ fn a_model_that_memorises_forty_people_writes_no_ags_unless_the_risk_is_accepted
         );
     }
 }
+
+#[test]
+fn weight_folds_without_a_reference_or_beyond_the_people_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = forty_people(dir.path());
+    let ags = dir.path().join("ags.vcf.gz");
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    // No reference: the folds have no ladder to judge.
+    let alone = overfitted_synth(&input, &ags, &["--weight-folds", "2"]);
+    assert_eq!(alone.status.code(), Some(1), "{}", stderr(&alone));
+    assert!(
+        stderr(&alone).contains("--reference, --reference-weight auto and validation people"),
+        "{}",
+        stderr(&alone)
+    );
+    // 20 trained on and 20 validation people allow one fold of 20, not two.
+    let reference = dir.path().join("rest.vcf.gz");
+    let many = overfitted_synth(
+        &input,
+        &ags,
+        &[
+            "--reference",
+            reference.to_str().unwrap(),
+            "--weight-folds",
+            "2",
+        ],
+    );
+    assert_eq!(many.status.code(), Some(1), "{}", stderr(&many));
+    assert!(
+        stderr(&many).contains("2 folds: with 20 validation people and 20 trained on"),
+        "{}",
+        stderr(&many)
+    );
+    assert!(!ags.exists(), "no AGs on a bad option");
+}

@@ -52,6 +52,7 @@ mod synth;
 mod trained_on;
 mod training;
 mod validation;
+mod weight_folds;
 mod windows;
 
 pub use chunked::{Chunk, Chunked, DEFAULT_CHUNK, generate_chunked};
@@ -86,6 +87,7 @@ pub use validation::{
     LD_WINDOW, ValidationSplit, paired_like, score, scores_of, settings, split_named,
     split_validation,
 };
+pub use weight_folds::{max_weight_folds, mean_of_folds, missed_by_folds, weight_folds};
 pub use windows::{
     PlannedWindow, WindowPlan, checkpoint_boundaries, plan_boundaries, plan_windows, segments,
 };

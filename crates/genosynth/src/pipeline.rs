@@ -70,6 +70,10 @@ pub struct TrainJob<'a> {
     /// selection, one model per weight of the ladder until one meets the privacy bounds on the
     /// validation people.
     pub reference_weight: ReferenceWeight,
+    /// Judge `auto`'s rungs on this many folds of all the people instead of the validation
+    /// people alone ([`crate::weight_folds`]; 0: the validation people). Needs a reference,
+    /// [`ReferenceWeight::Auto`] and `selection`.
+    pub weight_folds: usize,
 }
 
 /// Trains on `matrix` (or, with `job.selection`, on its split's `fit` part), reporting every
@@ -79,11 +83,15 @@ pub struct TrainJob<'a> {
 /// [`crate::REFERENCE_WEIGHT_LADDER`] from the floor of its size up
 /// ([`ReferenceWeight::ladder`]), into `job.dir`, and keeps the first whose selected checkpoint
 /// meets the privacy bounds on the validation people (the largest when none does, which the
-/// refusal then judges); each rung is reported as [`Event::ReferenceWeightTried`]. The weight
-/// kept is in the checkpoint's model parameters.
+/// refusal then judges); with `job.weight_folds` a rung is judged instead by the mean of its
+/// folds' figures at the epoch the final model's checkpoint was chosen at
+/// ([`crate::weight_folds`]: one more model per fold, trained into a temporary directory). Each rung is reported as [`Event::ReferenceWeightTried`] and recorded in
+/// `job.dir`'s `reference_weight.json`. The weight kept is in the checkpoint's model
+/// parameters.
 ///
 /// # Errors
-/// An unusable device or configuration, or a failure to train or save.
+/// An unusable device or configuration (weight folds without a reference, `auto` and
+/// validation people, or more folds than the people allow), or a failure to train or save.
 pub fn train(
     matrix: &HaplotypeMatrix,
     job: &TrainJob<'_>,
@@ -93,6 +101,18 @@ pub fn train(
     let borrows = job.reference.is_some()
         && !job.resume
         && matches!(job.config.model, genosynth_models::ModelParams::Hclt(_));
+    let folds = match (job.weight_folds, job.selection, job.reference_weight) {
+        (0, ..) => Vec::new(),
+        (k, Some((split, _)), ReferenceWeight::Auto) if borrows => {
+            crate::weight_folds(split, k, job.config.seed)?
+        }
+        _ => {
+            return Err(Error::InvalidOption {
+                name: "weight folds",
+                reason: "they judge the reference-weight ladder: an hclt with --reference, --reference-weight auto and validation people is needed (and no --resume)".to_string(),
+            });
+        }
+    };
     if !borrows {
         return train_once(matrix, job, None, progress, stop);
     }
@@ -104,6 +124,7 @@ pub fn train(
         .ladder(job.selection.is_some(), trained_on);
     // The model of the reference people does not depend on the weight: trained once.
     let cache = ReferenceCache::default();
+    let mut rungs = Vec::new();
     for (i, &weight) in weights.iter().enumerate() {
         if i > 0 {
             // The previous rung's checkpoint: the directory holds nothing else (a checkpoint
@@ -119,29 +140,158 @@ pub fn train(
             config: &config,
             ..*job
         };
-        let summary = train_once(matrix, &rung, Some(&cache), progress, stop)?;
-        let missed = summary
-            .selection
-            .as_ref()
-            .and_then(risk_of)
-            .map(|r| r.failed)
-            .unwrap_or_default();
+        let mut summary = train_once(matrix, &rung, Some(&cache), progress, stop)?;
+        let judged = match job.selection {
+            Some((split, selection)) if !folds.is_empty() && !summary.stopped => {
+                let chosen = summary.selection.as_ref().and_then(|s| s.best_epoch);
+                let mut scores = Vec::new();
+                for fold in &folds {
+                    let Some(epoch) = chosen else {
+                        scores.push(None);
+                        break;
+                    };
+                    let (fold_scores, stopped) =
+                        train_fold(fold, &rung, epoch, selection, &cache, stop)?;
+                    summary.stopped |= stopped;
+                    scores.push(fold_scores);
+                }
+                let people = folds.len() * split.validation.samples().len();
+                Judged::folds(&selection.rule, &scores, people)
+            }
+            _ => Judged::validation(&summary),
+        };
         let next = weights
             .get(i + 1)
             .copied()
-            .filter(|_| !missed.is_empty() && !summary.stopped);
+            .filter(|_| !judged.missed.is_empty() && !summary.stopped);
         if job.selection.is_some() {
             progress.event(Event::ReferenceWeightTried {
                 weight,
-                missed: &missed,
+                missed: &judged.missed,
                 next,
+                folds: judged.folds,
+                people: judged.people,
             });
         }
+        rungs.push((weight, judged));
         if next.is_none() {
+            if !summary.stopped {
+                write_rungs(job.dir, &rungs)?;
+            }
             return Ok(summary);
         }
     }
     unreachable!("the ladder has at least one weight")
+}
+
+/// How one rung of the ladder was judged.
+#[derive(Debug)]
+struct Judged {
+    /// The bounds missed (empty: within them).
+    missed: Vec<String>,
+    /// The figures judged: the selected checkpoint's, or the mean of the folds' at its epoch.
+    scores: Option<genosynth_models::ValidationScores>,
+    /// Folds (1: the validation people alone) and the people they hold out in all.
+    folds: usize,
+    people: usize,
+}
+
+impl Judged {
+    /// The selected checkpoint of `summary` on its validation people.
+    fn validation(summary: &TrainSummary) -> Self {
+        let selection = summary.selection.as_ref();
+        Self {
+            missed: selection
+                .and_then(risk_of)
+                .map(|r| r.failed)
+                .unwrap_or_default(),
+            scores: selection.and_then(|s| s.best.clone()),
+            folds: 1,
+            people: selection.map_or(0, |s| s.validation_samples.len()),
+        }
+    }
+
+    /// The mean of the folds' figures.
+    fn folds(
+        rule: &genosynth_models::SelectionRule,
+        scores: &[Option<genosynth_models::ValidationScores>],
+        people: usize,
+    ) -> Self {
+        let all: Option<Vec<_>> = scores.iter().cloned().collect();
+        Self {
+            missed: crate::weight_folds::missed_by_folds(rule, scores),
+            scores: all.as_deref().and_then(crate::weight_folds::mean_of_folds),
+            folds: scores.len(),
+            people,
+        }
+    }
+}
+
+/// Trains the model of one weight fold (`rung`'s configuration, reference and cache) in a
+/// temporary directory up to `epoch`, the final model's chosen one: its figures there on the
+/// fold's held-out people, and whether the stop flag ended it.
+fn train_fold(
+    fold: &ValidationSplit,
+    rung: &TrainJob<'_>,
+    epoch: usize,
+    selection: &Selection,
+    cache: &ReferenceCache,
+    stop: &AtomicBool,
+) -> Result<(Option<genosynth_models::ValidationScores>, bool)> {
+    let dir = tempfile::Builder::new()
+        .prefix("genosynth-weight-fold-")
+        .tempdir()
+        .map_err(|source| Error::Directory {
+            what: "temporary directory of a weight fold",
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })?;
+    let model = dir.path().join("model");
+    let options = TrainOptions {
+        reference: rung.reference,
+        reference_cache: Some(cache),
+        ..TrainOptions::new(&model)
+    }
+    .with_stop(stop);
+    // The last epoch is always validated.
+    let config = TrainConfig {
+        epochs: epoch,
+        ..rung.config.clone()
+    };
+    let summary = train_selected(fold, &config, selection, options)?;
+    let at_epoch = summary
+        .last
+        .filter(|r| r.epoch == epoch)
+        .and_then(|r| r.validation);
+    Ok((at_epoch, summary.stopped))
+}
+
+/// `reference_weight.json` in `dir`: every rung tried, how it was judged and what it missed
+/// (what `auto` saw, for the user and for measurements of the ladder).
+fn write_rungs(dir: &Path, rungs: &[(f32, Judged)]) -> Result<()> {
+    let rows: Vec<serde_json::Value> = rungs
+        .iter()
+        .map(|(weight, j)| {
+            let s = j.scores.as_ref();
+            serde_json::json!({
+                "weight": weight,
+                "folds": j.folds,
+                "people": j.people,
+                "privacy_loss": s.map(|s| s.privacy_loss),
+                "membership_auc": s.map(|s| s.membership_auc),
+                "likelihood_auc": s.and_then(|s| s.likelihood_auc),
+                "likelihood_tpr": s.and_then(|s| s.likelihood_tpr),
+                "missed": j.missed,
+            })
+        })
+        .collect();
+    let path = dir.join("reference_weight.json");
+    let text = serde_json::to_string_pretty(&rows).expect("plain JSON values serialize");
+    std::fs::write(&path, text + "\n").map_err(|source| Error::Directory {
+        what: "record of the reference weights tried",
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// One training run of `job` as it is configured (its reference model from `cache` when that

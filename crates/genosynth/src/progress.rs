@@ -48,7 +48,7 @@ pub enum Event<'a> {
         dir: &'a Path,
     },
     /// `auto` reference weight: a model with `weight` was trained and its selected checkpoint
-    /// judged on the validation people.
+    /// judged on the validation people (or, with weight folds, the mean of its folds').
     ReferenceWeightTried {
         /// The HCLT's reference weight.
         weight: f32,
@@ -56,6 +56,10 @@ pub enum Event<'a> {
         missed: &'a [String],
         /// The weight tried next, if any (none: this model is kept).
         next: Option<f32>,
+        /// Folds it was judged on (1: the validation people alone).
+        folds: usize,
+        /// People those folds hold out in all.
+        people: usize,
     },
     /// The checkpoint about to be sampled (selection may have chosen an earlier epoch).
     Sampling {

@@ -57,6 +57,9 @@ pub struct SynthConfig {
     /// How strongly the HCLT leans on `reference` ([`ReferenceWeight::Auto`]: the smallest
     /// weight of a ladder whose selected checkpoint meets the privacy bounds).
     pub reference_weight: ReferenceWeight,
+    /// Judge `auto`'s rungs on this many folds of all the people (0: on the validation people
+    /// alone; [`TrainJob::weight_folds`]).
+    pub weight_folds: usize,
     /// Write the AGs even when no validated checkpoint met the privacy bounds (recorded in
     /// their header and the report); otherwise that run fails with
     /// [`Error::PrivacyBounds`] before any AG is written.
@@ -149,6 +152,7 @@ pub fn synth(
         selection: split.as_ref().map(|s| (s, &config.selection)),
         reference: reference.as_ref(),
         reference_weight: config.reference_weight,
+        weight_folds: config.weight_folds,
     };
     let summary = train(fit, &job, progress, stop)?;
     if summary.stopped {

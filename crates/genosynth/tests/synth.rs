@@ -38,6 +38,7 @@ fn config(dir: &Path) -> SynthConfig {
     SynthConfig {
         reference: None,
         reference_weight: genosynth::ReferenceWeight::Auto,
+        weight_folds: 0,
         input,
         read: ReadOptions::default(),
         output: dir.join("ags.vcf"),

@@ -149,6 +149,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         accept_privacy_risk: args.selection.accept_privacy_risk,
         reference: args.reference.clone(),
         reference_weight: args.hyper.reference_weight(),
+        weight_folds: args.hyper.weight_folds,
     };
     let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
         .map_err(crate::commands::train::with_flags)?;

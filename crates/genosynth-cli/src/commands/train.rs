@@ -276,6 +276,21 @@ pub(crate) struct HyperArgs {
     /// next ones in turn until a model's selected checkpoint meets the privacy bounds on them.
     #[arg(long, default_value_t = ReferenceWeight::Auto, value_name = "auto|W", help_heading = "HCLT hyperparameters")]
     reference_weight: ReferenceWeight,
+    /// HCLT with --reference and --reference-weight auto: judge each weight on K folds instead
+    /// of the validation people alone. A fold is a group of as many of the training people as
+    /// there are validation people; its model trains on everyone else (as many people as the
+    /// written model, the same reference model and seed) up to the epoch the written model's
+    /// checkpoint was chosen at, and a weight is kept when the mean of the folds' privacy
+    /// figures there meets the bounds. At most training / validation people (4 with a fifth
+    /// held out); costs K more models per weight. 0: the validation people alone. The refusal
+    /// still judges the written model on its validation people.
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "K",
+        help_heading = "HCLT hyperparameters"
+    )]
+    pub(crate) weight_folds: usize,
 }
 
 impl HyperArgs {
@@ -460,6 +475,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         selection: split.as_ref().map(|s| (s, &selection)),
         reference: reference.as_ref(),
         reference_weight: args.hyper.reference_weight(),
+        weight_folds: args.hyper.weight_folds,
     };
     let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop).map_err(with_flags)?;
     if summary.stopped {

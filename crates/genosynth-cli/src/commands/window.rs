@@ -86,6 +86,7 @@ pub(crate) fn train_window(
             selection: None,
             reference: None,
             reference_weight: genosynth::ReferenceWeight::Auto,
+            weight_folds: 0,
         };
         genosynth::train_crbm_window(&matrix, &train_job, job.index, &mut reporter, &ctx.stop)
     } else {
@@ -99,6 +100,7 @@ pub(crate) fn train_window(
             selection: None,
             reference: None,
             reference_weight: genosynth::ReferenceWeight::Auto,
+            weight_folds: 0,
         };
         genosynth::train(&segment, &train_job, &mut reporter, &ctx.stop)
     }
