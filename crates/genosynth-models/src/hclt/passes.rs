@@ -194,9 +194,16 @@ fn block_portable(
     }
 }
 
-/// Word ranges of about `chunk` haplotypes each.
+/// An E-step's chunks hold at most 1 / this of its blocks (rounded up), so that there are
+/// about this many or more: a
+/// stratum of 428 haplotypes (7 blocks) was one chunk of 1024 and ran on one thread, and 1,068
+/// reference haplotypes were chunks of 16 and 1 blocks. A constant, not the thread count, so
+/// the sums (and the model) do not depend on the machine.
+const MIN_CHUNKS: usize = 8;
+
+/// Word ranges of at most `chunk` haplotypes and at most `⌈words / MIN_CHUNKS⌉` words each.
 fn chunk_ranges(words: usize, chunk: usize) -> Vec<std::ops::Range<usize>> {
-    let per = chunk.div_ceil(BLOCK).max(1);
+    let per = chunk.div_ceil(BLOCK).min(words.div_ceil(MIN_CHUNKS)).max(1);
     (0..words)
         .step_by(per)
         .map(|w| w..(w + per).min(words))
@@ -279,8 +286,26 @@ mod tests {
 
     #[test]
     fn chunks_cover_every_word_once() {
-        assert_eq!(chunk_ranges(5, 128), vec![0..2, 2..4, 4..5]);
+        // Few words: one a chunk, so that both cores get work (7 words: a 428-haplotype stratum).
+        assert_eq!(chunk_ranges(5, 128), vec![0..1, 1..2, 2..3, 3..4, 4..5]);
+        assert_eq!(chunk_ranges(7, 1024).len(), 7);
+        // 17 words (1,068 reference haplotypes): six chunks of at most 3, not 16 + 1.
+        assert_eq!(
+            chunk_ranges(17, 1024),
+            vec![0..3, 3..6, 6..9, 9..12, 12..15, 15..17]
+        );
         assert_eq!(chunk_ranges(3, 1), vec![0..1, 1..2, 2..3]);
+        // Many words: chunks of `chunk` haplotypes (16 words), as before.
+        assert_eq!(chunk_ranges(200, 1024).len(), 13);
         assert_eq!(chunk_ranges(0, 64), Vec::<std::ops::Range<usize>>::new());
+        for (words, chunk) in [(1, 64), (9, 1024), (17, 1024), (157, 1024), (200, 100)] {
+            let r = chunk_ranges(words, chunk);
+            let most = chunk.div_ceil(BLOCK).min(words.div_ceil(MIN_CHUNKS));
+            assert!(r.iter().all(|c| c.len() <= most), "{words} words");
+            assert_eq!(
+                r.iter().flat_map(|c| c.clone()).collect::<Vec<_>>(),
+                (0..words).collect::<Vec<_>>()
+            );
+        }
     }
 }
