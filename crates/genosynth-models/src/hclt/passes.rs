@@ -84,18 +84,28 @@ pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec
     let (l, k) = (tree.len(), h.k);
     let b = Breadth::new(h, tree);
     let simd = Simd::detect();
-    let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
-        .into_par_iter()
-        .map_init(
-            || Scratch::new(l, k),
-            |s, w| {
-                let rows = block_rows(bits, w);
-                block(simd, &b, bits, w, rows, s, None);
-                s.log[..rows].to_vec()
-            },
-        )
+    // One run of blocks and one scratch per thread: a scratch is `sites × states × 512` bytes
+    // (1.2 GB at 285k sites), and `map_init` made one per split of the work, not per thread.
+    let words = bits.words_per_site();
+    let per = words.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let runs: Vec<std::ops::Range<usize>> = (0..words)
+        .step_by(per)
+        .map(|w| w..(w + per).min(words))
         .collect();
-    per_block.concat()
+    let per_run: Vec<Vec<f64>> = runs
+        .into_par_iter()
+        .map(|run| {
+            let mut s = Scratch::new(l, k);
+            let mut out = Vec::with_capacity(run.len() * BLOCK);
+            for w in run {
+                let rows = block_rows(bits, w);
+                block(simd, &b, bits, w, rows, &mut s, None);
+                out.extend_from_slice(&s.log[..rows]);
+            }
+            out
+        })
+        .collect();
+    per_run.concat()
 }
 
 /// The vector instructions the passes run with. Baseline x86-64 code uses SSE2 (4 f32 lanes);
