@@ -46,9 +46,9 @@ pub(crate) struct TrainingSet<'a> {
     pub(crate) frequencies: &'a [f32],
     /// DP-SGD training: nothing may be computed from the data outside the mechanism.
     pub(crate) private: bool,
-    /// Other people's haplotypes (row-major `n × sites`) and their number, for the HCLT's
-    /// reference prior.
-    pub(crate) reference: Option<(&'a [f32], usize)>,
+    /// Other people's haplotypes, for the HCLT's reference prior (read from their packed
+    /// rows: at chromosome scale a dense copy would be 32 times their size).
+    pub(crate) reference: Option<&'a genosynth_core::HaplotypeMatrix>,
     /// A reference model kept from an earlier run with the same reference people.
     pub(crate) reference_cache: Option<&'a crate::hclt::ReferenceCache>,
 }

@@ -157,28 +157,17 @@ pub(crate) fn train_inner(
         .iter()
         .map(|&f| f as f32)
         .collect();
-    let reference_dense = match reference {
-        Some(r) => {
-            let heldout = validation.as_ref().and_then(|v| v.heldout);
-            Some(reference_data(
-                matrix,
-                heldout,
-                r,
-                &config.model,
-                config.dp.is_some(),
-            )?)
-        }
-        None => None,
-    };
+    if let Some(r) = reference {
+        let heldout = validation.as_ref().and_then(|v| v.heldout);
+        check_reference(matrix, heldout, r, &config.model, config.dp.is_some())?;
+    }
     let data = TrainingSet {
         matrix,
         dense: &dense,
         n_haplotypes: matrix.n_haplotypes(),
         frequencies: &frequencies,
         private: false,
-        reference: reference_dense
-            .as_deref()
-            .zip(reference.map(HaplotypeMatrix::n_haplotypes)),
+        reference,
         reference_cache,
     };
     let previous_privacy = previous.as_ref().and_then(|ck| ck.meta.privacy.as_ref());
@@ -445,16 +434,16 @@ fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result
     }
 }
 
-/// The reference people's haplotypes as dense rows, after checking they can serve: an HCLT
-/// without DP, the same sites as the training data, and no training or validation person
-/// among them (the likelihood attack on the validation people would read nothing).
-fn reference_data(
+/// Checks that the reference people can serve: an HCLT without DP, the same sites as the
+/// training data, and no training or validation person among them (the likelihood attack on
+/// the validation people would read nothing).
+fn check_reference(
     matrix: &HaplotypeMatrix,
     heldout: Option<&HaplotypeMatrix>,
     reference: &HaplotypeMatrix,
     model: &ModelParams,
     dp: bool,
-) -> Result<Vec<f32>> {
+) -> Result<()> {
     if !matches!(model, ModelParams::Hclt(_)) {
         return Err(Error::config(
             "reference",
@@ -498,7 +487,7 @@ fn reference_data(
     if reference.n_haplotypes() == 0 {
         return Err(Error::Data("the reference holds no haplotypes".to_string()));
     }
-    Ok(reference.to_dense_f32())
+    Ok(())
 }
 
 /// The model's trainer, or one CRBM window's when training a `part` of a chain.
@@ -569,10 +558,16 @@ fn validate(
     )?;
     let mut scores = (v.score)(&ags).map_err(Error::Validation)?;
     if let Some(heldout) = v.heldout {
-        scores.heldout_log_likelihood = trainer.mean_log_likelihood(heldout)?;
+        // The HCLT's scores are the held-out log-likelihoods: scored once (at chromosome scale
+        // each pass over the validation people is an E-step's upward half).
+        let non_members = trainer.haplotype_scores(heldout)?;
+        scores.heldout_log_likelihood = match (trainer, &non_members) {
+            (Trainer::Hclt(_), Some(ll)) => Some(ll.iter().sum::<f64>() / ll.len() as f64),
+            _ => trainer.mean_log_likelihood(heldout)?,
+        };
         if let Some(attack) = v.attack.as_mut()
+            && let Some(non_members) = non_members
             && let Some(members) = trainer.haplotype_scores(fit)?
-            && let Some(non_members) = trainer.haplotype_scores(heldout)?
         {
             let (auc, tpr) = attack(&members, &non_members);
             scores.likelihood_auc = Some(auc);

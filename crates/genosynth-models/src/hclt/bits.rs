@@ -18,6 +18,7 @@ pub(crate) struct SiteBits {
 
 impl SiteBits {
     /// From row-major `n × sites` 0/1 values (anything above 0.5 is the alternate allele).
+    #[cfg(test)]
     pub(crate) fn from_dense(dense: &[f32], n: usize, n_sites: usize) -> Self {
         let wps = n.div_ceil(64);
         // One column of words per block of 64 haplotypes, read row by row (cache-friendly).

@@ -50,7 +50,9 @@ struct Counts {
 
 impl HcltTrainer {
     /// A trainer on `dense` (row-major `n × sites` 0/1): the Chow-Liu tree of the data and a
-    /// fresh model (`weights = None`), or a checkpoint's model.
+    /// fresh model (`weights = None`), or a checkpoint's model. Tests' shortcut: training
+    /// reads packed matrices ([`Self::from_matrix`]).
+    #[cfg(test)]
     pub(crate) fn new(
         params: HcltParams,
         dense: &[f32],

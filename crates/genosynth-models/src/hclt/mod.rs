@@ -61,8 +61,9 @@ pub struct HcltParams {
     /// on the 805-SNP validation people it brought the AATS halves from 0.67/0.33 at 1.0 to
     /// 0.56/0.43, LD unchanged).
     pub temperature: f32,
-    /// Haplotypes per E-step chunk: the unit of parallel work, each with its own expected
-    /// counts; bounds memory, not the result (1024).
+    /// Haplotypes per E-step chunk at most: the unit of parallel work, each with its own
+    /// expected counts; bounds memory (1024). Data of fewer than eight chunks' worth is cut
+    /// into about eight, so that every core gets work.
     pub chunk: usize,
     /// The Chow-Liu tree considers pairs of sites at most this many sites apart (1024: linkage
     /// decays with distance; 99% of the exact tree's edges on AGBL4 and all on the 805-SNP

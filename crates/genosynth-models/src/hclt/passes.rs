@@ -84,18 +84,28 @@ pub(crate) fn log_likelihoods(h: &HostHclt, tree: &Tree, bits: &SiteBits) -> Vec
     let (l, k) = (tree.len(), h.k);
     let b = Breadth::new(h, tree);
     let simd = Simd::detect();
-    let per_block: Vec<Vec<f64>> = (0..bits.words_per_site())
-        .into_par_iter()
-        .map_init(
-            || Scratch::new(l, k),
-            |s, w| {
-                let rows = block_rows(bits, w);
-                block(simd, &b, bits, w, rows, s, None);
-                s.log[..rows].to_vec()
-            },
-        )
+    // One run of blocks and one scratch per thread: a scratch is `sites × states × 512` bytes
+    // (1.2 GB at 285k sites), and `map_init` made one per split of the work, not per thread.
+    let words = bits.words_per_site();
+    let per = words.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let runs: Vec<std::ops::Range<usize>> = (0..words)
+        .step_by(per)
+        .map(|w| w..(w + per).min(words))
         .collect();
-    per_block.concat()
+    let per_run: Vec<Vec<f64>> = runs
+        .into_par_iter()
+        .map(|run| {
+            let mut s = Scratch::new(l, k);
+            let mut out = Vec::with_capacity(run.len() * BLOCK);
+            for w in run {
+                let rows = block_rows(bits, w);
+                block(simd, &b, bits, w, rows, &mut s, None);
+                out.extend_from_slice(&s.log[..rows]);
+            }
+            out
+        })
+        .collect();
+    per_run.concat()
 }
 
 /// The vector instructions the passes run with. Baseline x86-64 code uses SSE2 (4 f32 lanes);
@@ -194,9 +204,16 @@ fn block_portable(
     }
 }
 
-/// Word ranges of about `chunk` haplotypes each.
+/// An E-step's chunks hold at most 1 / this of its blocks (rounded up), so that there are
+/// about this many or more: a
+/// stratum of 428 haplotypes (7 blocks) was one chunk of 1024 and ran on one thread, and 1,068
+/// reference haplotypes were chunks of 16 and 1 blocks. A constant, not the thread count, so
+/// the sums (and the model) do not depend on the machine.
+const MIN_CHUNKS: usize = 8;
+
+/// Word ranges of at most `chunk` haplotypes and at most `⌈words / MIN_CHUNKS⌉` words each.
 fn chunk_ranges(words: usize, chunk: usize) -> Vec<std::ops::Range<usize>> {
-    let per = chunk.div_ceil(BLOCK).max(1);
+    let per = chunk.div_ceil(BLOCK).min(words.div_ceil(MIN_CHUNKS)).max(1);
     (0..words)
         .step_by(per)
         .map(|w| w..(w + per).min(words))
@@ -279,8 +296,26 @@ mod tests {
 
     #[test]
     fn chunks_cover_every_word_once() {
-        assert_eq!(chunk_ranges(5, 128), vec![0..2, 2..4, 4..5]);
+        // Few words: one a chunk, so that both cores get work (7 words: a 428-haplotype stratum).
+        assert_eq!(chunk_ranges(5, 128), vec![0..1, 1..2, 2..3, 3..4, 4..5]);
+        assert_eq!(chunk_ranges(7, 1024).len(), 7);
+        // 17 words (1,068 reference haplotypes): six chunks of at most 3, not 16 + 1.
+        assert_eq!(
+            chunk_ranges(17, 1024),
+            vec![0..3, 3..6, 6..9, 9..12, 12..15, 15..17]
+        );
         assert_eq!(chunk_ranges(3, 1), vec![0..1, 1..2, 2..3]);
+        // Many words: chunks of `chunk` haplotypes (16 words), as before.
+        assert_eq!(chunk_ranges(200, 1024).len(), 13);
         assert_eq!(chunk_ranges(0, 64), Vec::<std::ops::Range<usize>>::new());
+        for (words, chunk) in [(1, 64), (9, 1024), (17, 1024), (157, 1024), (200, 100)] {
+            let r = chunk_ranges(words, chunk);
+            let most = chunk.div_ceil(BLOCK).min(words.div_ceil(MIN_CHUNKS));
+            assert!(r.iter().all(|c| c.len() <= most), "{words} words");
+            assert_eq!(
+                r.iter().flat_map(|c| c.clone()).collect::<Vec<_>>(),
+                (0..words).collect::<Vec<_>>()
+            );
+        }
     }
 }

@@ -31,7 +31,7 @@ fn shrunk(
         params,
         own,
         &freqs,
-        (&reference.to_dense_f32(), reference.n_haplotypes()),
+        reference,
         cache,
         None,
         (seed, &mut r),

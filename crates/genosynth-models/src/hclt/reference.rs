@@ -56,7 +56,7 @@ impl ReferenceCache {
         &self,
         params: &HcltParams,
         seed: u64,
-        reference: (&[f32], usize),
+        reference: &HaplotypeMatrix,
         r: &mut ChaCha8Rng,
         dev: &Device,
     ) -> Result<Hclt> {
@@ -66,8 +66,8 @@ impl ReferenceCache {
                 ..params.clone()
             },
             seed,
-            n_reference: reference.1,
-            sites: reference.0.len() / reference.1.max(1),
+            n_reference: reference.n_haplotypes(),
+            sites: reference.n_sites(),
         };
         let mut slot = self
             .0
@@ -87,27 +87,20 @@ impl ReferenceCache {
     }
 }
 
-/// The HCLT of `reference` (other people's haplotypes, row-major `n_reference × sites`):
-/// [`REFERENCE_EPOCHS`] EM iterations from a fresh model on their Chow-Liu tree.
+/// The HCLT of `reference` (other people's haplotypes): EM from a fresh model on their
+/// Chow-Liu tree, read from the packed rows: [`REFERENCE_EPOCHS`] iterations.
 pub(crate) fn reference_model(
     params: &HcltParams,
-    (reference, n_reference): (&[f32], usize),
+    reference: &HaplotypeMatrix,
     r: &mut ChaCha8Rng,
     dev: &Device,
 ) -> Result<Hclt> {
-    let l = reference.len() / n_reference.max(1);
-    let frequencies: Vec<f32> = (0..l)
-        .map(|j| (0..n_reference).map(|i| reference[i * l + j]).sum::<f32>() / n_reference as f32)
+    let frequencies: Vec<f32> = reference
+        .allele_frequencies()
+        .iter()
+        .map(|&f| f as f32)
         .collect();
-    let mut t = HcltTrainer::new(
-        params.clone(),
-        reference,
-        n_reference,
-        &frequencies,
-        None,
-        r,
-        dev,
-    )?;
+    let mut t = HcltTrainer::from_matrix(params.clone(), reference, &frequencies, None, r, dev)?;
     for _ in 0..REFERENCE_EPOCHS {
         t.epoch(r)?;
     }
@@ -116,7 +109,7 @@ pub(crate) fn reference_model(
 
 impl HcltTrainer {
     /// A trainer on `own` that borrows strength from `reference` (other people's
-    /// haplotypes, row-major `n_reference × sites`): a model of the reference people is
+    /// haplotypes): a model of the reference people is
     /// trained first (from `pooled_rng`, so a resumed run rebuilds the same one), the model
     /// starts from it (or from a checkpoint's `weights`) and its EM is shrunk towards it by a
     /// prior of `params.reference_weight` times each parameter row's own counts
@@ -130,7 +123,7 @@ impl HcltTrainer {
         params: HcltParams,
         own: &HaplotypeMatrix,
         frequencies: &[f32],
-        reference: (&[f32], usize),
+        reference: &HaplotypeMatrix,
         cache: Option<&ReferenceCache>,
         weights: Option<Hclt>,
         (seed, pooled_rng): (u64, &mut ChaCha8Rng),
