@@ -285,13 +285,9 @@ fn write_rungs(dir: &Path, rungs: &[(f32, Judged)]) -> Result<()> {
             })
         })
         .collect();
-    let path = dir.join("reference_weight.json");
     let text = serde_json::to_string_pretty(&rows).expect("plain JSON values serialize");
-    std::fs::write(&path, text + "\n").map_err(|source| Error::Directory {
-        what: "record of the reference weights tried",
-        path: path.display().to_string(),
-        source,
-    })
+    genosynth_vcf::write_atomic(&dir.join("reference_weight.json"), (text + "\n").as_bytes())?;
+    Ok(())
 }
 
 /// One training run of `job` as it is configured (its reference model from `cache` when that
