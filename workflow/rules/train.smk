@@ -2,6 +2,12 @@
 # one training job per window (crbm, wgan, gan, rbm).
 
 
+# A refused training's log, copied out of the job's own log (which the next run of the job
+# overwrites, and a rerun with accept_privacy_risk: true would leave without the bound missed).
+def refusal_log(wildcards):
+    return f"{wildcards.root}/logs/train/{wildcards.chrom}.refused.log"
+
+
 # A refused training (exit 3: no validated checkpoint met the privacy bounds) says which run,
 # stratum and chromosome, and what to do, above Snakemake's own error.
 def refusal_message(wildcards):
@@ -10,7 +16,7 @@ def refusal_message(wildcards):
     return (
         f"error: privacy refusal: {what}, chromosome {wildcards.chrom}: no validated checkpoint of"
         f" the {MODEL} model met the privacy bounds (genosynth train exit code 3; the bound it missed"
-        f" is in {wildcards.root}/logs/train/{wildcards.chrom}.log). Model more people (a coarser"
+        f" is in {refusal_log(wildcards)}, kept across reruns). Model more people (a coarser"
         " label_column or conditioning on a shared model), a larger reference_weight than auto's"
         " 8 (hclt strata), fewer states or stronger priors (train_args), or set"
         " accept_privacy_risk: true to write its AGs anyway (recorded in their header and reports)."
@@ -29,6 +35,7 @@ if not WINDOWED:
             directory("{root}/models/{chrom}"),
         params:
             refusal=refusal_message,
+            refusal_log=refusal_log,
             # One mixture component per label, started from its people.
             panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
             reference=lambda wc, input: (
@@ -47,8 +54,8 @@ if not WINDOWED:
         shell:
             "{G} train {input.data} --threads {threads} --model {MODEL} --epochs {EPOCHS}"
             " {SELECTION} {params.panel} {params.reference} {ACCEPT_FLAG} --save-every 0 --seed {SEED} {DEVICE} {config[train_args]}"
-            " -o {output} 2> {log} || {{ rc=$?; if [ $rc -eq 3 ]; then echo {params.refusal:q} >&2; fi;"
-            " exit $rc; }}"
+            " -o {output} 2> {log} || {{ rc=$?; if [ $rc -eq 3 ]; then cp {log} {params.refusal_log:q};"
+            " echo {params.refusal:q} >&2; fi; exit $rc; }}"
 
 
 checkpoint plan:

@@ -35,9 +35,25 @@ def run(tmp_path, sim, *config, overfit=(OVERFIT, ALONE)):
 def test_a_memorising_stratum_is_refused_at_training_with_its_name(sim, tmp_path):
     code, text = run(tmp_path, sim, "accept_privacy_risk=false")
     assert code != 0, text
-    assert re.search(r"privacy refusal: stratum \w+, chromosome chr1: no validated checkpoint", text), text
+    # At a line's start: Snakemake also prints the rule's command, which holds the message.
+    refused = re.search(r"^error: privacy refusal: stratum (\w+), chromosome chr1: no validated"
+                        r" checkpoint.* the bound it missed is in (\S+), kept across reruns", text, re.M)
+    assert refused, text
     assert "set accept_privacy_risk: true" in text, text
     assert not (tmp_path / "out" / "summary.json").exists()
+
+    # The refusal's log names the bound and survives the next run of the job, which overwrites
+    # the job's own log (here: the same stratum's model, the risk accepted).
+    label, kept = refused.groups()
+    kept = tmp_path / kept
+    assert "no validated checkpoint met the privacy bounds" in kept.read_text(), kept
+    refusal = kept.read_text()
+    code, text = run(tmp_path, sim, "accept_privacy_risk=true", "--",
+                     f"out/strata/{label}/models/chr1")
+    assert code == 0, text
+    log = (tmp_path / "out" / "strata" / label / "logs" / "train" / "chr1.log").read_text()
+    assert "no validated checkpoint met the privacy bounds" not in log, log
+    assert kept.read_text() == refusal
 
 
 def test_a_leaking_stratum_fails_the_gate_unless_the_risk_is_accepted(sim, tmp_path):
