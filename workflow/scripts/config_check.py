@@ -120,6 +120,9 @@ def check(config: dict) -> dict[str, int]:
             f"validation_fraction: must be a share in [0, 1) (0 turns selection on held-out people "
             f"off) (got {validation!r})"
         )
+    patience = config.get("patience", 0)
+    if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
+        problems.append(f"patience: must be a non-negative integer (0: every epoch) (got {patience!r})")
     weight = config.get("reference_weight", "auto")
     if weight != "auto" and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0):
         problems.append(f"reference_weight: must be auto or a number >= 0 (got {weight!r})")

@@ -69,6 +69,16 @@ def test_hclt_trains_one_model_per_chromosome_without_windows(sim, tmp_path):
     assert code == 0 and "--accept-privacy-risk" in text, text
 
 
+def test_patience_reaches_every_hclt_training_and_needs_validation_people(sim, tmp_path):
+    code, text = dry_run(tmp_path, *good(sim), "model=hclt", "baseline=true", "patience=5")
+    assert code == 0, text
+    trainings = [line for line in text.splitlines() if " train " in line and "--model hclt" in line]
+    assert len(trainings) >= 2 and all("--patience 5 " in line for line in trainings), trainings
+    # Without validation people there is nothing to stop on: no --patience at all.
+    code, text = dry_run(tmp_path, *good(sim), "model=hclt", "patience=5", "validation_fraction=0")
+    assert code == 0 and "--model hclt" in text and "--patience" not in text, text
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
@@ -87,6 +97,8 @@ def test_hclt_trains_one_model_per_chromosome_without_windows(sim, tmp_path):
         ("reference_weight=heavy", "reference_weight: must be auto or a number >= 0"),
         ("reference_weight=-1", "reference_weight: must be auto or a number >= 0"),
         ("stratum_reference=maybe", "stratum_reference: must be true or false"),
+        ("patience=-1", "patience: must be a non-negative integer"),
+        ("patience=soon", "patience: must be a non-negative integer"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
