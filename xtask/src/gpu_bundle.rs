@@ -2,11 +2,14 @@
 //! genosynth's CUDA build, in one folder (`gpu-bundle/`, git-ignored, at most 60 MiB).
 //!
 //! It builds the release binary and the test executables with `--features cuda` (through
-//! `cuda_check::build`, so the CUDA build environment and target dir are shared), strips them,
+//! `cuda_check::build`, so the CUDA build environment is shared), strips them,
 //! xz-compresses them, and packs them with `run.sh`, the measurement driver and PyTorch references (`xtask/gpu/`,
 //! `xtask/bench/`), the 805-SNP and AGBL4 inputs, the CUDA link stubs (for `run.sh --cpu` on
-//! machines without CUDA) and `MANIFEST.json` (commit, the CPU figures to compare against).
-//! `--dry-run` then runs `run.sh --cpu` on tiny inputs, as CI does, so the bundle never rots.
+//! machines without CUDA) and `MANIFEST.json` (commit, profile, the CPU figures to compare against).
+//! `--dry-run` (what CI runs) builds the same binaries in the dev profile instead, in the
+//! workspace's target dir where the tests left every crate the feature does not change, packs
+//! them under the same size limit and runs `run.sh --cpu` on tiny inputs, so the bundle never
+//! rots; a release build of every dependency would cost a cold CI about 10 more minutes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,7 +39,8 @@ const USAGE: &str = "usage: cargo xtask gpu-bundle [--out DIR] [--dry-run]
        cargo xtask gpu-bundle --report RESULTS.json...
 
   --out DIR    where to write the bundle (default gpu-bundle/, git-ignored)
-  --dry-run    afterwards run DIR/run.sh --cpu on tiny inputs (what CI checks)
+  --dry-run    build in the dev profile (not for measuring), then run DIR/run.sh --cpu on tiny
+               inputs (what CI checks)
   --report     write the GPU section of docs/benchmarks.md from run.sh's results (a later
                file's steps replace an earlier one's)
 
@@ -61,11 +65,20 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let started = Instant::now();
     let messages =
         std::env::temp_dir().join(format!("genosynth-gpu-bundle-{}.json", std::process::id()));
-    eprintln!("gpu-bundle: building the release binary and tests with --features cuda");
-    cuda_check::build(Profile::Release, Some(Tests::Units), Some(&messages))?;
+    // The dry run proves the feature builds and the bundle works; its timings mean nothing.
+    let profile = if dry_run {
+        Profile::Dev
+    } else {
+        Profile::Release
+    };
+    eprintln!(
+        "gpu-bundle: building the {} binary and tests with --features cuda",
+        profile.name()
+    );
+    cuda_check::build(profile, Some(Tests::Units), Some(&messages))?;
     let tests = test_executables(&messages)?;
     let _ = fs::remove_file(&messages);
-    pack(&out, &tests, dry_run)?;
+    pack(&out, &tests, profile, dry_run)?;
     let size = folder_size(&out)?;
     ensure!(
         size <= MAX_BYTES,
@@ -131,7 +144,7 @@ fn test_executables(messages: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-fn pack(out: &Path, tests: &[PathBuf], dry_run: bool) -> anyhow::Result<()> {
+fn pack(out: &Path, tests: &[PathBuf], profile: Profile, dry_run: bool) -> anyhow::Result<()> {
     if out.exists() {
         fs::remove_dir_all(out)
             .with_context(|| format!("cannot remove the old {}", out.display()))?;
@@ -139,8 +152,8 @@ fn pack(out: &Path, tests: &[PathBuf], dry_run: bool) -> anyhow::Result<()> {
     for dir in ["bin/tests", "lib/stubs", "py", "data"] {
         fs::create_dir_all(out.join(dir))?;
     }
-    let release = cuda_check::target_dir().join("release");
-    copy_stripped(&release.join("genosynth"), &out.join("bin/genosynth"))?;
+    let built = cuda_check::target_dir(profile).join(profile.folder());
+    copy_stripped(&built.join("genosynth"), &out.join("bin/genosynth"))?;
     for exe in tests {
         let name = exe
             .file_name()
@@ -190,7 +203,7 @@ fn pack(out: &Path, tests: &[PathBuf], dry_run: bool) -> anyhow::Result<()> {
             "{AGBL4} is missing: the GPU run times the WGAN on it (the dry run does not need it)"
         );
     }
-    let manifest = manifest()?;
+    let manifest = manifest(profile)?;
     fs::write(
         out.join("MANIFEST.json"),
         serde_json::to_string_pretty(&manifest)? + "\n",
@@ -198,14 +211,16 @@ fn pack(out: &Path, tests: &[PathBuf], dry_run: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the GPU figures are compared with: commit, and the CPU s/epoch of docs/benchmarks.md.
-fn manifest() -> anyhow::Result<serde_json::Value> {
+/// What the GPU figures are compared with: commit, build profile (a dev build is a dry run's,
+/// not one to time), and the CPU s/epoch of docs/benchmarks.md.
+fn manifest(profile: Profile) -> anyhow::Result<serde_json::Value> {
     let commit = git(&["rev-parse", "--short=10", "HEAD"])?;
     let dirty = !git(&["status", "--porcelain", "--untracked-files=no"])?.is_empty();
     let benchmarks =
         fs::read_to_string("docs/benchmarks.md").context("cannot read docs/benchmarks.md")?;
     Ok(serde_json::json!({
         "commit": format!("{commit}{}", if dirty { "+dirty" } else { "" }),
+        "profile": profile.name(),
         "built_unix_seconds": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs(),
         "cpu_reference": {
             "gan": cpu_seconds_per_epoch(&benchmarks, "GAN")?,

@@ -33,6 +33,14 @@ pub(crate) fn write(results: &[String]) -> anyhow::Result<()> {
             serde_json::from_str(&text).with_context(|| format!("{p} is not JSON"))
         })
         .collect::<anyhow::Result<_>>()?;
+    for (run, path) in runs.iter().zip(results) {
+        // A dry run's bundle is a dev build: its timings are not the release binary's.
+        anyhow::ensure!(
+            run["manifest"]["profile"] != "dev",
+            "{path} comes from a dev-profile bundle (`gpu-bundle --dry-run`); time a release \
+             bundle (`cargo xtask gpu-bundle` without --dry-run)"
+        );
+    }
     let section = render(&runs, &names)?;
     let doc = fs::read_to_string(DOC).with_context(|| format!("cannot read {DOC}"))?;
     let updated = match (doc.find(START), doc.find(END)) {

@@ -52,12 +52,19 @@ pub(crate) fn run_visible(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the dev-profile binary (what `cargo test` builds) and returns its path.
+/// The CLI's smallest integration test: building it builds the binary as `cargo test
+/// --workspace` does.
+pub(crate) const BIN_TEST: &str = "help_cli";
+
+/// Builds the dev-profile binary as `cargo test --workspace` builds it and returns its path.
+/// `cargo test --workspace --no-run --test BIN_TEST` resolves features as the test step does
+/// (dev-dependencies, every member), so after it nothing compiles; a plain `cargo build -p
+/// genosynth-cli` resolves them without those and rebuilds most of the dependency graph.
 pub(crate) fn build_dev_genosynth(features: Option<&str>) -> anyhow::Result<PathBuf> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(["build", "--package", "genosynth-cli", "--bin", "genosynth"]);
+    cmd.args(["test", "--workspace", "--no-run", "--test", BIN_TEST]);
     if let Some(f) = features {
-        cmd.args(["--features", f]);
+        cmd.args(["--features", &format!("genosynth-cli/{f}")]);
     }
     run_visible(&mut cmd)?;
     let bin = crate::bench::cargo_target_dir()

@@ -89,9 +89,9 @@ commands:
                   (`cargo xtask seed-sweep --help`; CI runs a slice)
   workflow-check  the Snakemake workflow on a tiny msprime simulation: Python tests, a local run,
                   a Kubernetes-profile dry run and a real single-node SLURM run (root; CI runs it)
-  cuda-check      build the `cuda` feature (binary + tests) into target/cuda, no GPU needed
+  cuda-check      build the `cuda` feature (binary + tests, dev profile), no GPU needed
   gpu-bundle      release CUDA binaries + run.sh + inputs in gpu-bundle/ for a GPU machine without
-                  Rust (--dry-run: then run.sh --cpu on tiny inputs, as CI does)
+                  Rust (--dry-run: a dev build, then run.sh --cpu on tiny inputs, as CI does)
 ";
 
 /// The workspace root (the parent of `xtask/`).

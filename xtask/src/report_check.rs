@@ -181,20 +181,14 @@ fn generate() -> anyhow::Result<PathBuf> {
     let dir = Path::new("target/report-check");
     std::fs::create_dir_all(dir)?;
     let p = |n: &str| dir.join(n).display().to_string();
+    // The binary the tests built (a `cargo run -p genosynth-cli` would rebuild the graph with
+    // other features).
+    let bin = crate::harness::build_dev_genosynth(None)?;
     let genosynth = |args: &[&str]| -> anyhow::Result<()> {
-        let status = Command::new("cargo")
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "genosynth-cli",
-                "--bin",
-                "genosynth",
-                "--",
-            ])
+        let status = Command::new(&bin)
             .args(args)
             .status()
-            .context("cannot run cargo")?;
+            .with_context(|| format!("cannot run {}", bin.display()))?;
         ensure!(status.success(), "genosynth {} failed", args.join(" "));
         Ok(())
     };

@@ -8,7 +8,8 @@
 //!
 //! The venv (snakemake, its executor plugins, msprime, pytest; workflow/requirements.txt) lives in
 //! `~/.cache/genosynth-ci/workflow-venv` and is rebuilt only when that file changes. The
-//! genosynth binary is the dev build `cargo test` already made.
+//! genosynth binary is the dev build `cargo test --workspace` already made
+//! (`harness::build_dev_genosynth`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,7 +47,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     );
     let venv = venv_dir()?;
     prepare_venv(&venv)?;
-    let genosynth = build_genosynth()?;
+    let genosynth = crate::harness::build_dev_genosynth(None)?;
     let work = crate::bench::cargo_target_dir().join("workflow-check");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
@@ -230,26 +231,6 @@ fn timed(name: &str, step: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Resul
         t.elapsed().as_secs_f64()
     );
     result.with_context(|| format!("workflow-check step {name:?}"))
-}
-
-/// Builds the dev-profile binary (what `cargo test` builds) and returns its path.
-fn build_genosynth() -> anyhow::Result<PathBuf> {
-    run_visible(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
-            "build",
-            "--package",
-            "genosynth-cli",
-            "--bin",
-            "genosynth",
-        ]),
-    )?;
-    let bin = crate::bench::cargo_target_dir().join("debug/genosynth");
-    ensure!(
-        bin.exists(),
-        "cargo build succeeded but {} is missing",
-        bin.display()
-    );
-    Ok(std::path::absolute(&bin)?)
 }
 
 /// `$GENOSYNTH_WORKFLOW_VENV` or `~/.cache/genosynth-ci/workflow-venv`.

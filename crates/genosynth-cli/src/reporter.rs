@@ -104,6 +104,13 @@ impl Progress for Reporter<'_> {
                     missed.join("; ")
                 )),
             },
+            Event::ReferenceWeightInterrupted {
+                weight,
+                rung,
+                rungs,
+            } => printer.info(format!(
+                "reference weight ladder interrupted at weight {weight} (rung {rung} of {rungs}), before it was judged; --resume with the same --reference continues the ladder from this rung"
+            )),
             Event::Sampling { checkpoint } if checkpoint.epoch != checkpoint.meta.epochs_done => {
                 printer.info(format!(
                     "sampling epoch {} of {}, chosen on validation people (--last for epoch {})",

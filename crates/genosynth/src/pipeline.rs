@@ -9,6 +9,7 @@ use genosynth_models::conditional::HaplotypeLabels;
 use genosynth_models::{Checkpoint, ReferenceCache, TrainConfig, TrainOptions, TrainSummary};
 use genosynth_vcf::{Haplotypes, ReadOptions};
 
+use crate::ladder_record::InterruptedLadder;
 use crate::progress::{Event, Progress};
 use crate::reference_weight::{ReferenceWeight, with_weight};
 use crate::{Error, Result, Selection, ValidationSplit, risk_of, split_validation, train_selected};
@@ -87,20 +88,43 @@ pub struct TrainJob<'a> {
 /// folds' figures at the epoch the final model's checkpoint was chosen at
 /// ([`crate::weight_folds`]: one more model per fold, trained into a temporary directory). Each rung is reported as [`Event::ReferenceWeightTried`] and recorded in
 /// `job.dir`'s `reference_weight.json`. The weight kept is in the checkpoint's model
-/// parameters.
+/// parameters. A stop in a rung is reported as [`Event::ReferenceWeightInterrupted`] and
+/// recorded in `job.dir`; `job.resume` then continues the ladder from that rung (its
+/// checkpoint, or its start when the stop came in its weight folds) and ends as an
+/// uninterrupted ladder would.
 ///
 /// # Errors
 /// An unusable device or configuration (weight folds without a reference, `auto` and
-/// validation people, or more folds than the people allow), or a failure to train or save.
+/// validation people, or more folds than the people allow; an interrupted ladder resumed
+/// without its reference or with a fixed weight), or a failure to train or save.
 pub fn train(
     matrix: &HaplotypeMatrix,
     job: &TrainJob<'_>,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
 ) -> Result<TrainSummary> {
-    let borrows = job.reference.is_some()
-        && !job.resume
-        && matches!(job.config.model, genosynth_models::ModelParams::Hclt(_));
+    let hclt = matches!(job.config.model, genosynth_models::ModelParams::Hclt(_));
+    // A resumed ladder continues from the rung it stopped in; any other resume continues the
+    // checkpoint alone.
+    let interrupted = if job.resume && hclt {
+        InterruptedLadder::read(job.dir)?
+    } else {
+        None
+    };
+    if let Some(record) = &interrupted
+        && (job.reference.is_none() || job.reference_weight != ReferenceWeight::Auto)
+    {
+        return Err(Error::InvalidOption {
+            name: "resume",
+            reason: format!(
+                "{} holds a reference-weight ladder interrupted at weight {}: resume it with the \
+                 same --reference and --reference-weight auto, or train again into a new directory",
+                job.dir.display(),
+                record.weight
+            ),
+        });
+    }
+    let borrows = job.reference.is_some() && hclt && (!job.resume || interrupted.is_some());
     let folds = match (job.weight_folds, job.selection, job.reference_weight) {
         (0, ..) => Vec::new(),
         (k, Some((split, _)), ReferenceWeight::Auto) if borrows => {
@@ -122,11 +146,30 @@ pub fn train(
     let weights = job
         .reference_weight
         .ladder(job.selection.is_some(), trained_on);
+    let start = match &interrupted {
+        None => 0,
+        Some(record) => weights
+            .iter()
+            .position(|&w| w == record.weight)
+            .ok_or_else(|| Error::InvalidOption {
+                name: "resume",
+                reason: format!(
+                    "{} holds a reference-weight ladder interrupted at weight {}, which the \
+                     ladder of this training set ({weights:?}) does not hold; train again into a \
+                     new directory",
+                    job.dir.display(),
+                    record.weight
+                ),
+            })?,
+    };
     // The model of the reference people does not depend on the weight: trained once.
     let cache = ReferenceCache::default();
-    let mut rungs = Vec::new();
-    for (i, &weight) in weights.iter().enumerate() {
-        if i > 0 {
+    let mut rungs = interrupted
+        .as_ref()
+        .map_or_else(Vec::new, |r| r.rungs.clone());
+    for (i, &weight) in weights.iter().enumerate().skip(start) {
+        let resume = i == start && interrupted.as_ref().is_some_and(|r| r.resumable);
+        if (i > start || interrupted.is_some()) && !resume {
             // The previous rung's checkpoint: the directory holds nothing else (a checkpoint
             // is saved by swapping the whole directory).
             std::fs::remove_dir_all(job.dir).map_err(|source| Error::Directory {
@@ -138,9 +181,11 @@ pub fn train(
         let config = with_weight(job.config, weight);
         let rung = TrainJob {
             config: &config,
+            resume,
             ..*job
         };
         let mut summary = train_once(matrix, &rung, Some(&cache), progress, stop)?;
+        let model_stopped = summary.stopped;
         let judged = match job.selection {
             Some((split, selection)) if !folds.is_empty() && !summary.stopped => {
                 let chosen = summary.selection.as_ref().and_then(|s| s.best_epoch);
@@ -160,10 +205,27 @@ pub fn train(
             }
             _ => Judged::validation(&summary),
         };
+        if summary.stopped {
+            // Not judged: the ladder goes on from this rung on --resume.
+            if job.selection.is_some() {
+                progress.event(Event::ReferenceWeightInterrupted {
+                    weight,
+                    rung: i + 1,
+                    rungs: weights.len(),
+                });
+            }
+            InterruptedLadder {
+                weight,
+                resumable: model_stopped,
+                rungs,
+            }
+            .write(job.dir)?;
+            return Ok(summary);
+        }
         let next = weights
             .get(i + 1)
             .copied()
-            .filter(|_| !judged.missed.is_empty() && !summary.stopped);
+            .filter(|_| !judged.missed.is_empty());
         if job.selection.is_some() {
             progress.event(Event::ReferenceWeightTried {
                 weight,
@@ -173,11 +235,10 @@ pub fn train(
                 people: judged.people,
             });
         }
-        rungs.push((weight, judged));
+        rungs.push(judged.row(weight));
         if next.is_none() {
-            if !summary.stopped {
-                write_rungs(job.dir, &rungs)?;
-            }
+            InterruptedLadder::remove(job.dir)?;
+            write_rungs(job.dir, &rungs)?;
             return Ok(summary);
         }
     }
@@ -209,6 +270,21 @@ impl Judged {
             folds: 1,
             people: selection.map_or(0, |s| s.validation_samples.len()),
         }
+    }
+
+    /// Its row of `reference_weight.json`.
+    fn row(&self, weight: f32) -> serde_json::Value {
+        let s = self.scores.as_ref();
+        serde_json::json!({
+            "weight": weight,
+            "folds": self.folds,
+            "people": self.people,
+            "privacy_loss": s.map(|s| s.privacy_loss),
+            "membership_auc": s.map(|s| s.membership_auc),
+            "likelihood_auc": s.and_then(|s| s.likelihood_auc),
+            "likelihood_tpr": s.and_then(|s| s.likelihood_tpr),
+            "missed": self.missed,
+        })
     }
 
     /// The mean of the folds' figures.
@@ -268,24 +344,8 @@ fn train_fold(
 
 /// `reference_weight.json` in `dir`: every rung tried, how it was judged and what it missed
 /// (what `auto` saw, for the user and for measurements of the ladder).
-fn write_rungs(dir: &Path, rungs: &[(f32, Judged)]) -> Result<()> {
-    let rows: Vec<serde_json::Value> = rungs
-        .iter()
-        .map(|(weight, j)| {
-            let s = j.scores.as_ref();
-            serde_json::json!({
-                "weight": weight,
-                "folds": j.folds,
-                "people": j.people,
-                "privacy_loss": s.map(|s| s.privacy_loss),
-                "membership_auc": s.map(|s| s.membership_auc),
-                "likelihood_auc": s.and_then(|s| s.likelihood_auc),
-                "likelihood_tpr": s.and_then(|s| s.likelihood_tpr),
-                "missed": j.missed,
-            })
-        })
-        .collect();
-    let text = serde_json::to_string_pretty(&rows).expect("plain JSON values serialize");
+fn write_rungs(dir: &Path, rows: &[serde_json::Value]) -> Result<()> {
+    let text = serde_json::to_string_pretty(rows).expect("plain JSON values serialize");
     genosynth_vcf::write_atomic(&dir.join("reference_weight.json"), (text + "\n").as_bytes())?;
     Ok(())
 }

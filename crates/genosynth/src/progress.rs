@@ -61,6 +61,16 @@ pub enum Event<'a> {
         /// People those folds hold out in all.
         people: usize,
     },
+    /// `auto` reference weight: the stop flag ended the ladder in the rung of `weight`, before
+    /// it was judged; a resumed run continues the ladder from that rung.
+    ReferenceWeightInterrupted {
+        /// The HCLT's reference weight of the rung.
+        weight: f32,
+        /// Its place in the ladder (1: the first rung).
+        rung: usize,
+        /// Rungs in the ladder.
+        rungs: usize,
+    },
     /// The checkpoint about to be sampled (selection may have chosen an earlier epoch).
     Sampling {
         /// The checkpoint.

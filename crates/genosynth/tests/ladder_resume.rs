@@ -1,0 +1,153 @@
+//! A reference-weight ladder stopped part way (Ctrl-C) is reported as interrupted at its rung,
+//! not as judged, and `resume` continues the ladder from that rung with the reference: it ends
+//! with the same kept model and the same `reference_weight.json` as a ladder never stopped.
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::example;
+use genosynth::{Event, ReferenceWeight, Selection, TrainJob, ValidationSplit};
+use genosynth_core::HaplotypeMatrix;
+use genosynth_core::test_util::test_seed;
+use genosynth_models::{DeviceChoice, HcltParams, ModelParams, SelectionRule, TrainConfig};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+/// 40 people to train on (80 haplotypes: the ladder is 2, 4, 8), 40 to validate on and 200
+/// as the reference, drawn with `seed`.
+fn draw(seed: u64) -> (ValidationSplit, HaplotypeMatrix) {
+    let all = example();
+    let mut people: Vec<usize> = (0..all.samples().len()).collect();
+    people.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let pick = |range: std::ops::Range<usize>| {
+        let mut p = people[range].to_vec();
+        p.sort_unstable();
+        all.select_samples(&p).unwrap()
+    };
+    let split = ValidationSplit {
+        fit: pick(0..40),
+        validation: pick(40..80),
+    };
+    (split, pick(80..280))
+}
+
+/// What one call of `genosynth::train` reported.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Weights judged (`ReferenceWeightTried`).
+    tried: Vec<f32>,
+    /// `ReferenceWeightInterrupted`: weight, rung, rungs.
+    interrupted: Option<(f32, usize, usize)>,
+}
+
+/// Trains the ladder into `dir`; with `stop_at = Some((rung, epoch))` the stop flag is set
+/// after that epoch of that rung (1-based), as Ctrl-C would.
+fn ladder(
+    split: &ValidationSplit,
+    reference: Option<&HaplotypeMatrix>,
+    seed: u64,
+    dir: &Path,
+    resume: bool,
+    stop_at: Option<(usize, usize)>,
+) -> genosynth::Result<(genosynth_models::TrainSummary, Seen)> {
+    let config = TrainConfig {
+        model: ModelParams::Hclt(HcltParams::default()),
+        epochs: 12,
+        seed,
+        device: DeviceChoice::Cpu,
+        save_every: 0,
+        dp: None,
+    };
+    // A bound no model meets: every rung misses it, so the ladder climbs to its top.
+    let selection = Selection {
+        every: 4,
+        rule: SelectionRule {
+            max_membership_auc: 0.0,
+            ..SelectionRule::default()
+        },
+        ..Selection::default()
+    };
+    let job = TrainJob {
+        config: &config,
+        dir,
+        resume,
+        labels: None,
+        selection: Some((split, &selection)),
+        reference,
+        reference_weight: ReferenceWeight::Auto,
+        weight_folds: 0,
+    };
+    let stop = AtomicBool::new(false);
+    let mut seen = Seen::default();
+    let mut started = 0;
+    let mut progress = |e: Event<'_>| match e {
+        Event::TrainingStarted { .. } => started += 1,
+        Event::Epoch(r) if stop_at == Some((started, r.epoch)) => {
+            stop.store(true, Ordering::SeqCst)
+        }
+        Event::ReferenceWeightTried { weight, .. } => seen.tried.push(weight),
+        Event::ReferenceWeightInterrupted {
+            weight,
+            rung,
+            rungs,
+        } => seen.interrupted = Some((weight, rung, rungs)),
+        _ => {}
+    };
+    let summary = genosynth::train(&split.fit, &job, &mut progress, &stop)?;
+    Ok((summary, seen))
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
+    let seed = test_seed(3);
+    let (split, reference) = draw(seed);
+    let tmp = tempfile::tempdir().unwrap();
+
+    let whole = tmp.path().join("whole");
+    let (summary, seen) = ladder(&split, Some(&reference), seed, &whole, false, None).unwrap();
+    assert!(!summary.stopped);
+    assert_eq!(seen.tried, [2.0, 4.0, 8.0], "{seen:?}");
+    assert_eq!(seen.interrupted, None);
+
+    // Stopped in the second rung's fifth epoch: reported as interrupted there, not as judged.
+    let parts = tmp.path().join("parts");
+    let (summary, seen) =
+        ladder(&split, Some(&reference), seed, &parts, false, Some((2, 5))).unwrap();
+    assert!(summary.stopped);
+    assert_eq!(seen.tried, [2.0], "{seen:?}");
+    assert_eq!(seen.interrupted, Some((4.0, 2, 3)), "{seen:?}");
+    assert!(!parts.join("reference_weight.json").exists());
+
+    // Without the reference the ladder cannot go on: a clear refusal, nothing changed.
+    let err = ladder(&split, None, seed, &parts, true, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("interrupted at weight 4") && err.contains("--reference"),
+        "{err}"
+    );
+
+    // Resumed: the rest of rung 2, then rung 3, as if never stopped.
+    let (summary, seen) = ladder(&split, Some(&reference), seed, &parts, true, None).unwrap();
+    assert!(!summary.stopped);
+    assert_eq!(seen.tried, [4.0, 8.0], "{seen:?}");
+    assert_eq!(seen.interrupted, None);
+    for file in [
+        "reference_weight.json",
+        "model.safetensors",
+        "best.safetensors",
+    ] {
+        assert!(
+            read(&whole.join(file)) == read(&parts.join(file)),
+            "{file} differs from the uninterrupted ladder's"
+        );
+    }
+    assert!(!parts.join("reference_weight.interrupted.json").exists());
+}
