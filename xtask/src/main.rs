@@ -83,7 +83,7 @@ commands:
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
   small-strata    models of 40-320 people (PCA clusters of the 805-SNP set), with and without a
                   reference of other people: likelihood attack, privacy loss, fidelity on unseen
-                  people -> docs/privacy.md (--write; about 2 minutes a run on 2 cores)
+                  people -> docs/privacy.md (--write; a few CPU seconds a run)
   seed-sweep      run tests that train a model once per training seed (and thread count) and
                   tabulate pass/fail and their figures: a threshold must hold on any CPU
                   (`cargo xtask seed-sweep --help`; CI runs a slice)
