@@ -96,7 +96,8 @@ pub struct TrainJob<'a> {
 /// # Errors
 /// An unusable device or configuration (weight folds without a reference, `auto` and
 /// validation people, or more folds than the people allow; an interrupted ladder resumed
-/// without its reference or with a fixed weight), or a failure to train or save.
+/// without its reference or with a weight whose ladder lacks the rung it stopped in), or a
+/// failure to train or save.
 pub fn train(
     matrix: &HaplotypeMatrix,
     job: &TrainJob<'_>,
@@ -111,14 +112,15 @@ pub fn train(
     } else {
         None
     };
+    // A fixed weight is a ladder of one rung: it resumes the same way.
     if let Some(record) = &interrupted
-        && (job.reference.is_none() || job.reference_weight != ReferenceWeight::Auto)
+        && job.reference.is_none()
     {
         return Err(Error::InvalidOption {
             name: "resume",
             reason: format!(
                 "{} holds a reference-weight ladder interrupted at weight {}: resume it with the \
-                 same --reference and --reference-weight auto, or train again into a new directory",
+                 same --reference and --reference-weight, or train again into a new directory",
                 job.dir.display(),
                 record.weight
             ),

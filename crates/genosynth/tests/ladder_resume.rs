@@ -49,6 +49,7 @@ fn ladder(
     split: &ValidationSplit,
     reference: Option<&HaplotypeMatrix>,
     seed: u64,
+    weight: ReferenceWeight,
     dir: &Path,
     resume: bool,
     stop_at: Option<(usize, usize)>,
@@ -77,7 +78,7 @@ fn ladder(
         labels: None,
         selection: Some((split, &selection)),
         reference,
-        reference_weight: ReferenceWeight::Auto,
+        reference_weight: weight,
         weight_folds: 0,
     };
     let stop = AtomicBool::new(false);
@@ -100,6 +101,8 @@ fn ladder(
     Ok((summary, seen))
 }
 
+const AUTO: ReferenceWeight = ReferenceWeight::Auto;
+
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -111,22 +114,31 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     let tmp = tempfile::tempdir().unwrap();
 
     let whole = tmp.path().join("whole");
-    let (summary, seen) = ladder(&split, Some(&reference), seed, &whole, false, None).unwrap();
+    let (summary, seen) =
+        ladder(&split, Some(&reference), seed, AUTO, &whole, false, None).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [2.0, 4.0, 8.0], "{seen:?}");
     assert_eq!(seen.interrupted, None);
 
     // Stopped in the second rung's fifth epoch: reported as interrupted there, not as judged.
     let parts = tmp.path().join("parts");
-    let (summary, seen) =
-        ladder(&split, Some(&reference), seed, &parts, false, Some((2, 5))).unwrap();
+    let (summary, seen) = ladder(
+        &split,
+        Some(&reference),
+        seed,
+        AUTO,
+        &parts,
+        false,
+        Some((2, 5)),
+    )
+    .unwrap();
     assert!(summary.stopped);
     assert_eq!(seen.tried, [2.0], "{seen:?}");
     assert_eq!(seen.interrupted, Some((4.0, 2, 3)), "{seen:?}");
     assert!(!parts.join("reference_weight.json").exists());
 
     // Without the reference the ladder cannot go on: a clear refusal, nothing changed.
-    let err = ladder(&split, None, seed, &parts, true, None)
+    let err = ladder(&split, None, seed, AUTO, &parts, true, None)
         .unwrap_err()
         .to_string();
     assert!(
@@ -135,7 +147,7 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     );
 
     // Resumed: the rest of rung 2, then rung 3, as if never stopped.
-    let (summary, seen) = ladder(&split, Some(&reference), seed, &parts, true, None).unwrap();
+    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, true, None).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0, 8.0], "{seen:?}");
     assert_eq!(seen.interrupted, None);
@@ -150,4 +162,62 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
         );
     }
     assert!(!parts.join("reference_weight.interrupted.json").exists());
+}
+
+/// A fixed weight is a ladder of one rung: stopped, it resumes with the same weight and ends
+/// as a run never stopped (before, `--resume` dropped the reference).
+#[test]
+fn an_interrupted_fixed_weight_resumes_with_its_reference() {
+    let seed = test_seed(5);
+    let (split, reference) = draw(seed);
+    let tmp = tempfile::tempdir().unwrap();
+    let four = ReferenceWeight::Fixed(4.0);
+
+    let whole = tmp.path().join("whole");
+    let (summary, seen) =
+        ladder(&split, Some(&reference), seed, four, &whole, false, None).unwrap();
+    assert!(!summary.stopped);
+    assert_eq!(seen.tried, [4.0], "{seen:?}");
+
+    let parts = tmp.path().join("parts");
+    let (summary, seen) = ladder(
+        &split,
+        Some(&reference),
+        seed,
+        four,
+        &parts,
+        false,
+        Some((1, 5)),
+    )
+    .unwrap();
+    assert!(summary.stopped);
+    assert_eq!(seen.interrupted, Some((4.0, 1, 1)), "{seen:?}");
+
+    // Another weight's ladder does not hold the rung it stopped in.
+    let err = ladder(
+        &split,
+        Some(&reference),
+        seed,
+        ReferenceWeight::Fixed(2.0),
+        &parts,
+        true,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("interrupted at weight 4"), "{err}");
+
+    let (summary, seen) = ladder(&split, Some(&reference), seed, four, &parts, true, None).unwrap();
+    assert!(!summary.stopped);
+    assert_eq!(seen.tried, [4.0], "{seen:?}");
+    for file in [
+        "model.safetensors",
+        "best.safetensors",
+        "reference_weight.json",
+    ] {
+        assert!(
+            read(&whole.join(file)) == read(&parts.join(file)),
+            "{file} differs from the uninterrupted run's"
+        );
+    }
 }
