@@ -7,31 +7,19 @@ mod common;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::example;
+use common::drawn_groups;
 use genosynth::{Event, ReferenceWeight, Selection, TrainJob, ValidationSplit};
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::test_seed;
 use genosynth_models::{DeviceChoice, HcltParams, ModelParams, SelectionRule, TrainConfig};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
 /// 40 people to train on (80 haplotypes: the ladder is 2, 4, 8), 40 to validate on and 200
 /// as the reference, drawn with `seed`.
 fn draw(seed: u64) -> (ValidationSplit, HaplotypeMatrix) {
-    let all = example();
-    let mut people: Vec<usize> = (0..all.samples().len()).collect();
-    people.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    let pick = |range: std::ops::Range<usize>| {
-        let mut p = people[range].to_vec();
-        p.sort_unstable();
-        all.select_samples(&p).unwrap()
-    };
-    let split = ValidationSplit {
-        fit: pick(0..40),
-        validation: pick(40..80),
-    };
-    (split, pick(80..280))
+    let [fit, validation, reference, _] = drawn_groups(seed, &[40, 40, 200])
+        .try_into()
+        .expect("four groups");
+    (ValidationSplit { fit, validation }, reference)
 }
 
 /// What one call of `genosynth::train` reported.

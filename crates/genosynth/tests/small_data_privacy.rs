@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::example;
+use common::drawn_groups;
 use std::sync::atomic::AtomicBool;
 
 use genosynth::{
@@ -19,9 +19,6 @@ use genosynth_core::{HaplotypeMatrix, PrivacyBounds};
 use genosynth_models::{
     Checkpoint, DeviceChoice, HcltParams, ModelParams, SelectionState, TrainConfig, TrainOptions,
 };
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
 /// People trained on, and people held out to choose the checkpoint and to judge it by (150:
 /// the likelihood-attack AUC of a model that learned nothing of them then has a standard
@@ -34,20 +31,10 @@ const TEST: usize = 150;
 /// 40 people to train on, 150 to validate on, 150 to test on and everyone else (912) as the
 /// reference, drawn with `seed`.
 fn draw(seed: u64) -> (ValidationSplit, HaplotypeMatrix, HaplotypeMatrix) {
-    let all = example();
-    let mut people: Vec<usize> = (0..all.samples().len()).collect();
-    people.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    let pick = |range: std::ops::Range<usize>| {
-        let mut p = people[range].to_vec();
-        p.sort_unstable();
-        all.select_samples(&p).unwrap()
-    };
-    let split = ValidationSplit {
-        fit: pick(0..TRAINED),
-        validation: pick(TRAINED..TRAINED + VALIDATION),
-    };
-    let test = pick(TRAINED + VALIDATION..TRAINED + VALIDATION + TEST);
-    (split, test, pick(TRAINED + VALIDATION + TEST..people.len()))
+    let [fit, validation, test, reference] = drawn_groups(seed, &[TRAINED, VALIDATION, TEST])
+        .try_into()
+        .expect("four groups");
+    (ValidationSplit { fit, validation }, test, reference)
 }
 
 /// `synth`'s HCLT: 60 EM iterations, validated every 6.
