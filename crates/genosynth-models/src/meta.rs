@@ -58,6 +58,9 @@ pub struct ModelMeta {
     /// checkpoint holds that window only; stitching all windows makes the chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_part: Option<CrbmWindowPart>,
+    /// The reference people an HCLT's prior leaned on (`TrainOptions::reference`), by size
+    /// and hash: `--resume` continues only with the same people.
+    pub reference: Option<TrainingData>,
 }
 
 /// `model.json`, field for field in the order written.
@@ -80,6 +83,8 @@ struct MetaJson {
     privacy: Option<PrivacyRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     window_part: Option<CrbmWindowPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<TrainingData>,
 }
 
 /// The `model` object: the kind tag, the hyperparameters and, for the conditional models
@@ -126,6 +131,7 @@ impl From<ModelMeta> for MetaJson {
             selection: m.selection,
             privacy: m.privacy,
             window_part: m.window_part,
+            reference: m.reference,
         }
     }
 }
@@ -154,6 +160,7 @@ impl From<MetaJson> for ModelMeta {
             selection: m.selection,
             privacy: m.privacy,
             window_part: m.window_part,
+            reference: m.reference,
         }
     }
 }

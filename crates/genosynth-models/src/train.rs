@@ -122,6 +122,11 @@ pub(crate) fn train_inner(
                 ),
             });
         }
+        crate::training_data::check_resumed_reference(
+            out_dir,
+            ck.meta.reference.as_ref(),
+            reference,
+        )?;
         if ck.meta.window_part.as_ref() != part {
             return Err(Error::ResumeMismatch {
                 dir: out_dir.to_path_buf(),
@@ -277,6 +282,7 @@ pub(crate) fn train_inner(
         selection: selection.clone(),
         privacy: dp.as_ref().map(|d| d.record.clone()),
         window_part: part.cloned(),
+        reference: reference.map(TrainingData::of),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,

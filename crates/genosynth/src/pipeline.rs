@@ -9,7 +9,7 @@ use genosynth_models::conditional::HaplotypeLabels;
 use genosynth_models::{Checkpoint, ReferenceCache, TrainConfig, TrainOptions, TrainSummary};
 use genosynth_vcf::{Haplotypes, ReadOptions};
 
-use crate::ladder_record::InterruptedLadder;
+use crate::ladder_record::{self, InterruptedLadder};
 use crate::progress::{Event, Progress};
 use crate::reference_weight::{ReferenceWeight, with_weight};
 use crate::{Error, Result, Selection, ValidationSplit, risk_of, split_validation, train_selected};
@@ -91,13 +91,15 @@ pub struct TrainJob<'a> {
 /// parameters. A stop in a rung is reported as [`Event::ReferenceWeightInterrupted`] and
 /// recorded in `job.dir`; `job.resume` then continues the ladder from that rung (its
 /// checkpoint, or its start when the stop came in its weight folds) and ends as an
-/// uninterrupted ladder would.
+/// uninterrupted ladder would. A finished model resumes with the reference people and the
+/// weight it was trained with, and its `reference_weight.json` row is judged again.
 ///
 /// # Errors
 /// An unusable device or configuration (weight folds without a reference, `auto` and
 /// validation people, or more folds than the people allow; an interrupted ladder resumed
-/// without its reference or with a weight whose ladder lacks the rung it stopped in), or a
-/// failure to train or save.
+/// without its reference or with a weight whose ladder lacks the rung it stopped in; a
+/// finished model resumed without its reference people, with others, or at another fixed
+/// weight), or a failure to train or save.
 pub fn train(
     matrix: &HaplotypeMatrix,
     job: &TrainJob<'_>,
@@ -126,6 +128,16 @@ pub fn train(
             ),
         });
     }
+    // A finished ladder's model resumes as it was trained: with its reference people (the
+    // checkpoint records them) at the weight it kept.
+    let kept = if job.resume && hclt && interrupted.is_none() {
+        ladder_record::read_rungs(job.dir)?
+    } else {
+        None
+    };
+    if let Some((_, weight)) = &kept {
+        ladder_record::check_resume(job.dir, *weight, job.reference, job.reference_weight)?;
+    }
     let borrows = job.reference.is_some() && hclt && (!job.resume || interrupted.is_some());
     let folds = match (job.weight_folds, job.selection, job.reference_weight) {
         (0, ..) => Vec::new(),
@@ -140,7 +152,21 @@ pub fn train(
         }
     };
     if !borrows {
-        return train_once(matrix, job, None, progress, stop);
+        let trained = train_once(matrix, job, None, progress, stop);
+        if let Some((mut rows, weight)) = kept {
+            // A checkpoint is saved by replacing the directory: the record goes back, its
+            // last row judging the model now kept when selection judged it again.
+            if let (Ok(summary), Some(_), Some(last)) = (&trained, job.selection, rows.last_mut())
+                && !summary.stopped
+            {
+                *last = Judged::validation(summary).row(weight);
+            }
+            let written = ladder_record::write_rungs(job.dir, &rows);
+            let summary = trained?;
+            written?;
+            return Ok(summary);
+        }
+        return trained;
     }
     let trained_on = job
         .selection
@@ -240,7 +266,7 @@ pub fn train(
         rungs.push(judged.row(weight));
         if next.is_none() {
             InterruptedLadder::remove(job.dir)?;
-            write_rungs(job.dir, &rungs)?;
+            ladder_record::write_rungs(job.dir, &rungs)?;
             return Ok(summary);
         }
     }
@@ -342,14 +368,6 @@ fn train_fold(
         .filter(|r| r.epoch == epoch)
         .and_then(|r| r.validation);
     Ok((at_epoch, summary.stopped))
-}
-
-/// `reference_weight.json` in `dir`: every rung tried, how it was judged and what it missed
-/// (what `auto` saw, for the user and for measurements of the ladder).
-fn write_rungs(dir: &Path, rows: &[serde_json::Value]) -> Result<()> {
-    let text = serde_json::to_string_pretty(rows).expect("plain JSON values serialize");
-    genosynth_vcf::write_atomic(&dir.join("reference_weight.json"), (text + "\n").as_bytes())?;
-    Ok(())
 }
 
 /// One training run of `job` as it is configured (its reference model from `cache` when that

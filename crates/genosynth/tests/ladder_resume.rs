@@ -1,6 +1,8 @@
 //! A reference-weight ladder stopped part way (Ctrl-C) is reported as interrupted at its rung,
 //! not as judged, and `resume` continues the ladder from that rung with the reference: it ends
-//! with the same kept model and the same `reference_weight.json` as a ladder never stopped.
+//! with the same kept model and the same `reference_weight.json` as a ladder never stopped. A
+//! finished model resumes with the reference people and weight it was trained with, or not at
+//! all.
 
 mod common;
 
@@ -31,20 +33,43 @@ struct Seen {
     interrupted: Option<(f32, usize, usize)>,
 }
 
-/// Trains the ladder into `dir`; with `stop_at = Some((rung, epoch))` the stop flag is set
-/// after that epoch of that rung (1-based), as Ctrl-C would.
+/// How one call trains: resumed or new, to how many epochs in all, and where a stop comes.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    resume: bool,
+    epochs: usize,
+    /// `Some((rung, epoch))`: the stop flag is set after that epoch of that rung (1-based),
+    /// as Ctrl-C would.
+    stop_at: Option<(usize, usize)>,
+}
+
+const NEW: Run = Run {
+    resume: false,
+    epochs: 12,
+    stop_at: None,
+};
+const RESUME: Run = Run {
+    resume: true,
+    ..NEW
+};
+
+/// Trains the ladder into `dir` as `run` says.
 fn ladder(
     split: &ValidationSplit,
     reference: Option<&HaplotypeMatrix>,
     seed: u64,
     weight: ReferenceWeight,
     dir: &Path,
-    resume: bool,
-    stop_at: Option<(usize, usize)>,
+    run: Run,
 ) -> genosynth::Result<(genosynth_models::TrainSummary, Seen)> {
+    let Run {
+        resume,
+        epochs,
+        stop_at,
+    } = run;
     let config = TrainConfig {
         model: ModelParams::Hclt(HcltParams::default()),
-        epochs: 12,
+        epochs,
         seed,
         device: DeviceChoice::Cpu,
         save_every: 0,
@@ -102,31 +127,25 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     let tmp = tempfile::tempdir().unwrap();
 
     let whole = tmp.path().join("whole");
-    let (summary, seen) =
-        ladder(&split, Some(&reference), seed, AUTO, &whole, false, None).unwrap();
+    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &whole, NEW).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [2.0, 4.0, 8.0], "{seen:?}");
     assert_eq!(seen.interrupted, None);
 
     // Stopped in the second rung's fifth epoch: reported as interrupted there, not as judged.
     let parts = tmp.path().join("parts");
-    let (summary, seen) = ladder(
-        &split,
-        Some(&reference),
-        seed,
-        AUTO,
-        &parts,
-        false,
-        Some((2, 5)),
-    )
-    .unwrap();
+    let stop = Run {
+        stop_at: Some((2, 5)),
+        ..NEW
+    };
+    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, stop).unwrap();
     assert!(summary.stopped);
     assert_eq!(seen.tried, [2.0], "{seen:?}");
     assert_eq!(seen.interrupted, Some((4.0, 2, 3)), "{seen:?}");
     assert!(!parts.join("reference_weight.json").exists());
 
     // Without the reference the ladder cannot go on: a clear refusal, nothing changed.
-    let err = ladder(&split, None, seed, AUTO, &parts, true, None)
+    let err = ladder(&split, None, seed, AUTO, &parts, RESUME)
         .unwrap_err()
         .to_string();
     assert!(
@@ -135,7 +154,7 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     );
 
     // Resumed: the rest of rung 2, then rung 3, as if never stopped.
-    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, true, None).unwrap();
+    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, RESUME).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0, 8.0], "{seen:?}");
     assert_eq!(seen.interrupted, None);
@@ -162,22 +181,16 @@ fn an_interrupted_fixed_weight_resumes_with_its_reference() {
     let four = ReferenceWeight::Fixed(4.0);
 
     let whole = tmp.path().join("whole");
-    let (summary, seen) =
-        ladder(&split, Some(&reference), seed, four, &whole, false, None).unwrap();
+    let (summary, seen) = ladder(&split, Some(&reference), seed, four, &whole, NEW).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0], "{seen:?}");
 
     let parts = tmp.path().join("parts");
-    let (summary, seen) = ladder(
-        &split,
-        Some(&reference),
-        seed,
-        four,
-        &parts,
-        false,
-        Some((1, 5)),
-    )
-    .unwrap();
+    let stop = Run {
+        stop_at: Some((1, 5)),
+        ..NEW
+    };
+    let (summary, seen) = ladder(&split, Some(&reference), seed, four, &parts, stop).unwrap();
     assert!(summary.stopped);
     assert_eq!(seen.interrupted, Some((4.0, 1, 1)), "{seen:?}");
 
@@ -188,14 +201,13 @@ fn an_interrupted_fixed_weight_resumes_with_its_reference() {
         seed,
         ReferenceWeight::Fixed(2.0),
         &parts,
-        true,
-        None,
+        RESUME,
     )
     .unwrap_err()
     .to_string();
     assert!(err.contains("interrupted at weight 4"), "{err}");
 
-    let (summary, seen) = ladder(&split, Some(&reference), seed, four, &parts, true, None).unwrap();
+    let (summary, seen) = ladder(&split, Some(&reference), seed, four, &parts, RESUME).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0], "{seen:?}");
     for file in [
@@ -206,6 +218,64 @@ fn an_interrupted_fixed_weight_resumes_with_its_reference() {
         assert!(
             read(&whole.join(file)) == read(&parts.join(file)),
             "{file} differs from the uninterrupted run's"
+        );
+    }
+}
+
+/// A finished model trained with a reference resumes as the model it is, with the same
+/// reference people at the weight it kept, and ends as one trained as long from the start
+/// (before, `--resume` trained on without the reference when none was given, and lost
+/// `reference_weight.json`); without them, with other people or at another fixed weight it is
+/// refused and left as it was.
+#[test]
+fn a_finished_reference_model_resumes_with_its_reference_and_weight() {
+    let seed = test_seed(7);
+    let (split, reference) = draw(seed);
+    let tmp = tempfile::tempdir().unwrap();
+    let four = ReferenceWeight::Fixed(4.0);
+    let longer = Run { epochs: 20, ..NEW };
+
+    let whole = tmp.path().join("whole");
+    ladder(&split, Some(&reference), seed, four, &whole, longer).unwrap();
+
+    let parts = tmp.path().join("parts");
+    ladder(&split, Some(&reference), seed, four, &parts, NEW).unwrap();
+    let before = read(&parts.join("model.safetensors"));
+    let resume = Run {
+        resume: true,
+        ..longer
+    };
+    let others = reference
+        .select_samples(&(0..100).collect::<Vec<_>>())
+        .unwrap();
+    for (people, weight, refusal) in [
+        (None, AUTO, "resume it with the same --reference"),
+        (Some(&others), AUTO, "other reference people"),
+        (
+            Some(&reference),
+            ReferenceWeight::Fixed(2.0),
+            "reference weight 4",
+        ),
+    ] {
+        let err = ladder(&split, people, seed, weight, &parts, resume)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(refusal), "{err}");
+        assert!(read(&parts.join("model.safetensors")) == before);
+    }
+
+    // `auto` keeps the weight the model was trained at.
+    let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, resume).unwrap();
+    assert!(!summary.stopped);
+    assert!(seen.tried.is_empty(), "{seen:?}");
+    for file in [
+        "model.safetensors",
+        "best.safetensors",
+        "reference_weight.json",
+    ] {
+        assert!(
+            read(&whole.join(file)) == read(&parts.join(file)),
+            "{file} differs from the run trained as long from the start"
         );
     }
 }

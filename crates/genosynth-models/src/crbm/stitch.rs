@@ -168,6 +168,7 @@ pub fn stitch_crbm_windows(parts: &[PathBuf], out: &Path) -> Result<StitchSummar
         selection: None,
         privacy: None,
         window_part: None,
+        reference: None,
     };
     checkpoint::save(
         out,
