@@ -8,6 +8,12 @@ def refusal_log(wildcards):
     return f"{wildcards.root}/logs/train/{wildcards.chrom}.refused.log"
 
 
+# The refused model, kept for inspection beside its log: Snakemake deletes a failed job's
+# outputs, the model directory among them.
+def refused_model(wildcards):
+    return f"{wildcards.root}/logs/train/{wildcards.chrom}.refused.model"
+
+
 # A refused training (exit 3: no validated checkpoint met the privacy bounds) says which run,
 # stratum and chromosome, and what to do, above Snakemake's own error.
 def refusal_message(wildcards):
@@ -16,7 +22,8 @@ def refusal_message(wildcards):
     return (
         f"error: privacy refusal: {what}, chromosome {wildcards.chrom}: no validated checkpoint of"
         f" the {MODEL} model met the privacy bounds (genosynth train exit code 3; the bound it missed"
-        f" is in {refusal_log(wildcards)}, kept across reruns). Model more people (a coarser"
+        f" is in {refusal_log(wildcards)} and the refused model in {refused_model(wildcards)}, kept"
+        " across reruns). Model more people (a coarser"
         " label_column or conditioning on a shared model), a larger reference_weight than auto's"
         " 8 (hclt strata), fewer states or stronger priors (train_args), or set"
         " accept_privacy_risk: true to write its AGs anyway (recorded in their header and reports)."
@@ -36,6 +43,7 @@ if not WINDOWED:
         params:
             refusal=refusal_message,
             refusal_log=refusal_log,
+            refused_model=refused_model,
             # One mixture component per label, started from its people.
             panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
             reference=lambda wc, input: (
@@ -55,6 +63,7 @@ if not WINDOWED:
             "{G} train {input.data} --threads {threads} --model {MODEL} --epochs {EPOCHS}"
             " {SELECTION} {params.panel} {params.reference} {ACCEPT_FLAG} --save-every 0 --seed {SEED} {DEVICE} {config[train_args]}"
             " -o {output} 2> {log} || {{ rc=$?; if [ $rc -eq 3 ]; then cp {log} {params.refusal_log:q};"
+            " rm -rf {params.refused_model:q}; cp -R {output:q} {params.refused_model:q};"
             " echo {params.refusal:q} >&2; fi; exit $rc; }}"
 
 

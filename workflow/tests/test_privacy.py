@@ -37,23 +37,31 @@ def test_a_memorising_stratum_is_refused_at_training_with_its_name(sim, tmp_path
     assert code != 0, text
     # At a line's start: Snakemake also prints the rule's command, which holds the message.
     refused = re.search(r"^error: privacy refusal: stratum (\w+), chromosome chr1: no validated"
-                        r" checkpoint.* the bound it missed is in (\S+), kept across reruns", text, re.M)
+                        r" checkpoint.* the bound it missed is in (\S+) and the refused model in"
+                        r" (\S+), kept across reruns", text, re.M)
     assert refused, text
     assert "set accept_privacy_risk: true" in text, text
     assert not (tmp_path / "out" / "summary.json").exists()
 
-    # The refusal's log names the bound and survives the next run of the job, which overwrites
-    # the job's own log (here: the same stratum's model, the risk accepted).
-    label, kept = refused.groups()
-    kept = tmp_path / kept
+    # The refusal's log names the bound, and the refused model, which Snakemake deleted from
+    # the job's outputs, is kept beside it; both survive the next run of the job, which
+    # overwrites the job's own log (here: the same stratum's model, the risk accepted).
+    label, kept, model = refused.groups()
+    kept, model = tmp_path / kept, tmp_path / model
     assert "no validated checkpoint met the privacy bounds" in kept.read_text(), kept
     refusal = kept.read_text()
+    assert not (tmp_path / "out" / "strata" / label / "models" / "chr1").exists()
+    meta = json.loads((model / "model.json").read_text())
+    assert meta["model"]["kind"] == "hclt" and meta["selection"]["best_epoch"], meta
+    assert (model / "best.safetensors").is_file(), sorted(p.name for p in model.iterdir())
+    trained = (model / "model.safetensors").read_bytes()
     code, text = run(tmp_path, sim, "accept_privacy_risk=true", "--",
                      f"out/strata/{label}/models/chr1")
     assert code == 0, text
     log = (tmp_path / "out" / "strata" / label / "logs" / "train" / "chr1.log").read_text()
     assert "no validated checkpoint met the privacy bounds" not in log, log
     assert kept.read_text() == refusal
+    assert (model / "model.safetensors").read_bytes() == trained
 
 
 def test_a_leaking_stratum_fails_the_gate_unless_the_risk_is_accepted(sim, tmp_path):
