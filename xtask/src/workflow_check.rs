@@ -63,6 +63,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let env = Env { path, root };
 
     let sim = work.join("sim");
+    // workflow/tests/test_config.py simulates the same when run without WORKFLOW_TEST_SIM.
     timed("simulate 2 chromosomes (msprime)", || {
         env.run(
             Command::new("python3")
