@@ -103,6 +103,28 @@ impl Between {
     }
 }
 
+/// One repeat's nearest distances within its subsets, by position in them, and the rows of
+/// the whole sets they hold (`None`: all), so a bootstrap can weigh them by person.
+#[derive(Debug, Clone)]
+pub(crate) struct Repeat {
+    pub(crate) draw: Draw,
+    /// Per real haplotype: nearest other real one, nearest synthetic one.
+    pub(crate) d_rr: Vec<u32>,
+    pub(crate) d_rs: Vec<u32>,
+    /// Per synthetic haplotype: nearest other synthetic one, nearest real one.
+    pub(crate) d_ss: Vec<u32>,
+    pub(crate) d_sr: Vec<u32>,
+}
+
+/// AATS at `size` haplotypes a side averaged over `repeats`.
+pub(crate) fn aats_of(size: usize, repeats: &[Repeat]) -> Aats {
+    let runs: Vec<AatsOnce> = repeats
+        .iter()
+        .map(|r| aats_from_distances(&r.d_rr, &r.d_ss, &r.d_rs, &r.d_sr))
+        .collect();
+    Aats::from_runs(size, &runs)
+}
+
 /// Where one repeat's four distance vectors come from.
 #[derive(Debug, Clone)]
 struct RepeatSource {
@@ -157,8 +179,17 @@ impl Planned {
 
     /// AATS from the finished passes.
     pub(crate) fn aats(&self, real: &PairScan, synthetic: &PairScan, between: &PairScan) -> Aats {
-        let runs: Vec<AatsOnce> = self
-            .repeats
+        aats_of(self.size, &self.repeats(real, synthetic, between))
+    }
+
+    /// Each repeat's distances from the finished passes.
+    pub(crate) fn repeats(
+        &self,
+        real: &PairScan,
+        synthetic: &PairScan,
+        between: &PairScan,
+    ) -> Vec<Repeat> {
+        self.repeats
             .iter()
             .map(|rep| {
                 let (rs, ss) = (rep.draw.real.as_deref(), rep.draw.synthetic.as_deref());
@@ -183,9 +214,19 @@ impl Planned {
                         (None, false) => restrict(|i| between.second[i].distance, n, subset),
                     }
                 };
-                aats_from_distances(&d_rr, &d_ss, &side(true), &side(false))
+                Repeat {
+                    draw: rep.draw.clone(),
+                    d_rr,
+                    d_rs: side(true),
+                    d_ss,
+                    d_sr: side(false),
+                }
             })
-            .collect();
-        Aats::from_runs(self.size, &runs)
+            .collect()
+    }
+
+    /// Haplotypes a side in each repeat.
+    pub(crate) fn size(&self) -> usize {
+        self.size
     }
 }

@@ -6,7 +6,7 @@
 use genosynth_core::HaplotypeMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::aats_plan::{Between, Planned, Within, draws};
+use crate::aats_plan::{Between, Planned, Within, aats_of, draws};
 use crate::distance::PairScan;
 use crate::stats::{mean, quantile};
 
@@ -216,6 +216,8 @@ pub struct Passes {
     pub holdout: Option<HoldoutPasses>,
     /// AATS found in the passes.
     pub aats: PassesAats,
+    /// The repeats behind privacy loss (with a holdout), for its bootstrap interval.
+    pub(crate) loss_repeats: Option<crate::uncertainty::LossRepeats>,
 }
 
 /// Passes involving the holdout.
@@ -296,14 +298,27 @@ pub fn passes(
         holdout_matched: None,
         holdout_vs_train: None,
     };
+    let mut loss_repeats = None;
     if let (Some((matched, on_holdout, holdout_matched, vs_train)), Some(p)) =
         (holdout_plans, &holdout_scans)
     {
-        aats.train_matched = Some(matched.aats(&t_scan, &s_scan, &ts_scan));
-        aats.holdout = Some(on_holdout.aats(&p.holdout, &s_scan, &p.holdout_synthetic));
-        aats.holdout_matched =
-            holdout_matched.map(|m| m.aats(&p.holdout, &s_scan, &p.holdout_synthetic));
+        let train_side = matched.repeats(&t_scan, &s_scan, &ts_scan);
+        aats.train_matched = Some(aats_of(matched.size(), &train_side));
+        let holdout_side = |plan: &Planned| {
+            let repeats = plan.repeats(&p.holdout, &s_scan, &p.holdout_synthetic);
+            (aats_of(plan.size(), &repeats), repeats)
+        };
+        let (on_holdout, whole) = holdout_side(&on_holdout);
+        aats.holdout = Some(on_holdout);
+        let matched = holdout_matched.map(|m| holdout_side(&m));
+        aats.holdout_matched = matched.as_ref().map(|(a, _)| *a);
         aats.holdout_vs_train = Some(vs_train.aats(&t_scan, &p.holdout, &p.holdout_train));
+        // Privacy loss compares these two sides (the holdout's at the training set's size
+        // when it is larger).
+        loss_repeats = Some(crate::uncertainty::LossRepeats {
+            train: train_side,
+            holdout: matched.map_or(whole, |(_, r)| r),
+        });
     }
     Passes {
         train: t_scan,
@@ -311,6 +326,7 @@ pub fn passes(
         train_synthetic: ts_scan,
         holdout: holdout_scans,
         aats,
+        loss_repeats,
     }
 }
 

@@ -461,13 +461,11 @@ pub fn evaluate_with_progress(
         d_ts: nearest(&passes.train_synthetic.first),
         d_ss: nearest(&passes.synthetic.first),
         d_st: nearest(&passes.train_synthetic.second),
-        d_hh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout.first)),
         d_hs: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.first)),
-        d_sh: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.second)),
         segment_scores: Vec::new(),
         aa_truth: privacy.aats_train.aa_truth.mean,
         aa_syn: privacy.aats_train.aa_syn.mean,
-        privacy_loss: privacy.privacy_loss,
+        loss_repeats: passes.loss_repeats.clone(),
     };
     drop(passes);
 

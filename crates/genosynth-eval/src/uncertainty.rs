@@ -1,13 +1,17 @@
 //! 95% bootstrap intervals over people for the privacy figures: each replicate draws training,
 //! holdout and AG samples (whole people, with replacement) and recomputes each figure from the
 //! per-haplotype values already measured (nearest-neighbour distances, longest segments), which
-//! stay fixed: a duplicated person would otherwise be its own nearest neighbour.
+//! stay fixed: a duplicated person would otherwise be its own nearest neighbour. Privacy loss
+//! is recomputed as it is reported, at equal set sizes repeat by repeat: at the whole sets'
+//! sizes a holdout much larger than the AGs reads every AG's nearest haplotype as a holdout
+//! one whatever is drawn, and the interval collapsed onto the reported value.
 
 use genosynth_core::HaplotypeMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::aats_plan::Repeat;
 use crate::stats::quantile;
 
 /// Bootstrap replicates.
@@ -22,7 +26,7 @@ pub struct Intervals {
     pub aa_truth: [f64; 2],
     /// `privacy.aats_train.aa_syn`.
     pub aa_syn: [f64; 2],
-    /// `privacy.privacy_loss` (with a holdout): the replicates' spread around the reported value.
+    /// `privacy.privacy_loss` (with a holdout), each replicate at its equal set sizes.
     pub privacy_loss: Option<[f64; 2]>,
     /// `privacy.membership_auc` (with a holdout).
     pub membership_auc: Option<[f64; 2]>,
@@ -45,18 +49,52 @@ pub(crate) struct Values<'a> {
     /// Per AG: nearest other AG, nearest training haplotype.
     pub d_ss: Vec<u32>,
     pub d_st: Vec<u32>,
-    /// With a holdout, per holdout haplotype: nearest other holdout one, nearest AG; per AG:
-    /// nearest holdout haplotype.
-    pub d_hh: Vec<u32>,
+    /// With a holdout, per holdout haplotype: nearest AG.
     pub d_hs: Vec<u32>,
-    pub d_sh: Vec<u32>,
     /// Per AG: its segment privacy-loss score (1, ½ or 0), with a holdout.
     pub segment_scores: Vec<f64>,
     /// Reported values the replicates' spread is placed around (they may average subsampled
     /// repeats, where the replicates use every haplotype).
     pub aa_truth: f64,
     pub aa_syn: f64,
-    pub privacy_loss: Option<f64>,
+    /// The repeats behind privacy loss (with a holdout).
+    pub loss_repeats: Option<LossRepeats>,
+}
+
+/// The two sides of privacy loss, each against the AGs at the same size, repeat by repeat.
+#[derive(Debug, Clone)]
+pub(crate) struct LossRepeats {
+    /// Training haplotypes against the AGs.
+    pub train: Vec<Repeat>,
+    /// Holdout haplotypes against the AGs.
+    pub holdout: Vec<Repeat>,
+}
+
+/// AATS of `repeats` with every haplotype weighted as its person was drawn (`real`,
+/// `synthetic`: weights of the whole sets' haplotypes); a repeat none of whose people were
+/// drawn on one side counts for nothing.
+fn weighted_aats(repeats: &[Repeat], real: &[f64], synthetic: &[f64]) -> f64 {
+    let half = |rows: Option<&[usize]>, w: &[f64], far: &[u32], near: &[u32]| {
+        let (mut hits, mut total) = (0.0, 0.0);
+        for i in 0..far.len() {
+            let weight = w[rows.map_or(i, |r| r[i])];
+            total += weight;
+            if far[i] > near[i] {
+                hits += weight;
+            }
+        }
+        hits / total
+    };
+    let values: Vec<f64> = repeats
+        .iter()
+        .map(|r| {
+            let real_half = half(r.draw.real.as_deref(), real, &r.d_rs, &r.d_rr);
+            let synthetic_half = half(r.draw.synthetic.as_deref(), synthetic, &r.d_sr, &r.d_ss);
+            (real_half + synthetic_half) / 2.0
+        })
+        .filter(|x| x.is_finite())
+        .collect();
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 /// Each haplotype's weight in a replicate: how often its sample was drawn.
@@ -147,17 +185,6 @@ pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
         &v.d_ss,
         &v.d_st,
     );
-    let full_loss = v.holdout.map(|_| {
-        let h = aats_half(
-            &unit(v.d_hh.len()),
-            &unit(v.d_ss.len()),
-            &v.d_hh,
-            &v.d_hs,
-            &v.d_ss,
-            &v.d_sh,
-        );
-        (h.0 + h.1 - full.0 - full.1) / 2.0
-    });
     let mut reps: [Vec<f64>; 6] = Default::default();
     for _ in 0..REPLICATES {
         let wt = draw_people(v.train, &mut rng);
@@ -167,8 +194,10 @@ pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
         reps[1].push(aa_syn);
         if let Some(h) = v.holdout {
             let wh = draw_people(h, &mut rng);
-            let (ht, hs) = aats_half(&wh, &ws, &v.d_hh, &v.d_hs, &v.d_ss, &v.d_sh);
-            reps[2].push((ht + hs - aa_truth - aa_syn) / 2.0);
+            if let Some(l) = &v.loss_repeats {
+                let loss = weighted_aats(&l.holdout, &wh, &ws) - weighted_aats(&l.train, &wt, &ws);
+                reps[2].push(loss);
+            }
             reps[3].push(weighted_auc(&v.d_ts, &wt, &v.d_hs, &wh));
             reps[4].push(weighted_tpr(&v.d_ts, &wt, &v.d_hs, &wh, 0.01));
             let total: f64 = ws.iter().sum();
@@ -177,19 +206,13 @@ pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
         }
     }
     let with_holdout = |k: usize| v.holdout.map(|_| interval(reps[k].clone()));
-    // AATS figures are reported over equal-size subsamples (privacy loss at the holdout's
-    // size): their intervals are the replicates' spread placed around the reported value.
+    // AATS of training people is reported over equal-size subsamples: its intervals are the
+    // replicates' spread placed around the reported value.
     let around = |[lo, hi]: [f64; 2], reported: f64, full: f64| {
         let shift = reported - full;
         [lo + shift, hi + shift]
     };
-    let privacy_loss = with_holdout(2).map(|ci| {
-        around(
-            ci,
-            v.privacy_loss.unwrap_or(f64::NAN),
-            full_loss.unwrap_or(f64::NAN),
-        )
-    });
+    let privacy_loss = v.loss_repeats.as_ref().and(with_holdout(2));
     Intervals {
         replicates: REPLICATES,
         aa_truth: around(interval(reps[0].clone()), v.aa_truth, full.0),
