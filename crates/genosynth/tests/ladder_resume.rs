@@ -120,6 +120,21 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The kept model, its selected checkpoint and the ladder's record are the same bytes in both
+/// directories (`other`: what `parts` is compared with, for the message).
+fn assert_same_model(whole: &Path, parts: &Path, other: &str) {
+    for file in [
+        "model.safetensors",
+        "best.safetensors",
+        "reference_weight.json",
+    ] {
+        assert!(
+            read(&whole.join(file)) == read(&parts.join(file)),
+            "{file} differs from {other}"
+        );
+    }
+}
+
 #[test]
 fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     let seed = test_seed(3);
@@ -158,16 +173,7 @@ fn an_interrupted_ladder_resumes_from_its_rung_and_ends_as_one_never_stopped() {
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0, 8.0], "{seen:?}");
     assert_eq!(seen.interrupted, None);
-    for file in [
-        "reference_weight.json",
-        "model.safetensors",
-        "best.safetensors",
-    ] {
-        assert!(
-            read(&whole.join(file)) == read(&parts.join(file)),
-            "{file} differs from the uninterrupted ladder's"
-        );
-    }
+    assert_same_model(&whole, &parts, "the uninterrupted ladder's");
     assert!(!parts.join("reference_weight.interrupted.json").exists());
 }
 
@@ -210,16 +216,7 @@ fn an_interrupted_fixed_weight_resumes_with_its_reference() {
     let (summary, seen) = ladder(&split, Some(&reference), seed, four, &parts, RESUME).unwrap();
     assert!(!summary.stopped);
     assert_eq!(seen.tried, [4.0], "{seen:?}");
-    for file in [
-        "model.safetensors",
-        "best.safetensors",
-        "reference_weight.json",
-    ] {
-        assert!(
-            read(&whole.join(file)) == read(&parts.join(file)),
-            "{file} differs from the uninterrupted run's"
-        );
-    }
+    assert_same_model(&whole, &parts, "the uninterrupted run's");
 }
 
 /// A finished model trained with a reference resumes as the model it is, with the same
@@ -268,14 +265,5 @@ fn a_finished_reference_model_resumes_with_its_reference_and_weight() {
     let (summary, seen) = ladder(&split, Some(&reference), seed, AUTO, &parts, resume).unwrap();
     assert!(!summary.stopped);
     assert!(seen.tried.is_empty(), "{seen:?}");
-    for file in [
-        "model.safetensors",
-        "best.safetensors",
-        "reference_weight.json",
-    ] {
-        assert!(
-            read(&whole.join(file)) == read(&parts.join(file)),
-            "{file} differs from the run trained as long from the start"
-        );
-    }
+    assert_same_model(&whole, &parts, "the run trained as long from the start");
 }
