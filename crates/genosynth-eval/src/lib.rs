@@ -91,6 +91,7 @@ pub mod privacy;
 mod provenance;
 mod report;
 mod segments;
+mod selection;
 pub mod stats;
 mod triplets;
 mod uncertainty;
@@ -129,6 +130,7 @@ pub use segments::{
     LengthSummary, LongSegment, SegmentDistribution, SegmentStats, segment_privacy_loss,
     segment_stats,
 };
+pub use selection::{SelectionFigures, selection_figures};
 pub use triplets::{TripletStats, triplet_correlations};
 pub use uncertainty::{Intervals, REPLICATES, people_needed};
 pub use verdict::{

@@ -300,7 +300,42 @@ pub struct Report {
     pub privacy_risk: Option<PrivacyRisk>,
 }
 
-fn check_settings(s: &Settings) -> Result<(), Error> {
+/// The inputs on their common sites, each capped at `max_haplotypes`.
+pub(crate) struct Aligned {
+    pub(crate) train: HaplotypeMatrix,
+    pub(crate) synthetic: HaplotypeMatrix,
+    pub(crate) holdout: Option<HaplotypeMatrix>,
+    pub(crate) sites: SiteMatch,
+}
+
+/// `input`'s sets on their common sites, capped and checked: what every statistic reads.
+pub(crate) fn aligned(input: &EvalInput<'_>) -> Result<Aligned, Error> {
+    let st = &input.settings;
+    let (train, synthetic, holdout, sites) = align(input.train, input.synthetic, input.holdout)?;
+    let cap = |m: HaplotypeMatrix, k: u64| match st.max_haplotypes {
+        Some(n) => subsample(m, n, st.seed.wrapping_add(k)),
+        None => m,
+    };
+    let train = cap(train, 11);
+    let synthetic = cap(synthetic, 12);
+    let holdout = holdout.map(|h| cap(h, 13));
+    too_few("train", &train)?;
+    too_few("synthetic", &synthetic)?;
+    if let Some(h) = &holdout {
+        too_few("holdout", h)?;
+    }
+    if let Some(map) = input.genetic_map {
+        check_map_covers(map, &train)?;
+    }
+    Ok(Aligned {
+        train,
+        synthetic,
+        holdout,
+        sites,
+    })
+}
+
+pub(crate) fn check_settings(s: &Settings) -> Result<(), Error> {
     let bad = |name, message: &str| {
         Err(Error::Setting {
             name,
@@ -388,23 +423,13 @@ pub fn evaluate_with_progress(
         Ok(())
     };
     step("matching sites")?;
-    let (train, synthetic, holdout, sites) = align(input.train, input.synthetic, input.holdout)?;
-    let cap = |m: HaplotypeMatrix, k: u64| match st.max_haplotypes {
-        Some(n) => subsample(m, n, st.seed.wrapping_add(k)),
-        None => m,
-    };
-    let train = cap(train, 11);
-    let synthetic = cap(synthetic, 12);
-    let holdout = holdout.map(|h| cap(h, 13));
-    too_few("train", &train)?;
-    too_few("synthetic", &synthetic)?;
-    if let Some(h) = &holdout {
-        too_few("holdout", h)?;
-    }
+    let Aligned {
+        train,
+        synthetic,
+        holdout,
+        sites,
+    } = aligned(input)?;
     let (t, s, h) = (&train, &synthetic, holdout.as_ref());
-    if let Some(map) = input.genetic_map {
-        check_map_covers(map, t)?;
-    }
 
     step("allele frequencies")?;
     let allele_frequencies = both(s, h, |x| allele_frequency_stats(t, x));

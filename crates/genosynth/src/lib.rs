@@ -75,7 +75,9 @@ pub use preset::{
 };
 pub use privacy_risk::{check_privacy, privacy_risk, risk_from_header, risk_header, risk_of};
 pub use progress::{Event, Progress};
-pub use reference_weight::{REFERENCE_PRIOR_HAPLOTYPES, REFERENCE_WEIGHT_LADDER, ReferenceWeight};
+pub use reference_weight::{
+    REFERENCE_PRIOR_HAPLOTYPES, REFERENCE_WEIGHT_LADDER, ReferenceWeight, SITES_PER_PRIOR_HAPLOTYPE,
+};
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
     likelihood_attack, provenance, trajectory,

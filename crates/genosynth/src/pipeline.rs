@@ -81,7 +81,7 @@ pub struct TrainJob<'a> {
 /// epoch; a set `stop` flag ends it early with a checkpoint saved (`summary.stopped`).
 ///
 /// An HCLT with a reference and [`ReferenceWeight::Auto`] trains once per weight of
-/// [`crate::REFERENCE_WEIGHT_LADDER`] from the floor of its size up
+/// [`crate::REFERENCE_WEIGHT_LADDER`] from the floor of its size and sites up
 /// ([`ReferenceWeight::ladder`]), into `job.dir`, and keeps the first whose selected checkpoint
 /// meets the privacy bounds on the validation people (the largest when none does, which the
 /// refusal then judges); with `job.weight_folds` a rung is judged instead by the mean of its
@@ -171,9 +171,9 @@ pub fn train(
     let trained_on = job
         .selection
         .map_or(matrix.n_haplotypes(), |(split, _)| split.fit.n_haplotypes());
-    let weights = job
-        .reference_weight
-        .ladder(job.selection.is_some(), trained_on);
+    let weights =
+        job.reference_weight
+            .ladder(job.selection.is_some(), trained_on, matrix.n_sites());
     let start = match &interrupted {
         None => 0,
         Some(record) => weights

@@ -4,7 +4,8 @@
 //! needs depends on its size and on how far its people are from the reference (docs/privacy.md
 //! measures 40–300 people); a few dozen validation people alone are too few to choose it (a
 //! ladder from 0.5 on 16 of them kept 0.5 for a set that leaked on test people), hence the
-//! floor.
+//! floor, which also grows with the number of sites (the likelihood attack sums evidence over
+//! sites).
 
 use std::fmt;
 use std::str::FromStr;
@@ -35,11 +36,19 @@ pub const REFERENCE_WEIGHT_LADDER: [f32; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
 /// more at 0.48–0.59 at every size.
 pub const REFERENCE_PRIOR_HAPLOTYPES: f32 = 256.0;
 
+/// `auto`'s floor also grows with the sites: the prior is worth at least one haplotype per
+/// this many sites (`W × n ≥ sites / 28`), since a membership attack sums a person's evidence
+/// over sites and its power grows with sites per training haplotype (Homer et al. 2008;
+/// Sankararaman et al. 2009). Below 7,168 sites the haplotype floor above rules. Measured on
+/// simulated chromosomes of 0.7–20 Mb (docs/scale.md): no rung this skips met the bounds.
+pub const SITES_PER_PRIOR_HAPLOTYPE: f32 = 28.0;
+
 impl ReferenceWeight {
-    /// The weights to train with in turn for `n_haplotypes` training haplotypes: with
-    /// `validated`, the ladder from the floor up; without, the floor alone.
-    pub fn ladder(self, validated: bool, n_haplotypes: usize) -> Vec<f32> {
-        let floor = REFERENCE_PRIOR_HAPLOTYPES / n_haplotypes.max(1) as f32;
+    /// The weights to train with in turn for `n_haplotypes` training haplotypes at `n_sites`
+    /// sites: with `validated`, the ladder from the floor up; without, the floor alone.
+    pub fn ladder(self, validated: bool, n_haplotypes: usize, n_sites: usize) -> Vec<f32> {
+        let worth = REFERENCE_PRIOR_HAPLOTYPES.max(n_sites as f32 / SITES_PER_PRIOR_HAPLOTYPE);
+        let floor = worth / n_haplotypes.max(1) as f32;
         let start = REFERENCE_WEIGHT_LADDER
             .iter()
             .rposition(|&w| w <= floor)
@@ -107,15 +116,58 @@ mod tests {
     #[test]
     fn auto_starts_at_the_floor_of_the_size_and_climbs_only_with_validation_people() {
         let auto = ReferenceWeight::Auto;
-        // 40 people (32 trained on, 64 haplotypes): 256 / 64 = 4.
-        assert_eq!(auto.ladder(true, 64), vec![4.0, 8.0]);
-        assert_eq!(auto.ladder(false, 64), vec![4.0]);
-        assert_eq!(auto.ladder(true, 128), vec![2.0, 4.0, 8.0]);
+        // 40 people of the 805-SNP set (32 trained on, 64 haplotypes): 256 / 64 = 4.
+        assert_eq!(auto.ladder(true, 64, 805), vec![4.0, 8.0]);
+        assert_eq!(auto.ladder(false, 64, 805), vec![4.0]);
+        assert_eq!(auto.ladder(true, 128, 805), vec![2.0, 4.0, 8.0]);
         // 300 haplotypes: 0.85, the rung below is 0.5.
-        assert_eq!(auto.ladder(true, 300), REFERENCE_WEIGHT_LADDER.to_vec());
-        assert_eq!(auto.ladder(false, 10_000), vec![0.5]);
+        assert_eq!(
+            auto.ladder(true, 300, 805),
+            REFERENCE_WEIGHT_LADDER.to_vec()
+        );
+        assert_eq!(auto.ladder(false, 10_000, 805), vec![0.5]);
         // Fewer than 32 haplotypes: the floor is above the ladder; its top.
-        assert_eq!(auto.ladder(true, 20), vec![8.0]);
-        assert_eq!(ReferenceWeight::Fixed(2.0).ladder(true, 64), vec![2.0]);
+        assert_eq!(auto.ladder(true, 20, 805), vec![8.0]);
+    }
+
+    #[test]
+    fn the_floor_grows_with_sites_per_training_haplotype_above_7168_sites() {
+        let auto = ReferenceWeight::Auto;
+        // Up to 256 × 28 = 7,168 sites the haplotype floor alone rules (0.7 Mb simulation:
+        // 7,084 sites, 128 haplotypes: 2, where a stratum kept 2).
+        for sites in [0, 805, 4_594, 7_084, 7_168] {
+            assert_eq!(
+                auto.ladder(true, 128, sites),
+                vec![2.0, 4.0, 8.0],
+                "{sites}"
+            );
+            assert_eq!(
+                auto.ladder(true, 428, sites),
+                REFERENCE_WEIGHT_LADDER.to_vec()
+            );
+        }
+        // 2 Mb, 96 people trained on: 22,022 / 28 / 192 = 4.1.
+        assert_eq!(auto.ladder(true, 192, 22_022), vec![4.0, 8.0]);
+        // 1 Mb, 214 people: 14,399 / 28 / 428 = 1.2.
+        assert_eq!(auto.ladder(true, 428, 14_399), vec![1.0, 2.0, 4.0, 8.0]);
+        // 20 Mb, 214 people: 285,557 / 28 / 428 = 23.8, above the ladder: its top alone.
+        assert_eq!(auto.ladder(true, 428, 285_557), vec![8.0]);
+        assert_eq!(auto.ladder(false, 428, 285_557), vec![8.0]);
+        // The start never falls as sites grow, nor rises as haplotypes grow.
+        let start = |n, m| auto.ladder(true, n, m)[0];
+        for m in (0..400_000).step_by(997) {
+            assert!(start(428, m + 997) >= start(428, m), "{m}");
+            assert!(start(856, m) <= start(428, m), "{m}");
+        }
+    }
+
+    #[test]
+    fn a_fixed_weight_is_one_rung_whatever_the_size() {
+        for (n, m) in [(64, 805), (428, 285_557), (1, 10_000_000), (100_000, 0)] {
+            for w in [0.0, 0.5, 2.0, 8.0, 100.0] {
+                assert_eq!(ReferenceWeight::Fixed(w).ladder(true, n, m), vec![w]);
+                assert_eq!(ReferenceWeight::Fixed(w).ladder(false, n, m), vec![w]);
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Holding people out of training and scoring checkpoints on them.
 
 use genosynth_core::{HaplotypeMatrix, Panel, Ploidy, Sample, split_by_individual};
-use genosynth_eval::{EvalInput, Report, Settings, evaluate};
+use genosynth_eval::{EvalInput, Report, SelectionFigures, Settings, selection_figures};
 use genosynth_models::ValidationScores;
 
 use crate::{Error, Result};
@@ -109,23 +109,32 @@ pub fn settings(seed: u64) -> Settings {
 
 /// The selection figures of a report made with the validation set as holdout.
 pub fn scores_of(report: &Report) -> ValidationScores {
-    let aats = &report.privacy.aats_train;
+    scores_of_figures(&SelectionFigures {
+        privacy: report.privacy.clone(),
+        ld_windows: report.ld_windows.clone(),
+        pairwise_wasserstein: report.distances.wasserstein_within,
+        pca_wasserstein: report.pca.wasserstein_synthetic.clone(),
+    })
+}
+
+/// The selection figures from [`selection_figures`] (the report's, without the rest of it).
+fn scores_of_figures(f: &SelectionFigures) -> ValidationScores {
+    let aats = &f.privacy.aats_train;
     ValidationScores {
         aa_truth: aats.aa_truth.mean,
         aa_syn: aats.aa_syn.mean,
-        privacy_loss: report.privacy.privacy_loss.unwrap_or(f64::NAN),
-        membership_auc: report.privacy.membership_auc.unwrap_or(f64::NAN),
+        privacy_loss: f.privacy.privacy_loss.unwrap_or(f64::NAN),
+        membership_auc: f.privacy.membership_auc.unwrap_or(f64::NAN),
         // The verdict's LD figure: the median window along the chromosome.
-        ld_r2: report.ld_windows.synthetic.median,
+        ld_r2: f.ld_windows.synthetic.median,
         // PC1–2, as the verdict's PCA check.
-        pca_w: report
-            .pca
-            .wasserstein_synthetic
+        pca_w: f
+            .pca_wasserstein
             .iter()
             .take(2)
             .copied()
             .fold(f64::NAN, f64::max),
-        pairwise_w: report.distances.wasserstein_within,
+        pairwise_w: f.pairwise_wasserstein,
         heldout_log_likelihood: None,
         likelihood_auc: None,
         likelihood_tpr: None,
@@ -134,14 +143,14 @@ pub fn scores_of(report: &Report) -> ValidationScores {
 
 /// Scores AGs against the training part (fidelity, AATS halves) and the validation part
 /// (privacy loss, membership AUC): the same figures as the final report, so the checkpoint
-/// chosen is judged by what users read.
+/// chosen is judged by what users read; only the statistics they come from are computed.
 pub fn score(
     split: &ValidationSplit,
     ags: &HaplotypeMatrix,
     seed: u64,
 ) -> Result<ValidationScores> {
     let ags = paired_like(ags, &split.fit)?;
-    let report = evaluate(&EvalInput {
+    let figures = selection_figures(&EvalInput {
         train: &split.fit,
         synthetic: &ags,
         holdout: Some(&split.validation),
@@ -155,7 +164,7 @@ pub fn score(
         },
         stop: None,
     })?;
-    Ok(scores_of(&report))
+    Ok(scores_of_figures(&figures))
 }
 
 /// AGs (haploid samples, as models generate them) paired into diploid samples `AG_000001`,
