@@ -41,13 +41,14 @@ each group's people the model never saw.
                   target/small-strata-simulated)
   --write         put the table into docs/privacy.md between its markers
 
---simulated: one chromosome of workflow/scripts/simulate.py (YRI, CEU, CHB) per seed, with
-max(sizes) + --test people per population; a stratum is n people of one population, its test
-people the rest of that population, its reference the other two populations' people.
+--simulated: one chromosome of workflow/scripts/simulate.py (YRI, CEU, CHB) per size n and
+seed, with n + --test people per population; a stratum is n people of one population, its
+test people the other --test of that population, its reference the other two populations'
+people.
   --populations P,..|draw  the populations to draw strata from (default YRI,CEU,CHB); draw:
                   one per seed, drawn with it
   --length-mb L   the chromosome's length (default 0.7: about 6,500-7,500 sites)
-  --test N        test people per population at the largest size (default 60)
+  --test N        test people per population (default 60)
   --python PY     a Python with msprime (default python3)";
 
 /// How a stratum's model is trained: alone, or with the reference at a weight (`synth

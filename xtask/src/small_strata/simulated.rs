@@ -1,8 +1,8 @@
-//! `small-strata --simulated`: strata of the simulation's populations. Per seed, one
-//! chromosome of `workflow/scripts/simulate.py` (msprime, the out-of-Africa model of YRI, CEU
-//! and CHB; seeded with it) with max(sizes) + `--test` people per population; a stratum is n
-//! people of one population (seeded), its test people the rest of that population, its
-//! reference the other two populations' people. Training, judging and the table are the
+//! `small-strata --simulated`: strata of the simulation's populations. Per size n and seed,
+//! one chromosome of `workflow/scripts/simulate.py` (msprime, the out-of-Africa model of YRI,
+//! CEU and CHB; seeded with it) with n + `--test` people per population; a stratum is n
+//! people of one population (seeded), its test people the other `--test` of that population,
+//! its reference the other two populations' people. Training, judging and the table are the
 //! cluster path's (`measure_drawn`).
 
 use std::collections::HashMap;
@@ -107,16 +107,18 @@ pub(super) fn measure_all(
     o: &Options,
     sim: &Simulation,
 ) -> anyhow::Result<Vec<Measured>> {
-    let per_population = o.sizes.iter().max().copied().unwrap_or(0) + sim.test;
-    let mut simulations = Vec::new();
-    for &seed in &o.seeds {
-        let dir = o
-            .out
-            .join(format!("sim-l{}-p{per_population}-s{seed}", sim.length_mb));
-        simulations.push(simulate(sim, per_population, seed, &dir)?);
-    }
     let mut rows = Vec::new();
     for &size in &o.sizes {
+        // One simulation per size and seed: every size keeps `--test` test people, and a
+        // table of several sizes reuses each size's runs.
+        let per_population = size + sim.test;
+        let mut simulations = Vec::new();
+        for &seed in &o.seeds {
+            let dir = o
+                .out
+                .join(format!("sim-l{}-p{per_population}-s{seed}", sim.length_mb));
+            simulations.push(simulate(sim, per_population, seed, &dir)?);
+        }
         for population in POPULATIONS {
             for s in &simulations {
                 if !sim.chosen(s.seed).iter().any(|p| p == population) {
