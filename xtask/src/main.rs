@@ -84,7 +84,7 @@ commands:
   small-strata    models of 40-320 people (PCA clusters of the 805-SNP set; --simulated: the
                   simulation's populations), with and without a reference of other people:
                   likelihood attack, privacy loss, fidelity on unseen people -> docs/privacy.md
-                  (--write; a few CPU seconds a run, minutes with --simulated)
+                  (--write; a few CPU seconds a run, 20-60 with --simulated)
   seed-sweep      run tests that train a model once per training seed (and thread count) and
                   tabulate pass/fail and their figures: a threshold must hold on any CPU
                   (`cargo xtask seed-sweep --help`; CI runs a slice)
