@@ -81,9 +81,10 @@ commands:
   python-check    build the Python wheel (maturin), install it into a cached venv, run its pytest
                   suite and docs/python.md (CI runs it)
   report-check    render the eval HTML report in headless chromium: every figure drawn, no URL
-  small-strata    models of 40-320 people (PCA clusters of the 805-SNP set), with and without a
-                  reference of other people: likelihood attack, privacy loss, fidelity on unseen
-                  people -> docs/privacy.md (--write; a few CPU seconds a run)
+  small-strata    models of 40-320 people (PCA clusters of the 805-SNP set; --simulated: the
+                  simulation's populations), with and without a reference of other people:
+                  likelihood attack, privacy loss, fidelity on unseen people -> docs/privacy.md
+                  (--write; a few CPU seconds a run, 20-60 with --simulated)
   seed-sweep      run tests that train a model once per training seed (and thread count) and
                   tabulate pass/fail and their figures: a threshold must hold on any CPU
                   (`cargo xtask seed-sweep --help`; CI runs a slice)
