@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::columns::Columns;
 use crate::linalg::{dot, lanczos_top};
+use crate::stats::{sd, wasserstein};
 
 /// Lanczos steps at most; enough for the leading components of genotype data, and exact for
 /// data sets whose smaller dimension is below it.
@@ -132,6 +133,22 @@ impl PcaModel {
             .map(<[f64]>::to_vec)
             .collect()
     }
+}
+
+/// Per component, the Wasserstein distance between `other`'s and `train`'s coordinates (rows
+/// from [`PcaModel::transform`]) in units of `train`'s sd on that component.
+pub(crate) fn wasserstein_per_component(
+    train: &[Vec<f64>],
+    other: &[Vec<f64>],
+    components: usize,
+) -> Vec<f64> {
+    (0..components)
+        .map(|k| {
+            let a: Vec<f64> = train.iter().map(|r| r[k]).collect();
+            let b: Vec<f64> = other.iter().map(|r| r[k]).collect();
+            wasserstein(&a, &b) / sd(&a).max(f64::MIN_POSITIVE)
+        })
+        .collect()
 }
 
 /// `X V` for the scaled matrix of `x` (already restricted to the model's sites) and the columns

@@ -14,12 +14,12 @@ use crate::haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 use crate::kinship::{KinshipStats, kinship_stats};
 use crate::ld::{LdDecay, LdWindow, ld_decay, ld_window};
 use crate::ld_along::{LdWindows, ld_windows};
-use crate::pca::fit_pca;
+use crate::pca::{fit_pca, wasserstein_per_component};
 use crate::populations::{PopulationStats, haplotype_populations, per_population_stats};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
 use crate::provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory};
 use crate::segments::{SegmentStats, segment_stats};
-use crate::stats::{sd, wasserstein, wasserstein_counts};
+use crate::stats::wasserstein_counts;
 use crate::triplets::{TripletStats, triplet_correlations};
 use crate::uncertainty::{Intervals, Values, intervals};
 use crate::verdict::{Verdict, verdict};
@@ -507,14 +507,8 @@ pub fn evaluate_with_progress(
     let coords_train = model.transform(t);
     let coords_synthetic = model.transform(s);
     let coords_holdout = h.map(|x| model.transform(x));
-    let per_pc = |other: &[Vec<f64>]| -> Vec<f64> {
-        (0..model.components.len())
-            .map(|k| {
-                let a: Vec<f64> = coords_train.iter().map(|r| r[k]).collect();
-                let b: Vec<f64> = other.iter().map(|r| r[k]).collect();
-                wasserstein(&a, &b) / sd(&a).max(f64::MIN_POSITIVE)
-            })
-            .collect()
+    let per_pc = |other: &[Vec<f64>]| {
+        wasserstein_per_component(&coords_train, other, model.components.len())
     };
     let populations_train = input.panel.map(|p| haplotype_populations(t, p));
     let populations_synthetic = input

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::ld_along::{LdWindows, ld_windows};
-use crate::pca::fit_pca;
+use crate::pca::{fit_pca, wasserstein_per_component};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
 use crate::report::{Aligned, EvalInput, aligned, check_settings};
-use crate::stats::{sd, wasserstein, wasserstein_counts};
+use crate::stats::wasserstein_counts;
 
 /// What [`selection_figures`] computes: the report's fields of the same names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,13 +65,8 @@ pub fn selection_figures(input: &EvalInput<'_>) -> Result<SelectionFigures, Erro
     let model = fit_pca(t, st.pca_components, st.seed);
     let coords_train = model.transform(t);
     let coords_synthetic = model.transform(s);
-    let pca_wasserstein = (0..model.components.len())
-        .map(|k| {
-            let a: Vec<f64> = coords_train.iter().map(|r| r[k]).collect();
-            let b: Vec<f64> = coords_synthetic.iter().map(|r| r[k]).collect();
-            wasserstein(&a, &b) / sd(&a).max(f64::MIN_POSITIVE)
-        })
-        .collect();
+    let pca_wasserstein =
+        wasserstein_per_component(&coords_train, &coords_synthetic, model.components.len());
     Ok(SelectionFigures {
         privacy,
         ld_windows,
