@@ -69,3 +69,94 @@ fn the_likelihood_attack_leaves_the_validation_people_out_of_the_members() {
         r["privacy"]
     );
 }
+
+/// The attack scores the weights the AGs were sampled from: `generate` samples the checkpoint
+/// chosen on validation people, so `eval --model` attacks it, not the last weights (`--last`).
+#[test]
+fn the_likelihood_attack_scores_the_checkpoint_generate_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (train, rest) = (d.join("train.vcf.gz"), d.join("rest.vcf.gz"));
+    run(genosynth()
+        .arg("split")
+        .arg(example())
+        .args(["--train-fraction", "0.1", "--seed", "2", "-o"])
+        .arg(&train)
+        .arg("--holdout-out")
+        .arg(&rest));
+    // Weak priors on about 100 people: later epochs memorise, so the rule keeps an early one.
+    let model = d.join("model");
+    run(genosynth()
+        .arg("train")
+        .arg(&train)
+        .args(["--model", "hclt", "--hclt-states", "16"])
+        .args(["--emission-prior", "0.01", "--transition-prior", "0.01"])
+        .args(["--epochs", "24", "--validate-every", "3", "--patience", "0"])
+        .args(["--validation-fraction", "0.2", "--accept-privacy-risk"])
+        .args(["--device", "cpu", "--seed", "5", "-o"])
+        .arg(&model));
+    let meta = json(&model.join("model.json"));
+    let best = meta["selection"]["best_epoch"].as_u64().unwrap();
+    let last = meta["epochs_done"].as_u64().unwrap();
+    assert!(
+        best < last,
+        "selection kept the last epoch ({best} of {last}): no contrast"
+    );
+    let ags = d.join("ags.vcf.gz");
+    run(genosynth()
+        .arg("generate")
+        .arg(&model)
+        .args(["-n", "20", "--seed", "3", "--accept-privacy-risk", "-o"])
+        .arg(&ags));
+    let auc = |model: &Path, last: bool, out: &str| {
+        let mut cmd = genosynth();
+        cmd.arg("eval")
+            .arg("--train")
+            .arg(&train)
+            .arg("--holdout")
+            .arg(&rest)
+            .arg("--synthetic")
+            .arg(&ags)
+            .arg("--model")
+            .arg(model)
+            .arg("-o")
+            .arg(d.join(out));
+        if last {
+            cmd.arg("--last");
+        }
+        let output = run(&mut cmd);
+        let report = json(&d.join(out).join("report.json"));
+        let auc = report["privacy"]["likelihood_attack"]["auc"]
+            .as_f64()
+            .unwrap();
+        (auc, String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    // The same directory with the chosen weights as its last ones: what default eval must read.
+    let chosen = d.join("chosen");
+    std::fs::create_dir(&chosen).unwrap();
+    for entry in std::fs::read_dir(&model).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), chosen.join(entry.file_name())).unwrap();
+    }
+    std::fs::copy(
+        model.join("best.safetensors"),
+        chosen.join("model.safetensors"),
+    )
+    .unwrap();
+
+    let (default, stderr) = auc(&model, false, "default");
+    assert!(
+        stderr.contains(&format!("epoch {best} of {last}, the checkpoint chosen")),
+        "{stderr}"
+    );
+    let (selected, _) = auc(&chosen, true, "selected");
+    let (at_last, _) = auc(&model, true, "last");
+    assert_eq!(
+        default, selected,
+        "default eval must attack the selected checkpoint"
+    );
+    assert_ne!(
+        default, at_last,
+        "the last weights read the same: no contrast"
+    );
+}

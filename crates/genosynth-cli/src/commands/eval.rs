@@ -45,8 +45,14 @@ pub(crate) struct Args {
     /// people adds its selection trajectory to the report; with --holdout, models with a
     /// likelihood (hclt, rbm) add the likelihood attack: the people of TRAIN the model was
     /// trained on (its validation people left out) against the held-out people.
+    /// The likelihood attack scores the checkpoint `generate` samples by default: the one chosen
+    /// on validation people, else the last weights (see --last).
     #[arg(long, value_name = "MODEL_DIR")]
     model: Option<PathBuf>,
+    /// Attack the last epoch's weights of --model even when training chose a checkpoint on
+    /// validation people (for AGs made with `generate --last`).
+    #[arg(long, requires = "model")]
+    last: bool,
     /// The file the model given with --model was trained from, when TRAIN holds only some of
     /// its people (one population of a model trained with --panel, as the workflow's
     /// `conditioning: labels` judges each label): the likelihood attack's members are TRAIN's
@@ -185,11 +191,12 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         (None, None) => None,
     };
-    let checkpoint = args
-        .model
-        .as_deref()
-        .map(genosynth_models::Checkpoint::load)
-        .transpose()?;
+    // The weights the AGs came from: `generate` samples the selected checkpoint unless --last.
+    let checkpoint = match args.model.as_deref() {
+        Some(dir) if args.last => Some(genosynth_models::Checkpoint::load(dir)?),
+        Some(dir) => Some(genosynth_models::Checkpoint::load_selected(dir)?),
+        None => None,
+    };
     let model_boundaries = match &args.plan {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -225,7 +232,20 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         stop: Some(&ctx.stop),
     };
     let likelihood_attack = match (&checkpoint, &holdout) {
-        (Some(ck), Some(holdout)) => model_attack(&args, ck, &train, holdout, &options, ctx)?,
+        (Some(ck), Some(holdout)) => {
+            let which = if ck.epoch == ck.meta.epochs_done {
+                "its last weights"
+            } else {
+                "the checkpoint chosen on validation people"
+            };
+            ctx.printer.info(format!(
+                "likelihood attack on {}: epoch {} of {}, {which}",
+                ck.dir.display(),
+                ck.epoch,
+                ck.meta.epochs_done
+            ));
+            model_attack(&args, ck, &train, holdout, &options, ctx)?
+        }
         (Some(_), None) if args.model_train.is_some() || args.model_population.is_some() => {
             anyhow::bail!(
                 "--model-train and --model-population shape the likelihood attack, which needs \
