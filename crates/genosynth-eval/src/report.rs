@@ -482,14 +482,10 @@ pub fn evaluate_with_progress(
         train: t,
         synthetic: s,
         holdout: h,
-        d_tt: nearest(&passes.train.first),
         d_ts: nearest(&passes.train_synthetic.first),
-        d_ss: nearest(&passes.synthetic.first),
-        d_st: nearest(&passes.train_synthetic.second),
         d_hs: hp.map_or_else(Vec::new, |p| nearest(&p.holdout_synthetic.first)),
         segment_scores: Vec::new(),
-        aa_truth: privacy.aats_train.aa_truth.mean,
-        aa_syn: privacy.aats_train.aa_syn.mean,
+        aats_repeats: passes.train_repeats.clone(),
         loss_repeats: passes.loss_repeats.clone(),
     };
     drop(passes);

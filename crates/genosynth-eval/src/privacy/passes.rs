@@ -4,7 +4,7 @@
 use genosynth_core::HaplotypeMatrix;
 
 use crate::aats::Aats;
-use crate::aats_plan::{Between, Planned, Within, aats_of, draws};
+use crate::aats_plan::{Between, Planned, Repeat, Within, aats_of, draws};
 use crate::distance::PairScan;
 
 /// Precomputed streamed passes the privacy measures are read from.
@@ -20,6 +20,8 @@ pub struct Passes {
     pub holdout: Option<HoldoutPasses>,
     /// AATS found in the passes.
     pub aats: PassesAats,
+    /// The repeats behind `aats.train`, for the bootstrap intervals of its two halves.
+    pub(crate) train_repeats: Vec<Repeat>,
     /// The repeats behind privacy loss (with a holdout), for its bootstrap interval.
     pub(crate) loss_repeats: Option<crate::uncertainty::LossRepeats>,
 }
@@ -95,8 +97,9 @@ pub fn passes(
         holdout_synthetic: b_hs.scan(h, synthetic),
         holdout_train: b_ht.scan(h, train),
     });
+    let train_repeats = train_plan.repeats(&t_scan, &s_scan, &ts_scan);
     let mut aats = PassesAats {
-        train: train_plan.aats(&t_scan, &s_scan, &ts_scan),
+        train: aats_of(train_plan.size(), &train_repeats),
         train_matched: None,
         holdout: None,
         holdout_matched: None,
@@ -130,6 +133,7 @@ pub fn passes(
         train_synthetic: ts_scan,
         holdout: holdout_scans,
         aats,
+        train_repeats,
         loss_repeats,
     }
 }
