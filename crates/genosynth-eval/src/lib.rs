@@ -74,6 +74,7 @@ mod columns;
 mod detection;
 pub mod distance;
 mod error;
+mod evaluate;
 mod fst;
 mod haplotype_freq;
 #[cfg(feature = "html")]
@@ -109,6 +110,7 @@ pub use detection::{
     detection_stats, roc_auc,
 };
 pub use error::Error;
+pub use evaluate::{EvalInput, evaluate, evaluate_with_progress, progress_steps};
 pub use fst::hudson_fst;
 pub use haplotype_freq::{WindowHaplotypeStats, window_haplotype_frequencies};
 #[cfg(feature = "html")]
@@ -123,8 +125,8 @@ pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
 pub use provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory, TrajectoryPoint};
 pub use report::{
-    Compared, DistanceStats, EvalInput, FstStats, Inputs, LdStats, PcaStats, Report,
-    SCHEMA_VERSION, Settings, SfsStats, evaluate, evaluate_with_progress, progress_steps,
+    Compared, DistanceStats, FstStats, Inputs, LdStats, PcaStats, Report, SCHEMA_VERSION, Settings,
+    SfsStats,
 };
 pub use segments::{
     LengthSummary, LongSegment, SegmentDistribution, SegmentStats, segment_privacy_loss,

@@ -7,10 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::evaluate::{Aligned, EvalInput, aligned, check_settings};
 use crate::ld_along::{LdWindows, ld_windows};
 use crate::pca::{fit_pca, wasserstein_per_component};
 use crate::privacy::{PrivacyStats, passes, privacy_stats};
-use crate::report::{Aligned, EvalInput, aligned, check_settings};
 use crate::stats::wasserstein_counts;
 
 /// What [`selection_figures`] computes: the report's fields of the same names.

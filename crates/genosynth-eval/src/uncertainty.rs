@@ -2,9 +2,10 @@
 //! holdout and AG samples (whole people, with replacement) and recomputes each figure from the
 //! per-haplotype values already measured (nearest-neighbour distances, longest segments), which
 //! stay fixed: a duplicated person would otherwise be its own nearest neighbour. Privacy loss
-//! is recomputed as it is reported, at equal set sizes repeat by repeat: at the whole sets'
-//! sizes a holdout much larger than the AGs reads every AG's nearest haplotype as a holdout
-//! one whatever is drawn, and the interval collapsed onto the reported value.
+//! and AATS's two halves are recomputed as they are reported, at equal set sizes repeat by
+//! repeat: at the whole sets' sizes a set much larger than the other reads every nearest
+//! haplotype as one of its own whatever is drawn (a holdout for privacy loss, the training
+//! set for AA_truth and AA_syn), and the interval collapsed onto the reported value.
 
 use genosynth_core::HaplotypeMatrix;
 use rand::{Rng, SeedableRng};
@@ -22,9 +23,10 @@ pub const REPLICATES: usize = 200;
 pub struct Intervals {
     /// Replicates drawn.
     pub replicates: usize,
-    /// `privacy.aats_train.aa_truth` (training people and AG samples drawn).
+    /// `privacy.aats_train.aa_truth` (training people and AG samples drawn), each replicate
+    /// over the reported equal-size repeats.
     pub aa_truth: [f64; 2],
-    /// `privacy.aats_train.aa_syn`.
+    /// `privacy.aats_train.aa_syn`, the same way.
     pub aa_syn: [f64; 2],
     /// `privacy.privacy_loss` (with a holdout), each replicate at its equal set sizes.
     pub privacy_loss: Option<[f64; 2]>,
@@ -43,20 +45,14 @@ pub(crate) struct Values<'a> {
     pub train: &'a HaplotypeMatrix,
     pub synthetic: &'a HaplotypeMatrix,
     pub holdout: Option<&'a HaplotypeMatrix>,
-    /// Per training haplotype: nearest other training haplotype, nearest AG.
-    pub d_tt: Vec<u32>,
+    /// Per training haplotype: nearest AG (the distance attack's members).
     pub d_ts: Vec<u32>,
-    /// Per AG: nearest other AG, nearest training haplotype.
-    pub d_ss: Vec<u32>,
-    pub d_st: Vec<u32>,
     /// With a holdout, per holdout haplotype: nearest AG.
     pub d_hs: Vec<u32>,
     /// Per AG: its segment privacy-loss score (1, ½ or 0), with a holdout.
     pub segment_scores: Vec<f64>,
-    /// Reported values the replicates' spread is placed around (they may average subsampled
-    /// repeats, where the replicates use every haplotype).
-    pub aa_truth: f64,
-    pub aa_syn: f64,
+    /// The repeats behind `privacy.aats_train` (training haplotypes against the AGs).
+    pub aats_repeats: Vec<Repeat>,
     /// The repeats behind privacy loss (with a holdout).
     pub loss_repeats: Option<LossRepeats>,
 }
@@ -70,10 +66,10 @@ pub(crate) struct LossRepeats {
     pub holdout: Vec<Repeat>,
 }
 
-/// AATS of `repeats` with every haplotype weighted as its person was drawn (`real`,
-/// `synthetic`: weights of the whole sets' haplotypes); a repeat none of whose people were
-/// drawn on one side counts for nothing.
-fn weighted_aats(repeats: &[Repeat], real: &[f64], synthetic: &[f64]) -> f64 {
+/// AA_truth and AA_syn of one repeat with every haplotype weighted as its person was drawn
+/// (`real`, `synthetic`: weights of the whole sets' haplotypes); NaN on a side none of whose
+/// people were drawn.
+fn weighted_halves(r: &Repeat, real: &[f64], synthetic: &[f64]) -> (f64, f64) {
     let half = |rows: Option<&[usize]>, w: &[f64], far: &[u32], near: &[u32]| {
         let (mut hits, mut total) = (0.0, 0.0);
         for i in 0..far.len() {
@@ -85,16 +81,40 @@ fn weighted_aats(repeats: &[Repeat], real: &[f64], synthetic: &[f64]) -> f64 {
         }
         hits / total
     };
-    let values: Vec<f64> = repeats
-        .iter()
-        .map(|r| {
-            let real_half = half(r.draw.real.as_deref(), real, &r.d_rs, &r.d_rr);
-            let synthetic_half = half(r.draw.synthetic.as_deref(), synthetic, &r.d_sr, &r.d_ss);
-            (real_half + synthetic_half) / 2.0
-        })
+    (
+        half(r.draw.real.as_deref(), real, &r.d_rs, &r.d_rr),
+        half(r.draw.synthetic.as_deref(), synthetic, &r.d_sr, &r.d_ss),
+    )
+}
+
+/// Mean of the finite values.
+fn finite_mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values
         .filter(|x| x.is_finite())
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    sum / n as f64
+}
+
+/// AATS of `repeats`, weighted as [`weighted_halves`]; a repeat none of whose people were
+/// drawn on one side counts for nothing.
+fn weighted_aats(repeats: &[Repeat], real: &[f64], synthetic: &[f64]) -> f64 {
+    finite_mean(repeats.iter().map(|r| {
+        let (real_half, synthetic_half) = weighted_halves(r, real, synthetic);
+        (real_half + synthetic_half) / 2.0
+    }))
+}
+
+/// AA_truth and AA_syn as reported: each half averaged over the repeats, weighted as
+/// [`weighted_halves`].
+fn weighted_aa(repeats: &[Repeat], real: &[f64], synthetic: &[f64]) -> (f64, f64) {
+    let halves: Vec<(f64, f64)> = repeats
+        .iter()
+        .map(|r| weighted_halves(r, real, synthetic))
         .collect();
-    values.iter().sum::<f64>() / values.len() as f64
+    (
+        finite_mean(halves.iter().map(|h| h.0)),
+        finite_mean(halves.iter().map(|h| h.1)),
+    )
 }
 
 /// Each haplotype's weight in a replicate: how often its sample was drawn.
@@ -108,12 +128,6 @@ pub(crate) fn draw_people(m: &HaplotypeMatrix, rng: &mut ChaCha8Rng) -> Vec<f64>
         .iter()
         .map(|id| count[id.sample as usize])
         .collect()
-}
-
-fn weighted_share(w: &[f64], hit: impl Fn(usize) -> bool) -> f64 {
-    let total: f64 = w.iter().sum();
-    let hits: f64 = (0..w.len()).filter(|&i| hit(i)).map(|i| w[i]).sum();
-    hits / total.max(f64::MIN_POSITIVE)
 }
 
 /// `P(member < non-member) + ½ P(equal)` with weights: the membership AUC.
@@ -170,26 +184,11 @@ pub(crate) fn interval(mut v: Vec<f64>) -> [f64; 2] {
 /// The intervals, from [`REPLICATES`] seeded replicates.
 pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let aats_half = |wr: &[f64], ws: &[f64], rr: &[u32], rs: &[u32], ss: &[u32], sr: &[u32]| {
-        (
-            weighted_share(wr, |i| rs[i] > rr[i]),
-            weighted_share(ws, |i| sr[i] > ss[i]),
-        )
-    };
-    let unit = |n: usize| vec![1.0; n];
-    let full = aats_half(
-        &unit(v.d_tt.len()),
-        &unit(v.d_ss.len()),
-        &v.d_tt,
-        &v.d_ts,
-        &v.d_ss,
-        &v.d_st,
-    );
     let mut reps: [Vec<f64>; 6] = Default::default();
     for _ in 0..REPLICATES {
         let wt = draw_people(v.train, &mut rng);
         let ws = draw_people(v.synthetic, &mut rng);
-        let (aa_truth, aa_syn) = aats_half(&wt, &ws, &v.d_tt, &v.d_ts, &v.d_ss, &v.d_st);
+        let (aa_truth, aa_syn) = weighted_aa(&v.aats_repeats, &wt, &ws);
         reps[0].push(aa_truth);
         reps[1].push(aa_syn);
         if let Some(h) = v.holdout {
@@ -206,17 +205,11 @@ pub(crate) fn intervals(v: &Values<'_>, seed: u64) -> Intervals {
         }
     }
     let with_holdout = |k: usize| v.holdout.map(|_| interval(reps[k].clone()));
-    // AATS of training people is reported over equal-size subsamples: its intervals are the
-    // replicates' spread placed around the reported value.
-    let around = |[lo, hi]: [f64; 2], reported: f64, full: f64| {
-        let shift = reported - full;
-        [lo + shift, hi + shift]
-    };
     let privacy_loss = v.loss_repeats.as_ref().and(with_holdout(2));
     Intervals {
         replicates: REPLICATES,
-        aa_truth: around(interval(reps[0].clone()), v.aa_truth, full.0),
-        aa_syn: around(interval(reps[1].clone()), v.aa_syn, full.1),
+        aa_truth: interval(reps[0].clone()),
+        aa_syn: interval(reps[1].clone()),
         privacy_loss,
         membership_auc: with_holdout(3),
         membership_tpr_at_1pct_fpr: with_holdout(4),

@@ -88,8 +88,10 @@ mod score;
 mod selection;
 mod tensors;
 mod train;
+mod train_checks;
 mod train_options;
 mod training_data;
+mod validate;
 mod wgan;
 
 pub use checkpoint::{

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use candle_core::Tensor;
 use genosynth_core::HaplotypeMatrix;
-use rand::Rng;
 
 use crate::checkpoint::{self, Checkpoint, Snapshot};
 use crate::config::{ModelParams, TrainConfig};
@@ -15,14 +14,15 @@ use crate::crbm::chain::CrbmWindowPart;
 use crate::crbm::part_trainer::PartTrainer;
 use crate::device::select_device;
 use crate::dp_sgd::DpSgd;
-use crate::generate::sample_matrix;
 use crate::labels::HaplotypeLabels;
 use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
-use crate::model::{Sampler, Trainer, TrainingSet};
-use crate::rng::{self, STREAM_INIT, STREAM_TRAIN, STREAM_VALIDATE};
-use crate::selection::{SelectionState, ValidationScores};
+use crate::model::{Trainer, TrainingSet};
+use crate::rng::{self, STREAM_INIT, STREAM_TRAIN};
+use crate::selection::SelectionState;
 use crate::tensors::NamedTensors;
+use crate::train_checks::{check_labels, check_reference, check_resume};
 use crate::training_data::TrainingData;
+use crate::validate::validate;
 use crate::{Error, Result};
 
 pub use crate::train_options::{AttackScorer, EpochReport, TrainOptions, TrainSummary, Validation};
@@ -94,47 +94,7 @@ pub(crate) fn train_inner(
     let training = TrainingData::of(matrix);
     let previous = if resume {
         let ck = Checkpoint::load(out_dir)?;
-        // A window's sites differ from every other window's: say which window it is first.
-        let place = |p: &CrbmWindowPart| (p.window, p.windows);
-        if ck.meta.window_part.as_ref().map(place) != part.map(place) {
-            return Err(Error::ResumeMismatch {
-                dir: out_dir.to_path_buf(),
-                reason: match &ck.meta.window_part {
-                    Some(p) => format!(
-                        "holds window {} of a {}-window chain, not this window",
-                        p.window.index, p.windows
-                    ),
-                    None => "holds a whole model, not this window of a chain".to_string(),
-                },
-            });
-        }
-        if ck.meta.training != training || ck.meta.sites.as_slice() != matrix.sites().as_slice() {
-            return Err(Error::ResumeMismatch {
-                dir: out_dir.to_path_buf(),
-                reason: format!(
-                    "trained on {} haplotypes × {} sites (hash {}), this input has {} × {} (hash {})",
-                    ck.meta.training.n_haplotypes,
-                    ck.meta.training.n_sites,
-                    &ck.meta.training.matrix_blake3[..16.min(ck.meta.training.matrix_blake3.len())],
-                    training.n_haplotypes,
-                    training.n_sites,
-                    &training.matrix_blake3[..16]
-                ),
-            });
-        }
-        crate::training_data::check_resumed_reference(
-            out_dir,
-            ck.meta.reference.as_ref(),
-            reference,
-        )?;
-        if ck.meta.window_part.as_ref() != part {
-            return Err(Error::ResumeMismatch {
-                dir: out_dir.to_path_buf(),
-                reason: "this window was trained within a chain over other data (sites, samples \
-                         or genotypes elsewhere on the chromosome differ)"
-                    .to_string(),
-            });
-        }
+        check_resume(&ck, out_dir, &training, matrix, part, reference)?;
         Some(ck)
     } else {
         if checkpoint::is_checkpoint(out_dir) {
@@ -415,87 +375,6 @@ pub(crate) fn train_inner(
         privacy: dp.map(|d| d.record),
     })
 }
-
-/// Labels make a conditional model: the WGAN and the CRBM take them as inputs; an HCLT
-/// mixture gives each label one component (started from its people, sampled for its AGs).
-fn check_labels(model: &ModelParams, labels: Option<&HaplotypeLabels>) -> Result<()> {
-    match (model, labels) {
-        (ModelParams::Wgan(_) | ModelParams::Crbm(_), _) | (_, None) => Ok(()),
-        (ModelParams::Hclt(p), Some(l)) if p.components == l.names.len() => Ok(()),
-        (ModelParams::Hclt(p), Some(l)) => Err(Error::config(
-            "hclt-components",
-            format!(
-                "{} components for {} population labels: a labelled hclt has one component per label",
-                p.components,
-                l.names.len()
-            ),
-        )),
-        (other, Some(_)) => Err(Error::config(
-            "labels",
-            format!(
-                "model {} is not conditional; only the WGAN, the CRBM and the HCLT take population labels",
-                other.kind()
-            ),
-        )),
-    }
-}
-
-/// Checks that the reference people can serve: an HCLT without DP, the same sites as the
-/// training data, and no training or validation person among them (the likelihood attack on
-/// the validation people would read nothing).
-fn check_reference(
-    matrix: &HaplotypeMatrix,
-    heldout: Option<&HaplotypeMatrix>,
-    reference: &HaplotypeMatrix,
-    model: &ModelParams,
-    dp: bool,
-) -> Result<()> {
-    if !matches!(model, ModelParams::Hclt(_)) {
-        return Err(Error::config(
-            "reference",
-            format!(
-                "only the hclt borrows from reference people (model: {})",
-                model.kind()
-            ),
-        ));
-    }
-    if dp {
-        return Err(Error::config(
-            "reference",
-            "DP-SGD training takes no reference people (the hclt does not train with DP-SGD)",
-        ));
-    }
-    if reference.sites() != matrix.sites() {
-        return Err(Error::Data(format!(
-            "the reference people have {} sites, the training data {}; they must be the same \
-             sites in the same order (bcftools isec or genosynth's --region can align them)",
-            reference.n_sites(),
-            matrix.n_sites()
-        )));
-    }
-    let names: std::collections::HashSet<&str> = matrix
-        .samples()
-        .iter()
-        .chain(heldout.map_or(&[][..], |h| h.samples()))
-        .map(|s| s.name.as_str())
-        .collect();
-    if let Some(both) = reference
-        .samples()
-        .iter()
-        .find(|s| names.contains(s.name.as_str()))
-    {
-        return Err(Error::Data(format!(
-            "sample {} is both a training (or validation) person and a reference person; the \
-             reference must hold other people only (drop them from it, e.g. bcftools view -S ^)",
-            both.name
-        )));
-    }
-    if reference.n_haplotypes() == 0 {
-        return Err(Error::Data("the reference holds no haplotypes".to_string()));
-    }
-    Ok(())
-}
-
 /// The model's trainer, or one CRBM window's when training a `part` of a chain.
 #[allow(
     clippy::too_many_arguments,
@@ -528,57 +407,4 @@ fn build_trainer(
         )),
         (None, _) => Trainer::build(params, labels, data, weights, seed, dev, init_rng),
     }
-}
-
-/// Generates AGs from the current weights and scores them; for models with a likelihood,
-/// also the held-out likelihood and the likelihood attack (`fit` against `v.heldout`).
-fn validate(
-    trainer: &Trainer,
-    meta: &ModelMeta,
-    v: &mut Validation<'_>,
-    fit: &HaplotypeMatrix,
-    seed: u64,
-    dev: &candle_core::Device,
-) -> Result<ValidationScores> {
-    let weights: HashMap<String, Tensor> = trainer.weights().into_iter().collect();
-    let sampler = Sampler::from_weights(meta, &weights).map_err(Error::Data)?;
-    // A stream of its own: validating never moves the training stream, so a run with
-    // validation trains exactly as one without, and resumes exactly. The same stream at every
-    // validation (common random numbers): checkpoints differ by their weights, not by which
-    // draws they got, which keeps sampling noise out of the comparison.
-    let mut r = rng::rng(seed, STREAM_VALIDATE);
-    let labels = meta.labels.as_ref().map(|l| {
-        (0..v.n_samples)
-            .map(|_| l.index[r.random_range(0..l.index.len())])
-            .collect::<Vec<_>>()
-    });
-    let sites = genosynth_core::Sites::from(meta.sites.clone());
-    let ags = sample_matrix(
-        &sampler,
-        v.n_samples,
-        labels.as_deref(),
-        None,
-        &mut r,
-        dev,
-        sites,
-    )?;
-    let mut scores = (v.score)(&ags).map_err(Error::Validation)?;
-    if let Some(heldout) = v.heldout {
-        // The HCLT's scores are the held-out log-likelihoods: scored once (at chromosome scale
-        // each pass over the validation people is an E-step's upward half).
-        let non_members = trainer.haplotype_scores(heldout)?;
-        scores.heldout_log_likelihood = match (trainer, &non_members) {
-            (Trainer::Hclt(_), Some(ll)) => Some(ll.iter().sum::<f64>() / ll.len() as f64),
-            _ => trainer.mean_log_likelihood(heldout)?,
-        };
-        if let Some(attack) = v.attack.as_mut()
-            && let Some(non_members) = non_members
-            && let Some(members) = trainer.haplotype_scores(fit)?
-        {
-            let (auc, tpr) = attack(&members, &non_members);
-            scores.likelihood_auc = Some(auc);
-            scores.likelihood_tpr = tpr;
-        }
-    }
-    Ok(scores)
 }

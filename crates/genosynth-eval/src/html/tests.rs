@@ -6,7 +6,8 @@ use genosynth_core::test_util::TestPopulation;
 
 use super::plots::ld_heatmap;
 use super::render_html;
-use crate::report::{EvalInput, Settings, evaluate};
+use crate::evaluate::{EvalInput, evaluate};
+use crate::report::Settings;
 
 fn rects(svg: &str) -> usize {
     svg.matches("<rect").count()
