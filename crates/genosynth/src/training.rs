@@ -37,8 +37,8 @@ impl Default for Selection {
 /// Trains on `split.fit`, validating every `selection.every` epochs on `split.validation`
 /// (as many AGs as the training part has haplotypes, those `selection.guard` lets out scored
 /// by [`score`], and for models with a likelihood or free energy the likelihood attack,
-/// training against validation people); the checkpoint the rule prefers is kept as `best.safetensors` (load it with
-/// `Checkpoint::load_selected`).
+/// training against validation people); the checkpoint the rule prefers is kept as
+/// `best.safetensors` (load it with `Checkpoint::load_selected`).
 ///
 /// As many AGs as training haplotypes, not validation ones: the validation side of AATS then
 /// averages over several subsets of AGs, which halves the checkpoint-to-checkpoint noise of
@@ -66,12 +66,14 @@ pub fn train_selected(
     let guarded_score = |ags: &genosynth_core::HaplotypeMatrix| {
         let kept = match threshold {
             None => None,
-            Some(t) => Some(kept_by_guard(ags, &split.fit, t)?.ok_or(Error::InvalidOption {
-                name: "min-distance",
-                reason: format!(
-                    "fewer than 2 of {} AGs are {t} sites or more from every training haplotype; lower --min-distance",
-                    ags.n_haplotypes()
-                ),
+            Some(t) => Some(kept_by_guard(ags, &split.fit, t)?.ok_or_else(|| {
+                Error::InvalidOption {
+                    name: "min-distance",
+                    reason: format!(
+                        "fewer than 2 of {} AGs are {t} sites or more from every training haplotype; lower --min-distance",
+                        ags.n_haplotypes()
+                    ),
+                }
             })?),
         };
         score(split, kept.as_ref().unwrap_or(ags), seed)
