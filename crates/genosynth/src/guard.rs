@@ -201,6 +201,37 @@ impl<'t> ResolvedGuard<'t> {
     }
 }
 
+/// The threshold `min_distance` resolves to on `train` (`None`: the guard is off).
+pub(crate) fn threshold_of(train: &HaplotypeMatrix, min_distance: MinDistance) -> Option<u32> {
+    match min_distance {
+        MinDistance::Sites(0) => None,
+        MinDistance::Sites(n) => Some(n),
+        MinDistance::Auto => Some(auto_threshold(train)),
+    }
+}
+
+/// The AGs the guard would keep: those at least `threshold` sites from every row of `train`,
+/// an even number of them (AGs are paired into people). The guard redraws each rejected AG
+/// from the same model until it passes, so its AGs are the model's draws given that they
+/// pass: these rows have that distribution too, fewer of them. Selection scores them, so the
+/// checkpoint is judged on what the guard lets out. `None` when fewer than 2 pass.
+pub(crate) fn kept_by_guard(
+    ags: &HaplotypeMatrix,
+    train: &HaplotypeMatrix,
+    threshold: u32,
+) -> Result<Option<HaplotypeMatrix>> {
+    let near = too_near_rows(ags, train, threshold);
+    let mut kept: Vec<usize> = (0..ags.n_haplotypes()).filter(|&i| !near[i]).collect();
+    kept.truncate(kept.len() / 2 * 2);
+    if kept.len() < 2 {
+        return Ok(None);
+    }
+    if kept.len() == ags.n_haplotypes() {
+        return Ok(Some(ags.clone()));
+    }
+    Ok(Some(ags.select_haplotypes(&kept)?))
+}
+
 /// Rows of `ags` nearer than `threshold` to a row of `train`.
 fn too_near(ags: &HaplotypeMatrix, train: &HaplotypeMatrix, threshold: u32) -> Vec<usize> {
     too_near_rows(ags, train, threshold)
@@ -216,4 +247,41 @@ fn too_near_rows(ags: &HaplotypeMatrix, train: &HaplotypeMatrix, threshold: u32)
         .iter()
         .map(|n| n.distance < threshold)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genosynth_core::{Ploidy, Sample, Site, Sites};
+
+    fn haploid(rows: &[[u8; 6]]) -> HaplotypeMatrix {
+        let sites: Sites = (1..=6).map(|p| Site::new("1", p, "A", "G")).collect();
+        let alleles: Vec<u8> = rows.iter().flatten().copied().collect();
+        let samples = Sample::numbered("H", rows.len(), Ploidy::Haploid);
+        HaplotypeMatrix::from_dense_u8(&alleles, sites, samples).unwrap()
+    }
+
+    #[test]
+    fn selection_keeps_exactly_the_ags_the_guard_lets_out_in_pairs() {
+        let train = haploid(&[[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]);
+        // Distances to the nearer training row: 0, 3, 1, 2, 3 (the copy and the 1 go at 2).
+        let ags = haploid(&[
+            [0, 0, 0, 0, 0, 0],
+            [1, 1, 1, 0, 0, 0],
+            [1, 0, 0, 0, 0, 0],
+            [1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 1, 1, 1],
+        ]);
+        let kept = kept_by_guard(&ags, &train, 2).unwrap().unwrap();
+        // Rows 1, 3, 4 pass; an odd count loses its last row.
+        assert_eq!(kept.n_haplotypes(), 2);
+        assert_eq!(kept.row(0), ags.row(1));
+        assert_eq!(kept.row(1), ags.row(3));
+        let all = kept_by_guard(&ags, &train, 0).unwrap().unwrap();
+        assert_eq!(all.n_haplotypes(), 4, "threshold 0 keeps every AG, paired");
+        assert!(kept_by_guard(&ags, &train, 4).unwrap().is_none());
+        assert_eq!(threshold_of(&train, MinDistance::Sites(0)), None);
+        assert_eq!(threshold_of(&train, MinDistance::Sites(5)), Some(5));
+        assert_eq!(threshold_of(&train, MinDistance::Auto), Some(6));
+    }
 }

@@ -144,12 +144,17 @@ pub fn synth(
             temp.path().join("model")
         }
     };
+    // Selection scores the AGs the guard below lets out: what the user gets.
+    let selection = Selection {
+        guard: config.min_distance,
+        ..config.selection.clone()
+    };
     let job = TrainJob {
         config: &config.train,
         dir: &dir,
         resume: false,
         labels: None,
-        selection: split.as_ref().map(|s| (s, &config.selection)),
+        selection: split.as_ref().map(|s| (s, &selection)),
         reference: reference.as_ref(),
         reference_weight: config.reference_weight,
         weight_folds: config.weight_folds,

@@ -4,9 +4,10 @@ use genosynth_models::{
     SelectionRule, SelectionState, TrainConfig, TrainOptions, TrainSummary, Validation, train,
 };
 
-use crate::Result;
+use crate::guard::{kept_by_guard, threshold_of};
 use crate::report::per_person;
 use crate::validation::{ValidationSplit, score};
+use crate::{Error, MinDistance, Result};
 
 /// How checkpoints are validated and chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,9 @@ pub struct Selection {
     pub patience: usize,
     /// The rule comparing checkpoints.
     pub rule: SelectionRule,
+    /// The generation guard the chosen checkpoint's AGs will be drawn under (`Sites(0)`: none):
+    /// each validation scores only the AGs it would let out, against the training part.
+    pub guard: MinDistance,
 }
 
 impl Default for Selection {
@@ -25,15 +29,16 @@ impl Default for Selection {
             every: 10,
             patience: 0,
             rule: SelectionRule::default(),
+            guard: MinDistance::Sites(0),
         }
     }
 }
 
 /// Trains on `split.fit`, validating every `selection.every` epochs on `split.validation`
-/// (as many AGs as the training part has haplotypes, scored by [`score`], and for models with
-/// a likelihood or free energy the likelihood attack, training against validation people); the
-/// checkpoint the rule prefers is kept as `best.safetensors` (load it with
-/// `Checkpoint::load_selected`).
+/// (as many AGs as the training part has haplotypes, those `selection.guard` lets out scored
+/// by [`score`], and for models with a likelihood or free energy the likelihood attack,
+/// training against validation people); the checkpoint the rule prefers is kept as
+/// `best.safetensors` (load it with `Checkpoint::load_selected`).
 ///
 /// As many AGs as training haplotypes, not validation ones: the validation side of AATS then
 /// averages over several subsets of AGs, which halves the checkpoint-to-checkpoint noise of
@@ -57,8 +62,25 @@ pub fn train_selected(
         .map(|s| s.name.clone())
         .collect();
     let seed = config.seed;
-    let mut scorer =
-        |ags: &genosynth_core::HaplotypeMatrix| score(split, ags, seed).map_err(|e| e.to_string());
+    let threshold = threshold_of(&split.fit, selection.guard);
+    let guarded_score = |ags: &genosynth_core::HaplotypeMatrix| {
+        let kept = match threshold {
+            None => None,
+            Some(t) => Some(kept_by_guard(ags, &split.fit, t)?.ok_or_else(|| {
+                Error::InvalidOption {
+                    name: "min-distance",
+                    reason: format!(
+                        "fewer than 2 of {} AGs are {t} sites or more from every training haplotype; lower --min-distance",
+                        ags.n_haplotypes()
+                    ),
+                }
+            })?),
+        };
+        score(split, kept.as_ref().unwrap_or(ags), seed)
+    };
+    let mut scorer = |ags: &genosynth_core::HaplotypeMatrix| {
+        guarded_score(ags).map_err(|e: Error| e.to_string())
+    };
     // The likelihood attack as the report runs it: people, not haplotypes, are the members.
     let mut attack = |members: &[f64], non_members: &[f64]| {
         let a = genosynth_eval::score_attack(

@@ -381,3 +381,37 @@ fn chunked_generation_refuses_chunk_zero_and_honours_stop() {
     assert_eq!(calls, 1);
     assert!(err.to_string().contains("full"), "{err}");
 }
+
+/// Selection scores the AGs the guard will let out: a guard no AG can pass (farther than the
+/// sites allow) fails validation with the option to lower, and no guard trains.
+#[test]
+fn selection_scores_only_the_ags_the_guard_lets_out() {
+    let split = split();
+    let dir = tempfile::tempdir().unwrap();
+    let sites = split.fit.n_sites() as u32;
+    let guarded = Selection {
+        every: 2,
+        guard: MinDistance::Sites(sites + 1),
+        ..Selection::default()
+    };
+    let err = train_selected(
+        &split,
+        &rbm_config(2),
+        &guarded,
+        TrainOptions::new(&dir.path().join("guarded")),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("lower --min-distance"), "{err}");
+    let open = Selection {
+        guard: MinDistance::Sites(0),
+        ..guarded
+    };
+    train_selected(
+        &split,
+        &rbm_config(2),
+        &open,
+        TrainOptions::new(&dir.path().join("open")),
+    )
+    .unwrap();
+}

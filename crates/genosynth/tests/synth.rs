@@ -1,5 +1,6 @@
 //! `synth`, the whole pipeline in one call, on a small VCF: every step reports in order, the
-//! AGs and the report are written, a stop flag ends it cleanly, a bad output name fails first.
+//! AGs and the report are written, a stop flag ends it cleanly, a bad output name fails first,
+//! the guard reaches checkpoint selection.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -183,4 +184,25 @@ fn an_output_without_a_format_fails_before_reading() {
     .unwrap_err();
     assert!(err.to_string().contains("ags.unknown"), "{err}");
     assert_eq!(events, 0, "nothing read or trained");
+}
+
+/// `synth`'s guard reaches checkpoint selection: one no AG can pass (every AG is within 24
+/// sites of a training haplotype) fails while training, before any AG is written, with the
+/// option to lower; the generation guard alone would have failed only after training.
+#[test]
+fn the_guard_is_applied_to_the_ags_selection_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.min_distance = MinDistance::Sites(25);
+    let mut trained = false;
+    let err = synth(
+        &config,
+        &mut |e: Event<'_>| trained |= matches!(e, Event::Trained { .. }),
+        &AtomicBool::new(false),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("lower --min-distance"), "{err}");
+    assert!(!trained, "failed in training");
+    assert!(!config.output.exists());
 }

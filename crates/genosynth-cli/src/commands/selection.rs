@@ -73,6 +73,8 @@ impl SelectionArgs {
                 max_likelihood_tpr: self.max_likelihood_tpr,
                 ..SelectionRule::default()
             },
+            // `synth` sets its guard; `train` generates nothing under one.
+            guard: MinDistance::Sites(0),
         })
     }
 }

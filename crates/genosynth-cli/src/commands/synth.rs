@@ -67,7 +67,7 @@ pub(crate) struct Args {
     reference: Option<PathBuf>,
     /// Redraw every AG nearer than this many sites to a training haplotype; auto: the 1st
     /// percentile of the training haplotypes' distances to their nearest neighbour (at least 1);
-    /// 0 turns the guard off.
+    /// 0 turns the guard off. Checkpoint selection scores only the AGs the guard lets out.
     #[arg(long, value_name = "auto|N", help_heading = "Generation guard")]
     min_distance: Option<MinDistance>,
     #[command(flatten, next_help_heading = "Input")]
