@@ -26,7 +26,10 @@ pub enum ReferenceWeight {
 
 /// The weights `auto` tries, smallest first: each doubles the prior, and every training
 /// haplotype's pull on the model falls by `1 + W` (docs/privacy.md: W = 1 held the bounds
-/// from about 80 people of the 805-SNP set, 40 people needed about 4).
+/// from about 80 people of the 805-SNP set, 40 people needed about 4). It stops at 8: on the
+/// simulated chromosomes fixed weights of 16–1,024 lowered the attack only slowly and left
+/// strata leaking at every one of them, through the alleles the reference people lack
+/// (docs/privacy.md, "Weights beyond the ladder").
 pub const REFERENCE_WEIGHT_LADDER: [f32; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
 
 /// `auto`'s floor: the prior is worth at least this many haplotypes (`W × n ≥ 256`), so `auto`
