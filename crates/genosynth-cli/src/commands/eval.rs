@@ -233,10 +233,11 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let likelihood_attack = match (&checkpoint, &holdout) {
         (Some(ck), Some(holdout)) => {
-            let which = if ck.epoch == ck.meta.epochs_done {
-                "its last weights"
-            } else {
-                "the checkpoint chosen on validation people"
+            let chosen = ck.meta.selection.as_ref().and_then(|s| s.best_epoch) == Some(ck.epoch);
+            let which = match (chosen, ck.epoch == ck.meta.epochs_done) {
+                (true, false) => "the checkpoint chosen on validation people",
+                (true, true) => "the checkpoint chosen on validation people, its last weights",
+                (false, _) => "its last weights",
             };
             ctx.printer.info(format!(
                 "likelihood attack on {}: epoch {} of {}, {which}",
