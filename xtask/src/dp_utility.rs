@@ -16,7 +16,7 @@ use plotters::prelude::*;
 use crate::bench::environment::Environment;
 use crate::frontier::targets::Figures;
 use crate::harness::{
-    Row, evaluate_with, run_quiet, run_visible, split_80_20, summed_epoch_seconds,
+    Row, cell, evaluate_with, run_quiet, run_visible, split_80_20, summed_epoch_seconds,
 };
 use crate::reproduce::floor::ceiling_and_floor;
 
@@ -217,8 +217,6 @@ fn render(
     epochs: usize,
     environment: &str,
 ) -> anyhow::Result<String> {
-    let fmt =
-        |x: Option<f64>, digits: usize| x.map_or("–".to_string(), |v| format!("{v:.digits$}"));
     let mut s = String::new();
     writeln!(
         s,
@@ -243,15 +241,15 @@ fn render(
         writeln!(
             s,
             "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            fmt(f.epsilon, 2),
-            fmt(f.ld, 3),
-            fmt(f.aa_truth, 3),
-            fmt(f.aa_syn, 3),
-            fmt(f.loss, 3),
-            fmt(f.pca, 3),
-            fmt(f.auc, 3),
-            fmt(f.tpr_1pct, 3),
-            fmt(f.likelihood_tpr_1pct, 3),
+            cell(f.epsilon, 2),
+            cell(f.ld, 3),
+            cell(f.aa_truth, 3),
+            cell(f.aa_syn, 3),
+            cell(f.loss, 3),
+            cell(f.pca, 3),
+            cell(f.auc, 3),
+            cell(f.tpr_1pct, 3),
+            cell(f.likelihood_tpr_1pct, 3),
         )?;
         Ok(())
     };
