@@ -25,8 +25,25 @@ def refusal_message(wildcards):
         f" is in {refusal_log(wildcards)} and the refused model in {refused_model(wildcards)}, kept"
         " across reruns). Model more people (a coarser"
         " label_column or conditioning on a shared model), a larger reference_weight than auto's"
-        " 8 (hclt strata), fewer states or stronger priors (train_args), or set"
-        " accept_privacy_risk: true to write its AGs anyway (recorded in their header and reports)."
+        f" 8 (hclt strata), {private_allele_advice(wildcards)}fewer states or stronger priors"
+        " (train_args), or set accept_privacy_risk: true to write its AGs anyway (recorded in their"
+        " header and reports)."
+    )
+
+
+# What private_allele_min_count could still do for a refused model that borrows from a
+# reference: the alleles the other strata lack carry most of a stratum's leak (docs/privacy.md).
+def private_allele_advice(wildcards):
+    if not reference_data(wildcards):
+        return ""
+    if PRIVATE_ALLELE_MIN_COUNT == 0:
+        return (
+            "private_allele_min_count: 5 (0 now learns every allele the other strata lack, which"
+            " the likelihood attack reads), "
+        )
+    return (
+        f"a larger private_allele_min_count than {PRIVATE_ALLELE_MIN_COUNT} (fewer of the"
+        " population's rare alleles in the AGs), "
     )
 
 
@@ -48,12 +65,13 @@ if not WINDOWED:
             panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
             reference=lambda wc, input: (
                 f"--reference {input.reference} --reference-weight {REFERENCE_WEIGHT}"
+                f" --private-allele-min-count {PRIVATE_ALLELE_MIN_COUNT}"
                 if input.reference
                 else ""
             ),
         threads: int(config.get("train_threads", 2))
         resources:
-            mem_mb=int(config.get("train_mem_mb", 4000)),
+            mem_mb=int(config.get("train_mem_mb", 6000)),
             **GPU_RESOURCES,
         log:
             "{root}/logs/train/{chrom}.log",
@@ -91,7 +109,7 @@ rule train_window:
         panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
     threads: int(config.get("train_threads", 2))
     resources:
-        mem_mb=int(config.get("train_mem_mb", 4000)),
+        mem_mb=int(config.get("train_mem_mb", 6000)),
         **GPU_RESOURCES,
     log:
         "{root}/logs/train/{chrom}/{k}.log",

@@ -123,6 +123,12 @@ def check(config: dict) -> dict[str, int]:
     patience = config.get("patience", 0)
     if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
         problems.append(f"patience: must be a non-negative integer (0: every epoch) (got {patience!r})")
+    min_count = config.get("private_allele_min_count", 5)
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 0:
+        problems.append(
+            f"private_allele_min_count: must be a non-negative integer, a count of haplotypes "
+            f"(0 learns every allele; 5 is the default) (got {min_count!r})"
+        )
     weight = config.get("reference_weight", "auto")
     if weight != "auto" and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0):
         problems.append(f"reference_weight: must be auto or a number >= 0 (got {weight!r})")

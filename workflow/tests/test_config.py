@@ -5,6 +5,7 @@ chr2.vcf.gz, panel.txt), or simulates the same one itself.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,9 @@ def test_patience_reaches_every_hclt_training_and_needs_validation_people(sim, t
         ("stratum_reference=maybe", "stratum_reference: must be true or false"),
         ("patience=-1", "patience: must be a non-negative integer"),
         ("patience=soon", "patience: must be a non-negative integer"),
+        ("private_allele_min_count=-1", "private_allele_min_count: must be a non-negative integer"),
+        ("private_allele_min_count=2.5", "private_allele_min_count: must be a non-negative integer"),
+        ("private_allele_min_count=many", "private_allele_min_count: must be a non-negative integer"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
@@ -158,3 +162,48 @@ def test_empty_train_args_mean_no_extra_flags():
     config = {"train_args": "--hclt-states 6"}
     config_check.normalise_booleans(config)
     assert config["train_args"] == "--hclt-states 6"
+
+
+def trainings(tmp_path, sim, *config):
+    """The `genosynth train` commands of a stratified hclt run, baseline included: the data
+    rules and the labels checkpoint run for real (genosynth split/convert, seconds), so that the
+    dry run can plan the strata's models; {model directory: its command}."""
+    args = [*good(sim), "model=hclt", "baseline=true", *config]
+    base = ["snakemake", "-s", SNAKEFILE, "--cores", "1",
+            "--configfile", os.path.join(HERE, "config.yaml"), "--config", *args]
+    first = subprocess.run([*base, "--until", "labels"], capture_output=True, text=True, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    code, text = dry_run(tmp_path, *args)
+    assert code == 0, text
+    commands = {}
+    for line in text.splitlines():
+        if " train " in line and "--model hclt" in line:
+            commands[re.search(r" -o (\S+)", line).group(1)] = line
+    return commands
+
+
+def test_private_allele_min_count_reaches_every_training_with_a_reference(sim, tmp_path):
+    commands = trainings(tmp_path, sim)
+    strata = {out: line for out, line in commands.items() if "/strata/" in out}
+    assert len(strata) >= 4 and any("/baseline/" in out for out in commands), sorted(commands)
+    for out, line in strata.items():
+        assert "--reference " in line and "--private-allele-min-count 5 " in line, line
+        # A refused stratum is told the threshold is one more thing to try.
+        assert "a larger private_allele_min_count than 5" in line, line
+    # The baseline's unconditioned model has no reference: nothing to mask against.
+    for out, line in commands.items():
+        if "/baseline/" in out:
+            assert "--reference" not in line and "private-allele" not in line, line
+            assert "private_allele_min_count" not in line, line
+
+
+def test_private_allele_min_count_zero_is_passed_and_each_stratum_alone_gets_none(sim, tmp_path):
+    # 0 must reach genosynth: its own default with --reference is not 0.
+    commands = trainings(tmp_path, sim, "private_allele_min_count=0")
+    strata = [line for out, line in commands.items() if "/strata/" in out]
+    assert strata and all("--private-allele-min-count 0 " in line for line in strata), strata
+    assert all("private_allele_min_count: 5 (0 now" in line for line in strata), strata
+    commands = trainings(tmp_path, sim, "stratum_reference=false")
+    assert commands and not any("private-allele" in line or "private_allele" in line
+                                for line in commands.values()), commands
+
