@@ -73,9 +73,35 @@ impl SelectionArgs {
                 max_likelihood_tpr: self.max_likelihood_tpr,
                 ..SelectionRule::default()
             },
-            // `synth` sets its guard; `train` generates nothing under one.
+            // `synth` sets its own --min-distance, `train` its SelectionGuardArgs.
             guard: MinDistance::Sites(0),
         })
+    }
+}
+
+/// `train`'s guard for selection: the one its AGs will be drawn under.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SelectionGuardArgs {
+    /// With --validation-fraction, each validation scores only the AGs that `generate
+    /// --min-distance` with this value (and --train, the same input) would let out, as `synth`
+    /// selects under its own guard; auto is `synth`'s default and the workflow's. 0 scores
+    /// every AG (for AGs drawn without a guard).
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "auto|N",
+        help_heading = "Selection on held-out people"
+    )]
+    pub(crate) min_distance: MinDistance,
+}
+
+impl SelectionGuardArgs {
+    /// `selection` scoring what this guard lets out.
+    pub(crate) fn apply(&self, selection: Selection) -> Selection {
+        Selection {
+            guard: self.min_distance,
+            ..selection
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::Context;
 use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
-use crate::commands::selection::SelectionArgs;
+use crate::commands::selection::{SelectionArgs, SelectionGuardArgs};
 use crate::commands::window::{WindowArgs, WindowJob};
 use crate::reporter::Reporter;
 
@@ -57,6 +57,8 @@ pub(crate) struct Args {
     window: WindowArgs,
     #[command(flatten)]
     selection: SelectionArgs,
+    #[command(flatten)]
+    selection_guard: SelectionGuardArgs,
     #[command(flatten)]
     dp: DpArgs,
     // One heading per model, after the shared options.
@@ -379,7 +381,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut config = args.run.train_config(args.hyper.params(kind), None)?;
     config.dp = args.dp.config();
     let fraction = args.selection.fraction(0.0)?;
-    let selection = args.selection.selection(DEFAULT_VALIDATE_EVERY)?;
+    let selection = args
+        .selection_guard
+        .apply(args.selection.selection(DEFAULT_VALIDATE_EVERY)?);
     if let (Some(index), Some(window_sites)) = (args.window.window_index, args.window.window_sites)
     {
         anyhow::ensure!(
