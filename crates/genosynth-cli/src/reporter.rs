@@ -204,6 +204,14 @@ fn print_trained(summary: &TrainSummary, dir: &std::path::Path, ctx: &Context) {
             dir.display()
         ));
     }
+    if let Some(p) = &summary.private_alleles {
+        ctx.printer.info(format!(
+            "private alleles not learned: {} alleles at {} sites (no reference person and fewer \
+             than {} of the input's haplotypes carry them; sites kept, the alleles set to the \
+             reference allele in training)",
+            p.alleles, p.sites, p.min_count
+        ));
+    }
     if let Some(state) = &summary.selection {
         print_selection(state, ctx);
     }

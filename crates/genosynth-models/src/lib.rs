@@ -82,6 +82,7 @@ mod labels;
 mod layers;
 mod meta;
 mod model;
+mod private_alleles;
 mod rbm;
 mod rng;
 mod score;
@@ -111,6 +112,7 @@ pub use generate::{
 };
 pub use hclt::{HcltParams, ReferenceCache};
 pub use meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
+pub use private_alleles::{PrivateAlleles, mask_alleles, private_allele_sites};
 pub use rbm::RbmParams;
 pub use rng::RngState;
 pub use score::{ScoreKind, haplotype_scores, population_haplotype_scores};

@@ -11,6 +11,7 @@ use crate::crbm::CrbmParams;
 use crate::gan::GanParams;
 use crate::hclt::HcltParams;
 use crate::labels::HaplotypeLabels;
+use crate::private_alleles::PrivateAlleles;
 use crate::rbm::RbmParams;
 use crate::rng::RngState;
 use crate::training_data::TrainingData;
@@ -61,6 +62,10 @@ pub struct ModelMeta {
     /// The reference people an HCLT's prior leaned on (`TrainOptions::reference`), by size
     /// and hash: `--resume` continues only with the same people.
     pub reference: Option<TrainingData>,
+    /// The input's private alleles an HCLT with reference people did not learn
+    /// (`TrainOptions::private_allele_min_count`); `None`: none masked (also checkpoints
+    /// written before the option).
+    pub private_alleles: Option<PrivateAlleles>,
 }
 
 /// `model.json`, field for field in the order written.
@@ -85,6 +90,8 @@ struct MetaJson {
     window_part: Option<CrbmWindowPart>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reference: Option<TrainingData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    private_alleles: Option<PrivateAlleles>,
 }
 
 /// The `model` object: the kind tag, the hyperparameters and, for the conditional models
@@ -132,6 +139,7 @@ impl From<ModelMeta> for MetaJson {
             privacy: m.privacy,
             window_part: m.window_part,
             reference: m.reference,
+            private_alleles: m.private_alleles,
         }
     }
 }
@@ -161,6 +169,7 @@ impl From<MetaJson> for ModelMeta {
             privacy: m.privacy,
             window_part: m.window_part,
             reference: m.reference,
+            private_alleles: m.private_alleles,
         }
     }
 }

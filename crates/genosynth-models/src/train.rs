@@ -17,10 +17,11 @@ use crate::dp_sgd::DpSgd;
 use crate::labels::HaplotypeLabels;
 use crate::meta::{FORMAT_VERSION, GENOSYNTH_VERSION, ModelMeta};
 use crate::model::{Trainer, TrainingSet};
+use crate::private_alleles::{PrivateAlleles, mask_alleles, private_allele_sites};
 use crate::rng::{self, STREAM_INIT, STREAM_TRAIN};
 use crate::selection::SelectionState;
 use crate::tensors::NamedTensors;
-use crate::train_checks::{check_labels, check_reference, check_resume};
+use crate::train_checks::{check_labels, check_reference, check_resume, check_resumed_mask};
 use crate::training_data::TrainingData;
 use crate::validate::validate;
 use crate::{Error, Result};
@@ -71,6 +72,7 @@ pub(crate) fn train_inner(
         mut validation,
         reference,
         reference_cache,
+        private_allele_min_count,
     } = options;
     if let Some(v) = &validation {
         if v.every == 0 {
@@ -107,6 +109,30 @@ pub(crate) fn train_inner(
         None
     };
 
+    let heldout = validation.as_ref().and_then(|v| v.heldout);
+    if let Some(r) = reference {
+        check_reference(matrix, heldout, r, &config.model, config.dp.is_some())?;
+    }
+    // The model trains on `trained_on` (private alleles masked); selection scores `matrix`,
+    // the people as they are, which is what an attacker holds.
+    let masked = match reference {
+        Some(r) if private_allele_min_count > 0 => {
+            let input: Vec<&HaplotypeMatrix> = std::iter::once(matrix).chain(heldout).collect();
+            let sites = private_allele_sites(&input, r, private_allele_min_count)?;
+            let (masked, alleles) = mask_alleles(matrix, &sites);
+            let record = PrivateAlleles {
+                min_count: private_allele_min_count,
+                sites: sites.len(),
+                alleles,
+            };
+            Some((masked, record))
+        }
+        _ => None,
+    };
+    if let Some(ck) = &previous {
+        check_resumed_mask(ck, out_dir, masked.as_ref().map(|(_, r)| r))?;
+    }
+    let trained_on = masked.as_ref().map_or(matrix, |(m, _)| m);
     // The HCLT reads the packed matrix; a dense copy would be 32 times its size.
     let hclt = matches!(
         previous.as_ref().map_or(&config.model, |ck| &ck.meta.model),
@@ -115,21 +141,17 @@ pub(crate) fn train_inner(
     let dense = if hclt {
         Vec::new()
     } else {
-        matrix.to_dense_f32()
+        trained_on.to_dense_f32()
     };
-    let frequencies: Vec<f32> = matrix
+    let frequencies: Vec<f32> = trained_on
         .allele_frequencies()
         .iter()
         .map(|&f| f as f32)
         .collect();
-    if let Some(r) = reference {
-        let heldout = validation.as_ref().and_then(|v| v.heldout);
-        check_reference(matrix, heldout, r, &config.model, config.dp.is_some())?;
-    }
     let data = TrainingSet {
-        matrix,
+        matrix: trained_on,
         dense: &dense,
-        n_haplotypes: matrix.n_haplotypes(),
+        n_haplotypes: trained_on.n_haplotypes(),
         frequencies: &frequencies,
         private: false,
         reference,
@@ -148,7 +170,7 @@ pub(crate) fn train_inner(
         config.dp.as_ref(),
         previous_privacy,
         model_params,
-        matrix,
+        trained_on,
         config.epochs,
     )?;
     if dp.is_some() && validation.is_some() {
@@ -243,6 +265,7 @@ pub(crate) fn train_inner(
         privacy: dp.as_ref().map(|d| d.record.clone()),
         window_part: part.cloned(),
         reference: reference.map(TrainingData::of),
+        private_alleles: masked.as_ref().map(|(_, r)| r.clone()),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,
@@ -373,6 +396,7 @@ pub(crate) fn train_inner(
         selection,
         budget_spent,
         privacy: dp.map(|d| d.record),
+        private_alleles: meta.private_alleles,
     })
 }
 /// The model's trainer, or one CRBM window's when training a `part` of a chain.

@@ -9,6 +9,7 @@ use crate::checkpoint::Checkpoint;
 use crate::config::ModelParams;
 use crate::crbm::chain::CrbmWindowPart;
 use crate::labels::HaplotypeLabels;
+use crate::private_alleles::PrivateAlleles;
 use crate::training_data::TrainingData;
 use crate::{Error, Result};
 
@@ -140,4 +141,26 @@ pub(crate) fn check_reference(
         return Err(Error::Data("the reference holds no haplotypes".to_string()));
     }
     Ok(())
+}
+
+/// Checks that a resumed run masks the private alleles its checkpoint was trained without
+/// (`given`: this run's mask, `None` when it masks none): another count trains on other data.
+pub(crate) fn check_resumed_mask(
+    ck: &Checkpoint,
+    out_dir: &Path,
+    given: Option<&PrivateAlleles>,
+) -> Result<()> {
+    let count = |p: Option<&PrivateAlleles>| p.map_or(0, |p| p.min_count);
+    let (recorded, asked) = (count(ck.meta.private_alleles.as_ref()), count(given));
+    if recorded == asked {
+        return Ok(());
+    }
+    Err(Error::ResumeMismatch {
+        dir: out_dir.to_path_buf(),
+        reason: format!(
+            "trained with --private-allele-min-count {recorded} (model.json; 0: no alleles \
+             masked), resumed with {asked}; resume with --private-allele-min-count {recorded} \
+             (and the same --reference), or train again into a new directory"
+        ),
+    })
 }

@@ -115,6 +115,9 @@ pub struct TrainSummary {
     pub budget_spent: bool,
     /// The DP-SGD guarantee at the end, when training was private.
     pub privacy: Option<PrivacyRecord>,
+    /// The input's private alleles the model did not learn, when some were masked
+    /// ([`TrainOptions::private_allele_min_count`]).
+    pub private_alleles: Option<crate::PrivateAlleles>,
 }
 
 /// How [`train`](crate::train()) runs, besides the data and the hyperparameters: where the checkpoint goes,
@@ -152,6 +155,12 @@ pub struct TrainOptions<'a> {
     /// reference people (a ladder of reference weights): the first run trains it, the next
     /// reuse it.
     pub reference_cache: Option<&'a crate::ReferenceCache>,
+    /// With `reference`: an alternate allele that no reference haplotype carries and fewer
+    /// than this many of the input's haplotypes carry (training and validation people, so the
+    /// set does not depend on the split) is not learned: set to the reference allele in the
+    /// data the model trains on, its site kept ([`crate::private_allele_sites`]). Validation
+    /// scores the true haplotypes. 0: off.
+    pub private_allele_min_count: usize,
 }
 
 impl<'a> TrainOptions<'a> {
@@ -167,6 +176,7 @@ impl<'a> TrainOptions<'a> {
             validation: None,
             reference: None,
             reference_cache: None,
+            private_allele_min_count: 0,
         }
     }
 
@@ -229,6 +239,7 @@ impl<'a> TrainOptions<'a> {
             }),
             reference: self.reference,
             reference_cache: self.reference_cache,
+            private_allele_min_count: self.private_allele_min_count,
         }
     }
 }

@@ -76,11 +76,12 @@ pub use preset::{
 pub use privacy_risk::{check_privacy, privacy_risk, risk_from_header, risk_header, risk_of};
 pub use progress::{Event, Progress};
 pub use reference_weight::{
-    REFERENCE_PRIOR_HAPLOTYPES, REFERENCE_WEIGHT_LADDER, ReferenceWeight, SITES_PER_PRIOR_HAPLOTYPE,
+    DEFAULT_PRIVATE_ALLELE_MIN_COUNT, REFERENCE_PRIOR_HAPLOTYPES, REFERENCE_WEIGHT_LADDER,
+    ReferenceWeight, SITES_PER_PRIOR_HAPLOTYPE,
 };
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
-    likelihood_attack, provenance, trajectory,
+    likelihood_attack, private_alleles_header, provenance, trajectory,
 };
 pub use streamed::generate_to_file;
 pub use synth::{Stage, SynthConfig, SynthOutcome, Synthesized, synth};

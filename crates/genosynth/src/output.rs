@@ -127,7 +127,8 @@ pub fn generate(
 
 /// Writes `ags` drawn from `checkpoint` with `seed` to `path` (`-` = stdout) with `options`
 /// (format, index, command line), adding the contigs and the `##genosynthModel`,
-/// `##genosynthSeed`, `##genosynthGuard` and `##genosynthDp` header lines; with `labels`
+/// `##genosynthSeed`, `##genosynthGuard`, `##genosynthDp` and `##genosynthPrivateAlleles`
+/// header lines; with `labels`
 /// (one per haplotype), their panel goes to `OUT.panel`
 /// ([`genosynth_vcf::companion_panel_path`]).
 ///
@@ -164,6 +165,12 @@ pub fn write_ags(
         options
             .metadata
             .push(("genosynthDp".to_string(), dp_header(p)));
+    }
+    if let Some(p) = &checkpoint.meta.private_alleles {
+        options.metadata.push((
+            "genosynthPrivateAlleles".to_string(),
+            crate::private_alleles_header(p),
+        ));
     }
     genosynth_vcf::write(path, matrix, &options)?;
     if let (Some(labels), Some(panel_path)) = (labels, genosynth_vcf::companion_panel_path(path)) {

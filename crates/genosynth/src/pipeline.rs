@@ -75,6 +75,11 @@ pub struct TrainJob<'a> {
     /// people alone ([`crate::weight_folds`]; 0: the validation people). Needs a reference,
     /// [`ReferenceWeight::Auto`] and `selection`.
     pub weight_folds: usize,
+    /// With `reference`: alternate alleles that no reference person carries and fewer than
+    /// this many of the input's haplotypes carry (training and validation people) are not
+    /// learned ([`genosynth_models::TrainOptions::private_allele_min_count`];
+    /// [`crate::DEFAULT_PRIVATE_ALLELE_MIN_COUNT`] is the CLI's default). 0: off.
+    pub private_allele_min_count: usize,
 }
 
 /// Trains on `matrix` (or, with `job.selection`, on its split's `fit` part), reporting every
@@ -107,6 +112,16 @@ pub fn train(
     stop: &AtomicBool,
 ) -> Result<TrainSummary> {
     let hclt = matches!(job.config.model, genosynth_models::ModelParams::Hclt(_));
+    if job.private_allele_min_count > 0 && job.reference.is_none() {
+        return Err(Error::InvalidOption {
+            name: "private-allele-min-count",
+            reason: format!(
+                "{} masks the alleles no reference person carries: it needs reference people \
+                 (--reference); without them pass 0 or leave it out",
+                job.private_allele_min_count
+            ),
+        });
+    }
     // A resumed ladder continues from the rung it stopped in; any other resume continues the
     // checkpoint alone.
     let interrupted = if job.resume && hclt {
@@ -354,6 +369,7 @@ fn train_fold(
     let options = TrainOptions {
         reference: rung.reference,
         reference_cache: Some(cache),
+        private_allele_min_count: rung.private_allele_min_count,
         ..TrainOptions::new(&model)
     }
     .with_stop(stop);
@@ -453,6 +469,7 @@ fn train_reporting(
         labels: job.labels,
         reference: job.reference,
         reference_cache: cache,
+        private_allele_min_count: job.private_allele_min_count,
         ..TrainOptions::new(job.dir)
     }
     .with_observer(&mut observer)

@@ -121,6 +121,18 @@ pub fn dp_guarantee(p: &PrivacyRecord) -> DpGuarantee {
     }
 }
 
+/// The `##genosynthPrivateAlleles=` header value of AGs from a model that did not learn its
+/// input's private alleles (`--private-allele-min-count`):
+/// `<ID=private_alleles,min_count=5,sites=1182,alleles=1240>` (sites kept, their alternate
+/// alleles no reference person and fewer than `min_count` input haplotypes carry set to the
+/// reference allele in training; `alleles`: how many training alleles that changed).
+pub fn private_alleles_header(p: &genosynth_models::PrivateAlleles) -> String {
+    format!(
+        "<ID=private_alleles,min_count={},sites={},alleles={}>",
+        p.min_count, p.sites, p.alleles
+    )
+}
+
 /// The `##genosynthDp=` header value of AGs from a private model:
 /// `<ID=dp,mechanism=dp-sgd,unit=individual,epsilon=2.97,delta=1e-5,...>`.
 pub fn dp_header(p: &PrivacyRecord) -> String {

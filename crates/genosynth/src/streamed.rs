@@ -55,6 +55,12 @@ pub fn generate_to_file(
             crate::risk_header(&risk),
         ));
     }
+    if let Some(p) = &checkpoint.meta.private_alleles {
+        options.metadata.push((
+            "genosynthPrivateAlleles".to_string(),
+            crate::private_alleles_header(p),
+        ));
+    }
     let n_sites = sites.len();
     let n_samples = samples.len();
     let mut writer = StreamWriter::create(path, sites, samples, &options)?;

@@ -60,6 +60,10 @@ pub struct SynthConfig {
     /// Judge `auto`'s rungs on this many folds of all the people (0: on the validation people
     /// alone; [`TrainJob::weight_folds`]).
     pub weight_folds: usize,
+    /// With `reference`: alternate alleles no reference person carries and fewer than this
+    /// many of the input's haplotypes carry are not learned ([`TrainJob::private_allele_min_count`];
+    /// [`crate::DEFAULT_PRIVATE_ALLELE_MIN_COUNT`]). 0: off; must be 0 without a reference.
+    pub private_allele_min_count: usize,
     /// Write the AGs even when no validated checkpoint met the privacy bounds (recorded in
     /// their header and the report); otherwise that run fails with
     /// [`Error::PrivacyBounds`] before any AG is written.
@@ -158,6 +162,7 @@ pub fn synth(
         reference: reference.as_ref(),
         reference_weight: config.reference_weight,
         weight_folds: config.weight_folds,
+        private_allele_min_count: config.private_allele_min_count,
     };
     let summary = train(fit, &job, progress, stop)?;
     if summary.stopped {

@@ -93,6 +93,7 @@ fn ladder(
         reference,
         reference_weight: weight,
         weight_folds: 0,
+        private_allele_min_count: 0,
     };
     let stop = AtomicBool::new(false);
     let mut seen = Seen::default();

@@ -83,6 +83,7 @@ fn selected_with(
         reference: Some(reference),
         reference_weight: ReferenceWeight::default(),
         weight_folds: 0,
+        private_allele_min_count: 0,
     };
     let mut tried = Vec::new();
     let mut progress = |e: Event<'_>| {
@@ -177,6 +178,7 @@ fn ladder_on_folds(
         reference: Some(reference),
         reference_weight: ReferenceWeight::Auto,
         weight_folds: 4,
+        private_allele_min_count: 0,
     };
     let mut rungs = Vec::new();
     let mut progress = |e: Event<'_>| {

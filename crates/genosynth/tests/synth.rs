@@ -40,6 +40,7 @@ fn config(dir: &Path) -> SynthConfig {
         reference: None,
         reference_weight: genosynth::ReferenceWeight::Auto,
         weight_folds: 0,
+        private_allele_min_count: 0,
         input,
         read: ReadOptions::default(),
         output: dir.join("ags.vcf"),

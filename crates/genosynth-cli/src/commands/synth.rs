@@ -132,6 +132,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let format = checked_output_format(args.out.output_type.as_deref(), &args.out.output)?;
+    let private_allele_min_count = args
+        .hyper
+        .private_allele_min_count(args.reference.is_some())?;
     let config = SynthConfig {
         input: args.input.clone(),
         read: args.input_args.read_options(ctx.stop.clone())?,
@@ -150,6 +153,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         reference: args.reference.clone(),
         reference_weight: args.hyper.reference_weight(),
         weight_folds: args.hyper.weight_folds,
+        private_allele_min_count,
     };
     let outcome = genosynth::synth(&config, &mut Reporter::new(ctx), &ctx.stop)
         .map_err(crate::commands::train::with_flags)?;

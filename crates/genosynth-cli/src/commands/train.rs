@@ -293,9 +293,37 @@ pub(crate) struct HyperArgs {
         help_heading = "HCLT hyperparameters"
     )]
     pub(crate) weight_folds: usize,
+    /// HCLT with --reference: an alternate allele that no reference haplotype carries and
+    /// fewer than N of the input's haplotypes carry (validation people included) is not
+    /// learned: set to the reference allele in the training data, the site kept. Such alleles
+    /// are what the likelihood attack reads on small training sets (docs/privacy.md); the AGs
+    /// then lack the population's own rarest alleles. 0: learn them. [default: 5 with
+    /// --reference]
+    #[arg(long, value_name = "N", help_heading = "HCLT hyperparameters")]
+    private_allele_min_count: Option<usize>,
 }
 
 impl HyperArgs {
+    /// `--private-allele-min-count`, or its default: 5 with reference people, 0 without.
+    ///
+    /// # Errors
+    /// A count above 0 without `--reference` (there is nothing to compare the alleles with).
+    pub(crate) fn private_allele_min_count(&self, reference: bool) -> anyhow::Result<usize> {
+        match (self.private_allele_min_count, reference) {
+            (None, true) => Ok(genosynth::DEFAULT_PRIVATE_ALLELE_MIN_COUNT),
+            (None, false) => Ok(0),
+            (Some(n), true) => Ok(n),
+            // 0 is "off", which holds without reference people too (a workflow passes it
+            // whatever its conditioning).
+            (Some(0), false) => Ok(0),
+            (Some(n), false) => anyhow::bail!(
+                "--private-allele-min-count {n}: it masks the input's alleles that no reference \
+                 person carries, so it needs --reference FILE (other people at the same sites); \
+                 without one, leave it out"
+            ),
+        }
+    }
+
     /// `--reference-weight`.
     pub(crate) fn reference_weight(&self) -> ReferenceWeight {
         self.reference_weight
@@ -415,6 +443,9 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             },
         );
     }
+    let private_allele_min_count = args
+        .hyper
+        .private_allele_min_count(args.reference.is_some())?;
     let mut reporter = Reporter::new(ctx);
     let options = args.input_args.read_options(ctx.stop.clone())?;
     let matrix = match genosynth::read_haplotypes(&args.input, &options, &mut reporter) {
@@ -480,6 +511,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         reference: reference.as_ref(),
         reference_weight: args.hyper.reference_weight(),
         weight_folds: args.hyper.weight_folds,
+        private_allele_min_count,
     };
     let summary = genosynth::train(fit, &job, &mut reporter, &ctx.stop).map_err(with_flags)?;
     if summary.stopped {

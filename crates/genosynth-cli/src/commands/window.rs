@@ -87,6 +87,7 @@ pub(crate) fn train_window(
             reference: None,
             reference_weight: genosynth::ReferenceWeight::Auto,
             weight_folds: 0,
+            private_allele_min_count: 0,
         };
         genosynth::train_crbm_window(&matrix, &train_job, job.index, &mut reporter, &ctx.stop)
     } else {
@@ -101,6 +102,7 @@ pub(crate) fn train_window(
             reference: None,
             reference_weight: genosynth::ReferenceWeight::Auto,
             weight_folds: 0,
+            private_allele_min_count: 0,
         };
         genosynth::train(&segment, &train_job, &mut reporter, &ctx.stop)
     }

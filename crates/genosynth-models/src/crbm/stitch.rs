@@ -169,6 +169,7 @@ pub fn stitch_crbm_windows(parts: &[PathBuf], out: &Path) -> Result<StitchSummar
         privacy: None,
         window_part: None,
         reference: None,
+        private_alleles: None,
     };
     checkpoint::save(
         out,
