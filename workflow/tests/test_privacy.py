@@ -109,3 +109,8 @@ def test_each_stratum_borrows_from_the_other_strata_training_people_only(sim, tm
         assert "reference weight" in log, log
         model = json.loads((out / "strata" / label / "models" / "chr1" / "model.json").read_text())
         assert model["model"]["reference_weight"] in (0.5, 1, 2, 4, 8), model["model"]
+        # private_allele_min_count (default 5) reached genosynth: the alleles the other strata
+        # lack and fewer than 5 of this stratum's haplotypes carry were not learned.
+        masked = model["private_alleles"]
+        assert masked["min_count"] == 5 and masked["sites"] > 0 and masked["alleles"] > 0, masked
+        assert "private alleles not learned" in log, log
