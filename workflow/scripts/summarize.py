@@ -302,6 +302,20 @@ def leaks(summary: dict) -> list[str]:
     return found
 
 
+def private_allele_advice(summary: dict, found: list[str]) -> str:
+    """What private_allele_min_count could still do when a stratum that borrows a reference
+    leaks: the alleles the other strata lack carry most of its likelihood attack."""
+    config = summary.get("config", {})
+    borrows = (config.get("model") == "hclt" and config.get("conditioning", "stratified") == "stratified"
+               and config.get("stratum_reference", True))
+    if not borrows or not any(leak.startswith("stratum ") for leak in found):
+        return ""
+    count = config.get("private_allele_min_count", 5)
+    if count == 0:
+        return "private_allele_min_count: 5 (0 learns every allele the other strata lack), "
+    return f"a larger private_allele_min_count than {count} (fewer of the population's rare alleles), "
+
+
 def privacy_gate(summary_path: str, out_path: str, accept: bool):
     """Judges the run's privacy from its summary: returns the error message when a model leaks
     and the risk is not accepted (nothing is written), else writes the decision to `out_path`
@@ -316,8 +330,8 @@ def privacy_gate(summary_path: str, out_path: str, accept: bool):
             + "\n  ".join(found)
             + f"\nFigures: {os.path.dirname(summary_path) or '.'}/summary.html. Model more people per "
             "model (a coarser label_column, or conditioning on a shared model), regularise it "
-            "(train_args: fewer states, stronger priors), or set accept_privacy_risk: true to keep "
-            "these AGs anyway (recorded in privacy.json)."
+            f"(train_args: fewer states, stronger priors), {private_allele_advice(summary, found)}"
+            "or set accept_privacy_risk: true to keep these AGs anyway (recorded in privacy.json)."
         )
     accepted_at_training = sorted(
         {f"{where}, {chrom}" for where, chrom, c in judged_places(summary) if "accepted_privacy_risk" in c["checks"]}

@@ -221,3 +221,28 @@ def test_labels_mode_shows_each_labels_attack_within_its_component_and_gates_on_
     assert "stratum AFR, chr1: likelihood_attack_auc" in problem and not gate.exists()
     assert summarize.privacy_gate(str(summary_path), str(gate), accept=True) is None
     assert json.loads(gate.read_text())["accept_privacy_risk"] is True
+
+
+def test_the_gate_names_private_allele_min_count_when_a_borrowing_stratum_leaks(tmp_path):
+    report = {
+        "verdict": {"overall": "fail", "checks": [
+            {"name": "likelihood_attack_auc", "value": 0.68, "status": "fail", "threshold": "pass ≤ 0.6"},
+        ]},
+        "privacy": {"likelihood_attack": {"score": "log-likelihood", "members": 64, "non_members": 20,
+                                          "auc": 0.68, "tpr_at_1pct_fpr": None}},
+    }
+    entry = summarize.chromosome_entry(str(tmp_path), "chr1", report)
+    summary_path, gate = tmp_path / "summary.json", tmp_path / "privacy.json"
+
+    def problem(config):
+        summary = {"config": config, "chromosomes": {"chr1": {"sites": 100, "windows": 0}},
+                   "runs": {"main": {"chromosomes": {"chr1": entry}, "strata": {"EUR": {"chr1": entry}}}}}
+        summary_path.write_text(json.dumps(summary))
+        return summarize.privacy_gate(str(summary_path), str(gate), accept=False)
+
+    hclt = {"model": "hclt", "conditioning": "stratified", "stratum_reference": True}
+    assert "a larger private_allele_min_count than 5" in problem({**hclt, "private_allele_min_count": 5})
+    assert "private_allele_min_count: 5 (0 learns" in problem({**hclt, "private_allele_min_count": 0})
+    assert "private_allele_min_count" not in problem({**hclt, "stratum_reference": False})
+    assert "private_allele_min_count" not in problem({**hclt, "model": "crbm"})
+
