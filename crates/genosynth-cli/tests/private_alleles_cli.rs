@@ -68,7 +68,10 @@ fn with_a_reference_the_mask_is_on_and_recorded_and_zero_turns_it_off() {
         .arg(&rest));
     let reference = ["--reference", rest.to_str().unwrap()];
     // 40 people against 1,212 others: a handful of their alleles no other person carries.
-    let on = synth(&small, dir.path(), "on", &reference);
+    let mut with_report = reference.to_vec();
+    let report = dir.path().join("report");
+    with_report.extend(["--report", report.to_str().unwrap()]);
+    let on = synth(&small, dir.path(), "on", &with_report);
     assert!(on.status.success(), "{}", stderr(&on));
     assert!(
         stderr(&on).contains("private alleles not learned"),
@@ -77,6 +80,14 @@ fn with_a_reference_the_mask_is_on_and_recorded_and_zero_turns_it_off() {
     );
     let record = &json(&dir.path().join("on/model.json"))["private_alleles"];
     assert_eq!(record["min_count"], 5, "{record}");
+    assert_eq!(
+        &json(&report.join("report.json"))["private_alleles"],
+        record
+    );
+    assert!(
+        String::from_utf8_lossy(&on.stdout).contains("private alleles not learned"),
+        "the summary says so"
+    );
     let sites = record["sites"].as_u64().unwrap();
     let header = std::fs::read_to_string(dir.path().join("on.vcf")).unwrap();
     let line = format!(

@@ -365,6 +365,7 @@ pub fn evaluate_with_progress(
         guard: None,
         differential_privacy: None,
         privacy_risk: None,
+        private_alleles: None,
     };
     report.verdict = verdict(&report);
     Ok(report)

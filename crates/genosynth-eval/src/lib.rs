@@ -123,7 +123,9 @@ pub use ld::{LdDecay, LdWindow, ld_decay, ld_r2_correlation, ld_window};
 pub use ld_along::{LdAlongWindow, LdSpread, LdWindows, ld_windows};
 pub use pca::{PcaModel, fit_pca};
 pub use populations::PopulationStats;
-pub use provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory, TrajectoryPoint};
+pub use provenance::{
+    DpGuarantee, GuardInfo, MaskedAlleles, PrivacyRisk, Trajectory, TrajectoryPoint,
+};
 pub use report::{
     Compared, DistanceStats, FstStats, Inputs, LdStats, PcaStats, Report, SCHEMA_VERSION, Settings,
     SfsStats,

@@ -57,6 +57,20 @@ pub struct PrivacyRisk {
     pub failed: Vec<String>,
 }
 
+/// The input's private alleles an HCLT with reference people did not learn
+/// (`--private-allele-min-count`): their sites were kept, the alleles set to the reference
+/// allele in training.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskedAlleles {
+    /// Alternate alleles no reference person and fewer than this many input haplotypes carry
+    /// were not learned.
+    pub min_count: usize,
+    /// Sites with such an allele.
+    pub sites: usize,
+    /// Training alleles set to the reference allele.
+    pub alleles: usize,
+}
+
 /// What the generation guard did (`generate --min-distance`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardInfo {

@@ -12,7 +12,7 @@ use crate::ld::{LdDecay, LdWindow};
 use crate::ld_along::LdWindows;
 use crate::populations::PopulationStats;
 use crate::privacy::PrivacyStats;
-use crate::provenance::{DpGuarantee, GuardInfo, PrivacyRisk, Trajectory};
+use crate::provenance::{DpGuarantee, GuardInfo, MaskedAlleles, PrivacyRisk, Trajectory};
 use crate::segments::SegmentStats;
 use crate::triplets::TripletStats;
 use crate::uncertainty::Intervals;
@@ -266,4 +266,8 @@ pub struct Report {
     /// validation people (`--accept-privacy-risk`); the verdict then fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_risk: Option<PrivacyRisk>,
+    /// The private alleles the model did not learn, when the caller knows (from the model
+    /// directory or the AGs' header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_alleles: Option<MaskedAlleles>,
 }

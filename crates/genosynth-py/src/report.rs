@@ -209,6 +209,7 @@ pub(crate) fn evaluate(
                 differential_privacy: provenance.differential_privacy,
                 likelihood_attack,
                 privacy_risk: provenance.privacy_risk,
+                private_alleles: provenance.private_alleles,
             };
             let report =
                 genosynth::evaluate(&input, annotations, &mut |_: genosynth::Event<'_>| {})

@@ -25,6 +25,8 @@ pub struct Annotations {
     pub likelihood_attack: Option<ScoreAttack>,
     /// The privacy bounds the model missed, when its AGs were written anyway.
     pub privacy_risk: Option<PrivacyRisk>,
+    /// The private alleles the model did not learn (`--private-allele-min-count`).
+    pub private_alleles: Option<genosynth_eval::MaskedAlleles>,
 }
 
 /// Runs every statistic of genosynth-eval on `input`, reporting each step, and adds
@@ -53,6 +55,7 @@ pub fn evaluate(
     report.differential_privacy = annotations.differential_privacy;
     report.privacy.likelihood_attack = annotations.likelihood_attack;
     report.privacy_risk = annotations.privacy_risk;
+    report.private_alleles = annotations.private_alleles;
     // The verdict judges the likelihood attack and the accepted risk too.
     report.verdict = genosynth_eval::verdict(&report);
     if input.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {

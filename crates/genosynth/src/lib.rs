@@ -81,7 +81,8 @@ pub use reference_weight::{
 };
 pub use report::{
     Provenance, dp_from_header, dp_guarantee, dp_header, guard_from_header, guard_info,
-    likelihood_attack, private_alleles_header, provenance, trajectory,
+    likelihood_attack, masked_alleles, private_alleles_from_header, private_alleles_header,
+    provenance, trajectory,
 };
 pub use streamed::generate_to_file;
 pub use synth::{Stage, SynthConfig, SynthOutcome, Synthesized, synth};

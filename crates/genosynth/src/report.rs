@@ -83,6 +83,9 @@ pub struct Provenance {
     /// The privacy bounds the model missed when its AGs were written anyway: the AGs'
     /// `##genosynthPrivacyRisk` header's, or else the checkpoint's.
     pub privacy_risk: Option<PrivacyRisk>,
+    /// The private alleles the model did not learn: the checkpoint's record, or else the AGs'
+    /// `##genosynthPrivateAlleles` header's.
+    pub private_alleles: Option<genosynth_eval::MaskedAlleles>,
 }
 
 /// What the model directory (when known) and the AG file's header metadata (`(key, value)`
@@ -104,6 +107,9 @@ pub fn provenance(checkpoint: Option<&Checkpoint>, header: &[(String, String)]) 
         privacy_risk: meta("genosynthPrivacyRisk")
             .and_then(crate::risk_from_header)
             .or_else(|| checkpoint.and_then(crate::privacy_risk)),
+        private_alleles: checkpoint
+            .and_then(masked_alleles)
+            .or_else(|| meta("genosynthPrivateAlleles").and_then(private_alleles_from_header)),
     }
 }
 
@@ -131,6 +137,37 @@ pub fn private_alleles_header(p: &genosynth_models::PrivateAlleles) -> String {
         "<ID=private_alleles,min_count={},sites={},alleles={}>",
         p.min_count, p.sites, p.alleles
     )
+}
+
+/// The report's view of a checkpoint's masked private alleles (`model.json`'s
+/// `private_alleles`).
+pub fn masked_alleles(checkpoint: &Checkpoint) -> Option<genosynth_eval::MaskedAlleles> {
+    checkpoint
+        .meta
+        .private_alleles
+        .as_ref()
+        .map(|p| genosynth_eval::MaskedAlleles {
+            min_count: p.min_count,
+            sites: p.sites,
+            alleles: p.alleles,
+        })
+}
+
+/// Parses a `##genosynthPrivateAlleles=` header value ([`private_alleles_header`]).
+pub fn private_alleles_from_header(value: &str) -> Option<genosynth_eval::MaskedAlleles> {
+    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
+    let field = |name: &str| -> Option<usize> {
+        inner
+            .split(',')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
+            .parse()
+            .ok()
+    };
+    Some(genosynth_eval::MaskedAlleles {
+        min_count: field("min_count")?,
+        sites: field("sites")?,
+        alleles: field("alleles")?,
+    })
 }
 
 /// The `##genosynthDp=` header value of AGs from a private model:
@@ -222,6 +259,26 @@ mod tests {
         };
         assert_eq!(guard_from_header(&g.header_value()), Some(guard_info(&g)));
         assert_eq!(guard_from_header("<ID=guard,min_distance=x>"), None);
+    }
+
+    #[test]
+    fn the_private_alleles_header_round_trips() {
+        let p = genosynth_models::PrivateAlleles {
+            min_count: 5,
+            sites: 624,
+            alleles: 696,
+        };
+        let header = private_alleles_header(&p);
+        assert_eq!(
+            header,
+            "<ID=private_alleles,min_count=5,sites=624,alleles=696>"
+        );
+        let read = private_alleles_from_header(&header).unwrap();
+        assert_eq!((read.min_count, read.sites, read.alleles), (5, 624, 696));
+        assert_eq!(
+            private_alleles_from_header("<ID=private_alleles,min_count=5>"),
+            None
+        );
     }
 
     #[test]

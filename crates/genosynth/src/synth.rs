@@ -229,6 +229,7 @@ pub fn synth(
         differential_privacy: None,
         likelihood_attack,
         privacy_risk,
+        private_alleles: crate::masked_alleles(&checkpoint),
     };
     let report = match evaluate(&input, annotations, progress) {
         Err(e) if e.is_interrupted() => return Ok(SynthOutcome::Stopped(Stage::Evaluating)),

@@ -262,6 +262,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         differential_privacy: provenance.differential_privacy,
         likelihood_attack,
         privacy_risk: provenance.privacy_risk,
+        private_alleles: provenance.private_alleles,
     };
     let report = match genosynth::evaluate(&input, annotations, &mut Reporter::new(ctx)) {
         Err(e) if e.is_interrupted() => return Ok(interrupted(ctx)),

@@ -79,6 +79,13 @@ pub(crate) fn print_summary(r: &Report, out: &mut dyn Write) -> anyhow::Result<(
             p.ld_r2
         )?;
     }
+    if let Some(p) = &r.private_alleles {
+        writeln!(
+            out,
+            "private alleles not learned: {} alleles at {} sites (no reference person and fewer than {} input haplotypes carry them)",
+            p.alleles, p.sites, p.min_count
+        )?;
+    }
     if let Some(d) = &r.differential_privacy {
         writeln!(
             out,
