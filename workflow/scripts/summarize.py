@@ -220,6 +220,8 @@ def chromosome_entry(root: str, chrom: str, report: dict) -> dict:
             for c in report["verdict"]["checks"]
         },
         "likelihood_attack": likelihood_attack(report),
+        # The stratum model's alleles not learned (private_allele_min_count), or None.
+        "private_alleles": report.get("private_alleles"),
         "figures": chromosome_figures(report),
         "haplotypes": {
             "train": inputs.get("train_haplotypes"),

@@ -150,7 +150,7 @@ def render_strata(strata: dict, labels: bool = False) -> str:
     e = html.escape
     head = ["label" if labels else "stratum", "chromosome", "train / held-out haplotypes", "verdict",
             *(title for _, title in STRATUM_FIGURES), "likelihood TPR at 1% FPR", "attack score",
-            "train s"]
+            "private alleles not learned", "train s"]
     rows = []
     for label, chroms in strata.items():
         for chrom, c in chroms.items():
@@ -173,7 +173,10 @@ def render_strata(strata: dict, labels: bool = False) -> str:
                 ci = attack.get("tpr_at_1pct_fpr_ci95")
                 tpr = fmt(attack["tpr_at_1pct_fpr"]) + (f" ({fmt(ci[0])}–{fmt(ci[1])})" if ci else "")
             costs = c["costs"].get("train", c["costs"].get("train_windows", {}))
-            cells += [e(tpr), e(attack["score"]) if attack else "-", fmt(costs.get("total_s"))]
+            masked = c.get("private_alleles")
+            masked = (f"{masked['alleles']} alleles at {masked['sites']} sites (fewer than "
+                      f"{masked['min_count']} copies, none in the reference)" if masked else "-")
+            cells += [e(tpr), e(attack["score"]) if attack else "-", e(masked), fmt(costs.get("total_s"))]
             rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
     title = (
         "Per label: its AGs, and the shared model's likelihood attack on the label's people, "

@@ -114,3 +114,9 @@ def test_each_stratum_borrows_from_the_other_strata_training_people_only(sim, tm
         masked = model["private_alleles"]
         assert masked["min_count"] == 5 and masked["sites"] > 0 and masked["alleles"] > 0, masked
         assert "private alleles not learned" in log, log
+    # ... and the summary shows it per stratum, from each model's report.
+    summary = json.loads((out / "summary.json").read_text())
+    for label, chroms in summary["runs"]["main"]["strata"].items():
+        masked = chroms["chr1"]["private_alleles"]
+        assert masked and masked["min_count"] == 5 and masked["sites"] > 0, (label, masked)
+    assert "private alleles not learned" in (out / "summary.html").read_text()
