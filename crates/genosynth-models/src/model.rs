@@ -268,6 +268,14 @@ impl Trainer {
         }
     }
 
+    /// Leaves `sites` out of an HCLT's likelihood and samples ([`crate::hclt`]'s
+    /// `not_modelled`); other models have no such sites.
+    pub(crate) fn leave_out_sites(&mut self, sites: &[usize]) {
+        if let Trainer::Hclt(t) = self {
+            t.hclt.set_not_modelled(sites);
+        }
+    }
+
     pub(crate) fn weights(&self) -> NamedTensors {
         match self {
             Trainer::Gan(t) => t.gan.tensors(),

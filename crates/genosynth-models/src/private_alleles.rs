@@ -2,8 +2,9 @@
 //! reference prior does not learn (`TrainOptions::private_allele_min_count`): the prior
 //! cannot shrink an emission towards an allele the reference model gives no mass, so a
 //! training person's rare private alleles are what the likelihood attack reads
-//! (docs/privacy.md, "Weights beyond the ladder"). Sites are kept: only those alleles are
-//! set to the reference allele in the data the model trains on.
+//! (docs/privacy.md, "Weights beyond the ladder"). Sites are kept in the model's site set
+//! (stratum AGs merge), but not modelled: the HCLT trains on them set to the reference
+//! allele, leaves them out of its likelihood and writes the reference allele there.
 
 use genosynth_core::HaplotypeMatrix;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,9 @@ pub struct PrivateAlleles {
     /// An alternate allele no reference haplotype carries and fewer than this many of the
     /// input's haplotypes (training and validation) carry was not learned.
     pub min_count: usize,
-    /// Sites with such an allele (kept, the allele set to the reference one in training).
+    /// Sites not modelled: no reference haplotype and fewer than `min_count` input haplotypes
+    /// carry the alternate allele, sites none carries included (kept in the site set; left
+    /// out of the likelihood; the AGs carry the reference allele there).
     pub sites: usize,
     /// Alleles set to the reference allele: training haplotypes × those sites that carried
     /// the alternate one.
@@ -24,8 +27,9 @@ pub struct PrivateAlleles {
 }
 
 /// The sites (indices, ascending) whose alternate allele no haplotype of `reference` carries
-/// and fewer than `min_count` haplotypes of `input` carry (at least one does); counted over
-/// every matrix of `input` together, so the set does not depend on how people were split.
+/// and fewer than `min_count` haplotypes of `input` carry, none included (a test person's
+/// allele there would otherwise be scored where no member's is); counted over every matrix
+/// of `input` together, so the set does not depend on how people were split.
 ///
 /// # Errors
 /// A matrix of `input` or `reference` has other sites than the first.
@@ -58,7 +62,7 @@ pub fn private_allele_sites(
         .iter()
         .zip(&in_reference)
         .enumerate()
-        .filter(|&(_, (&c, &r))| r == 0 && c > 0 && c < min_count)
+        .filter(|&(_, (&c, &r))| r == 0 && c < min_count)
         .map(|(s, _)| s)
         .collect())
 }
@@ -111,15 +115,15 @@ mod tests {
         let validation = matrix(&[&[1, 0, 1, 1, 0, 0], &[0, 0, 0, 0, 0, 0]], "V");
         let reference = matrix(&[&[1, 0, 0, 0, 0, 0], &[0, 0, 0, 0, 0, 0]], "R");
         let sites = private_allele_sites(&[&fit, &validation], &reference, 5).unwrap();
-        assert_eq!(sites, vec![1, 2, 5]);
+        assert_eq!(sites, vec![1, 2, 4, 5]);
         // The count includes the validation people: with them site 2 has 3 copies, not 2.
         assert_eq!(
             private_allele_sites(&[&fit, &validation], &reference, 3).unwrap(),
-            vec![1]
+            vec![1, 4]
         );
         assert_eq!(
             private_allele_sites(&[&fit], &reference, 3).unwrap(),
-            vec![1, 2]
+            vec![1, 2, 4]
         );
         assert!(
             private_allele_sites(&[&fit, &validation], &reference, 0)

@@ -125,14 +125,14 @@ pub(crate) fn train_inner(
                 sites: sites.len(),
                 alleles,
             };
-            Some((masked, record))
+            Some((masked, record, sites))
         }
         _ => None,
     };
     if let Some(ck) = &previous {
-        check_resumed_mask(ck, out_dir, masked.as_ref().map(|(_, r)| r))?;
+        check_resumed_mask(ck, out_dir, masked.as_ref().map(|(_, r, _)| r))?;
     }
-    let trained_on = masked.as_ref().map_or(matrix, |(m, _)| m);
+    let trained_on = masked.as_ref().map_or(matrix, |(m, _, _)| m);
     // The HCLT reads the packed matrix; a dense copy would be 32 times its size.
     let hclt = matches!(
         previous.as_ref().map_or(&config.model, |ck| &ck.meta.model),
@@ -248,6 +248,11 @@ pub(crate) fn train_inner(
             (t, rng::rng(seed, STREAM_TRAIN), 0, Vec::new())
         }
     };
+    // Not modelled, the masked sites leave the likelihood that EM climbs, selection and the
+    // attacks score, and the AGs (a resumed model keeps them in its weights).
+    if let Some((_, _, sites)) = &masked {
+        trainer.leave_out_sites(sites);
+    }
     let names = trainer.loss_names(dp.is_some());
     let mut meta = ModelMeta {
         format_version: FORMAT_VERSION,
@@ -265,7 +270,7 @@ pub(crate) fn train_inner(
         privacy: dp.as_ref().map(|d| d.record.clone()),
         window_part: part.cloned(),
         reference: reference.map(TrainingData::of),
-        private_alleles: masked.as_ref().map(|(_, r)| r.clone()),
+        private_alleles: masked.as_ref().map(|(_, r, _)| r.clone()),
     };
     let save = |trainer: &Trainer,
                 meta: &mut ModelMeta,

@@ -23,8 +23,11 @@ pub(crate) struct Breadth {
     /// The first child's position of each position, then one past the last position: the
     /// children of `p` are `child_start[p]..child_start[p + 1]`.
     child_start: Vec<usize>,
-    /// `(positions, states)`, as [`HostHclt::emission`].
+    /// `(positions, states)`, as [`HostHclt::emission`]: the factor of the alternate allele.
     pub(crate) emission: Vec<f32>,
+    /// `(positions, states)`: the factor of the reference allele, `1 − emission`; both are 1
+    /// at a site not modelled ([`HostHclt::not_modelled`]), which marginalises it.
+    pub(crate) emission_ref: Vec<f32>,
     /// `(positions, states, states)`, as [`HostHclt::transition`] (the root's is unused).
     pub(crate) transition: Vec<f32>,
 }
@@ -62,11 +65,20 @@ impl Breadth {
                 .flat_map(|&j| values[j * width..(j + 1) * width].iter().copied())
                 .collect()
         };
+        let mut emission = rows(&h.emission, k);
+        let mut emission_ref: Vec<f32> = emission.iter().map(|&b| 1.0 - b).collect();
+        for (p, &j) in site.iter().enumerate() {
+            if h.not_modelled.get(j).copied().unwrap_or(false) {
+                emission[p * k..(p + 1) * k].fill(1.0);
+                emission_ref[p * k..(p + 1) * k].fill(1.0);
+            }
+        }
         Self {
             k,
             floor: h.floor,
             pi: h.pi.clone(),
-            emission: rows(&h.emission, k),
+            emission,
+            emission_ref,
             transition: rows(&h.transition, k * k),
             site,
             child_start,

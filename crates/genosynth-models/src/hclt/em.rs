@@ -405,10 +405,15 @@ fn upward(h: &Hclt, x: &Tensor) -> Result<(Vec<Option<Tensor>>, Vec<Option<Tenso
     let floor = f64::from(h.params.message_floor());
     let floored = |t: Tensor| if floor > 0.0 { t.maximum(floor) } else { Ok(t) };
     for &j in h.tree.order.iter().rev() {
-        let (b, one_minus) = h.emission_rows(j)?;
-        let xj = x.get(j)?.unsqueeze(1)?;
-        // E_j(x)[n, a] = x_n · B_j[a] + (1 − x_n) · (1 − B_j[a])
-        let mut mj = (xj.broadcast_mul(&(b - &one_minus)?)?).broadcast_add(&one_minus)?;
+        let mut mj = if h.is_not_modelled(j) {
+            // Factor 1 for both alleles: the site is marginalised.
+            Tensor::ones((n, h.params.hidden()), h.dtype(), x.device())?
+        } else {
+            let (b, one_minus) = h.emission_rows(j)?;
+            let xj = x.get(j)?.unsqueeze(1)?;
+            // E_j(x)[n, a] = x_n · B_j[a] + (1 − x_n) · (1 − B_j[a])
+            (xj.broadcast_mul(&(b - &one_minus)?)?).broadcast_add(&one_minus)?
+        };
         for &c in &h.tree.children[j] {
             let uc: &Tensor = u[c].as_ref().expect("children come before parents upward");
             let (next, s) = normalise((mj * uc)?)?;

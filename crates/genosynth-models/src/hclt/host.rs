@@ -15,6 +15,8 @@ pub(crate) struct HostHclt {
     pub(crate) transition: Vec<f32>,
     /// `p(x_j = 1 | z_j = a)`, `(sites, states)`.
     pub(crate) emission: Vec<f32>,
+    /// [`Hclt::not_modelled`] (empty: every site modelled).
+    pub(crate) not_modelled: Vec<bool>,
 }
 
 impl HostHclt {
@@ -31,18 +33,22 @@ impl HostHclt {
             pi,
             transition,
             emission,
+            not_modelled: Vec::new(),
         }
     }
 
     /// The parameters of `h`, copied to the host.
     pub(crate) fn of(h: &Hclt) -> Result<Self> {
         let cpu = candle_core::Device::Cpu;
-        Ok(Self::new(
-            h.params.hidden(),
-            h.params.message_floor(),
-            h.pi.to_device(&cpu)?.to_vec1()?,
-            h.transition.to_device(&cpu)?.flatten_all()?.to_vec1()?,
-            h.emission.to_device(&cpu)?.flatten_all()?.to_vec1()?,
-        ))
+        Ok(Self {
+            not_modelled: h.not_modelled.clone(),
+            ..Self::new(
+                h.params.hidden(),
+                h.params.message_floor(),
+                h.pi.to_device(&cpu)?.to_vec1()?,
+                h.transition.to_device(&cpu)?.flatten_all()?.to_vec1()?,
+                h.emission.to_device(&cpu)?.flatten_all()?.to_vec1()?,
+            )
+        })
     }
 }

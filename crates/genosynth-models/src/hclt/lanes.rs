@@ -171,9 +171,9 @@ fn upward_k(k: usize, h: &Breadth, s: &mut Scratch) {
     for p in (0..h.len()).rev() {
         let alt = bit_lanes(s.alt[p]);
         let b = &h.emission[p * k..(p + 1) * k];
+        let nb = &h.emission_ref[p * k..(p + 1) * k];
         let mp = &mut s.m[p * k..(p + 1) * k];
-        for (row, &b) in mp.iter_mut().zip(b) {
-            let nb = 1.0 - b;
+        for ((row, &b), &nb) in mp.iter_mut().zip(b).zip(nb) {
             for (v, &x) in row.iter_mut().zip(&alt) {
                 *v = if x != 0.0 { b } else { nb };
             }

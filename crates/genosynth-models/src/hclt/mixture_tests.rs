@@ -95,6 +95,7 @@ fn one_component_is_the_plain_hclt() {
         pi: Tensor::from_vec(pi2, kk, &dev).unwrap(),
         transition: Tensor::from_vec(tr2, (l, kk, kk), &dev).unwrap(),
         emission: Tensor::from_vec(em2, (l, kk), &dev).unwrap(),
+        not_modelled: Vec::new(),
     };
     let n = m.n_haplotypes();
     let a = em::log_likelihoods(one, &dense, n).unwrap();

@@ -19,6 +19,8 @@ mod host;
 mod lanes;
 #[cfg(test)]
 mod mixture_tests;
+#[cfg(test)]
+mod not_modelled_tests;
 mod passes;
 mod prior;
 #[cfg(test)]
@@ -42,6 +44,10 @@ use crate::{Error, Result};
 pub(crate) use em::{HcltTrainer, matrix_log_likelihoods, mean_log_likelihood};
 pub use reference::ReferenceCache;
 pub(crate) use tree::Tree;
+
+/// The tensor of `model.safetensors` flagging the sites not modelled (1.0), one per site;
+/// absent when every site is modelled.
+const NOT_MODELLED: &str = "hclt.not_modelled";
 
 /// Per-epoch figure of the HCLT: mean log-likelihood of the training haplotypes (nats).
 pub(crate) const HCLT_LOSSES: [&str; 1] = ["log_likelihood"];
@@ -195,6 +201,10 @@ pub(crate) struct Hclt {
     pub(crate) transition: Tensor,
     /// `B_j[a] = p(x_j = 1 | z_j = a)`, `(sites, states)`.
     pub(crate) emission: Tensor,
+    /// Sites the model does not model (empty: none): their emission factor is 1 for both
+    /// alleles, so the likelihood is the marginal over the other sites and does not depend on
+    /// them, and sampling writes the reference allele there (`--private-allele-min-count`).
+    pub(crate) not_modelled: Vec<bool>,
 }
 
 impl Hclt {
@@ -247,6 +257,7 @@ impl Hclt {
             pi: Tensor::from_vec(pi, k, dev)?,
             transition: Tensor::from_vec(transition, (l, k, k), dev)?,
             emission: Tensor::from_vec(emission, (l, k), dev)?,
+            not_modelled: Vec::new(),
             params,
             tree,
         })
@@ -286,12 +297,32 @@ impl Hclt {
             .and_then(|p| p.to_vec1())
             .map_err(|e| e.to_string())?;
         let tree = Tree::from_parents(&parents)?;
+        // Models written before it existed model every site.
+        let not_modelled = match w.get(NOT_MODELLED) {
+            None => Vec::new(),
+            Some(t) => {
+                if t.dims() != [n_sites] {
+                    return Err(format!(
+                        "{NOT_MODELLED} of shape {:?}, expected [{n_sites}]",
+                        t.dims()
+                    ));
+                }
+                t.to_device(&Device::Cpu)
+                    .and_then(|t| t.to_dtype(DType::F32))
+                    .and_then(|t| t.to_vec1::<f32>())
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .map(|v| v != 0.0)
+                    .collect()
+            }
+        };
         Ok(Self {
             params,
             tree,
             pi,
             transition,
             emission,
+            not_modelled,
         })
     }
 
@@ -329,6 +360,7 @@ impl Hclt {
             pi,
             transition,
             emission,
+            not_modelled: self.not_modelled.clone(),
         })
     }
 
@@ -338,7 +370,7 @@ impl Hclt {
         let dev = self.pi.device();
         let parents: Vec<f32> = self.tree.parents_f32();
         let n = parents.len();
-        vec![
+        let mut out: NamedTensors = vec![
             (
                 "hclt.parent".into(),
                 Tensor::from_vec(parents, n, dev).expect("a vector of the tree's size"),
@@ -346,7 +378,29 @@ impl Hclt {
             ("hclt.pi".into(), self.pi.clone()),
             ("hclt.transition".into(), self.transition.clone()),
             ("hclt.emission".into(), self.emission.clone()),
-        ]
+        ];
+        if self.not_modelled.iter().any(|&m| m) {
+            let flags: Vec<f32> = self.not_modelled.iter().map(|&m| f32::from(m)).collect();
+            let t = Tensor::from_vec(flags, n, dev).expect("one flag per site");
+            out.push((
+                NOT_MODELLED.into(),
+                t.to_dtype(self.dtype()).expect("a float"),
+            ));
+        }
+        out
+    }
+
+    /// Whether site `j` is left out of the model ([`Hclt::not_modelled`]).
+    pub(crate) fn is_not_modelled(&self, j: usize) -> bool {
+        self.not_modelled.get(j).copied().unwrap_or(false)
+    }
+
+    /// Leaves `sites` (indices) out of the model, and models every other site.
+    pub(crate) fn set_not_modelled(&mut self, sites: &[usize]) {
+        self.not_modelled = vec![false; self.tree.len()];
+        for &j in sites {
+            self.not_modelled[j] = true;
+        }
     }
 
     /// The emissions of one site as an `(1, states)` row and its complement.

@@ -81,7 +81,10 @@ impl Hclt {
                             r.random::<f32>(),
                         ),
                     };
-                    let alt = r.random::<f32>() < emission[j * k + z[j]];
+                    // Drawn at every site, so each stream stays the same; a site not
+                    // modelled gets the reference allele.
+                    let alt =
+                        r.random::<f32>() < emission[j * k + z[j]] && !self.is_not_modelled(j);
                     hap[j / 64] |= u64::from(alt) << (j % 64);
                 }
             },
