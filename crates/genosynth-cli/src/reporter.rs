@@ -207,8 +207,8 @@ fn print_trained(summary: &TrainSummary, dir: &std::path::Path, ctx: &Context) {
     if let Some(p) = &summary.private_alleles {
         ctx.printer.info(format!(
             "private alleles not learned: {} alleles at {} sites (no reference person and fewer \
-             than {} of the input's haplotypes carry them; sites kept, the alleles set to the \
-             reference allele in training)",
+             than {} of the input's haplotypes carry them, none included; sites kept, not \
+             modelled, the reference allele in the AGs)",
             p.alleles, p.sites, p.min_count
         ));
     }

@@ -58,14 +58,16 @@ pub struct PrivacyRisk {
 }
 
 /// The input's private alleles an HCLT with reference people did not learn
-/// (`--private-allele-min-count`): their sites were kept, the alleles set to the reference
-/// allele in training.
+/// (`--private-allele-min-count`): their sites were kept but not modelled (left out of the
+/// likelihood, the reference allele in the AGs), the alleles set to the reference allele in
+/// training.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaskedAlleles {
     /// Alternate alleles no reference person and fewer than this many input haplotypes carry
     /// were not learned.
     pub min_count: usize,
-    /// Sites with such an allele.
+    /// Sites not modelled: no reference person and fewer than `min_count` input haplotypes
+    /// (none included) carry their alternate allele.
     pub sites: usize,
     /// Training alleles set to the reference allele.
     pub alleles: usize,

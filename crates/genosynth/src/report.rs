@@ -129,9 +129,10 @@ pub fn dp_guarantee(p: &PrivacyRecord) -> DpGuarantee {
 
 /// The `##genosynthPrivateAlleles=` header value of AGs from a model that did not learn its
 /// input's private alleles (`--private-allele-min-count`):
-/// `<ID=private_alleles,min_count=5,sites=1182,alleles=1240>` (sites kept, their alternate
-/// alleles no reference person and fewer than `min_count` input haplotypes carry set to the
-/// reference allele in training; `alleles`: how many training alleles that changed).
+/// `<ID=private_alleles,min_count=5,sites=1182,alleles=1240>` (sites kept but not modelled:
+/// no reference person and fewer than `min_count` input haplotypes, none included, carry
+/// their alternate allele; the AGs carry the reference allele there; `alleles`: how many
+/// training alleles were set to the reference allele).
 pub fn private_alleles_header(p: &genosynth_models::PrivateAlleles) -> String {
     format!(
         "<ID=private_alleles,min_count={},sites={},alleles={}>",

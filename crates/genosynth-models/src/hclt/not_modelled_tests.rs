@@ -169,3 +169,77 @@ fn the_ags_carry_the_reference_allele_at_the_sites_left_out() {
     // A mixture's component keeps the sites left out.
     assert_eq!(h.component(0).unwrap().not_modelled, h.not_modelled);
 }
+
+/// Through `train` with reference people and `private_allele_min_count`, the model's files
+/// (`load`), scoring and `generate` agree on the sites left out.
+#[test]
+fn a_trained_model_leaves_its_private_allele_sites_out_of_scores_and_ags() {
+    use crate::{
+        Checkpoint, DeviceChoice, GenerateOptions, ModelParams, TrainConfig, TrainOptions,
+        generate, haplotype_scores, private_allele_sites, train,
+    };
+    let all = population(test_seed(41));
+    let pick = |r: std::ops::Range<usize>| all.select_samples(&r.collect::<Vec<_>>()).unwrap();
+    let (mut people, mut reference) = (pick(0..40), pick(40..120));
+    // Sites 0-5: no reference person carries the alternate allele; sites 0-3 carried by 0-3
+    // of the people's haplotypes, 4 and 5 by many.
+    for s in 0..6 {
+        for h in 0..reference.n_haplotypes() {
+            reference.set(h, s, false);
+        }
+        for h in 0..people.n_haplotypes() {
+            people.set(h, s, if s < 4 { h < s } else { h % 3 == 0 });
+        }
+    }
+    let sites = private_allele_sites(&[&people], &reference, 5).unwrap();
+    assert_eq!(sites, vec![0, 1, 2, 3]);
+    let config = TrainConfig {
+        model: ModelParams::Hclt(HcltParams {
+            states: 4,
+            chunk: 64,
+            ..HcltParams::default()
+        }),
+        epochs: 3,
+        seed: 5,
+        device: DeviceChoice::Cpu,
+        save_every: 0,
+        dp: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let options = TrainOptions {
+        reference: Some(&reference),
+        private_allele_min_count: 5,
+        ..TrainOptions::new(dir.path())
+    };
+    train(&people, &config, options).unwrap();
+    let model = Checkpoint::load(dir.path()).unwrap();
+    assert_eq!(model.meta.private_alleles.as_ref().unwrap().sites, 4);
+    let h = Hclt::from_tensors(
+        HcltParams {
+            states: 4,
+            chunk: 64,
+            ..HcltParams::default()
+        },
+        people.n_sites(),
+        &model.weights,
+    )
+    .unwrap();
+    let flags: Vec<usize> = (0..people.n_sites())
+        .filter(|&j| h.is_not_modelled(j))
+        .collect();
+    assert_eq!(flags, sites);
+    let score = |m: &HaplotypeMatrix| haplotype_scores(&model, m).unwrap().unwrap().1;
+    assert_eq!(score(&people), score(&flipped(&people, &sites)));
+    assert_ne!(score(&people), score(&flipped(&people, &[4])));
+    let options = GenerateOptions {
+        n_haplotypes: 400,
+        seed: 6,
+        device: DeviceChoice::Cpu,
+        gibbs_steps: None,
+    };
+    let ags = generate(&model, &options).unwrap().matrix;
+    for h in 0..ags.n_haplotypes() {
+        assert!(sites.iter().all(|&s| !ags.get(h, s)), "AG {h}");
+    }
+    assert!((0..ags.n_haplotypes()).any(|h| ags.get(h, 4)));
+}
