@@ -3,8 +3,8 @@
 //! chromosomes' strata do, docs/privacy.md "Weights beyond the ladder"). The HCLT with a
 //! reference (`auto` weight, checkpoint chosen on validation people) learns those alleles and
 //! its likelihood attack reads its training people apart from test people nothing trained or
-//! chose on; with `--private-allele-min-count 5` it does not learn them and the attack reads
-//! within the 0.60 bound (the mean of three strata).
+//! chose on; with `--private-allele-min-count 5` it does not model their sites and the
+//! attack reads within the 0.60 bound (the mean of three strata).
 
 use std::sync::atomic::AtomicBool;
 
@@ -154,9 +154,11 @@ fn test_auc(seed: u64, min_count: usize) -> f64 {
 #[test]
 fn a_stratum_that_leaks_through_its_private_alleles_passes_with_them_masked() {
     // Three strata: with 32 members the AUC of one has a standard deviation of about 0.05.
-    // One stratum at each of GENOSYNTH_TEST_SEED 0-7 (200 test people): 0.84-0.88 without
-    // the mask, 0.43-0.56 (mean 0.505) with it, each falling by 0.31-0.41; strata 8 and 9
-    // (seeds 7 + 1, 7 + 2): 0.79 / 0.46 and 0.89 / 0.54.
+    // The three strata at each of GENOSYNTH_TEST_SEED 0-7 (24, 200 test people) with the
+    // sites not modelled: 0.78-0.92 without, 0.38-0.60 with (means of three 0.44-0.55),
+    // each falling by 0.20-0.48. Not modelled, the sites no longer add each person's
+    // penalties at them, which hid part of the common sites' memorisation: the masked-only
+    // design of 4f0ae88 read 0.43-0.62 on seeds 0, 3 and 7 (mean 0.49, new 0.54).
     let mut masked_sum = 0.0;
     for k in 0..3 {
         let seed = test_seed(7) + k;
@@ -167,7 +169,7 @@ fn a_stratum_that_leaks_through_its_private_alleles_passes_with_them_masked() {
             "seed {seed} without the mask: test likelihood AUC {leaking}"
         );
         assert!(
-            masked < leaking - 0.2,
+            masked < leaking - 0.15,
             "seed {seed}: the mask took the AUC from {leaking} to {masked} only"
         );
         masked_sum += masked;
