@@ -1,7 +1,8 @@
 //! An HCLT with reference people does not learn the input's private alleles
-//! (`TrainOptions::private_allele_min_count`): the masked set is a direct count over training
-//! and validation people, sites are kept, the model trains on the reference allele there, and
-//! selection's likelihood attack scores the people's true haplotypes.
+//! (`TrainOptions::private_allele_min_count`): the set is a direct count over training and
+//! validation people (sites none of them carries included), sites are kept but not modelled:
+//! the AGs carry the reference allele there and no likelihood, selection's attack's
+//! included, depends on a person's alleles there.
 
 use std::sync::atomic::AtomicBool;
 
@@ -72,8 +73,8 @@ fn config(epochs: usize) -> TrainConfig {
     }
 }
 
-/// The sites a direct count masks at `min_count`: no reference copy, 1 to `min_count − 1` copies
-/// among the training and validation haplotypes.
+/// The sites a direct count leaves out at `min_count`: no reference copy, 0 to `min_count − 1`
+/// copies among the training and validation haplotypes.
 fn counted(min_count: usize) -> Vec<usize> {
     let (fit, validation, reference) = (fit(), validation(), reference());
     (0..SITES)
@@ -81,7 +82,7 @@ fn counted(min_count: usize) -> Vec<usize> {
             let copies =
                 |m: &HaplotypeMatrix| (0..m.n_haplotypes()).filter(|&h| m.get(h, s)).count();
             let c = copies(&fit) + copies(&validation);
-            copies(&reference) == 0 && c > 0 && c < min_count
+            copies(&reference) == 0 && c < min_count
         })
         .collect()
 }
@@ -93,8 +94,10 @@ fn the_masked_alleles_are_a_direct_count_over_all_input_people() {
         let got = private_allele_sites(&[&fit, &validation], &reference, min_count).unwrap();
         assert_eq!(got, counted(min_count), "min count {min_count}");
     }
-    // Site 23 has 4 training copies and a validation one: 5 in all, not below 5.
-    assert_eq!(counted(5), vec![20, 21, 22, 29]);
+    // Site 23 has 4 training copies and a validation one: 5 in all, not below 5; site 28 has
+    // none.
+    assert_eq!(counted(5), vec![20, 21, 22, 28, 29]);
+    assert_eq!(counted(1), vec![28]);
 }
 
 /// Trains with validation on `validation()` and the reference, masking at `min_count`: the
@@ -166,7 +169,7 @@ fn the_model_learns_the_reference_allele_there_and_selection_scores_true_haploty
         masked.meta.private_alleles,
         Some(PrivateAlleles {
             min_count: 5,
-            sites: 4,
+            sites: 5,
             // 1 + 2 + 3 training copies at sites 20–22; site 29's copy is a validation one.
             alleles: 6,
         })
@@ -177,20 +180,21 @@ fn the_model_learns_the_reference_allele_there_and_selection_scores_true_haploty
     assert_eq!(masked.meta.training, plain.meta.training);
 
     // Sites 20–22: the training copies (expected 6/40 / (1 + W) × 4,000 ≈ 300 AGs unmasked)
-    // are gone; sites 23–27, not masked, are still drawn.
+    // are gone, every AG carries the reference allele there; sites 23–27 are still drawn.
     let (gone, kept) = ([20, 21, 22], [23, 24, 25, 26, 27]);
     let (masked_gone, plain_gone) = (drawn(&masked, &gone), drawn(&plain, &gone));
     assert!(
         plain_gone > 100,
         "unmasked: {plain_gone} AG alleles at sites 20-22"
     );
-    assert!(
-        masked_gone * 20 < plain_gone,
-        "masked: {masked_gone} AG alleles at sites 20-22 against {plain_gone} unmasked"
+    assert_eq!(
+        masked_gone, 0,
+        "not modelled: {masked_gone} AG alleles at sites 20-22 against {plain_gone} modelled"
     );
     assert!(drawn(&masked, &kept) > 100, "sites 23-27 are learned");
 
-    // The attack scored the training people as they are, not as the model trained on them.
+    // The attack scored the training people as they are; not modelled, the sites change no
+    // score, so the people as the model trained on them read the same.
     let fit = fit();
     let (_, truth) = haplotype_scores(&masked, &fit).unwrap().unwrap();
     let sites = private_allele_sites(&[&fit, &validation()], &reference(), 5).unwrap();
@@ -202,10 +206,11 @@ fn the_model_learns_the_reference_allele_there_and_selection_scores_true_haploty
             (m - t).abs() < 1e-3 * t.abs().max(1.0),
             "haplotype {h}: {m} vs {t}"
         );
-        // Haplotypes 0–2 carry a masked allele: the model gives it almost no mass.
-        if h <= 2 {
-            assert!(t + 1.0 < *a, "haplotype {h}: true {t}, masked {a}");
-        }
+        // Haplotypes 0–2 carry an allele the mask set to the reference one.
+        assert!(
+            (t - a).abs() < 1e-9 * t.abs().max(1.0),
+            "haplotype {h}: true {t}, masked {a}"
+        );
     }
 }
 
@@ -238,5 +243,6 @@ fn a_resume_with_another_count_is_refused_naming_both() {
     }
     let summary = run(4, true, 5).unwrap();
     assert_eq!(summary.epochs_done, 4);
-    assert_eq!(summary.private_alleles.map(|p| p.sites), Some(4));
+    // Without the validation people: sites 20–23 (1–4 copies), 28 and 29 (none).
+    assert_eq!(summary.private_alleles.map(|p| p.sites), Some(6));
 }
