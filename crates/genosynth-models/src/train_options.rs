@@ -155,11 +155,12 @@ pub struct TrainOptions<'a> {
     /// reference people (a ladder of reference weights): the first run trains it, the next
     /// reuse it.
     pub reference_cache: Option<&'a crate::ReferenceCache>,
-    /// With `reference`: an alternate allele that no reference haplotype carries and fewer
-    /// than this many of the input's haplotypes carry (training and validation people, so the
-    /// set does not depend on the split) is not learned: set to the reference allele in the
-    /// data the model trains on, its site kept ([`crate::private_allele_sites`]). Validation
-    /// scores the true haplotypes. 0: off.
+    /// With `reference`: a site whose alternate allele no reference haplotype carries and
+    /// fewer than this many of the input's haplotypes carry, none included (training and
+    /// validation people, so the set does not depend on the split), is kept in the site set
+    /// but not modelled ([`crate::private_allele_sites`]): the data the model trains on has
+    /// the reference allele there, its likelihood leaves the site out and the AGs carry the
+    /// reference allele. 0: off.
     pub private_allele_min_count: usize,
 }
 
