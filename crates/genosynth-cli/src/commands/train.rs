@@ -293,12 +293,12 @@ pub(crate) struct HyperArgs {
         help_heading = "HCLT hyperparameters"
     )]
     pub(crate) weight_folds: usize,
-    /// HCLT with --reference: an alternate allele that no reference haplotype carries and
-    /// fewer than N of the input's haplotypes carry (validation people included) is not
-    /// learned: set to the reference allele in the training data, the site kept. Such alleles
-    /// are what the likelihood attack reads on small training sets (docs/privacy.md); the AGs
-    /// then lack the population's own rarest alleles. 0: learn them. [default: 5 with
-    /// --reference]
+    /// HCLT with --reference: a site whose alternate allele no reference haplotype carries and
+    /// fewer than N of the input's haplotypes carry (validation people included; none
+    /// included) is not modelled: the model's likelihood leaves it out and the AGs carry the
+    /// reference allele there, the site kept. Such alleles are what the likelihood attack
+    /// reads on small training sets (docs/privacy.md); the AGs then lack the population's own
+    /// rarest alleles. 0: model every site. [default: 5 with --reference]
     #[arg(long, value_name = "N", help_heading = "HCLT hyperparameters")]
     private_allele_min_count: Option<usize>,
 }
