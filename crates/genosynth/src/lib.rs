@@ -39,6 +39,7 @@ mod chunked;
 mod error;
 mod evaluation;
 mod guard;
+mod header_value;
 mod ladder_record;
 mod output;
 mod pipeline;

@@ -63,12 +63,9 @@ pub fn risk_header(risk: &PrivacyRisk) -> String {
 
 /// The risk recorded by [`risk_header`]; `None` when it does not parse.
 pub fn risk_from_header(value: &str) -> Option<PrivacyRisk> {
-    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
+    let inner = crate::header_value::inner(value)?;
     let (head, failed) = inner.split_once(",failed=")?;
-    let field = |name: &str| {
-        head.split(',')
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-    };
+    let field = |name: &str| crate::header_value::field(head, name);
     let failed = failed.strip_prefix('"')?.strip_suffix('"')?;
     Some(PrivacyRisk {
         accepted: field("accepted")?.parse().ok()?,

@@ -57,12 +57,8 @@ pub fn guard_info(g: &GuardReport) -> GuardInfo {
 /// The guard recorded in an AG file's `##genosynthGuard=` header value
 /// (`<ID=guard,min_distance=12,auto=true,redrawn=3,rounds=1>`); `None` when it does not parse.
 pub fn guard_from_header(value: &str) -> Option<GuardInfo> {
-    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
-    let field = |name: &str| {
-        inner
-            .split(',')
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-    };
+    let inner = crate::header_value::inner(value)?;
+    let field = |name: &str| crate::header_value::field(inner, name);
     Some(GuardInfo {
         min_distance: field("min_distance")?.parse().ok()?,
         auto: field("auto")?.parse().ok()?,
@@ -156,14 +152,9 @@ pub fn masked_alleles(checkpoint: &Checkpoint) -> Option<genosynth_eval::MaskedA
 
 /// Parses a `##genosynthPrivateAlleles=` header value ([`private_alleles_header`]).
 pub fn private_alleles_from_header(value: &str) -> Option<genosynth_eval::MaskedAlleles> {
-    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
-    let field = |name: &str| -> Option<usize> {
-        inner
-            .split(',')
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
-            .parse()
-            .ok()
-    };
+    let inner = crate::header_value::inner(value)?;
+    let field =
+        |name: &str| -> Option<usize> { crate::header_value::field(inner, name)?.parse().ok() };
     Some(genosynth_eval::MaskedAlleles {
         min_count: field("min_count")?,
         sites: field("sites")?,
@@ -189,12 +180,8 @@ pub fn dp_header(p: &PrivacyRecord) -> String {
 
 /// The guarantee recorded by [`dp_header`]; `None` when it does not parse.
 pub fn dp_from_header(value: &str) -> Option<DpGuarantee> {
-    let inner = value.strip_prefix('<')?.strip_suffix('>')?;
-    let field = |name: &str| {
-        inner
-            .split(',')
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-    };
+    let inner = crate::header_value::inner(value)?;
+    let field = |name: &str| crate::header_value::field(inner, name);
     Some(DpGuarantee {
         mechanism: field("mechanism")?.to_string(),
         unit: field("unit")?.to_string(),
