@@ -278,6 +278,12 @@ pub(crate) struct HyperArgs {
     /// next ones in turn until a model's selected checkpoint meets the privacy bounds on them.
     #[arg(long, default_value_t = ReferenceWeight::Auto, value_name = "auto|W", help_heading = "HCLT hyperparameters")]
     reference_weight: ReferenceWeight,
+    /// HCLT with --reference: borrow: the reference's allele frequencies come with its
+    /// haplotype structure, both at --reference-weight (at 4-8 a small population's AGs take
+    /// the reference's ancestry). F: the structure is borrowed at --reference-weight, but each
+    /// site's frequency is (own + F × reference) / (1 + F); 0 keeps the population's own.
+    #[arg(long, default_value = "borrow", value_name = "borrow|F", value_parser = parse_frequency_weight, help_heading = "HCLT hyperparameters")]
+    reference_frequency_weight: FrequencyWeight,
     /// HCLT with --reference and --reference-weight auto: judge each weight on K folds instead
     /// of the validation people alone. A fold is a group of as many of the training people as
     /// there are validation people; its model trains on everyone else (as many people as the
@@ -397,6 +403,7 @@ impl HyperArgs {
                     // The ladder sets it per model (genosynth::train).
                     ReferenceWeight::Auto => HcltParams::default().reference_weight,
                 },
+                frequency_weight: self.reference_frequency_weight.0,
                 components: self.hclt_components,
                 cluster_start: !self.hclt_random_start,
             }),
@@ -562,5 +569,19 @@ pub(crate) fn with_flags(err: genosynth::Error) -> anyhow::Error {
             )
         }
         other => other.into(),
+    }
+}
+
+/// `--reference-frequency-weight`: a weight, or `None` for `borrow`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrequencyWeight(Option<f32>);
+
+fn parse_frequency_weight(s: &str) -> Result<FrequencyWeight, String> {
+    if s.eq_ignore_ascii_case("borrow") {
+        return Ok(FrequencyWeight(None));
+    }
+    match s.parse::<f32>() {
+        Ok(f) if f >= 0.0 && f.is_finite() => Ok(FrequencyWeight(Some(f))),
+        _ => Err(format!("{s} is neither borrow nor a weight >= 0")),
     }
 }

@@ -84,6 +84,15 @@ pub struct HcltParams {
     /// (docs/privacy.md measures the choice). Ignored without a reference.
     #[serde(default = "default_reference_weight")]
     pub reference_weight: f32,
+    /// With a reference, how far each site's allele frequency is shrunk towards the reference
+    /// model's, apart from the haplotype structure (`reference_weight`): the prior's emissions
+    /// (and the start's) are the reference model's states moved site by site to `(own + F ×
+    /// reference) / (1 + F)` ([`prior::own_frequency_emissions`]). `None` borrows the
+    /// reference's frequencies with its states at `reference_weight`, which takes a small
+    /// population's AGs to the reference's ancestry (docs/model-choice.md); models written
+    /// before it existed read as `None`.
+    #[serde(default)]
+    pub frequency_weight: Option<f32>,
     /// Mixture components (1). With C > 1 the hidden states are C blocks of `states`, the
     /// transitions stay within a block, and the root's state picks the block: a mixture of C
     /// HCLTs on one tree, whose component is a latent variable shared by every site (population
@@ -124,6 +133,7 @@ impl Default for HcltParams {
             chunk: 1024,
             tree_band: 1024,
             reference_weight: 4.0,
+            frequency_weight: None,
             components: 1,
             cluster_start: true,
         }
@@ -164,6 +174,14 @@ impl HcltParams {
         }
         if self.tree_band == 0 {
             return Err(Error::config("hclt-tree-band", "must be at least 1"));
+        }
+        if let Some(f) = self.frequency_weight
+            && !(f >= 0.0 && f.is_finite())
+        {
+            return Err(Error::config(
+                "reference-frequency-weight",
+                format!("{f} is not >= 0"),
+            ));
         }
         if !(self.reference_weight >= 0.0 && self.reference_weight.is_finite()) {
             return Err(Error::config(

@@ -11,17 +11,18 @@ use super::*;
 use crate::{DeviceChoice, Error, ModelParams, RbmParams, TrainConfig, TrainOptions, train};
 
 /// A model of `own` shrunk towards `reference` with `weight` after 15 EM iterations, and the
-/// stream it continues on.
+/// stream it continues on; with `own_frequencies`, the prior at `own`'s frequencies.
 fn shrunk(
     own: &HaplotypeMatrix,
     reference: &HaplotypeMatrix,
-    weight: f32,
+    (weight, frequency_weight): (f32, Option<f32>),
     cache: Option<&ReferenceCache>,
 ) -> (HcltTrainer, ChaCha8Rng) {
     let params = HcltParams {
         states: 4,
         chunk: 64,
         reference_weight: weight,
+        frequency_weight,
         ..HcltParams::default()
     };
     let freqs: Vec<f32> = own.allele_frequencies().iter().map(|&f| f as f32).collect();
@@ -46,7 +47,11 @@ fn shrunk(
 
 /// Block frequencies of 20,000 AGs of a model of `own` shrunk towards `reference` with `weight`
 /// (sampling noise one sd 0.0035, so the model's own error shows).
-fn shrunk_frequencies(own: &HaplotypeMatrix, reference: &HaplotypeMatrix, weight: f32) -> Vec<f64> {
+fn shrunk_frequencies(
+    own: &HaplotypeMatrix,
+    reference: &HaplotypeMatrix,
+    weight: (f32, Option<f32>),
+) -> Vec<f64> {
     let (t, mut r) = shrunk(own, reference, weight, None);
     let l = own.n_sites();
     let ags = t.hclt.sample(20_000, None, &mut r).unwrap();
@@ -61,7 +66,7 @@ fn own_people_keep_one_part_in_one_plus_the_weight() {
     let reference = blocks("R", 600, &[0.6, 0.3], 2);
     let (f_own, f_ref) = (own.allele_frequencies(), reference.allele_frequencies());
     for weight in [0.0f32, 4.0] {
-        let got = shrunk_frequencies(&own, &reference, weight);
+        let got = shrunk_frequencies(&own, &reference, (weight, None));
         for (b, f) in got.iter().enumerate() {
             let w = f64::from(weight);
             let want = (f_own[b * 3] + w * f_ref[b * 3]) / (1.0 + w);
@@ -78,6 +83,72 @@ fn own_people_keep_one_part_in_one_plus_the_weight() {
                 (f - want).abs() < tolerance,
                 "weight {weight}, block {b}: {f} vs {want}"
             );
+        }
+    }
+}
+
+#[test]
+fn each_site_keeps_its_own_frequency_shrunk_by_the_frequency_weight_at_any_weight() {
+    let own = blocks("S", 60, &[0.1, 0.9], 1);
+    let reference = blocks("R", 600, &[0.6, 0.3], 2);
+    let (f_own, f_ref) = (own.allele_frequencies(), reference.allele_frequencies());
+    for (weight, frequency_weight) in [(0.0f32, 0.0f32), (4.0, 0.0), (16.0, 0.0), (4.0, 1.0)] {
+        let got = shrunk_frequencies(&own, &reference, (weight, Some(frequency_weight)));
+        for (b, f) in got.iter().enumerate() {
+            let fw = f64::from(frequency_weight);
+            let want = (f_own[b * 3] + fw * f_ref[b * 3]) / (1.0 + fw);
+            figure(
+                &format!("weight {weight}, frequency weight {fw}, block {b} error"),
+                (f - want).abs(),
+            );
+            // Borrowing the reference's frequencies misses the own ones by 0.40 at weight 4
+            // (the test above).
+            assert!(
+                (f - want).abs() < 0.07,
+                "weight {weight}, frequency weight {fw}, block {b}: {f} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn own_frequency_emissions_give_each_site_its_target_under_the_state_marginals() {
+    let own = blocks("S", 40, &[0.2, 0.7, 0.05], 7);
+    let reference = blocks("R", 200, &[0.6, 0.3, 0.5], 8);
+    let (t, _) = shrunk(&reference, &own, (0.0, None), None);
+    let host = super::host::HostHclt::of(&t.hclt).unwrap();
+    let k = host.k;
+    let targets: Vec<f32> = (0..own.n_sites())
+        .map(|j| [0.0, 0.02, 0.5, 0.98, 1.0][j % 5])
+        .collect();
+    let e = super::prior::own_frequency_emissions(&host, &t.hclt.tree, (&targets, 0.0), 80);
+    // The marginals, carried down the tree as the function documents, read independently here
+    // by sampling: 40,000 haplotypes from the model with the new emissions.
+    let mut moved = t.hclt.clone();
+    let narrow: Vec<f32> = e.iter().map(|&v| v as f32).collect();
+    moved.emission =
+        candle_core::Tensor::from_vec(narrow, (own.n_sites(), k), &Device::Cpu).unwrap();
+    let n = 40_000;
+    let mut r = ChaCha8Rng::seed_from_u64(test_seed(3));
+    let ags = moved.sample(n, Some(1.0), &mut r).unwrap();
+    let l = own.n_sites();
+    for (j, &target) in targets.iter().enumerate() {
+        let want = f64::from(target).clamp(0.5 / 80.0, 1.0 - 0.5 / 80.0);
+        let got = ags.chunks(l).filter(|h| h[j] == 1).count() as f64 / n as f64;
+        figure(&format!("site {j} frequency error"), (got - want).abs());
+        // Sampling sd at most 0.0025.
+        assert!((got - want).abs() < 0.012, "site {j}: {got} vs {want}");
+    }
+    // The states keep their order at every site: a shift of the log-odds, not a new row.
+    for j in 0..l {
+        let before = &host.emission[j * k..(j + 1) * k];
+        let after = &e[j * k..(j + 1) * k];
+        for a in 0..k {
+            for b in 0..k {
+                if before[a] < before[b] {
+                    assert!(after[a] <= after[b], "site {j}: states {a}, {b} swapped");
+                }
+            }
         }
     }
 }
@@ -130,11 +201,11 @@ fn a_cached_reference_model_trains_the_same_model_at_every_weight() {
     };
     let cache = ReferenceCache::default();
     for weight in [1.0f32, 4.0, 1.0] {
-        let (cached, _) = shrunk(&own, &reference, weight, Some(&cache));
-        let (fresh, _) = shrunk(&own, &reference, weight, None);
+        let (cached, _) = shrunk(&own, &reference, (weight, Some(0.0)), Some(&cache));
+        let (fresh, _) = shrunk(&own, &reference, (weight, Some(0.0)), None);
         assert_eq!(emission(&cached), emission(&fresh), "weight {weight}");
     }
-    let (one, _) = shrunk(&own, &reference, 1.0, Some(&cache));
-    let (four, _) = shrunk(&own, &reference, 4.0, Some(&cache));
+    let (one, _) = shrunk(&own, &reference, (1.0, Some(0.0)), Some(&cache));
+    let (four, _) = shrunk(&own, &reference, (4.0, Some(0.0)), Some(&cache));
     assert_ne!(emission(&one), emission(&four), "the weight still matters");
 }

@@ -5,13 +5,13 @@
 
 use std::sync::Mutex;
 
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 use genosynth_core::HaplotypeMatrix;
 use rand_chacha::ChaCha8Rng;
 
 use super::bits::SiteBits;
 use super::host::HostHclt;
-use super::prior::Prior;
+use super::prior::{Prior, own_frequency_emissions};
 use super::{Hclt, HcltParams, HcltTrainer};
 use crate::Result;
 
@@ -133,14 +133,34 @@ impl HcltTrainer {
             Some(c) => c.model(&params, seed, reference, pooled_rng, dev)?,
             None => reference_model(&params, reference, pooled_rng, dev)?,
         };
-        let prior = Prior::of(&HostHclt::of(&pooled)?, f64::from(params.reference_weight));
+        let host = HostHclt::of(&pooled)?;
+        let mut prior = Prior::of(&host, f64::from(params.reference_weight));
+        let own_emissions = params.frequency_weight.map(|f| {
+            own_frequency_emissions(
+                &host,
+                &pooled.tree,
+                (frequencies, f64::from(f)),
+                own.n_haplotypes(),
+            )
+        });
         let start = match weights {
             Some(w) => w,
-            None => Hclt {
-                params: params.clone(),
-                ..pooled
-            },
+            None => {
+                let mut start = Hclt {
+                    params: params.clone(),
+                    ..pooled
+                };
+                if let Some(e) = &own_emissions {
+                    let narrow = e.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+                    let shape = start.emission.dims2()?;
+                    start.emission = Tensor::from_vec(narrow, shape, start.emission.device())?;
+                }
+                start
+            }
         };
+        if let Some(e) = own_emissions {
+            prior.emission = e;
+        }
         let bits = SiteBits::from_matrix(own, 0..own.n_haplotypes());
         let mut trainer = Self::from_bits(
             params,
