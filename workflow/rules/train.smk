@@ -65,6 +65,7 @@ if not WINDOWED:
             panel=lambda wc: f"--panel {PANEL} {LABEL_FLAG}" if label_units(wc.root) else "",
             reference=lambda wc, input: (
                 f"--reference {input.reference} --reference-weight {REFERENCE_WEIGHT}"
+                f" --reference-frequency-weight {REFERENCE_FREQUENCY_WEIGHT}"
                 f" --private-allele-min-count {PRIVATE_ALLELE_MIN_COUNT}"
                 if input.reference
                 else ""

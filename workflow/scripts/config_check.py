@@ -132,6 +132,14 @@ def check(config: dict) -> dict[str, int]:
     weight = config.get("reference_weight", "auto")
     if weight != "auto" and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0):
         problems.append(f"reference_weight: must be auto or a number >= 0 (got {weight!r})")
+    frequency = config.get("reference_frequency_weight", 0)
+    if frequency != "borrow" and (
+        isinstance(frequency, bool) or not isinstance(frequency, (int, float)) or not 0 <= frequency < float("inf")
+    ):
+        problems.append(
+            f"reference_frequency_weight: must be borrow or a number >= 0 (0 keeps each "
+            f"stratum's own allele frequencies) (got {frequency!r})"
+        )
     if isinstance(config.get("window_sites"), int) and config["window_sites"] < 2:
         problems.append("window_sites: a window needs at least 2 sites")
     _fraction(config, "train_fraction", problems)

@@ -75,6 +75,14 @@ def render_html(summary: dict) -> str:
             )
             if "matches_label" in a:
                 parts.append(f" Assigned to their own label: {per_chrom(a['matches_label'])}.")
+            check = a.get("label_check")
+            if check and check["status"] == "fail":
+                parts.append(
+                    f" <b>Label check: fail</b> ({fmt(check['value'])} &lt; {fmt(check['bound'])}): "
+                    "AGs carry a label whose population they do not resemble. A stratum that "
+                    "borrows the other strata's frequencies takes their ancestry "
+                    "(reference_frequency_weight: borrow); 0 keeps each stratum's own."
+                )
             parts.append(
                 " Held-out real people assigned to their own population: "
                 f"{per_chrom(a['holdout_assignment_accuracy'])}.</p>"

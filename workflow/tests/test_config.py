@@ -106,6 +106,8 @@ def test_patience_reaches_every_hclt_training_and_needs_validation_people(sim, t
         ("private_allele_min_count=-1", "private_allele_min_count: must be a non-negative integer"),
         ("private_allele_min_count=2.5", "private_allele_min_count: must be a non-negative integer"),
         ("private_allele_min_count=many", "private_allele_min_count: must be a non-negative integer"),
+        ("reference_frequency_weight=own", "reference_frequency_weight: must be borrow or a number >= 0"),
+        ("reference_frequency_weight=-1", "reference_frequency_weight: must be borrow or a number >= 0"),
     ],
 )
 def test_a_bad_config_fails_before_any_job_with_a_clear_message(sim, tmp_path, override, message):
@@ -195,6 +197,18 @@ def test_private_allele_min_count_reaches_every_training_with_a_reference(sim, t
         if "/baseline/" in out:
             assert "--reference" not in line and "private-allele" not in line, line
             assert "private_allele_min_count" not in line, line
+
+
+def test_each_stratum_keeps_its_own_frequencies_unless_told_to_borrow(sim, tmp_path):
+    # 0 must reach genosynth: its own default is borrow, which loses a small stratum's ancestry.
+    commands = trainings(tmp_path, sim)
+    strata = [line for out, line in commands.items() if "/strata/" in out]
+    assert strata and all("--reference-frequency-weight 0 " in line for line in strata), strata
+    assert not any("--reference-frequency-weight" in line
+                   for out, line in commands.items() if "/baseline/" in out), commands
+    commands = trainings(tmp_path, sim, "reference_frequency_weight=borrow")
+    strata = [line for out, line in commands.items() if "/strata/" in out]
+    assert strata and all("--reference-frequency-weight borrow " in line for line in strata), strata
 
 
 def test_private_allele_min_count_zero_is_passed_and_each_stratum_alone_gets_none(sim, tmp_path):

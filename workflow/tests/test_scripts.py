@@ -61,11 +61,24 @@ def test_the_ancestry_measure_counts_agreement_across_chromosomes():
     assert measure["same_population_on_every_chromosome"] == 0.5
     assert measure["pairwise_agreement"]["chr1~chr2"] == 0.75
     assert measure["matches_label"]["chr1"] == 0.5
+    # The worst chromosome (chr2: 1 of 4 AGs of its label's population) fails the check.
+    assert measure["label_check"] == {"value": 0.25, "bound": 0.9, "status": "fail"}
     assert measure["labels_identical_across_chromosomes"] is True
     # Shares: chr1 EUR .5 AFR .25 EAS .25; chr2 EUR .25 AFR .5 EAS .25; chr3 EUR .75 AFR .25.
     assert measure["chance_same_population"] == round(0.5 * 0.25 * 0.75 + 0.25 * 0.5 * 0.25, 4)
     chance = 0.5 * 0.25 + 0.25 * 0.5 + 0.25 * 0.25
     assert measure["pairwise_kappa"]["chr1~chr2"] == round((0.75 - chance) / (1 - chance), 4)
+
+
+def test_the_label_check_passes_when_nearly_every_ag_resembles_its_label():
+    tables = {
+        c: {"ag": {f"AG_{i}": ("AFR", "AFR" if i else "EUR") for i in range(10)}}
+        for c in ("chr1", "chr2")
+    }
+    assert summarize.ancestry_measure(tables)["label_check"]["status"] == "pass"
+    # Without labels there is nothing to check.
+    unlabelled = {c: {"ag": {"AG_0": (".", "AFR")}} for c in ("chr1", "chr2")}
+    assert "label_check" not in summarize.ancestry_measure(unlabelled)
 
 
 def test_collapse_onto_one_population_agrees_only_by_chance():
