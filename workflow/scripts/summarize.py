@@ -286,6 +286,8 @@ def summarize(outdir: str, chroms: list[str], config: dict) -> dict:
                 entry["strata"] = strata
         if len(tables) == len(chroms):
             entry["ancestry"] = ancestry_measure(tables)
+            if "label_check" in entry["ancestry"]:
+                entry["ancestry"]["label_check"]["advice"] = label_advice(config)
             entry["ancestry"]["holdout_assignment_accuracy"] = {
                 c: t["holdout_agreement"] for c, t in tables.items()
             }
@@ -316,6 +318,17 @@ def leaks(summary: dict) -> list[str]:
                 bound = f" ({check['threshold']})" if check.get("threshold") else ""
                 found.append(f"{where}, {chrom}: {name} {_fmt(check['value'])}{bound}")
     return found
+
+
+def label_advice(config: dict) -> str:
+    """Why labelled AGs may not resemble their label, where the config says: strata that
+    borrow the other strata's frequencies take their ancestry."""
+    borrows = (config.get("model") == "hclt" and config.get("conditioning", "stratified") == "stratified"
+               and config.get("stratum_reference", True))
+    if borrows and config.get("reference_frequency_weight", 0) == "borrow":
+        return ("each stratum borrows the other strata's frequencies "
+                "(reference_frequency_weight: borrow); 0 keeps its own")
+    return "the model does not keep each label's ancestry (docs/model-choice.md compares them)"
 
 
 def private_allele_advice(summary: dict, found: list[str]) -> str:
@@ -373,9 +386,8 @@ def write(outdir: str, chroms: list[str], config: dict, json_path: str, html_pat
         if check and check["status"] == "fail":
             print(
                 f"warning: {run} run: only {check['value']:.0%} of the labelled AGs resemble their "
-                f"label's population on the worst chromosome (the target is {check['bound']:.0%}); "
-                "a stratum that borrows the other strata's frequencies takes their ancestry "
-                "(reference_frequency_weight: borrow; 0 keeps each stratum's own)",
+                f"label's population on the worst chromosome (the target is {check['bound']:.0%}): "
+                f"{check['advice']}",
                 file=sys.stderr,
             )
     for path, text in ((json_path, json.dumps(summary, indent=2)), (html_path, render_html(summary))):

@@ -79,9 +79,8 @@ def render_html(summary: dict) -> str:
             if check and check["status"] == "fail":
                 parts.append(
                     f" <b>Label check: fail</b> ({fmt(check['value'])} &lt; {fmt(check['bound'])}): "
-                    "AGs carry a label whose population they do not resemble. A stratum that "
-                    "borrows the other strata's frequencies takes their ancestry "
-                    "(reference_frequency_weight: borrow); 0 keeps each stratum's own."
+                    "AGs carry a label whose population they do not resemble: "
+                    f"{e(check.get('advice', ''))}."
                 )
             parts.append(
                 " Held-out real people assigned to their own population: "

@@ -81,6 +81,15 @@ def test_the_label_check_passes_when_nearly_every_ag_resembles_its_label():
     assert "label_check" not in summarize.ancestry_measure(unlabelled)
 
 
+def test_the_label_advice_names_borrowing_only_where_the_config_borrows():
+    stratified = {"model": "hclt", "conditioning": "stratified", "stratum_reference": True}
+    assert "reference_frequency_weight: borrow" in summarize.label_advice(
+        {**stratified, "reference_frequency_weight": "borrow"})
+    for config in ({**stratified, "reference_frequency_weight": 0},
+                   {"model": "crbm", "conditioning": "labels", "reference_frequency_weight": "borrow"}):
+        assert "borrow" not in summarize.label_advice(config), config
+
+
 def test_collapse_onto_one_population_agrees_only_by_chance():
     # Every AG lands in AFR on both chromosomes: perfect agreement, and no information.
     tables = {c: {"ag": {f"AG_{i}": (".", "AFR") for i in range(10)}} for c in ("chr1", "chr2")}
