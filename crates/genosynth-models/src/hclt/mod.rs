@@ -87,7 +87,7 @@ pub struct HcltParams {
     /// With a reference, how far each site's allele frequency is shrunk towards the reference
     /// model's, apart from the haplotype structure (`reference_weight`): the prior's emissions
     /// (and the start's) are the reference model's states moved site by site to `(own + F ×
-    /// reference) / (1 + F)` ([`prior::own_frequency_emissions`]). `None` borrows the
+    /// reference) / (1 + F)`: one log-odds shift per site (`prior.rs`). `None` borrows the
     /// reference's frequencies with its states at `reference_weight`, which takes a small
     /// population's AGs to the reference's ancestry (docs/model-choice.md); models written
     /// before it existed read as `None`.
