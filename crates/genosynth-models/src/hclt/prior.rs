@@ -13,6 +13,11 @@
 //! `reference_weight` times that row's own count, distributed as the reference model's row:
 //! Dirichlet priors centred on it whose strength scales with the data, so the balance of own
 //! and borrowed evidence is the same at any size (hierarchical shrinkage).
+//!
+//! With `HcltParams::frequency_weight`, the prior's emissions are first moved to the training
+//! people's site frequencies ([`own_frequency_emissions`]): the prior then carries those
+//! frequencies (one number per site, which the attack reads first) but still none of the
+//! training people's haplotype structure.
 
 use super::Tree;
 use super::host::HostHclt;
