@@ -6,7 +6,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{example_vcf as example, genosynth, json, run_ok as run};
+use common::{genosynth, json, run_ok as run, split_example};
 
 #[test]
 fn the_likelihood_attack_leaves_the_validation_people_out_of_the_members() {
@@ -14,13 +14,7 @@ fn the_likelihood_attack_leaves_the_validation_people_out_of_the_members() {
     let d = dir.path();
     // 40 people to train on, the other 1,212 never seen.
     let (forty, rest) = (d.join("forty.vcf.gz"), d.join("rest.vcf.gz"));
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.032", "--seed", "1", "-o"])
-        .arg(&forty)
-        .arg("--holdout-out")
-        .arg(&rest));
+    split_example("0.032", "1", &forty, &rest);
     // Many states and weak priors on 20 people (20 validate): a model that memorises.
     let model = d.join("model");
     run(genosynth()
@@ -77,13 +71,7 @@ fn the_likelihood_attack_scores_the_checkpoint_generate_samples() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (train, rest) = (d.join("train.vcf.gz"), d.join("rest.vcf.gz"));
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.1", "--seed", "2", "-o"])
-        .arg(&train)
-        .arg("--holdout-out")
-        .arg(&rest));
+    split_example("0.1", "2", &train, &rest);
     // Weak priors on about 100 people: later epochs memorise, so the rule keeps an early one.
     let model = d.join("model");
     run(genosynth()

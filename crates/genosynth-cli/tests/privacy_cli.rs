@@ -7,20 +7,12 @@ use std::process::Output;
 
 mod common;
 
-use common::{
-    bcftools_clean, example_vcf as example, genosynth, has_bcftools, report_json, run_ok as run,
-};
+use common::{bcftools_clean, genosynth, has_bcftools, report_json, split_example};
 
 /// 40 people of the 805-SNP example (the rest go to a file the test ignores).
 fn forty_people(dir: &Path) -> PathBuf {
     let small = dir.join("forty.vcf.gz");
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.032", "--seed", "1", "-o"])
-        .arg(&small)
-        .arg("--holdout-out")
-        .arg(dir.join("rest.vcf.gz")));
+    split_example("0.032", "1", &small, &dir.join("rest.vcf.gz"));
     small
 }
 

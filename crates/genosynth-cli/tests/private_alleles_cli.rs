@@ -6,7 +6,7 @@ use std::process::Output;
 
 mod common;
 
-use common::{example_vcf as example, genosynth, json, run_ok as run};
+use common::{example_vcf as example, genosynth, json, split_example};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -59,13 +59,7 @@ fn with_a_reference_the_mask_is_on_and_recorded_and_zero_turns_it_off() {
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("forty.vcf.gz");
     let rest = dir.path().join("rest.vcf.gz");
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.032", "--seed", "1", "-o"])
-        .arg(&small)
-        .arg("--holdout-out")
-        .arg(&rest));
+    split_example("0.032", "1", &small, &rest);
     let reference = ["--reference", rest.to_str().unwrap()];
     // 40 people against 1,212 others: a handful of their alleles no other person carries.
     let mut with_report = reference.to_vec();

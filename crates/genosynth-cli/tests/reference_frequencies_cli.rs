@@ -6,7 +6,7 @@ use std::process::Output;
 
 mod common;
 
-use common::{example_vcf as example, genosynth, json, run_ok as run};
+use common::{example_vcf as example, genosynth, json, split_example};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -59,13 +59,7 @@ fn own_frequencies_follow_the_training_people_and_borrow_follows_the_reference()
     let dir = tempfile::tempdir().unwrap();
     let own = dir.path().join("own.vcf");
     let people = dir.path().join("rest.vcf");
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.07", "--seed", "1", "-o"])
-        .arg(&own)
-        .arg("--holdout-out")
-        .arg(&people));
+    split_example("0.07", "1", &own, &people);
     // Another population: the other people with every second site's alleles swapped, so
     // the two differ in frequency (1 - f against f) with the same linkage.
     let text = std::fs::read_to_string(&people).unwrap();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{example_vcf as example, genosynth, json, run_ok as run};
+use common::{example_vcf as example, genosynth, json, run_ok as run, split_example};
 
 /// A small RBM trained with a fifth of the people held out, validated every 2 epochs.
 fn train_selected(dir: &Path, epochs: &str, extra: &[&str]) -> (PathBuf, String) {
@@ -162,13 +162,7 @@ fn generate_samples_the_chosen_checkpoint_and_guards_against_training_haplotypes
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--train"));
     let other = dir.path().join("other.vcf.gz");
-    run(genosynth()
-        .arg("split")
-        .arg(example())
-        .args(["--train-fraction", "0.5", "--seed", "3", "-o"])
-        .arg(&other)
-        .arg("--holdout-out")
-        .arg(dir.path().join("rest.vcf.gz")));
+    split_example("0.5", "3", &other, &dir.path().join("rest.vcf.gz"));
     let out = genosynth()
         .arg("generate")
         .arg(&model)

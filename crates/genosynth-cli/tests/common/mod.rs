@@ -92,6 +92,20 @@ pub(crate) fn run_ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// Splits the bundled example by person (`genosynth split --train-fraction FRACTION --seed
+/// SEED`) into `train` and `holdout`, asserting success.
+pub(crate) fn split_example(fraction: &str, seed: &str, train: &Path, holdout: &Path) {
+    run_ok(
+        genosynth()
+            .arg("split")
+            .arg(example_vcf())
+            .args(["--train-fraction", fraction, "--seed", seed, "-o"])
+            .arg(train)
+            .arg("--holdout-out")
+            .arg(holdout),
+    );
+}
+
 /// Runs `genosynth ARGS`, asserting success.
 pub(crate) fn genosynth_ok(args: &[&str]) -> Output {
     run_ok(genosynth().args(args))
