@@ -320,11 +320,17 @@ def leaks(summary: dict) -> list[str]:
     return found
 
 
+def strata_borrow(config: dict) -> bool:
+    """Whether each stratum's hclt borrows from the other strata (`--reference`), as the
+    Snakefile's STRATUM_REFERENCE decides."""
+    return bool(config.get("model") == "hclt" and config.get("conditioning", "stratified") == "stratified"
+                and config.get("stratum_reference", True))
+
+
 def label_advice(config: dict) -> str:
     """Why labelled AGs may not resemble their label, where the config says: strata that
     borrow the other strata's frequencies take their ancestry."""
-    borrows = (config.get("model") == "hclt" and config.get("conditioning", "stratified") == "stratified"
-               and config.get("stratum_reference", True))
+    borrows = strata_borrow(config)
     if borrows and config.get("reference_frequency_weight", 0) == "borrow":
         return ("each stratum borrows the other strata's frequencies "
                 "(reference_frequency_weight: borrow); 0 keeps its own")
@@ -335,8 +341,7 @@ def private_allele_advice(summary: dict, found: list[str]) -> str:
     """What private_allele_min_count could still do when a stratum that borrows a reference
     leaks: the alleles the other strata lack carry most of its likelihood attack."""
     config = summary.get("config", {})
-    borrows = (config.get("model") == "hclt" and config.get("conditioning", "stratified") == "stratified"
-               and config.get("stratum_reference", True))
+    borrows = strata_borrow(config)
     if not borrows or not any(leak.startswith("stratum ") for leak in found):
         return ""
     count = config.get("private_allele_min_count", 5)
