@@ -280,8 +280,9 @@ pub(crate) struct HyperArgs {
     reference_weight: ReferenceWeight,
     /// HCLT with --reference: borrow: the reference's allele frequencies come with its
     /// haplotype structure, both at --reference-weight (at 4-8 a small population's AGs take
-    /// the reference's ancestry). F: the structure is borrowed at --reference-weight, but each
-    /// site's frequency is (own + F × reference) / (1 + F); 0 keeps the population's own.
+    /// the reference's ancestry). F: the structure is borrowed at --reference-weight, but the
+    /// prior's frequency at each site is (own + F × reference) / (1 + F); 0 keeps the
+    /// population's own.
     #[arg(long, default_value = "borrow", value_name = "borrow|F", value_parser = parse_frequency_weight, help_heading = "HCLT hyperparameters")]
     reference_frequency_weight: FrequencyWeight,
     /// HCLT with --reference and --reference-weight auto: judge each weight on K folds instead

@@ -95,8 +95,10 @@ fn each_site_keeps_its_own_frequency_shrunk_by_the_frequency_weight_at_any_weigh
     for (weight, frequency_weight) in [(0.0f32, 0.0f32), (4.0, 0.0), (16.0, 0.0), (4.0, 1.0)] {
         let got = shrunk_frequencies(&own, &reference, (weight, Some(frequency_weight)));
         for (b, f) in got.iter().enumerate() {
-            let fw = f64::from(frequency_weight);
-            let want = (f_own[b * 3] + fw * f_ref[b * 3]) / (1.0 + fw);
+            let (w, fw) = (f64::from(weight), f64::from(frequency_weight));
+            // The prior sits at the shrunk frequency and the own data keeps 1 / (1 + w).
+            let prior = (f_own[b * 3] + fw * f_ref[b * 3]) / (1.0 + fw);
+            let want = (f_own[b * 3] + w * prior) / (1.0 + w);
             figure(
                 &format!("weight {weight}, frequency weight {fw}, block {b} error"),
                 (f - want).abs(),
