@@ -18,6 +18,7 @@ use crate::harness::{evaluate_with, run_quiet};
 
 mod clusters;
 mod outcomes;
+mod shared;
 mod simulated;
 mod table;
 
@@ -32,7 +33,9 @@ each group's people the model never saw.
   --seeds S,..    seeds of the draw and of synth (default 1,2,3); with --simulated also of
                   the simulation (one per seed)
   --weights W,..  --reference-weight values (a number or auto); 0 = no reference, the
-                  per-stratum model (default 0,auto)
+                  per-stratum model; shared = one mixture over the stratum and the
+                  reference people, a component per group, the stratum's AGs drawn from
+                  its own (default 0,auto)
   --strata N      clusters per size, smallest first among those with room (default 2)
   --synth-args A  more `synth` arguments for every setting, space-separated (e.g.
                   \"--temperature 1\"); runs go to their own directories and the model
@@ -51,13 +54,14 @@ people.
   --test N        test people per population (default 60)
   --python PY     a Python with msprime (default python3)";
 
-/// How a stratum's model is trained: alone, or with the reference at a weight (`synth
-/// --reference-weight`).
+/// How a stratum's model is trained: alone, with the reference at a weight (`synth
+/// --reference-weight`), or within one mixture shared with the reference people.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Setting {
     Alone,
     Weight(f64),
     Auto,
+    Shared,
 }
 
 impl std::str::FromStr for Setting {
@@ -66,10 +70,11 @@ impl std::str::FromStr for Setting {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "auto" => Ok(Self::Auto),
+            "shared" => Ok(Self::Shared),
             _ => match s.parse::<f64>() {
                 Ok(0.0) => Ok(Self::Alone),
                 Ok(w) if w > 0.0 && w.is_finite() => Ok(Self::Weight(w)),
-                _ => Err(format!("{s} is neither auto nor a weight >= 0")),
+                _ => Err(format!("{s} is neither auto, shared nor a weight >= 0")),
             },
         }
     }
@@ -82,6 +87,7 @@ impl Setting {
             Self::Alone => "0".to_string(),
             Self::Weight(w) => w.to_string(),
             Self::Auto => "auto".to_string(),
+            Self::Shared => "shared".to_string(),
         }
     }
 }
@@ -186,12 +192,14 @@ struct Stratum {
     seed: u64,
 }
 
-/// The people of a stratum, by their index in the input: trained on, tested on, borrowed from.
+/// The people of a stratum, by their index in the input: trained on, tested on, borrowed from
+/// (and the group of each reference person).
 #[derive(Debug)]
 struct Drawn {
     train: Vec<usize>,
     test: Vec<usize>,
     reference: Vec<usize>,
+    reference_groups: Vec<String>,
 }
 
 /// One measured setting.
@@ -262,6 +270,9 @@ fn measure_drawn(
     ] {
         subset(genosynth, input, names, who, dir, what)?;
     }
+    if o.weights.contains(&Setting::Shared) {
+        shared::write_pooled(genosynth, (input, names), drawn, dir, stratum)?;
+    }
     let mut rows = Vec::new();
     for &setting in &o.weights {
         let m = measure(genosynth, dir, stratum.clone(), setting, &o.synth_args)?;
@@ -298,8 +309,8 @@ fn subset(
     )
 }
 
-/// `synth` on the stratum (with the reference when `weight > 0`), then `eval --model`
-/// against its test people.
+/// `synth` on the stratum (with the reference when `weight > 0`; for `shared`, the mixture of
+/// [`shared`]), then `eval --model` against its test people.
 fn measure(
     genosynth: &Path,
     dir: &Path,
@@ -319,7 +330,11 @@ fn measure(
         run.join("ags.vcf.gz"),
         run.join("model"),
     );
-    if !ags.exists() {
+    if !ags.exists() && setting == Setting::Shared {
+        let _ = std::fs::remove_dir_all(&run);
+        std::fs::create_dir_all(&run)?;
+        shared::train_and_generate(genosynth, dir, &stratum, synth_args, (&model, &ags))?;
+    } else if !ags.exists() {
         let _ = std::fs::remove_dir_all(&run);
         std::fs::create_dir_all(&run)?;
         let mut synth = Command::new(genosynth);
@@ -362,7 +377,10 @@ fn measure(
                 .arg(&fit),
         )?;
     }
-    let extra = vec!["--model".to_string(), model.display().to_string()];
+    let extra = match setting {
+        Setting::Shared => shared::eval_args(dir, &model, &stratum),
+        _ => vec!["--model".to_string(), model.display().to_string()],
+    };
     let test = dir.join("test.vcf.gz");
     let r = evaluate_with(
         genosynth,
@@ -390,7 +408,7 @@ fn measure(
         af: Some(r.allele_frequencies.synthetic.pearson_r),
         members: attack.map_or(0, |a| a.members),
         non_members: attack.map_or(0, |a| a.non_members),
-        weight: (setting != Setting::Alone)
+        weight: matches!(setting, Setting::Weight(_) | Setting::Auto)
             .then(|| trained_weight(&model))
             .transpose()?,
         stratum,
@@ -440,4 +458,29 @@ fn selected_validation_auc(model: &Path) -> anyhow::Result<Option<f64>> {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| v.get("selected").and_then(serde_json::Value::as_bool) == Some(true))
         .and_then(|v| v.get("validation")?.get("likelihood_auc")?.as_f64()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_as_written() {
+        let read = |s: &str| s.parse::<Setting>();
+        assert_eq!(read("0"), Ok(Setting::Alone));
+        assert_eq!(read("auto"), Ok(Setting::Auto));
+        assert_eq!(read("shared"), Ok(Setting::Shared));
+        assert_eq!(read("2.5"), Ok(Setting::Weight(2.5)));
+        for s in ["-1", "nan", "inf", "share"] {
+            assert!(read(s).is_err(), "{s}");
+        }
+        for s in [
+            Setting::Alone,
+            Setting::Auto,
+            Setting::Shared,
+            Setting::Weight(4.0),
+        ] {
+            assert_eq!(read(&s.name()), Ok(s));
+        }
+    }
 }

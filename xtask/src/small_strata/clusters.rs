@@ -62,6 +62,11 @@ pub(super) fn measure_all(genosynth: &Path, o: &Options) -> anyhow::Result<Vec<M
                     train: train.to_vec(),
                     test: test.to_vec(),
                     reference: (0..names.len()).filter(|p| labels[*p] != cluster).collect(),
+                    reference_groups: labels
+                        .iter()
+                        .filter(|&&c| c != cluster)
+                        .map(usize::to_string)
+                        .collect(),
                 };
                 let stratum = Stratum {
                     group: cluster.to_string(),

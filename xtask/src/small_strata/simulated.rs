@@ -246,12 +246,14 @@ fn draw(populations: &[String], population: &str, n: usize, seed: u64) -> anyhow
         seed ^ ((index as u64) << 32),
     ));
     let test = own.split_off(n);
+    let reference: Vec<usize> = (0..populations.len())
+        .filter(|&p| populations[p] != population)
+        .collect();
     Ok(Drawn {
         train: own,
         test,
-        reference: (0..populations.len())
-            .filter(|&p| populations[p] != population)
-            .collect(),
+        reference_groups: reference.iter().map(|&p| populations[p].clone()).collect(),
+        reference,
     })
 }
 
@@ -289,6 +291,9 @@ mod tests {
                         .all(|&p| pops[p] == population)
                 );
                 assert!(d.reference.iter().all(|&p| pops[p] != population));
+                // The shared model's panel names each reference person's own population.
+                let groups: Vec<&str> = d.reference.iter().map(|&p| pops[p].as_str()).collect();
+                assert_eq!(d.reference_groups, groups);
                 // A smaller stratum of the same seed is part of the larger one.
                 let small = draw(&pops, population, 6, seed).unwrap();
                 assert_eq!(small.train, d.train[..6]);

@@ -12,6 +12,7 @@ pub(super) fn row(m: &Measured) -> Vec<String> {
     let f = &m.figures;
     let model = match (m.setting, m.weight) {
         (Setting::Alone, _) => "own people only".to_string(),
+        (Setting::Shared, _) => "shared mixture, a component per group".to_string(),
         (Setting::Auto, Some(w)) => format!("reference, auto: w = {w}"),
         (_, w) => format!("reference, w = {}", cell(w, 1)),
     };
