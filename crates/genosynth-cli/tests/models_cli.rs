@@ -81,6 +81,39 @@ fn train_writes_a_checkpoint_and_resume_continues_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
 
+    // A resuming command that asks for other hyperparameters or another seed is refused,
+    // naming them, and the checkpoint is left as it was.
+    for (asked, named) in [
+        (
+            ["--model", "rbm", "--gibbs-steps", "5"],
+            "gibbs_steps 5 (model.json: 2)",
+        ),
+        (
+            ["--model", "rbm", "--seed", "7"],
+            "--seed 7 (model.json: 42)",
+        ),
+        (
+            ["--model", "hclt", "--save-every", "1"],
+            "--model hclt (model.json: rbm)",
+        ),
+    ] {
+        let out = genosynth()
+            .arg("train")
+            .arg(example())
+            .args(asked)
+            .args(["--epochs", "3", "--device", "cpu", "--resume", "-o"])
+            .arg(&model)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{asked:?}: {stderr}");
+        assert!(stderr.contains(named), "{asked:?}: {stderr}");
+        assert!(stderr.contains("another directory"), "{stderr}");
+    }
+    let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 2);
+
+    // Left at their defaults, or given as recorded, the flags are no conflict.
     run(genosynth()
         .arg("train")
         .arg(example())
@@ -88,8 +121,14 @@ fn train_writes_a_checkpoint_and_resume_continues_it() {
             "--model", "rbm", "--epochs", "3", "--device", "cpu", "--resume", "-o",
         ])
         .arg(&model));
+    run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--model", "rbm", "--gibbs-steps", "2", "--epochs", "4"])
+        .args(["--device", "cpu", "--resume", "-o"])
+        .arg(&model));
     let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
-    assert_eq!(history.lines().count(), 3);
+    assert_eq!(history.lines().count(), 4);
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub(crate) mod info;
 pub(crate) mod io_args;
 pub(crate) mod plan;
 pub(crate) mod population;
+pub(crate) mod resume_flags;
 pub(crate) mod selection;
 pub(crate) mod split;
 pub(crate) mod stitch;

@@ -16,6 +16,7 @@ use crate::Context;
 use crate::commands::dp::DpArgs;
 use crate::commands::io_args::InputArgs;
 use crate::commands::population::{self, LabelColumn};
+use crate::commands::resume_flags;
 use crate::commands::selection::{SelectionArgs, SelectionGuardArgs};
 use crate::commands::window::{WindowArgs, WindowJob};
 use crate::reporter::Reporter;
@@ -31,7 +32,7 @@ pub(crate) struct Args {
     #[command(flatten)]
     run: RunArgs,
     /// Continue the checkpoint in MODEL_DIR (same data) up to --epochs in total; its
-    /// hyperparameters and seed are used.
+    /// hyperparameters and seed are used (a flag asking for other values is refused).
     #[arg(long)]
     resume: bool,
     /// Population panel (1000 Genomes layout: sample pop super_pop gender) whose labels make
@@ -416,6 +417,23 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = ModelKind::from(args.run.model);
     let mut config = args.run.train_config(args.hyper.params(kind), None)?;
     config.dp = args.dp.config();
+    // A resumed run keeps its checkpoint's hyperparameters, seed and validation people.
+    let resumed = if args.resume && genosynth_models::is_checkpoint(&args.output) {
+        Some(Checkpoint::load(&args.output)?.meta)
+    } else {
+        None
+    };
+    if let Some(meta) = &resumed {
+        let asked = resume_flags::conflicts(&args.run, &args.hyper, meta);
+        anyhow::ensure!(
+            asked.is_empty(),
+            "--resume: {} continues with the hyperparameters and seed in its model.json, and \
+             this command asks for others: {}. Drop those flags to continue it, or train the \
+             new settings into another directory",
+            args.output.display(),
+            asked.join(", ")
+        );
+    }
     let fraction = args.selection.fraction(0.0)?;
     let selection = args
         .selection_guard
@@ -475,12 +493,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         .map(genosynth_vcf::read_panel)
         .transpose()
         .context("--panel")?;
-    // A resumed run keeps the people its checkpoint held out.
-    let recorded = if args.resume && genosynth_models::is_checkpoint(&args.output) {
-        Checkpoint::load(&args.output)?.meta.selection
-    } else {
-        None
-    };
+    let recorded = resumed.and_then(|meta| meta.selection);
     let split = match (recorded, fraction) {
         (Some(state), _) => {
             Some(genosynth::split_named(&matrix, &state.validation_samples).context("--resume")?)
