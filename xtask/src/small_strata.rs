@@ -38,8 +38,8 @@ each group's people the model never saw.
                   its own (default 0,auto)
   --strata N      clusters per size, smallest first among those with room (default 2)
   --synth-args A  more `synth` arguments for every setting, space-separated (e.g.
-                  \"--temperature 1\"); runs go to their own directories and the model
-                  column names them
+                  \"--temperature 1\"; shared passes them to `train`); runs go to their
+                  own directories and the model column names them
   --out DIR       working directory (default target/small-strata, or
                   target/small-strata-simulated)
   --write         put the table into docs/privacy.md between its markers
