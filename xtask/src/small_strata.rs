@@ -330,30 +330,30 @@ fn measure(
         run.join("ags.vcf.gz"),
         run.join("model"),
     );
-    if !ags.exists() && setting == Setting::Shared {
+    if !ags.exists() {
         let _ = std::fs::remove_dir_all(&run);
         std::fs::create_dir_all(&run)?;
-        shared::train_and_generate(genosynth, dir, &stratum, synth_args, (&model, &ags))?;
-    } else if !ags.exists() {
-        let _ = std::fs::remove_dir_all(&run);
-        std::fs::create_dir_all(&run)?;
-        let mut synth = Command::new(genosynth);
-        synth
-            .arg("synth")
-            .arg(&train)
-            .arg("-o")
-            .arg(&ags)
-            .args(["--seed", &stratum.seed.to_string(), "--accept-privacy-risk"])
-            .arg("--model-dir")
-            .arg(&model)
-            .args(synth_args);
-        if setting != Setting::Alone {
+        if setting == Setting::Shared {
+            shared::train_and_generate(genosynth, dir, &stratum, synth_args, (&model, &ags))?;
+        } else {
+            let mut synth = Command::new(genosynth);
             synth
-                .arg("--reference")
-                .arg(dir.join("reference.vcf.gz"))
-                .args(["--reference-weight", &setting.name()]);
+                .arg("synth")
+                .arg(&train)
+                .arg("-o")
+                .arg(&ags)
+                .args(["--seed", &stratum.seed.to_string(), "--accept-privacy-risk"])
+                .arg("--model-dir")
+                .arg(&model)
+                .args(synth_args);
+            if setting != Setting::Alone {
+                synth
+                    .arg("--reference")
+                    .arg(dir.join("reference.vcf.gz"))
+                    .args(["--reference-weight", &setting.name()]);
+            }
+            run_quiet(&mut synth)?;
         }
-        run_quiet(&mut synth)?;
     }
     // The members are the people trained on: synth held a fifth of the stratum out.
     let fit = run.join("fit.vcf.gz");
