@@ -5,7 +5,7 @@
 use clap::Parser;
 use genosynth_models::{ModelMeta, ModelParams};
 
-use crate::commands::train::{HyperArgs, Model, RunArgs};
+use crate::commands::train::{HyperArgs, RunArgs};
 
 /// The command-line defaults, to tell the values a command asks for from those it left alone.
 #[derive(Parser)]
@@ -18,15 +18,16 @@ struct Defaults {
 
 /// The settings the command changed from their defaults and that differ from the checkpoint's,
 /// each as `name asked (model.json: recorded)`; empty when the command asks for nothing else.
-pub(crate) fn conflicts(run: &RunArgs, hyper: &HyperArgs, meta: &ModelMeta) -> Vec<String> {
+/// `asked` is the model the command's flags make (`--model` and its group).
+pub(crate) fn conflicts(run: &RunArgs, asked: &ModelParams, meta: &ModelMeta) -> Vec<String> {
     let defaults = Defaults::try_parse_from(["genosynth"])
         .expect("every flag of `train` has a default or is optional");
     let mut out = Vec::new();
-    let recorded_kind = meta.model.kind();
-    if run.model != defaults.run.model && run.model.kind() != recorded_kind {
+    let (kind, recorded_kind) = (asked.kind(), meta.model.kind());
+    if run.model != defaults.run.model && kind != recorded_kind {
         out.push(format!(
             "--model {} (model.json: {})",
-            run.model.name(),
+            kind.name(),
             recorded_kind.name()
         ));
     }
@@ -34,10 +35,9 @@ pub(crate) fn conflicts(run: &RunArgs, hyper: &HyperArgs, meta: &ModelMeta) -> V
         out.push(format!("--seed {} (model.json: {})", run.seed, meta.seed));
     }
     // Within the checkpoint's own model only: another model's flags do not touch it.
-    if run.model.kind() == recorded_kind {
-        let kind = recorded_kind;
+    if kind == recorded_kind {
         out.extend(differences(
-            &hyper.params(kind),
+            asked,
             &defaults.hyper.params(kind),
             &meta.model,
         ));
@@ -68,16 +68,6 @@ fn show(v: &serde_json::Value) -> String {
     match v.as_f64() {
         Some(x) if !v.is_u64() && !v.is_i64() => (x as f32).to_string(),
         _ => v.to_string(),
-    }
-}
-
-impl Model {
-    fn kind(self) -> genosynth_models::ModelKind {
-        self.into()
-    }
-
-    fn name(self) -> &'static str {
-        self.kind().name()
     }
 }
 

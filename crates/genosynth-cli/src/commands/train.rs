@@ -424,7 +424,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         None
     };
     if let Some(meta) = &resumed {
-        let asked = resume_flags::conflicts(&args.run, &args.hyper, meta);
+        let asked = resume_flags::conflicts(&args.run, &config.model, meta);
         anyhow::ensure!(
             asked.is_empty(),
             "--resume: {} continues with the hyperparameters and seed in its model.json, and \
