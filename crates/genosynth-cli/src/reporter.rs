@@ -227,11 +227,24 @@ fn print_selection(state: &SelectionState, ctx: &Context) {
         "selected epoch {epoch} on the validation people: AA_truth {:.3}, AA_syn {:.3}, privacy loss {:.3}, membership AUC {:.3}, LD r² correlation {:.3}",
         best.aa_truth, best.aa_syn, best.privacy_loss, best.membership_auc, best.ld_r2
     ));
-    if let Some(auc) = best.likelihood_auc {
-        ctx.printer.info(format!(
+    match (best.likelihood_auc, &best.likelihood_population) {
+        (Some(auc), None) => ctx.printer.info(format!(
             "likelihood attack at the selected epoch: AUC {auc:.3}, TPR at 1% FPR {}",
             genosynth_eval::tpr_text(best.likelihood_tpr, state.validation_samples.len(), 0.01)
-        ));
+        )),
+        // Each population's people against its own component: the worst one judges.
+        (Some(auc), Some(population)) => ctx.printer.info(format!(
+            "likelihood attack at the selected epoch, within each population's component: \
+             highest AUC {auc:.3} ({population}), TPR at 1% FPR {}",
+            best.likelihood_tpr.map_or_else(
+                || format!(
+                    "not resolvable (each population has fewer than {} validation people)",
+                    genosynth_core::non_members_needed(0.01)
+                ),
+                |t| format!("{t:.3}")
+            )
+        )),
+        (None, _) => {}
     }
 }
 

@@ -54,6 +54,11 @@ pub struct ValidationScores {
     /// (at least 100 of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likelihood_tpr: Option<f64>,
+    /// For a labelled HCLT mixture, whose attack runs within each label's component: the
+    /// label whose people the attack told apart best (its AUC is `likelihood_auc`; the TPR is
+    /// the highest of any label's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood_population: Option<String>,
 }
 
 impl ValidationScores {
@@ -109,6 +114,8 @@ pub struct BoundMiss {
     pub value: f64,
     /// The bound.
     pub max: f64,
+    /// The population whose component the likelihood attack read (a labelled mixture's).
+    pub within: Option<String>,
 }
 
 impl std::fmt::Display for BoundMiss {
@@ -123,7 +130,11 @@ impl std::fmt::Display for BoundMiss {
                 self.value,
                 self.max,
                 self.value - self.max
-            )
+            )?;
+            match &self.within {
+                Some(p) => write!(f, " within population {p}"),
+                None => Ok(()),
+            }
         }
     }
 }
@@ -174,7 +185,15 @@ impl SelectionRule {
         self.figures(s)
             .into_iter()
             .filter(|&(_, v, max)| v.is_nan() || v > max)
-            .map(|(figure, value, max)| BoundMiss { figure, value, max })
+            .map(|(figure, value, max)| BoundMiss {
+                figure,
+                value,
+                max,
+                within: figure
+                    .starts_with("likelihood-attack")
+                    .then(|| s.likelihood_population.clone())
+                    .flatten(),
+            })
             .collect()
     }
 
@@ -277,6 +296,7 @@ mod tests {
             heldout_log_likelihood: None,
             likelihood_auc: None,
             likelihood_tpr: None,
+            likelihood_population: None,
         }
     }
 
@@ -340,9 +360,29 @@ mod tests {
         let small = ValidationScores {
             likelihood_auc: Some(0.58),
             likelihood_tpr: None,
-            ..quiet
+            ..quiet.clone()
         };
         assert!(rule.within_bounds(&small));
+        // A labelled mixture's miss names the population; the distance figures name none.
+        let within = ValidationScores {
+            privacy_loss: 0.05,
+            likelihood_population: Some("AFR".into()),
+            ..leaky
+        };
+        let misses: Vec<String> = rule.misses(&within).iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            misses,
+            [
+                "privacy loss 0.050 > 0.03 (by 0.020)",
+                "likelihood-attack AUC 0.960 > 0.6 (by 0.360) within population AFR",
+                "likelihood-attack TPR at 1% FPR 0.670 > 0.05 (by 0.620) within population AFR",
+            ]
+        );
+        let json = serde_json::to_string(&within).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ValidationScores>(&json).unwrap(),
+            within
+        );
     }
 
     /// A model.json written before the likelihood bounds existed reads with their defaults.

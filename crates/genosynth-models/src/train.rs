@@ -67,6 +67,7 @@ pub(crate) fn train_inner(
         model_dir: out_dir,
         resume,
         labels,
+        heldout_labels,
         mut observer,
         stop,
         mut validation,
@@ -336,7 +337,7 @@ pub(crate) fn train_inner(
         if let (Some(v), Some(state)) = (validation.as_mut(), selection.as_mut())
             && (epochs_done % v.every == 0 || epochs_done == config.epochs)
         {
-            let scores = validate(&trainer, &meta, v, matrix, seed, dev)?;
+            let scores = validate(&trainer, &meta, v, heldout_labels, matrix, seed, dev)?;
             report.selected = state.record(epochs_done, &scores);
             if report.selected {
                 // Copies: a GAN's weights are its live variables, which Adam updates in place.

@@ -34,7 +34,9 @@ pub struct Validation<'a> {
     pub score: &'a mut dyn FnMut(&HaplotypeMatrix) -> std::result::Result<ValidationScores, String>,
     /// Judges the likelihood attack for models with a likelihood or free energy: given the
     /// model's score of every training and every `heldout` haplotype (in the matrices' row
-    /// order), its AUC and, where resolvable, its TPR at 1% FPR. `None`: not judged.
+    /// order), its AUC and, where resolvable, its TPR at 1% FPR. A haplotype outside the
+    /// attack (another label's, for a labelled mixture: [`TrainOptions::heldout_labels`])
+    /// scores NaN, and a person with a NaN haplotype is no part of it. `None`: not judged.
     pub attack: Option<&'a mut AttackScorer<'a>>,
 }
 
@@ -139,6 +141,12 @@ pub struct TrainOptions<'a> {
     /// Population label of every training haplotype: trains a conditional WGAN or CRBM
     /// (ignored on resume, which keeps the checkpoint's).
     pub labels: Option<&'a HaplotypeLabels>,
+    /// Population label of every validation haplotype (`validation`'s `heldout`), with
+    /// `labels`: the likelihood attack on a labelled HCLT mixture then runs label by label,
+    /// each label's training and validation people scored by its component alone (the
+    /// distribution its AGs come from, as `eval --model-population` judges it); without, one
+    /// attack on the whole mixture.
+    pub heldout_labels: Option<&'a HaplotypeLabels>,
     /// Called after every epoch.
     pub observer: Option<&'a mut dyn FnMut(&EpochReport)>,
     /// When it becomes true, the current epoch finishes, the checkpoint is saved and
@@ -172,6 +180,7 @@ impl<'a> TrainOptions<'a> {
             model_dir,
             resume: false,
             labels: None,
+            heldout_labels: None,
             observer: None,
             stop: None,
             validation: None,
@@ -225,6 +234,7 @@ impl<'a> TrainOptions<'a> {
             model_dir: self.model_dir,
             resume: self.resume,
             labels: self.labels,
+            heldout_labels: self.heldout_labels,
             observer: self
                 .observer
                 .map(|o| -> &'b mut dyn FnMut(&EpochReport) { o }),

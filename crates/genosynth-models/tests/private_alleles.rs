@@ -116,6 +116,7 @@ fn trained(min_count: usize, dir: &std::path::Path) -> (Checkpoint, Vec<f64>) {
             heldout_log_likelihood: None,
             likelihood_auc: None,
             likelihood_tpr: None,
+            likelihood_population: None,
         })
     };
     let mut members = Vec::new();

@@ -42,6 +42,7 @@ fn the_chosen_epoch_is_the_one_sampled() {
             heldout_log_likelihood: None,
             likelihood_auc: None,
             likelihood_tpr: None,
+            likelihood_population: None,
         })
     };
     let dir = tempfile::tempdir().unwrap();

@@ -60,8 +60,13 @@ pub struct TrainJob<'a> {
     pub dir: &'a Path,
     /// Continue the checkpoint in `dir` up to `config.epochs`.
     pub resume: bool,
-    /// Each training haplotype's population: makes a WGAN or CRBM conditional.
+    /// Each training haplotype's population: makes a WGAN or CRBM conditional (an HCLT a
+    /// mixture with a component per label).
     pub labels: Option<&'a HaplotypeLabels>,
+    /// With `labels` and `selection`, each validation haplotype's population: a labelled HCLT
+    /// mixture's likelihood attack runs within each label
+    /// ([`genosynth_models::TrainOptions::heldout_labels`]).
+    pub heldout_labels: Option<&'a HaplotypeLabels>,
     /// Train on the split's `fit` part and choose the checkpoint on its validation people.
     pub selection: Option<(&'a ValidationSplit, &'a Selection)>,
     /// Other people at the same sites for a small training set to borrow strength from
@@ -467,6 +472,7 @@ fn train_reporting(
     let options = TrainOptions {
         resume: job.resume,
         labels: job.labels,
+        heldout_labels: job.heldout_labels,
         reference: job.reference,
         reference_cache: cache,
         private_allele_min_count: job.private_allele_min_count,

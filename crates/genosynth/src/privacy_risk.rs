@@ -97,6 +97,7 @@ mod tests {
                 heldout_log_likelihood: None,
                 likelihood_auc,
                 likelihood_tpr: None,
+                likelihood_population: None,
             },
         );
         s

@@ -158,6 +158,7 @@ pub fn synth(
         dir: &dir,
         resume: false,
         labels: None,
+        heldout_labels: None,
         selection: split.as_ref().map(|s| (s, &selection)),
         reference: reference.as_ref(),
         reference_weight: config.reference_weight,

@@ -46,7 +46,9 @@ impl Default for Selection {
 /// sampling seeds alone, on the 805-SNP set).
 ///
 /// `options` says where the checkpoint goes, whether to resume it, the labels of a
-/// conditional model, the observer and the stop flag; its `validation` is replaced by the
+/// conditional model (with `heldout_labels`, the validation people's: a labelled HCLT
+/// mixture's likelihood attack then runs within each label, and the worst label's figures
+/// judge the checkpoint), the observer and the stop flag; its `validation` is replaced by the
 /// one built here. On resume, the directory's selection state continues (its validation
 /// samples must be the same people: the split's seed and fraction must not change).
 pub fn train_selected(
@@ -81,12 +83,18 @@ pub fn train_selected(
     let mut scorer = |ags: &genosynth_core::HaplotypeMatrix| {
         guarded_score(ags).map_err(|e: Error| e.to_string())
     };
-    // The likelihood attack as the report runs it: people, not haplotypes, are the members.
+    // The likelihood attack as the report runs it: people, not haplotypes, are the members;
+    // a labelled mixture's attack within one label leaves the other labels' people NaN.
+    let people = |m: &genosynth_core::HaplotypeMatrix, scores: &[f64]| -> Vec<f64> {
+        let mut p = per_person(m, scores);
+        p.retain(|s| !s.is_nan());
+        p
+    };
     let mut attack = |members: &[f64], non_members: &[f64]| {
         let a = genosynth_eval::score_attack(
             "",
-            &per_person(&split.fit, members),
-            &per_person(&split.validation, non_members),
+            &people(&split.fit, members),
+            &people(&split.validation, non_members),
         );
         (a.auc, a.tpr_at_1pct_fpr)
     };

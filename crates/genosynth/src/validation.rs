@@ -138,6 +138,7 @@ fn scores_of_figures(f: &SelectionFigures) -> ValidationScores {
         heldout_log_likelihood: None,
         likelihood_auc: None,
         likelihood_tpr: None,
+        likelihood_population: None,
     }
 }
 

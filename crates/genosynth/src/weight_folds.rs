@@ -89,6 +89,12 @@ pub fn mean_of_folds(folds: &[ValidationScores]) -> Option<ValidationScores> {
         membership_auc: mean(&|s| s.membership_auc),
         likelihood_auc: mean_of_all(&|s| s.likelihood_auc),
         likelihood_tpr: mean_of_all(&|s| s.likelihood_tpr),
+        // A mean of each fold's worst label names one label only where they agree.
+        likelihood_population: folds
+            .iter()
+            .all(|s| s.likelihood_population == first.likelihood_population)
+            .then(|| first.likelihood_population.clone())
+            .flatten(),
         ..first.clone()
     })
 }
@@ -210,6 +216,7 @@ mod tests {
             heldout_log_likelihood: None,
             likelihood_auc: Some(auc),
             likelihood_tpr: None,
+            likelihood_population: None,
         }
     }
 

@@ -89,6 +89,7 @@ fn ladder(
         dir,
         resume,
         labels: None,
+        heldout_labels: None,
         selection: Some((split, &selection)),
         reference,
         reference_weight: weight,

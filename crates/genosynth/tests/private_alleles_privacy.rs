@@ -117,6 +117,7 @@ fn test_auc(seed: u64, min_count: usize) -> f64 {
         dir: &model,
         resume: false,
         labels: None,
+        heldout_labels: None,
         selection: Some((&split, &selection)),
         reference: Some(&reference),
         reference_weight: ReferenceWeight::Auto,

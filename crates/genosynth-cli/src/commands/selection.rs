@@ -134,7 +134,10 @@ pub(crate) fn validation_text(r: &EpochReport) -> String {
             v.privacy_loss,
             v.membership_auc,
             v.likelihood_auc
-                .map_or_else(String::new, |a| format!(" likelihood AUC {a:.2}")),
+                .map_or_else(String::new, |a| match &v.likelihood_population {
+                    Some(p) => format!(" likelihood AUC {a:.2} ({p})"),
+                    None => format!(" likelihood AUC {a:.2}"),
+                }),
             v.ld_r2,
             if r.selected { " *" } else { "" }
         ),

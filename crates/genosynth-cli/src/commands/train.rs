@@ -517,6 +517,17 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         fit,
         split.is_some(),
     )?;
+    // The validation people's labels: a labelled mixture's attack runs within each label.
+    let heldout_labels = match (&labels, &split) {
+        (Some(_), Some(s)) => population::panel_labels(
+            &config.model,
+            panel.as_ref(),
+            args.label_column,
+            &s.validation,
+            true,
+        )?,
+        _ => None,
+    };
     // A labelled hclt has one component per label: --hclt-components left at 1 means that many.
     if let (Some(l), ModelParams::Hclt(p)) = (&labels, &mut config.model)
         && p.components == 1
@@ -528,6 +539,7 @@ pub(crate) fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         dir: &args.output,
         resume: args.resume,
         labels: labels.as_ref(),
+        heldout_labels: heldout_labels.as_ref(),
         selection: split.as_ref().map(|s| (s, &selection)),
         reference: reference.as_ref(),
         reference_weight: args.hyper.reference_weight(),
