@@ -394,3 +394,47 @@ fn eval_attacks_one_label_within_its_component() {
     );
     assert!(err.contains("was trained on by the model"), "{err}");
 }
+
+/// `train --panel --validation-fraction` hands the validation people's labels to selection:
+/// the likelihood attack runs within each label, and the history and the summary line name
+/// the label it read best.
+#[test]
+fn selection_attacks_each_label_of_a_mixture_on_its_own_validation_people() {
+    let s = setup();
+    let model = s.dir.path().join("selected");
+    // Accepted: the figures are not what this checks, and a refusal would end the run.
+    let out = run(genosynth()
+        .arg("train")
+        .arg(example())
+        .args(["--model", "hclt", "--epochs", "3", "--validate-every", "3"])
+        .args([
+            "--validation-fraction",
+            "0.2",
+            "--accept-privacy-risk",
+            "--seed",
+        ])
+        .arg(test_seed(3).to_string())
+        .arg("--panel")
+        .arg(&s.panel)
+        .arg("-o")
+        .arg(&model));
+    let history = std::fs::read_to_string(model.join("history.jsonl")).unwrap();
+    let validated: serde_json::Value = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| !l["validation"].is_null())
+        .expect("iteration 3 was validated");
+    let label = validated["validation"]["likelihood_population"].clone();
+    assert!(
+        label == "AFRLIKE" || label == "OTHER",
+        "{}",
+        validated["validation"]
+    );
+    let printed =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("within each population's component")
+            && printed.contains(label.as_str().unwrap()),
+        "{printed}"
+    );
+}

@@ -15,8 +15,8 @@ use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::test_seed;
 use genosynth_models::conditional::HaplotypeLabels;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, HcltParams, ModelParams, TrainConfig, TrainOptions, haplotype_scores,
-    population_haplotype_scores,
+    Checkpoint, DeviceChoice, HcltParams, ModelParams, TrainConfig, TrainOptions, ValidationScores,
+    haplotype_scores, population_haplotype_scores,
 };
 
 const LABELS: [&str; 2] = ["LARGE", "SMALL"];
@@ -52,20 +52,21 @@ fn per_person(scores: &[f64]) -> Vec<f64> {
     scores.chunks(2).map(|p| (p[0] + p[1]) / 2.0).collect()
 }
 
-#[test]
-fn selection_scores_a_labelled_mixture_within_each_label_as_the_verdict_does() {
-    let seed = test_seed(3);
-    let [fit, validation, _rest] = drawn_groups(seed, &[80, 40])
-        .try_into()
-        .expect("three groups");
-    let (fit_labels, validation_labels) = (labels(&fit, 20), labels(&validation, 10));
-    let split = ValidationSplit { fit, validation };
+/// The selected checkpoint's figures after `epochs` EM iterations (validated every 3) of a
+/// mixture with a component per label, and the model directory.
+fn selected(
+    split: &ValidationSplit,
+    fit_labels: &HaplotypeLabels,
+    validation_labels: Option<&HaplotypeLabels>,
+    epochs: usize,
+    seed: u64,
+) -> (ValidationScores, tempfile::TempDir) {
     let config = TrainConfig {
         model: ModelParams::Hclt(HcltParams {
             components: LABELS.len(),
             ..HcltParams::default()
         }),
-        epochs: 9,
+        epochs,
         seed,
         device: DeviceChoice::Cpu,
         save_every: 0,
@@ -78,12 +79,24 @@ fn selection_scores_a_labelled_mixture_within_each_label_as_the_verdict_does() {
     let dir = tempfile::tempdir().unwrap();
     let model_dir = dir.path().join("model");
     let options = TrainOptions {
-        labels: Some(&fit_labels),
-        heldout_labels: Some(&validation_labels),
+        labels: Some(fit_labels),
+        heldout_labels: validation_labels,
         ..TrainOptions::new(&model_dir)
     };
-    let summary = train_selected(&split, &config, &selection, options).unwrap();
-    let best = summary.selection.unwrap().best.unwrap();
+    let summary = train_selected(split, &config, &selection, options).unwrap();
+    (summary.selection.unwrap().best.unwrap(), dir)
+}
+
+#[test]
+fn selection_scores_a_labelled_mixture_within_each_label_as_the_verdict_does() {
+    let seed = test_seed(3);
+    let [fit, validation, _rest] = drawn_groups(seed, &[80, 40])
+        .try_into()
+        .expect("three groups");
+    let (fit_labels, validation_labels) = (labels(&fit, 20), labels(&validation, 10));
+    let split = ValidationSplit { fit, validation };
+    let (best, dir) = selected(&split, &fit_labels, Some(&validation_labels), 9, seed);
+    let model_dir = dir.path().join("model");
 
     // The verdict's attacks on each label of the selected checkpoint: the stronger of the
     // whole mixture's score and the label's component's.
@@ -131,29 +144,7 @@ fn without_the_validation_peoples_labels_the_attack_pools_everyone() {
         .expect("three groups");
     let fit_labels = labels(&fit, 20);
     let split = ValidationSplit { fit, validation };
-    let config = TrainConfig {
-        model: ModelParams::Hclt(HcltParams {
-            components: LABELS.len(),
-            ..HcltParams::default()
-        }),
-        epochs: 3,
-        seed,
-        device: DeviceChoice::Cpu,
-        save_every: 0,
-        dp: None,
-    };
-    let selection = Selection {
-        every: 3,
-        ..Selection::default()
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let model_dir = dir.path().join("model");
-    let options = TrainOptions {
-        labels: Some(&fit_labels),
-        ..TrainOptions::new(&model_dir)
-    };
-    let summary = train_selected(&split, &config, &selection, options).unwrap();
-    let best = summary.selection.unwrap().best.unwrap();
+    let (best, _dir) = selected(&split, &fit_labels, None, 3, seed);
     assert!(best.likelihood_auc.is_some());
     assert_eq!(best.likelihood_population, None);
 }
