@@ -232,9 +232,9 @@ fn print_selection(state: &SelectionState, ctx: &Context) {
             "likelihood attack at the selected epoch: AUC {auc:.3}, TPR at 1% FPR {}",
             genosynth_eval::tpr_text(best.likelihood_tpr, state.validation_samples.len(), 0.01)
         )),
-        // Each population's people against its own component: the worst one judges.
+        // Each population's members against its own non-members: the worst one judges.
         (Some(auc), Some(population)) => ctx.printer.info(format!(
-            "likelihood attack at the selected epoch, within each population's component: \
+            "likelihood attack at the selected epoch, on each population's people apart: \
              highest AUC {auc:.3} ({population}), TPR at 1% FPR {}",
             best.likelihood_tpr.map_or_else(
                 || format!(

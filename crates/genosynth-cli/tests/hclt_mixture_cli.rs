@@ -433,7 +433,7 @@ fn selection_attacks_each_label_of_a_mixture_on_its_own_validation_people() {
     let printed =
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     assert!(
-        printed.contains("within each population's component")
+        printed.contains("on each population's people apart")
             && printed.contains(label.as_str().unwrap()),
         "{printed}"
     );

@@ -54,9 +54,9 @@ pub struct ValidationScores {
     /// (at least 100 of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likelihood_tpr: Option<f64>,
-    /// For a labelled HCLT mixture, whose attack runs within each label's component: the
-    /// label whose people the attack told apart best (its AUC is `likelihood_auc`; the TPR is
-    /// the highest of any label's).
+    /// For a labelled HCLT mixture, whose attack runs on each label's people apart: the label
+    /// whose people the attack told apart best (its AUC is `likelihood_auc`; the TPR is the
+    /// highest of any label's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likelihood_population: Option<String>,
 }
@@ -114,7 +114,8 @@ pub struct BoundMiss {
     pub value: f64,
     /// The bound.
     pub max: f64,
-    /// The population whose component the likelihood attack read (a labelled mixture's).
+    /// The population whose people the likelihood attack told apart best (a labelled
+    /// mixture's).
     pub within: Option<String>,
 }
 
@@ -132,7 +133,7 @@ impl std::fmt::Display for BoundMiss {
                 self.value - self.max
             )?;
             match &self.within {
-                Some(p) => write!(f, " within population {p}"),
+                Some(p) => write!(f, " on population {p}'s people"),
                 None => Ok(()),
             }
         }
@@ -374,8 +375,8 @@ mod tests {
             misses,
             [
                 "privacy loss 0.050 > 0.03 (by 0.020)",
-                "likelihood-attack AUC 0.960 > 0.6 (by 0.360) within population AFR",
-                "likelihood-attack TPR at 1% FPR 0.670 > 0.05 (by 0.620) within population AFR",
+                "likelihood-attack AUC 0.960 > 0.6 (by 0.360) on population AFR's people",
+                "likelihood-attack TPR at 1% FPR 0.670 > 0.05 (by 0.620) on population AFR's people",
             ]
         );
         let json = serde_json::to_string(&within).unwrap();
