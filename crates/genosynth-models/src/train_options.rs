@@ -143,9 +143,9 @@ pub struct TrainOptions<'a> {
     pub labels: Option<&'a HaplotypeLabels>,
     /// Population label of every validation haplotype (`validation`'s `heldout`), with
     /// `labels`: the likelihood attack on a labelled HCLT mixture then runs label by label,
-    /// each label's training and validation people scored by its component alone (the
-    /// distribution its AGs come from, as `eval --model-population` judges it); without, one
-    /// attack on the whole mixture.
+    /// each label's training people against its validation people, scored by the whole
+    /// mixture and by the label's component alone (the distribution its AGs come from), the
+    /// stronger counting and the worst label judging; without, one attack pools everyone.
     pub heldout_labels: Option<&'a HaplotypeLabels>,
     /// Called after every epoch.
     pub observer: Option<&'a mut dyn FnMut(&EpochReport)>,

@@ -1,6 +1,6 @@
 //! One validation of the training loop: AGs drawn from the current weights and scored, with
 //! the held-out likelihood and the likelihood attack for models that have a likelihood (a
-//! labelled HCLT mixture's label by label, within each label's component).
+//! labelled HCLT mixture's label by label).
 
 use std::collections::HashMap;
 
@@ -128,6 +128,13 @@ fn attack_within_labels(
     if t.hclt.params.components != fit_labels.names.len() {
         return Ok(None);
     }
+    if heldout_labels.index.len() != sides.heldout.n_haplotypes() {
+        return Err(Error::Data(format!(
+            "{} validation labels for {} validation haplotypes: label every validation haplotype",
+            heldout_labels.index.len(),
+            sides.heldout.n_haplotypes()
+        )));
+    }
     let mut worst: Option<WorstLabel> = None;
     for (c, label) in fit_labels.names.iter().enumerate() {
         let members = samples_labelled(sides.fit, &fit_labels.index, c);
@@ -138,18 +145,29 @@ fn attack_within_labels(
         if members.len() < 2 || non_members.len() < 2 {
             continue;
         }
+        let (member_rows, non_member_rows) = (
+            rows_of(sides.fit, &members),
+            rows_of(sides.heldout, &non_members),
+        );
         let mixture = attack(
-            &scattered(sides.fit, &members, sides.members, true),
-            &scattered(sides.heldout, &non_members, sides.non_members, true),
+            &at_rows(
+                sides.fit,
+                member_rows.iter().map(|&r| (r, sides.members[r])),
+            ),
+            &at_rows(
+                sides.heldout,
+                non_member_rows.iter().map(|&r| (r, sides.non_members[r])),
+            ),
         );
         let component = t.hclt.component(c)?;
-        let score = |m: &HaplotypeMatrix, people: &[usize]| -> Result<Vec<f64>> {
+        // `select_samples` keeps the people's rows in order: the i-th score is `rows[i]`'s.
+        let score = |m: &HaplotypeMatrix, people: &[usize], rows: &[usize]| -> Result<Vec<f64>> {
             let ll = crate::hclt::matrix_log_likelihoods(&component, &m.select_samples(people)?)?;
-            Ok(scattered(m, people, &ll, false))
+            Ok(at_rows(m, rows.iter().copied().zip(ll)))
         };
         let within = attack(
-            &score(sides.fit, &members)?,
-            &score(sides.heldout, &non_members)?,
+            &score(sides.fit, &members, &member_rows)?,
+            &score(sides.heldout, &non_members, &non_member_rows)?,
         );
         let auc = mixture.0.max(within.0);
         let w = worst.get_or_insert_with(|| WorstLabel {
@@ -182,20 +200,21 @@ fn samples_labelled(m: &HaplotypeMatrix, index: &[usize], c: usize) -> Vec<usize
     samples
 }
 
-/// The scores of the haplotypes of `people` (ascending sample indices) at their rows of `m`,
-/// NaN at every other row. `scores` holds one score per row of `m` (`all_rows`) or one per
-/// haplotype of `people`, in `select_samples(people)` row order.
-fn scattered(m: &HaplotypeMatrix, people: &[usize], scores: &[f64], all_rows: bool) -> Vec<f64> {
+/// The rows of `m` that hold the haplotypes of `people` (ascending sample indices), in order.
+fn rows_of(m: &HaplotypeMatrix, people: &[usize]) -> Vec<usize> {
+    m.haplotype_ids()
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| people.binary_search(&(id.sample as usize)).is_ok())
+        .map(|(row, _)| row)
+        .collect()
+}
+
+/// One score per row of `m`: the given (row, score) pairs, NaN (outside the attack) elsewhere.
+fn at_rows(m: &HaplotypeMatrix, scored: impl IntoIterator<Item = (usize, f64)>) -> Vec<f64> {
     let mut out = vec![f64::NAN; m.n_haplotypes()];
-    let mut next = scores.iter();
-    for (row, id) in m.haplotype_ids().iter().enumerate() {
-        if people.binary_search(&(id.sample as usize)).is_ok() {
-            out[row] = if all_rows {
-                scores[row]
-            } else {
-                *next.next().expect("one score per haplotype of the people")
-            };
-        }
+    for (r, s) in scored {
+        out[r] = s;
     }
     out
 }
