@@ -8,15 +8,15 @@
 
 mod common;
 
-use common::drawn_groups;
+use common::{drawn_groups, hclt_on_cpu};
 
 use genosynth::{Selection, ValidationSplit, train_selected};
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::test_seed;
 use genosynth_models::conditional::HaplotypeLabels;
 use genosynth_models::{
-    Checkpoint, DeviceChoice, HcltParams, ModelParams, TrainConfig, TrainOptions, ValidationScores,
-    haplotype_scores, population_haplotype_scores,
+    Checkpoint, HcltParams, TrainOptions, ValidationScores, haplotype_scores,
+    population_haplotype_scores,
 };
 
 const LABELS: [&str; 2] = ["LARGE", "SMALL"];
@@ -61,17 +61,11 @@ fn selected(
     epochs: usize,
     seed: u64,
 ) -> (ValidationScores, tempfile::TempDir) {
-    let config = TrainConfig {
-        model: ModelParams::Hclt(HcltParams {
-            components: LABELS.len(),
-            ..HcltParams::default()
-        }),
-        epochs,
-        seed,
-        device: DeviceChoice::Cpu,
-        save_every: 0,
-        dp: None,
+    let params = HcltParams {
+        components: LABELS.len(),
+        ..HcltParams::default()
     };
+    let config = hclt_on_cpu(params, epochs, seed);
     let selection = Selection {
         every: 3,
         ..Selection::default()

@@ -9,11 +9,11 @@ mod common;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::drawn_groups;
+use common::{drawn_groups, hclt_on_cpu};
 use genosynth::{Event, ReferenceWeight, Selection, TrainJob, ValidationSplit};
 use genosynth_core::HaplotypeMatrix;
 use genosynth_core::test_util::test_seed;
-use genosynth_models::{DeviceChoice, HcltParams, ModelParams, SelectionRule, TrainConfig};
+use genosynth_models::{HcltParams, SelectionRule};
 
 /// 40 people to train on (80 haplotypes: the ladder is 2, 4, 8), 40 to validate on and 200
 /// as the reference, drawn with `seed`.
@@ -67,14 +67,7 @@ fn ladder(
         epochs,
         stop_at,
     } = run;
-    let config = TrainConfig {
-        model: ModelParams::Hclt(HcltParams::default()),
-        epochs,
-        seed,
-        device: DeviceChoice::Cpu,
-        save_every: 0,
-        dp: None,
-    };
+    let config = hclt_on_cpu(HcltParams::default(), epochs, seed);
     // A bound no model meets: every rung misses it, so the ladder climbs to its top.
     let selection = Selection {
         every: 4,

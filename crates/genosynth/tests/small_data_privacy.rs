@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::drawn_groups;
+use common::{drawn_groups, hclt_on_cpu};
 use std::sync::atomic::AtomicBool;
 
 use genosynth::{
@@ -17,7 +17,7 @@ use genosynth::{
 use genosynth_core::test_util::{figure, test_seed};
 use genosynth_core::{HaplotypeMatrix, PrivacyBounds};
 use genosynth_models::{
-    Checkpoint, DeviceChoice, HcltParams, ModelParams, SelectionState, TrainConfig, TrainOptions,
+    Checkpoint, HcltParams, ModelParams, SelectionState, TrainConfig, TrainOptions,
 };
 
 /// People trained on, and people held out to choose the checkpoint and to judge it by (150:
@@ -39,14 +39,7 @@ fn draw(seed: u64) -> (ValidationSplit, HaplotypeMatrix, HaplotypeMatrix) {
 
 /// `synth`'s HCLT: 60 EM iterations, validated every 6.
 fn config(seed: u64) -> (TrainConfig, Selection) {
-    let config = TrainConfig {
-        model: ModelParams::Hclt(HcltParams::default()),
-        epochs: 60,
-        seed,
-        device: DeviceChoice::Cpu,
-        save_every: 0,
-        dp: None,
-    };
+    let config = hclt_on_cpu(HcltParams::default(), 60, seed);
     let selection = Selection {
         every: 6,
         ..Selection::default()

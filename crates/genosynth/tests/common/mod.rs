@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use genosynth_core::HaplotypeMatrix;
+use genosynth_models::{DeviceChoice, HcltParams, ModelParams, TrainConfig};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -37,4 +38,18 @@ pub(crate) fn drawn_groups(seed: u64, sizes: &[usize]) -> Vec<HaplotypeMatrix> {
     }
     groups.push(select(rest));
     groups
+}
+
+/// An HCLT of `params` trained for `epochs` EM iterations on the CPU with `seed`, saved only
+/// at the end, without DP: the runs these tests make.
+#[allow(dead_code)] // not every test file that shares this module trains
+pub(crate) fn hclt_on_cpu(params: HcltParams, epochs: usize, seed: u64) -> TrainConfig {
+    TrainConfig {
+        model: ModelParams::Hclt(params),
+        epochs,
+        seed,
+        device: DeviceChoice::Cpu,
+        save_every: 0,
+        dp: None,
+    }
 }
